@@ -1,0 +1,218 @@
+# emo — one non-recursive Makefile.  `make` builds, `make run` starts a node,
+# `make test` runs every test tier.  See docs/HACKING.md.
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+CC        ?= cc
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+SBINDIR   ?= $(PREFIX)/sbin
+MANDIR    ?= $(PREFIX)/share/man
+DATADIR   ?= $(PREFIX)/share
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+PKG_CONFIG ?= pkg-config
+UNITDIR   ?= $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+PROTOC_C  ?= protoc-c
+DESTDIR   ?=
+SANITIZE  ?=
+WERROR    ?= $(if $(CI),-Werror,)
+
+comma := ,
+ifeq ($(SANITIZE),)
+B := build
+SANFLAGS :=
+else
+B := build/san-$(subst $(comma),-,$(SANITIZE))
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+VERSION := 0.1.0
+
+PKGS := libevent libprotobuf-c libsodium
+# Only query pkg-config once the packages exist (the deps step installs them).
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+LEVELDB_LIBS ?= -lleveldb
+
+OPT      ?= -O2 -g
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wvla -Wno-unused-parameter $(WERROR)
+HARDEN   := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+CPPFLAGS += -D_GNU_SOURCE -DEMO_VERSION=\"$(VERSION)\" \
+            -DEMO_SYSCONFDIR=\"$(SYSCONFDIR)\" \
+            -Idaemon -Iproto -I$(B)/proto
+CFLAGS   ?=
+ALL_CFLAGS = -std=c11 $(OPT) $(WARN) $(HARDEN) $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
+LDFLAGS  ?=
+ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(SANFLAGS) $(LDFLAGS)
+LIBS     = $(PKG_LIBS) $(LEVELDB_LIBS) -lm
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# Generated protobuf-c code.
+PROTOS     := $(wildcard proto/*.proto)
+PROTO_C    := $(patsubst proto/%.proto,$(B)/proto/%.pb-c.c,$(PROTOS))
+PROTO_H    := $(PROTO_C:.c=.h)
+PROTO_OBJS := $(PROTO_C:.c=.o)
+
+# Code shared by emod and emoctl (framing, default paths).
+COMMON_SRCS := $(wildcard proto/*.c)
+COMMON_OBJS := $(patsubst %.c,$(B)/%.o,$(COMMON_SRCS))
+
+# Everything in daemon/ but main.c goes into libemo.a so that unit tests,
+# the simulator and fuzz drivers link exactly the modules they use.
+DAEMON_SRCS := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+DAEMON_OBJS := $(patsubst %.c,$(B)/%.o,$(DAEMON_SRCS))
+LIBEMO      := $(B)/libemo.a
+
+CTL_SRCS := $(wildcard ctl/*.c)
+CTL_OBJS := $(patsubst %.c,$(B)/%.o,$(CTL_SRCS))
+
+UNIT_SRCS  := $(wildcard tests/unit/check_*.c)
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
+SIM_SRCS   := $(wildcard tests/sim/sim_*.c)
+SIM_BINS   := $(patsubst tests/sim/%.c,$(B)/tests/%,$(SIM_SRCS))
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+REPLAY_BINS := $(patsubst tests/fuzz/fuzz_%.c,$(B)/tests/replay_%,$(FUZZ_SRCS))
+LIBFUZZ_BINS := $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/fuzz_%,$(FUZZ_SRCS))
+BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
+BENCH_BINS := $(patsubst tests/bench/%.c,$(B)/tests/%,$(BENCH_SRCS))
+
+EMOD   := $(B)/emod
+EMOCTL := $(B)/emoctl
+DEPS_STAMP := build/.deps-ok
+
+.PHONY: all deps run test unit sim fuzz-replay integration python-client bench fuzz \
+        install uninstall clean check-sanitize test-sanitize
+all: $(EMOD) $(EMOCTL)
+
+# Installs the Debian packages the build and the tests need when missing.
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): tools/deps.sh
+	$(Q)sh tools/deps.sh
+	$(Q)mkdir -p $(@D) && touch $@
+
+$(B)/proto/%.pb-c.c $(B)/proto/%.pb-c.h: proto/%.proto | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo "  PROTOC  $<"
+	$(Q)$(PROTOC_C) --proto_path=proto --c_out=$(B)/proto $<
+
+# Every object may include a generated header: generate them first.
+$(B)/%.o: %.c $(PROTO_H) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/proto/%.pb-c.o: $(B)/proto/%.pb-c.c
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+
+$(LIBEMO): $(DAEMON_OBJS) $(COMMON_OBJS) $(PROTO_OBJS)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(EMOD): $(B)/daemon/main.o $(LIBEMO)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(EMOCTL): $(CTL_OBJS) $(LIBEMO)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/check_%: $(B)/tests/unit/check_%.o $(LIBEMO)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
+
+$(B)/tests/unit/%.o: tests/unit/%.c $(PROTO_H) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+
+$(B)/tests/sim_%: $(B)/tests/sim/sim_%.o $(B)/tests/sim/simnet.o $(LIBEMO)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/replay_%: $(B)/tests/fuzz/fuzz_%.o $(B)/tests/fuzz/replay.o $(LIBEMO)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/bench_%: $(B)/tests/bench/bench_%.o $(LIBEMO)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+run: all
+	$(EMOD) -v
+
+# ---- tests -------------------------------------------------------------
+# `make test` runs every tier; each tier is also its own target.
+test: all
+	$(Q)$(MAKE) --no-print-directory unit fuzz-replay sim integration
+	@echo "make test: all tiers passed"
+
+unit: $(UNIT_BINS)
+	$(Q)sh tests/run-tier.sh unit $(UNIT_BINS)
+
+sim: $(SIM_BINS)
+	$(Q)sh tests/run-tier.sh sim $(SIM_BINS)
+
+fuzz-replay: $(REPLAY_BINS)
+	$(Q)sh tests/fuzz/replay-all.sh $(B)/tests
+
+integration: all
+	$(Q)EMOD=$(abspath $(EMOD)) EMOCTL=$(abspath $(EMOCTL)) SANITIZE=$(SANITIZE) \
+		sh tests/integration/run-all.sh
+
+test-sanitize:
+	$(Q)$(MAKE) --no-print-directory test SANITIZE=address,undefined
+
+bench: all $(BENCH_BINS)
+	$(Q)EMOD=$(abspath $(EMOD)) EMOCTL=$(abspath $(EMOCTL)) BENCHDIR=$(abspath $(B)/tests) \
+		sh tests/bench/run-bench.sh
+
+# libFuzzer campaigns (clang); `make fuzz FUZZ_SECONDS=600` runs each target.
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
+               -Idaemon -Iproto -Ibuild/fuzz/proto
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(DAEMON_SRCS) $(COMMON_SRCS) | $(DEPS_STAMP)
+	@mkdir -p build/fuzz/proto
+	$(Q)for p in $(PROTOS); do $(PROTOC_C) --proto_path=proto --c_out=build/fuzz/proto $$p; done
+	$(Q)clang $(FUZZ_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(DAEMON_SRCS) $(COMMON_SRCS) \
+		build/fuzz/proto/*.pb-c.c $(PKG_LIBS) $(LEVELDB_LIBS) -lm
+fuzz: $(LIBFUZZ_BINS)
+	$(Q)for f in $(LIBFUZZ_BINS); do n=$${f##*/fuzz_}; mkdir -p build/fuzz/corpus-$$n; \
+		$$f -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; done
+
+# ---- install -----------------------------------------------------------
+MANPAGES := $(wildcard docs/man/*.[158])
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/emo \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)/bash-completion/completions
+	install -m 0755 $(EMOD) $(DESTDIR)$(SBINDIR)/emod
+	install -m 0755 $(EMOCTL) $(DESTDIR)$(BINDIR)/emoctl
+	test -e $(DESTDIR)$(SYSCONFDIR)/emo/emod.conf || \
+		install -m 0644 conf/emod.conf $(DESTDIR)$(SYSCONFDIR)/emo/emod.conf
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		systemd/emod.service.in > $(DESTDIR)$(UNITDIR)/emod.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/emod.service
+	for m in $(MANPAGES); do s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	test ! -f ctl/emoctl.bash || install -m 0644 ctl/emoctl.bash \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions/emoctl
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/emod $(DESTDIR)$(BINDIR)/emoctl $(DESTDIR)$(UNITDIR)/emod.service \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions/emoctl
+	for m in $(MANPAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+
+clean:
+	rm -rf build/san-* build/tests build/daemon build/ctl build/proto build/fuzz \
+		build/libemo.a build/emod build/emoctl
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

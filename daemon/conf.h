@@ -1,0 +1,78 @@
+/*
+ * conf — the configuration: defaults, the `key = value` file format with
+ * file:line errors, overrides from options, printing the effective result.
+ * One table of rows (conf.c) is the single list of keys.  Opens nothing but
+ * the config file.
+ */
+#ifndef EMO_CONF_H
+#define EMO_CONF_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CONF_MAX_LINE		4096	/* bytes per config line */
+#define CONF_MAX_BOOTSTRAP	32	/* bootstrap addresses */
+#define CONF_ADDR_LEN		256	/* "HOST:PORT", NUL included */
+#define CONF_MAX_TTL_S		604800	/* hard upper bound for max_ttl */
+
+enum conf_storage {
+	CONF_STORAGE_LEVELDB,
+	CONF_STORAGE_MEMORY,
+};
+
+struct conf {
+	char		listen[CONF_ADDR_LEN];
+	char		bootstrap[CONF_MAX_BOOTSTRAP][CONF_ADDR_LEN];
+	unsigned	nbootstrap;
+	char		data_dir[PATH_MAX];
+	char		socket[PATH_MAX];
+	char		socket_group[64];	/* "" = the daemon's group */
+	enum conf_storage storage;
+	int		log_level;		/* enum log_level */
+	uint32_t	default_ttl_s;
+	uint32_t	max_ttl_s;
+	uint32_t	max_values_per_key;
+	uint64_t	max_store_bytes;
+	int		sync;
+	uint32_t	control_max_clients;
+	uint32_t	control_idle_timeout_s;
+	/* network */
+	uint32_t	rpc_timeout_ms;
+	uint32_t	rpc_retries;
+	uint32_t	alpha;
+	uint32_t	recv_buffer;
+	uint32_t	send_buffer;
+	uint32_t	refresh_interval_s;
+	uint32_t	republish_interval_s;
+	uint32_t	expire_interval_s;
+};
+
+/* Built-in defaults; paths depend on whether we run as root (see conf.c). */
+void	conf_defaults(struct conf *);
+/*
+ * Reads a file over the current values.  On error returns -1 with
+ * "PATH:LINE: reason" (or "PATH: strerror") in err and leaves *c partly
+ * updated: callers load into a scratch copy.
+ */
+int	conf_load(struct conf *, const char *path, char *err, size_t errlen);
+/*
+ * Sets one key from its text form, as the file and the command line do.
+ * "bootstrap" appends.  Returns -1 with a static reason in *errstr.
+ */
+int	conf_set(struct conf *, const char *key, const char *value,
+	    const char **errstr);
+/* Checks relations between keys (default_ttl <= max_ttl, ...). */
+int	conf_validate(const struct conf *, const char **errstr);
+/* Prints every key with its effective value, in file syntax. */
+void	conf_print(const struct conf *, FILE *);
+/* The key table, for documentation checks: NULL past the end. */
+const char *conf_key_name(unsigned i);
+/*
+ * Splits "HOST:PORT" or "[V6]:PORT"; host is copied without brackets.
+ * Returns -1 with *errstr if malformed or the port is not 1..65535.
+ */
+int	conf_split_hostport(const char *, char *host, size_t hostlen,
+	    uint16_t *port, const char **errstr);
+
+#endif

@@ -1,0 +1,100 @@
+/*
+ * id — 256-bit identifiers under the XOR metric.
+ */
+#include <string.h>
+
+#include "id.h"
+#include "keccak.h"
+
+int
+id_eq(const struct id *a, const struct id *b)
+{
+	return memcmp(a->b, b->b, ID_LEN) == 0;
+}
+
+void
+id_xor(struct id *out, const struct id *a, const struct id *b)
+{
+	size_t i;
+
+	for (i = 0; i < ID_LEN; i++)
+		out->b[i] = a->b[i] ^ b->b[i];
+}
+
+int
+id_distcmp(const struct id *t, const struct id *a, const struct id *b)
+{
+	size_t i;
+	uint8_t da, db;
+
+	for (i = 0; i < ID_LEN; i++) {
+		da = a->b[i] ^ t->b[i];
+		db = b->b[i] ^ t->b[i];
+		if (da != db)
+			return da < db ? -1 : 1;
+	}
+	return 0;
+}
+
+int
+id_prefixlen(const struct id *a, const struct id *b)
+{
+	size_t i;
+	uint8_t x;
+
+	for (i = 0; i < ID_LEN; i++) {
+		x = a->b[i] ^ b->b[i];
+		if (x != 0)
+			return (int)(i * 8) + __builtin_clz(x) - 24;
+	}
+	return ID_BITS;
+}
+
+void
+id_from_name(struct id *id, const void *name, size_t len)
+{
+	keccak256(name, len, id->b);
+}
+
+void
+id_to_hex(const struct id *id, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < ID_LEN; i++) {
+		out[2 * i] = hex[id->b[i] >> 4];
+		out[2 * i + 1] = hex[id->b[i] & 0xf];
+	}
+	out[ID_HEX_LEN] = '\0';
+}
+
+static int
+id_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+id_from_hex(struct id *id, const char *s, size_t len)
+{
+	size_t i;
+	int hi, lo;
+
+	if (len != ID_HEX_LEN)
+		return -1;
+	for (i = 0; i < ID_LEN; i++) {
+		hi = id_hexval(s[2 * i]);
+		lo = id_hexval(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		id->b[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}

@@ -1,0 +1,111 @@
+/*
+ * store — values under 32-byte keys, each with a creation time and an
+ * absolute expiry, behind one interface with two backends: LevelDB
+ * (store_ldb.c, the only file that includes leveldb/c.h) and memory
+ * (store_mem.c).  Knows nothing of the network, sockets or the clock:
+ * callers pass `now_ms` (Unix milliseconds).
+ */
+#ifndef EMO_STORE_H
+#define EMO_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_KEY_LEN		32
+#define STORE_SCHEMA_VERSION	1
+#define STORE_MAX_VALUE		32768u		/* bytes per value */
+#define STORE_MAX_VALUES_PER_KEY 4096u		/* hard cap; config lowers */
+
+enum store_kind {
+	STORE_LEVELDB,
+	STORE_MEMORY,
+};
+
+struct store_opts {
+	enum store_kind	kind;
+	const char	*dir;		/* LevelDB directory; unused for memory */
+	uint32_t	max_values_per_key;	/* 1..STORE_MAX_VALUES_PER_KEY */
+	uint64_t	max_bytes;	/* total value bytes; 0 = no limit */
+	int		sync;		/* fsync the log before a put returns */
+};
+
+struct store_value {
+	uint8_t		*data;
+	uint32_t	len;
+	int64_t		created_ms;
+	int64_t		expires_ms;
+};
+
+/* The live values under one key, oldest first (ties: by content). */
+struct store_result {
+	struct store_value	*v;
+	size_t			n;
+};
+
+struct store_stats {
+	uint64_t	keys;		/* keys with at least one value */
+	uint64_t	values;
+	uint64_t	bytes;		/* sum of value lengths */
+};
+
+enum store_put_status {
+	STORE_PUT_NEW = 1,		/* a value not held before */
+	STORE_PUT_REFRESHED = 2,	/* same bytes were there: expiry raised */
+};
+
+struct store;
+
+/*
+ * Opens (creating if needed) the store.  On failure returns NULL and writes
+ * a complete, human-readable reason into err (e.g. "data directory
+ * /x is locked by another process", "unknown schema version 7 in /x",
+ * "corrupt database in /x: ...").
+ */
+struct store	*store_open(const struct store_opts *, char *err, size_t errlen);
+void		 store_close(struct store *);	/* NULL is a no-op */
+
+/*
+ * Stores one value.  If a value with the same bytes exists under the key,
+ * its expiry becomes max(old, expires_ms) and its creation time is kept.
+ * Expired values under the key are dropped first.  Returns
+ * STORE_PUT_NEW or STORE_PUT_REFRESHED, or -1 with *errstr set (length 0 or
+ * over STORE_MAX_VALUE, expires_ms <= now_ms, values-per-key or byte quota
+ * full, or an I/O error); on -1 nothing changed.
+ */
+int	store_put(struct store *, const uint8_t key[STORE_KEY_LEN],
+	    const void *data, size_t len, int64_t created_ms,
+	    int64_t expires_ms, int64_t now_ms, const char **errstr);
+
+/*
+ * Fills res with copies of the live (expires_ms > now_ms) values created at
+ * or after since_ms, oldest first.  res->n == 0 means none.  Returns 0, or -1
+ * with *errstr on an I/O error.  Free with store_result_free.
+ */
+int	store_get(struct store *, const uint8_t key[STORE_KEY_LEN],
+	    int64_t since_ms, int64_t now_ms, struct store_result *res,
+	    const char **errstr);
+void	store_result_free(struct store_result *);
+
+/*
+ * Deletes at most `max` values whose expiry is <= now_ms, cheapest first
+ * (the LevelDB backend keeps an expiry index, so this costs what expires).
+ * Returns how many were deleted, or -1 with *errstr.
+ */
+long	store_expire(struct store *, int64_t now_ms, size_t max,
+	    const char **errstr);
+
+/*
+ * Lists up to `max` distinct keys strictly after `after` (NULL: from the
+ * start) in byte order, for bounded background walks (republish,
+ * hand-over).  Returns how many were written to keys, or -1 with *errstr.
+ */
+long	store_keys(struct store *, const uint8_t *after, size_t max,
+	    uint8_t (*keys)[STORE_KEY_LEN], const char **errstr);
+
+/* Makes every put so far durable against power loss (one fsync). */
+int	store_flush(struct store *, const char **errstr);
+
+void	store_stats(struct store *, struct store_stats *);
+const char *store_kind_name(enum store_kind);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * frame — control-socket framing shared by emod and emoctl: the 4-byte
+ * big-endian length prefix, the size limits, and the default socket path.
+ * Owns no sockets and no protobuf types.
+ */
+#ifndef EMO_FRAME_H
+#define EMO_FRAME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define EMO_CTL_VERSION		1
+#define EMO_CTL_HDR_LEN		4
+#define EMO_CTL_MAX_REQUEST	65536u		/* bytes, after the prefix */
+#define EMO_CTL_MAX_RESPONSE	(48u << 20)	/* bytes, after the prefix */
+#define EMO_MAX_VALUE		32768u		/* bytes per value */
+#define EMO_MAX_KEY_NAME	1024u		/* bytes of a key name */
+#define EMO_KEY_LEN		32u
+
+void	frame_put_len(uint8_t hdr[EMO_CTL_HDR_LEN], uint32_t len);
+/* Reads the prefix; returns -1 (and *errstr) if it is 0 or above max. */
+int	frame_get_len(const uint8_t hdr[EMO_CTL_HDR_LEN], uint32_t max,
+	    uint32_t *len, const char **errstr);
+/*
+ * The default control socket: /run/emo/emod.sock for root, otherwise
+ * $XDG_RUNTIME_DIR/emo/emod.sock or /tmp/emo-UID/emod.sock.
+ * Returns -1 if it does not fit.
+ */
+int	frame_default_socket(char *buf, size_t len);
+
+#endif
