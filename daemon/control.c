@@ -1,0 +1,716 @@
+/*
+ * control — the control socket.  Each connection reads length-prefixed
+ * Requests, hands them to the node through a table of handlers, and writes
+ * Responses in request order even when operations complete out of order.
+ * A request outlives its connection: if the client goes away, the node's
+ * completion finds an orphan and frees it.
+ */
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "control.pb-c.h"
+#include "conf.h"
+#include "control.h"
+#include "frame.h"
+#include "id.h"
+#include "log.h"
+#include "node.h"
+
+#define CTL_MAX_PENDING		256		/* unanswered requests per client */
+#define CTL_OUT_HIGH		(8u << 20)	/* stop reading above this */
+#define CTL_OUT_LOW		(1u << 20)	/* resume below this */
+
+struct ctl_req;
+
+struct ctl_conn {
+	struct control		*ctl;
+	struct bufferevent	*bev;
+	TAILQ_ENTRY(ctl_conn)	 entry;
+	TAILQ_HEAD(, ctl_req)	 pending;	/* request order */
+	unsigned		 npending;
+	int			 closing;	/* close once output drains */
+};
+
+struct ctl_req {
+	TAILQ_ENTRY(ctl_req)	 entry;
+	struct ctl_conn		*conn;		/* NULL: orphaned */
+	uint64_t		 id;
+	int			 done;
+	uint8_t			*out;		/* framed response */
+	size_t			 outlen;
+};
+
+struct control {
+	struct event_base	*base;
+	struct node		*node;
+	const struct conf	*conf;
+	struct evconnlistener	*listener;
+	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	TAILQ_HEAD(, ctl_conn)	 conns;
+	unsigned		 nconns;
+	struct {
+		uint64_t	accepted, rejected, requests, bad_frames;
+	} st;
+};
+
+static void	ctl_conn_free(struct ctl_conn *);
+static void	ctl_read_cb(struct bufferevent *, void *);
+
+/* ---- responses ------------------------------------------------------- */
+
+static int
+ctl_pack(const Emo__Ctl__Response *rsp, uint8_t **out, size_t *outlen)
+{
+	size_t n;
+	uint8_t *b;
+
+	n = emo__ctl__response__get_packed_size(rsp);
+	if (n > EMO_CTL_MAX_RESPONSE)
+		return -1;
+	if ((b = malloc(EMO_CTL_HDR_LEN + n)) == NULL)
+		return -1;
+	frame_put_len(b, (uint32_t)n);
+	emo__ctl__response__pack(rsp, b + EMO_CTL_HDR_LEN);
+	*out = b;
+	*outlen = EMO_CTL_HDR_LEN + n;
+	return 0;
+}
+
+/* Writes every finished response at the head of the queue. */
+static void
+ctl_flush(struct ctl_conn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct ctl_req *r;
+
+	while ((r = TAILQ_FIRST(&c->pending)) != NULL && r->done) {
+		TAILQ_REMOVE(&c->pending, r, entry);
+		c->npending--;
+		if (r->out != NULL)
+			evbuffer_add(out, r->out, r->outlen);
+		free(r->out);
+		free(r);
+	}
+	if (evbuffer_get_length(out) > CTL_OUT_HIGH)
+		bufferevent_disable(c->bev, EV_READ);
+}
+
+/*
+ * Completes a request with a response.  An orphan (its client is gone) is
+ * simply freed.  A response too large to frame becomes an error.
+ */
+static void
+ctl_respond(struct ctl_req *r, Emo__Ctl__Response *rsp)
+{
+	Emo__Ctl__Response er = EMO__CTL__RESPONSE__INIT;
+	Emo__Ctl__Error e = EMO__CTL__ERROR__INIT;
+	struct ctl_conn *c = r->conn;
+
+	if (c == NULL) {
+		free(r);
+		return;
+	}
+	rsp->id = r->id;
+	if (ctl_pack(rsp, &r->out, &r->outlen) == -1) {
+		e.code = EMO__CTL__ERROR_CODE__ERR_TOO_LARGE;
+		e.message = "response larger than the frame limit";
+		er.id = r->id;
+		er.body_case = EMO__CTL__RESPONSE__BODY_ERROR;
+		er.error = &e;
+		if (ctl_pack(&er, &r->out, &r->outlen) == -1)
+			r->out = NULL;
+	}
+	r->done = 1;
+	ctl_flush(c);
+	/* A slot freed up: take more input if reading was paused for it. */
+	if (c->npending < CTL_MAX_PENDING && !c->closing &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) <= CTL_OUT_HIGH &&
+	    !(bufferevent_get_enabled(c->bev) & EV_READ)) {
+		bufferevent_enable(c->bev, EV_READ);
+		ctl_read_cb(c->bev, c);
+	}
+}
+
+static void
+ctl_error(struct ctl_req *r, Emo__Ctl__ErrorCode code, const char *msg)
+{
+	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
+	Emo__Ctl__Error e = EMO__CTL__ERROR__INIT;
+
+	e.code = code;
+	e.message = (char *)msg;
+	rsp.body_case = EMO__CTL__RESPONSE__BODY_ERROR;
+	rsp.error = &e;
+	ctl_respond(r, &rsp);
+}
+
+/* ---- handlers -------------------------------------------------------- */
+
+/* Resolves the key/name pair of a put or get; -1 after answering. */
+static int
+ctl_key(struct ctl_req *r, ProtobufCBinaryData key, ProtobufCBinaryData name,
+    struct id *id)
+{
+	if (key.len > 0 && name.len > 0) {
+		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
+		    "give either key or name, not both");
+		return -1;
+	}
+	if (key.len > 0) {
+		if (key.len != EMO_KEY_LEN) {
+			ctl_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
+			    "key must be exactly 32 bytes");
+			return -1;
+		}
+		memcpy(id->b, key.data, EMO_KEY_LEN);
+		return 0;
+	}
+	if (name.len > EMO_MAX_KEY_NAME) {
+		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
+		    "key name longer than 1024 bytes");
+		return -1;
+	}
+	/* An empty name is a valid key: Keccak-256(""). */
+	id_from_name(id, name.data, name.len);
+	return 0;
+}
+
+static void
+ctl_put_done(void *arg, const struct node_put_result *res)
+{
+	struct ctl_req *r = arg;
+	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
+	Emo__Ctl__PutResult pr = EMO__CTL__PUT_RESULT__INIT;
+
+	if (res->err != NODE_OK) {
+		ctl_error(r, (Emo__Ctl__ErrorCode)res->err, res->msg);
+		return;
+	}
+	pr.acks = res->acks;
+	pr.created_ms = res->created_ms;
+	pr.expires_ms = res->expires_ms;
+	rsp.body_case = EMO__CTL__RESPONSE__BODY_PUT;
+	rsp.put = &pr;
+	ctl_respond(r, &rsp);
+}
+
+static void
+ctl_put(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
+{
+	const Emo__Ctl__PutRequest *p = q->put;
+	struct id key;
+
+	if (ctl_key(r, p->key, p->name, &key) == -1)
+		return;
+	if (p->value.len == 0) {
+		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID, "empty value");
+		return;
+	}
+	if (p->value.len > EMO_MAX_VALUE) {
+		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_TOO_LARGE,
+		    "value larger than 32768 bytes");
+		return;
+	}
+	node_put(c->ctl->node, &key, p->value.data, p->value.len, p->ttl_s,
+	    ctl_put_done, r);
+}
+
+static void
+ctl_get_done(void *arg, const struct node_get_result *res)
+{
+	struct ctl_req *r = arg;
+	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
+	Emo__Ctl__GetResult gr = EMO__CTL__GET_RESULT__INIT;
+	Emo__Ctl__Value *vals = NULL, **vp = NULL;
+	size_t i, n = res->values.n;
+
+	if (res->err != NODE_OK) {
+		ctl_error(r, (Emo__Ctl__ErrorCode)res->err, res->msg);
+		return;
+	}
+	if ((vals = calloc(n, sizeof(*vals))) == NULL ||
+	    (vp = calloc(n, sizeof(*vp))) == NULL) {
+		free(vals);
+		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_UNAVAILABLE,
+		    "out of memory");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		emo__ctl__value__init(&vals[i]);
+		vals[i].data.data = res->values.v[i].data;
+		vals[i].data.len = res->values.v[i].len;
+		vals[i].created_ms = res->values.v[i].created_ms;
+		vals[i].expires_ms = res->values.v[i].expires_ms;
+		vp[i] = &vals[i];
+	}
+	gr.n_values = n;
+	gr.values = vp;
+	rsp.body_case = EMO__CTL__RESPONSE__BODY_GET;
+	rsp.get = &gr;
+	ctl_respond(r, &rsp);
+	free(vals);
+	free(vp);
+}
+
+static void
+ctl_get(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
+{
+	const Emo__Ctl__GetRequest *g = q->get;
+	struct id key;
+
+	if (ctl_key(r, g->key, g->name, &key) == -1)
+		return;
+	if (g->since_ms < 0) {
+		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
+		    "since_ms must not be negative");
+		return;
+	}
+	node_get(c->ctl->node, &key, g->since_ms, ctl_get_done, r);
+}
+
+static void
+ctl_status(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
+{
+	struct control *ctl = c->ctl;
+	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
+	Emo__Ctl__StatusResult sr = EMO__CTL__STATUS_RESULT__INIT;
+	Emo__Ctl__Counter cnt[NODE_MAX_COUNTERS + 8], *cp[NODE_MAX_COUNTERS + 8];
+	struct node_status ns;
+	size_t i, n = 0;
+	const struct {
+		const char	*name;
+		uint64_t	 value;
+	} own[] = {
+		{ "ctl_clients", ctl->nconns },
+		{ "ctl_accepted", ctl->st.accepted },
+		{ "ctl_rejected", ctl->st.rejected },
+		{ "ctl_requests", ctl->st.requests },
+		{ "ctl_bad_frames", ctl->st.bad_frames },
+	};
+
+	node_status(ctl->node, &ns);
+	for (i = 0; i < ns.ncounters; i++, n++) {
+		emo__ctl__counter__init(&cnt[n]);
+		cnt[n].name = (char *)ns.counters[i].name;
+		cnt[n].value = ns.counters[i].value;
+		cp[n] = &cnt[n];
+	}
+	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++, n++) {
+		emo__ctl__counter__init(&cnt[n]);
+		cnt[n].name = (char *)own[i].name;
+		cnt[n].value = own[i].value;
+		cp[n] = &cnt[n];
+	}
+	sr.node_id.data = ns.id.b;
+	sr.node_id.len = ID_LEN;
+	sr.listen = ns.listen;
+	sr.uptime_s = ns.uptime_s;
+	sr.peers = ns.peers;
+	sr.keys = ns.store.keys;
+	sr.values = ns.store.values;
+	sr.bytes = ns.store.bytes;
+	sr.version = EMO_VERSION;
+	sr.storage = (char *)ns.storage;
+	sr.data_dir = (char *)ns.data_dir;
+	sr.n_counters = n;
+	sr.counters = cp;
+	rsp.body_case = EMO__CTL__RESPONSE__BODY_STATUS;
+	rsp.status = &sr;
+	ctl_respond(r, &rsp);
+}
+
+static void
+ctl_log(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
+{
+	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
+	Emo__Ctl__LogResult lr = EMO__CTL__LOG_RESULT__INIT;
+	int lvl;
+
+	if (q->log->level == NULL ||
+	    (lvl = log_level_parse(q->log->level)) == -1) {
+		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
+		    "log level must be warn, info or debug");
+		return;
+	}
+	log_setlevel(lvl);
+	log_info("log level set to %s by a control client",
+	    log_level_name(lvl));
+	lr.level = (char *)log_level_name(lvl);
+	rsp.body_case = EMO__CTL__RESPONSE__BODY_LOG;
+	rsp.log = &lr;
+	ctl_respond(r, &rsp);
+}
+
+static void
+ctl_peers(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
+{
+	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
+	Emo__Ctl__PeersResult pr = EMO__CTL__PEERS_RESULT__INIT;
+
+	/* A single node has an empty routing table. */
+	rsp.body_case = EMO__CTL__RESPONSE__BODY_PEERS;
+	rsp.peers = &pr;
+	ctl_respond(r, &rsp);
+}
+
+static void
+ctl_ping(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
+{
+	ctl_error(r, EMO__CTL__ERROR_CODE__ERR_UNAVAILABLE,
+	    "this emod speaks no UDP protocol yet");
+}
+
+static const struct {
+	Emo__Ctl__Request__BodyCase	 body;
+	void				(*fn)(struct ctl_conn *, struct ctl_req *,
+					    const Emo__Ctl__Request *);
+} ctl_handlers[] = {
+	{ EMO__CTL__REQUEST__BODY_PUT, ctl_put },
+	{ EMO__CTL__REQUEST__BODY_GET, ctl_get },
+	{ EMO__CTL__REQUEST__BODY_STATUS, ctl_status },
+	{ EMO__CTL__REQUEST__BODY_PEERS, ctl_peers },
+	{ EMO__CTL__REQUEST__BODY_PING, ctl_ping },
+	{ EMO__CTL__REQUEST__BODY_LOG, ctl_log },
+};
+
+static void
+ctl_dispatch(struct ctl_conn *c, const Emo__Ctl__Request *q)
+{
+	struct ctl_req *r;
+	size_t i;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		c->closing = 1;
+		return;
+	}
+	r->conn = c;
+	r->id = q->id;
+	TAILQ_INSERT_TAIL(&c->pending, r, entry);
+	c->npending++;
+	c->ctl->st.requests++;
+	if (q->version != EMO_CTL_VERSION) {
+		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_VERSION,
+		    "unsupported control protocol version (this emod speaks 1)");
+		return;
+	}
+	for (i = 0; i < sizeof(ctl_handlers) / sizeof(ctl_handlers[0]); i++)
+		if (ctl_handlers[i].body == q->body_case) {
+			ctl_handlers[i].fn(c, r, q);
+			return;
+		}
+	ctl_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID, "unknown request");
+}
+
+/* ---- connections ----------------------------------------------------- */
+
+/* Answers with an error for the whole connection, then closes it. */
+static void
+ctl_conn_fail(struct ctl_conn *c, const char *msg)
+{
+	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
+	Emo__Ctl__Error e = EMO__CTL__ERROR__INIT;
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	uint8_t *out;
+	size_t outlen;
+
+	c->ctl->st.bad_frames++;
+	log_debug("control client: %s; closing", msg);
+	/* Whatever was answered in order goes out first. */
+	ctl_flush(c);
+	e.code = EMO__CTL__ERROR_CODE__ERR_INVALID;
+	e.message = (char *)msg;
+	rsp.body_case = EMO__CTL__RESPONSE__BODY_ERROR;
+	rsp.error = &e;
+	if (ctl_pack(&rsp, &out, &outlen) == 0) {
+		evbuffer_add(bufferevent_get_output(c->bev), out, outlen);
+		free(out);
+	}
+	evbuffer_drain(in, evbuffer_get_length(in));
+	bufferevent_disable(c->bev, EV_READ);
+	c->closing = 1;
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		ctl_conn_free(c);
+}
+
+static void
+ctl_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct ctl_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	Emo__Ctl__Request *q;
+	uint8_t hdr[EMO_CTL_HDR_LEN], *body;
+	const char *errstr;
+	uint32_t len;
+
+	while (!c->closing) {
+		if (c->npending >= CTL_MAX_PENDING ||
+		    evbuffer_get_length(bufferevent_get_output(bev)) >
+		    CTL_OUT_HIGH) {
+			bufferevent_disable(bev, EV_READ);
+			return;
+		}
+		if (evbuffer_copyout(in, hdr, sizeof(hdr)) < (ssize_t)sizeof(hdr))
+			return;
+		if (frame_get_len(hdr, EMO_CTL_MAX_REQUEST, &len, &errstr) == -1) {
+			ctl_conn_fail(c, errstr);
+			return;
+		}
+		if (evbuffer_get_length(in) < EMO_CTL_HDR_LEN + (size_t)len)
+			return;
+		evbuffer_drain(in, EMO_CTL_HDR_LEN);
+		body = evbuffer_pullup(in, len);
+		q = emo__ctl__request__unpack(NULL, len, body);
+		evbuffer_drain(in, len);
+		if (q == NULL) {
+			ctl_conn_fail(c, "malformed request message");
+			return;
+		}
+		ctl_dispatch(c, q);
+		emo__ctl__request__free_unpacked(q, NULL);
+	}
+}
+
+static void
+ctl_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct ctl_conn *c = arg;
+
+	if (c->closing) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			ctl_conn_free(c);
+		return;
+	}
+	/* Output drained below the low mark: resume reading. */
+	if (!(bufferevent_get_enabled(bev) & EV_READ) &&
+	    c->npending < CTL_MAX_PENDING) {
+		bufferevent_enable(bev, EV_READ);
+		ctl_read_cb(bev, c);
+	}
+}
+
+static void
+ctl_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct ctl_conn *c = arg;
+
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING)) {
+		/* Only a half-sent frame is an error; idle clients may stay. */
+		if (evbuffer_get_length(bufferevent_get_input(bev)) > 0) {
+			ctl_conn_fail(c, "timed out in the middle of a frame");
+			return;
+		}
+		bufferevent_enable(bev, EV_READ);
+		return;
+	}
+	ctl_conn_free(c);
+}
+
+static void
+ctl_conn_free(struct ctl_conn *c)
+{
+	struct ctl_req *r;
+
+	while ((r = TAILQ_FIRST(&c->pending)) != NULL) {
+		TAILQ_REMOVE(&c->pending, r, entry);
+		if (r->done) {
+			free(r->out);
+			free(r);
+		} else
+			r->conn = NULL;	/* the node's callback frees it */
+	}
+	TAILQ_REMOVE(&c->ctl->conns, c, entry);
+	c->ctl->nconns--;
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+static void
+ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct control *ctl = arg;
+	struct ctl_conn *c;
+	struct timeval idle = { ctl->conf->control_idle_timeout_s, 0 };
+
+	if (ctl->nconns >= ctl->conf->control_max_clients) {
+		ctl->st.rejected++;
+		log_debug("control: client limit %u reached, refusing",
+		    ctl->conf->control_max_clients);
+		close(fd);
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		close(fd);
+		return;
+	}
+	c->ctl = ctl;
+	TAILQ_INIT(&c->pending);
+	c->bev = bufferevent_socket_new(ctl->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		close(fd);
+		free(c);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&ctl->conns, c, entry);
+	ctl->nconns++;
+	ctl->st.accepted++;
+	bufferevent_setcb(c->bev, ctl_read_cb, ctl_write_cb, ctl_event_cb, c);
+	bufferevent_setwatermark(c->bev, EV_WRITE, CTL_OUT_LOW, 0);
+	bufferevent_set_timeouts(c->bev, &idle, NULL);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+/* ---- the socket ------------------------------------------------------ */
+
+/* 1 if a daemon answers on path, 0 if not (stale or absent). */
+static int
+ctl_alive(const struct sockaddr_un *sun)
+{
+	int fd, rc;
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return 0;
+	rc = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	close(fd);
+	return rc == 0;
+}
+
+static int
+ctl_mkparent(const char *path, char *err, size_t errlen)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create socket directory %s: %s",
+		    dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+struct control *
+control_new(struct event_base *base, struct node *node,
+    const struct conf *conf, char *err, size_t errlen)
+{
+	struct control *ctl;
+	struct sockaddr_un sun;
+	struct group *gr;
+	mode_t old;
+	int fd = -1;
+
+	if ((ctl = calloc(1, sizeof(*ctl))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	ctl->base = base;
+	ctl->node = node;
+	ctl->conf = conf;
+	TAILQ_INIT(&ctl->conns);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(conf->socket) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "socket path too long (max %zu bytes): %s",
+		    sizeof(sun.sun_path) - 1, conf->socket);
+		goto fail;
+	}
+	memcpy(sun.sun_path, conf->socket, strlen(conf->socket));
+	if (ctl_mkparent(conf->socket, err, errlen) == -1)
+		goto fail;
+	if (ctl_alive(&sun)) {
+		snprintf(err, errlen, "another emod is already serving the "
+		    "control socket %s", conf->socket);
+		goto fail;
+	}
+	/* Stale: no daemon answered.  Only a socket file is removed. */
+	{
+		struct stat sb;
+
+		if (lstat(conf->socket, &sb) == 0) {
+			if (!S_ISSOCK(sb.st_mode)) {
+				snprintf(err, errlen, "%s exists and is not a "
+				    "socket", conf->socket);
+				goto fail;
+			}
+			(void)unlink(conf->socket);
+		}
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1) {
+		snprintf(err, errlen, "control socket: %s", strerror(errno));
+		goto fail;
+	}
+	old = umask(0117);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		umask(old);
+		snprintf(err, errlen, "cannot bind control socket %s: %s",
+		    conf->socket, strerror(errno));
+		goto fail;
+	}
+	umask(old);
+	memcpy(ctl->path, sun.sun_path, sizeof(ctl->path));
+	if (conf->socket_group[0] != '\0') {
+		if ((gr = getgrnam(conf->socket_group)) == NULL) {
+			snprintf(err, errlen, "socket_group: no group named %s",
+			    conf->socket_group);
+			goto fail;
+		}
+		if (chown(conf->socket, (uid_t)-1, gr->gr_gid) == -1) {
+			snprintf(err, errlen, "cannot give %s to group %s: %s",
+			    conf->socket, conf->socket_group, strerror(errno));
+			goto fail;
+		}
+	}
+	if (chmod(conf->socket, 0660) == -1 || listen(fd, 128) == -1) {
+		snprintf(err, errlen, "control socket %s: %s", conf->socket,
+		    strerror(errno));
+		goto fail;
+	}
+	ctl->listener = evconnlistener_new(base, ctl_accept_cb, ctl,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	if (ctl->listener == NULL) {
+		snprintf(err, errlen, "cannot listen on %s", conf->socket);
+		goto fail;
+	}
+	return ctl;
+fail:
+	if (fd != -1 && ctl->listener == NULL)
+		close(fd);
+	if (ctl->path[0] != '\0')
+		(void)unlink(ctl->path);
+	free(ctl);
+	return NULL;
+}
+
+void
+control_free(struct control *ctl)
+{
+	struct ctl_conn *c;
+
+	if (ctl == NULL)
+		return;
+	while ((c = TAILQ_FIRST(&ctl->conns)) != NULL)
+		ctl_conn_free(c);
+	if (ctl->listener != NULL)
+		evconnlistener_free(ctl->listener);
+	if (ctl->path[0] != '\0')
+		(void)unlink(ctl->path);
+	free(ctl);
+}

@@ -1,0 +1,409 @@
+/*
+ * main — emod's entry point: options over the configuration file over the
+ * built-in defaults, then the start-up order (data directory lock, node
+ * identity, store and UDP via node_new, control socket, readiness), the
+ * signal handlers, and teardown in reverse order.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "conf.h"
+#include "control.h"
+#include "crypto.h"
+#include "id.h"
+#include "log.h"
+#include "node.h"
+#include "notify.h"
+
+#define MAIN_MAX_OPTS	(CONF_MAX_BOOTSTRAP + 16)
+
+struct emod {
+	struct conf		 conf;
+	const char		*config_path;
+	struct event_base	*base;
+	struct node		*node;
+	struct control		*ctl;
+	struct event		*ev_term, *ev_int, *ev_hup, *ev_watchdog;
+	int			 lock_fd;
+	struct id		 self;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: emod [--config FILE] [--listen HOST:PORT] [--bootstrap HOST:PORT]...\n"
+"            [--data-dir DIR] [--socket PATH] [--storage leveldb|memory]\n"
+"            [--check-config] [-v] [--version] [--help]\n"
+"\n"
+"  -c, --config FILE        read FILE (key = value lines; see emod.conf(5));\n"
+"                           without it the built-in defaults are used\n"
+"  -l, --listen HOST:PORT   UDP address (default 0.0.0.0:9000)\n"
+"  -b, --bootstrap HOST:PORT  a node to join through; repeatable, replaces\n"
+"                           the file's list\n"
+"  -d, --data-dir DIR       where the store and node identity live\n"
+"  -s, --socket PATH        control socket for emoctl\n"
+"      --storage KIND       leveldb (default) or memory\n"
+"  -n, --check-config       check the configuration, print it, and exit\n"
+"  -v                       more verbose logging (repeat for debug)\n"
+"  -V, --version            print the version and exit\n"
+"  -h, --help               print this help and exit\n"
+"\n"
+"emod runs in the foreground and logs to stderr; SIGTERM or SIGINT stops it,\n"
+"SIGHUP reloads the configuration file.\n");
+}
+
+static int
+main_mkdirs(const char *path, mode_t mode, char *err, size_t errlen)
+{
+	char buf[PATH_MAX];
+	char *p;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf)) {
+		snprintf(err, errlen, "path too long: %s", path);
+		return -1;
+	}
+	for (p = buf + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+
+			*p = '\0';
+			if (mkdir(buf, mode) == -1 && errno != EEXIST) {
+				snprintf(err, errlen, "cannot create %s: %s",
+				    buf, strerror(errno));
+				return -1;
+			}
+			*p = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	return 0;
+}
+
+/* DIR/NAME into buf; -1 with a message if it does not fit. */
+static int
+main_path(char *buf, size_t len, const char *dir, const char *name,
+    char *err, size_t errlen)
+{
+	int n = snprintf(buf, len, "%s/%s", dir, name);
+
+	if (n < 0 || (size_t)n >= len) {
+		snprintf(err, errlen, "path too long: %s/%s", dir, name);
+		return -1;
+	}
+	return 0;
+}
+
+/* One emod per data directory, whatever the storage backend. */
+static int
+main_lock(struct emod *e, char *err, size_t errlen)
+{
+	char path[PATH_MAX], pid[32];
+	ssize_t n;
+
+	if (main_path(path, sizeof(path), e->conf.data_dir, "emod.lock", err,
+	    errlen) == -1)
+		return -1;
+	e->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (e->lock_fd == -1) {
+		snprintf(err, errlen, "cannot open %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (flock(e->lock_fd, LOCK_EX | LOCK_NB) == -1) {
+		n = pread(e->lock_fd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		snprintf(err, errlen, "data directory %s is in use by another "
+		    "emod (pid %s)", e->conf.data_dir, pid[0] ? pid : "unknown");
+		return -1;
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(e->lock_fd, 0) == -1 ||
+	    pwrite(e->lock_fd, pid, (size_t)n, 0) != n)
+		log_warn("%s", path);
+	return 0;
+}
+
+/* The node ID is random once, then kept in DATA_DIR/node_id. */
+static int
+main_identity(struct emod *e, char *err, size_t errlen)
+{
+	char path[PATH_MAX], tmp[PATH_MAX], hex[ID_HEX_LEN + 2];
+	ssize_t n;
+	int fd;
+
+	if (main_path(path, sizeof(path), e->conf.data_dir, "node_id", err,
+	    errlen) == -1 || main_path(tmp, sizeof(tmp), e->conf.data_dir,
+	    "node_id.tmp", err, errlen) == -1)
+		return -1;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
+		n = read(fd, hex, sizeof(hex));
+		close(fd);
+		if (n >= ID_HEX_LEN && id_from_hex(&e->self, hex,
+		    ID_HEX_LEN) == 0)
+			return 0;
+		snprintf(err, errlen, "%s does not hold a 64-digit hex node ID; "
+		    "remove it to get a new identity", path);
+		return -1;
+	}
+	if (errno != ENOENT) {
+		snprintf(err, errlen, "cannot read %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	crypto_random(e->self.b, ID_LEN);
+	id_to_hex(&e->self, hex);
+	hex[ID_HEX_LEN] = '\n';
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1 || write(fd, hex, ID_HEX_LEN + 1) != ID_HEX_LEN + 1 ||
+	    fsync(fd) == -1 || close(fd) == -1 || rename(tmp, path) == -1) {
+		snprintf(err, errlen, "cannot write %s: %s", path,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+main_stop_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct emod *e = arg;
+
+	log_info("%s received, shutting down",
+	    sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	(void)notify_send("STOPPING=1");
+	event_base_loopexit(e->base, NULL);
+}
+
+/* SIGHUP: reload what can change at runtime, say what changed. */
+static void
+main_hup_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct emod *e = arg;
+	struct conf c;
+	char err[512];
+	const char *errstr;
+
+	(void)notify_send("RELOADING=1");
+	if (e->config_path == NULL) {
+		log_info("SIGHUP: no configuration file to reload");
+		(void)notify_send("READY=1");
+		return;
+	}
+	conf_defaults(&c);
+	if (conf_load(&c, e->config_path, err, sizeof(err)) == -1 ||
+	    conf_validate(&c, &errstr) == -1) {
+		log_warnx("SIGHUP: keeping the running configuration: %s",
+		    e->config_path ? err : errstr);
+		(void)notify_send("READY=1");
+		return;
+	}
+	if (c.log_level != log_getlevel()) {
+		log_setlevel(c.log_level);
+		log_warnx("SIGHUP: log_level is now %s",
+		    log_level_name(c.log_level));
+	} else
+		log_info("SIGHUP: %s reloaded, nothing to change",
+		    e->config_path);
+	e->conf.log_level = c.log_level;
+	(void)notify_send("READY=1");
+}
+
+static void
+main_watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)notify_send("WATCHDOG=1");
+}
+
+struct main_opt {
+	const char	*key;
+	const char	*value;
+	const char	*flag;
+};
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "config",	  required_argument, NULL, 'c' },
+		{ "listen",	  required_argument, NULL, 'l' },
+		{ "bootstrap",	  required_argument, NULL, 'b' },
+		{ "data-dir",	  required_argument, NULL, 'd' },
+		{ "socket",	  required_argument, NULL, 's' },
+		{ "storage",	  required_argument, NULL, 'S' },
+		{ "check-config", no_argument,	     NULL, 'n' },
+		{ "version",	  no_argument,	     NULL, 'V' },
+		{ "help",	  no_argument,	     NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct main_opt opts[MAIN_MAX_OPTS];
+	struct emod e;
+	char err[1024], hex[ID_HEX_LEN + 1];
+	const char *errstr;
+	size_t nopts = 0, i;
+	int ch, verbose = 0, check = 0, cleared = 0;
+	uint64_t wd;
+
+	memset(&e, 0, sizeof(e));
+	e.lock_fd = -1;
+	log_init(LOG_LEVEL_INFO, "emod");
+	while ((ch = getopt_long(argc, argv, "c:l:b:d:s:nvVh", longopts,
+	    NULL)) != -1) {
+		const char *key = NULL, *flag = NULL;
+
+		switch (ch) {
+		case 'c':
+			e.config_path = optarg;
+			continue;
+		case 'l': key = "listen"; flag = "--listen"; break;
+		case 'b': key = "bootstrap"; flag = "--bootstrap"; break;
+		case 'd': key = "data_dir"; flag = "--data-dir"; break;
+		case 's': key = "socket"; flag = "--socket"; break;
+		case 'S': key = "storage"; flag = "--storage"; break;
+		case 'n':
+			check = 1;
+			continue;
+		case 'v':
+			verbose++;
+			continue;
+		case 'V':
+			printf("emod %s\n", EMO_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+		if (nopts == MAIN_MAX_OPTS) {
+			fprintf(stderr, "emod: too many options\n");
+			return 1;
+		}
+		opts[nopts].key = key;
+		opts[nopts].flag = flag;
+		opts[nopts].value = optarg;
+		nopts++;
+	}
+	if (optind != argc) {
+		fprintf(stderr, "emod: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 1;
+	}
+
+	/* Defaults, then the file, then the options. */
+	conf_defaults(&e.conf);
+	if (e.config_path != NULL &&
+	    conf_load(&e.conf, e.config_path, err, sizeof(err)) == -1) {
+		fprintf(stderr, "emod: %s\n", err);
+		return 1;
+	}
+	for (i = 0; i < nopts; i++) {
+		if (strcmp(opts[i].key, "bootstrap") == 0 && !cleared) {
+			(void)conf_set(&e.conf, "bootstrap", "", &errstr);
+			cleared = 1;
+		}
+		if (conf_set(&e.conf, opts[i].key, opts[i].value,
+		    &errstr) == -1) {
+			fprintf(stderr, "emod: %s '%s': %s\n", opts[i].flag,
+			    opts[i].value, errstr);
+			return 1;
+		}
+	}
+	if (verbose > 0)
+		e.conf.log_level = verbose > 1 ? LOG_LEVEL_DEBUG :
+		    (e.conf.log_level < LOG_LEVEL_INFO ? LOG_LEVEL_INFO :
+		    LOG_LEVEL_DEBUG);
+	if (conf_validate(&e.conf, &errstr) == -1) {
+		fprintf(stderr, "emod: %s%s%s\n",
+		    e.config_path ? e.config_path : "", e.config_path ? ": " : "",
+		    errstr);
+		return 1;
+	}
+	if (check) {
+		conf_print(&e.conf, stdout);
+		return 0;
+	}
+	log_setlevel(e.conf.log_level);
+
+	if (crypto_init() == -1)
+		fatalx("libsodium failed to initialise");
+	signal(SIGPIPE, SIG_IGN);
+	if (main_mkdirs(e.conf.data_dir, 0700, err, sizeof(err)) == -1 ||
+	    main_lock(&e, err, sizeof(err)) == -1 ||
+	    main_identity(&e, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+
+	if ((e.base = event_base_new()) == NULL ||
+	    event_base_priority_init(e.base, 2) == -1)
+		fatalx("cannot create the event loop");
+	if ((e.node = node_new(e.base, &e.conf, &e.self, err,
+	    sizeof(err))) == NULL)
+		fatalx("%s", err);
+	if ((e.ctl = control_new(e.base, e.node, &e.conf, err,
+	    sizeof(err))) == NULL) {
+		node_free(e.node);
+		fatalx("%s", err);
+	}
+	e.ev_term = evsignal_new(e.base, SIGTERM, main_stop_cb, &e);
+	e.ev_int = evsignal_new(e.base, SIGINT, main_stop_cb, &e);
+	e.ev_hup = evsignal_new(e.base, SIGHUP, main_hup_cb, &e);
+	if (e.ev_term == NULL || e.ev_int == NULL || e.ev_hup == NULL ||
+	    evsignal_add(e.ev_term, NULL) == -1 ||
+	    evsignal_add(e.ev_int, NULL) == -1 ||
+	    evsignal_add(e.ev_hup, NULL) == -1)
+		fatalx("cannot install signal handlers");
+	if ((wd = notify_watchdog_usec()) != 0) {
+		/* Keep-alives at half the interval, from the loop itself. */
+		struct timeval tv = { (time_t)(wd / 2000000),
+		    (suseconds_t)(wd / 2 % 1000000) };
+
+		e.ev_watchdog = event_new(e.base, -1, EV_PERSIST,
+		    main_watchdog_cb, &e);
+		if (e.ev_watchdog == NULL || event_add(e.ev_watchdog, &tv) == -1)
+			fatalx("cannot arm the watchdog timer");
+	}
+
+	id_to_hex(&e.self, hex);
+	{
+		struct node_status st;
+
+		node_status(e.node, &st);
+		log_info("emod %s ready: node %s, udp %s, control socket %s, "
+		    "data %s (%s), %llu values", EMO_VERSION, hex, st.listen,
+		    e.conf.socket, e.conf.data_dir, st.storage,
+		    (unsigned long long)st.store.values);
+	}
+	(void)notify_send("READY=1\nSTATUS=serving");
+
+	event_base_dispatch(e.base);
+
+	control_free(e.ctl);
+	node_free(e.node);
+	if (e.ev_watchdog != NULL)
+		event_free(e.ev_watchdog);
+	event_free(e.ev_term);
+	event_free(e.ev_int);
+	event_free(e.ev_hup);
+	event_base_free(e.base);
+	libevent_global_shutdown();
+	if (e.lock_fd != -1)
+		close(e.lock_fd);
+	log_info("stopped");
+	return 0;
+}

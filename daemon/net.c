@@ -1,0 +1,300 @@
+/*
+ * net — one UDP socket on libevent.  Datagrams are read in batches with
+ * recvmmsg; sends are queued and written with sendmmsg by a low-priority
+ * event activated when the queue becomes non-empty, so everything queued
+ * during one loop iteration leaves in as few system calls as possible, with
+ * no fixed ticker adding latency.  A partial sendmmsg is resumed, not lost.
+ */
+#include <sys/socket.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "net.h"
+
+/* Queued datagrams own exact-size buffers so an idle node stays small. */
+struct net_pkt {
+	struct addr	 to;
+	uint16_t	 len;
+	uint8_t		*buf;
+};
+
+struct net {
+	struct event_base	*base;
+	int			 fd;
+	struct addr		 local;
+	struct event		*ev_read;
+	struct event		*ev_write;	/* socket writable again */
+	struct event		*ev_flush;	/* end-of-iteration flush */
+	net_recv_cb		*cb;
+	void			*arg;
+	struct net_stats	 st;
+	/* send queue: a ring of packets */
+	struct net_pkt		*q;
+	size_t			 qhead, qlen;
+	/* receive batch */
+	struct mmsghdr		 rmsg[NET_BATCH];
+	struct iovec		 riov[NET_BATCH];
+	struct sockaddr_storage	 rfrom[NET_BATCH];
+	uint8_t			(*rbuf)[NET_MAX_DATAGRAM + 1];
+};
+
+static void
+net_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct net *n = arg;
+	struct addr from;
+	int i, got, rounds;
+	size_t len;
+
+	/* Bounded: other events (the control socket) get their turn. */
+	for (rounds = 0; rounds < 4; rounds++) {
+		for (i = 0; i < NET_BATCH; i++) {
+			n->riov[i].iov_base = n->rbuf[i];
+			n->riov[i].iov_len = NET_MAX_DATAGRAM + 1;
+			memset(&n->rmsg[i].msg_hdr, 0, sizeof(struct msghdr));
+			n->rmsg[i].msg_hdr.msg_iov = &n->riov[i];
+			n->rmsg[i].msg_hdr.msg_iovlen = 1;
+			n->rmsg[i].msg_hdr.msg_name = &n->rfrom[i];
+			n->rmsg[i].msg_hdr.msg_namelen = sizeof(n->rfrom[i]);
+		}
+		got = recvmmsg(fd, n->rmsg, NET_BATCH, MSG_DONTWAIT, NULL);
+		if (got <= 0) {
+			if (got == -1 && errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNREFUSED)
+				log_warn("udp receive");
+			return;
+		}
+		for (i = 0; i < got; i++) {
+			len = n->rmsg[i].msg_len;
+			n->st.rx_packets++;
+			n->st.rx_bytes += len;
+			if (len > NET_MAX_DATAGRAM ||
+			    (n->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC)) {
+				n->st.rx_oversize++;
+				continue;
+			}
+			if (addr_from_sockaddr(&from,
+			    (struct sockaddr *)&n->rfrom[i],
+			    n->rmsg[i].msg_hdr.msg_namelen) == -1)
+				continue;
+			n->cb(n->arg, &from, n->rbuf[i], len);
+		}
+		if (got < NET_BATCH)
+			return;
+	}
+}
+
+static void
+net_flush(struct net *n)
+{
+	struct mmsghdr msg[NET_BATCH];
+	struct iovec iov[NET_BATCH];
+	struct net_pkt *p;
+	size_t i, cnt, cap;
+	int sent;
+
+	cap = NET_SENDQ_MAX;
+	while (n->qlen > 0) {
+		cnt = n->qlen < NET_BATCH ? n->qlen : NET_BATCH;
+		for (i = 0; i < cnt; i++) {
+			p = &n->q[(n->qhead + i) % cap];
+			iov[i].iov_base = p->buf;
+			iov[i].iov_len = p->len;
+			memset(&msg[i], 0, sizeof(msg[i]));
+			msg[i].msg_hdr.msg_iov = &iov[i];
+			msg[i].msg_hdr.msg_iovlen = 1;
+			msg[i].msg_hdr.msg_name = &p->to.u.sa;
+			msg[i].msg_hdr.msg_namelen = p->to.len;
+		}
+		sent = sendmmsg(n->fd, msg, (unsigned)cnt, MSG_DONTWAIT);
+		if (sent == -1) {
+			if (errno == EAGAIN || errno == ENOBUFS) {
+				/* Wait for the socket, keep the queue. */
+				event_add(n->ev_write, NULL);
+				return;
+			}
+			if (errno == EINTR)
+				continue;
+			/* This datagram cannot go (e.g. EINVAL for its
+			 * address family): drop it and go on with the rest. */
+			n->st.tx_dropped++;
+			sent = 1;
+		} else {
+			for (i = 0; i < (size_t)sent; i++) {
+				n->st.tx_packets++;
+				n->st.tx_bytes += msg[i].msg_len;
+			}
+		}
+		for (i = 0; i < (size_t)sent; i++) {
+			p = &n->q[(n->qhead + i) % cap];
+			free(p->buf);
+			p->buf = NULL;
+		}
+		n->qhead = (n->qhead + (size_t)sent) % cap;
+		n->qlen -= (size_t)sent;
+	}
+}
+
+static void
+net_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	net_flush(arg);
+}
+
+int
+net_send(struct net *n, const struct addr *to, const void *buf, size_t len)
+{
+	struct net_pkt *p;
+
+	if (len == 0 || len > NET_MAX_DATAGRAM || n->qlen == NET_SENDQ_MAX) {
+		n->st.tx_dropped++;
+		return -1;
+	}
+	p = &n->q[(n->qhead + n->qlen) % NET_SENDQ_MAX];
+	if ((p->buf = malloc(len)) == NULL) {
+		n->st.tx_dropped++;
+		return -1;
+	}
+	p->to = *to;
+	p->len = (uint16_t)len;
+	memcpy(p->buf, buf, len);
+	if (n->qlen++ == 0 && !event_pending(n->ev_write, EV_WRITE, NULL))
+		event_active(n->ev_flush, 0, 0);
+	return 0;
+}
+
+static int
+net_setbuf(int fd, int opt, uint32_t want)
+{
+	int v = (int)want;
+
+	/* Root may exceed net.core.[rw]mem_max with the FORCE variants. */
+	if (opt == SO_RCVBUF &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) == 0)
+		return 0;
+	if (opt == SO_SNDBUF &&
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)) == 0)
+		return 0;
+	return setsockopt(fd, SOL_SOCKET, opt, &v, sizeof(v));
+}
+
+struct net *
+net_open(struct event_base *base, const struct addr *listen, uint32_t rcvbuf,
+    uint32_t sndbuf, net_recv_cb *cb, void *arg, char *err, size_t errlen)
+{
+	struct net *n;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char as[ADDR_STRLEN];
+	int off = 0;
+
+	if ((n = calloc(1, sizeof(*n))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	n->fd = -1;
+	n->base = base;
+	n->cb = cb;
+	n->arg = arg;
+	addr_str(listen, as, sizeof(as));
+	if ((n->q = calloc(NET_SENDQ_MAX, sizeof(*n->q))) == NULL ||
+	    (n->rbuf = calloc(NET_BATCH, sizeof(*n->rbuf))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	n->fd = socket(addr_family(listen), SOCK_DGRAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (n->fd == -1) {
+		snprintf(err, errlen, "udp socket for %s: %s", as,
+		    strerror(errno));
+		goto fail;
+	}
+	if (addr_family(listen) == AF_INET6)
+		(void)setsockopt(n->fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
+		    sizeof(off));
+	if (net_setbuf(n->fd, SO_RCVBUF, rcvbuf) == -1 ||
+	    net_setbuf(n->fd, SO_SNDBUF, sndbuf) == -1)
+		log_warn("udp socket buffers");
+	if (bind(n->fd, &listen->u.sa, listen->len) == -1) {
+		if (errno == EADDRINUSE)
+			snprintf(err, errlen, "cannot listen on udp %s: address "
+			    "already in use (is another emod running?)", as);
+		else
+			snprintf(err, errlen, "cannot listen on udp %s: %s", as,
+			    strerror(errno));
+		goto fail;
+	}
+	if (getsockname(n->fd, (struct sockaddr *)&ss, &sl) == -1 ||
+	    addr_from_sockaddr(&n->local, (struct sockaddr *)&ss, sl) == -1) {
+		snprintf(err, errlen, "getsockname: %s", strerror(errno));
+		goto fail;
+	}
+	n->ev_read = event_new(base, n->fd, EV_READ | EV_PERSIST, net_read_cb, n);
+	n->ev_write = event_new(base, n->fd, EV_WRITE, net_flush_cb, n);
+	n->ev_flush = event_new(base, -1, 0, net_flush_cb, n);
+	if (n->ev_read == NULL || n->ev_write == NULL || n->ev_flush == NULL ||
+	    event_add(n->ev_read, NULL) == -1) {
+		snprintf(err, errlen, "cannot set up udp events");
+		goto fail;
+	}
+	/* Lowest priority: runs after every other callback of the iteration. */
+	event_priority_set(n->ev_flush, 1);
+	return n;
+fail:
+	net_close(n);
+	return NULL;
+}
+
+void
+net_close(struct net *n)
+{
+	if (n == NULL)
+		return;
+	if (n->qlen > 0 && n->fd != -1)
+		net_flush(n);
+	while (n->q != NULL && n->qlen > 0) {
+		free(n->q[n->qhead].buf);
+		n->qhead = (n->qhead + 1) % NET_SENDQ_MAX;
+		n->qlen--;
+	}
+	if (n->ev_read != NULL)
+		event_free(n->ev_read);
+	if (n->ev_write != NULL)
+		event_free(n->ev_write);
+	if (n->ev_flush != NULL)
+		event_free(n->ev_flush);
+	if (n->fd != -1)
+		close(n->fd);
+	free(n->q);
+	free(n->rbuf);
+	free(n);
+}
+
+const struct addr *
+net_local(const struct net *n)
+{
+	return &n->local;
+}
+
+void
+net_get_stats(const struct net *n, struct net_stats *st)
+{
+	*st = n->st;
+}
+
+void
+net_buffers(const struct net *n, int *rcvbuf, int *sndbuf)
+{
+	socklen_t l = sizeof(int);
+
+	*rcvbuf = *sndbuf = 0;
+	(void)getsockopt(n->fd, SOL_SOCKET, SO_RCVBUF, rcvbuf, &l);
+	l = sizeof(int);
+	(void)getsockopt(n->fd, SOL_SOCKET, SO_SNDBUF, sndbuf, &l);
+}

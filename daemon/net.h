@@ -1,0 +1,49 @@
+/*
+ * net — the only file that touches UDP sockets: one socket on libevent,
+ * batched receive (recvmmsg) and send (sendmmsg), with sends queued and
+ * flushed once at the end of the event-loop iteration that queued them.
+ */
+#ifndef EMO_NET_H
+#define EMO_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+#define NET_MAX_DATAGRAM	1500	/* bytes we accept in one datagram */
+#define NET_BATCH		64	/* datagrams per recvmmsg/sendmmsg */
+#define NET_SENDQ_MAX		8192	/* queued datagrams before dropping */
+
+struct event_base;
+struct net;
+
+struct net_stats {
+	uint64_t	rx_packets;
+	uint64_t	rx_bytes;
+	uint64_t	rx_oversize;	/* truncated: longer than NET_MAX_DATAGRAM */
+	uint64_t	tx_packets;
+	uint64_t	tx_bytes;
+	uint64_t	tx_dropped;	/* queue full or send error */
+};
+
+typedef void	net_recv_cb(void *arg, const struct addr *from,
+		    const uint8_t *buf, size_t len);
+
+/*
+ * Binds a UDP socket to `listen` (no SO_REUSEPORT: a second daemon on the
+ * same port must fail).  Buffer sizes are requests; the kernel may cap them.
+ */
+struct net	*net_open(struct event_base *, const struct addr *listen,
+		    uint32_t rcvbuf, uint32_t sndbuf, net_recv_cb *, void *arg,
+		    char *err, size_t errlen);
+void		 net_close(struct net *);
+/* Copies and queues one datagram; -1 if the queue is full (counted). */
+int		 net_send(struct net *, const struct addr *to, const void *,
+		    size_t);
+const struct addr *net_local(const struct net *);
+void		 net_get_stats(const struct net *, struct net_stats *);
+/* Effective kernel buffer sizes, for status and the logs. */
+void		 net_buffers(const struct net *, int *rcvbuf, int *sndbuf);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * node — the engine: owns the store, the UDP transport and the timers, and
+ * offers the asynchronous node_put/node_get/node_status API that the control
+ * server calls.  Each completion callback fires exactly once.
+ */
+#ifndef EMO_NODE_H
+#define EMO_NODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "id.h"
+#include "store.h"
+
+struct conf;
+struct event_base;
+struct node;
+
+/* Same numbers as emo.ctl.ErrorCode in proto/control.proto. */
+enum node_err {
+	NODE_OK = 0,
+	NODE_ERR_INVALID = 1,
+	NODE_ERR_NOT_FOUND = 2,
+	NODE_ERR_TOO_LARGE = 3,
+	NODE_ERR_STORAGE = 5,
+	NODE_ERR_UNAVAILABLE = 6,
+	NODE_ERR_TIMEOUT = 7,
+	NODE_ERR_QUOTA = 8,
+};
+
+struct node_put_result {
+	enum node_err	 err;
+	const char	*msg;		/* set when err != NODE_OK */
+	uint32_t	 acks;
+	int64_t		 created_ms;
+	int64_t		 expires_ms;
+};
+
+struct node_get_result {
+	enum node_err		 err;
+	const char		*msg;
+	struct store_result	 values;	/* owned by the node */
+};
+
+typedef void	node_put_cb(void *arg, const struct node_put_result *);
+typedef void	node_get_cb(void *arg, const struct node_get_result *);
+
+#define NODE_MAX_COUNTERS	64
+
+struct node_counter {
+	const char	*name;
+	uint64_t	 value;
+};
+
+struct node_status {
+	struct id		id;
+	char			listen[64];
+	uint64_t		uptime_s;
+	uint32_t		peers;
+	struct store_stats	store;
+	const char		*storage;
+	const char		*data_dir;
+	struct node_counter	counters[NODE_MAX_COUNTERS];
+	size_t			ncounters;
+};
+
+/*
+ * Opens the store, binds UDP and arms the timers.  On failure returns NULL
+ * with a complete message in err.
+ */
+struct node	*node_new(struct event_base *, const struct conf *,
+		    const struct id *self, char *err, size_t errlen);
+void		 node_free(struct node *);
+
+/* ttl_s 0 = the configured default; above max_ttl is refused. */
+void	node_put(struct node *, const struct id *key, const void *data,
+	    size_t len, uint32_t ttl_s, node_put_cb *, void *arg);
+void	node_get(struct node *, const struct id *key, int64_t since_ms,
+	    node_get_cb *, void *arg);
+void	node_status(struct node *, struct node_status *);
+
+#endif
