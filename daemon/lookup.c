@@ -1,0 +1,275 @@
+/*
+ * lookup — the iterative node lookup: which candidate to ask next, when to
+ * stop, what the answer is.  The shortlist is allocated once, at a size
+ * fixed by k and alpha, and kept sorted by XOR distance to the target.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lookup.h"
+
+struct lookup_cand {
+	struct route_node	node;
+	uint8_t			state;		/* enum lookup_state */
+	uint32_t		hops;		/* seeds are 1 */
+};
+
+struct lookup {
+	struct id		target;
+	struct id		self;
+	unsigned		alpha;
+	unsigned		k;
+	unsigned		inflight;
+	size_t			n;
+	size_t			cap;
+	struct lookup_stats	st;
+	struct lookup_cand	c[];		/* closest first */
+};
+
+/*
+ * Index of the first candidate not closer to the target than id; *found
+ * tells whether it is id itself (equal distance means equal ID).
+ */
+static size_t
+lookup_search(const struct lookup *lk, const struct id *id, int *found)
+{
+	size_t lo = 0, hi = lk->n, mid;
+	int c;
+
+	*found = 0;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = id_distcmp(&lk->target, &lk->c[mid].node.id, id);
+		if (c == 0) {
+			*found = 1;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static struct lookup_cand *
+lookup_find(struct lookup *lk, const struct id *id)
+{
+	size_t i;
+	int found;
+
+	i = lookup_search(lk, id, &found);
+	return found ? &lk->c[i] : NULL;
+}
+
+/* Returns 1 if added. */
+static int
+lookup_add(struct lookup *lk, const struct route_node *node, uint32_t hops)
+{
+	size_t pos, f;
+	int found;
+
+	if (id_eq(&node->id, &lk->self) || !route_addr_usable(&node->addr))
+		return 0;
+	pos = lookup_search(lk, &node->id, &found);
+	if (found)
+		return 0;
+	if (lk->n == lk->cap) {
+		/*
+		 * Displace the farthest candidate that is not in flight, so
+		 * the alpha bound holds even for queries the caller still
+		 * has out.  cap > alpha guarantees one exists.
+		 */
+		f = lk->n;
+		while (f > 0 && lk->c[f - 1].state == LOOKUP_INFLIGHT)
+			f--;
+		if (f == 0 || pos >= f)
+			return 0;
+		f--;
+		memmove(&lk->c[f], &lk->c[f + 1],
+		    (lk->n - f - 1) * sizeof(lk->c[0]));
+		lk->n--;
+	}
+	memmove(&lk->c[pos + 1], &lk->c[pos], (lk->n - pos) * sizeof(lk->c[0]));
+	memset(&lk->c[pos], 0, sizeof(lk->c[pos]));
+	lk->c[pos].node = *node;
+	lk->c[pos].node.pinging = 0;
+	lk->c[pos].node.ping_ms = 0;
+	lk->c[pos].state = LOOKUP_NEW;
+	lk->c[pos].hops = hops;
+	lk->n++;
+	return 1;
+}
+
+struct lookup *
+lookup_new(const struct id *target, const struct id *self,
+    const struct route_node *seeds, size_t nseeds, unsigned alpha, unsigned k)
+{
+	struct lookup *lk;
+	size_t cap, i;
+
+	if (alpha < 1 || alpha > LOOKUP_MAX_ALPHA || k < 1 ||
+	    k > LOOKUP_MAX_K) {
+		errno = EINVAL;
+		return NULL;
+	}
+	/* Room for failed candidates among the k closest live ones. */
+	cap = (size_t)LOOKUP_CAND_PER_K * k + alpha;
+	if ((lk = calloc(1, sizeof(*lk) + cap * sizeof(lk->c[0]))) == NULL)
+		return NULL;
+	lk->target = *target;
+	lk->self = *self;
+	lk->alpha = alpha;
+	lk->k = k;
+	lk->cap = cap;
+	for (i = 0; i < nseeds; i++)
+		lookup_add(lk, &seeds[i], 1);
+	return lk;
+}
+
+void
+lookup_free(struct lookup *lk)
+{
+	free(lk);
+}
+
+int
+lookup_next(struct lookup *lk, struct route_node *out)
+{
+	struct lookup_cand *c;
+	size_t i;
+	unsigned live = 0;
+
+	if (lk->inflight >= lk->alpha)
+		return 0;
+	for (i = 0; i < lk->n && live < lk->k; i++) {
+		c = &lk->c[i];
+		if (c->state == LOOKUP_FAILED)
+			continue;
+		live++;
+		if (c->state != LOOKUP_NEW)
+			continue;
+		c->state = LOOKUP_INFLIGHT;
+		lk->inflight++;
+		lk->st.queries++;
+		*out = c->node;
+		return 1;
+	}
+	return 0;
+}
+
+size_t
+lookup_reply(struct lookup *lk, const struct id *from,
+    const struct route_node *nodes, size_t n)
+{
+	struct lookup_cand *c;
+	struct route_node e;
+	size_t i, added = 0;
+	uint32_t hops = 1;
+
+	if ((c = lookup_find(lk, from)) != NULL) {
+		if (c->state == LOOKUP_INFLIGHT) {
+			c->state = LOOKUP_REPLIED;
+			lk->inflight--;
+			lk->st.replies++;
+			if (c->hops > lk->st.hops)
+				lk->st.hops = c->hops;
+		}
+		hops = c->hops + 1;
+	}
+	for (i = 0; i < n; i++) {
+		/* Only what the peer vouches for: its ID and address. */
+		memset(&e, 0, sizeof(e));
+		e.id = nodes[i].id;
+		e.addr = nodes[i].addr;
+		added += (size_t)lookup_add(lk, &e, hops);
+	}
+	lk->st.learned += (uint32_t)added;
+	return added;
+}
+
+int
+lookup_failed(struct lookup *lk, const struct id *from)
+{
+	struct lookup_cand *c;
+
+	if ((c = lookup_find(lk, from)) == NULL ||
+	    c->state != LOOKUP_INFLIGHT)
+		return -1;
+	c->state = LOOKUP_FAILED;
+	lk->inflight--;
+	lk->st.failures++;
+	return 0;
+}
+
+int
+lookup_done(const struct lookup *lk)
+{
+	const struct lookup_cand *c;
+	size_t i;
+	unsigned live = 0;
+
+	for (i = 0; i < lk->n && live < lk->k; i++) {
+		c = &lk->c[i];
+		if (c->state == LOOKUP_FAILED)
+			continue;
+		live++;
+		if (c->state != LOOKUP_REPLIED)
+			return 0;
+	}
+	return 1;
+}
+
+size_t
+lookup_result(const struct lookup *lk, struct route_node *out, size_t max)
+{
+	size_t i, n = 0;
+
+	if (max > lk->k)
+		max = lk->k;
+	for (i = 0; i < lk->n && n < max; i++)
+		if (lk->c[i].state == LOOKUP_REPLIED)
+			out[n++] = lk->c[i].node;
+	return n;
+}
+
+int
+lookup_state(const struct lookup *lk, const struct id *id)
+{
+	size_t i;
+	int found;
+
+	i = lookup_search(lk, id, &found);
+	return found ? lk->c[i].state : -1;
+}
+
+unsigned
+lookup_inflight(const struct lookup *lk)
+{
+	return lk->inflight;
+}
+
+size_t
+lookup_size(const struct lookup *lk)
+{
+	return lk->n;
+}
+
+size_t
+lookup_capacity(const struct lookup *lk)
+{
+	return lk->cap;
+}
+
+const struct id *
+lookup_target(const struct lookup *lk)
+{
+	return &lk->target;
+}
+
+void
+lookup_get_stats(const struct lookup *lk, struct lookup_stats *st)
+{
+	*st = lk->st;
+}

@@ -1,0 +1,83 @@
+/*
+ * lookup — the iterative Kademlia node lookup (§2.3) as a state machine:
+ * a bounded shortlist sorted by XOR distance to the target.  The caller
+ * sends the queries it is handed and reports replies and failures; nothing
+ * here touches sockets, timers, the clock or the routing table.
+ */
+#ifndef EMO_LOOKUP_H
+#define EMO_LOOKUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "id.h"
+#include "route.h"
+
+#define LOOKUP_MAX_K		64	/* result size bound */
+#define LOOKUP_MAX_ALPHA	16	/* queries in flight bound */
+/* Shortlist capacity: LOOKUP_CAND_PER_K * k + alpha candidates. */
+#define LOOKUP_CAND_PER_K	4
+
+enum lookup_state {
+	LOOKUP_NEW = 0,		/* known, not queried */
+	LOOKUP_INFLIGHT,	/* handed out by lookup_next */
+	LOOKUP_REPLIED,
+	LOOKUP_FAILED,
+};
+
+struct lookup_stats {
+	uint32_t	queries;	/* handed out by lookup_next */
+	uint32_t	replies;
+	uint32_t	failures;
+	uint32_t	learned;	/* candidates added from replies */
+	uint32_t	hops;		/* longest referral chain that replied */
+};
+
+struct lookup;
+
+/*
+ * Seeds (typically route_closest) start the shortlist at hop 0.  Self and
+ * nodes with unusable addresses are skipped.  NULL with errno EINVAL if
+ * alpha is not 1..LOOKUP_MAX_ALPHA or k not 1..LOOKUP_MAX_K, ENOMEM.
+ */
+struct lookup	*lookup_new(const struct id *target, const struct id *self,
+		    const struct route_node *seeds, size_t nseeds,
+		    unsigned alpha, unsigned k);
+void		 lookup_free(struct lookup *);
+
+/*
+ * If fewer than alpha queries are in flight and a NEW candidate is among
+ * the k closest non-failed ones, marks the closest such INFLIGHT, copies
+ * it to out and returns 1; else 0.  Call until it returns 0.
+ */
+int		 lookup_next(struct lookup *, struct route_node *out);
+/*
+ * `from` answered with `nodes`.  An INFLIGHT `from` becomes REPLIED.  Each
+ * node is merged under its own ID (self, duplicates and unusable addresses
+ * skipped; a node already listed keeps its state and address); when the
+ * shortlist is full, a closer node displaces the farthest candidate not in
+ * flight.  Returns the number of candidates added.
+ */
+size_t		 lookup_reply(struct lookup *, const struct id *from,
+		    const struct route_node *nodes, size_t n);
+/* The query to `from` failed for good; 0, or -1 if it was not pending. */
+int		 lookup_failed(struct lookup *, const struct id *from);
+/*
+ * True once the k closest non-failed candidates have all REPLIED (or fewer
+ * than k are left and all of them have).  Queries to candidates pushed out
+ * of the k closest may still be in flight: their answers can be dropped.
+ */
+int		 lookup_done(const struct lookup *);
+/* The closest REPLIED candidates, closest first, at most min(k, max). */
+size_t		 lookup_result(const struct lookup *, struct route_node *out,
+		    size_t max);
+
+/* State of a candidate, or -1 if it is not on the shortlist. */
+int		 lookup_state(const struct lookup *, const struct id *);
+unsigned	 lookup_inflight(const struct lookup *);
+size_t		 lookup_size(const struct lookup *);
+size_t		 lookup_capacity(const struct lookup *);
+const struct id	*lookup_target(const struct lookup *);
+void		 lookup_get_stats(const struct lookup *, struct lookup_stats *);
+
+#endif

@@ -1,0 +1,555 @@
+/*
+ * route — k-buckets, replacement caches and the ping-before-evict rules.
+ * The caller performs every ping and reports its outcome; nothing here
+ * knows about sockets, timers or randomness.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "route.h"
+
+struct route_bucket {
+	struct route_node	node[ROUTE_K];	/* least recently seen first */
+	struct route_node	cache[ROUTE_REPLACEMENTS]; /* oldest first */
+	size_t			n;
+	size_t			ncache;
+	uint64_t		refreshed_ms;
+};
+
+struct route {
+	struct id		self;
+	size_t			count;
+	struct route_bucket	bucket[ROUTE_BUCKETS];
+};
+
+struct route *
+route_new(const struct id *self, uint64_t now_ms)
+{
+	struct route *rt;
+	size_t i;
+
+	if ((rt = calloc(1, sizeof(*rt))) == NULL)
+		return NULL;
+	rt->self = *self;
+	/*
+	 * Start every bucket as freshly refreshed: the join lookup does the
+	 * first pass, and a fake clock starting at 0 behaves like a real one.
+	 */
+	for (i = 0; i < ROUTE_BUCKETS; i++)
+		rt->bucket[i].refreshed_ms = now_ms;
+	return rt;
+}
+
+void
+route_free(struct route *rt)
+{
+	free(rt);
+}
+
+const struct id *
+route_self(const struct route *rt)
+{
+	return &rt->self;
+}
+
+int
+route_addr_usable(const struct addr *a)
+{
+	uint8_t ip[16];
+	size_t n;
+
+	switch (addr_family(a)) {
+	case AF_INET:
+		if (a->len != sizeof(struct sockaddr_in))
+			return 0;
+		break;
+	case AF_INET6:
+		if (a->len != sizeof(struct sockaddr_in6))
+			return 0;
+		break;
+	default:
+		return 0;
+	}
+	if (addr_port(a) == 0 || addr_is_unspecified(a))
+		return 0;
+	n = addr_ip_bytes(a, ip);
+	if (n == 4)
+		return ip[0] < 224;	/* multicast, reserved, broadcast */
+	if (n != 16 || ip[0] == 0xff)	/* IPv6 multicast */
+		return 0;
+	if (IN6_IS_ADDR_V4MAPPED(&a->u.sin6.sin6_addr))
+		return ip[12] < 224 && (ip[12] | ip[13] | ip[14] | ip[15]) != 0;
+	return 1;
+}
+
+/* Bucket index of id, or -1 for our own ID. */
+static int
+route_index(const struct route *rt, const struct id *id)
+{
+	int pl;
+
+	pl = id_prefixlen(&rt->self, id);
+	return pl >= ROUTE_BUCKETS ? -1 : pl;
+}
+
+static long
+route_find(const struct route_node *v, size_t n, const struct id *id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (id_eq(&v[i].id, id))
+			return (long)i;
+	return -1;
+}
+
+static void
+route_remove_at(struct route_node *v, size_t *n, size_t i)
+{
+	memmove(&v[i], &v[i + 1], (*n - i - 1) * sizeof(v[0]));
+	(*n)--;
+}
+
+static int
+route_ping_active(const struct route_node *e, uint64_t now_ms)
+{
+	if (!e->pinging)
+		return 0;
+	return now_ms < e->ping_ms || now_ms - e->ping_ms < ROUTE_PING_STALE_MS;
+}
+
+static void
+route_rtt_sample(struct route_node *e, uint32_t rtt_us)
+{
+	if (rtt_us == 0)
+		return;
+	if (e->rtt_us == 0)
+		e->rtt_us = rtt_us;
+	else	/* the 1/8 gain TCP uses for SRTT */
+		e->rtt_us = (uint32_t)(((uint64_t)e->rtt_us * 7 + rtt_us) / 8);
+}
+
+/* Keeps the least-recently-seen order when the entry is not the newest. */
+static void
+route_insert_by_age(struct route_bucket *b, const struct route_node *e)
+{
+	size_t i;
+
+	i = b->n;
+	while (i > 0 && b->node[i - 1].last_seen_ms > e->last_seen_ms)
+		i--;
+	memmove(&b->node[i + 1], &b->node[i], (b->n - i) * sizeof(b->node[0]));
+	b->node[i] = *e;
+	b->n++;
+}
+
+static void
+route_cache_push(struct route_bucket *b, const struct route_node *e)
+{
+	if (b->ncache == ROUTE_REPLACEMENTS)
+		route_remove_at(b->cache, &b->ncache, 0);
+	b->cache[b->ncache++] = *e;
+}
+
+/* Fills a slot freed in a bucket with the newest cached replacement. */
+static void
+route_promote(struct route *rt, struct route_bucket *b)
+{
+	struct route_node e;
+
+	if (b->ncache == 0 || b->n >= ROUTE_K)
+		return;
+	e = b->cache[--b->ncache];
+	e.fails = 0;
+	e.pinging = 0;
+	e.ping_ms = 0;
+	route_insert_by_age(b, &e);
+	rt->count++;
+}
+
+enum route_result
+route_seen(struct route *rt, const struct id *id, const struct addr *addr,
+    uint64_t now_ms, uint32_t rtt_us, struct route_node *ping_out)
+{
+	struct route_bucket *b;
+	struct route_node e, *old;
+	long i;
+	int bi;
+
+	if ((bi = route_index(rt, id)) < 0 || !route_addr_usable(addr))
+		return ROUTE_IGNORED;
+	b = &rt->bucket[bi];
+
+	if ((i = route_find(b->node, b->n, id)) >= 0) {
+		e = b->node[i];
+		if (!addr_eq(&e.addr, addr)) {
+			/*
+			 * Anti-hijack: anyone can claim a known ID from
+			 * another address.  Move a healthy entry only once it
+			 * has missed a reply at its old address; a node that
+			 * really moved does so right after its first timeout.
+			 * The claim does not refresh the entry either.
+			 */
+			if (e.fails == 0)
+				return ROUTE_CONFLICT;
+			e.addr = *addr;
+			e.rtt_us = 0;
+		}
+		route_rtt_sample(&e, rtt_us);
+		e.last_seen_ms = now_ms;
+		e.fails = 0;
+		e.pinging = 0;
+		e.ping_ms = 0;
+		route_remove_at(b->node, &b->n, (size_t)i);
+		b->node[b->n++] = e;
+		return ROUTE_UPDATED;
+	}
+
+	memset(&e, 0, sizeof(e));
+	e.id = *id;
+	e.addr = *addr;
+	e.last_seen_ms = now_ms;
+	/*
+	 * Cached replacements are unverified sightings: the newest one wins,
+	 * address included, and it is verified by use once promoted.
+	 */
+	if ((i = route_find(b->cache, b->ncache, id)) >= 0) {
+		if (addr_eq(&b->cache[i].addr, addr))
+			e.rtt_us = b->cache[i].rtt_us;
+		route_remove_at(b->cache, &b->ncache, (size_t)i);
+	}
+	route_rtt_sample(&e, rtt_us);
+
+	if (b->n < ROUTE_K) {
+		b->node[b->n++] = e;
+		rt->count++;
+		return ROUTE_ADDED;
+	}
+	route_cache_push(b, &e);
+	old = &b->node[0];
+	if (ping_out == NULL || route_ping_active(old, now_ms))
+		return ROUTE_CACHED;
+	old->pinging = 1;
+	old->ping_ms = now_ms;
+	*ping_out = *old;
+	return ROUTE_PING;
+}
+
+int
+route_failed(struct route *rt, const struct id *id, uint64_t now_ms)
+{
+	struct route_bucket *b;
+	struct route_node *e;
+	long i;
+	int bi;
+
+	if ((bi = route_index(rt, id)) < 0)
+		return -1;
+	b = &rt->bucket[bi];
+	if ((i = route_find(b->node, b->n, id)) >= 0) {
+		e = &b->node[i];
+		if (e->fails < UINT8_MAX)
+			e->fails++;
+		e->pinging = 0;
+		e->ping_ms = 0;
+		if (e->fails < ROUTE_MAX_FAILS)
+			return 0;
+		route_remove_at(b->node, &b->n, (size_t)i);
+		rt->count--;
+		route_promote(rt, b);
+		return 1;
+	}
+	if ((i = route_find(b->cache, b->ncache, id)) >= 0) {
+		route_remove_at(b->cache, &b->ncache, (size_t)i);
+		return 1;
+	}
+	return -1;
+}
+
+int
+route_remove(struct route *rt, const struct id *id)
+{
+	struct route_bucket *b;
+	long i;
+	int bi;
+
+	if ((bi = route_index(rt, id)) < 0)
+		return -1;
+	b = &rt->bucket[bi];
+	if ((i = route_find(b->node, b->n, id)) >= 0) {
+		route_remove_at(b->node, &b->n, (size_t)i);
+		rt->count--;
+		route_promote(rt, b);
+		return 0;
+	}
+	if ((i = route_find(b->cache, b->ncache, id)) >= 0) {
+		route_remove_at(b->cache, &b->ncache, (size_t)i);
+		return 0;
+	}
+	return -1;
+}
+
+/* Inserts e into out[0..*n), kept sorted by distance and bounded by max. */
+static void
+route_closest_add(const struct id *target, const struct route_node **out,
+    size_t *n, size_t max, const struct route_node *e)
+{
+	size_t i;
+
+	if (*n == max && id_distcmp(target, &e->id, &out[*n - 1]->id) >= 0)
+		return;
+	i = *n < max ? *n : max - 1;
+	while (i > 0 && id_distcmp(target, &e->id, &out[i - 1]->id) < 0) {
+		out[i] = out[i - 1];
+		i--;
+	}
+	out[i] = e;
+	if (*n < max)
+		(*n)++;
+}
+
+static void
+route_closest_bucket(const struct route *rt, int bi, const struct id *target,
+    const struct route_node **out, size_t *n, size_t max)
+{
+	const struct route_bucket *b = &rt->bucket[bi];
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->node[i].fails < ROUTE_MAX_FAILS)
+			route_closest_add(target, out, n, max, &b->node[i]);
+}
+
+/*
+ * With t = prefixlen(self, target), a node in bucket i is at XOR distance
+ * whose top bit is: below bit t for i == t (the closest class); exactly bit
+ * t for every i > t (one class, sorted together); bit i for i < t, farther
+ * as i falls.  So we visit classes closest first and stop at the first
+ * class boundary where `max` nodes are held: the result is exact.
+ */
+static size_t
+route_closest_ptrs(const struct route *rt, const struct id *target,
+    size_t max, const struct route_node **out)
+{
+	size_t n = 0;
+	int i, t;
+
+	if (max == 0)
+		return 0;
+	t = id_prefixlen(&rt->self, target);
+	if (t < ROUTE_BUCKETS) {
+		route_closest_bucket(rt, t, target, out, &n, max);
+		if (n == max)
+			return n;
+		for (i = t + 1; i < ROUTE_BUCKETS; i++)
+			route_closest_bucket(rt, i, target, out, &n, max);
+	}
+	for (i = t - 1; i >= 0 && n < max; i--)
+		route_closest_bucket(rt, i, target, out, &n, max);
+	return n;
+}
+
+size_t
+route_closest(const struct route *rt, const struct id *target, size_t max,
+    struct route_node *out)
+{
+	const struct route_node *p[ROUTE_FAST_MAX];
+	const struct route_node **v;
+	size_t i, n;
+
+	if (max > ROUTE_MAX_NODES)
+		max = ROUTE_MAX_NODES;
+	if (max <= ROUTE_FAST_MAX)
+		v = p;
+	else if ((v = calloc(max, sizeof(*v))) == NULL)
+		return 0;
+	n = route_closest_ptrs(rt, target, max, v);
+	for (i = 0; i < n; i++)
+		out[i] = *v[i];
+	if (v != p)
+		free(v);
+	return n;
+}
+
+/* Orders candidates for route_closest_fast; see route.h. */
+static int
+route_fast_cmp(const struct id *target, const struct route_node *a,
+    const struct route_node *b)
+{
+	int ca, cb;
+
+	ca = id_prefixlen(target, &a->id);
+	cb = id_prefixlen(target, &b->id);
+	if (ca != cb)
+		return ca > cb ? -1 : 1;
+	if (a->rtt_us != b->rtt_us) {
+		if (a->rtt_us == 0)
+			return 1;
+		if (b->rtt_us == 0)
+			return -1;
+		return a->rtt_us < b->rtt_us ? -1 : 1;
+	}
+	return id_distcmp(target, &a->id, &b->id);
+}
+
+size_t
+route_closest_fast(const struct route *rt, const struct id *target,
+    size_t max, struct route_node *out)
+{
+	const struct route_node *p[2 * ROUTE_FAST_MAX], *e;
+	size_t i, j, n;
+
+	if (max > ROUTE_FAST_MAX)
+		max = ROUTE_FAST_MAX;
+	n = route_closest_ptrs(rt, target, 2 * max, p);
+	for (i = 1; i < n; i++) {
+		e = p[i];
+		for (j = i; j > 0 && route_fast_cmp(target, e, p[j - 1]) < 0;
+		    j--)
+			p[j] = p[j - 1];
+		p[j] = e;
+	}
+	if (n > max)
+		n = max;
+	for (i = 0; i < n; i++)
+		out[i] = *p[i];
+	return n;
+}
+
+size_t
+route_count(const struct route *rt)
+{
+	return rt->count;
+}
+
+int
+route_get(const struct route *rt, const struct id *id, struct route_node *out)
+{
+	const struct route_bucket *b;
+	long i;
+	int bi;
+
+	if ((bi = route_index(rt, id)) < 0)
+		return -1;
+	b = &rt->bucket[bi];
+	if ((i = route_find(b->node, b->n, id)) < 0)
+		return -1;
+	*out = b->node[i];
+	return 0;
+}
+
+int
+route_bucket_count(const struct route *rt, int index, size_t *ncached)
+{
+	if (index < 0 || index >= ROUTE_BUCKETS)
+		return -1;
+	if (ncached != NULL)
+		*ncached = rt->bucket[index].ncache;
+	return (int)rt->bucket[index].n;
+}
+
+size_t
+route_export(const struct route *rt, struct route_node *out, size_t max)
+{
+	const struct route_bucket *b;
+	size_t i, j, n = 0;
+
+	for (i = 0; i < ROUTE_BUCKETS; i++) {
+		b = &rt->bucket[i];
+		for (j = 0; j < b->n && n < max; j++)
+			out[n++] = b->node[j];
+	}
+	return n;
+}
+
+void
+route_touch_bucket(struct route *rt, const struct id *id, uint64_t now_ms)
+{
+	int bi;
+
+	if ((bi = route_index(rt, id)) >= 0)
+		rt->bucket[bi].refreshed_ms = now_ms;
+}
+
+int
+route_stale_bucket(const struct route *rt, uint64_t now_ms,
+    uint64_t interval_ms)
+{
+	uint64_t r, oldest = 0;
+	int i, deepest, best = -1;
+
+	for (deepest = ROUTE_BUCKETS - 1; deepest >= 0; deepest--)
+		if (rt->bucket[deepest].n > 0)
+			break;
+	if (deepest < 0)
+		return -1;
+	/*
+	 * Buckets deeper than the deepest populated one + 1 would need an ID
+	 * sharing more bits with ours than any node we know: in a network of
+	 * N nodes about log2(N) buckets hold anyone, so refreshing all 256
+	 * would be wasted lookups.
+	 */
+	if (deepest < ROUTE_BUCKETS - 1)
+		deepest++;
+	for (i = 0; i <= deepest; i++) {
+		r = rt->bucket[i].refreshed_ms;
+		if (now_ms < r || now_ms - r < interval_ms)
+			continue;
+		if (best == -1 || r < oldest) {
+			best = i;
+			oldest = r;
+		}
+	}
+	return best;
+}
+
+int
+route_random_id_in_bucket(const struct route *rt, int index,
+    const uint8_t random[ID_LEN], struct id *out)
+{
+	size_t q;
+	uint8_t keep, flip, s;
+
+	if (index < 0 || index >= ROUTE_BUCKETS)
+		return -1;
+	q = (size_t)index / 8;
+	keep = (uint8_t)(0xff00 >> (index % 8));	/* bits shared with self */
+	flip = (uint8_t)(0x80 >> (index % 8));		/* first differing bit */
+	s = rt->self.b[q];
+	memcpy(out->b, rt->self.b, q);
+	memcpy(out->b + q, random + q, ID_LEN - q);
+	out->b[q] = (uint8_t)((s & keep) | (~s & flip) |
+	    (random[q] & ~(keep | flip)));
+	return 0;
+}
+
+int
+route_oldest_unpinged(struct route *rt, uint64_t now_ms, uint64_t stale_ms,
+    struct route_node *out)
+{
+	struct route_bucket *b;
+	struct route_node *e, *best = NULL;
+	size_t i, j;
+
+	for (i = 0; i < ROUTE_BUCKETS; i++) {
+		b = &rt->bucket[i];
+		/* Least recently seen first: the first unpinged one is it. */
+		for (j = 0; j < b->n; j++) {
+			e = &b->node[j];
+			if (route_ping_active(e, now_ms))
+				continue;
+			if (now_ms >= e->last_seen_ms &&
+			    now_ms - e->last_seen_ms >= stale_ms &&
+			    (best == NULL ||
+			    e->last_seen_ms < best->last_seen_ms))
+				best = e;
+			break;
+		}
+	}
+	if (best == NULL)
+		return 0;
+	best->pinging = 1;
+	best->ping_ms = now_ms;
+	*out = *best;
+	return 1;
+}
