@@ -39,7 +39,7 @@ LEVELDB_LIBS ?= -lleveldb
 
 OPT      ?= -O2 -g
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-            -Wformat=2 -Wvla -Wno-unused-parameter $(WERROR)
+            -Wformat=2 -Wvla -Wno-unused-parameter -Wno-format-truncation $(WERROR)
 HARDEN   := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CPPFLAGS += -D_GNU_SOURCE -DEMO_VERSION=\"$(VERSION)\" \
             -DEMO_SYSCONFDIR=\"$(SYSCONFDIR)\" \

@@ -1,0 +1,102 @@
+/*
+ * ctl — what emoctl's files share: exit codes, the parsed invocation, and
+ * the entry points of ctl_args.c (strict argument parsers), ctl_io.c (the
+ * control socket) and ctl_print.c (human and JSON output).
+ */
+#ifndef EMO_CTL_H
+#define EMO_CTL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "control.pb-c.h"
+#include "frame.h"
+
+enum ctl_exit {
+	CTL_EXIT_OK = 0,
+	CTL_EXIT_NOTFOUND = 1,		/* no live value under the key */
+	CTL_EXIT_USAGE = 2,		/* bad command line or input */
+	CTL_EXIT_UNREACHABLE = 3,	/* no daemon on the socket */
+	CTL_EXIT_FAIL = 4,		/* daemon error, timeout, I/O error */
+};
+
+#define CTL_TIMEOUT_DEFAULT_S	30
+#define CTL_TIMEOUT_MAX_S	3600
+#define CTL_MAX_POSITIONAL	2	/* no command takes more */
+#define CTL_MAX_ADDRESS		270	/* "[" 253-byte host "]:" 5 digits */
+
+/* Command options; a command row lists the ones it accepts. */
+#define CTL_OPT_TTL		0x01
+#define CTL_OPT_SINCE		0x02
+
+struct ctl_cmd;
+
+/* One invocation: the command line after parsing, and what was built. */
+struct ctl_inv {
+	const char		*socket;
+	int			 json;
+	int			 hexkey;
+	int			 timeout_s;
+	const struct ctl_cmd	*cmd;
+	const char		*cmdname;	/* as typed */
+	const char		*pos[CTL_MAX_POSITIONAL];
+	int			 npos;
+	unsigned		 given;		/* CTL_OPT_* seen */
+	uint32_t		 ttl_s;
+	int64_t			 since_ms;
+	uint8_t			 key[EMO_KEY_LEN];
+	const uint8_t		*value;		/* put */
+	size_t			 valuelen;
+	uint8_t			*valuebuf;	/* value read from stdin */
+	/* Request sub-messages live here so building needs no allocation. */
+	Emo__Ctl__PutRequest	 put;
+	Emo__Ctl__GetRequest	 get;
+	Emo__Ctl__StatusRequest	 status;
+	Emo__Ctl__PeersRequest	 peers;
+	Emo__Ctl__PingRequest	 ping;
+	Emo__Ctl__LogRequest	 log;
+};
+
+/* ctl_args.c — strict parsers; *errstr gets a static reason on failure. */
+int	ctl_args_uint(const char *, uint64_t min, uint64_t max, uint64_t *,
+	    const char **errstr);
+int	ctl_args_key(const char *, int hexkey, uint8_t key[EMO_KEY_LEN],
+	    const char **errstr);
+int	ctl_args_address(const char *, const char **errstr);
+int	ctl_args_level(const char *, const char **errstr);
+/* Reads a whole stream, refusing more than max bytes (errno EFBIG). */
+int	ctl_args_slurp(FILE *, size_t max, uint8_t **, size_t *);
+
+/* ctl_io.c — one connection; every function prints its own errors. */
+struct ctl_io {
+	int			 fd;
+	const char		*path;
+	int			 timeout_s;
+	int64_t			 deadline_ms;	/* CLOCK_MONOTONIC */
+	uint64_t		 next_id;
+};
+
+int	ctl_io_open(struct ctl_io *, const char *path, int timeout_s);
+int	ctl_io_call(struct ctl_io *, Emo__Ctl__Request *,
+	    Emo__Ctl__Response **);
+void	ctl_io_close(struct ctl_io *);
+
+/* ctl_print.c — formatting helpers and one printer per command. */
+void	ctl_warnx(const char *, ...)
+	    __attribute__((format(printf, 1, 2)));
+int	ctl_print_utf8_valid(const void *, size_t);
+void	ctl_print_json_string(FILE *, const void *, size_t);
+void	ctl_print_base64(FILE *, const void *, size_t);
+void	ctl_print_hex(FILE *, const uint8_t *, size_t);
+void	ctl_print_safe(FILE *, const void *, size_t);
+int64_t	ctl_print_ttl_left(int64_t expires_ms, int64_t now_ms);
+void	ctl_print_notfound(const struct ctl_inv *);
+int	ctl_print_hash(const struct ctl_inv *);
+int	ctl_print_put(const struct ctl_inv *, const Emo__Ctl__Response *);
+int	ctl_print_get(const struct ctl_inv *, const Emo__Ctl__Response *);
+int	ctl_print_status(const struct ctl_inv *, const Emo__Ctl__Response *);
+int	ctl_print_peers(const struct ctl_inv *, const Emo__Ctl__Response *);
+int	ctl_print_ping(const struct ctl_inv *, const Emo__Ctl__Response *);
+int	ctl_print_log(const struct ctl_inv *, const Emo__Ctl__Response *);
+
+#endif

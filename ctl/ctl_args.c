@@ -1,0 +1,166 @@
+/*
+ * ctl_args — emoctl's strict parsers for argument values: numbers, keys,
+ * peer addresses, log levels, and a bounded read of stdin.  No output.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "id.h"
+
+/*
+ * Decimal digits only: no sign, no blanks, no base prefix, so that "-1",
+ * " 5" and "0x10" are refused instead of wrapping or being half-read.
+ */
+int
+ctl_args_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
+    const char **errstr)
+{
+	uint64_t v = 0;
+	unsigned d;
+
+	if (*s == '\0') {
+		*errstr = "empty";
+		return -1;
+	}
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9') {
+			*errstr = "not a decimal number";
+			return -1;
+		}
+		d = (unsigned)(*s - '0');
+		if (v > (UINT64_MAX - d) / 10) {
+			*errstr = "out of range";
+			return -1;
+		}
+		v = v * 10 + d;
+	}
+	if (v < min || v > max) {
+		*errstr = "out of range";
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+ctl_args_key(const char *s, int hexkey, uint8_t key[EMO_KEY_LEN],
+    const char **errstr)
+{
+	struct id id;
+	size_t len = strlen(s);
+
+	if (hexkey) {
+		if (id_from_hex(&id, s, len) == -1) {
+			*errstr = "not 64 hex digits";
+			return -1;
+		}
+	} else {
+		/* Same cap as a name in the protocol, so any client can use it. */
+		if (len > EMO_MAX_KEY_NAME) {
+			*errstr = "key longer than 1024 bytes";
+			return -1;
+		}
+		id_from_name(&id, s, len);
+	}
+	memcpy(key, id.b, EMO_KEY_LEN);
+	return 0;
+}
+
+/* HOST:PORT or [V6]:PORT; the daemon resolves and checks the host. */
+int
+ctl_args_address(const char *s, const char **errstr)
+{
+	const char *colon, *p;
+	size_t len = strlen(s), hostlen;
+	uint64_t port;
+	const char *why;
+
+	if (len == 0 || len > CTL_MAX_ADDRESS) {
+		*errstr = "length out of range";
+		return -1;
+	}
+	for (p = s; *p != '\0'; p++) {
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f) {
+			*errstr = "blank or non-ASCII character";
+			return -1;
+		}
+	}
+	if ((colon = strrchr(s, ':')) == NULL) {
+		*errstr = "no port (expected HOST:PORT)";
+		return -1;
+	}
+	if (ctl_args_uint(colon + 1, 1, 65535, &port, &why) == -1) {
+		*errstr = "port is not 1..65535";
+		return -1;
+	}
+	hostlen = (size_t)(colon - s);
+	if (hostlen == 0) {
+		*errstr = "empty host";
+		return -1;
+	}
+	if (s[0] == '[') {
+		if (hostlen < 3 || s[hostlen - 1] != ']' ||
+		    memchr(s + 1, ']', hostlen - 2) != NULL) {
+			*errstr = "bad [IPv6] host";
+			return -1;
+		}
+	} else if (memchr(s, ':', hostlen) != NULL || memchr(s, ']', hostlen)) {
+		*errstr = "an IPv6 host needs brackets: [V6]:PORT";
+		return -1;
+	}
+	return 0;
+}
+
+int
+ctl_args_level(const char *s, const char **errstr)
+{
+	static const char *const levels[] = { "warn", "info", "debug" };
+	size_t i;
+
+	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+		if (strcmp(s, levels[i]) == 0)
+			return (int)i;
+	*errstr = "not one of warn, info, debug";
+	return -1;
+}
+
+/*
+ * Reads at most max + 1 bytes, so an oversized input is detected without
+ * consuming (or buffering) the rest of it.
+ */
+int
+ctl_args_slurp(FILE *f, size_t max, uint8_t **out, size_t *outlen)
+{
+	uint8_t *buf;
+	size_t len = 0, n;
+
+	if (max == SIZE_MAX) {
+		errno = EOVERFLOW;
+		return -1;
+	}
+	if ((buf = malloc(max + 1)) == NULL)
+		return -1;
+	errno = 0;
+	while (len <= max) {
+		n = fread(buf + len, 1, max + 1 - len, f);
+		len += n;
+		if (n == 0) {
+			if (ferror(f)) {
+				free(buf);
+				errno = errno ? errno : EIO;
+				return -1;
+			}
+			break;
+		}
+	}
+	if (len > max) {
+		free(buf);
+		errno = EFBIG;
+		return -1;
+	}
+	*out = buf;
+	*outlen = len;
+	return 0;
+}

@@ -1,0 +1,545 @@
+/*
+ * ctl_print — everything emoctl writes: error messages, the human and JSON
+ * form of each answer, and the helpers they need (JSON string escaping with
+ * UTF-8 validation, base64, hex, terminal-safe text).  No socket I/O.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl.h"
+
+#define CTL_PRINT_MAX_LABEL	40	/* alignment stops growing here */
+#define CTL_PRINT_ID_WIDTH	(EMO_KEY_LEN * 2)
+
+void
+ctl_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("emoctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/*
+ * Length of the well-formed UTF-8 sequence at p (1..4), or 0.  Overlong
+ * forms, surrogates and code points above U+10FFFF are ill-formed.
+ */
+static size_t
+ctl_print_utf8_seq(const uint8_t *p, size_t left, uint32_t *cp)
+{
+	uint32_t c;
+	size_t n, i;
+
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		n = 2;
+		c = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3;
+		c = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4;
+		c = p[0] & 0x07;
+	} else
+		return 0;
+	if (left < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
+	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+int
+ctl_print_utf8_valid(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint32_t cp;
+	size_t n;
+
+	while (len > 0) {
+		if ((n = ctl_print_utf8_seq(p, len, &cp)) == 0)
+			return 0;
+		p += n;
+		len -= n;
+	}
+	return 1;
+}
+
+/* A JSON string; ill-formed UTF-8 becomes U+FFFD so output stays valid. */
+void
+ctl_print_json_string(FILE *f, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint32_t cp;
+	size_t n;
+
+	fputc('"', f);
+	while (len > 0) {
+		if ((n = ctl_print_utf8_seq(p, len, &cp)) == 0) {
+			fputs("\\ufffd", f);
+			p++;
+			len--;
+			continue;
+		}
+		switch (cp) {
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\b':
+			fputs("\\b", f);
+			break;
+		case '\f':
+			fputs("\\f", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		default:
+			/* U+2028/9 are legal JSON but end a line in JS. */
+			if (cp < 0x20 || cp == 0x7f || cp == 0x2028 ||
+			    cp == 0x2029)
+				fprintf(f, "\\u%04" PRIx32, cp);
+			else
+				fwrite(p, 1, n, f);
+		}
+		p += n;
+		len -= n;
+	}
+	fputc('"', f);
+}
+
+static void
+ctl_print_json_cstr(FILE *f, const char *s)
+{
+	ctl_print_json_string(f, s, strlen(s));
+}
+
+void
+ctl_print_base64(FILE *f, const void *buf, size_t len)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const uint8_t *p = buf;
+	uint32_t v;
+
+	for (; len >= 3; p += 3, len -= 3) {
+		v = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+		fputc(b64[v >> 18], f);
+		fputc(b64[(v >> 12) & 0x3f], f);
+		fputc(b64[(v >> 6) & 0x3f], f);
+		fputc(b64[v & 0x3f], f);
+	}
+	if (len == 0)
+		return;
+	v = (uint32_t)p[0] << 16 | (len == 2 ? (uint32_t)p[1] << 8 : 0);
+	fputc(b64[v >> 18], f);
+	fputc(b64[(v >> 12) & 0x3f], f);
+	fputc(len == 2 ? b64[(v >> 6) & 0x3f] : '=', f);
+	fputc('=', f);
+}
+
+void
+ctl_print_hex(FILE *f, const uint8_t *p, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		fputc(hex[p[i] >> 4], f);
+		fputc(hex[p[i] & 0xf], f);
+	}
+}
+
+/*
+ * Text from the daemon or the user shown on a terminal: printable ASCII
+ * and well-formed UTF-8 pass, controls (C0, DEL, C1) and bad bytes become
+ * \xNN so they cannot drive the terminal.
+ */
+void
+ctl_print_safe(FILE *f, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint32_t cp;
+	size_t n;
+
+	while (len > 0) {
+		n = ctl_print_utf8_seq(p, len, &cp);
+		if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0) ||
+		    cp == '\\') {
+			fprintf(f, "\\x%02x", p[0]);
+			n = 1;
+		} else
+			fwrite(p, 1, n, f);
+		p += n;
+		len -= n;
+	}
+}
+
+static void
+ctl_print_safe_cstr(FILE *f, const char *s)
+{
+	ctl_print_safe(f, s, strlen(s));
+}
+
+/* Seconds left, rounded up; 0 once expired. */
+int64_t
+ctl_print_ttl_left(int64_t expires_ms, int64_t now_ms)
+{
+	int64_t left;
+
+	if (expires_ms <= now_ms)
+		return 0;
+	if (now_ms < 0 && expires_ms > INT64_MAX + now_ms)
+		return INT64_MAX / 1000;
+	left = expires_ms - now_ms;
+	return left / 1000 + (left % 1000 != 0);
+}
+
+void
+ctl_print_notfound(const struct ctl_inv *inv)
+{
+	fflush(stdout);
+	fputs("emoctl: ", stderr);
+	ctl_print_safe_cstr(stderr, inv->pos[0]);
+	fputs(": not found\n", stderr);
+}
+
+int
+ctl_print_hash(const struct ctl_inv *inv)
+{
+	if (inv->json) {
+		fputs("{\"key\":\"", stdout);
+		ctl_print_hex(stdout, inv->key, EMO_KEY_LEN);
+		fputs("\"}\n", stdout);
+	} else {
+		ctl_print_hex(stdout, inv->key, EMO_KEY_LEN);
+		fputc('\n', stdout);
+	}
+	return CTL_EXIT_OK;
+}
+
+int
+ctl_print_put(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
+{
+	const Emo__Ctl__PutResult *r = resp->put;
+	const uint8_t *key = inv->key;
+
+	if (r->key.len == EMO_KEY_LEN)
+		key = r->key.data;
+	if (inv->json) {
+		fputs("{\"key\":\"", stdout);
+		ctl_print_hex(stdout, key, EMO_KEY_LEN);
+		printf("\",\"acks\":%" PRIu32 ",\"created_ms\":%" PRId64
+		    ",\"expires_ms\":%" PRId64 "}\n",
+		    r->acks, r->created_ms, r->expires_ms);
+		return CTL_EXIT_OK;
+	}
+	printf("stored %zu B under ", inv->valuelen);
+	ctl_print_hex(stdout, key, EMO_KEY_LEN);
+	printf(", %" PRIu32 " node%s acknowledged\n", r->acks,
+	    r->acks == 1 ? "" : "s");
+	return CTL_EXIT_OK;
+}
+
+static int64_t
+ctl_print_wallclock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+ctl_print_get(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
+{
+	const Emo__Ctl__GetResult *r = resp->get;
+	const Emo__Ctl__Value *v;
+	int64_t now;
+	size_t i;
+
+	if (r->n_values == 0) {
+		ctl_print_notfound(inv);
+		return CTL_EXIT_NOTFOUND;
+	}
+	if (!inv->json) {
+		for (i = 0; i < r->n_values; i++) {
+			v = r->values[i];
+			fwrite(v->data.data, 1, v->data.len, stdout);
+			fputc('\n', stdout);
+		}
+		return CTL_EXIT_OK;
+	}
+	now = ctl_print_wallclock_ms();
+	fputc('[', stdout);
+	for (i = 0; i < r->n_values; i++) {
+		v = r->values[i];
+		fputs(i == 0 ? "{\"value\":" : ",{\"value\":", stdout);
+		if (ctl_print_utf8_valid(v->data.data, v->data.len))
+			ctl_print_json_string(stdout, v->data.data,
+			    v->data.len);
+		else
+			fputs("null", stdout);
+		fputs(",\"value_base64\":\"", stdout);
+		ctl_print_base64(stdout, v->data.data, v->data.len);
+		printf("\",\"created_ms\":%" PRId64 ",\"expires_ms\":%" PRId64
+		    ",\"ttl_s\":%" PRId64 "}", v->created_ms, v->expires_ms,
+		    ctl_print_ttl_left(v->expires_ms, now));
+	}
+	fputs("]\n", stdout);
+	return CTL_EXIT_OK;
+}
+
+static void
+ctl_print_row(const char *label, int w, const char *text)
+{
+	printf("%-*s", w, label);
+	if (text != NULL) {
+		ctl_print_safe_cstr(stdout, text);
+		fputc('\n', stdout);
+	}
+}
+
+static void
+ctl_print_duration(uint64_t s)
+{
+	if (s >= 86400)
+		printf("%" PRIu64 "d %" PRIu64 "h %" PRIu64 "m %" PRIu64 "s",
+		    s / 86400, s / 3600 % 24, s / 60 % 60, s % 60);
+	else if (s >= 3600)
+		printf("%" PRIu64 "h %" PRIu64 "m %" PRIu64 "s",
+		    s / 3600, s / 60 % 60, s % 60);
+	else
+		printf("%" PRIu64 "m %" PRIu64 "s", s / 60, s % 60);
+}
+
+static void
+ctl_print_size(uint64_t b)
+{
+	static const char *const unit[] = { "KiB", "MiB", "GiB", "TiB" };
+	double d = (double)b;
+	size_t u = 0;
+
+	printf("%" PRIu64, b);
+	if (b < 1024)
+		return;
+	d /= 1024;
+	while (d >= 1024 && u + 1 < sizeof(unit) / sizeof(unit[0])) {
+		d /= 1024;
+		u++;
+	}
+	printf(" (%.1f %s)", d, unit[u]);
+}
+
+static void
+ctl_print_status_json(const Emo__Ctl__StatusResult *r)
+{
+	size_t i;
+
+	fputs("{\"node_id\":\"", stdout);
+	ctl_print_hex(stdout, r->node_id.data, r->node_id.len);
+	fputs("\",\"listen\":", stdout);
+	ctl_print_json_cstr(stdout, r->listen);
+	printf(",\"uptime_s\":%" PRIu64 ",\"peers\":%" PRIu32
+	    ",\"keys\":%" PRIu64 ",\"values\":%" PRIu64 ",\"bytes\":%" PRIu64
+	    ",\"storage\":", r->uptime_s, r->peers, r->keys, r->values,
+	    r->bytes);
+	ctl_print_json_cstr(stdout, r->storage);
+	fputs(",\"version\":", stdout);
+	ctl_print_json_cstr(stdout, r->version);
+	fputs(",\"data_dir\":", stdout);
+	ctl_print_json_cstr(stdout, r->data_dir);
+	fputs(",\"counters\":{", stdout);
+	for (i = 0; i < r->n_counters; i++) {
+		if (i > 0)
+			fputc(',', stdout);
+		ctl_print_json_cstr(stdout, r->counters[i]->name);
+		printf(":%" PRIu64, r->counters[i]->value);
+	}
+	fputs("}}\n", stdout);
+}
+
+int
+ctl_print_status(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
+{
+	const Emo__Ctl__StatusResult *r = resp->status;
+	int w = (int)strlen("node_id");
+	size_t i, len;
+
+	if (inv->json) {
+		ctl_print_status_json(r);
+		return CTL_EXIT_OK;
+	}
+	for (i = 0; i < r->n_counters; i++) {
+		len = strlen(r->counters[i]->name);
+		if (len > CTL_PRINT_MAX_LABEL)
+			len = CTL_PRINT_MAX_LABEL;
+		if ((int)len > w)
+			w = (int)len;
+	}
+	w += 2;
+	ctl_print_row("node_id", w, NULL);
+	ctl_print_hex(stdout, r->node_id.data, r->node_id.len);
+	fputc('\n', stdout);
+	ctl_print_row("listen", w, r->listen);
+	ctl_print_row("uptime", w, NULL);
+	printf("%" PRIu64 " s", r->uptime_s);
+	if (r->uptime_s >= 60) {
+		fputs(" (", stdout);
+		ctl_print_duration(r->uptime_s);
+		fputc(')', stdout);
+	}
+	fputc('\n', stdout);
+	ctl_print_row("peers", w, NULL);
+	printf("%" PRIu32 "\n", r->peers);
+	ctl_print_row("keys", w, NULL);
+	printf("%" PRIu64 "\n", r->keys);
+	ctl_print_row("values", w, NULL);
+	printf("%" PRIu64 "\n", r->values);
+	ctl_print_row("bytes", w, NULL);
+	ctl_print_size(r->bytes);
+	fputc('\n', stdout);
+	ctl_print_row("storage", w, r->storage);
+	ctl_print_row("version", w, r->version);
+	ctl_print_row("data_dir", w, r->data_dir);
+	for (i = 0; i < r->n_counters; i++) {
+		len = strlen(r->counters[i]->name);
+		ctl_print_safe_cstr(stdout, r->counters[i]->name);
+		printf("%*s%" PRIu64 "\n", len < (size_t)w ? w - (int)len : 1,
+		    "", r->counters[i]->value);
+	}
+	return CTL_EXIT_OK;
+}
+
+static void
+ctl_print_age(char *buf, size_t len, int64_t ms)
+{
+	if (ms < 0)
+		ms = 0;
+	if (ms < 1000)
+		snprintf(buf, len, "%" PRId64 " ms", ms);
+	else if (ms < 60000)
+		snprintf(buf, len, "%.1f s", (double)ms / 1000);
+	else if (ms < 3600000)
+		snprintf(buf, len, "%" PRId64 "m %" PRId64 "s", ms / 60000,
+		    ms / 1000 % 60);
+	else
+		snprintf(buf, len, "%" PRId64 "h %" PRId64 "m", ms / 3600000,
+		    ms / 60000 % 60);
+}
+
+int
+ctl_print_peers(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
+{
+	const Emo__Ctl__PeersResult *r = resp->peers;
+	const Emo__Ctl__Peer *p;
+	char age[32];
+	size_t i, len;
+	int aw = (int)strlen("ADDRESS");
+
+	if (inv->json) {
+		fputc('[', stdout);
+		for (i = 0; i < r->n_peers; i++) {
+			p = r->peers[i];
+			fputs(i == 0 ? "{\"id\":\"" : ",{\"id\":\"", stdout);
+			ctl_print_hex(stdout, p->id.data, p->id.len);
+			fputs("\",\"address\":", stdout);
+			ctl_print_json_cstr(stdout, p->address);
+			printf(",\"last_seen_ms\":%" PRId64 ",\"rtt_us\":%"
+			    PRIu32 "}", p->last_seen_ms, p->rtt_us);
+		}
+		fputs("]\n", stdout);
+		return CTL_EXIT_OK;
+	}
+	if (r->n_peers == 0) {
+		fputs("no peers\n", stdout);
+		return CTL_EXIT_OK;
+	}
+	for (i = 0; i < r->n_peers; i++) {
+		len = strlen(r->peers[i]->address);
+		if (len > CTL_PRINT_MAX_LABEL)
+			len = CTL_PRINT_MAX_LABEL;
+		if ((int)len > aw)
+			aw = (int)len;
+	}
+	printf("%-*s  %-*s  %10s  %s\n", CTL_PRINT_ID_WIDTH, "ID", aw,
+	    "ADDRESS", "LAST SEEN", "RTT");
+	for (i = 0; i < r->n_peers; i++) {
+		p = r->peers[i];
+		ctl_print_hex(stdout, p->id.data, p->id.len);
+		len = p->id.len < EMO_KEY_LEN ? EMO_KEY_LEN - p->id.len : 0;
+		printf("%*s", (int)len * 2 + 2, "");
+		len = strlen(p->address);
+		ctl_print_safe_cstr(stdout, p->address);
+		ctl_print_age(age, sizeof(age), p->last_seen_ms);
+		printf("%*s%10s  ", len < (size_t)aw ? aw - (int)len + 2 : 2,
+		    "", age);
+		if (p->rtt_us == 0)
+			fputs("-\n", stdout);
+		else
+			printf("%.3f ms\n", (double)p->rtt_us / 1000);
+	}
+	return CTL_EXIT_OK;
+}
+
+int
+ctl_print_ping(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
+{
+	const Emo__Ctl__PingResult *r = resp->ping;
+
+	if (inv->json) {
+		fputs("{\"address\":", stdout);
+		ctl_print_json_cstr(stdout, inv->pos[0]);
+		fputs(",\"id\":\"", stdout);
+		ctl_print_hex(stdout, r->node_id.data, r->node_id.len);
+		printf("\",\"rtt_us\":%" PRIu32 ",\"rtt_ms\":%.3f}\n",
+		    r->rtt_us, (double)r->rtt_us / 1000);
+		return CTL_EXIT_OK;
+	}
+	ctl_print_hex(stdout, r->node_id.data, r->node_id.len);
+	printf(" rtt %.3f ms\n", (double)r->rtt_us / 1000);
+	return CTL_EXIT_OK;
+}
+
+int
+ctl_print_log(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
+{
+	const Emo__Ctl__LogResult *r = resp->log;
+
+	if (inv->json) {
+		fputs("{\"level\":", stdout);
+		ctl_print_json_cstr(stdout, r->level);
+		fputs("}\n", stdout);
+		return CTL_EXIT_OK;
+	}
+	fputs("log level ", stdout);
+	ctl_print_safe_cstr(stdout, r->level);
+	fputc('\n', stdout);
+	return CTL_EXIT_OK;
+}

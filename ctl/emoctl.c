@@ -1,0 +1,669 @@
+/*
+ * emoctl — command-line client of emod: argv -> one typed Request -> send
+ * -> print -> exit code.  Owns option parsing, the command table (from
+ * which usage and help are generated) and the request builders.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "id.h"
+
+#ifndef EMO_VERSION
+#define EMO_VERSION	"unknown"
+#endif
+
+enum ctl_optid {
+	CTL_O_SOCKET,
+	CTL_O_JSON,
+	CTL_O_HEXKEY,
+	CTL_O_TIMEOUT,
+	CTL_O_TTL,
+	CTL_O_SINCE,
+	CTL_O_HELP,
+	CTL_O_VERSION,
+};
+
+struct ctl_opt {
+	int		 shortname;	/* 0: long form only */
+	const char	*longname;
+	const char	*argname;	/* NULL: takes no argument */
+	enum ctl_optid	 id;
+	unsigned	 cmdopt;	/* CTL_OPT_*; 0 for global options */
+	const char	*help;
+};
+
+static const struct ctl_opt ctl_opts[] = {
+	{ 's', "socket", "PATH", CTL_O_SOCKET, 0,
+	    "control socket; default $EMO_SOCKET, else" },
+	{ 'j', "json", NULL, CTL_O_JSON, 0,
+	    "print the answer as JSON" },
+	{ 'x', "hex-key", NULL, CTL_O_HEXKEY, 0,
+	    "KEY is 64 hex digits: the raw 32-byte key" },
+	{ 't', "timeout", "SECONDS", CTL_O_TIMEOUT, 0,
+	    "wait at most SECONDS (1..3600) for emod; default 30" },
+	{ 0, "ttl", "SECONDS", CTL_O_TTL, CTL_OPT_TTL,
+	    "put: keep the value 1..4294967295 s (default: emod's)" },
+	{ 0, "since", "UNIX_MS", CTL_O_SINCE, CTL_OPT_SINCE,
+	    "get: only values created at or after UNIX_MS" },
+	{ 'h', "help", NULL, CTL_O_HELP, 0, "show this help" },
+	{ 'V', "version", NULL, CTL_O_VERSION, 0, "show emoctl's version" },
+};
+
+struct ctl_cmd {
+	const char	*name;
+	int		 minargs;
+	int		 maxargs;
+	unsigned	 opts;		/* CTL_OPT_* accepted */
+	int		 needkey;	/* the first argument is a KEY */
+	/* Local commands have no builder and run without emod. */
+	int		(*build)(struct ctl_inv *, Emo__Ctl__Request *);
+	Emo__Ctl__Response__BodyCase answer;
+	int		(*print)(const struct ctl_inv *,
+			    const Emo__Ctl__Response *);
+	const char	*args;		/* usage after the name */
+	const char	*help;		/* one line */
+	const char	*detail;	/* for `help COMMAND` */
+};
+
+static int	ctl_build_put(struct ctl_inv *, Emo__Ctl__Request *);
+static int	ctl_build_get(struct ctl_inv *, Emo__Ctl__Request *);
+static int	ctl_build_status(struct ctl_inv *, Emo__Ctl__Request *);
+static int	ctl_build_peers(struct ctl_inv *, Emo__Ctl__Request *);
+static int	ctl_build_ping(struct ctl_inv *, Emo__Ctl__Request *);
+static int	ctl_build_log(struct ctl_inv *, Emo__Ctl__Request *);
+
+static const struct ctl_cmd ctl_cmds[] = {
+	{ "put", 2, 2, CTL_OPT_TTL, 1, ctl_build_put,
+	    EMO__CTL__RESPONSE__BODY_PUT, ctl_print_put,
+	    "KEY VALUE [--ttl SECONDS]",
+	    "store VALUE under KEY (VALUE - reads stdin)",
+	    "Stores VALUE (1 to 32768 bytes) under KEY on the nodes closest to\n"
+	    "the key.  VALUE - reads the value from standard input up to end\n"
+	    "of file, binary-safe.  A VALUE starting with - goes after --.\n"
+	    "--ttl SECONDS keeps it 1..4294967295 s instead of emod's default.\n"
+	    "Prints the size, the key and how many nodes acknowledged it.\n" },
+	{ "get", 1, 1, CTL_OPT_SINCE, 1, ctl_build_get,
+	    EMO__CTL__RESPONSE__BODY_GET, ctl_print_get,
+	    "KEY [--since UNIX_MS]",
+	    "print the live values stored under KEY",
+	    "Prints every live value under KEY, oldest first, each followed\n"
+	    "by a newline.  --since UNIX_MS keeps values created at or after\n"
+	    "that time (milliseconds since 1970).  Exits 1 if there is none.\n" },
+	{ "hash", 1, 1, 0, 1, NULL, EMO__CTL__RESPONSE__BODY__NOT_SET, NULL,
+	    "KEY",
+	    "print KEY's 32-byte key in hex (offline)",
+	    "Prints Keccak-256 of the bytes of KEY as 64 lowercase hex\n"
+	    "digits: the key that put and get use for KEY.\n" },
+	{ "status", 0, 0, 0, 0, ctl_build_status,
+	    EMO__CTL__RESPONSE__BODY_STATUS, ctl_print_status,
+	    "",
+	    "show the node's state and counters",
+	    "Prints the node ID, listen address, uptime, peers, stored keys,\n"
+	    "values and bytes, storage, version, data directory and every\n"
+	    "counter, one per line.\n" },
+	{ "peers", 0, 0, 0, 0, ctl_build_peers,
+	    EMO__CTL__RESPONSE__BODY_PEERS, ctl_print_peers,
+	    "",
+	    "list the routing table",
+	    "Prints one line per peer: ID, address, time since it was last\n"
+	    "heard from, and round-trip time (- when not measured yet).\n" },
+	{ "ping", 1, 1, 0, 0, ctl_build_ping,
+	    EMO__CTL__RESPONSE__BODY_PING, ctl_print_ping,
+	    "HOST:PORT",
+	    "ping a node and print its ID and round-trip time",
+	    "Has emod ping the node at HOST:PORT ([V6]:PORT for IPv6) and\n"
+	    "prints the node's ID and the round-trip time in ms.\n" },
+	{ "log", 1, 1, 0, 0, ctl_build_log,
+	    EMO__CTL__RESPONSE__BODY_LOG, ctl_print_log,
+	    "warn|info|debug",
+	    "set emod's log level",
+	    "Sets emod's log verbosity until it restarts; prints the level.\n" },
+	{ "help", 0, 1, 0, 0, NULL, EMO__CTL__RESPONSE__BODY__NOT_SET, NULL,
+	    "[COMMAND]",
+	    "show the help, or a command's help",
+	    "Without COMMAND, lists commands, options and exit codes.\n" },
+};
+
+#define CTL_NCMDS	(sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
+#define CTL_NOPTS	(sizeof(ctl_opts) / sizeof(ctl_opts[0]))
+
+static const char ctl_synopsis[] = "usage: emoctl [--socket PATH] [--json] "
+    "[-x|--hex-key] [--timeout SECONDS] COMMAND [ARGS]\n";
+
+static const char ctl_exits[] =
+    "exit status:\n"
+    "  0  success\n"
+    "  1  key not found\n"
+    "  2  usage error or invalid input\n"
+    "  3  emod unreachable (no socket, connection refused or closed)\n"
+    "  4  any other failure (error from emod, timeout, I/O error)\n";
+
+static const struct ctl_cmd *
+ctl_cmd_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < CTL_NCMDS; i++)
+		if (strcmp(ctl_cmds[i].name, name) == 0)
+			return &ctl_cmds[i];
+	return NULL;
+}
+
+static void
+ctl_usage(FILE *f)
+{
+	char sock[256], arg[64];
+	size_t i;
+	int n;
+
+	if (frame_default_socket(sock, sizeof(sock)) == -1)
+		strcpy(sock, "(none)");
+	fputs(ctl_synopsis, f);
+	fputs("\ncommands:\n", f);
+	for (i = 0; i < CTL_NCMDS; i++) {
+		n = fprintf(f, "  %s%s%s", ctl_cmds[i].name,
+		    ctl_cmds[i].args[0] != '\0' ? " " : "", ctl_cmds[i].args);
+		fprintf(f, "%*s%s\n", n < 33 ? 33 - n : 2, "",
+		    ctl_cmds[i].help);
+	}
+	fputs("\noptions:\n", f);
+	for (i = 0; i < CTL_NOPTS; i++) {
+		if (ctl_opts[i].shortname != 0)
+			snprintf(arg, sizeof(arg), "-%c, --%s%s%s",
+			    ctl_opts[i].shortname, ctl_opts[i].longname,
+			    ctl_opts[i].argname ? " " : "",
+			    ctl_opts[i].argname ? ctl_opts[i].argname : "");
+		else
+			snprintf(arg, sizeof(arg), "    --%s%s%s",
+			    ctl_opts[i].longname,
+			    ctl_opts[i].argname ? " " : "",
+			    ctl_opts[i].argname ? ctl_opts[i].argname : "");
+		fprintf(f, "  %-22s %s\n", arg, ctl_opts[i].help);
+		if (ctl_opts[i].id == CTL_O_SOCKET)
+			fprintf(f, "%25s%s\n", "", sock);
+	}
+	fputc('\n', f);
+	fputs(ctl_exits, f);
+}
+
+static void
+ctl_usage_cmd(FILE *f, const struct ctl_cmd *cmd)
+{
+	fprintf(f, "usage: emoctl [options] %s%s%s\n", cmd->name,
+	    cmd->args[0] != '\0' ? " " : "", cmd->args);
+}
+
+static int
+ctl_help(const struct ctl_inv *inv)
+{
+	const struct ctl_cmd *cmd;
+
+	if (inv->npos == 0) {
+		ctl_usage(stdout);
+		return CTL_EXIT_OK;
+	}
+	if ((cmd = ctl_cmd_find(inv->pos[0])) == NULL) {
+		ctl_warnx("help: unknown command '%s'", inv->pos[0]);
+		return CTL_EXIT_USAGE;
+	}
+	ctl_usage_cmd(stdout, cmd);
+	printf("\n%s", cmd->detail);
+	return CTL_EXIT_OK;
+}
+
+static const struct ctl_opt *
+ctl_opt_find(int shortname, const char *longname, size_t longlen)
+{
+	size_t i;
+
+	for (i = 0; i < CTL_NOPTS; i++) {
+		if (shortname != 0 && ctl_opts[i].shortname == shortname)
+			return &ctl_opts[i];
+		if (longname != NULL &&
+		    strlen(ctl_opts[i].longname) == longlen &&
+		    strncmp(ctl_opts[i].longname, longname, longlen) == 0)
+			return &ctl_opts[i];
+	}
+	return NULL;
+}
+
+/* Applies one option; *flags collects --help and --version. */
+static int
+ctl_opt_apply(struct ctl_inv *inv, const struct ctl_opt *o, const char *val,
+    unsigned *flags)
+{
+	const char *errstr;
+	uint64_t v;
+
+	switch (o->id) {
+	case CTL_O_SOCKET:
+		inv->socket = val;
+		break;
+	case CTL_O_JSON:
+		inv->json = 1;
+		break;
+	case CTL_O_HEXKEY:
+		inv->hexkey = 1;
+		break;
+	case CTL_O_TIMEOUT:
+		if (ctl_args_uint(val, 1, CTL_TIMEOUT_MAX_S, &v,
+		    &errstr) == -1) {
+			ctl_warnx("invalid --timeout '%s': %s (1..%d seconds)",
+			    val, errstr, CTL_TIMEOUT_MAX_S);
+			return -1;
+		}
+		inv->timeout_s = (int)v;
+		break;
+	case CTL_O_TTL:
+		if (ctl_args_uint(val, 1, UINT32_MAX, &v, &errstr) == -1) {
+			ctl_warnx("invalid --ttl '%s': %s (1..%" PRIu32
+			    " seconds)", val, errstr, UINT32_MAX);
+			return -1;
+		}
+		inv->ttl_s = (uint32_t)v;
+		break;
+	case CTL_O_SINCE:
+		if (ctl_args_uint(val, 0, INT64_MAX, &v, &errstr) == -1) {
+			ctl_warnx("invalid --since '%s': %s (Unix time in ms)",
+			    val, errstr);
+			return -1;
+		}
+		inv->since_ms = (int64_t)v;
+		break;
+	case CTL_O_HELP:
+	case CTL_O_VERSION:
+		*flags |= 1u << o->id;
+		break;
+	}
+	inv->given |= o->cmdopt;
+	return 0;
+}
+
+static int
+ctl_positional(struct ctl_inv *inv, const char *arg, int *extra)
+{
+	if (inv->cmd == NULL) {
+		if ((inv->cmd = ctl_cmd_find(arg)) == NULL) {
+			ctl_warnx("unknown command '%s' (try 'emoctl help')",
+			    arg);
+			return -1;
+		}
+		inv->cmdname = arg;
+	} else if (inv->npos < CTL_MAX_POSITIONAL)
+		inv->pos[inv->npos++] = arg;
+	else
+		(*extra)++;
+	return 0;
+}
+
+/*
+ * Options may come before or after the command; "--" ends them, and a
+ * lone "-" is an argument (VALUE from stdin).
+ */
+static int
+ctl_parse(struct ctl_inv *inv, int argc, char **argv, unsigned *flags)
+{
+	const struct ctl_opt *o;
+	const char *a, *eq, *val;
+	int i, j, endopts = 0, extra = 0;
+
+	for (i = 1; i < argc; i++) {
+		a = argv[i];
+		if (endopts || a[0] != '-' || a[1] == '\0') {
+			if (ctl_positional(inv, a, &extra) == -1)
+				return -1;
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			endopts = 1;
+			continue;
+		}
+		if (a[1] == '-') {
+			eq = strchr(a + 2, '=');
+			o = ctl_opt_find(0, a + 2,
+			    eq ? (size_t)(eq - a - 2) : strlen(a + 2));
+			if (o == NULL)
+				goto unknown;
+			val = NULL;
+			if (o->argname != NULL) {
+				if (eq != NULL)
+					val = eq + 1;
+				else if (i + 1 < argc)
+					val = argv[++i];
+				else
+					goto noarg;
+			} else if (eq != NULL) {
+				ctl_warnx("option --%s takes no argument",
+				    o->longname);
+				return -1;
+			}
+			if (ctl_opt_apply(inv, o, val, flags) == -1)
+				return -1;
+			continue;
+		}
+		for (j = 1; a[j] != '\0'; j++) {
+			if ((o = ctl_opt_find(a[j], NULL, 0)) == NULL)
+				goto unknown;
+			val = NULL;
+			if (o->argname != NULL) {
+				if (a[j + 1] != '\0')
+					val = a + j + 1;
+				else if (i + 1 < argc)
+					val = argv[++i];
+				else
+					goto noarg;
+			}
+			if (ctl_opt_apply(inv, o, val, flags) == -1)
+				return -1;
+			if (val != NULL)
+				break;
+		}
+	}
+	if (extra > 0 || (inv->cmd != NULL && inv->npos > inv->cmd->maxargs)) {
+		ctl_warnx("%s: too many arguments", inv->cmdname);
+		goto cmdusage;
+	}
+	return 0;
+unknown:
+	ctl_warnx("unknown option '%s' (an argument starting with - goes "
+	    "after --)", a);
+	return -1;
+noarg:
+	ctl_warnx("option '%s' needs an argument", a);
+	return -1;
+cmdusage:
+	ctl_usage_cmd(stderr, inv->cmd);
+	return -1;
+}
+
+static int
+ctl_build_put(struct ctl_inv *inv, Emo__Ctl__Request *req)
+{
+	const char *arg = inv->pos[1];
+
+	if (strcmp(arg, "-") == 0) {
+		if (ctl_args_slurp(stdin, EMO_MAX_VALUE, &inv->valuebuf,
+		    &inv->valuelen) == -1) {
+			if (errno == EFBIG)
+				goto toolarge;
+			ctl_warnx("reading the value from stdin: %s",
+			    strerror(errno));
+			return CTL_EXIT_FAIL;
+		}
+		inv->value = inv->valuebuf;
+	} else {
+		inv->value = (const uint8_t *)arg;
+		inv->valuelen = strlen(arg);
+		if (inv->valuelen > EMO_MAX_VALUE)
+			goto toolarge;
+	}
+	if (inv->valuelen == 0) {
+		ctl_warnx("empty value (a value is 1 to %u bytes)",
+		    EMO_MAX_VALUE);
+		return CTL_EXIT_USAGE;
+	}
+	emo__ctl__put_request__init(&inv->put);
+	inv->put.key.data = inv->key;
+	inv->put.key.len = EMO_KEY_LEN;
+	/* protobuf-c only reads through this pointer when packing. */
+	inv->put.value.data = (uint8_t *)(uintptr_t)inv->value;
+	inv->put.value.len = inv->valuelen;
+	inv->put.ttl_s = inv->ttl_s;
+	req->body_case = EMO__CTL__REQUEST__BODY_PUT;
+	req->put = &inv->put;
+	return CTL_EXIT_OK;
+toolarge:
+	ctl_warnx("value is over %u bytes, the limit per value; nothing sent",
+	    EMO_MAX_VALUE);
+	return CTL_EXIT_USAGE;
+}
+
+static int
+ctl_build_get(struct ctl_inv *inv, Emo__Ctl__Request *req)
+{
+	emo__ctl__get_request__init(&inv->get);
+	inv->get.key.data = inv->key;
+	inv->get.key.len = EMO_KEY_LEN;
+	inv->get.since_ms = inv->since_ms;
+	req->body_case = EMO__CTL__REQUEST__BODY_GET;
+	req->get = &inv->get;
+	return CTL_EXIT_OK;
+}
+
+static int
+ctl_build_status(struct ctl_inv *inv, Emo__Ctl__Request *req)
+{
+	emo__ctl__status_request__init(&inv->status);
+	req->body_case = EMO__CTL__REQUEST__BODY_STATUS;
+	req->status = &inv->status;
+	return CTL_EXIT_OK;
+}
+
+static int
+ctl_build_peers(struct ctl_inv *inv, Emo__Ctl__Request *req)
+{
+	emo__ctl__peers_request__init(&inv->peers);
+	req->body_case = EMO__CTL__REQUEST__BODY_PEERS;
+	req->peers = &inv->peers;
+	return CTL_EXIT_OK;
+}
+
+static int
+ctl_build_ping(struct ctl_inv *inv, Emo__Ctl__Request *req)
+{
+	const char *errstr;
+
+	if (ctl_args_address(inv->pos[0], &errstr) == -1) {
+		ctl_warnx("invalid address '%s': %s", inv->pos[0], errstr);
+		return CTL_EXIT_USAGE;
+	}
+	emo__ctl__ping_request__init(&inv->ping);
+	inv->ping.address = (char *)(uintptr_t)inv->pos[0];
+	req->body_case = EMO__CTL__REQUEST__BODY_PING;
+	req->ping = &inv->ping;
+	return CTL_EXIT_OK;
+}
+
+static int
+ctl_build_log(struct ctl_inv *inv, Emo__Ctl__Request *req)
+{
+	const char *errstr;
+
+	if (ctl_args_level(inv->pos[0], &errstr) == -1) {
+		ctl_warnx("invalid log level '%s': %s", inv->pos[0], errstr);
+		return CTL_EXIT_USAGE;
+	}
+	emo__ctl__log_request__init(&inv->log);
+	inv->log.level = (char *)(uintptr_t)inv->pos[0];
+	req->body_case = EMO__CTL__REQUEST__BODY_LOG;
+	req->log = &inv->log;
+	return CTL_EXIT_OK;
+}
+
+static const struct {
+	Emo__Ctl__ErrorCode	 code;
+	int			 exit;
+	const char		*what;
+} ctl_errors[] = {
+	{ EMO__CTL__ERROR_CODE__ERR_INVALID, CTL_EXIT_USAGE,
+	    "invalid request" },
+	{ EMO__CTL__ERROR_CODE__ERR_NOT_FOUND, CTL_EXIT_NOTFOUND,
+	    "not found" },
+	{ EMO__CTL__ERROR_CODE__ERR_TOO_LARGE, CTL_EXIT_USAGE,
+	    "value too large" },
+	{ EMO__CTL__ERROR_CODE__ERR_VERSION, CTL_EXIT_FAIL,
+	    "control protocol version not spoken by emod" },
+	{ EMO__CTL__ERROR_CODE__ERR_STORAGE, CTL_EXIT_FAIL,
+	    "storage failure" },
+	{ EMO__CTL__ERROR_CODE__ERR_UNAVAILABLE, CTL_EXIT_FAIL,
+	    "unavailable" },
+	{ EMO__CTL__ERROR_CODE__ERR_TIMEOUT, CTL_EXIT_FAIL,
+	    "timed out" },
+	{ EMO__CTL__ERROR_CODE__ERR_QUOTA, CTL_EXIT_FAIL,
+	    "storage quota full" },
+};
+
+static int
+ctl_error(const struct ctl_inv *inv, const Emo__Ctl__Error *e)
+{
+	const char *what = "error";
+	int rc = CTL_EXIT_FAIL;
+	size_t i;
+
+	for (i = 0; i < sizeof(ctl_errors) / sizeof(ctl_errors[0]); i++) {
+		if (ctl_errors[i].code == e->code) {
+			what = ctl_errors[i].what;
+			rc = ctl_errors[i].exit;
+			break;
+		}
+	}
+	if (rc == CTL_EXIT_NOTFOUND && inv->cmd->needkey) {
+		ctl_print_notfound(inv);
+		return rc;
+	}
+	fflush(stdout);
+	fprintf(stderr, "emoctl: %s: %s", inv->cmd->name, what);
+	if (i == sizeof(ctl_errors) / sizeof(ctl_errors[0]))
+		fprintf(stderr, " %d", (int)e->code);
+	if (e->message != NULL && e->message[0] != '\0') {
+		fputs(": ", stderr);
+		ctl_print_safe(stderr, e->message, strlen(e->message));
+	}
+	fputc('\n', stderr);
+	return rc;
+}
+
+static const char *
+ctl_answer_name(Emo__Ctl__Response__BodyCase body)
+{
+	size_t i;
+
+	if (body == EMO__CTL__RESPONSE__BODY__NOT_SET)
+		return "missing";
+	for (i = 0; i < CTL_NCMDS; i++)
+		if (ctl_cmds[i].answer == body)
+			return ctl_cmds[i].name;
+	return "unknown";
+}
+
+/* Sends the built request and prints the answer; returns an exit code. */
+static int
+ctl_remote(struct ctl_inv *inv, Emo__Ctl__Request *req)
+{
+	Emo__Ctl__Response *resp = NULL;
+	struct ctl_io io;
+	char defsock[256];
+	const char *path = inv->socket;
+	int rc;
+
+	if (path == NULL && (path = getenv("EMO_SOCKET")) != NULL &&
+	    path[0] == '\0')
+		path = NULL;
+	if (path == NULL) {
+		if (frame_default_socket(defsock, sizeof(defsock)) == -1) {
+			ctl_warnx("the default socket path is too long; "
+			    "use --socket");
+			return CTL_EXIT_USAGE;
+		}
+		path = defsock;
+	}
+	if ((rc = ctl_io_open(&io, path, inv->timeout_s)) != CTL_EXIT_OK)
+		return rc;
+	rc = ctl_io_call(&io, req, &resp);
+	ctl_io_close(&io);
+	if (rc != CTL_EXIT_OK)
+		return rc;
+	if (resp->body_case == EMO__CTL__RESPONSE__BODY_ERROR &&
+	    resp->error != NULL)
+		rc = ctl_error(inv, resp->error);
+	else if (resp->body_case != inv->cmd->answer) {
+		ctl_warnx("%s: emod answered a %s request with a %s result",
+		    path, inv->cmd->name, ctl_answer_name(resp->body_case));
+		rc = CTL_EXIT_FAIL;
+	} else
+		rc = inv->cmd->print(inv, resp);
+	emo__ctl__response__free_unpacked(resp, NULL);
+	return rc;
+}
+
+static int
+ctl_run(struct ctl_inv *inv)
+{
+	Emo__Ctl__Request req = EMO__CTL__REQUEST__INIT;
+	const struct ctl_cmd *cmd = inv->cmd;
+	const char *errstr;
+	unsigned bad;
+	size_t i;
+	int rc;
+
+	if ((bad = inv->given & ~cmd->opts) != 0) {
+		for (i = 0; i < CTL_NOPTS; i++)
+			if (ctl_opts[i].cmdopt & bad)
+				break;
+		ctl_warnx("%s: option --%s does not apply", cmd->name,
+		    i < CTL_NOPTS ? ctl_opts[i].longname : "?");
+		ctl_usage_cmd(stderr, cmd);
+		return CTL_EXIT_USAGE;
+	}
+	if (inv->npos < cmd->minargs) {
+		ctl_warnx("%s: missing argument", cmd->name);
+		ctl_usage_cmd(stderr, cmd);
+		return CTL_EXIT_USAGE;
+	}
+	if (cmd->needkey &&
+	    ctl_args_key(inv->pos[0], inv->hexkey, inv->key, &errstr) == -1) {
+		if (inv->hexkey && strlen(inv->pos[0]) <= 2 * ID_HEX_LEN)
+			ctl_warnx("invalid key '%s': %s (--hex-key)",
+			    inv->pos[0], errstr);
+		else
+			ctl_warnx("invalid key: %s", errstr);
+		return CTL_EXIT_USAGE;
+	}
+	if (strcmp(cmd->name, "help") == 0)
+		return ctl_help(inv);
+	if (cmd->build == NULL)
+		return ctl_print_hash(inv);
+	if ((rc = cmd->build(inv, &req)) != CTL_EXIT_OK)
+		return rc;
+	return ctl_remote(inv, &req);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct ctl_inv inv;
+	unsigned flags = 0;
+	int rc;
+
+	memset(&inv, 0, sizeof(inv));
+	inv.timeout_s = CTL_TIMEOUT_DEFAULT_S;
+	if (ctl_parse(&inv, argc, argv, &flags) == -1)
+		return CTL_EXIT_USAGE;
+	if (flags & (1u << CTL_O_VERSION)) {
+		printf("emoctl %s\n", EMO_VERSION);
+		rc = CTL_EXIT_OK;
+	} else if (flags & (1u << CTL_O_HELP)) {
+		if (inv.cmd != NULL && strcmp(inv.cmd->name, "help") != 0) {
+			ctl_usage_cmd(stdout, inv.cmd);
+			printf("\n%s", inv.cmd->detail);
+		} else
+			ctl_usage(stdout);
+		rc = CTL_EXIT_OK;
+	} else if (inv.cmd == NULL) {
+		ctl_warnx("no command given");
+		ctl_usage(stderr);
+		rc = CTL_EXIT_USAGE;
+	} else
+		rc = ctl_run(&inv);
+	free(inv.valuebuf);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		ctl_warnx("writing to stdout: %s", strerror(errno));
+		if (rc == CTL_EXIT_OK)
+			rc = CTL_EXIT_FAIL;
+	}
+	return rc;
+}
