@@ -1,0 +1,45 @@
+#!/bin/sh
+# make bench: single-node control-socket throughput (and, when present, the
+# cluster benchmark).  Env: EMOD, EMOCTL, BENCHDIR (built bench programs).
+set -u
+tmp=$(mktemp -d)
+pid=""
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+port=$(( 30000 + $$ % 2000 ))
+single() {	# STORAGE SYNC
+	rm -rf "$tmp/data"
+	printf 'sync = %s\n' "$2" > "$tmp/emod.conf"
+	"$EMOD" --config "$tmp/emod.conf" --listen "127.0.0.1:$port" \
+	    --data-dir "$tmp/data" --socket "$tmp/sock" --storage "$1" \
+	    2>"$tmp/log" &
+	pid=$!
+	i=0
+	while ! "$EMOCTL" --socket "$tmp/sock" status >/dev/null 2>&1; do
+		i=$((i + 1)); [ $i -lt 200 ] || { cat "$tmp/log"; exit 1; }
+		sleep 0.05
+	done
+	for spec in "100 200000" "32768 5000"; do
+		set -- $spec
+		printf '%-8s %-5s ' "$storage" "$sync"
+		"$BENCHDIR/bench_ctl" "$tmp/sock" "$2" "$1" 128 || exit 1
+	done
+	rss=$(awk '/VmHWM/ { print $2 }' /proc/$pid/status)
+	kill "$pid"; wait "$pid"; pid=""
+	echo "         peak RSS of emod: $rss KiB"
+}
+
+echo "single node, control socket, one connection, 128 requests in flight"
+printf '%-8s %-5s %-10s %10s %8s %12s %12s %8s\n' storage sync value_B ops window \
+    puts/s gets/s errors
+for storage in leveldb memory; do
+	sync=no
+	single "$storage" "$sync"
+done
+if [ -f tests/bench/cluster-bench.sh ]; then
+	sh tests/bench/cluster-bench.sh
+fi
