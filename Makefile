@@ -2,6 +2,7 @@
 # `make test` runs every test tier.  See docs/HACKING.md.
 
 .DELETE_ON_ERROR:
+.SECONDARY:
 .SUFFIXES:
 
 CC        ?= cc

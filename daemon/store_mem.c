@@ -1,0 +1,541 @@
+/*
+ * store_mem — the in-memory backend, same semantics as LevelDB's: an AVL
+ * tree of keys (worst case O(log n) whatever keys a peer chooses; ordered
+ * for store_keys) and a min-heap of values by expiry for store_expire.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+#include "store_impl.h"
+
+#define MEM_HEAP_MIN	64
+
+struct mem_key;
+
+struct mem_val {
+	int64_t		 created_ms;
+	int64_t		 expires_ms;
+	struct mem_key	*owner;
+	size_t		 heap_idx;
+	uint32_t	 len;
+	uint8_t		 data[];
+};
+
+struct mem_key {
+	struct mem_key	*left;
+	struct mem_key	*right;
+	int		 height;
+	uint8_t		 key[STORE_KEY_LEN];
+	struct mem_val	**vals;		/* result order: created, content */
+	uint32_t	 n;
+	uint32_t	 cap;
+};
+
+struct mem {
+	struct mem_key	*root;
+	struct mem_val	**heap;		/* min-heap on expires_ms */
+	size_t		 nheap;
+	size_t		 heapcap;
+	struct store_stats st;
+};
+
+/* ---- AVL tree of keys ---------------------------------------------- */
+
+static int
+mem_height(const struct mem_key *k)
+{
+	return k != NULL ? k->height : 0;
+}
+
+static void
+mem_fix_height(struct mem_key *k)
+{
+	int	l = mem_height(k->left), r = mem_height(k->right);
+
+	k->height = 1 + (l > r ? l : r);
+}
+
+static struct mem_key *
+mem_rot_right(struct mem_key *k)
+{
+	struct mem_key	*l = k->left;
+
+	k->left = l->right;
+	l->right = k;
+	mem_fix_height(k);
+	mem_fix_height(l);
+	return l;
+}
+
+static struct mem_key *
+mem_rot_left(struct mem_key *k)
+{
+	struct mem_key	*r = k->right;
+
+	k->right = r->left;
+	r->left = k;
+	mem_fix_height(k);
+	mem_fix_height(r);
+	return r;
+}
+
+static struct mem_key *
+mem_balance(struct mem_key *k)
+{
+	int	b;
+
+	mem_fix_height(k);
+	b = mem_height(k->left) - mem_height(k->right);
+	if (b > 1) {
+		if (mem_height(k->left->left) < mem_height(k->left->right))
+			k->left = mem_rot_left(k->left);
+		return mem_rot_right(k);
+	}
+	if (b < -1) {
+		if (mem_height(k->right->right) < mem_height(k->right->left))
+			k->right = mem_rot_right(k->right);
+		return mem_rot_left(k);
+	}
+	return k;
+}
+
+static struct mem_key *
+mem_tree_insert(struct mem_key *t, struct mem_key *nk)
+{
+	if (t == NULL)
+		return nk;
+	if (memcmp(nk->key, t->key, STORE_KEY_LEN) < 0)
+		t->left = mem_tree_insert(t->left, nk);
+	else
+		t->right = mem_tree_insert(t->right, nk);
+	return mem_balance(t);
+}
+
+static struct mem_key *
+mem_tree_unlink_min(struct mem_key *t, struct mem_key **min)
+{
+	if (t->left == NULL) {
+		*min = t;
+		return t->right;
+	}
+	t->left = mem_tree_unlink_min(t->left, min);
+	return mem_balance(t);
+}
+
+/* Unlinks the node holding key (the caller frees it). */
+static struct mem_key *
+mem_tree_unlink(struct mem_key *t, const uint8_t *key)
+{
+	struct mem_key	*l, *r, *m;
+	int		 c;
+
+	if (t == NULL)
+		return NULL;
+	c = memcmp(key, t->key, STORE_KEY_LEN);
+	if (c < 0)
+		t->left = mem_tree_unlink(t->left, key);
+	else if (c > 0)
+		t->right = mem_tree_unlink(t->right, key);
+	else {
+		l = t->left;
+		r = t->right;
+		if (r == NULL)
+			return l;
+		r = mem_tree_unlink_min(r, &m);
+		m->left = l;
+		m->right = r;
+		return mem_balance(m);
+	}
+	return mem_balance(t);
+}
+
+static struct mem_key *
+mem_tree_find(struct mem_key *t, const uint8_t *key)
+{
+	int	c;
+
+	while (t != NULL) {
+		if ((c = memcmp(key, t->key, STORE_KEY_LEN)) == 0)
+			return t;
+		t = c < 0 ? t->left : t->right;
+	}
+	return NULL;
+}
+
+/* The first key strictly after `after`, or the first key if NULL. */
+static struct mem_key *
+mem_tree_next(struct mem_key *t, const uint8_t *after)
+{
+	struct mem_key	*best = NULL;
+
+	while (t != NULL) {
+		if (after == NULL || memcmp(t->key, after, STORE_KEY_LEN) > 0) {
+			best = t;
+			t = t->left;
+		} else
+			t = t->right;
+	}
+	return best;
+}
+
+/* ---- expiry heap ---------------------------------------------------- */
+
+static void
+mem_heap_set(struct mem *m, size_t i, struct mem_val *v)
+{
+	m->heap[i] = v;
+	v->heap_idx = i;
+}
+
+static void
+mem_heap_up(struct mem *m, size_t i)
+{
+	struct mem_val	*v = m->heap[i];
+	size_t		 p;
+
+	while (i > 0) {
+		p = (i - 1) / 2;
+		if (m->heap[p]->expires_ms <= v->expires_ms)
+			break;
+		mem_heap_set(m, i, m->heap[p]);
+		i = p;
+	}
+	mem_heap_set(m, i, v);
+}
+
+static void
+mem_heap_down(struct mem *m, size_t i)
+{
+	struct mem_val	*v = m->heap[i];
+	size_t		 c;
+
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= m->nheap)
+			break;
+		if (c + 1 < m->nheap &&
+		    m->heap[c + 1]->expires_ms < m->heap[c]->expires_ms)
+			c++;
+		if (m->heap[c]->expires_ms >= v->expires_ms)
+			break;
+		mem_heap_set(m, i, m->heap[c]);
+		i = c;
+	}
+	mem_heap_set(m, i, v);
+}
+
+static void
+mem_heap_remove(struct mem *m, struct mem_val *v)
+{
+	struct mem_val	*last;
+	size_t		 i = v->heap_idx;
+
+	last = m->heap[--m->nheap];
+	if (i == m->nheap)
+		return;
+	mem_heap_set(m, i, last);
+	mem_heap_up(m, i);
+	mem_heap_down(m, last->heap_idx);
+}
+
+/* ---- values under a key --------------------------------------------- */
+
+static int
+mem_val_cmp(const struct mem_val *a, int64_t created_ms, const uint8_t *data,
+    uint32_t len)
+{
+	struct store_value	x, y;
+
+	x.data = (uint8_t *)a->data;
+	x.len = a->len;
+	x.created_ms = a->created_ms;
+	y.data = (uint8_t *)data;
+	y.len = len;
+	y.created_ms = created_ms;
+	x.expires_ms = y.expires_ms = 0;
+	return store_value_cmp(&x, &y);
+}
+
+/* Removes vals[i] everywhere; the key stays, even if now empty. */
+static void
+mem_drop(struct mem *m, struct mem_key *k, uint32_t i)
+{
+	struct mem_val	*v = k->vals[i];
+
+	mem_heap_remove(m, v);
+	memmove(&k->vals[i], &k->vals[i + 1],
+	    (size_t)(k->n - i - 1) * sizeof(*k->vals));
+	k->n--;
+	m->st.values--;
+	m->st.bytes -= v->len;
+	free(v);
+}
+
+static void
+mem_drop_expired(struct mem *m, struct mem_key *k, int64_t now_ms)
+{
+	uint32_t	i;
+
+	for (i = k->n; i > 0; i--)
+		if (k->vals[i - 1]->expires_ms <= now_ms)
+			mem_drop(m, k, i - 1);
+}
+
+static void
+mem_key_free(struct mem_key *k)
+{
+	uint32_t	i;
+
+	if (k == NULL)
+		return;
+	for (i = 0; i < k->n; i++)
+		free(k->vals[i]);
+	free(k->vals);
+	free(k);
+}
+
+static void
+mem_key_remove(struct mem *m, struct mem_key *k)
+{
+	m->root = mem_tree_unlink(m->root, k->key);
+	m->st.keys--;
+	mem_key_free(k);
+}
+
+/* ---- ops ------------------------------------------------------------ */
+
+static void *
+mem_open(const struct store_opts *o, char *err, size_t errlen)
+{
+	struct mem	*m;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	return m;
+}
+
+static void
+mem_tree_free(struct mem_key *t)
+{
+	if (t == NULL)
+		return;
+	mem_tree_free(t->left);
+	mem_tree_free(t->right);
+	mem_key_free(t);
+}
+
+static void
+mem_close(void *be)
+{
+	struct mem	*m = be;
+
+	if (m == NULL)
+		return;
+	mem_tree_free(m->root);
+	free(m->heap);
+	free(m);
+}
+
+static int
+mem_put(void *be, const struct store_put_req *r, const char **errstr)
+{
+	struct mem	*m = be;
+	struct mem_key	*k, *nk = NULL;
+	struct mem_val	*v, *found = NULL, *nv = NULL, **arr;
+	uint64_t	 live = 0, dropped = 0, dbytes = 0;
+	size_t		 ncap;
+	uint32_t	 i, need;
+
+	if ((k = mem_tree_find(m->root, r->key)) != NULL) {
+		for (i = 0; i < k->n; i++) {
+			v = k->vals[i];
+			if (v->expires_ms <= r->now_ms) {
+				dropped++;
+				dbytes += v->len;
+				continue;
+			}
+			live++;
+			if (v->len == r->len &&
+			    memcmp(v->data, r->data, r->len) == 0)
+				found = v;
+		}
+	}
+	if (found != NULL) {
+		mem_drop_expired(m, k, r->now_ms);
+		if (r->expires_ms > found->expires_ms) {
+			found->expires_ms = r->expires_ms;
+			mem_heap_down(m, found->heap_idx);
+		}
+		return STORE_PUT_REFRESHED;
+	}
+	if (store_quota_check(r, live, m->st.bytes - dbytes + r->len,
+	    errstr) == -1)
+		return -1;
+
+	/* Allocate everything first so that a failure changes nothing. */
+	if ((nv = malloc(sizeof(*nv) + r->len)) == NULL)
+		goto nomem;
+	if (m->nheap == m->heapcap) {
+		ncap = m->heapcap == 0 ? MEM_HEAP_MIN : m->heapcap * 2;
+		if ((arr = reallocarray(m->heap, ncap, sizeof(*arr))) == NULL)
+			goto nomem;
+		m->heap = arr;
+		m->heapcap = ncap;
+	}
+	if (k == NULL) {
+		if ((nk = calloc(1, sizeof(*nk))) == NULL)
+			goto nomem;
+		memcpy(nk->key, r->key, STORE_KEY_LEN);
+		nk->height = 1;
+		k = nk;
+	}
+	need = k->n - (uint32_t)dropped + 1;
+	if (need > k->cap) {
+		ncap = k->cap == 0 ? 1 : (size_t)k->cap * 2;
+		if (ncap < need)
+			ncap = need;
+		if ((arr = reallocarray(k->vals, ncap, sizeof(*arr))) == NULL)
+			goto nomem;
+		k->vals = arr;
+		k->cap = (uint32_t)ncap;
+	}
+
+	if (nk != NULL) {
+		m->root = mem_tree_insert(m->root, nk);
+		m->st.keys++;
+	} else
+		mem_drop_expired(m, k, r->now_ms);
+	nv->created_ms = r->created_ms;
+	nv->expires_ms = r->expires_ms;
+	nv->owner = k;
+	nv->len = r->len;
+	memcpy(nv->data, r->data, r->len);
+	for (i = k->n; i > 0; i--)
+		if (mem_val_cmp(k->vals[i - 1], nv->created_ms, nv->data,
+		    nv->len) <= 0)
+			break;
+	memmove(&k->vals[i + 1], &k->vals[i],
+	    (size_t)(k->n - i) * sizeof(*k->vals));
+	k->vals[i] = nv;
+	k->n++;
+	mem_heap_set(m, m->nheap++, nv);
+	mem_heap_up(m, nv->heap_idx);
+	m->st.values++;
+	m->st.bytes += r->len;
+	return STORE_PUT_NEW;
+
+nomem:
+	free(nv);
+	mem_key_free(nk);
+	*errstr = "out of memory";
+	return -1;
+}
+
+static int
+mem_get(void *be, const uint8_t *key, int64_t since_ms, int64_t now_ms,
+    struct store_result *res, const char **errstr)
+{
+	struct mem		*m = be;
+	struct mem_key		*k;
+	struct mem_val		*v;
+	struct store_value	*out;
+	size_t			 n = 0;
+	uint32_t		 i;
+
+	if ((k = mem_tree_find(m->root, key)) == NULL)
+		return 0;
+	for (i = 0; i < k->n; i++)
+		if (k->vals[i]->expires_ms > now_ms &&
+		    k->vals[i]->created_ms >= since_ms)
+			n++;
+	if (n == 0)
+		return 0;
+	if ((res->v = calloc(n, sizeof(*res->v))) == NULL)
+		goto nomem;
+	for (i = 0; i < k->n; i++) {
+		v = k->vals[i];
+		if (v->expires_ms <= now_ms || v->created_ms < since_ms)
+			continue;
+		out = &res->v[res->n];
+		if ((out->data = malloc(v->len)) == NULL)
+			goto nomem;
+		memcpy(out->data, v->data, v->len);
+		out->len = v->len;
+		out->created_ms = v->created_ms;
+		out->expires_ms = v->expires_ms;
+		res->n++;
+	}
+	return 0;
+
+nomem:
+	store_result_free(res);
+	*errstr = "out of memory";
+	return -1;
+}
+
+static long
+mem_expire(void *be, int64_t now_ms, size_t max, const char **errstr)
+{
+	struct mem	*m = be;
+	struct mem_val	*v;
+	struct mem_key	*k;
+	size_t		 n = 0;
+	uint32_t	 i;
+
+	while (n < max && m->nheap > 0 && m->heap[0]->expires_ms <= now_ms) {
+		v = m->heap[0];
+		k = v->owner;
+		for (i = 0; i < k->n && k->vals[i] != v; i++)
+			;
+		mem_drop(m, k, i);
+		if (k->n == 0)
+			mem_key_remove(m, k);
+		n++;
+	}
+	return (long)n;
+}
+
+static long
+mem_keys(void *be, const uint8_t *after, size_t max,
+    uint8_t (*keys)[STORE_KEY_LEN], const char **errstr)
+{
+	struct mem	*m = be;
+	struct mem_key	*k;
+	size_t		 n = 0;
+
+	for (k = mem_tree_next(m->root, after); k != NULL && n < max;
+	    k = mem_tree_next(m->root, k->key))
+		memcpy(keys[n++], k->key, STORE_KEY_LEN);
+	return (long)n;
+}
+
+static int
+mem_flush(void *be, const char **errstr)
+{
+	return 0;
+}
+
+static void
+mem_stats(void *be, struct store_stats *s)
+{
+	struct mem	*m = be;
+
+	*s = m->st;
+}
+
+const struct store_ops store_mem_ops = {
+	.name = "memory",
+	.open = mem_open,
+	.close = mem_close,
+	.put = mem_put,
+	.get = mem_get,
+	.expire = mem_expire,
+	.keys = mem_keys,
+	.flush = mem_flush,
+	.stats = mem_stats,
+	.raw_put = NULL,
+};
