@@ -1,0 +1,317 @@
+#!/usr/bin/python3
+# ctlraw.py — speaks raw bytes to emod's control socket for the integration
+# tests: hand-built protobuf frames, garbage, bad prefixes, half-sent frames
+# and pipelining.  Usage: ctlraw.py SOCKET SCENARIO; exit 0 ok, 1 failure.
+import os
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+SLOW = int(os.environ.get("IT_SLOW", "1"))
+WAIT_S = 5.0 * SLOW
+MAX_RESPONSE = 48 << 20
+
+ERR_NOT_FOUND = 2
+ERR_VERSION = 4
+
+
+def varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def field_varint(tag, n):
+    return varint(tag << 3) + varint(n)
+
+
+def field_bytes(tag, data):
+    return varint((tag << 3) | 2) + varint(len(data)) + data
+
+
+def request(rid, body_tag, body=b"", version=1):
+    return field_varint(1, version) + field_varint(2, rid) + \
+        field_bytes(body_tag, body)
+
+
+def status_req(rid):
+    return request(rid, 12)
+
+
+def get_req(rid, name):
+    return request(rid, 11, field_bytes(2, name))
+
+
+def frame(msg):
+    return struct.pack(">I", len(msg)) + msg
+
+
+def read_varint(buf, i):
+    n = 0
+    shift = 0
+    while True:
+        if i >= len(buf) or shift > 63:
+            raise ValueError("bad varint")
+        b = buf[i]
+        i += 1
+        n |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return n, i
+
+
+def parse(buf):
+    """Returns {tag: [value, ...]} for varint and length-delimited fields."""
+    fields = {}
+    i = 0
+    while i < len(buf):
+        key, i = read_varint(buf, i)
+        tag, wt = key >> 3, key & 7
+        if wt == 0:
+            v, i = read_varint(buf, i)
+        elif wt == 2:
+            n, i = read_varint(buf, i)
+            if i + n > len(buf):
+                raise ValueError("field past the end")
+            v = buf[i:i + n]
+            i += n
+        elif wt == 1:
+            v = buf[i:i + 8]
+            i += 8
+        elif wt == 5:
+            v = buf[i:i + 4]
+            i += 4
+        else:
+            raise ValueError("wire type %d" % wt)
+        fields.setdefault(tag, []).append(v)
+    return fields
+
+
+def connect(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(WAIT_S)
+    s.connect(path)
+    return s
+
+
+def recv_exact(s, n):
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            raise EOFError("connection closed after %d of %d bytes"
+                           % (len(buf), n))
+        buf += chunk
+    return bytes(buf)
+
+
+def read_response(s):
+    n, = struct.unpack(">I", recv_exact(s, 4))
+    if n > MAX_RESPONSE:
+        raise ValueError("response length %d over the limit" % n)
+    return parse(recv_exact(s, n))
+
+
+def response_id(resp):
+    return resp.get(1, [0])[0]
+
+
+def error_code(resp):
+    if 2 not in resp:
+        return None
+    return parse(resp[2][0]).get(1, [0])[0]
+
+
+def expect_close(s, what):
+    """The daemon must close s by itself within WAIT_S (after answering or
+    not).  Returns the bytes it sent first."""
+    got = bytearray()
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        try:
+            chunk = s.recv(65536)
+        except socket.timeout:
+            break
+        except ConnectionResetError:
+            return bytes(got)
+        if not chunk:
+            return bytes(got)
+        got += chunk
+    raise AssertionError("%s: the daemon kept the connection open for %.0f s"
+                         % (what, WAIT_S))
+
+
+def check_status(path, what):
+    """A fresh connection still gets a status answer with the right id."""
+    s = connect(path)
+    try:
+        s.sendall(frame(status_req(4242)))
+        resp = read_response(s)
+    finally:
+        s.close()
+    if response_id(resp) != 4242 or 12 not in resp:
+        raise AssertionError("%s: bad status response %r" % (what, resp))
+
+
+def emoctl_status(path):
+    emoctl = os.environ["EMOCTL"]
+    r = subprocess.run([emoctl, "--socket", path, "--timeout", str(10 * SLOW),
+                        "status"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, timeout=30 * SLOW)
+    if r.returncode != 0:
+        raise AssertionError("emoctl status exited %d: %s"
+                             % (r.returncode, r.stderr.decode(errors="replace")))
+
+
+def sc_garbage(path):
+    # Wire type 7 does not exist: no protobuf decoder can accept this body.
+    body = b"\x0f" + os.urandom(63)
+    s = connect(path)
+    s.sendall(frame(body))
+    expect_close(s, "frame with an undecodable body")
+    s.close()
+    check_status(path, "after an undecodable body")
+
+    # Truncated length-delimited field: field 2 claims 100 bytes, has 3.
+    s = connect(path)
+    s.sendall(frame(b"\x08\x01\x12\x64abc"))
+    expect_close(s, "frame with a truncated field")
+    s.close()
+    check_status(path, "after a truncated field")
+
+    # Random bytes, prefix included, then our side shuts down writing.
+    for _ in range(5):
+        s = connect(path)
+        s.sendall(os.urandom(512))
+        s.shutdown(socket.SHUT_WR)
+        expect_close(s, "512 random bytes")
+        s.close()
+    check_status(path, "after random bytes")
+
+
+def sc_bigprefix(path):
+    for prefix, what in ((0xFFFFFFFF, "prefix 0xFFFFFFFF"),
+                         (65537, "prefix 65537"),
+                         (0x7FFFFFFF, "prefix 0x7FFFFFFF")):
+        s = connect(path)
+        s.sendall(struct.pack(">I", prefix))
+        expect_close(s, what)
+        s.close()
+        check_status(path, "after " + what)
+
+
+def sc_halfsent(path):
+    # A client that stops in the middle of a frame must not stall others.
+    stuck = connect(path)
+    stuck.sendall(struct.pack(">I", 256) + b"\x08\x01\x10")
+    stuck2 = connect(path)
+    stuck2.sendall(b"\x00\x00")		# half a length prefix
+    emoctl_status(path)
+    check_status(path, "while two frames are half-sent")
+    stuck.close()
+    stuck2.close()
+
+    # Half a frame then a hang-up.
+    s = connect(path)
+    s.sendall(frame(status_req(9))[:7])
+    s.close()
+    check_status(path, "after a client hung up mid-frame")
+
+    # One frame written in three pieces is still one request.
+    s = connect(path)
+    f = frame(status_req(77))
+    for part in (f[:2], f[2:6], f[6:]):
+        s.sendall(part)
+        time.sleep(0.1)
+    resp = read_response(s)
+    s.close()
+    if response_id(resp) != 77 or 12 not in resp:
+        raise AssertionError("frame sent in pieces: bad response %r" % resp)
+
+
+def sc_pipeline(path):
+    big = (1 << 40) + 5
+    reqs = [
+        (1, status_req(1), "status"),
+        (2, get_req(2, b"pipe-missing-key"), "not_found"),
+        (3, get_req(3, b"pipe-key"), "value"),
+        (big, status_req(big), "status"),
+        (5, status_req(5), "status"),
+        (6, get_req(6, b"pipe-key"), "value"),
+    ]
+    s = connect(path)
+    s.sendall(b"".join(frame(m) for _, m, _ in reqs))
+    for rid, _, kind in reqs:
+        resp = read_response(s)
+        if response_id(resp) != rid:
+            raise AssertionError("pipelined response id %d, expected %d"
+                                 % (response_id(resp), rid))
+        if kind == "status" and 12 not in resp:
+            raise AssertionError("id %d: no status result: %r" % (rid, resp))
+        if kind == "not_found" and error_code(resp) != ERR_NOT_FOUND:
+            raise AssertionError("id %d: expected ERR_NOT_FOUND, got %r"
+                                 % (rid, resp))
+        if kind == "value":
+            if 11 not in resp:
+                raise AssertionError("id %d: no get result: %r" % (rid, resp))
+            values = parse(resp[11][0]).get(2, [])
+            data = [parse(v).get(1, [b""])[0] for v in values]
+            if data != [b"pipe-value"]:
+                raise AssertionError("id %d: values %r, expected "
+                                     "[b'pipe-value']" % (rid, data))
+    # The connection stays usable after the batch.
+    s.sendall(frame(status_req(99)))
+    resp = read_response(s)
+    if response_id(resp) != 99:
+        raise AssertionError("follow-up request: id %d" % response_id(resp))
+    # A version the daemon does not speak gets ERR_VERSION with our id.
+    s.sendall(frame(request(100, 12, version=99)))
+    resp = read_response(s)
+    if response_id(resp) != 100 or error_code(resp) != ERR_VERSION:
+        raise AssertionError("version 99: expected ERR_VERSION for id 100, "
+                             "got %r" % resp)
+    s.close()
+
+    # Several clients at once, each pipelining.
+    conns = [connect(path) for _ in range(16)]
+    for i, c in enumerate(conns):
+        c.sendall(frame(status_req(1000 + i)) + frame(status_req(2000 + i)))
+    for i, c in enumerate(conns):
+        ids = [response_id(read_response(c)) for _ in range(2)]
+        if ids != [1000 + i, 2000 + i]:
+            raise AssertionError("client %d: ids %r" % (i, ids))
+        c.close()
+
+
+SCENARIOS = {
+    "garbage": sc_garbage,
+    "bigprefix": sc_bigprefix,
+    "halfsent": sc_halfsent,
+    "pipeline": sc_pipeline,
+}
+
+
+def main():
+    if len(sys.argv) != 3 or sys.argv[2] not in SCENARIOS:
+        sys.stderr.write("usage: ctlraw.py SOCKET %s\n" % "|".join(SCENARIOS))
+        return 2
+    try:
+        SCENARIOS[sys.argv[2]](sys.argv[1])
+    except (AssertionError, OSError, EOFError, ValueError,
+            subprocess.TimeoutExpired) as e:
+        sys.stderr.write("ctlraw %s: %s: %s\n"
+                         % (sys.argv[2], type(e).__name__, e))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
