@@ -19,6 +19,7 @@
 #include <event2/event.h>
 
 #include "conf.h"
+#include "conf_impl.h"
 #include "control.h"
 #include "crypto.h"
 #include "id.h"
@@ -318,10 +319,9 @@ main(int argc, char *argv[])
 			(void)conf_set(&e.conf, "bootstrap", "", &errstr);
 			cleared = 1;
 		}
-		if (conf_set(&e.conf, opts[i].key, opts[i].value,
-		    &errstr) == -1) {
-			fprintf(stderr, "emod: %s '%s': %s\n", opts[i].flag,
-			    opts[i].value, errstr);
+		if (conf_set_msg(&e.conf, opts[i].key, opts[i].value, err,
+		    sizeof(err)) == -1) {
+			fprintf(stderr, "emod: %s: %s\n", opts[i].flag, err);
 			return 1;
 		}
 	}
