@@ -13,7 +13,8 @@ MANDIR    ?= $(PREFIX)/share/man
 DATADIR   ?= $(PREFIX)/share
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 PKG_CONFIG ?= pkg-config
-UNITDIR   ?= $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+UNITDIR   ?= $(or $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
+SYSUSERSDIR ?= $(or $(shell $(PKG_CONFIG) --variable=sysusersdir systemd 2>/dev/null),/usr/lib/sysusers.d)
 PROTOC_C  ?= protoc-c
 DESTDIR   ?=
 SANITIZE  ?=
@@ -194,7 +195,9 @@ fuzz: $(LIBFUZZ_BINS)
 MANPAGES := $(wildcard docs/man/*.[158])
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/emo \
-		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)/bash-completion/completions
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions
+	install -m 0644 systemd/emod.sysusers $(DESTDIR)$(SYSUSERSDIR)/emo.conf
 	install -m 0755 $(EMOD) $(DESTDIR)$(SBINDIR)/emod
 	install -m 0755 $(EMOCTL) $(DESTDIR)$(BINDIR)/emoctl
 	test -e $(DESTDIR)$(SYSCONFDIR)/emo/emod.conf || \
@@ -209,6 +212,7 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/emod $(DESTDIR)$(BINDIR)/emoctl $(DESTDIR)$(UNITDIR)/emod.service \
+		$(DESTDIR)$(SYSUSERSDIR)/emo.conf \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions/emoctl
 	for m in $(MANPAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 

@@ -139,7 +139,8 @@ static const char ctl_exits[] =
     "  0  success\n"
     "  1  key not found\n"
     "  2  usage error or invalid input\n"
-    "  3  emod unreachable (no socket, connection refused or closed)\n"
+    "  3  emod unreachable (no socket, permission denied, connection\n"
+    "     refused or closed)\n"
     "  4  any other failure (error from emod, timeout, I/O error)\n";
 
 static const struct ctl_cmd *

@@ -48,6 +48,7 @@ struct ctl_req {
 	TAILQ_ENTRY(ctl_req)	 entry;
 	struct ctl_conn		*conn;		/* NULL: orphaned */
 	uint64_t		 id;
+	struct id		 key;		/* of a put, echoed back */
 	int			 done;
 	uint8_t			*out;		/* framed response */
 	size_t			 outlen;
@@ -200,6 +201,8 @@ ctl_put_done(void *arg, const struct node_put_result *res)
 		return;
 	}
 	pr.acks = res->acks;
+	pr.key.data = r->key.b;
+	pr.key.len = ID_LEN;
 	pr.created_ms = res->created_ms;
 	pr.expires_ms = res->expires_ms;
 	rsp.body_case = EMO__CTL__RESPONSE__BODY_PUT;
@@ -224,6 +227,7 @@ ctl_put(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
 		    "value larger than 32768 bytes");
 		return;
 	}
+	r->key = key;
 	node_put(c->ctl->node, &key, p->value.data, p->value.len, p->ttl_s,
 	    ctl_put_done, r);
 }

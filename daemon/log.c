@@ -4,6 +4,7 @@
  * ($JOURNAL_STREAM), lines carry sd-daemon <N> priority prefixes instead
  * of a program name, so journald files them at the right level.
  */
+#include <sys/stat.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,13 +20,29 @@ static int		 log_journal;
 
 static const char *const log_names[] = { "warn", "info", "debug" };
 
+/* $JOURNAL_STREAM is "DEV:INODE" of the stream journald gave us. */
+static int
+log_stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat sb;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2)
+		return 0;
+	if (fstat(2, &sb) == -1)
+		return 0;
+	return (unsigned long long)sb.st_dev == dev &&
+	    (unsigned long long)sb.st_ino == ino;
+}
+
 void
 log_init(int level, const char *progname)
 {
 	log_level = level;
 	if (progname != NULL)
 		log_prog = progname;
-	log_journal = getenv("JOURNAL_STREAM") != NULL;
+	log_journal = log_stderr_is_journal();
 }
 
 void

@@ -207,10 +207,14 @@ main_hup_cb(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	conf_defaults(&c);
-	if (conf_load(&c, e->config_path, err, sizeof(err)) == -1 ||
-	    conf_validate(&c, &errstr) == -1) {
-		log_warnx("SIGHUP: keeping the running configuration: %s",
-		    e->config_path ? err : errstr);
+	if (conf_load(&c, e->config_path, err, sizeof(err)) == -1) {
+		log_warnx("SIGHUP: keeping the running configuration: %s", err);
+		(void)notify_send("READY=1");
+		return;
+	}
+	if (conf_validate(&c, &errstr) == -1) {
+		log_warnx("SIGHUP: keeping the running configuration: %s: %s",
+		    e->config_path, errstr);
 		(void)notify_send("READY=1");
 		return;
 	}

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # ctlraw.py — speaks raw bytes to emod's control socket for the integration
-# tests: hand-built protobuf frames, garbage, bad prefixes, half-sent frames
-# and pipelining.  Usage: ctlraw.py SOCKET SCENARIO; exit 0 ok, 1 failure.
+# tests: hand-built protobuf frames, garbage, bad prefixes, half-sent frames,
+# pipelining, client limits and backpressure.
+# Usage: ctlraw.py SOCKET SCENARIO [ARG...]; exit 0 ok, 1 failure, 2 usage.
 import os
 import socket
 import struct
@@ -291,21 +292,108 @@ def sc_pipeline(path):
         c.close()
 
 
+def sc_maxclients(path, n="4"):
+    """With control_max_clients = n: n clients are served, one more is
+    closed at once, and a slot frees up when a client leaves."""
+    n = int(n)
+    conns = []
+    for i in range(n):
+        c = connect(path)
+        c.sendall(frame(status_req(300 + i)))
+        if response_id(read_response(c)) != 300 + i:
+            raise AssertionError("client %d of %d not served" % (i + 1, n))
+        conns.append(c)
+    extra = connect(path)
+    try:
+        extra.sendall(frame(status_req(400)))
+    except OSError:
+        pass
+    expect_close(extra, "client %d over control_max_clients = %d" % (n + 1, n))
+    extra.close()
+    conns.pop().close()
+    time.sleep(0.3)
+    check_status(path, "after a client left a full server")
+    for c in conns:
+        c.close()
+
+
+def sc_idle(path):
+    """With control_idle_timeout = 1: a half-sent frame is dropped within a
+    few seconds, an idle client with nothing half-sent may stay."""
+    idle = connect(path)
+    half = connect(path)
+    half.sendall(struct.pack(">I", 100) + b"\x08")
+    t0 = time.monotonic()
+    expect_close(half, "half-sent frame with control_idle_timeout = 1")
+    if time.monotonic() - t0 < 0.5:
+        raise AssertionError("half-sent frame dropped before the timeout")
+    half.close()
+    time.sleep(max(0.0, 2.5 - (time.monotonic() - t0)))
+    idle.sendall(frame(status_req(500)))
+    if response_id(read_response(idle)) != 500:
+        raise AssertionError("idle client not served after 2.5 s")
+    idle.close()
+
+
+def rss_kib(pid):
+    with open("/proc/%s/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def sc_backpressure(path, pid):
+    """A client that pipelines gets of a 32 KiB value and never reads must
+    neither stall other clients nor make the daemon buffer without bound."""
+    before = rss_kib(pid)
+    greedy = connect(path)
+    greedy.settimeout(2.0)
+    req = frame(get_req(1, b"bp-key"))
+    sent = 0
+    try:
+        while sent < 4000:
+            greedy.sendall(req)
+            sent += 1
+    except socket.timeout:
+        pass
+    time.sleep(0.5)
+    check_status(path, "while a client does not read %d answers" % sent)
+    emoctl_status(path)
+    grown = (rss_kib(pid) - before) // 1024
+    sys.stdout.write("greedy client sent %d gets, daemon RSS grew %d MiB\n"
+                     % (sent, grown))
+    if grown > 64:
+        raise AssertionError("daemon RSS grew %d MiB for one client that "
+                             "does not read" % grown)
+    # Reading everything back works: answers arrive in order.
+    for i in range(min(sent, 50)):
+        resp = read_response(greedy)
+        if response_id(resp) != 1 or 11 not in resp:
+            raise AssertionError("greedy answer %d: %r" % (i, resp.keys()))
+    greedy.close()
+    check_status(path, "after the greedy client left")
+
+
 SCENARIOS = {
     "garbage": sc_garbage,
     "bigprefix": sc_bigprefix,
     "halfsent": sc_halfsent,
     "pipeline": sc_pipeline,
+    "maxclients": sc_maxclients,
+    "idle": sc_idle,
+    "backpressure": sc_backpressure,
 }
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[2] not in SCENARIOS:
-        sys.stderr.write("usage: ctlraw.py SOCKET %s\n" % "|".join(SCENARIOS))
+    if len(sys.argv) < 3 or sys.argv[2] not in SCENARIOS:
+        sys.stderr.write("usage: ctlraw.py SOCKET %s [ARG...]\n"
+                         % "|".join(SCENARIOS))
         return 2
     try:
-        SCENARIOS[sys.argv[2]](sys.argv[1])
-    except (AssertionError, OSError, EOFError, ValueError,
+        SCENARIOS[sys.argv[2]](sys.argv[1], *sys.argv[3:])
+    except (AssertionError, OSError, EOFError, ValueError, TypeError,
             subprocess.TimeoutExpired) as e:
         sys.stderr.write("ctlraw %s: %s: %s\n"
                          % (sys.argv[2], type(e).__name__, e))

@@ -49,17 +49,34 @@ RC=0
 
 # ---- cleanup -----------------------------------------------------------
 
-# True if PID is still one of our emod processes (guards against PID reuse).
+# True if PID is still one of our emod processes (guards against PID reuse):
+# $EMOD is among its first arguments (a wrapper script runs as "sh $EMOD").
 it_is_ours() {
-	local first
 	[ -r "/proc/$1/cmdline" ] || return 1
-	first=$(tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | head -n 1)
-	[ "$first" = "$EMOD" ]
+	{ tr '\0' '\n' <"/proc/$1/cmdline"; } 2>/dev/null | head -n 3 |
+	    grep -qxF -- "$EMOD"
+}
+
+# track_pid PID: a helper process (not emod) started by the test itself,
+# to be killed at exit if it is still our child.
+track_pid() {
+	echo "$1" >>"$T/helper_pids"
+}
+
+it_kill_helpers() {
+	local pid ppid
+	[ -f "$T/helper_pids" ] || return 0
+	for pid in $(cat "$T/helper_pids"); do
+		[ -r "/proc/$pid/stat" ] || continue
+		ppid=$(sed 's/^.*) [A-Za-z] \([0-9]*\) .*$/\1/' "/proc/$pid/stat")
+		[ "$ppid" = $$ ] && kill -TERM "$pid" 2>/dev/null
+	done
 }
 
 # Signals every emod this test started and that is still running.
 it_kill_all() {
 	local pid n
+	it_kill_helpers
 	for pid in $(cat "$T/pids"); do
 		it_is_ours "$pid" && kill -TERM "$pid" 2>/dev/null
 	done
@@ -161,7 +178,7 @@ it_run() {
 
 # assert_exit CODE CMD...: runs CMD (as it_run) and checks its exit status.
 assert_exit() {
-	local want=$1
+	local want="$1"
 	shift
 	it_run "$@"
 	[ "$RC" = "$want" ] || fail "'$*' exited $RC, expected $want
@@ -213,7 +230,7 @@ node_pid() { cat "$T/$1/pid" 2>/dev/null; }
 
 # ctl NAME ARGS...: emoctl against NAME's socket, bounded in time.
 ctl() {
-	local name=$1
+	local name="$1"
 	shift
 	timeout -k 5 "$IT_CTL_LIMIT" "$EMOCTL" --socket "$(node_sock "$name")" \
 	    --timeout $((10 * IT_SLOW)) "$@"
@@ -248,7 +265,7 @@ it_pick_port() {
 # stderr in NAME's log; no arguments are added.  The wrapper subshell records
 # emod's PID and, when it exits, its status in $T/NAME/rc.
 spawn() {
-	local name=$1 d n
+	local name="$1" d n
 	shift
 	d=$(node_dir "$name")
 	mkdir -p "$d"
@@ -282,7 +299,7 @@ node_rc() {
 
 # wait_exit NAME [POLLS]: waits (POLLS x 50 ms) for NAME's emod to exit.
 wait_exit() {
-	local n=0 max=${2:-$IT_POLL_COUNT}
+	local n=0 max="${2:-$IT_POLL_COUNT}"
 	while [ $n -lt "$max" ]; do
 		node_exited "$1" && return 0
 		sleep 0.05
@@ -311,7 +328,7 @@ wait_ready() {
 # port, data dir and socket (extra args come last) and waits until it
 # answers.  A restarted node keeps its data dir and, if still free, its port.
 start_node() {
-	local name=$1 d port try=0
+	local name="$1" d port try=0
 	shift
 	d=$(node_dir "$name")
 	mkdir -p "$d"
@@ -355,7 +372,7 @@ it_check_log() {
 # stop_node NAME [SIGNAL]: SIGTERM (or SIGNAL), bounded wait, then demands
 # exit status 0, no sanitizer report and the control socket removed.
 stop_node() {
-	local name=$1 sig=${2:-TERM} pid rc
+	local name="$1" sig="${2:-TERM}" pid rc
 	pid=$(node_pid "$name")
 	[ -n "$pid" ] || fail "stop_node: $name was never started"
 	node_exited "$name" && fail "node $name had already exited with status $(node_rc "$name")"
@@ -393,7 +410,7 @@ node_alive() {
 # caller) and demands that it exits non-zero within the poll bound.  The
 # output is left in NAME's log.  Kills it if it keeps running.
 expect_refusal() {
-	local name=$1
+	local name="$1"
 	shift
 	spawn "$name" "$@"
 	if ! wait_exit "$name"; then

@@ -61,7 +61,7 @@ for t in $tests; do
 		continue
 	fi
 	# Honour an explicit bash shebang; everything else runs under sh.
-	shell=sh
+	shell="sh"
 	head -n 1 "$t" | grep -q '^#! */bin/bash' && shell=bash
 	start=$(date +%s)
 	timeout -k 10 "$TEST_TIMEOUT" "$shell" "$t" >"$log" 2>&1 </dev/null &

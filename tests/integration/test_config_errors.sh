@@ -10,7 +10,7 @@ S="$T/never.sock"
 # refused NAME WHAT EMOD-ARGS...: emod must exit 1 at once, leaving no data
 # dir, no socket and no bound port behind.
 refused() {
-	local name=$1 what=$2
+	local name="$1" what="$2"
 	shift 2
 	expect_refusal "$name" "$@"
 	assert_eq 1 "$(node_rc "$name")" "exit status for $what"

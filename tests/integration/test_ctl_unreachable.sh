@@ -31,6 +31,7 @@ s.bind(sys.argv[1]); s.listen(4)
 c, _ = s.accept()
 time.sleep(8)' "$T/mute.sock" &
 mute=$!
+track_pid "$mute"
 n=0
 while [ ! -S "$T/mute.sock" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
 t0=$(now_ms)

@@ -19,6 +19,7 @@ s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(sys.argv[1])
 time.sleep(6)' "$(node_sock a)" &
 holder=$!
+track_pid "$holder"
 sleep 0.2
 stop_node a INT
 kill "$holder" 2>/dev/null

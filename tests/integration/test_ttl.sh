@@ -5,11 +5,18 @@
 
 start_node a
 
-assert_exit 0 ctl a put short lived --ttl 1
 assert_exit 0 ctl a put long stays --ttl 3600
 assert_exit 0 ctl a put default stays-too
-assert_exit 0 ctl a get short
-assert_eq "lived" "$(cat "$OUT")" "get right after put --ttl 1"
+t_put=$(now_ms)
+assert_exit 0 ctl a put short lived --ttl 1
+it_run ctl a get short
+if [ "$RC" = 0 ]; then
+	assert_eq "lived" "$(cat "$OUT")" "get right after put --ttl 1"
+elif [ $(($(now_ms) - t_put)) -lt 900 ]; then
+	fail "a value put with --ttl 1 was not found right after the put (exit $RC)"
+else
+	note "machine too slow to see the --ttl 1 value before it expired"
+fi
 
 # Poll (bounded: 50 x 100 ms = 5 s) until the short-lived value is gone.
 t0=$(now_ms)
