@@ -363,18 +363,73 @@ ctl_peers(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
 {
 	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
 	Emo__Ctl__PeersResult pr = EMO__CTL__PEERS_RESULT__INIT;
+	Emo__Ctl__Peer *peers = NULL, **pp = NULL;
+	struct node_peer *np;
+	size_t i, n;
 
-	/* A single node has an empty routing table. */
+	if ((np = calloc(NODE_MAX_PEERS, sizeof(*np))) == NULL) {
+		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_UNAVAILABLE,
+		    "out of memory");
+		return;
+	}
+	n = node_peers(c->ctl->node, np, NODE_MAX_PEERS);
+	if (n > 0 && ((peers = calloc(n, sizeof(*peers))) == NULL ||
+	    (pp = calloc(n, sizeof(*pp))) == NULL)) {
+		free(peers);
+		free(np);
+		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_UNAVAILABLE,
+		    "out of memory");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		emo__ctl__peer__init(&peers[i]);
+		peers[i].id.data = np[i].id.b;
+		peers[i].id.len = ID_LEN;
+		peers[i].address = np[i].address;
+		peers[i].last_seen_ms = np[i].last_seen_ms;
+		peers[i].rtt_us = np[i].rtt_us;
+		pp[i] = &peers[i];
+	}
+	pr.n_peers = n;
+	pr.peers = pp;
 	rsp.body_case = EMO__CTL__RESPONSE__BODY_PEERS;
 	rsp.peers = &pr;
+	ctl_respond(r, &rsp);
+	free(peers);
+	free(pp);
+	free(np);
+}
+
+static void
+ctl_ping_done(void *arg, const struct node_ping_result *res)
+{
+	struct ctl_req *r = arg;
+	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
+	Emo__Ctl__PingResult pr = EMO__CTL__PING_RESULT__INIT;
+	struct id id = res->id;
+
+	if (res->err != NODE_OK) {
+		ctl_error(r, (Emo__Ctl__ErrorCode)res->err, res->msg);
+		return;
+	}
+	pr.node_id.data = id.b;
+	pr.node_id.len = ID_LEN;
+	pr.rtt_us = res->rtt_us;
+	rsp.body_case = EMO__CTL__RESPONSE__BODY_PING;
+	rsp.ping = &pr;
 	ctl_respond(r, &rsp);
 }
 
 static void
 ctl_ping(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
 {
-	ctl_error(r, EMO__CTL__ERROR_CODE__ERR_UNAVAILABLE,
-	    "this emod speaks no UDP protocol yet");
+	if (q->ping->address == NULL || q->ping->address[0] == '\0' ||
+	    strlen(q->ping->address) >= 256) {
+		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
+		    "ping needs an address HOST:PORT");
+		return;
+	}
+	node_ping(c->ctl->node, q->ping->address, ctl_ping_done, r);
 }
 
 static const struct {

@@ -1,9 +1,11 @@
 /*
- * node — the engine.  Builds the store and the UDP transport from the
- * configuration, validates user operations, and runs maintenance timers
- * (expiry sweeps).  Wall-clock time is read here, once per operation, for
- * value creation and expiry; everything below takes it as a parameter.
+ * node — the engine's event-loop side.  Builds the store, the UDP transport
+ * and the sans-I/O dht engine from the configuration; feeds datagrams to
+ * the engine, keeps one timer armed at the engine's next deadline, reads
+ * the clocks once per callback, and turns engine results into node results.
+ * Operations still running at shutdown complete with "shutting down".
  */
+#include <sys/queue.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +15,35 @@
 #include <event2/event.h>
 
 #include "conf.h"
+#include "crypto.h"
+#include "dht.h"
 #include "log.h"
 #include "net.h"
 #include "node.h"
+#include "wire.h"
 
 #define NODE_EXPIRE_BATCH	2000	/* values deleted per sweep step */
+
+enum node_op_kind {
+	NODE_OP_PUT,
+	NODE_OP_GET,
+	NODE_OP_PING,
+};
+
+/* One user operation handed to the engine; freed on completion. */
+struct node_op {
+	LIST_ENTRY(node_op)	 entry;
+	struct node		*node;
+	enum node_op_kind	 kind;
+	union {
+		node_put_cb	*put;
+		node_get_cb	*get;
+		node_ping_cb	*ping;
+	} cb;
+	void			*arg;
+	int64_t			 created_ms, expires_ms;
+	int64_t			 started_us;	/* ping: RTT at µs resolution */
+};
 
 struct node {
 	struct event_base	*base;
@@ -25,11 +51,15 @@ struct node {
 	struct id		 self;
 	struct store		*store;
 	struct net		*net;
+	struct dht		*dht;
+	struct event		*ev_dht;	/* at dht_periodic's deadline */
 	struct event		*ev_expire;
 	int64_t			 started_ms;	/* monotonic */
+	int64_t			 dht_deadline;
+	LIST_HEAD(, node_op)	 ops;
 	struct {
 		uint64_t	puts, gets, put_errors, get_not_found;
-		uint64_t	expired, udp_dropped;
+		uint64_t	expired;
 	} st;
 };
 
@@ -43,12 +73,45 @@ node_wall_ms(void)
 }
 
 static int64_t
-node_mono_ms(void)
+node_mono_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t
+node_mono_ms(void)
+{
+	return node_mono_us() / 1000;
+}
+
+/* Runs the engine's timers at once, after the current callbacks. */
+static void
+node_kick(struct node *n)
+{
+	n->dht_deadline = 0;
+	event_active(n->ev_dht, EV_TIMEOUT, 0);
+}
+
+static void
+node_dht_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct node *n = arg;
+	int64_t now = node_mono_ms(), next, wait;
+	struct timeval tv;
+
+	next = dht_periodic(n->dht, now, node_wall_ms());
+	wait = next - now;
+	if (wait < 0)
+		wait = 0;
+	if (wait > 60000)
+		wait = 60000;
+	n->dht_deadline = now + wait;
+	tv.tv_sec = wait / 1000;
+	tv.tv_usec = (wait % 1000) * 1000;
+	event_add(n->ev_dht, &tv);
 }
 
 static void
@@ -57,8 +120,25 @@ node_udp_input(void *arg, const struct addr *from, const uint8_t *buf,
 {
 	struct node *n = arg;
 
-	/* The single-node daemon speaks no UDP protocol yet: count, drop. */
-	n->st.udp_dropped++;
+	dht_input(n->dht, from, buf, len, node_mono_ms(), node_wall_ms());
+	/* Input may have created work due now (answers, next lookup step). */
+	if (n->dht_deadline != 0)
+		node_kick(n);
+}
+
+static void
+node_io_send(void *arg, const struct addr *to, const uint8_t *buf,
+    size_t len)
+{
+	struct node *n = arg;
+
+	(void)net_send(n->net, to, buf, len);
+}
+
+static void
+node_io_random(void *arg, void *buf, size_t len)
+{
+	crypto_random(buf, len);
 }
 
 static void
@@ -90,12 +170,37 @@ node_expire_cb(evutil_socket_t fd, short what, void *arg)
 	    n->conf->expire_interval_s);
 }
 
+static void
+node_bootstrap(struct node *n)
+{
+	struct addr a[CONF_MAX_BOOTSTRAP];
+	const char *errstr;
+	size_t i, na = 0;
+
+	for (i = 0; i < n->conf->nbootstrap; i++) {
+		if (addr_resolve(&a[na], n->conf->bootstrap[i], &errstr) == -1) {
+			log_warnx("bootstrap %s: %s; skipped",
+			    n->conf->bootstrap[i], errstr);
+			continue;
+		}
+		na++;
+	}
+	if (na > 0) {
+		log_info("joining through %zu bootstrap address%s", na,
+		    na == 1 ? "" : "es");
+		dht_bootstrap(n->dht, a, na, node_mono_ms());
+		node_kick(n);
+	}
+}
+
 struct node *
 node_new(struct event_base *base, const struct conf *conf,
     const struct id *self, char *err, size_t errlen)
 {
 	struct node *n;
 	struct store_opts so;
+	struct dht_config dc;
+	struct dht_io io;
 	struct addr la;
 	const char *errstr;
 
@@ -107,6 +212,7 @@ node_new(struct event_base *base, const struct conf *conf,
 	n->conf = conf;
 	n->self = *self;
 	n->started_ms = node_mono_ms();
+	LIST_INIT(&n->ops);
 
 	if (addr_parse(&la, conf->listen, &errstr) == -1) {
 		snprintf(err, errlen, "listen %s: %s", conf->listen, errstr);
@@ -125,22 +231,51 @@ node_new(struct event_base *base, const struct conf *conf,
 	    node_udp_input, n, err, errlen);
 	if (n->net == NULL)
 		goto fail;
-	if ((n->ev_expire = event_new(base, -1, 0, node_expire_cb, n)) == NULL) {
-		snprintf(err, errlen, "cannot create timer");
+	memset(&dc, 0, sizeof(dc));
+	dc.k = DHT_K;
+	dc.alpha = conf->alpha;
+	dc.rpc_timeout_ms = conf->rpc_timeout_ms;
+	dc.rpc_retries = conf->rpc_retries;
+	dc.max_ttl_s = conf->max_ttl_s;
+	dc.refresh_interval_ms = conf->refresh_interval_s * 1000u;
+	dc.republish_interval_ms = conf->republish_interval_s * 1000u;
+	io.send = node_io_send;
+	io.random = node_io_random;
+	io.arg = n;
+	if ((n->dht = dht_new(self, n->store, &dc, &io, node_mono_ms())) == NULL) {
+		snprintf(err, errlen, "cannot start the DHT engine");
+		goto fail;
+	}
+	n->ev_dht = event_new(base, -1, 0, node_dht_cb, n);
+	n->ev_expire = event_new(base, -1, 0, node_expire_cb, n);
+	if (n->ev_dht == NULL || n->ev_expire == NULL) {
+		snprintf(err, errlen, "cannot create timers");
 		goto fail;
 	}
 	node_arm_expire(n, 0);
+	node_kick(n);
+	node_bootstrap(n);
 	return n;
 fail:
 	node_free(n);
 	return NULL;
 }
 
+static void	node_op_abort(struct node_op *);
+
 void
 node_free(struct node *n)
 {
+	struct node_op *op;
+
 	if (n == NULL)
 		return;
+	/* The engine completes nothing when freed: we do, once each. */
+	while ((op = LIST_FIRST(&n->ops)) != NULL)
+		node_op_abort(op);
+	dht_free(n->dht);
+	if (n->ev_dht != NULL)
+		event_free(n->ev_dht);
 	if (n->ev_expire != NULL)
 		event_free(n->ev_expire);
 	net_close(n->net);
@@ -148,12 +283,104 @@ node_free(struct node *n)
 	free(n);
 }
 
-static enum node_err
-node_put_err(const char *errstr)
+static struct node_op *
+node_op_new(struct node *n, enum node_op_kind kind, void *arg)
 {
-	if (strstr(errstr, "quota") != NULL || strstr(errstr, "full") != NULL)
-		return NODE_ERR_QUOTA;
-	return NODE_ERR_STORAGE;
+	struct node_op *op;
+
+	if ((op = calloc(1, sizeof(*op))) == NULL)
+		return NULL;
+	op->node = n;
+	op->kind = kind;
+	op->arg = arg;
+	LIST_INSERT_HEAD(&n->ops, op, entry);
+	return op;
+}
+
+static void
+node_op_free(struct node_op *op)
+{
+	LIST_REMOVE(op, entry);
+	free(op);
+}
+
+static void
+node_put_done(void *arg, const struct dht_put_result *dr)
+{
+	struct node_op *op = arg;
+	struct node_put_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.err = (enum node_err)dr->err;
+	r.msg = dr->msg;
+	r.acks = dr->acks;
+	r.created_ms = op->created_ms;
+	r.expires_ms = op->expires_ms;
+	if (r.err == NODE_OK)
+		op->node->st.puts++;
+	else
+		op->node->st.put_errors++;
+	op->cb.put(op->arg, &r);
+	node_op_free(op);
+}
+
+static void
+node_get_done(void *arg, const struct dht_get_result *dr)
+{
+	struct node_op *op = arg;
+	struct node_get_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.err = (enum node_err)dr->err;
+	r.msg = dr->msg;
+	r.values = dr->values;		/* still owned by the engine */
+	if (r.err == NODE_ERR_NOT_FOUND)
+		op->node->st.get_not_found++;
+	op->cb.get(op->arg, &r);
+	node_op_free(op);
+}
+
+static void
+node_ping_done(void *arg, const struct dht_ping_result *dr)
+{
+	struct node_op *op = arg;
+	struct node_ping_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.err = (enum node_err)dr->err;
+	r.msg = dr->msg;
+	r.id = dr->id;
+	/* The engine's clock has ms resolution; loopback RTTs are µs. */
+	r.rtt_us = (uint32_t)(node_mono_us() - op->started_us);
+	op->cb.ping(op->arg, &r);
+	node_op_free(op);
+}
+
+static void
+node_op_abort(struct node_op *op)
+{
+	static const char msg[] = "emod is shutting down";
+	struct dht_put_result pr = { DHT_ERR_UNAVAILABLE, msg, 0, 0 };
+	struct dht_get_result gr;
+	struct dht_ping_result xr;
+
+	switch (op->kind) {
+	case NODE_OP_PUT:
+		node_put_done(op, &pr);
+		break;
+	case NODE_OP_GET:
+		memset(&gr, 0, sizeof(gr));
+		gr.err = DHT_ERR_UNAVAILABLE;
+		gr.msg = msg;
+		node_get_done(op, &gr);
+		break;
+	case NODE_OP_PING:
+		memset(&xr, 0, sizeof(xr));
+		xr.err = DHT_ERR_UNAVAILABLE;
+		xr.msg = msg;
+		node_ping_done(op, &xr);
+		break;
+	}
 }
 
 void
@@ -161,8 +388,8 @@ node_put(struct node *n, const struct id *key, const void *data, size_t len,
     uint32_t ttl_s, node_put_cb *cb, void *arg)
 {
 	struct node_put_result r;
-	const char *errstr;
-	int64_t now;
+	struct node_op *op;
+	int64_t wall;
 
 	memset(&r, 0, sizeof(r));
 	if (ttl_s == 0)
@@ -177,25 +404,28 @@ node_put(struct node *n, const struct id *key, const void *data, size_t len,
 		r.err = NODE_ERR_INVALID;
 		r.msg = "ttl above the configured max_ttl";
 	}
+	if (r.err == NODE_OK && (op = node_op_new(n, NODE_OP_PUT, arg)) == NULL) {
+		r.err = NODE_ERR_UNAVAILABLE;
+		r.msg = "out of memory";
+	}
 	if (r.err != NODE_OK) {
 		n->st.put_errors++;
 		cb(arg, &r);
 		return;
 	}
-	now = node_wall_ms();
-	r.created_ms = now;
-	r.expires_ms = now + (int64_t)ttl_s * 1000;
-	if (store_put(n->store, key->b, data, len, r.created_ms, r.expires_ms,
-	    now, &errstr) == -1) {
-		r.err = node_put_err(errstr);
-		r.msg = errstr;
-		n->st.put_errors++;
-		log_warnx("put refused: %s", errstr);
-	} else {
-		r.acks = 1;
-		n->st.puts++;
+	wall = node_wall_ms();
+	op->cb.put = cb;
+	op->created_ms = wall;
+	op->expires_ms = wall + (int64_t)ttl_s * 1000;
+	if (dht_put(n->dht, key, data, len, op->created_ms, op->expires_ms,
+	    node_mono_ms(), wall, node_put_done, op) == -1) {
+		struct dht_put_result pr = { DHT_ERR_UNAVAILABLE,
+		    "too many operations in progress", 0, 0 };
+
+		node_put_done(op, &pr);
+		return;
 	}
-	cb(arg, &r);
+	node_kick(n);
 }
 
 void
@@ -203,21 +433,83 @@ node_get(struct node *n, const struct id *key, int64_t since_ms,
     node_get_cb *cb, void *arg)
 {
 	struct node_get_result r;
+	struct node_op *op;
+
+	n->st.gets++;
+	if ((op = node_op_new(n, NODE_OP_GET, arg)) == NULL) {
+		memset(&r, 0, sizeof(r));
+		r.err = NODE_ERR_UNAVAILABLE;
+		r.msg = "out of memory";
+		cb(arg, &r);
+		return;
+	}
+	op->cb.get = cb;
+	if (dht_get(n->dht, key, since_ms, node_mono_ms(), node_wall_ms(),
+	    node_get_done, op) == -1) {
+		struct dht_get_result gr;
+
+		memset(&gr, 0, sizeof(gr));
+		gr.err = DHT_ERR_UNAVAILABLE;
+		gr.msg = "too many operations in progress";
+		node_get_done(op, &gr);
+		return;
+	}
+	node_kick(n);
+}
+
+void
+node_ping(struct node *n, const char *address, node_ping_cb *cb, void *arg)
+{
+	struct node_ping_result r;
+	struct node_op *op;
+	struct addr a;
 	const char *errstr;
 
 	memset(&r, 0, sizeof(r));
-	n->st.gets++;
-	if (store_get(n->store, key->b, since_ms, node_wall_ms(), &r.values,
-	    &errstr) == -1) {
-		r.err = NODE_ERR_STORAGE;
+	if (addr_resolve(&a, address, &errstr) == -1) {
+		r.err = NODE_ERR_INVALID;
 		r.msg = errstr;
-	} else if (r.values.n == 0) {
-		r.err = NODE_ERR_NOT_FOUND;
-		r.msg = "not found";
-		n->st.get_not_found++;
+		cb(arg, &r);
+		return;
 	}
-	cb(arg, &r);
-	store_result_free(&r.values);
+	if ((op = node_op_new(n, NODE_OP_PING, arg)) == NULL) {
+		r.err = NODE_ERR_UNAVAILABLE;
+		r.msg = "out of memory";
+		cb(arg, &r);
+		return;
+	}
+	op->cb.ping = cb;
+	op->started_us = node_mono_us();
+	if (dht_ping(n->dht, &a, node_mono_ms(), node_ping_done, op) == -1) {
+		struct dht_ping_result xr;
+
+		memset(&xr, 0, sizeof(xr));
+		xr.err = DHT_ERR_UNAVAILABLE;
+		xr.msg = "too many operations in progress";
+		node_ping_done(op, &xr);
+		return;
+	}
+	node_kick(n);
+}
+
+size_t
+node_peers(struct node *n, struct node_peer *out, size_t max)
+{
+	struct route_node *rn;
+	size_t i, got;
+	int64_t now = node_mono_ms();
+
+	if ((rn = calloc(max, sizeof(*rn))) == NULL)
+		return 0;
+	got = dht_peers(n->dht, rn, max);
+	for (i = 0; i < got; i++) {
+		out[i].id = rn[i].id;
+		addr_str(&rn[i].addr, out[i].address, sizeof(out[i].address));
+		out[i].last_seen_ms = now - (int64_t)rn[i].last_seen_ms;
+		out[i].rtt_us = rn[i].rtt_us;
+	}
+	free(rn);
+	return got;
 }
 
 static void
@@ -234,17 +526,21 @@ void
 node_status(struct node *n, struct node_status *s)
 {
 	struct net_stats ns;
+	struct dht_stats ds;
+	const char *name;
+	unsigned t;
 
 	memset(s, 0, sizeof(*s));
 	s->id = n->self;
 	addr_str(net_local(n->net), s->listen, sizeof(s->listen));
 	s->uptime_s = (uint64_t)(node_mono_ms() - n->started_ms) / 1000;
-	s->peers = 0;
+	s->peers = (uint32_t)dht_peer_count(n->dht);
 	store_stats(n->store, &s->store);
 	s->storage = n->conf->storage == CONF_STORAGE_MEMORY ? "memory" :
 	    "leveldb";
 	s->data_dir = n->conf->data_dir;
 	net_get_stats(n->net, &ns);
+	dht_get_stats(n->dht, &ds);
 	node_counter(s, "puts", n->st.puts);
 	node_counter(s, "put_errors", n->st.put_errors);
 	node_counter(s, "gets", n->st.gets);
@@ -256,5 +552,26 @@ node_status(struct node *n, struct node_status *s)
 	node_counter(s, "udp_tx_packets", ns.tx_packets);
 	node_counter(s, "udp_tx_bytes", ns.tx_bytes);
 	node_counter(s, "udp_tx_dropped", ns.tx_dropped);
-	node_counter(s, "udp_rx_dropped", n->st.udp_dropped);
+	for (t = 0; t < 16; t++) {
+		if ((name = dht_msg_name(t)) == NULL)
+			continue;
+		s->counter_names_rx[t][0] = '\0';
+		snprintf(s->counter_names_rx[t], sizeof(s->counter_names_rx[t]),
+		    "rx_%s", name);
+		snprintf(s->counter_names_tx[t], sizeof(s->counter_names_tx[t]),
+		    "tx_%s", name);
+		node_counter(s, s->counter_names_rx[t], ds.rx_msgs[t]);
+		node_counter(s, s->counter_names_tx[t], ds.tx_msgs[t]);
+	}
+	node_counter(s, "rx_dropped_decode", ds.rx_dropped_decode);
+	node_counter(s, "rx_dropped_frag", ds.rx_dropped_frag);
+	node_counter(s, "rx_dropped_unmatched", ds.rx_dropped_unmatched);
+	node_counter(s, "rx_dropped_token", ds.rx_dropped_token);
+	node_counter(s, "rpc_timeouts", ds.rpc_timeouts);
+	node_counter(s, "rpc_retries", ds.rpc_retries);
+	node_counter(s, "lookups", ds.lookups);
+	node_counter(s, "lookup_queries", ds.lookup_queries);
+	node_counter(s, "values_stored_remote", ds.values_stored);
+	node_counter(s, "values_handed_over", ds.values_handed_over);
+	node_counter(s, "frag_nacks_sent", ds.frag_nacks_sent);
 }

@@ -1,7 +1,8 @@
 /*
- * node — the engine: owns the store, the UDP transport and the timers, and
- * offers the asynchronous node_put/node_get/node_status API that the control
- * server calls.  Each completion callback fires exactly once.
+ * node — the engine's event-loop side: owns the store, the UDP transport,
+ * the dht engine and their timers, and offers the asynchronous
+ * node_put/get/ping/peers/status API that the control server calls.  Each
+ * completion callback fires exactly once.
  */
 #ifndef EMO_NODE_H
 #define EMO_NODE_H
@@ -42,10 +43,26 @@ struct node_get_result {
 	struct store_result	 values;	/* owned by the node */
 };
 
+struct node_ping_result {
+	enum node_err	 err;
+	const char	*msg;
+	struct id	 id;
+	uint32_t	 rtt_us;
+};
+
 typedef void	node_put_cb(void *arg, const struct node_put_result *);
 typedef void	node_get_cb(void *arg, const struct node_get_result *);
+typedef void	node_ping_cb(void *arg, const struct node_ping_result *);
 
-#define NODE_MAX_COUNTERS	64
+struct node_peer {
+	struct id	id;
+	char		address[64];
+	int64_t		last_seen_ms;	/* ms ago */
+	uint32_t	rtt_us;
+};
+
+#define NODE_MAX_COUNTERS	96
+#define NODE_MAX_PEERS		(256 * 20)
 
 struct node_counter {
 	const char	*name;
@@ -62,6 +79,8 @@ struct node_status {
 	const char		*data_dir;
 	struct node_counter	counters[NODE_MAX_COUNTERS];
 	size_t			ncounters;
+	char			counter_names_rx[16][32];
+	char			counter_names_tx[16][32];
 };
 
 /*
@@ -77,6 +96,11 @@ void	node_put(struct node *, const struct id *key, const void *data,
 	    size_t len, uint32_t ttl_s, node_put_cb *, void *arg);
 void	node_get(struct node *, const struct id *key, int64_t since_ms,
 	    node_get_cb *, void *arg);
+/* Pings HOST:PORT (numeric, or a name resolved now). */
+void	node_ping(struct node *, const char *address, node_ping_cb *,
+	    void *arg);
+/* The routing table, at most max entries. */
+size_t	node_peers(struct node *, struct node_peer *out, size_t max);
 void	node_status(struct node *, struct node_status *);
 
 #endif
