@@ -1,0 +1,258 @@
+/*
+ * dht_impl — what the engine's files (dht.c: lifecycle, RPCs, handlers;
+ * dht_ops.c: put/get/ping/lookups; dht_maint.c: join, hand-over, refresh,
+ * tokens) share.  Not for other modules, except the engine's unit test and
+ * the simulator, which use the test-only lookup entry point at the end.
+ */
+#ifndef EMO_DHT_IMPL_H
+#define EMO_DHT_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dht.h"
+#include "frag.h"
+#include "lookup.h"
+#include "wire.h"
+
+#define DHT_DEFAULT_ALPHA	3
+#define DHT_DEFAULT_TIMEOUT_MS	1000
+#define DHT_DEFAULT_MAX_TTL_S	604800
+#define DHT_DEFAULT_REFRESH_MS	3600000
+#define DHT_MAX_RPCS		4096	/* requests awaiting an answer */
+#define DHT_MAX_INTERNAL_OPS	64	/* join, refresh: never starved */
+#define DHT_OP_SLOTS		(DHT_MAX_OPS + DHT_MAX_INTERNAL_OPS)
+
+#define DHT_TOKEN_LEN		16
+#define DHT_SECRET_LEN		32
+#define DHT_SECRET_ROTATE_MS	300000	/* the previous secret stays valid */
+#define DHT_TOKEN_CACHE		256	/* peers' tokens kept, by address */
+#define DHT_TOKEN_MAX_AGE_MS	240000	/* use a cached token this long */
+
+#define DHT_BOOT_MIN_MS		1000	/* bootstrap backoff: 1 s .. 60 s */
+#define DHT_BOOT_MAX_MS		60000
+#define DHT_MAINT_INTERVAL_MS	5000	/* refresh checks, stale pings */
+#define DHT_STALE_PINGS		2	/* stale nodes pinged per check */
+
+#define DHT_HANDOVER_QUEUE	256	/* new nodes awaiting their keys */
+#define DHT_HANDOVER_BATCH	64	/* keys examined per dht_periodic */
+#define DHT_HANDOVER_BYTES	(1u << 20)	/* value bytes sent per batch */
+
+#define DHT_MAX_PAGES_PER_NODE	64	/* FIND_VALUE pages from one node */
+#define DHT_GET_MAX_VALUES	STORE_MAX_VALUES_PER_KEY
+#define DHT_GET_MAX_BYTES	(64u << 20)
+
+/* Why a request was sent: decides what its answer or failure does. */
+enum dht_purpose {
+	DHT_RPC_LOOKUP = 1,	/* FIND_NODE/FIND_VALUE of an op's lookup */
+	DHT_RPC_PAGE,		/* a further FIND_VALUE page */
+	DHT_RPC_STORE,		/* a put's STORE */
+	DHT_RPC_PING,		/* dht_ping */
+	DHT_RPC_LIVENESS,	/* ping-before-evict or a stale node */
+	DHT_RPC_BOOT,		/* bootstrap ping */
+	DHT_RPC_HO_TOKEN,	/* hand-over: FIND_NODE for a token */
+	DHT_RPC_HO_STORE,	/* hand-over: STORE */
+};
+
+struct dht_rpc {
+	uint64_t	 txid;
+	struct addr	 to;
+	struct id	 id;		/* valid if id_known */
+	uint8_t		 id_known;
+	uint8_t		 purpose;	/* enum dht_purpose */
+	uint8_t		 type;		/* request's enum wire_type */
+	uint8_t		 tries;		/* resends so far */
+	uint8_t		 in_use;
+	uint16_t	 page;		/* DHT_RPC_PAGE: pages so far */
+	int32_t		 op;		/* op slot, or -1 */
+	uint32_t	 opgen;
+	uint32_t	 job;		/* hand-over job serial */
+	int64_t		 sent_ms;	/* last (re)send */
+	int64_t		 deadline;
+	uint8_t		*msg;		/* encoded request, for resends */
+	size_t		 len;
+	int32_t		 hnext;		/* txid hash chain */
+	int32_t		 hpos;		/* position in the deadline heap */
+};
+
+enum dht_op_kind {
+	DHT_OP_PUT = 1,
+	DHT_OP_GET,
+	DHT_OP_PING,
+	DHT_OP_FIND,		/* test-only node lookup */
+	DHT_OP_JOIN,		/* internal: lookup of our own ID */
+	DHT_OP_REFRESH,		/* internal: bucket refresh */
+};
+
+/* A responder's write token, kept by a put until it sends STORE. */
+struct dht_optok {
+	struct id	 id;
+	uint8_t		 tok[WIRE_MAX_TOKEN];
+	uint8_t		 len;
+};
+
+typedef void	dht_find_cb(void *arg, enum dht_err,
+		    const struct route_node *, size_t);
+
+struct dht_op {
+	uint8_t		 kind;		/* enum dht_op_kind */
+	uint8_t		 done;		/* result set, completion queued */
+	uint8_t		 storing;	/* put: past the lookup */
+	uint8_t		 local_ok;	/* put: the local store took it */
+	int32_t		 slot;
+	uint32_t	 gen;
+	int32_t		 qnext;		/* completion queue link */
+	struct id	 target;
+	struct lookup	*lk;
+	unsigned	 pending;	/* stores or pages in flight */
+	int		 table_empty;	/* when the op started */
+	enum dht_err	 err;
+	const char	*msg;
+	int64_t		 wall_ms;	/* at start: expiry checks */
+	/* put */
+	uint8_t		*data;
+	uint32_t	 len;
+	int64_t		 created_ms;
+	int64_t		 expires_ms;
+	uint32_t	 remote_acks;
+	struct dht_optok *toks;
+	size_t		 ntoks, captoks;
+	/* get */
+	int64_t		 since_ms;
+	struct store_value *vals;
+	uint8_t		(*vhash)[32];
+	size_t		 nvals, capvals;
+	uint64_t	 vbytes;
+	int32_t		*vset;		/* open addressing over vals */
+	size_t		 vsetcap;
+	uint32_t	 responders;
+	/* ping */
+	struct id	 ping_id;
+	uint32_t	 rtt_us;
+	/* find */
+	struct route_node *found;
+	size_t		 nfound;
+	union {
+		dht_put_cb	*put;
+		dht_get_cb	*get;
+		dht_ping_cb	*ping;
+		dht_find_cb	*find;
+	} cb;
+	void		*arg;
+};
+
+struct dht_tokcache {
+	struct addr	 addr;
+	uint8_t		 tok[WIRE_MAX_TOKEN];
+	uint8_t		 len;
+	int64_t		 got_ms;
+};
+
+struct dht_ho_job {
+	struct route_node node;
+	uint8_t		 cursor[STORE_KEY_LEN];
+	uint8_t		 has_cursor;
+	uint8_t		 waiting;	/* token request outstanding */
+	uint32_t	 serial;
+};
+
+struct dht {
+	struct id		 self;
+	struct store		*store;
+	struct dht_config	 cfg;
+	struct dht_io		 io;
+	struct route		*rt;
+	struct frag_in		*fin;
+	struct frag_out		*fout;
+	struct dht_stats	 st;
+
+	/* outstanding requests */
+	struct dht_rpc		*rpc;
+	size_t			 nrpc, caprpc;
+	int32_t			 rpcfree;	/* free list through hnext */
+	int32_t			*hbucket;	/* txid hash heads */
+	size_t			 nhbucket;	/* power of two */
+	int32_t			*heap;		/* rpc indexes by deadline */
+
+	/* operations */
+	struct {
+		struct dht_op	*op;
+		uint32_t	 gen;
+	}			 ops[DHT_OP_SLOTS];
+	unsigned		 nuser_ops, ninternal_ops;
+	int32_t			 qhead, qtail;	/* completions to run */
+
+	/* write tokens */
+	uint8_t			 secret[2][DHT_SECRET_LEN];
+	int64_t			 secret_ms;
+	struct dht_tokcache	 tokcache[DHT_TOKEN_CACHE];
+
+	/* join */
+	struct addr		 boot[DHT_MAX_BOOTSTRAP];
+	size_t			 nboot;
+	uint32_t		 boot_backoff_ms;
+	int64_t			 boot_next_ms;
+	int			 joined;	/* join lookup started */
+
+	/* maintenance */
+	int64_t			 maint_next_ms;
+	int			 refreshing;	/* a refresh lookup runs */
+
+	/* hand-over */
+	struct dht_ho_job	 ho[DHT_HANDOVER_QUEUE];
+	size_t			 ho_head, ho_n;
+	uint32_t		 ho_serial;
+	uint64_t		 ho_dropped;
+};
+
+/* dht.c */
+int	dht_request(struct dht *, const struct addr *, const struct id *,
+	    struct wire_msg *, enum dht_purpose, struct dht_op *,
+	    int64_t now_ms);
+void	dht_route_seen(struct dht *, const struct id *, const struct addr *,
+	    uint32_t rtt_us, int64_t now_ms);
+void	dht_random(struct dht *, void *, size_t);
+uint32_t dht_rpc_room(const struct dht *);
+
+/* dht_ops.c */
+struct dht_op *dht_op_new(struct dht *, enum dht_op_kind, int internal);
+struct dht_op *dht_op_get(struct dht *, int32_t slot, uint32_t gen);
+void	dht_op_complete(struct dht *, struct dht_op *, enum dht_err,
+	    const char *);
+void	dht_op_free(struct dht *, struct dht_op *);
+void	dht_op_run_completions(struct dht *);
+int	dht_op_lookup_start(struct dht *, struct dht_op *, int64_t now_ms);
+void	dht_op_reply(struct dht *, const struct dht_rpc *,
+	    const struct wire_msg *, int64_t now_ms, int64_t wall_ms);
+void	dht_op_failed(struct dht *, const struct dht_rpc *, int64_t now_ms);
+int	dht_lookup_internal(struct dht *, enum dht_op_kind,
+	    const struct id *, int64_t now_ms);
+
+/* dht_maint.c */
+void	dht_token_make(const struct dht *, const uint8_t *secret,
+	    const struct addr *, uint8_t out[DHT_TOKEN_LEN]);
+int	dht_token_check(const struct dht *, const struct addr *,
+	    const uint8_t *, size_t);
+void	dht_tokcache_put(struct dht *, const struct addr *, const uint8_t *,
+	    size_t, int64_t now_ms);
+void	dht_boot_round(struct dht *, int64_t now_ms);
+void	dht_boot_answered(struct dht *, int64_t now_ms);
+void	dht_handover_add(struct dht *, const struct id *,
+	    const struct addr *);
+void	dht_handover_reply(struct dht *, const struct dht_rpc *,
+	    const struct wire_msg *, int64_t now_ms);
+void	dht_handover_failed(struct dht *, const struct dht_rpc *);
+int	dht_handover_busy(const struct dht *);
+void	dht_handover_step(struct dht *, int64_t now_ms, int64_t wall_ms);
+void	dht_maint(struct dht *, int64_t now_ms, int64_t wall_ms);
+int64_t	dht_maint_deadline(const struct dht *);
+
+/*
+ * Test-only: an iterative FIND_NODE for target; cb gets the k closest
+ * nodes that answered, closest first.  Used by the simulator to check
+ * lookups against the true k closest.  -1 when no op slot is free.
+ */
+int	dht_find_node(struct dht *, const struct id *target, int64_t now_ms,
+	    dht_find_cb *, void *arg);
+
+#endif

@@ -1,0 +1,846 @@
+/*
+ * wire — the UDP message codec.  The only file that touches the protobuf-c
+ * types of proto/wire.proto; everything it decodes is checked here so the
+ * engine only ever sees messages that obey the limits in wire.h.
+ */
+#include <sys/types.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire.pb-c.h"
+#include "wire.h"
+
+/*
+ * protobuf-c allocates a struct per submessage and copies every bytes
+ * field, so a hostile packet of empty submessages costs tens of times its
+ * size.  Decoding runs under a budget proportional to the input instead.
+ */
+#define WIRE_DECODE_BUDGET(len)	(8 * (size_t)(len) + 16384)
+
+struct budget {
+	size_t	left;
+	int	exceeded;
+};
+
+/* What wire_decode keeps alive for the pointers it hands out. */
+struct wire_decoded {
+	Emo__Wire__Packet	*pkt;
+	struct wire_node	 nodes[WIRE_MAX_NODES];
+	struct wire_value	 values[WIRE_MAX_VALUES_PER_MSG];
+};
+
+/* Stack storage for the protobuf-c view of one message being encoded. */
+struct wire_pb {
+	Emo__Wire__Packet	 pkt;
+	Emo__Wire__Ping		 ping;
+	Emo__Wire__Pong		 pong;
+	Emo__Wire__FindNode	 find_node;
+	Emo__Wire__Nodes	 nodes;
+	Emo__Wire__FindValue	 find_value;
+	Emo__Wire__Values	 values;
+	Emo__Wire__Store	 store;
+	Emo__Wire__StoreAck	 store_ack;
+	Emo__Wire__Error	 error;
+	uint8_t			 pong_ip[16];
+	Emo__Wire__NodeInfo	 ni[WIRE_MAX_NODES];
+	Emo__Wire__NodeInfo	*nip[WIRE_MAX_NODES];
+	uint8_t			 ni_ip[WIRE_MAX_NODES][16];
+	Emo__Wire__WireValue	 wv[WIRE_MAX_VALUES_PER_MSG];
+	Emo__Wire__WireValue	*wvp[WIRE_MAX_VALUES_PER_MSG];
+};
+
+static const char *const type_names[] = {
+	[WIRE_PING] = "ping",
+	[WIRE_PONG] = "pong",
+	[WIRE_FIND_NODE] = "find_node",
+	[WIRE_NODES] = "nodes",
+	[WIRE_FIND_VALUE] = "find_value",
+	[WIRE_VALUES] = "values",
+	[WIRE_STORE] = "store",
+	[WIRE_STORE_ACK] = "store_ack",
+	[WIRE_ERROR] = "error",
+};
+
+static void *
+budget_alloc(void *arg, size_t size)
+{
+	struct budget	*b = arg;
+
+	if (size > b->left) {
+		b->exceeded = 1;
+		return NULL;
+	}
+	b->left -= size;
+	return malloc(size == 0 ? 1 : size);
+}
+
+static void
+budget_free(void *arg, void *p)
+{
+	free(p);
+}
+
+static size_t
+varint_len(uint64_t v)
+{
+	size_t	n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+static int
+ip_is_zero(const uint8_t *ip, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if (ip[i] != 0)
+			return 0;
+	return 1;
+}
+
+static int
+ip_is_v4mapped(const uint8_t ip[16])
+{
+	static const uint8_t pfx[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+	};
+
+	return memcmp(ip, pfx, sizeof(pfx)) == 0;
+}
+
+/* Canonical wire form of an address: IPv4 (mapped or not) as 4 bytes. */
+static int
+ip_get(const struct addr *a, uint8_t ip[16], size_t *iplen,
+    uint32_t *port, const char **errstr)
+{
+	uint8_t	raw[16];
+	size_t	n;
+	int	af;
+
+	af = addr_family(a);
+	if (af != AF_INET && af != AF_INET6) {
+		*errstr = "address is neither IPv4 nor IPv6";
+		return -1;
+	}
+	n = addr_ip_bytes(a, raw);
+	if (n == 16 && ip_is_v4mapped(raw)) {
+		memcpy(ip, raw + 12, 4);
+		n = 4;
+	} else if (n == 4 || n == 16)
+		memcpy(ip, raw, n);
+	else {
+		*errstr = "address is neither IPv4 nor IPv6";
+		return -1;
+	}
+	if (ip_is_zero(ip, n)) {
+		*errstr = "unspecified address";
+		return -1;
+	}
+	*port = addr_port(a);
+	if (*port == 0) {
+		*errstr = "port 0";
+		return -1;
+	}
+	*iplen = n;
+	return 0;
+}
+
+static int
+ip_put(struct addr *a, const ProtobufCBinaryData *ip, uint32_t port,
+    const char **errstr)
+{
+	struct sockaddr_in	sin;
+	struct sockaddr_in6	sin6;
+	struct sockaddr		*sa;
+	socklen_t		 salen;
+
+	if (port == 0 || port > 65535) {
+		*errstr = "port not in 1..65535";
+		return -1;
+	}
+	if (ip->len != 4 && ip->len != 16) {
+		*errstr = "ip address is not 4 or 16 bytes";
+		return -1;
+	}
+	if (ip_is_zero(ip->data, ip->len)) {
+		*errstr = "unspecified address";
+		return -1;
+	}
+	if (ip->len == 4) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons((uint16_t)port);
+		memcpy(&sin.sin_addr, ip->data, 4);
+		sa = (struct sockaddr *)&sin;
+		salen = sizeof(sin);
+	} else {
+		if (ip_is_v4mapped(ip->data)) {
+			*errstr = "IPv4-mapped address (IPv4 is 4 bytes)";
+			return -1;
+		}
+		memset(&sin6, 0, sizeof(sin6));
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = htons((uint16_t)port);
+		memcpy(&sin6.sin6_addr, ip->data, 16);
+		sa = (struct sockaddr *)&sin6;
+		salen = sizeof(sin6);
+	}
+	if (addr_from_sockaddr(a, sa, salen) == -1) {
+		*errstr = "unusable address";
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_value(const struct wire_value *v, const char **errstr)
+{
+	if (v->len == 0 || v->data == NULL) {
+		*errstr = "empty value";
+		return -1;
+	}
+	if (v->len > WIRE_MAX_VALUE) {
+		*errstr = "value longer than 32768 bytes";
+		return -1;
+	}
+	if (v->created_ms <= 0 || v->created_ms > WIRE_MAX_TIME_MS) {
+		*errstr = "value creation time out of range";
+		return -1;
+	}
+	if (v->expires_ms <= v->created_ms || v->expires_ms > WIRE_MAX_TIME_MS) {
+		*errstr = "value expiry out of range";
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_nodes(const struct wire_node *n, size_t count, const char **errstr)
+{
+	uint8_t		ip[16];
+	size_t		i, iplen;
+	uint32_t	port;
+
+	if (count > WIRE_MAX_NODES) {
+		*errstr = "more than 20 nodes";
+		return -1;
+	}
+	if (count > 0 && n == NULL) {
+		*errstr = "missing node array";
+		return -1;
+	}
+	for (i = 0; i < count; i++)
+		if (ip_get(&n[i].addr, ip, &iplen, &port, errstr) == -1)
+			return -1;
+	return 0;
+}
+
+static int
+check_values(const struct wire_value *v, size_t count, const char **errstr)
+{
+	size_t	i;
+
+	if (count > WIRE_MAX_VALUES_PER_MSG) {
+		*errstr = "more than 64 values";
+		return -1;
+	}
+	if (count > 0 && v == NULL) {
+		*errstr = "missing value array";
+		return -1;
+	}
+	for (i = 0; i < count; i++)
+		if (check_value(&v[i], errstr) == -1)
+			return -1;
+	return 0;
+}
+
+static int
+check_token(size_t len, const char **errstr)
+{
+	if (len > WIRE_MAX_TOKEN) {
+		*errstr = "token longer than 32 bytes";
+		return -1;
+	}
+	return 0;
+}
+
+int
+wire_check(const struct wire_msg *m, const char **errstr)
+{
+	uint8_t		ip[16];
+	size_t		iplen;
+	uint32_t	port;
+
+	switch (m->type) {
+	case WIRE_PING:
+	case WIRE_FIND_NODE:
+	case WIRE_STORE_ACK:
+		return 0;
+	case WIRE_PONG:
+		return ip_get(&m->u.pong.observed, ip, &iplen, &port, errstr);
+	case WIRE_NODES:
+		if (check_token(m->u.nodes.tokenlen, errstr) == -1)
+			return -1;
+		return check_nodes(m->u.nodes.nodes, m->u.nodes.nnodes, errstr);
+	case WIRE_FIND_VALUE:
+		if (m->u.find_value.since_ms < 0 ||
+		    m->u.find_value.since_ms > WIRE_MAX_TIME_MS) {
+			*errstr = "since_ms out of range";
+			return -1;
+		}
+		return 0;
+	case WIRE_VALUES:
+		if (check_token(m->u.values.tokenlen, errstr) == -1)
+			return -1;
+		if (m->u.values.next_offset != 0 &&
+		    m->u.values.next_offset >= m->u.values.total) {
+			*errstr = "next_offset not below total";
+			return -1;
+		}
+		if (check_nodes(m->u.values.nodes, m->u.values.nnodes,
+		    errstr) == -1)
+			return -1;
+		return check_values(m->u.values.values, m->u.values.nvalues,
+		    errstr);
+	case WIRE_STORE:
+		if (check_token(m->u.store.tokenlen, errstr) == -1)
+			return -1;
+		if (m->u.store.nvalues == 0) {
+			*errstr = "store without values";
+			return -1;
+		}
+		return check_values(m->u.store.values, m->u.store.nvalues,
+		    errstr);
+	case WIRE_ERROR:
+		if (m->u.error.message != NULL &&
+		    strnlen(m->u.error.message, WIRE_MAX_ERROR_LEN + 1) >
+		    WIRE_MAX_ERROR_LEN) {
+			*errstr = "error message longer than 256 bytes";
+			return -1;
+		}
+		return 0;
+	}
+	*errstr = "unknown message type";
+	return -1;
+}
+
+/* ---- encoding ---------------------------------------------------------- */
+
+static void
+pb_node(struct wire_pb *pb, size_t i, const struct wire_node *n)
+{
+	Emo__Wire__NodeInfo	*ni = &pb->ni[i];
+	const char		*errstr;
+	size_t			 iplen = 0;
+	uint32_t		 port = 0;
+
+	emo__wire__node_info__init(ni);
+	ni->id.data = (uint8_t *)n->id.b;
+	ni->id.len = WIRE_ID_LEN;
+	/* Checked before; an invalid address encodes as an empty one. */
+	if (ip_get(&n->addr, pb->ni_ip[i], &iplen, &port, &errstr) == -1)
+		iplen = port = 0;
+	ni->ip.data = pb->ni_ip[i];
+	ni->ip.len = iplen;
+	ni->port = port;
+	pb->nip[i] = ni;
+}
+
+static void
+pb_value(struct wire_pb *pb, size_t i, const struct wire_value *v)
+{
+	Emo__Wire__WireValue	*wv = &pb->wv[i];
+
+	emo__wire__wire_value__init(wv);
+	wv->data.data = (uint8_t *)v->data;
+	wv->data.len = v->len;
+	wv->created_ms = v->created_ms;
+	wv->expires_ms = v->expires_ms;
+	pb->wvp[i] = wv;
+}
+
+static void
+pb_nodes(struct wire_pb *pb, const struct wire_node *n, size_t count,
+    size_t *outn, Emo__Wire__NodeInfo ***out)
+{
+	size_t	i;
+
+	if (count > WIRE_MAX_NODES)
+		count = WIRE_MAX_NODES;
+	for (i = 0; i < count; i++)
+		pb_node(pb, i, &n[i]);
+	*outn = count;
+	*out = count > 0 ? pb->nip : NULL;
+}
+
+static void
+pb_values(struct wire_pb *pb, const struct wire_value *v, size_t count,
+    size_t *outn, Emo__Wire__WireValue ***out)
+{
+	size_t	i;
+
+	if (count > WIRE_MAX_VALUES_PER_MSG)
+		count = WIRE_MAX_VALUES_PER_MSG;
+	for (i = 0; i < count; i++)
+		pb_value(pb, i, &v[i]);
+	*outn = count;
+	*out = count > 0 ? pb->wvp : NULL;
+}
+
+static void
+pb_token(ProtobufCBinaryData *b, const uint8_t *token, size_t len)
+{
+	b->data = (uint8_t *)token;
+	b->len = len > WIRE_MAX_TOKEN ? WIRE_MAX_TOKEN : len;
+}
+
+/* Builds the protobuf-c view of m in pb; pointers refer to m's memory. */
+static void
+pb_build(struct wire_pb *pb, const struct wire_msg *m)
+{
+	Emo__Wire__Packet	*p = &pb->pkt;
+	const char		*errstr;
+	size_t			 iplen = 0;
+	uint32_t		 port = 0;
+
+	emo__wire__packet__init(p);
+	p->sender.data = (uint8_t *)m->sender.b;
+	p->sender.len = WIRE_ID_LEN;
+	p->txid = m->txid;
+	switch (m->type) {
+	case WIRE_PING:
+		emo__wire__ping__init(&pb->ping);
+		p->body_case = EMO__WIRE__PACKET__BODY_PING;
+		p->ping = &pb->ping;
+		break;
+	case WIRE_PONG:
+		emo__wire__pong__init(&pb->pong);
+		if (ip_get(&m->u.pong.observed, pb->pong_ip, &iplen, &port,
+		    &errstr) == -1)
+			iplen = port = 0;
+		pb->pong.observed_ip.data = pb->pong_ip;
+		pb->pong.observed_ip.len = iplen;
+		pb->pong.observed_port = port;
+		p->body_case = EMO__WIRE__PACKET__BODY_PONG;
+		p->pong = &pb->pong;
+		break;
+	case WIRE_FIND_NODE:
+		emo__wire__find_node__init(&pb->find_node);
+		pb->find_node.target.data = (uint8_t *)m->u.find_node.target.b;
+		pb->find_node.target.len = WIRE_ID_LEN;
+		p->body_case = EMO__WIRE__PACKET__BODY_FIND_NODE;
+		p->find_node = &pb->find_node;
+		break;
+	case WIRE_NODES:
+		emo__wire__nodes__init(&pb->nodes);
+		pb_nodes(pb, m->u.nodes.nodes, m->u.nodes.nnodes,
+		    &pb->nodes.n_nodes, &pb->nodes.nodes);
+		pb_token(&pb->nodes.token, m->u.nodes.token,
+		    m->u.nodes.tokenlen);
+		p->body_case = EMO__WIRE__PACKET__BODY_NODES;
+		p->nodes = &pb->nodes;
+		break;
+	case WIRE_FIND_VALUE:
+		emo__wire__find_value__init(&pb->find_value);
+		pb->find_value.key.data = (uint8_t *)m->u.find_value.key.b;
+		pb->find_value.key.len = WIRE_ID_LEN;
+		pb->find_value.since_ms = m->u.find_value.since_ms;
+		pb->find_value.offset = m->u.find_value.offset;
+		p->body_case = EMO__WIRE__PACKET__BODY_FIND_VALUE;
+		p->find_value = &pb->find_value;
+		break;
+	case WIRE_VALUES:
+		emo__wire__values__init(&pb->values);
+		pb_values(pb, m->u.values.values, m->u.values.nvalues,
+		    &pb->values.n_values, &pb->values.values);
+		pb_nodes(pb, m->u.values.nodes, m->u.values.nnodes,
+		    &pb->values.n_nodes, &pb->values.nodes);
+		pb_token(&pb->values.token, m->u.values.token,
+		    m->u.values.tokenlen);
+		pb->values.next_offset = m->u.values.next_offset;
+		pb->values.total = m->u.values.total;
+		p->body_case = EMO__WIRE__PACKET__BODY_VALUES;
+		p->values = &pb->values;
+		break;
+	case WIRE_STORE:
+		emo__wire__store__init(&pb->store);
+		pb->store.key.data = (uint8_t *)m->u.store.key.b;
+		pb->store.key.len = WIRE_ID_LEN;
+		pb_values(pb, m->u.store.values, m->u.store.nvalues,
+		    &pb->store.n_values, &pb->store.values);
+		pb_token(&pb->store.token, m->u.store.token,
+		    m->u.store.tokenlen);
+		p->body_case = EMO__WIRE__PACKET__BODY_STORE;
+		p->store = &pb->store;
+		break;
+	case WIRE_STORE_ACK:
+		emo__wire__store_ack__init(&pb->store_ack);
+		pb->store_ack.stored = m->u.store_ack.stored;
+		p->body_case = EMO__WIRE__PACKET__BODY_STORE_ACK;
+		p->store_ack = &pb->store_ack;
+		break;
+	case WIRE_ERROR:
+		emo__wire__error__init(&pb->error);
+		pb->error.code = m->u.error.code;
+		/* protobuf-c's default for a proto3 string is "" */
+		if (m->u.error.message != NULL)
+			pb->error.message = (char *)m->u.error.message;
+		p->body_case = EMO__WIRE__PACKET__BODY_ERROR;
+		p->error = &pb->error;
+		break;
+	}
+}
+
+size_t
+wire_encoded_len(const struct wire_msg *m)
+{
+	struct wire_pb	pb;
+
+	pb_build(&pb, m);
+	return WIRE_HDR_LEN + emo__wire__packet__get_packed_size(&pb.pkt);
+}
+
+ssize_t
+wire_encode(const struct wire_msg *m, uint8_t *buf, size_t cap)
+{
+	struct wire_pb	 pb;
+	const char	*errstr;
+	size_t		 len;
+
+	if (wire_check(m, &errstr) == -1)
+		return -1;
+	pb_build(&pb, m);
+	len = emo__wire__packet__get_packed_size(&pb.pkt);
+	if (len > WIRE_MAX_MESSAGE - WIRE_HDR_LEN ||
+	    cap < WIRE_HDR_LEN || len > cap - WIRE_HDR_LEN)
+		return -1;
+	buf[0] = WIRE_MAGIC0;
+	buf[1] = WIRE_MAGIC1;
+	buf[2] = WIRE_VERSION;
+	buf[3] = WIRE_KIND_WHOLE;
+	if (emo__wire__packet__pack(&pb.pkt, buf + WIRE_HDR_LEN) != len)
+		return -1;
+	return (ssize_t)(WIRE_HDR_LEN + len);
+}
+
+static size_t
+value_field_len(const struct wire_value *v)
+{
+	size_t	n = 0;
+
+	/* proto3 leaves out zero scalars and empty bytes */
+	if (v->len > 0)
+		n += 1 + varint_len(v->len) + v->len;
+	if (v->created_ms != 0)
+		n += 1 + varint_len(((uint64_t)v->created_ms << 1) ^
+		    (uint64_t)(v->created_ms >> 63));
+	if (v->expires_ms != 0)
+		n += 1 + varint_len(((uint64_t)v->expires_ms << 1) ^
+		    (uint64_t)(v->expires_ms >> 63));
+	/* tag of the repeated field (1 byte for tags below 16) + length */
+	return 1 + varint_len(n) + n;
+}
+
+size_t
+wire_values_fit(const struct wire_msg *m, const struct wire_value *v,
+    size_t n)
+{
+	struct wire_msg	 empty;
+	struct wire_pb	 pb;
+	size_t		 body, outer, i, total;
+
+	empty = *m;
+	if (m->type == WIRE_VALUES) {
+		empty.u.values.values = NULL;
+		empty.u.values.nvalues = 0;
+		empty.u.values.next_offset = UINT32_MAX;
+		empty.u.values.total = UINT32_MAX;
+	} else if (m->type == WIRE_STORE) {
+		empty.u.store.values = NULL;
+		empty.u.store.nvalues = 0;
+	} else
+		return 0;
+	pb_build(&pb, &empty);
+	body = m->type == WIRE_VALUES ?
+	    emo__wire__values__get_packed_size(&pb.values) :
+	    emo__wire__store__get_packed_size(&pb.store);
+	/* everything but the body and its length prefix */
+	outer = WIRE_HDR_LEN + emo__wire__packet__get_packed_size(&pb.pkt) -
+	    body - varint_len(body);
+	if (n > WIRE_MAX_VALUES_PER_MSG)
+		n = WIRE_MAX_VALUES_PER_MSG;
+	for (i = 0; i < n; i++) {
+		if (v[i].len > WIRE_MAX_VALUE)
+			break;
+		body += value_field_len(&v[i]);
+		total = outer + varint_len(body) + body;
+		if (total > WIRE_MAX_MESSAGE)
+			break;
+	}
+	return i;
+}
+
+/* ---- decoding ---------------------------------------------------------- */
+
+int
+wire_peek_kind(const uint8_t *buf, size_t len, const char **errstr)
+{
+	if (len < WIRE_HDR_LEN) {
+		*errstr = "datagram shorter than its header";
+		return -1;
+	}
+	if (buf[0] != WIRE_MAGIC0 || buf[1] != WIRE_MAGIC1) {
+		*errstr = "bad magic";
+		return -1;
+	}
+	if (buf[2] != WIRE_VERSION) {
+		*errstr = "unsupported version";
+		return -1;
+	}
+	if (buf[3] > WIRE_KIND_NACK) {
+		*errstr = "unknown datagram kind";
+		return -1;
+	}
+	return buf[3];
+}
+
+static int
+get_id(struct id *out, const ProtobufCBinaryData *b, const char *what,
+    const char **errstr)
+{
+	if (b->len != WIRE_ID_LEN) {
+		*errstr = what;
+		return -1;
+	}
+	memcpy(out->b, b->data, WIRE_ID_LEN);
+	return 0;
+}
+
+static int
+get_token(uint8_t *token, size_t *tokenlen, const ProtobufCBinaryData *b,
+    const char **errstr)
+{
+	if (check_token(b->len, errstr) == -1)
+		return -1;
+	if (b->len > 0)
+		memcpy(token, b->data, b->len);
+	*tokenlen = b->len;
+	return 0;
+}
+
+static int
+get_nodes(struct wire_decoded *priv, Emo__Wire__NodeInfo **ni, size_t n,
+    const struct wire_node **out, size_t *outn, const char **errstr)
+{
+	size_t	i;
+
+	if (n > WIRE_MAX_NODES) {
+		*errstr = "more than 20 nodes";
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (ni[i] == NULL) {
+			*errstr = "missing node";
+			return -1;
+		}
+		if (get_id(&priv->nodes[i].id, &ni[i]->id,
+		    "node id is not 32 bytes", errstr) == -1)
+			return -1;
+		if (ip_put(&priv->nodes[i].addr, &ni[i]->ip, ni[i]->port,
+		    errstr) == -1)
+			return -1;
+	}
+	*out = n > 0 ? priv->nodes : NULL;
+	*outn = n;
+	return 0;
+}
+
+static int
+get_values(struct wire_decoded *priv, Emo__Wire__WireValue **wv, size_t n,
+    const struct wire_value **out, size_t *outn, const char **errstr)
+{
+	size_t	i;
+
+	if (n > WIRE_MAX_VALUES_PER_MSG) {
+		*errstr = "more than 64 values";
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (wv[i] == NULL) {
+			*errstr = "missing value";
+			return -1;
+		}
+		if (wv[i]->data.len > WIRE_MAX_VALUE) {
+			*errstr = "value longer than 32768 bytes";
+			return -1;
+		}
+		priv->values[i].data = wv[i]->data.data;
+		priv->values[i].len = (uint32_t)wv[i]->data.len;
+		priv->values[i].created_ms = wv[i]->created_ms;
+		priv->values[i].expires_ms = wv[i]->expires_ms;
+	}
+	*out = n > 0 ? priv->values : NULL;
+	*outn = n;
+	return 0;
+}
+
+/* Converts the parts of p that need it; wire_check does the rest. */
+static int
+decode_body(struct wire_decoded *priv, const Emo__Wire__Packet *p,
+    struct wire_msg *m, const char **errstr)
+{
+	/* The body members share one pointer (an anonymous union). */
+	if (p->body_case != EMO__WIRE__PACKET__BODY__NOT_SET &&
+	    p->ping == NULL) {
+		*errstr = "missing message body";
+		return -1;
+	}
+	switch (p->body_case) {
+	case EMO__WIRE__PACKET__BODY_PING:
+		m->type = WIRE_PING;
+		return 0;
+	case EMO__WIRE__PACKET__BODY_PONG:
+		m->type = WIRE_PONG;
+		return ip_put(&m->u.pong.observed, &p->pong->observed_ip,
+		    p->pong->observed_port, errstr);
+	case EMO__WIRE__PACKET__BODY_FIND_NODE:
+		m->type = WIRE_FIND_NODE;
+		return get_id(&m->u.find_node.target, &p->find_node->target,
+		    "target is not 32 bytes", errstr);
+	case EMO__WIRE__PACKET__BODY_NODES:
+		m->type = WIRE_NODES;
+		if (get_token(m->u.nodes.token, &m->u.nodes.tokenlen,
+		    &p->nodes->token, errstr) == -1)
+			return -1;
+		return get_nodes(priv, p->nodes->nodes, p->nodes->n_nodes,
+		    &m->u.nodes.nodes, &m->u.nodes.nnodes, errstr);
+	case EMO__WIRE__PACKET__BODY_FIND_VALUE:
+		m->type = WIRE_FIND_VALUE;
+		m->u.find_value.since_ms = p->find_value->since_ms;
+		m->u.find_value.offset = p->find_value->offset;
+		return get_id(&m->u.find_value.key, &p->find_value->key,
+		    "key is not 32 bytes", errstr);
+	case EMO__WIRE__PACKET__BODY_VALUES:
+		m->type = WIRE_VALUES;
+		m->u.values.next_offset = p->values->next_offset;
+		m->u.values.total = p->values->total;
+		if (get_token(m->u.values.token, &m->u.values.tokenlen,
+		    &p->values->token, errstr) == -1)
+			return -1;
+		if (get_nodes(priv, p->values->nodes, p->values->n_nodes,
+		    &m->u.values.nodes, &m->u.values.nnodes, errstr) == -1)
+			return -1;
+		return get_values(priv, p->values->values, p->values->n_values,
+		    &m->u.values.values, &m->u.values.nvalues, errstr);
+	case EMO__WIRE__PACKET__BODY_STORE:
+		m->type = WIRE_STORE;
+		if (get_id(&m->u.store.key, &p->store->key,
+		    "key is not 32 bytes", errstr) == -1)
+			return -1;
+		if (get_token(m->u.store.token, &m->u.store.tokenlen,
+		    &p->store->token, errstr) == -1)
+			return -1;
+		return get_values(priv, p->store->values, p->store->n_values,
+		    &m->u.store.values, &m->u.store.nvalues, errstr);
+	case EMO__WIRE__PACKET__BODY_STORE_ACK:
+		m->type = WIRE_STORE_ACK;
+		m->u.store_ack.stored = p->store_ack->stored;
+		return 0;
+	case EMO__WIRE__PACKET__BODY_ERROR:
+		m->type = WIRE_ERROR;
+		m->u.error.code = p->error->code;
+		m->u.error.message = p->error->message != NULL ?
+		    p->error->message : "";
+		return 0;
+	default:
+		break;
+	}
+	*errstr = "no known message body";
+	return -1;
+}
+
+int
+wire_decode(const uint8_t *buf, size_t len, struct wire_msg *out,
+    const char **errstr)
+{
+	struct budget		 b;
+	ProtobufCAllocator	 alloc;
+	struct wire_decoded	*priv;
+	Emo__Wire__Packet	*p;
+	int			 kind;
+
+	memset(out, 0, sizeof(*out));
+	if ((kind = wire_peek_kind(buf, len, errstr)) == -1)
+		return -1;
+	if (kind != WIRE_KIND_WHOLE) {
+		*errstr = "not a whole message";
+		return -1;
+	}
+	if (len > WIRE_MAX_MESSAGE) {
+		*errstr = "message longer than 98304 bytes";
+		return -1;
+	}
+	b.left = WIRE_DECODE_BUDGET(len);
+	b.exceeded = 0;
+	alloc.alloc = budget_alloc;
+	alloc.free = budget_free;
+	alloc.allocator_data = &b;
+	p = emo__wire__packet__unpack(&alloc, len - WIRE_HDR_LEN,
+	    buf + WIRE_HDR_LEN);
+	if (p == NULL) {
+		*errstr = b.exceeded ? "message expands beyond decode budget" :
+		    "malformed protobuf";
+		return -1;
+	}
+	if ((priv = calloc(1, sizeof(*priv))) == NULL) {
+		emo__wire__packet__free_unpacked(p, NULL);
+		*errstr = "out of memory";
+		return -1;
+	}
+	priv->pkt = p;
+	out->priv = priv;
+	out->txid = p->txid;
+	if (get_id(&out->sender, &p->sender, "sender id is not 32 bytes",
+	    errstr) == -1)
+		goto fail;
+	if (decode_body(priv, p, out, errstr) == -1)
+		goto fail;
+	if (wire_check(out, errstr) == -1)
+		goto fail;
+	return 0;
+fail:
+	wire_msg_free(out);
+	memset(out, 0, sizeof(*out));
+	return -1;
+}
+
+void
+wire_msg_free(struct wire_msg *m)
+{
+	struct wire_decoded	*priv;
+
+	if (m == NULL || m->priv == NULL)
+		return;
+	priv = m->priv;
+	emo__wire__packet__free_unpacked(priv->pkt, NULL);
+	free(priv);
+	m->priv = NULL;
+}
+
+const char *
+wire_type_name(enum wire_type t)
+{
+	if ((unsigned)t >= sizeof(type_names) / sizeof(type_names[0]) ||
+	    type_names[t] == NULL)
+		return "unknown";
+	return type_names[t];
+}

@@ -1,0 +1,183 @@
+/*
+ * wire — the UDP message codec: datagram header, Packet encode/decode with
+ * every field checked, and the size arithmetic for paging values.  Callers
+ * see plain C structs, never protobuf-c.  No sockets, no clock, no state.
+ */
+#ifndef EMO_WIRE_H
+#define EMO_WIRE_H
+
+#include <sys/types.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "id.h"
+
+#define WIRE_MAGIC0		0x45	/* 'E' */
+#define WIRE_MAGIC1		0x4d	/* 'M' */
+#define WIRE_VERSION		1
+#define WIRE_HDR_LEN		4	/* magic, version, kind */
+
+#define WIRE_KIND_WHOLE		0	/* header + Packet */
+#define WIRE_KIND_FRAG		1	/* header + fragment header + part */
+#define WIRE_KIND_NACK		2	/* header + msg_id, count, bitmap */
+
+/* 1280-byte IPv6 minimum path MTU less 40 (IPv6) and 8 (UDP) bytes. */
+#define WIRE_MAX_DATAGRAM	1232
+/* One message: the 4-byte header and the encoded Packet. */
+#define WIRE_MAX_MESSAGE	98304
+#define WIRE_ID_LEN		ID_LEN		/* sender, node ids, keys */
+#define WIRE_MAX_TOKEN		32
+#define WIRE_MAX_VALUE		32768		/* bytes of one value */
+#define WIRE_MAX_NODES		20		/* NodeInfo per message */
+#define WIRE_MAX_VALUES_PER_MSG	64		/* WireValue per message */
+#define WIRE_MAX_ERROR_LEN	256		/* bytes of Error.message */
+/* Year 9999: times beyond are nonsense, and sums of two cannot overflow. */
+#define WIRE_MAX_TIME_MS	INT64_C(253402300799999)
+
+/* Error.code values.  Receivers must accept codes they do not know. */
+#define WIRE_ERR_INTERNAL	1	/* the responder failed */
+#define WIRE_ERR_BAD_REQUEST	2	/* valid wire, refused by policy */
+#define WIRE_ERR_BAD_TOKEN	3	/* Store with a missing/stale token */
+#define WIRE_ERR_QUOTA		4	/* Store refused: storage full */
+#define WIRE_ERR_TOO_LARGE	5	/* answer would not fit a message */
+
+enum wire_type {
+	WIRE_PING = 1,
+	WIRE_PONG,
+	WIRE_FIND_NODE,
+	WIRE_NODES,
+	WIRE_FIND_VALUE,
+	WIRE_VALUES,
+	WIRE_STORE,
+	WIRE_STORE_ACK,
+	WIRE_ERROR,
+};
+
+struct wire_node {
+	struct id	 id;
+	struct addr	 addr;
+};
+
+struct wire_value {
+	const uint8_t	*data;		/* 1..WIRE_MAX_VALUE bytes */
+	uint32_t	 len;
+	int64_t		 created_ms;	/* Unix ms, > 0 */
+	int64_t		 expires_ms;	/* Unix ms, > created_ms */
+};
+
+struct wire_pong {
+	struct addr	 observed;	/* where the Ping came from */
+};
+
+struct wire_find_node {
+	struct id	 target;
+};
+
+struct wire_nodes {
+	const struct wire_node *nodes;	/* at most WIRE_MAX_NODES */
+	size_t		 nnodes;
+	uint8_t		 token[WIRE_MAX_TOKEN];
+	size_t		 tokenlen;
+};
+
+struct wire_find_value {
+	struct id	 key;
+	int64_t		 since_ms;	/* >= 0 */
+	uint32_t	 offset;
+};
+
+struct wire_values {
+	const struct wire_value *values; /* at most WIRE_MAX_VALUES_PER_MSG */
+	size_t		 nvalues;
+	const struct wire_node *nodes;	/* at most WIRE_MAX_NODES */
+	size_t		 nnodes;
+	uint8_t		 token[WIRE_MAX_TOKEN];
+	size_t		 tokenlen;
+	uint32_t	 next_offset;	/* 0: last page; else <= total */
+	uint32_t	 total;
+};
+
+struct wire_store {
+	struct id	 key;
+	const struct wire_value *values; /* 1..WIRE_MAX_VALUES_PER_MSG */
+	size_t		 nvalues;
+	uint8_t		 token[WIRE_MAX_TOKEN];
+	size_t		 tokenlen;
+};
+
+struct wire_store_ack {
+	uint32_t	 stored;
+};
+
+struct wire_error {
+	uint32_t	 code;
+	const char	*message;	/* NUL-terminated; NULL = "" on encode */
+};
+
+/*
+ * One message.  To encode, fill type, sender, txid and the member of u
+ * named after the type; arrays and strings stay the caller's.  After
+ * wire_decode, pointers refer to memory owned by the message until
+ * wire_msg_free.
+ */
+struct wire_msg {
+	enum wire_type	 type;
+	struct id	 sender;
+	uint64_t	 txid;
+	union {
+		struct wire_pong	pong;
+		struct wire_find_node	find_node;
+		struct wire_nodes	nodes;
+		struct wire_find_value	find_value;
+		struct wire_values	values;
+		struct wire_store	store;
+		struct wire_store_ack	store_ack;
+		struct wire_error	error;
+	} u;
+	void		*priv;		/* decoder storage; NULL if none */
+};
+
+/*
+ * Checks the 4-byte header of any datagram and returns its kind
+ * (WIRE_KIND_*), or -1 with *errstr.  Does not look past the header.
+ */
+int	wire_peek_kind(const uint8_t *buf, size_t len, const char **errstr);
+
+/*
+ * Decodes one message (a kind-0 datagram, or a reassembled message) of at
+ * most WIRE_MAX_MESSAGE bytes.  Every field is checked against the rules in
+ * proto/wire.proto.  Returns 0, or -1 with a static reason in *errstr and
+ * nothing to free.  On 0 the caller must call wire_msg_free.
+ */
+int	wire_decode(const uint8_t *buf, size_t len, struct wire_msg *out,
+	    const char **errstr);
+void	wire_msg_free(struct wire_msg *);	/* NULL is a no-op */
+
+/* Applies the decoder's rules to a message about to be encoded. */
+int	wire_check(const struct wire_msg *, const char **errstr);
+
+/*
+ * Writes header + Packet into buf.  Returns the length (at most
+ * WIRE_MAX_MESSAGE; more than WIRE_MAX_DATAGRAM needs frag_split), or -1
+ * if the message breaks a rule (see wire_check) or does not fit cap.
+ */
+ssize_t	wire_encode(const struct wire_msg *, uint8_t *buf, size_t cap);
+/* What wire_encode would return with an unlimited buffer (no checks). */
+size_t	wire_encoded_len(const struct wire_msg *);
+
+/*
+ * How many of v[0..n), taken in order, fit into the VALUES or STORE
+ * message m (whose own values and nvalues are ignored) without passing
+ * WIRE_MAX_MESSAGE or WIRE_MAX_VALUES_PER_MSG.  A VALUES message's
+ * next_offset and total are counted at their largest, so the caller may set
+ * them after choosing the page.  One value of WIRE_MAX_VALUE bytes always
+ * fits, even beside WIRE_MAX_NODES nodes and a full token.  Returns 0 for
+ * other types.
+ */
+size_t	wire_values_fit(const struct wire_msg *m, const struct wire_value *v,
+	    size_t n);
+
+const char *wire_type_name(enum wire_type);
+
+#endif
