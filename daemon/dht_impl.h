@@ -32,6 +32,9 @@
 #define DHT_BOOT_MIN_MS		1000	/* bootstrap backoff: 1 s .. 60 s */
 #define DHT_BOOT_MAX_MS		60000
 #define DHT_MAINT_INTERVAL_MS	5000	/* refresh checks, stale pings */
+
+
+#define DHT_JOIN_FILL 10
 #define DHT_STALE_PINGS		2	/* stale nodes pinged per check */
 
 #define DHT_HANDOVER_QUEUE	256	/* new nodes awaiting their keys */
@@ -197,6 +200,8 @@ struct dht {
 	/* maintenance */
 	int64_t			 maint_next_ms;
 	int			 refreshing;	/* a refresh lookup runs */
+	int			 join_refresh;	/* after the join lookup */
+	int			 join_bucket;	/* next bucket it looks at */
 
 	/* hand-over */
 	struct dht_ho_job	 ho[DHT_HANDOVER_QUEUE];
@@ -237,6 +242,7 @@ void	dht_tokcache_put(struct dht *, const struct addr *, const uint8_t *,
 	    size_t, int64_t now_ms);
 void	dht_boot_round(struct dht *, int64_t now_ms);
 void	dht_boot_answered(struct dht *, int64_t now_ms);
+void	dht_join_done(struct dht *);
 void	dht_handover_add(struct dht *, const struct id *,
 	    const struct addr *);
 void	dht_handover_reply(struct dht *, const struct dht_rpc *,

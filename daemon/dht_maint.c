@@ -148,6 +148,46 @@ dht_join(struct dht *d, int64_t now_ms)
 		d->joined = 1;
 }
 
+/*
+ * The join lookup filled the buckets near our ID.  The farther ones hold
+ * only whom we met by chance, and their nodes may never contact us: fill
+ * them now (Kademlia §2.3: refresh every bucket farther than the closest
+ * neighbour) rather than after a refresh interval.
+ */
+void
+dht_join_done(struct dht *d)
+{
+	d->join_refresh = 1;
+	d->join_bucket = 0;
+}
+
+static void
+dht_join_refresh(struct dht *d, int64_t now_ms)
+{
+	uint8_t rnd[ID_LEN];
+	struct id target;
+	size_t ncache;
+	int b, deepest;
+
+	if (!d->join_refresh || d->refreshing)
+		return;
+	for (deepest = ROUTE_BUCKETS - 1; deepest >= 0; deepest--)
+		if (route_bucket_count(d->rt, deepest, &ncache) > 0)
+			break;
+	for (b = d->join_bucket; b < deepest; b++)
+		if (route_bucket_count(d->rt, b, &ncache) < DHT_JOIN_FILL)
+			break;
+	if (b >= deepest) {
+		d->join_refresh = 0;
+		return;
+	}
+	d->join_bucket = b + 1;
+	dht_random(d, rnd, sizeof(rnd));
+	if (route_random_id_in_bucket(d->rt, b, rnd, &target) == 0 &&
+	    dht_lookup_internal(d, DHT_OP_REFRESH, &target, now_ms) == 0)
+		d->refreshing = 1;
+}
+
 void
 dht_boot_answered(struct dht *d, int64_t now_ms)
 {
@@ -412,6 +452,7 @@ dht_maint(struct dht *d, int64_t now_ms, int64_t wall_ms)
 			dht_join(d, now_ms);
 		}
 	}
+	dht_join_refresh(d, now_ms);
 	if (now_ms < d->maint_next_ms)
 		return;
 	d->maint_next_ms = now_ms + DHT_MAINT_INTERVAL_MS;
@@ -435,6 +476,8 @@ dht_maint(struct dht *d, int64_t now_ms, int64_t wall_ms)
 int64_t
 dht_maint_deadline(const struct dht *d)
 {
+	if (d->join_refresh && !d->refreshing)
+		return INT64_MIN;	/* the next refresh lookup, now */
 	return d->maint_next_ms < d->boot_next_ms ? d->maint_next_ms :
 	    d->boot_next_ms;
 }

@@ -37,6 +37,7 @@ struct emod {
 	struct control		*ctl;
 	struct event		*ev_term, *ev_int, *ev_hup, *ev_watchdog;
 	int			 lock_fd;
+	int			 bootstrap_from_options;	/* SIGHUP keeps them */
 	struct id		 self;
 };
 
@@ -199,6 +200,7 @@ main_hup_cb(evutil_socket_t sig, short what, void *arg)
 	struct conf c;
 	char err[512];
 	const char *errstr;
+	int changed = 0;
 
 	(void)notify_send("RELOADING=1");
 	if (e->config_path == NULL) {
@@ -222,10 +224,21 @@ main_hup_cb(evutil_socket_t sig, short what, void *arg)
 		log_setlevel(c.log_level);
 		log_warnx("SIGHUP: log_level is now %s",
 		    log_level_name(c.log_level));
-	} else
-		log_info("SIGHUP: %s reloaded, nothing to change",
-		    e->config_path);
+		changed = 1;
+	}
 	e->conf.log_level = c.log_level;
+	if (!e->bootstrap_from_options && (c.nbootstrap != e->conf.nbootstrap ||
+	    memcmp(c.bootstrap, e->conf.bootstrap, sizeof(c.bootstrap)) != 0)) {
+		memcpy(e->conf.bootstrap, c.bootstrap, sizeof(c.bootstrap));
+		e->conf.nbootstrap = c.nbootstrap;
+		log_warnx("SIGHUP: bootstrap list now has %u address%s; joining "
+		    "through it", c.nbootstrap, c.nbootstrap == 1 ? "" : "es");
+		node_rejoin(e->node);
+		changed = 1;
+	}
+	if (!changed)
+		log_info("SIGHUP: %s reloaded, nothing to change "
+		    "(other keys need a restart)", e->config_path);
 	(void)notify_send("READY=1");
 }
 
@@ -322,6 +335,7 @@ main(int argc, char *argv[])
 		if (strcmp(opts[i].key, "bootstrap") == 0 && !cleared) {
 			(void)conf_set(&e.conf, "bootstrap", "", &errstr);
 			cleared = 1;
+			e.bootstrap_from_options = 1;
 		}
 		if (conf_set_msg(&e.conf, opts[i].key, opts[i].value, err,
 		    sizeof(err)) == -1) {

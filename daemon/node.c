@@ -170,8 +170,8 @@ node_expire_cb(evutil_socket_t fd, short what, void *arg)
 	    n->conf->expire_interval_s);
 }
 
-static void
-node_bootstrap(struct node *n)
+void
+node_rejoin(struct node *n)
 {
 	struct addr a[CONF_MAX_BOOTSTRAP];
 	const char *errstr;
@@ -191,6 +191,24 @@ node_bootstrap(struct node *n)
 		dht_bootstrap(n->dht, a, na, node_mono_ms());
 		node_kick(n);
 	}
+}
+
+/* The kernel caps buffer sizes at net.core.[rw]mem_max without CAP_NET_ADMIN. */
+static void
+node_check_buffers(struct node *n)
+{
+	int rb, sb;
+
+	net_buffers(n->net, &rb, &sb);
+	/* Linux reports twice the size it grants (bookkeeping overhead). */
+	if ((uint64_t)rb / 2 < n->conf->recv_buffer)
+		log_warnx("udp receive buffer is %d bytes, below recv_buffer %u: "
+		    "raise net.core.rmem_max (see docs/OPERATIONS.md)", rb / 2,
+		    n->conf->recv_buffer);
+	if ((uint64_t)sb / 2 < n->conf->send_buffer)
+		log_warnx("udp send buffer is %d bytes, below send_buffer %u: "
+		    "raise net.core.wmem_max (see docs/OPERATIONS.md)", sb / 2,
+		    n->conf->send_buffer);
 }
 
 struct node *
@@ -252,9 +270,10 @@ node_new(struct event_base *base, const struct conf *conf,
 		snprintf(err, errlen, "cannot create timers");
 		goto fail;
 	}
+	node_check_buffers(n);
 	node_arm_expire(n, 0);
 	node_kick(n);
-	node_bootstrap(n);
+	node_rejoin(n);
 	return n;
 fail:
 	node_free(n);

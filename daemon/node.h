@@ -91,6 +91,9 @@ struct node	*node_new(struct event_base *, const struct conf *,
 		    const struct id *self, char *err, size_t errlen);
 void		 node_free(struct node *);
 
+/* Joins (again) through the configuration's bootstrap list. */
+void	node_rejoin(struct node *);
+
 /* ttl_s 0 = the configured default; above max_ttl is refused. */
 void	node_put(struct node *, const struct id *key, const void *data,
 	    size_t len, uint32_t ttl_s, node_put_cb *, void *arg);
