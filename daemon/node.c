@@ -20,9 +20,11 @@
 #include "log.h"
 #include "net.h"
 #include "node.h"
+#include "peerfile.h"
 #include "wire.h"
 
 #define NODE_EXPIRE_BATCH	2000	/* values deleted per sweep step */
+#define NODE_PEERS_SAVE_S	60	/* how often the routing table is saved */
 
 enum node_op_kind {
 	NODE_OP_PUT,
@@ -43,6 +45,7 @@ struct node_op {
 	void			*arg;
 	int64_t			 created_ms, expires_ms;
 	int64_t			 started_us;	/* ping: RTT at µs resolution */
+	struct dht_put_result	 result;	/* put waiting for the fsync */
 };
 
 struct node {
@@ -54,12 +57,18 @@ struct node {
 	struct dht		*dht;
 	struct event		*ev_dht;	/* at dht_periodic's deadline */
 	struct event		*ev_expire;
+	struct event		*ev_save;	/* peers file */
+	struct event		*ev_sync;	/* group commit, end of iteration */
+	LIST_HEAD(, node_op)	 syncq;		/* puts waiting for the fsync */
+	char			 peers_path[4096];
+	struct addr		 saved[PEERFILE_MAX];
+	size_t			 nsaved;
 	int64_t			 started_ms;	/* monotonic */
 	int64_t			 dht_deadline;
 	LIST_HEAD(, node_op)	 ops;
 	struct {
 		uint64_t	puts, gets, put_errors, get_not_found;
-		uint64_t	expired;
+		uint64_t	expired, syncs;
 	} st;
 };
 
@@ -86,6 +95,8 @@ node_mono_ms(void)
 {
 	return node_mono_us() / 1000;
 }
+
+static void	node_sync_cb(evutil_socket_t, short, void *);
 
 /* Runs the engine's timers at once, after the current callbacks. */
 static void
@@ -170,12 +181,17 @@ node_expire_cb(evutil_socket_t fd, short what, void *arg)
 	    n->conf->expire_interval_s);
 }
 
+/*
+ * Joins through the configured bootstrap addresses and the peers saved by
+ * the previous run (used once), so a restarted node rejoins even when
+ * every bootstrap address is gone.
+ */
 void
 node_rejoin(struct node *n)
 {
-	struct addr a[CONF_MAX_BOOTSTRAP];
+	struct addr a[CONF_MAX_BOOTSTRAP + PEERFILE_MAX];
 	const char *errstr;
-	size_t i, na = 0;
+	size_t i, j, na = 0, nboot;
 
 	for (i = 0; i < n->conf->nbootstrap; i++) {
 		if (addr_resolve(&a[na], n->conf->bootstrap[i], &errstr) == -1) {
@@ -185,12 +201,64 @@ node_rejoin(struct node *n)
 		}
 		na++;
 	}
+	nboot = na;
+	for (i = 0; i < n->nsaved; i++) {
+		for (j = 0; j < na && !addr_eq(&a[j], &n->saved[i]); j++)
+			;
+		if (j == na && !addr_eq(&n->saved[i], net_local(n->net)))
+			a[na++] = n->saved[i];
+	}
+	n->nsaved = 0;
 	if (na > 0) {
-		log_info("joining through %zu bootstrap address%s", na,
-		    na == 1 ? "" : "es");
-		dht_bootstrap(n->dht, a, na, node_mono_ms());
+		log_info("joining through %zu bootstrap address%s and %zu "
+		    "saved peer%s", nboot, nboot == 1 ? "" : "es", na - nboot,
+		    na - nboot == 1 ? "" : "s");
+		dht_bootstrap(n->dht, a, na < DHT_MAX_BOOTSTRAP ? na :
+		    DHT_MAX_BOOTSTRAP, node_mono_ms());
 		node_kick(n);
 	}
+}
+
+static void
+node_save_peers(struct node *n)
+{
+	struct route_node *rn;
+	size_t got;
+
+	if ((rn = calloc(PEERFILE_MAX, sizeof(*rn))) == NULL)
+		return;
+	got = dht_peers(n->dht, rn, PEERFILE_MAX);
+	/* An empty table is not saved over a useful old list. */
+	if (got > 0 && peerfile_save(n->peers_path, rn, got) == -1)
+		log_warn("cannot save peers to %s", n->peers_path);
+	free(rn);
+}
+
+static void
+node_save_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct node *n = arg;
+	struct timeval tv = { NODE_PEERS_SAVE_S, 0 };
+
+	node_save_peers(n);
+	event_add(n->ev_save, &tv);
+}
+
+static void
+node_load_peers(struct node *n)
+{
+	size_t bad;
+	long got;
+
+	got = peerfile_load(n->peers_path, n->saved, PEERFILE_MAX, &bad);
+	if (got == -1) {
+		log_warn("cannot read %s", n->peers_path);
+		return;
+	}
+	if (bad > 0)
+		log_warnx("%s: skipped %zu malformed line%s", n->peers_path,
+		    bad, bad == 1 ? "" : "s");
+	n->nsaved = (size_t)got;
 }
 
 /* The kernel caps buffer sizes at net.core.[rw]mem_max without CAP_NET_ADMIN. */
@@ -231,6 +299,7 @@ node_new(struct event_base *base, const struct conf *conf,
 	n->self = *self;
 	n->started_ms = node_mono_ms();
 	LIST_INIT(&n->ops);
+	LIST_INIT(&n->syncq);
 
 	if (addr_parse(&la, conf->listen, &errstr) == -1) {
 		snprintf(err, errlen, "listen %s: %s", conf->listen, errstr);
@@ -242,7 +311,8 @@ node_new(struct event_base *base, const struct conf *conf,
 	so.dir = conf->data_dir;
 	so.max_values_per_key = conf->max_values_per_key;
 	so.max_bytes = conf->max_store_bytes;
-	so.sync = conf->sync;
+	/* sync = yes is a group commit (node_sync_cb), not a sync per write. */
+	so.sync = 0;
 	if ((n->store = store_open(&so, err, errlen)) == NULL)
 		goto fail;
 	n->net = net_open(base, &la, conf->recv_buffer, conf->send_buffer,
@@ -266,9 +336,25 @@ node_new(struct event_base *base, const struct conf *conf,
 	}
 	n->ev_dht = event_new(base, -1, 0, node_dht_cb, n);
 	n->ev_expire = event_new(base, -1, 0, node_expire_cb, n);
-	if (n->ev_dht == NULL || n->ev_expire == NULL) {
+	n->ev_save = event_new(base, -1, 0, node_save_cb, n);
+	n->ev_sync = event_new(base, -1, 0, node_sync_cb, n);
+	if (n->ev_dht == NULL || n->ev_expire == NULL || n->ev_save == NULL ||
+	    n->ev_sync == NULL) {
 		snprintf(err, errlen, "cannot create timers");
 		goto fail;
+	}
+	/* After every other callback of the iteration, like net's flush. */
+	event_priority_set(n->ev_sync, 1);
+	if (snprintf(n->peers_path, sizeof(n->peers_path), "%s/peers",
+	    conf->data_dir) >= (int)sizeof(n->peers_path)) {
+		snprintf(err, errlen, "data_dir path too long");
+		goto fail;
+	}
+	node_load_peers(n);
+	{
+		struct timeval tv = { NODE_PEERS_SAVE_S, 0 };
+
+		event_add(n->ev_save, &tv);
 	}
 	node_check_buffers(n);
 	node_arm_expire(n, 0);
@@ -289,10 +375,19 @@ node_free(struct node *n)
 
 	if (n == NULL)
 		return;
+	/* Puts waiting for the group fsync get it now. */
+	if (!LIST_EMPTY(&n->syncq))
+		node_sync_cb(-1, 0, n);
 	/* The engine completes nothing when freed: we do, once each. */
 	while ((op = LIST_FIRST(&n->ops)) != NULL)
 		node_op_abort(op);
+	if (n->dht != NULL && n->net != NULL)
+		node_save_peers(n);
 	dht_free(n->dht);
+	if (n->ev_save != NULL)
+		event_free(n->ev_save);
+	if (n->ev_sync != NULL)
+		event_free(n->ev_sync);
 	if (n->ev_dht != NULL)
 		event_free(n->ev_dht);
 	if (n->ev_expire != NULL)
@@ -323,10 +418,57 @@ node_op_free(struct node_op *op)
 	free(op);
 }
 
+static void	node_put_finish(struct node_op *, const struct dht_put_result *);
+
+/*
+ * Group commit: with `sync = yes` the store writes without fsync and one
+ * store_flush at the end of the loop iteration makes every put completed
+ * in that iteration durable before any of them is acknowledged.
+ */
+static void
+node_sync_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct node *n = arg;
+	struct node_op *op;
+	struct dht_put_result r;
+	const char *errstr;
+	int failed;
+
+	failed = store_flush(n->store, &errstr) == -1;
+	n->st.syncs++;
+	if (failed)
+		log_warnx("fsync of the store failed: %s", errstr);
+	while ((op = LIST_FIRST(&n->syncq)) != NULL) {
+		LIST_REMOVE(op, entry);
+		LIST_INSERT_HEAD(&n->ops, op, entry);
+		r = op->result;
+		if (failed && r.err == DHT_OK) {
+			r.err = DHT_ERR_STORAGE;
+			r.msg = "the store could not be synced to disk";
+		}
+		node_put_finish(op, &r);
+	}
+}
+
 static void
 node_put_done(void *arg, const struct dht_put_result *dr)
 {
 	struct node_op *op = arg;
+	struct node *n = op->node;
+
+	if (n->conf->sync && dr->err == DHT_OK) {
+		op->result = *dr;
+		LIST_REMOVE(op, entry);
+		LIST_INSERT_HEAD(&n->syncq, op, entry);
+		event_active(n->ev_sync, EV_TIMEOUT, 0);
+		return;
+	}
+	node_put_finish(op, dr);
+}
+
+static void
+node_put_finish(struct node_op *op, const struct dht_put_result *dr)
+{
 	struct node_put_result r;
 
 	memset(&r, 0, sizeof(r));
@@ -565,6 +707,7 @@ node_status(struct node *n, struct node_status *s)
 	node_counter(s, "gets", n->st.gets);
 	node_counter(s, "gets_not_found", n->st.get_not_found);
 	node_counter(s, "values_expired", n->st.expired);
+	node_counter(s, "store_syncs", n->st.syncs);
 	node_counter(s, "udp_rx_packets", ns.rx_packets);
 	node_counter(s, "udp_rx_bytes", ns.rx_bytes);
 	node_counter(s, "udp_rx_oversize", ns.rx_oversize);

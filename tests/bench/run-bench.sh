@@ -40,6 +40,8 @@ for storage in leveldb memory; do
 	sync=no
 	single "$storage" "$sync"
 done
+storage=leveldb; sync=yes
+single leveldb yes
 if [ -f tests/bench/cluster-bench.sh ]; then
 	sh tests/bench/cluster-bench.sh
 fi

@@ -1,0 +1,25 @@
+/*
+ * peerfile — the routing table's addresses saved in the data directory, so
+ * a restarted node can rejoin when every bootstrap address is gone.  Plain
+ * text, one "HEXID ADDRESS" line per peer, replaced atomically.
+ */
+#ifndef EMO_PEERFILE_H
+#define EMO_PEERFILE_H
+
+#include <stddef.h>
+
+#include "addr.h"
+#include "route.h"
+
+#define PEERFILE_MAX	256	/* peers saved and loaded */
+
+/* Writes path atomically (temp file, fsync, rename); -1 with errno. */
+int	peerfile_save(const char *path, const struct route_node *, size_t n);
+/*
+ * Reads at most max addresses; a missing file gives 0.  Malformed lines
+ * are skipped (counted in *bad).  -1 with errno on a read error.
+ */
+long	peerfile_load(const char *path, struct addr *out, size_t max,
+	    size_t *bad);
+
+#endif
