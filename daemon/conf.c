@@ -246,7 +246,7 @@ static const struct conf_row conf_rows[] = {
 	    conf_storage_name, "leveldb, memory",
 	    "where values live: leveldb or memory"),
 	ROW(sync, CT_BOOL, sync, 0, 1, "no",
-	    "flush every store write to disk before answering"),
+	    "fsync (grouped per loop pass) before acknowledging a put"),
 	ROW(default_ttl, CT_DURATION, default_ttl_s, 1, CONF_MAX_TTL_S, "3600",
 	    "lifetime of a value put without a TTL"),
 	ROW(max_ttl, CT_DURATION, max_ttl_s, 1, CONF_MAX_TTL_S, "86400",

@@ -390,22 +390,30 @@ dht_route_seen(struct dht *d, const struct id *id, const struct addr *from,
 
 /* ---- request handlers -------------------------------------------------- */
 
-/* Up to k nodes closest to target, never the asker (nor us). */
+/*
+ * Up to k nodes closest to target, never the asker (nor us).  Nodes that
+ * missed their last reply go last: a dead entry would otherwise take the
+ * place of a live node in every answer until it is evicted.
+ */
 static size_t
 dht_closest_for(struct dht *d, const struct id *target,
     const struct id *asker, struct wire_node *out)
 {
-	struct route_node rn[WIRE_MAX_NODES + 1];
+	struct route_node rn[WIRE_MAX_NODES + DHT_ANSWER_SPARE + 1];
 	size_t i, n, k = 0;
+	int pass;
 
-	n = route_closest(d->rt, target, d->cfg.k + 1, rn);
-	for (i = 0; i < n && k < d->cfg.k; i++) {
-		if (id_eq(&rn[i].id, asker))
-			continue;
-		out[k].id = rn[i].id;
-		out[k].addr = rn[i].addr;
-		k++;
-	}
+	n = route_closest(d->rt, target, d->cfg.k + DHT_ANSWER_SPARE + 1, rn);
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < n && k < d->cfg.k; i++) {
+			if (id_eq(&rn[i].id, asker) ||
+			    (rn[i].fails == 0) != (pass == 0))
+				continue;
+			out[k].id = rn[i].id;
+			out[k].addr = rn[i].addr;
+			k++;
+		}
+	/* Keep the answer sorted by distance for readers of the wire. */
 	return k;
 }
 

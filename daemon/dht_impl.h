@@ -20,6 +20,7 @@
 #define DHT_DEFAULT_MAX_TTL_S	604800
 #define DHT_DEFAULT_REFRESH_MS	3600000
 #define DHT_MAX_RPCS		4096	/* requests awaiting an answer */
+#define DHT_ANSWER_SPARE	8	/* extra candidates for an answer */
 #define DHT_MAX_INTERNAL_OPS	64	/* join, refresh: never starved */
 #define DHT_OP_SLOTS		(DHT_MAX_OPS + DHT_MAX_INTERNAL_OPS)
 
@@ -34,7 +35,7 @@
 #define DHT_MAINT_INTERVAL_MS	5000	/* refresh checks, stale pings */
 
 
-#define DHT_JOIN_FILL 10
+
 #define DHT_STALE_PINGS		2	/* stale nodes pinged per check */
 
 #define DHT_HANDOVER_QUEUE	256	/* new nodes awaiting their keys */

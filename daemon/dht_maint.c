@@ -150,9 +150,11 @@ dht_join(struct dht *d, int64_t now_ms)
 
 /*
  * The join lookup filled the buckets near our ID.  The farther ones hold
- * only whom we met by chance, and their nodes may never contact us: fill
- * them now (Kademlia §2.3: refresh every bucket farther than the closest
- * neighbour) rather than after a refresh interval.
+ * only whom we met by chance, and their nodes may never contact us: a
+ * bucket left empty would hide a whole region of the ID space from us
+ * and from everyone who asks us.  Fill them now (Kademlia §2.3 refreshes
+ * every bucket farther than the closest neighbour) rather than after a
+ * refresh interval.
  */
 void
 dht_join_done(struct dht *d)
@@ -174,8 +176,12 @@ dht_join_refresh(struct dht *d, int64_t now_ms)
 	for (deepest = ROUTE_BUCKETS - 1; deepest >= 0; deepest--)
 		if (route_bucket_count(d->rt, deepest, &ncache) > 0)
 			break;
+	/*
+	 * Only empty ones: one contact per region is enough to route there,
+	 * and fuller tables only hold more entries that may have died.
+	 */
 	for (b = d->join_bucket; b < deepest; b++)
-		if (route_bucket_count(d->rt, b, &ncache) < DHT_JOIN_FILL)
+		if (route_bucket_count(d->rt, b, &ncache) == 0)
 			break;
 	if (b >= deepest) {
 		d->join_refresh = 0;

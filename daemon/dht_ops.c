@@ -6,7 +6,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
 
 #include "dht_impl.h"
 #include "keccak.h"
@@ -408,7 +407,6 @@ dht_op_lookup_done(struct dht *d, struct dht_op *op, int64_t now_ms)
 			dht_get_finish(d, op);
 		break;
 	case DHT_OP_FIND:
-		{ struct lookup_stats ls; lookup_get_stats(op->lk, &ls); if (getenv("DHT_TRACE")) fprintf(stderr, "TRACE find q=%u r=%u f=%u learned=%u hops=%u size=%zu\n", ls.queries, ls.replies, ls.failures, ls.learned, ls.hops, lookup_size(op->lk)); }
 		if ((op->found = calloc(d->cfg.k, sizeof(*op->found))) != NULL)
 			op->nfound = lookup_result(op->lk, op->found,
 			    d->cfg.k);
