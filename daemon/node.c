@@ -210,9 +210,13 @@ node_rejoin(struct node *n)
 	}
 	n->nsaved = 0;
 	if (na > 0) {
-		log_info("joining through %zu bootstrap address%s and %zu "
-		    "saved peer%s", nboot, nboot == 1 ? "" : "es", na - nboot,
-		    na - nboot == 1 ? "" : "s");
+		if (na == nboot)
+			log_info("joining through %zu bootstrap address%s",
+			    nboot, nboot == 1 ? "" : "es");
+		else
+			log_info("joining through %zu bootstrap address%s and "
+			    "%zu saved peer%s", nboot, nboot == 1 ? "" : "es",
+			    na - nboot, na - nboot == 1 ? "" : "s");
 		dht_bootstrap(n->dht, a, na < DHT_MAX_BOOTSTRAP ? na :
 		    DHT_MAX_BOOTSTRAP, node_mono_ms());
 		node_kick(n);
