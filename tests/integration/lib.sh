@@ -29,6 +29,8 @@ IT_CTL_LIMIT=$((30 * IT_SLOW))		# seconds any one emoctl may take
 IT_SAN_RE='AddressSanitizer|LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer'
 
 export EMOD EMOCTL IT_SLOW
+# Keep helper imports from leaving __pycache__ in the source tree.
+export PYTHONDONTWRITEBYTECODE=1
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
 
 for it_b in "$EMOD" "$EMOCTL"; do
