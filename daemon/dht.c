@@ -1,7 +1,7 @@
 /*
  * dht — the engine's core: lifecycle, the table of outstanding requests
  * (random txids in a hash, deadlines in a heap), sending through frag,
- * input dispatch through a handler table, and the request handlers.
+ * input dispatch through a handler table, and matching responses.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +73,7 @@ dht_count_tx(struct dht *d, unsigned type)
 		d->st.tx_msgs[type]++;
 }
 
-static void
+void
 dht_reply(struct dht *d, const struct addr *to, struct wire_msg *m,
     uint64_t txid, int64_t now_ms)
 {
@@ -90,7 +90,7 @@ dht_reply(struct dht *d, const struct addr *to, struct wire_msg *m,
 	free(buf);
 }
 
-static void
+void
 dht_reply_error(struct dht *d, const struct addr *to, uint64_t txid,
     uint32_t code, const char *text, int64_t now_ms)
 {
@@ -329,6 +329,9 @@ dht_rpc_fail(struct dht *d, const struct dht_rpc *r, int timed_out,
 	case DHT_RPC_HO_STORE:
 		dht_handover_failed(d, r);
 		break;
+	case DHT_RPC_VERIFY:
+		dht_verify_done(d, r, 0, now_ms, 0);
+		break;
 	default:	/* liveness: route_failed did it; boot: backoff does */
 		break;
 	}
@@ -363,7 +366,7 @@ dht_rpc_expire(struct dht *d, int64_t now_ms)
 	}
 }
 
-/* ---- routing-table upkeep shared by requests and replies ------------------ */
+/* ---- routing-table upkeep for requests and replies ---------------------- */
 
 void
 dht_route_seen(struct dht *d, const struct id *id, const struct addr *from,
@@ -386,155 +389,6 @@ dht_route_seen(struct dht *d, const struct id *id, const struct addr *from,
 	default:
 		break;
 	}
-}
-
-/* ---- request handlers -------------------------------------------------- */
-
-/*
- * Up to k nodes closest to target, never the asker (nor us).  Nodes that
- * missed their last reply go last: a dead entry would otherwise take the
- * place of a live node in every answer until it is evicted.
- */
-static size_t
-dht_closest_for(struct dht *d, const struct id *target,
-    const struct id *asker, struct wire_node *out)
-{
-	struct route_node rn[WIRE_MAX_NODES + DHT_ANSWER_SPARE + 1];
-	size_t i, n, k = 0;
-	int pass;
-
-	n = route_closest(d->rt, target, d->cfg.k + DHT_ANSWER_SPARE + 1, rn);
-	for (pass = 0; pass < 2; pass++)
-		for (i = 0; i < n && k < d->cfg.k; i++) {
-			if (id_eq(&rn[i].id, asker) ||
-			    (rn[i].fails == 0) != (pass == 0))
-				continue;
-			out[k].id = rn[i].id;
-			out[k].addr = rn[i].addr;
-			k++;
-		}
-	/* Keep the answer sorted by distance for readers of the wire. */
-	return k;
-}
-
-static void
-dht_on_ping(struct dht *d, const struct addr *from, const struct wire_msg *q,
-    int64_t now_ms, int64_t wall_ms)
-{
-	struct wire_msg m;
-
-	dht_route_seen(d, &q->sender, from, 0, now_ms);
-	memset(&m, 0, sizeof(m));
-	m.type = WIRE_PONG;
-	m.u.pong.observed = *from;
-	dht_reply(d, from, &m, q->txid, now_ms);
-}
-
-static void
-dht_on_find_node(struct dht *d, const struct addr *from,
-    const struct wire_msg *q, int64_t now_ms, int64_t wall_ms)
-{
-	struct wire_node nodes[WIRE_MAX_NODES];
-	struct wire_msg m;
-
-	dht_route_seen(d, &q->sender, from, 0, now_ms);
-	memset(&m, 0, sizeof(m));
-	m.type = WIRE_NODES;
-	m.u.nodes.nnodes = dht_closest_for(d, &q->u.find_node.target,
-	    &q->sender, nodes);
-	m.u.nodes.nodes = nodes;
-	dht_token_make(d, d->secret[0], from, m.u.nodes.token);
-	m.u.nodes.tokenlen = DHT_TOKEN_LEN;
-	dht_reply(d, from, &m, q->txid, now_ms);
-}
-
-static void
-dht_on_find_value(struct dht *d, const struct addr *from,
-    const struct wire_msg *q, int64_t now_ms, int64_t wall_ms)
-{
-	struct wire_node nodes[WIRE_MAX_NODES];
-	struct wire_value wv[WIRE_MAX_VALUES_PER_MSG];
-	const struct wire_find_value *fv = &q->u.find_value;
-	struct store_result res;
-	struct wire_msg m;
-	const char *errstr;
-	size_t off, want, i, fit;
-
-	dht_route_seen(d, &q->sender, from, 0, now_ms);
-	memset(&res, 0, sizeof(res));
-	if (store_get(d->store, fv->key.b, fv->since_ms, wall_ms, &res,
-	    &errstr) == -1) {
-		dht_reply_error(d, from, q->txid, WIRE_ERR_INTERNAL,
-		    "storage error", now_ms);
-		return;
-	}
-	off = fv->offset < res.n ? fv->offset : res.n;
-	want = res.n - off;
-	if (want > WIRE_MAX_VALUES_PER_MSG)
-		want = WIRE_MAX_VALUES_PER_MSG;
-	for (i = 0; i < want; i++) {
-		wv[i].data = res.v[off + i].data;
-		wv[i].len = res.v[off + i].len;
-		wv[i].created_ms = res.v[off + i].created_ms;
-		wv[i].expires_ms = res.v[off + i].expires_ms;
-	}
-	memset(&m, 0, sizeof(m));
-	m.type = WIRE_VALUES;
-	/* Later pages carry values only: the asker has our nodes. */
-	if (off == 0) {
-		m.u.values.nnodes = dht_closest_for(d, &fv->key, &q->sender,
-		    nodes);
-		m.u.values.nodes = nodes;
-	}
-	dht_token_make(d, d->secret[0], from, m.u.values.token);
-	m.u.values.tokenlen = DHT_TOKEN_LEN;
-	fit = wire_values_fit(&m, wv, want);
-	m.u.values.values = wv;
-	m.u.values.nvalues = fit;
-	m.u.values.total = (uint32_t)res.n;
-	m.u.values.next_offset = off + fit < res.n ? (uint32_t)(off + fit) : 0;
-	dht_reply(d, from, &m, q->txid, now_ms);
-	store_result_free(&res);
-}
-
-static void
-dht_on_store(struct dht *d, const struct addr *from, const struct wire_msg *q,
-    int64_t now_ms, int64_t wall_ms)
-{
-	const struct wire_store *s = &q->u.store;
-	const struct wire_value *v;
-	struct wire_msg m;
-	const char *errstr;
-	int64_t exp, max_exp;
-	uint32_t stored = 0;
-	size_t i;
-
-	if (!dht_token_check(d, from, s->token, s->tokenlen)) {
-		/* Smaller than the request: nothing to amplify. */
-		d->st.rx_dropped_token++;
-		dht_reply_error(d, from, q->txid, WIRE_ERR_BAD_TOKEN,
-		    "bad token", now_ms);
-		return;
-	}
-	dht_route_seen(d, &q->sender, from, 0, now_ms);
-	max_exp = wall_ms + (int64_t)d->cfg.max_ttl_s * 1000;
-	for (i = 0; i < s->nvalues; i++) {
-		v = &s->values[i];
-		/* The network never extends a value's life. */
-		exp = v->expires_ms < max_exp ? v->expires_ms : max_exp;
-		if (exp <= wall_ms || v->created_ms >= exp ||
-		    v->created_ms > wall_ms + DHT_CLOCK_SKEW_MS)
-			continue;
-		if (store_put(d->store, s->key.b, v->data, v->len,
-		    v->created_ms, exp, wall_ms, &errstr) < 0)
-			continue;
-		stored++;
-		d->st.values_stored++;
-	}
-	memset(&m, 0, sizeof(m));
-	m.type = WIRE_STORE_ACK;
-	m.u.store_ack.stored = stored;
-	dht_reply(d, from, &m, q->txid, now_ms);
 }
 
 /* ---- responses --------------------------------------------------------- */
@@ -576,6 +430,7 @@ dht_on_response(struct dht *d, const struct addr *from,
 		return;
 	}
 	dht_route_seen(d, &m->sender, from, rtt_us, now_ms);
+	dht_verified_add(d, from, now_ms);
 	r.id = m->sender;
 	r.id_known = 1;
 	if (m->type == WIRE_NODES)
@@ -603,6 +458,9 @@ dht_on_response(struct dht *d, const struct addr *from,
 	case DHT_RPC_HO_STORE:
 		dht_handover_reply(d, &r, m, now_ms);
 		break;
+	case DHT_RPC_VERIFY:
+		dht_verify_done(d, &r, 1, now_ms, wall_ms);
+		break;
 	default:	/* liveness: route_seen was the point */
 		break;
 	}
@@ -612,13 +470,13 @@ typedef void	dht_handler(struct dht *, const struct addr *,
 		    const struct wire_msg *, int64_t, int64_t);
 
 static dht_handler *const dht_handlers[] = {
-	[WIRE_PING] = dht_on_ping,
+	[WIRE_PING] = dht_serve_ping,
 	[WIRE_PONG] = dht_on_response,
-	[WIRE_FIND_NODE] = dht_on_find_node,
+	[WIRE_FIND_NODE] = dht_serve_find_node,
 	[WIRE_NODES] = dht_on_response,
-	[WIRE_FIND_VALUE] = dht_on_find_value,
+	[WIRE_FIND_VALUE] = dht_serve_find_value,
 	[WIRE_VALUES] = dht_on_response,
-	[WIRE_STORE] = dht_on_store,
+	[WIRE_STORE] = dht_serve_store,
 	[WIRE_STORE_ACK] = dht_on_response,
 	[WIRE_ERROR] = dht_on_response,
 };
@@ -654,7 +512,8 @@ dht_input(struct dht *d, const struct addr *from, const uint8_t *buf,
 	uint8_t *msg;
 	size_t mlen;
 
-	if (!route_addr_usable(from)) {
+	/* Longer messages travel in fragments: a big datagram breaks a rule. */
+	if (!route_addr_usable(from) || len > WIRE_MAX_DATAGRAM) {
 		d->st.rx_dropped_decode++;
 		return;
 	}

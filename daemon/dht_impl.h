@@ -1,8 +1,9 @@
 /*
- * dht_impl — what the engine's files (dht.c: lifecycle, RPCs, handlers;
- * dht_ops.c: put/get/ping/lookups; dht_maint.c: join, hand-over, refresh,
- * tokens) share.  Not for other modules, except the engine's unit test and
- * the simulator, which use the test-only lookup entry point at the end.
+ * dht_impl — what the engine's files (dht.c: lifecycle, RPCs, dispatch;
+ * dht_serve.c: request handlers; dht_ops.c: put/get/ping/lookups;
+ * dht_maint.c: join, hand-over, refresh, tokens) share.  Not for other
+ * modules, except the engine's unit test and the simulator, which use the
+ * test-only lookup entry point at the end.
  */
 #ifndef EMO_DHT_IMPL_H
 #define EMO_DHT_IMPL_H
@@ -42,6 +43,15 @@
 #define DHT_HANDOVER_BATCH	64	/* keys examined per dht_periodic */
 #define DHT_HANDOVER_BYTES	(1u << 20)	/* value bytes sent per batch */
 
+/*
+ * An answer longer than one datagram goes only to an address that has
+ * answered us: anyone else is pinged first and the answer waits.  A
+ * spoofed request then draws one small PING, not 96 KiB.
+ */
+#define DHT_VERIFIED_CACHE	1024	/* addresses that answered us */
+#define DHT_VERIFIED_MAX_AGE_MS	600000
+#define DHT_DEFERRED_MAX	64	/* answers waiting for a PONG */
+
 #define DHT_MAX_PAGES_PER_NODE	64	/* FIND_VALUE pages from one node */
 #define DHT_GET_MAX_VALUES	STORE_MAX_VALUES_PER_KEY
 #define DHT_GET_MAX_BYTES	(64u << 20)
@@ -56,6 +66,7 @@ enum dht_purpose {
 	DHT_RPC_BOOT,		/* bootstrap ping */
 	DHT_RPC_HO_TOKEN,	/* hand-over: FIND_NODE for a token */
 	DHT_RPC_HO_STORE,	/* hand-over: STORE */
+	DHT_RPC_VERIFY,		/* may a long answer go to this address? */
 };
 
 struct dht_rpc {
@@ -152,6 +163,21 @@ struct dht_tokcache {
 	int64_t		 got_ms;
 };
 
+struct dht_seen_addr {
+	struct addr	 addr;
+	int64_t		 ms;
+};
+
+/* A FIND_VALUE whose long answer waits for its source to prove itself. */
+struct dht_deferred {
+	struct addr	 from;
+	struct id	 sender;
+	uint64_t	 txid;
+	struct wire_find_value fv;
+	uint32_t	 serial;	/* of its DHT_RPC_VERIFY ping */
+	uint8_t		 in_use;
+};
+
 struct dht_ho_job {
 	struct route_node node;
 	uint8_t		 cursor[STORE_KEY_LEN];
@@ -191,6 +217,11 @@ struct dht {
 	int64_t			 secret_ms;
 	struct dht_tokcache	 tokcache[DHT_TOKEN_CACHE];
 
+	/* long answers */
+	struct dht_seen_addr	 verified[DHT_VERIFIED_CACHE];
+	struct dht_deferred	 deferred[DHT_DEFERRED_MAX];
+	uint32_t		 deferred_serial;
+
 	/* join */
 	struct addr		 boot[DHT_MAX_BOOTSTRAP];
 	size_t			 nboot;
@@ -218,10 +249,27 @@ int	dht_request(struct dht *, const struct addr *, const struct id *,
 void	dht_route_seen(struct dht *, const struct id *, const struct addr *,
 	    uint32_t rtt_us, int64_t now_ms);
 void	dht_random(struct dht *, void *, size_t);
+void	dht_reply(struct dht *, const struct addr *, struct wire_msg *,
+	    uint64_t txid, int64_t now_ms);
+void	dht_reply_error(struct dht *, const struct addr *, uint64_t txid,
+	    uint32_t code, const char *, int64_t now_ms);
+
+/* dht_serve.c: request handlers (sender, from, message, now, wall). */
+void	dht_serve_ping(struct dht *, const struct addr *,
+	    const struct wire_msg *, int64_t, int64_t);
+void	dht_serve_find_node(struct dht *, const struct addr *,
+	    const struct wire_msg *, int64_t, int64_t);
+void	dht_serve_find_value(struct dht *, const struct addr *,
+	    const struct wire_msg *, int64_t, int64_t);
+void	dht_serve_store(struct dht *, const struct addr *,
+	    const struct wire_msg *, int64_t, int64_t);
+void	dht_verified_add(struct dht *, const struct addr *, int64_t now_ms);
+void	dht_verify_done(struct dht *, const struct dht_rpc *, int ok,
+	    int64_t now_ms, int64_t wall_ms);
 uint32_t dht_rpc_room(const struct dht *);
 
 /* dht_ops.c */
-struct dht_op *dht_op_new(struct dht *, enum dht_op_kind, int internal);
+struct dht_op *dht_op_new(struct dht *, enum dht_op_kind);
 struct dht_op *dht_op_get(struct dht *, int32_t slot, uint32_t gen);
 void	dht_op_complete(struct dht *, struct dht_op *, enum dht_err,
 	    const char *);
@@ -235,6 +283,7 @@ int	dht_lookup_internal(struct dht *, enum dht_op_kind,
 	    const struct id *, int64_t now_ms);
 
 /* dht_maint.c */
+size_t	dht_addr_hash(const struct addr *);
 void	dht_token_make(const struct dht *, const uint8_t *secret,
 	    const struct addr *, uint8_t out[DHT_TOKEN_LEN]);
 int	dht_token_check(const struct dht *, const struct addr *,

@@ -56,8 +56,9 @@ dht_token_check(const struct dht *d, const struct addr *a,
 	return 0;
 }
 
-static size_t
-dht_tokcache_slot(const struct addr *a)
+/* FNV-1a of address and port, for the small direct-mapped caches. */
+size_t
+dht_addr_hash(const struct addr *a)
 {
 	uint8_t ip[16];
 	size_t n, i;
@@ -67,7 +68,13 @@ dht_tokcache_slot(const struct addr *a)
 	for (i = 0; i < n; i++)
 		h = (h ^ ip[i]) * 16777619u;
 	h = (h ^ addr_port(a)) * 16777619u;
-	return h % DHT_TOKEN_CACHE;
+	return h;
+}
+
+static size_t
+dht_tokcache_slot(const struct addr *a)
+{
+	return dht_addr_hash(a) % DHT_TOKEN_CACHE;
 }
 
 void

@@ -10,17 +10,19 @@
 #include "dht_impl.h"
 #include "keccak.h"
 
+/* Join and refresh have their own quota: users cannot starve them. */
 static int
-dht_op_internal(const struct dht_op *op)
+dht_op_internal(enum dht_op_kind kind)
 {
-	return op->kind == DHT_OP_JOIN || op->kind == DHT_OP_REFRESH;
+	return kind == DHT_OP_JOIN || kind == DHT_OP_REFRESH;
 }
 
 struct dht_op *
-dht_op_new(struct dht *d, enum dht_op_kind kind, int internal)
+dht_op_new(struct dht *d, enum dht_op_kind kind)
 {
 	struct dht_op *op;
 	size_t i;
+	int internal = dht_op_internal(kind);
 
 	if (internal ? d->ninternal_ops >= DHT_MAX_INTERNAL_OPS :
 	    d->nuser_ops >= DHT_MAX_OPS)
@@ -60,7 +62,7 @@ dht_op_free(struct dht *d, struct dht_op *op)
 
 	if (op == NULL)
 		return;
-	if (dht_op_internal(op))
+	if (dht_op_internal(op->kind))
 		d->ninternal_ops--;
 	else
 		d->nuser_ops--;
@@ -576,7 +578,7 @@ dht_lookup_internal(struct dht *d, enum dht_op_kind kind,
 {
 	struct dht_op *op;
 
-	if ((op = dht_op_new(d, kind, 1)) == NULL)
+	if ((op = dht_op_new(d, kind)) == NULL)
 		return -1;
 	op->target = *target;
 	if (dht_op_lookup_start(d, op, now_ms) == -1) {
@@ -596,7 +598,7 @@ dht_put(struct dht *d, const struct id *key, const void *data, size_t len,
 	struct dht_op *op;
 	const char *errstr;
 
-	if ((op = dht_op_new(d, DHT_OP_PUT, 0)) == NULL)
+	if ((op = dht_op_new(d, DHT_OP_PUT)) == NULL)
 		return -1;
 	op->cb.put = cb;
 	op->arg = arg;
@@ -645,7 +647,7 @@ dht_get(struct dht *d, const struct id *key, int64_t since_ms,
 	const char *errstr;
 	size_t i;
 
-	if ((op = dht_op_new(d, DHT_OP_GET, 0)) == NULL)
+	if ((op = dht_op_new(d, DHT_OP_GET)) == NULL)
 		return -1;
 	op->cb.get = cb;
 	op->arg = arg;
@@ -675,7 +677,7 @@ dht_ping(struct dht *d, const struct addr *to, int64_t now_ms,
 	struct dht_op *op;
 	struct wire_msg m;
 
-	if ((op = dht_op_new(d, DHT_OP_PING, 0)) == NULL)
+	if ((op = dht_op_new(d, DHT_OP_PING)) == NULL)
 		return -1;
 	op->cb.ping = cb;
 	op->arg = arg;
@@ -697,7 +699,7 @@ dht_find_node(struct dht *d, const struct id *target, int64_t now_ms,
 {
 	struct dht_op *op;
 
-	if ((op = dht_op_new(d, DHT_OP_FIND, 0)) == NULL)
+	if ((op = dht_op_new(d, DHT_OP_FIND)) == NULL)
 		return -1;
 	op->cb.find = cb;
 	op->arg = arg;

@@ -1,0 +1,167 @@
+/*
+ * sim_handover — a node joining a network that already holds keys must
+ * receive, in background batches, the keys it is now among the k closest
+ * for: 300 nodes, 1000 keys, 2% loss; then a newcomer joins and, after a
+ * minute, must hold every key for which it is among the true k closest
+ * live nodes.  Then the first node dies and every key must still be found
+ * from the newcomer.  Usage: sim_handover [SEED].
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dht.h"
+#include "keccak.h"
+#include "simnet.h"
+
+#define SIM_NODES	300
+#define SIM_KEYS	1000
+#define SIM_PARALLEL	50
+#define SIM_LIMIT_MS	120000
+
+struct ctx {
+	unsigned	pending;
+	unsigned	ok;
+};
+
+static void
+put_cb(void *arg, const struct dht_put_result *r)
+{
+	struct ctx *c = arg;
+
+	c->ok += r->err == DHT_OK;
+	c->pending--;
+}
+
+static void
+get_cb(void *arg, const struct dht_get_result *r)
+{
+	struct ctx *c = arg;
+
+	c->ok += r->err == DHT_OK && r->values.n == 1;
+	c->pending--;
+}
+
+static void
+key_of(size_t i, struct id *k)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "handover-%zu", i);
+	id_from_name(k, name, strlen(name));
+}
+
+/* Is node `who` among the k live nodes closest to key? */
+static int
+among_closest(const struct simnet *sn, size_t who, const struct id *key)
+{
+	size_t i, closer = 0;
+
+	for (i = 0; i < simnet_count(sn); i++)
+		if (i != who && simnet_alive(sn, i) &&
+		    id_distcmp(key, simnet_id(sn, i), simnet_id(sn, who)) < 0)
+			closer++;
+	return closer < DHT_K;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct simnet_config cfg;
+	struct store_result res;
+	struct simnet *sn;
+	struct ctx c;
+	struct id key;
+	size_t i, node, newcomer, due = 0, held = 0;
+	unsigned pass = 0, fail = 0;
+	uint64_t handed;
+	long idx;
+	clock_t c0;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.seed = argc > 1 ? strtoull(argv[1], NULL, 0) : 20240604;
+	cfg.loss = 0.02;
+	cfg.lat_min_ms = 1;
+	cfg.lat_max_ms = 20;
+	cfg.dht.rpc_timeout_ms = 1000;
+	cfg.dht.rpc_retries = 2;
+	printf("sim_handover: seed %llu, %d nodes, %d keys\n",
+	    (unsigned long long)cfg.seed, SIM_NODES, SIM_KEYS);
+	c0 = clock();
+	if ((sn = simnet_new(&cfg)) == NULL ||
+	    simnet_build(sn, SIM_NODES, 3, 10, 3000) == -1) {
+		fprintf(stderr, "sim_handover: cannot build the network\n");
+		simnet_free(sn);
+		return 1;
+	}
+	memset(&c, 0, sizeof(c));
+	for (i = 0; i < SIM_KEYS; i++) {
+		key_of(i, &key);
+		node = simnet_rand_below(sn, SIM_NODES);
+		c.pending++;
+		dht_put(simnet_dht(sn, node), &key, &i, sizeof(i),
+		    simnet_wall(sn), simnet_wall(sn) + 3600000,
+		    simnet_now(sn), simnet_wall(sn), put_cb, &c);
+		simnet_touch(sn, node);
+		if (c.pending >= SIM_PARALLEL || i + 1 == SIM_KEYS)
+			simnet_run_pending(sn, &c.pending, SIM_LIMIT_MS);
+	}
+	printf("sim_handover: %u/%d puts succeeded\n", c.ok, SIM_KEYS);
+	if (c.ok == SIM_KEYS)
+		pass++;
+	else
+		fail++;
+
+	/* The newcomer joins through node 1 and waits a minute. */
+	if ((idx = simnet_add(sn)) < 0)
+		return 1;
+	newcomer = (size_t)idx;
+	node = 1;
+	simnet_bootstrap(sn, newcomer, &node, 1);
+	simnet_run_until(sn, simnet_now(sn) + 60000);
+	for (i = 0; i < SIM_KEYS; i++) {
+		key_of(i, &key);
+		if (!among_closest(sn, newcomer, &key))
+			continue;
+		due++;
+		memset(&res, 0, sizeof(res));
+		if (store_get(simnet_store(sn, newcomer), key.b, 0,
+		    simnet_wall(sn), &res, NULL) == 0 && res.n == 1)
+			held++;
+		store_result_free(&res);
+	}
+	handed = simnet_sum_stat(sn, offsetof(struct dht_stats,
+	    values_handed_over));
+	printf("sim_handover: the newcomer holds %zu of the %zu keys it is "
+	    "among the %d closest for (%llu values handed over in all)\n",
+	    held, due, DHT_K, (unsigned long long)handed);
+	if (due > 0 && held == due)
+		pass++;
+	else
+		fail++;
+
+	/* The first node leaves: every key is still found. */
+	simnet_kill(sn, 0);
+	memset(&c, 0, sizeof(c));
+	for (i = 0; i < SIM_KEYS; i++) {
+		key_of(i, &key);
+		c.pending++;
+		dht_get(simnet_dht(sn, newcomer), &key, 0, simnet_now(sn),
+		    simnet_wall(sn), get_cb, &c);
+		if (c.pending >= SIM_PARALLEL || i + 1 == SIM_KEYS) {
+			simnet_touch(sn, newcomer);
+			simnet_run_pending(sn, &c.pending, SIM_LIMIT_MS);
+		}
+	}
+	printf("sim_handover: after node 0 left, %u/%d keys found from the "
+	    "newcomer; cpu %.1f s\n", c.ok, SIM_KEYS,
+	    (double)(clock() - c0) / CLOCKS_PER_SEC);
+	if (c.ok == SIM_KEYS)
+		pass++;
+	else
+		fail++;
+	simnet_free(sn);
+	printf("sim_handover: %u passed, %u failed\n", pass, fail);
+	return fail == 0 ? 0 : 1;
+}

@@ -1,0 +1,597 @@
+/*
+ * simnet — the fake network and clock: a heap of datagrams in flight, a
+ * heap of engine deadlines, and one splitmix64 stream for every random
+ * choice (latency, loss, node IDs, the engines' own randomness).
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "simnet.h"
+
+#define SIMNET_T0_MS	1000			/* monotonic start */
+#define SIMNET_WALL0_MS	INT64_C(1700000000000)	/* Unix start */
+
+struct simnet_node {
+	struct simnet	*sn;
+	size_t		 index;
+	struct id	 id;
+	struct addr	 addr;
+	struct store	*store;
+	struct dht	*dht;
+	int64_t		 deadline;
+	size_t		 hpos;		/* position in the deadline heap */
+	int		 alive;
+};
+
+struct simnet_pkt {
+	int64_t		 at;
+	uint64_t	 seq;		/* ties: send order */
+	size_t		 dst;
+	struct addr	 from;
+	uint8_t		*buf;
+	size_t		 len;
+};
+
+struct simnet {
+	struct simnet_config	 cfg;
+	uint64_t		 rng;
+	int64_t			 now;
+	uint64_t		 seq;
+	struct simnet_node	**node;
+	size_t			 n, cap;
+	size_t			*dheap;		/* live node indexes */
+	size_t			 ndheap;
+	struct simnet_pkt	*pq;		/* datagram min-heap */
+	size_t			 npq, cappq;
+	struct simnet_stats	 st;
+};
+
+static uint64_t
+simnet_mix(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+uint64_t
+simnet_rand(struct simnet *sn)
+{
+	sn->rng += UINT64_C(0x9e3779b97f4a7c15);
+	return simnet_mix(sn->rng);
+}
+
+uint64_t
+simnet_rand_below(struct simnet *sn, uint64_t n)
+{
+	return simnet_rand(sn) % n;
+}
+
+void
+simnet_io_fill(struct simnet *sn, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	uint64_t r;
+	size_t i;
+
+	for (i = 0; i < len; i += 8) {
+		r = simnet_rand(sn);
+		memcpy(p + i, &r, len - i < 8 ? len - i : 8);
+	}
+}
+
+void
+simnet_set_loss(struct simnet *sn, double loss)
+{
+	sn->cfg.loss = loss;
+}
+
+static void
+simnet_io_random(void *arg, void *buf, size_t len)
+{
+	struct simnet_node *nd = arg;
+
+	simnet_io_fill(nd->sn, buf, len);
+}
+
+/* One-way latency of a link: fixed per (src, dst) pair for the run. */
+static int64_t
+simnet_latency(const struct simnet *sn, size_t src, size_t dst)
+{
+	uint64_t h, span;
+
+	span = (uint64_t)sn->cfg.lat_max_ms - sn->cfg.lat_min_ms + 1;
+	h = simnet_mix(sn->cfg.seed ^ simnet_mix(((uint64_t)src << 32) ^ dst));
+	return (int64_t)(sn->cfg.lat_min_ms + h % span);
+}
+
+/* ---- datagram heap ---------------------------------------------------- */
+
+static int
+simnet_pkt_less(const struct simnet_pkt *a, const struct simnet_pkt *b)
+{
+	if (a->at != b->at)
+		return a->at < b->at;
+	return a->seq < b->seq;
+}
+
+static int
+simnet_pq_push(struct simnet *sn, const struct simnet_pkt *p)
+{
+	struct simnet_pkt *v, t;
+	size_t i, parent, ncap;
+
+	if (sn->npq == sn->cappq) {
+		ncap = sn->cappq ? sn->cappq * 2 : 1024;
+		if ((v = realloc(sn->pq, ncap * sizeof(*v))) == NULL)
+			return -1;
+		sn->pq = v;
+		sn->cappq = ncap;
+	}
+	i = sn->npq++;
+	sn->pq[i] = *p;
+	while (i > 0) {
+		parent = (i - 1) / 2;
+		if (!simnet_pkt_less(&sn->pq[i], &sn->pq[parent]))
+			break;
+		t = sn->pq[i];
+		sn->pq[i] = sn->pq[parent];
+		sn->pq[parent] = t;
+		i = parent;
+	}
+	return 0;
+}
+
+static void
+simnet_pq_pop(struct simnet *sn, struct simnet_pkt *out)
+{
+	struct simnet_pkt t;
+	size_t i = 0, l, r, m;
+
+	*out = sn->pq[0];
+	sn->pq[0] = sn->pq[--sn->npq];
+	for (;;) {
+		l = 2 * i + 1;
+		r = l + 1;
+		m = i;
+		if (l < sn->npq && simnet_pkt_less(&sn->pq[l], &sn->pq[m]))
+			m = l;
+		if (r < sn->npq && simnet_pkt_less(&sn->pq[r], &sn->pq[m]))
+			m = r;
+		if (m == i)
+			break;
+		t = sn->pq[i];
+		sn->pq[i] = sn->pq[m];
+		sn->pq[m] = t;
+		i = m;
+	}
+}
+
+/* ---- deadline heap (indexed, so a node's key can change) ---------------- */
+
+static int
+simnet_dl_less(const struct simnet *sn, size_t a, size_t b)
+{
+	const struct simnet_node *x = sn->node[sn->dheap[a]];
+	const struct simnet_node *y = sn->node[sn->dheap[b]];
+
+	if (x->deadline != y->deadline)
+		return x->deadline < y->deadline;
+	return x->index < y->index;
+}
+
+static void
+simnet_dl_swap(struct simnet *sn, size_t a, size_t b)
+{
+	size_t t;
+
+	t = sn->dheap[a];
+	sn->dheap[a] = sn->dheap[b];
+	sn->dheap[b] = t;
+	sn->node[sn->dheap[a]]->hpos = a;
+	sn->node[sn->dheap[b]]->hpos = b;
+}
+
+static void
+simnet_dl_fix(struct simnet *sn, size_t i)
+{
+	size_t parent, l, r, m;
+
+	while (i > 0) {
+		parent = (i - 1) / 2;
+		if (!simnet_dl_less(sn, i, parent))
+			break;
+		simnet_dl_swap(sn, i, parent);
+		i = parent;
+	}
+	for (;;) {
+		l = 2 * i + 1;
+		r = l + 1;
+		m = i;
+		if (l < sn->ndheap && simnet_dl_less(sn, l, m))
+			m = l;
+		if (r < sn->ndheap && simnet_dl_less(sn, r, m))
+			m = r;
+		if (m == i)
+			break;
+		simnet_dl_swap(sn, i, m);
+		i = m;
+	}
+}
+
+static void
+simnet_dl_remove(struct simnet *sn, size_t i)
+{
+	size_t last = sn->ndheap - 1;
+
+	if (i != last)
+		simnet_dl_swap(sn, i, last);
+	sn->ndheap--;
+	if (i < sn->ndheap)
+		simnet_dl_fix(sn, i);
+}
+
+/* ---- nodes ------------------------------------------------------------ */
+
+static long
+simnet_index_of(const struct simnet *sn, const struct addr *a)
+{
+	uint32_t ip;
+
+	if (addr_family(a) != AF_INET || addr_port(a) != SIMNET_PORT)
+		return -1;
+	ip = ntohl(a->u.sin.sin_addr.s_addr);
+	if ((ip >> 24) != 127 || (ip & 0xffffff) == 0)
+		return -1;
+	ip = (ip & 0xffffff) - 1;
+	return ip < sn->n ? (long)ip : -1;
+}
+
+static void
+simnet_io_send(void *arg, const struct addr *to, const uint8_t *buf,
+    size_t len)
+{
+	struct simnet_node *nd = arg;
+	struct simnet *sn = nd->sn;
+	struct simnet_pkt p;
+	long dst;
+
+	sn->st.sent++;
+	sn->st.bytes += len;
+	if ((dst = simnet_index_of(sn, to)) < 0 || !sn->node[dst]->alive) {
+		sn->st.undeliverable++;
+		return;
+	}
+	if (sn->cfg.loss > 0 &&
+	    (double)(simnet_rand(sn) >> 11) / 9007199254740992.0 <
+	    sn->cfg.loss) {
+		sn->st.lost++;
+		return;
+	}
+	memset(&p, 0, sizeof(p));
+	p.at = sn->now + simnet_latency(sn, nd->index, (size_t)dst);
+	p.seq = sn->seq++;
+	p.dst = (size_t)dst;
+	p.from = nd->addr;
+	p.len = len;
+	if ((p.buf = malloc(len ? len : 1)) == NULL) {
+		sn->st.undeliverable++;
+		return;
+	}
+	memcpy(p.buf, buf, len);
+	if (simnet_pq_push(sn, &p) == -1) {
+		free(p.buf);
+		sn->st.undeliverable++;
+	}
+}
+
+struct simnet *
+simnet_new(const struct simnet_config *cfg)
+{
+	struct simnet *sn;
+
+	if ((sn = calloc(1, sizeof(*sn))) == NULL)
+		return NULL;
+	sn->cfg = *cfg;
+	if (sn->cfg.lat_max_ms < sn->cfg.lat_min_ms)
+		sn->cfg.lat_max_ms = sn->cfg.lat_min_ms;
+	sn->rng = cfg->seed;
+	sn->now = SIMNET_T0_MS;
+	return sn;
+}
+
+void
+simnet_free(struct simnet *sn)
+{
+	size_t i;
+
+	if (sn == NULL)
+		return;
+	for (i = 0; i < sn->n; i++) {
+		dht_free(sn->node[i]->dht);
+		store_close(sn->node[i]->store);
+		free(sn->node[i]);
+	}
+	for (i = 0; i < sn->npq; i++)
+		free(sn->pq[i].buf);
+	free(sn->pq);
+	free(sn->node);
+	free(sn->dheap);
+	free(sn);
+}
+
+long
+simnet_add(struct simnet *sn)
+{
+	struct simnet_node *nd, **nv;
+	struct store_opts so;
+	struct dht_io io;
+	size_t *hv, ncap;
+	uint32_t ip;
+	char err[256];
+
+	if (sn->n >= SIMNET_MAX_NODES)
+		return -1;
+	if (sn->n == sn->cap) {
+		ncap = sn->cap ? sn->cap * 2 : 64;
+		if ((nv = realloc(sn->node, ncap * sizeof(*nv))) == NULL)
+			return -1;
+		sn->node = nv;
+		if ((hv = realloc(sn->dheap, ncap * sizeof(*hv))) == NULL)
+			return -1;
+		sn->dheap = hv;
+		sn->cap = ncap;
+	}
+	if ((nd = calloc(1, sizeof(*nd))) == NULL)
+		return -1;
+	nd->sn = sn;
+	nd->index = sn->n;
+	simnet_io_random(nd, nd->id.b, sizeof(nd->id.b));
+	ip = (127u << 24) | (uint32_t)(sn->n + 1);
+	nd->addr.u.sin.sin_family = AF_INET;
+	nd->addr.u.sin.sin_port = htons(SIMNET_PORT);
+	nd->addr.u.sin.sin_addr.s_addr = htonl(ip);
+	nd->addr.len = sizeof(nd->addr.u.sin);
+	memset(&so, 0, sizeof(so));
+	so.kind = STORE_MEMORY;
+	so.max_values_per_key = sn->cfg.max_values_per_key ?
+	    sn->cfg.max_values_per_key : STORE_MAX_VALUES_PER_KEY;
+	if ((nd->store = store_open(&so, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "simnet: store: %s\n", err);
+		free(nd);
+		return -1;
+	}
+	io.send = simnet_io_send;
+	io.random = simnet_io_random;
+	io.arg = nd;
+	nd->dht = dht_new(&nd->id, nd->store, &sn->cfg.dht, &io, sn->now);
+	if (nd->dht == NULL) {
+		store_close(nd->store);
+		free(nd);
+		return -1;
+	}
+	nd->alive = 1;
+	nd->deadline = sn->now;
+	sn->node[sn->n] = nd;
+	nd->hpos = sn->ndheap;
+	sn->dheap[sn->ndheap++] = nd->index;
+	sn->n++;
+	simnet_dl_fix(sn, nd->hpos);
+	return (long)nd->index;
+}
+
+static void
+simnet_periodic(struct simnet *sn, struct simnet_node *nd)
+{
+	int64_t dl;
+
+	sn->st.periodics++;
+	dl = dht_periodic(nd->dht, sn->now, sn->now - SIMNET_T0_MS +
+	    SIMNET_WALL0_MS);
+	/* An engine must never ask to be run in the past: that would spin. */
+	nd->deadline = dl < sn->now ? sn->now : dl;
+	if (nd->alive)
+		simnet_dl_fix(sn, nd->hpos);
+}
+
+void
+simnet_touch(struct simnet *sn, size_t i)
+{
+	if (i < sn->n && sn->node[i]->alive)
+		simnet_periodic(sn, sn->node[i]);
+}
+
+void
+simnet_bootstrap(struct simnet *sn, size_t i, const size_t *via, size_t n)
+{
+	struct addr a[DHT_MAX_BOOTSTRAP];
+	size_t j, m = 0;
+
+	if (i >= sn->n || !sn->node[i]->alive)
+		return;
+	for (j = 0; j < n && m < DHT_MAX_BOOTSTRAP; j++)
+		if (via[j] < sn->n)
+			a[m++] = sn->node[via[j]]->addr;
+	dht_bootstrap(sn->node[i]->dht, a, m, sn->now);
+	simnet_touch(sn, i);
+}
+
+void
+simnet_kill(struct simnet *sn, size_t i)
+{
+	struct simnet_node *nd;
+
+	if (i >= sn->n || !sn->node[i]->alive)
+		return;
+	nd = sn->node[i];
+	nd->alive = 0;
+	simnet_dl_remove(sn, nd->hpos);
+	dht_free(nd->dht);
+	nd->dht = NULL;
+}
+
+int
+simnet_alive(const struct simnet *sn, size_t i)
+{
+	return i < sn->n && sn->node[i]->alive;
+}
+
+size_t
+simnet_count(const struct simnet *sn)
+{
+	return sn->n;
+}
+
+struct dht *
+simnet_dht(struct simnet *sn, size_t i)
+{
+	return sn->node[i]->dht;
+}
+
+struct store *
+simnet_store(struct simnet *sn, size_t i)
+{
+	return sn->node[i]->store;
+}
+
+const struct id *
+simnet_id(const struct simnet *sn, size_t i)
+{
+	return &sn->node[i]->id;
+}
+
+const struct addr *
+simnet_addr(const struct simnet *sn, size_t i)
+{
+	return &sn->node[i]->addr;
+}
+
+int64_t
+simnet_now(const struct simnet *sn)
+{
+	return sn->now;
+}
+
+int64_t
+simnet_wall(const struct simnet *sn)
+{
+	return sn->now - SIMNET_T0_MS + SIMNET_WALL0_MS;
+}
+
+/* Runs the earliest event if it is due by t; 0 when there is none. */
+static int
+simnet_step(struct simnet *sn, int64_t t)
+{
+	struct simnet_node *nd = NULL;
+	struct simnet_pkt p;
+	int64_t tp = INT64_MAX, td = INT64_MAX;
+
+	if (sn->npq > 0)
+		tp = sn->pq[0].at;
+	if (sn->ndheap > 0) {
+		nd = sn->node[sn->dheap[0]];
+		td = nd->deadline;
+	}
+	/* Engine timers first at equal times: fixed order, reproducible. */
+	if (td <= tp && td <= t) {
+		if (td > sn->now)
+			sn->now = td;
+		simnet_periodic(sn, nd);
+		return 1;
+	}
+	if (tp > t)
+		return 0;
+	simnet_pq_pop(sn, &p);
+	if (p.at > sn->now)
+		sn->now = p.at;
+	nd = sn->node[p.dst];
+	if (nd->alive) {
+		sn->st.delivered++;
+		dht_input(nd->dht, &p.from, p.buf, p.len, sn->now,
+		    simnet_wall(sn));
+		simnet_periodic(sn, nd);
+	} else
+		sn->st.undeliverable++;
+	free(p.buf);
+	return 1;
+}
+
+void
+simnet_run_until(struct simnet *sn, int64_t t)
+{
+	while (simnet_step(sn, t))
+		;
+	if (sn->now < t)
+		sn->now = t;
+}
+
+int
+simnet_run_pending(struct simnet *sn, const unsigned *pending,
+    int64_t limit_ms)
+{
+	int64_t end = sn->now + limit_ms;
+
+	while (*pending > 0) {
+		if (!simnet_step(sn, end)) {
+			sn->now = end;
+			return *pending > 0 ? -1 : 0;
+		}
+	}
+	return 0;
+}
+
+int
+simnet_build(struct simnet *sn, size_t n, size_t nboot, uint32_t gap_ms,
+    uint32_t settle_ms)
+{
+	size_t i, via[2], first;
+	long idx;
+
+	if (nboot == 0)
+		nboot = 1;
+	first = sn->n;
+	for (i = 0; i < n; i++) {
+		if ((idx = simnet_add(sn)) < 0)
+			return -1;
+		if (i == 0)
+			;	/* the first node is alone */
+		else if (i < nboot) {
+			via[0] = first;
+			simnet_bootstrap(sn, (size_t)idx, via, 1);
+		} else {
+			via[0] = first + simnet_rand_below(sn, nboot);
+			via[1] = first + simnet_rand_below(sn, nboot);
+			simnet_bootstrap(sn, (size_t)idx, via, 2);
+		}
+		simnet_run_until(sn, sn->now + gap_ms);
+	}
+	simnet_run_until(sn, sn->now + settle_ms);
+	return 0;
+}
+
+void
+simnet_get_stats(const struct simnet *sn, struct simnet_stats *st)
+{
+	*st = sn->st;
+}
+
+uint64_t
+simnet_sum_stat(const struct simnet *sn, size_t offset)
+{
+	struct dht_stats ds;
+	uint64_t v, sum = 0;
+	size_t i;
+
+	if (offset + sizeof(uint64_t) > sizeof(ds))
+		return 0;
+	for (i = 0; i < sn->n; i++) {
+		if (!sn->node[i]->alive)
+			continue;
+		dht_get_stats(sn->node[i]->dht, &ds);
+		memcpy(&v, (const uint8_t *)&ds + offset, sizeof(v));
+		sum += v;
+	}
+	return sum;
+}
