@@ -60,6 +60,8 @@ struct control {
 	const struct conf	*conf;
 	struct evconnlistener	*listener;
 	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	dev_t			 sock_dev;	/* the socket file we made, so */
+	ino_t			 sock_ino;	/* we never unlink a successor's */
 	TAILQ_HEAD(, ctl_conn)	 conns;
 	unsigned		 nconns;
 	struct {
@@ -665,6 +667,21 @@ ctl_mkparent(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Removes our socket file, unless another emod has replaced it since (a
+ * successor started while we were shutting down).
+ */
+static void
+ctl_unlink(struct control *ctl)
+{
+	struct stat sb;
+
+	if (ctl->path[0] == '\0' || lstat(ctl->path, &sb) == -1)
+		return;
+	if (sb.st_dev == ctl->sock_dev && sb.st_ino == ctl->sock_ino)
+		(void)unlink(ctl->path);
+}
+
 struct control *
 control_new(struct event_base *base, struct node *node,
     const struct conf *conf, char *err, size_t errlen)
@@ -725,6 +742,14 @@ control_new(struct event_base *base, struct node *node,
 	}
 	umask(old);
 	memcpy(ctl->path, sun.sun_path, sizeof(ctl->path));
+	{
+		struct stat sb;
+
+		if (stat(ctl->path, &sb) == 0) {
+			ctl->sock_dev = sb.st_dev;
+			ctl->sock_ino = sb.st_ino;
+		}
+	}
 	if (conf->socket_group[0] != '\0') {
 		if ((gr = getgrnam(conf->socket_group)) == NULL) {
 			snprintf(err, errlen, "socket_group: no group named %s",
@@ -752,8 +777,7 @@ control_new(struct event_base *base, struct node *node,
 fail:
 	if (fd != -1 && ctl->listener == NULL)
 		close(fd);
-	if (ctl->path[0] != '\0')
-		(void)unlink(ctl->path);
+	ctl_unlink(ctl);
 	free(ctl);
 	return NULL;
 }
@@ -769,7 +793,6 @@ control_free(struct control *ctl)
 		ctl_conn_free(c);
 	if (ctl->listener != NULL)
 		evconnlistener_free(ctl->listener);
-	if (ctl->path[0] != '\0')
-		(void)unlink(ctl->path);
+	ctl_unlink(ctl);
 	free(ctl);
 }
