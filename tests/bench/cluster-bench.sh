@@ -1,0 +1,294 @@
+#!/bin/sh
+# cluster-bench.sh — make bench, cluster part: N emod processes on loopback,
+# each on its own 127.0.0.x address and port and bootstrapped from the
+# first, loaded by bench_cluster; prints one table per cluster size.
+#
+# Env: EMOD, BENCHDIR (bench_cluster), EMOCTL; CB_NODES ("20 100"),
+# CB_SMALL_OPS (2000), CB_LARGE_OPS (500), CB_INFLIGHT (32), CB_STORAGE
+# (memory), CB_DEADLINE_S (per cluster size, 600), CB_KEEP=1 keeps logs.
+# Asserts nothing about speed: exits non-zero only if it could not run.
+# Only the PIDs it started are ever signalled.
+set -u
+
+: "${EMOD:=$(pwd)/build/emod}"
+: "${EMOCTL:=$(pwd)/build/emoctl}"
+: "${BENCHDIR:=$(pwd)/build/tests}"
+CB_NODES=${CB_NODES:-20 100}
+CB_SMALL_OPS=${CB_SMALL_OPS:-2000}
+CB_LARGE_OPS=${CB_LARGE_OPS:-500}
+CB_INFLIGHT=${CB_INFLIGHT:-32}
+CB_STORAGE=${CB_STORAGE:-memory}
+CB_DEADLINE_S=${CB_DEADLINE_S:-600}
+CB_MAX_NODES=200		# 127.0.0.10 .. 127.0.0.209
+CB_BATCH=20			# nodes spawned before waiting for them
+CB_CLIENT_NODES=4		# nodes that take puts, and (others) gets
+BC="$BENCHDIR/bench_cluster"
+
+for b in "$EMOD" "$EMOCTL" "$BC"; do
+	[ -x "$b" ] || { echo "cluster-bench: $b missing (make all bench)" >&2; exit 1; }
+done
+
+tmp=$(mktemp -d /tmp/emo-cb.XXXXXX) || exit 1
+: >"$tmp/pids"
+
+# ---- processes ---------------------------------------------------------
+
+# True if PID is an emod we started (guards against PID reuse).
+cb_ours() {
+	[ -r "/proc/$1/cmdline" ] &&
+	    tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | head -n 1 |
+	    grep -qxF -- "$EMOD"
+}
+
+cb_stop_all() {
+	local pid n=0 alive
+	for pid in $(cat "$tmp/pids"); do
+		cb_ours "$pid" && kill -TERM "$pid" 2>/dev/null
+	done
+	while [ $n -lt 100 ]; do
+		alive=0
+		for pid in $(cat "$tmp/pids"); do
+			cb_ours "$pid" && { alive=1; break; }
+		done
+		[ $alive = 0 ] && break
+		sleep 0.1
+		n=$((n + 1))
+	done
+	for pid in $(cat "$tmp/pids"); do
+		cb_ours "$pid" && kill -KILL "$pid" 2>/dev/null
+	done
+	wait 2>/dev/null
+	: >"$tmp/pids"
+}
+
+cb_cleanup() {
+	trap - EXIT INT TERM HUP
+	cb_stop_all
+	if [ "${CB_KEEP:-0}" = 1 ]; then
+		echo "cluster-bench: logs kept in $tmp" >&2
+	else
+		rm -rf "$tmp"
+	fi
+}
+trap cb_cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+cb_die() {
+	echo "cluster-bench: $*" >&2
+	for f in "$tmp"/n0/log "$tmp"/n1/log; do
+		[ -f "$f" ] && { echo "--- $f"; tail -n 20 "$f"; } >&2
+	done
+	exit 1
+}
+
+cb_port_busy() {
+	grep -q ":$(printf '%04X' "$1") " /proc/net/udp /proc/net/udp6 2>/dev/null
+}
+
+# A base port below the ephemeral range with N free ports after it.
+cb_pick_base() {
+	local n=$1 try=0 base i ok
+	while [ $try -lt 40 ]; do
+		base=$((20000 + ($$ * 131 + try * 977) % 9000))
+		ok=1
+		i=0
+		while [ $i -lt "$n" ]; do
+			cb_port_busy $((base + i)) && { ok=0; break; }
+			i=$((i + 1))
+		done
+		[ $ok = 1 ] && { echo "$base"; return 0; }
+		try=$((try + 1))
+	done
+	return 1
+}
+
+cb_sock() { printf '%s/n%s.sock' "$tmp" "$1"; }
+
+cb_ctl() {
+	local i="$1"
+	shift
+	timeout -k 2 20 "$EMOCTL" --socket "$(cb_sock "$i")" --timeout 15 "$@"
+}
+
+cb_spawn() {	# I [ARGS...]
+	local i="$1" d
+	shift
+	d="$tmp/n$i"
+	mkdir -p "$d"
+	echo "# cluster-bench" >"$d/conf"
+	"$EMOD" --config "$d/conf" --listen "127.0.0.$((10 + i)):$((BASE + i))" \
+	    --data-dir "$d/data" --socket "$(cb_sock "$i")" \
+	    --storage "$CB_STORAGE" "$@" </dev/null >"$d/log" 2>&1 &
+	echo $! >"$d/pid"
+	echo $! >>"$tmp/pids"
+}
+
+cb_wait_ready() {	# I
+	local n=0
+	while [ $n -lt 400 ]; do
+		cb_ours "$(cat "$tmp/n$1/pid")" || cb_die "node n$1 exited while starting"
+		[ -S "$(cb_sock "$1")" ] && cb_ctl "$1" status >/dev/null 2>&1 &&
+		    return 0
+		sleep 0.05
+		n=$((n + 1))
+	done
+	cb_die "node n$1 did not answer status within 20 s"
+}
+
+cb_peers() {
+	cb_ctl "$1" --json status 2>/dev/null |
+	    sed -e 's/"counters":{[^}]*}//' -n -e 's/.*"peers":\([0-9]*\).*/\1/p'
+}
+
+# ---- measurements ------------------------------------------------------
+
+# Memory of every live node: "rss_mean rss_max uss_mean uss_max" in KiB.
+cb_mem() {
+	local i=0 pid
+	while [ $i -lt "$N" ]; do
+		pid=$(cat "$tmp/n$i/pid")
+		if cb_ours "$pid"; then
+			awk '/^VmRSS:/ { r = $2 } END { printf "%d ", r }' "/proc/$pid/status"
+			awk '/^Private_(Clean|Dirty):/ { u += $2 } END { print u + 0 }' \
+			    "/proc/$pid/smaps_rollup"
+		fi
+		i=$((i + 1))
+	done | awk '{ n++; r += $1; u += $2; if ($1 > rm) rm = $1; if ($2 > um) um = $2 }
+	    END { if (n) printf "%d %d %d %d %d\n", r / n, rm, u / n, um, n }'
+}
+
+# CPU seconds used by all nodes so far.
+cb_cpu() {
+	local i=0 pid
+	while [ $i -lt "$N" ]; do
+		pid=$(cat "$tmp/n$i/pid")
+		cb_ours "$pid" && sed 's/^.*) //' "/proc/$pid/stat"
+		i=$((i + 1))
+	done | awk -v hz="$(getconf CLK_TCK)" '{ t += $12 + $13 } END { printf "%.1f\n", t / hz }'
+}
+
+cb_rcvbuf_errors() {
+	awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1 }
+	    else print $c["RcvbufErrors"] }' /proc/net/snmp
+}
+
+now_ms() { date +%s%3N; }
+
+# ---- one cluster -------------------------------------------------------
+
+cb_cluster() {
+	local t0 t1 t2 i j min short end rows cpu0 cpu1 rb0 rb1 line
+	local psocks gsocks size c ops mem
+	N=$1
+	[ "$N" -ge $((2 * CB_CLIENT_NODES + 1)) ] && [ "$N" -le $CB_MAX_NODES ] ||
+	    cb_die "N=$N out of range"
+	BASE=$(cb_pick_base "$N") || cb_die "no $N free UDP ports"
+	end=$(($(date +%s) + CB_DEADLINE_S))
+
+	t0=$(now_ms)
+	cb_spawn 0
+	cb_wait_ready 0
+	i=1
+	while [ $i -lt "$N" ]; do
+		j=$i
+		while [ $j -lt "$N" ] && [ $((j - i)) -lt $CB_BATCH ]; do
+			cb_spawn $j --bootstrap "127.0.0.10:$BASE"
+			j=$((j + 1))
+		done
+		while [ $i -lt $j ]; do
+			cb_wait_ready $i
+			i=$((i + 1))
+		done
+	done
+	t1=$(now_ms)
+
+	# Joined: every node knows min(10, N-1) peers.
+	min=10
+	[ "$N" -gt 10 ] || min=$((N - 1))
+	while :; do
+		short=0
+		i=0
+		while [ $i -lt "$N" ]; do
+			p=$(cb_peers $i)
+			[ "${p:-0}" -ge $min ] || short=$((short + 1))
+			i=$((i + 1))
+		done
+		[ $short = 0 ] && break
+		[ "$(date +%s)" -lt "$end" ] || cb_die "$short nodes never reached $min peers"
+		sleep 0.5
+	done
+	t2=$(now_ms)
+	peers=$(i=0; while [ $i -lt "$N" ]; do cb_peers $i; i=$((i + 1)); done |
+	    sort -n | awk '{ v[NR] = $1 } END { print v[1] "/" v[int((NR + 1) / 2)] "/" v[NR] }')
+	cb_ctl 1 put "cb-canary-$$" ok >/dev/null || cb_die "canary put failed"
+	[ "$(cb_ctl $((N - 1)) get "cb-canary-$$")" = ok ] || cb_die "canary get failed"
+	mem_idle=$(cb_mem)
+
+	psocks=""
+	gsocks=""
+	i=1
+	while [ $i -le $CB_CLIENT_NODES ]; do
+		psocks="$psocks${psocks:+,}$(cb_sock $i)"
+		gsocks="$gsocks${gsocks:+,}$(cb_sock $((N - i)))"
+		i=$((i + 1))
+	done
+
+	rows="$tmp/rows.$N"
+	: >"$rows"
+	for spec in "100 $CB_INFLIGHT $CB_SMALL_OPS" "16384 $CB_INFLIGHT $CB_LARGE_OPS" \
+	    "100 1 $((CB_SMALL_OPS / 10))" "16384 1 $((CB_LARGE_OPS / 5))"; do
+		set -- $spec
+		size=$1 c=$2 ops=$3
+		left=$((end - $(date +%s)))
+		[ $left -gt 20 ] || { echo "cluster-bench: N=$N: out of time, skipping V=$size C=$c" >&2; continue; }
+		cpu0=$(cb_cpu)
+		rb0=$(cb_rcvbuf_errors)
+		timeout -k 5 $((left + 10)) "$BC" -p "$psocks" -g "$gsocks" \
+		    -c "$c" -n "$ops" -s "$size" -t 30 -T "$left" \
+		    -k "$$-$N-$c" >"$tmp/out" 2>"$tmp/err" ||
+		    cb_die "bench_cluster failed: $(cat "$tmp/err")"
+		cpu1=$(cb_cpu)
+		rb1=$(cb_rcvbuf_errors)
+		cat "$tmp/err" >&2
+		# Both phases share the CPU and drop numbers of their run.
+		while read -r line; do
+			echo "$N $line cpu=$(echo "$cpu0 $cpu1" | awk '{ printf "%.1f", $2 - $1 }') rcvbuf=$((rb1 - rb0))"
+		done <"$tmp/out" >>"$rows"
+	done
+	mem_load=$(cb_mem)
+
+	echo
+	echo "N=$N emod nodes ($CB_STORAGE storage), each on its own 127.0.0.x address;" \
+	    "puts via $CB_CLIENT_NODES nodes, gets via $CB_CLIENT_NODES others"
+	echo "start $((t1 - t0)) ms (all answer status), joined (>= $min peers each)" \
+	    "$((t2 - t1)) ms later; peers min/median/max $peers"
+	echo "$mem_idle" | awk '{ printf "memory per node, idle:       RSS mean %d KiB max %d KiB, USS mean %d KiB max %d KiB (%d nodes)\n", $1, $2, $3, $4, $5 }'
+	echo "$mem_load" | awk '{ printf "memory per node, after load: RSS mean %d KiB max %d KiB, USS mean %d KiB max %d KiB (%d nodes)\n", $1, $2, $3, $4, $5 }'
+	printf '%5s %6s %4s %-4s %11s %9s %9s %9s %9s %5s %7s %8s  %s\n' \
+	    N value C op ok/total ops/s p50_ms p99_ms max_ms acks cpu_s rcvbuf \
+	    failures
+	# Row: N op size C ops sent ok ops/s p50 p99 max acks k=v... cpu= rcvbuf=
+	awk '{
+		fails = ""
+		for (i = 13; i <= NF; i++) {
+			split($i, kv, "=")
+			if (kv[1] == "cpu") cpu = kv[2]
+			else if (kv[1] == "rcvbuf") rb = kv[2]
+			else if (kv[2] != 0) fails = fails kv[1] "=" kv[2] " "
+		}
+		printf "%5d %6d %4d %-4s %11s %9.0f %9.2f %9.2f %9.2f %5s %7s %8s  %s\n",
+		    $1, $3, $4, $2, $7 "/" $5, $8, $9, $10, $11,
+		    ($2 == "put" ? sprintf("%.1f", $12) : "-"), cpu, rb,
+		    (fails == "" ? "none" : fails)
+	}' "$rows"
+	cb_stop_all
+}
+
+echo
+echo "cluster benchmark: bench_cluster keeps C requests in flight, one per"
+echo "control connection; a get counts only if exactly the bytes put came back;"
+echo "cpu_s = CPU of all nodes during the run (put+get); rcvbuf = UDP"
+echo "RcvbufErrors delta (system-wide) during the run."
+for n in $CB_NODES; do
+	cb_cluster "$n"
+done
