@@ -1,9 +1,11 @@
 /*
  * store — the front of the value store: checks every argument and the
- * quotas once, then dispatches to a backend through its ops table, so the
- * backends (store_ldb.c, store_mem.c) never re-validate.
+ * quotas once, dispatches to a backend through its ops table (so the
+ * backends, store_ldb.c and store_mem.c, never re-validate) and keeps the
+ * kind of the last failure.  Also the ordering helpers both backends share.
  */
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,12 +13,27 @@
 #include "store.h"
 #include "store_impl.h"
 
+#define STORE_GROW_MIN	4	/* first capacity of a growing array */
+
 struct store {
 	const struct store_ops	*ops;
 	void			*be;
 	uint32_t		 max_values_per_key;
 	uint64_t		 max_bytes;
+	enum store_errkind	 lasterr;
 };
+
+/* Sets *errstr (unless why is NULL: the backend did), notes the kind. */
+static int
+store_fail(struct store *st, enum store_errkind kind, const char **errstr,
+    const char *why)
+{
+	if (why != NULL)
+		*errstr = why;
+	if (st != NULL)
+		st->lasterr = kind;
+	return -1;
+}
 
 static const struct store_ops *
 store_ops_for(enum store_kind kind)
@@ -105,34 +122,28 @@ store_put(struct store *st, const uint8_t key[STORE_KEY_LEN],
 {
 	struct store_put_req	 req;
 	const char		*dummy;
+	int			 rc;
 
 	if (errstr == NULL)
 		errstr = &dummy;
-	if (st == NULL || key == NULL) {
-		*errstr = "no store or key";
-		return -1;
-	}
-	if (len == 0) {
-		*errstr = "empty value";
-		return -1;
-	}
-	if (len > STORE_MAX_VALUE) {
-		*errstr = "value too long";
-		return -1;
-	}
-	if (data == NULL) {
-		*errstr = "no value";
-		return -1;
-	}
+	if (st == NULL || key == NULL)
+		return store_fail(st, STORE_ERR_INVALID, errstr,
+		    "no store or key");
+	if (len == 0)
+		return store_fail(st, STORE_ERR_INVALID, errstr,
+		    "empty value");
+	if (len > STORE_MAX_VALUE)
+		return store_fail(st, STORE_ERR_INVALID, errstr,
+		    "value too long");
+	if (data == NULL)
+		return store_fail(st, STORE_ERR_INVALID, errstr, "no value");
 	/* Negative times would break the byte order of the expiry index. */
-	if (created_ms < 0) {
-		*errstr = "negative creation time";
-		return -1;
-	}
-	if (expires_ms <= now_ms || expires_ms < 0) {
-		*errstr = "value already expired";
-		return -1;
-	}
+	if (created_ms < 0)
+		return store_fail(st, STORE_ERR_INVALID, errstr,
+		    "negative creation time");
+	if (expires_ms <= now_ms || expires_ms < 0)
+		return store_fail(st, STORE_ERR_INVALID, errstr,
+		    "value already expired");
 	req.key = key;
 	req.data = data;
 	req.len = (uint32_t)len;
@@ -141,7 +152,11 @@ store_put(struct store *st, const uint8_t key[STORE_KEY_LEN],
 	req.now_ms = now_ms;
 	req.max_values_per_key = st->max_values_per_key;
 	req.max_bytes = st->max_bytes;
-	return st->ops->put(st->be, &req, errstr);
+	if ((rc = st->ops->put(st->be, &req, errstr)) == STORE_BE_QUOTA)
+		return store_fail(st, STORE_ERR_QUOTA, errstr, NULL);
+	if (rc < 0)
+		return store_fail(st, STORE_ERR_IO, errstr, NULL);
+	return rc;
 }
 
 int
@@ -176,25 +191,157 @@ store_value_cmp(const struct store_value *a, const struct store_value *b)
 }
 
 int
+store_value_copy(struct store_value *dst, const struct store_value *src)
+{
+	if ((dst->data = malloc(src->len)) == NULL)
+		return -1;
+	memcpy(dst->data, src->data, src->len);
+	dst->len = src->len;
+	dst->created_ms = src->created_ms;
+	dst->expires_ms = src->expires_ms;
+	return 0;
+}
+
+int
+store_result_add(struct store_result *res, size_t *cap,
+    const struct store_value *v)
+{
+	struct store_value	*nv;
+	size_t			 ncap;
+
+	if (res->n == *cap) {
+		ncap = *cap == 0 ? STORE_GROW_MIN : *cap * 2;
+		if ((nv = reallocarray(res->v, ncap, sizeof(*nv))) == NULL)
+			return -1;
+		res->v = nv;
+		*cap = ncap;
+	}
+	if (store_value_copy(&res->v[res->n], v) == -1)
+		return -1;
+	res->n++;
+	return 0;
+}
+
+static int
+store_value_qcmp(const void *a, const void *b)
+{
+	return store_value_cmp(a, b);
+}
+
+void
+store_result_sort(struct store_result *res)
+{
+	if (res->n > 1)
+		qsort(res->v, res->n, sizeof(*res->v), store_value_qcmp);
+}
+
+struct store_ent *
+store_ent_add(struct store_ent **ents, size_t *cap, size_t n)
+{
+	struct store_ent	*ne;
+	size_t			 ncap;
+
+	if (n == *cap) {
+		ncap = *cap == 0 ? STORE_GROW_MIN : *cap * 2;
+		if ((ne = reallocarray(*ents, ncap, sizeof(*ne))) == NULL)
+			return NULL;
+		*ents = ne;
+		*cap = ncap;
+	}
+	return &(*ents)[n];
+}
+
+/* Coarse result order: what created_ms and the first bytes decide. */
+static int
+store_ent_cmp(const struct store_ent *a, const struct store_ent *b)
+{
+	uint32_t	ta, tb;
+	int		c;
+
+	if (a->created_ms != b->created_ms)
+		return a->created_ms < b->created_ms ? -1 : 1;
+	/* Truncating keeps the bytewise order, so only equal heads tie. */
+	ta = a->len < STORE_TIE_LEN ? a->len : STORE_TIE_LEN;
+	tb = b->len < STORE_TIE_LEN ? b->len : STORE_TIE_LEN;
+	if ((c = memcmp(a->head, b->head, ta < tb ? ta : tb)) != 0)
+		return c < 0 ? -1 : 1;
+	if (ta != tb)
+		return ta < tb ? -1 : 1;
+	return 0;
+}
+
+static int
+store_ent_qcmp(const void *a, const void *b)
+{
+	return store_ent_cmp(a, b);
+}
+
+static int
+store_ent_idcmp(const void *a, const void *b)
+{
+	const struct store_ent	*x = a, *y = b;
+
+	return memcmp(x->id, y->id, STORE_ENT_ID_LEN);
+}
+
+void
+store_ent_page(struct store_ent *e, size_t n, size_t lo, size_t hi,
+    int (*cmp)(const void *, const void *, void *), void *arg)
+{
+	size_t	s, i;
+
+	if (n > 1)
+		qsort(e, n, sizeof(*e), store_ent_qcmp);
+	for (s = 0; s < n && s < hi; s = i) {
+		for (i = s + 1; i < n && store_ent_cmp(&e[s], &e[i]) == 0; i++)
+			;
+		if (i - s > 1 && i > lo)
+			qsort_r(&e[s], i - s, sizeof(*e), cmp, arg);
+	}
+	for (i = lo; i < hi; i++)
+		e[i].slot = i - lo;
+	if (hi - lo > 1)
+		qsort(e + lo, hi - lo, sizeof(*e), store_ent_idcmp);
+}
+
+int
+store_get_page(struct store *st, const uint8_t key[STORE_KEY_LEN],
+    int64_t since_ms, int64_t now_ms, size_t offset, size_t max,
+    struct store_result *res, size_t *total, const char **errstr)
+{
+	struct store_result	 none;
+	const char		*dummy;
+	size_t			 dummy_total;
+
+	if (errstr == NULL)
+		errstr = &dummy;
+	if (total == NULL)
+		total = &dummy_total;
+	*total = 0;
+	if (res == NULL && max == 0)
+		res = &none;
+	if (res == NULL)
+		return store_fail(st, STORE_ERR_INVALID, errstr, "no result");
+	res->v = NULL;
+	res->n = 0;
+	if (st == NULL || key == NULL)
+		return store_fail(st, STORE_ERR_INVALID, errstr,
+		    "no store or key");
+	if (st->ops->get(st->be, key, since_ms, now_ms, offset, max, res,
+	    total, errstr) == -1) {
+		*total = 0;
+		return store_fail(st, STORE_ERR_IO, errstr, NULL);
+	}
+	return 0;
+}
+
+int
 store_get(struct store *st, const uint8_t key[STORE_KEY_LEN],
     int64_t since_ms, int64_t now_ms, struct store_result *res,
     const char **errstr)
 {
-	const char	*dummy;
-
-	if (errstr == NULL)
-		errstr = &dummy;
-	if (res == NULL) {
-		*errstr = "no result";
-		return -1;
-	}
-	res->v = NULL;
-	res->n = 0;
-	if (st == NULL || key == NULL) {
-		*errstr = "no store or key";
-		return -1;
-	}
-	return st->ops->get(st->be, key, since_ms, now_ms, res, errstr);
+	return store_get_page(st, key, since_ms, now_ms, 0, SIZE_MAX, res,
+	    NULL, errstr);
 }
 
 void
@@ -216,18 +363,19 @@ store_expire(struct store *st, int64_t now_ms, size_t max,
     const char **errstr)
 {
 	const char	*dummy;
+	long		 n;
 
 	if (errstr == NULL)
 		errstr = &dummy;
-	if (st == NULL) {
-		*errstr = "no store";
-		return -1;
-	}
+	if (st == NULL)
+		return store_fail(st, STORE_ERR_INVALID, errstr, "no store");
 	if (max == 0)
 		return 0;
 	if (max > LONG_MAX)
 		max = LONG_MAX;
-	return st->ops->expire(st->be, now_ms, max, errstr);
+	if ((n = st->ops->expire(st->be, now_ms, max, errstr)) < 0)
+		return store_fail(st, STORE_ERR_IO, errstr, NULL);
+	return n;
 }
 
 long
@@ -235,22 +383,22 @@ store_keys(struct store *st, const uint8_t *after, size_t max,
     uint8_t (*keys)[STORE_KEY_LEN], const char **errstr)
 {
 	const char	*dummy;
+	long		 n;
 
 	if (errstr == NULL)
 		errstr = &dummy;
-	if (st == NULL) {
-		*errstr = "no store";
-		return -1;
-	}
+	if (st == NULL)
+		return store_fail(st, STORE_ERR_INVALID, errstr, "no store");
 	if (max == 0)
 		return 0;
-	if (keys == NULL) {
-		*errstr = "no key buffer";
-		return -1;
-	}
+	if (keys == NULL)
+		return store_fail(st, STORE_ERR_INVALID, errstr,
+		    "no key buffer");
 	if (max > LONG_MAX)
 		max = LONG_MAX;
-	return st->ops->keys(st->be, after, max, keys, errstr);
+	if ((n = st->ops->keys(st->be, after, max, keys, errstr)) < 0)
+		return store_fail(st, STORE_ERR_IO, errstr, NULL);
+	return n;
 }
 
 int
@@ -260,11 +408,17 @@ store_flush(struct store *st, const char **errstr)
 
 	if (errstr == NULL)
 		errstr = &dummy;
-	if (st == NULL) {
-		*errstr = "no store";
-		return -1;
-	}
-	return st->ops->flush(st->be, errstr);
+	if (st == NULL)
+		return store_fail(st, STORE_ERR_INVALID, errstr, "no store");
+	if (st->ops->flush(st->be, errstr) == -1)
+		return store_fail(st, STORE_ERR_IO, errstr, NULL);
+	return 0;
+}
+
+enum store_errkind
+store_last_error(const struct store *st)
+{
+	return st != NULL ? st->lasterr : STORE_ERR_INVALID;
 }
 
 void

@@ -48,6 +48,18 @@ struct store_stats {
 	uint64_t	bytes;		/* sum of value lengths */
 };
 
+/*
+ * What kind of failure the most recent failed call on a store was (see
+ * store_last_error).  Callers map it to a reply: a full store is the
+ * sender's problem, an I/O failure is ours.
+ */
+enum store_errkind {
+	STORE_ERR_NONE = 0,		/* no call has failed yet */
+	STORE_ERR_INVALID,		/* bad arguments */
+	STORE_ERR_QUOTA,		/* values-per-key or max_bytes full */
+	STORE_ERR_IO,			/* LevelDB failed, or out of memory */
+};
+
 enum store_put_status {
 	STORE_PUT_NEW = 1,		/* a value not held before */
 	STORE_PUT_REFRESHED = 2,	/* same bytes were there: expiry raised */
@@ -66,11 +78,13 @@ void		 store_close(struct store *);	/* NULL is a no-op */
 
 /*
  * Stores one value.  If a value with the same bytes exists under the key,
- * its expiry becomes max(old, expires_ms) and its creation time is kept.
- * Expired values under the key are dropped first.  Returns
- * STORE_PUT_NEW or STORE_PUT_REFRESHED, or -1 with *errstr set (length 0 or
- * over STORE_MAX_VALUE, expires_ms <= now_ms, values-per-key or byte quota
- * full, or an I/O error); on -1 nothing changed.
+ * its expiry becomes max(old, expires_ms) and its creation time is kept
+ * (a refresh).  A new value first drops the key's expired values.  Returns
+ * STORE_PUT_NEW or STORE_PUT_REFRESHED, or -1 with *errstr set; on -1
+ * nothing changed and store_last_error says why: STORE_ERR_INVALID (length
+ * 0 or over STORE_MAX_VALUE, negative created_ms, expires_ms <= now_ms),
+ * STORE_ERR_QUOTA (values-per-key or byte quota full) or STORE_ERR_IO
+ * (including a Keccak collision, which is refused rather than overwritten).
  */
 int	store_put(struct store *, const uint8_t key[STORE_KEY_LEN],
 	    const void *data, size_t len, int64_t created_ms,
@@ -79,11 +93,24 @@ int	store_put(struct store *, const uint8_t key[STORE_KEY_LEN],
 /*
  * Fills res with copies of the live (expires_ms > now_ms) values created at
  * or after since_ms, oldest first.  res->n == 0 means none.  Returns 0, or -1
- * with *errstr on an I/O error.  Free with store_result_free.
+ * with *errstr on an I/O error.  Free with store_result_free.  The same as
+ * store_get_page(..., 0, SIZE_MAX, res, NULL, errstr).
  */
 int	store_get(struct store *, const uint8_t key[STORE_KEY_LEN],
 	    int64_t since_ms, int64_t now_ms, struct store_result *res,
 	    const char **errstr);
+
+/*
+ * One page of what store_get would return: skips the first `offset`
+ * matching values and copies at most `max` of the rest into res (max 0:
+ * none, only the count; res may then be NULL).  *total (if total is not
+ * NULL) becomes the number of matching values, whatever the page.  Only
+ * the page's values are copied: the rest of the key costs a scan of
+ * record headers.  Returns 0, or -1 with *errstr (res empty, *total 0).
+ */
+int	store_get_page(struct store *, const uint8_t key[STORE_KEY_LEN],
+	    int64_t since_ms, int64_t now_ms, size_t offset, size_t max,
+	    struct store_result *res, size_t *total, const char **errstr);
 void	store_result_free(struct store_result *);
 
 /*
@@ -104,6 +131,12 @@ long	store_keys(struct store *, const uint8_t *after, size_t max,
 
 /* Makes every put so far durable against power loss (one fsync). */
 int	store_flush(struct store *, const char **errstr);
+
+/*
+ * The kind of the most recent failed call on the store, like errno: calls
+ * that succeed leave it alone.  STORE_ERR_INVALID for a NULL store.
+ */
+enum store_errkind store_last_error(const struct store *);
 
 void	store_stats(struct store *, struct store_stats *);
 const char *store_kind_name(enum store_kind);

@@ -33,10 +33,15 @@ struct store_put_req {
 	uint64_t	 max_bytes;
 };
 
+/* What a backend's put returns when store_quota_check refused. */
+#define STORE_BE_QUOTA		(-2)
+
 /*
  * A backend.  `be` is the backend's own state.  Arguments are validated
- * by the front; a backend only reports I/O or memory failures (and quota
- * refusals, through store_quota_check).  raw_put is a test hook that
+ * by the front; a backend only reports I/O or memory failures (-1) and
+ * quota refusals (STORE_BE_QUOTA, after store_quota_check).  get fills one
+ * page as store_get_page describes, with res non-NULL, res and *total
+ * zeroed, and leaves res empty on failure.  raw_put is a test hook that
  * writes (or, with val NULL, deletes) one raw record; NULL when the
  * backend has no raw records.
  */
@@ -47,7 +52,8 @@ struct store_ops {
 	int		 (*put)(void *be, const struct store_put_req *,
 			    const char **);
 	int		 (*get)(void *be, const uint8_t *key, int64_t since_ms,
-			    int64_t now_ms, struct store_result *,
+			    int64_t now_ms, size_t offset, size_t max,
+			    struct store_result *, size_t *total,
 			    const char **);
 	long		 (*expire)(void *be, int64_t now_ms, size_t max,
 			    const char **);
@@ -73,6 +79,49 @@ int	store_quota_check(const struct store_put_req *, uint64_t live,
 
 /* Result order: created_ms ascending, then content (memcmp, shorter first). */
 int	store_value_cmp(const struct store_value *, const struct store_value *);
+
+/* Copies src to dst with its bytes; 0, or -1 (out of memory). */
+int	store_value_copy(struct store_value *dst, const struct store_value *);
+
+/*
+ * Appends a copy of v (its bytes too) to res, whose array has room for
+ * *cap; grows it.  Returns 0, or -1 (out of memory; res unchanged).
+ */
+int	store_result_add(struct store_result *, size_t *cap,
+	    const struct store_value *);
+void	store_result_sort(struct store_result *);
+
+/*
+ * A value known from its record header alone, for paged reads of a
+ * backend that does not keep values in result order: enough to order it
+ * (the first STORE_TIE_LEN bytes settle most ties on created_ms) and to
+ * find it again (id: the LevelDB value hash).
+ */
+#define STORE_TIE_LEN		16
+#define STORE_ENT_ID_LEN	32
+
+struct store_ent {
+	int64_t		created_ms;
+	size_t		slot;		/* place in the page */
+	uint32_t	len;
+	uint8_t		head[STORE_TIE_LEN];
+	uint8_t		id[STORE_ENT_ID_LEN];
+};
+
+/* The next free entry of a growing array of n, or NULL (out of memory). */
+struct store_ent *store_ent_add(struct store_ent **, size_t *cap, size_t n);
+
+/*
+ * Picks the page ent[lo, hi) out of n entries in any order: sorts all by
+ * created_ms and head, and the runs of entries that the head cannot tell
+ * apart and that reach into the page with cmp, which compares the full
+ * values (it reads them and may not fail: a backend notes a failure in
+ * arg and returns any answer).  Then gives each page entry its place in
+ * slot (0 .. hi-lo-1) and sorts the page by id, so that a backend keyed
+ * by id reads the page in one forward walk.
+ */
+void	store_ent_page(struct store_ent *, size_t n, size_t lo, size_t hi,
+	    int (*cmp)(const void *, const void *, void *), void *arg);
 
 /*
  * Decodes one LevelDB value record.  On success v->data points into buf

@@ -23,6 +23,8 @@
 #define LDB_EKEY_LEN		(1 + 8 + STORE_KEY_LEN + KECCAK256_LEN)
 #define LDB_CACHE_BYTES		(8u << 20)
 #define LDB_BLOOM_BITS		10
+#define LDB_MAX_OPEN_FILES	500	/* see docs/STORAGE.md */
+#define LDB_WALK_STEPS		8	/* nexts before a seek is cheaper */
 #define LDB_EXPIRE_CHUNK	256	/* values deleted per write batch */
 #define LDB_ERR_LEN		256
 
@@ -38,6 +40,8 @@ struct ldb {
 	leveldb_writebatch_t	*wb;		/* cleared and reused per call */
 	struct store_stats	 st;
 	int64_t			 exp_floor;	/* no index entry below */
+	struct store_ent	*ents;		/* paged reads; kept, grown */
+	size_t			 entcap;
 	char			 lasterr[LDB_ERR_LEN];
 	uint8_t			 gone[LDB_EXPIRE_CHUNK][STORE_KEY_LEN];
 	uint8_t			 rec[STORE_RECORD_MAX_LEN];
@@ -83,16 +87,21 @@ ldb_ekey(uint8_t out[LDB_EKEY_LEN], int64_t expires_ms, const uint8_t *key,
 	memcpy(out + 9 + STORE_KEY_LEN, hash, KECCAK256_LEN);
 }
 
-/* Returns the record length; l->rec holds the record. */
-static size_t
-ldb_encode_record(struct ldb *l, int64_t created_ms, int64_t expires_ms,
-    const uint8_t *data, uint32_t len)
+/* Adds the put's value record and its expiry index entry to the batch. */
+static void
+ldb_batch_value(struct ldb *l, const struct store_put_req *r,
+    const uint8_t *vkey, int64_t created_ms, int64_t expires_ms)
 {
+	uint8_t	ekey[LDB_EKEY_LEN];
+
 	l->rec[0] = STORE_RECORD_VERSION;
 	ldb_put_be64(l->rec + 1, (uint64_t)created_ms);
 	ldb_put_be64(l->rec + 9, (uint64_t)expires_ms);
-	memcpy(l->rec + STORE_RECORD_HDR_LEN, data, len);
-	return STORE_RECORD_HDR_LEN + (size_t)len;
+	memcpy(l->rec + STORE_RECORD_HDR_LEN, r->data, r->len);
+	leveldb_writebatch_put(l->wb, (const char *)vkey, LDB_VKEY_LEN,
+	    (const char *)l->rec, STORE_RECORD_HDR_LEN + (size_t)r->len);
+	ldb_ekey(ekey, expires_ms, r->key, vkey + LDB_KPREFIX_LEN);
+	leveldb_writebatch_put(l->wb, (const char *)ekey, sizeof(ekey), "", 0);
 }
 
 int
@@ -192,6 +201,7 @@ ldb_close(void *be)
 		leveldb_filterpolicy_destroy(l->filter);
 	if (l->cache != NULL)
 		leveldb_cache_destroy(l->cache);
+	free(l->ents);
 	free(l);
 }
 
@@ -325,6 +335,7 @@ ldb_open(const struct store_opts *o, char *err, size_t errlen)
 	leveldb_options_set_paranoid_checks(l->opts, 0);
 	leveldb_options_set_cache(l->opts, l->cache);
 	leveldb_options_set_filter_policy(l->opts, l->filter);
+	leveldb_options_set_max_open_files(l->opts, LDB_MAX_OPEN_FILES);
 	l->ro = leveldb_readoptions_create();
 	l->ro_scan = leveldb_readoptions_create();
 	leveldb_readoptions_set_fill_cache(l->ro_scan, 0);
@@ -363,6 +374,47 @@ ldb_write(struct ldb *l, leveldb_writeoptions_t *wo, const char **errstr)
 	return 0;
 }
 
+/*
+ * A put of bytes the key holds live already: one point read, which the
+ * bloom filters make cheap, settles it without a scan of the key.
+ * Returns STORE_PUT_REFRESHED, 0 when the put is no refresh, or -1.
+ */
+static int
+ldb_refresh(struct ldb *l, const struct store_put_req *r,
+    const uint8_t *vkey, const char **errstr)
+{
+	struct store_value	 v;
+	const char		*why;
+	char			*rec, *lerr = NULL;
+	uint8_t			 ekey[LDB_EKEY_LEN];
+	size_t			 rlen;
+	int			 rc = 0;
+
+	rec = leveldb_get(l->db, l->ro, (const char *)vkey, LDB_VKEY_LEN,
+	    &rlen, &lerr);
+	if (lerr != NULL)
+		return ldb_fail(l, "read", lerr, errstr);
+	if (rec == NULL || store_ldb_decode_record((const uint8_t *)rec, rlen,
+	    &v, &why) == -1 || v.expires_ms <= r->now_ms ||
+	    v.len != r->len || memcmp(v.data, r->data, r->len) != 0)
+		goto done;
+	rc = STORE_PUT_REFRESHED;
+	if (r->expires_ms <= v.expires_ms)
+		goto done;
+	/*
+	 * Raise the expiry, keep the creation time.  The index entry moves
+	 * up, so exp_floor stays below it.
+	 */
+	ldb_ekey(ekey, v.expires_ms, r->key, vkey + LDB_KPREFIX_LEN);
+	leveldb_writebatch_delete(l->wb, (const char *)ekey, sizeof(ekey));
+	ldb_batch_value(l, r, vkey, v.created_ms, r->expires_ms);
+	if (ldb_write(l, l->wo, errstr) == -1)
+		rc = -1;
+done:
+	leveldb_free(rec);
+	return rc;
+}
+
 static int
 ldb_put(void *be, const struct store_put_req *r, const char **errstr)
 {
@@ -374,17 +426,18 @@ ldb_put(void *be, const struct store_put_req *r, const char **errstr)
 	uint8_t			 hash[KECCAK256_LEN], prefix[LDB_KPREFIX_LEN];
 	uint8_t			 vkey[LDB_VKEY_LEN], ekey[LDB_EKEY_LEN];
 	uint64_t		 valid = 0, live = 0, dropped = 0, dbytes = 0;
-	int64_t			 ocreated = 0, oexpires = 0, nexpires;
-	int64_t			 nfloor = INT64_MAX;
-	size_t			 klen, vlen, rlen, nops = 0;
-	int			 found = 0, collision = 0;
+	size_t			 klen, vlen;
+	int			 rc, collision = 0;
 
 	keccak256(r->data, r->len, hash);
-	prefix[0] = LDB_PREFIX_VALUE;
-	memcpy(prefix + 1, r->key, STORE_KEY_LEN);
+	ldb_vkey(vkey, r->key, hash);
 	leveldb_writebatch_clear(l->wb);
+	if ((rc = ldb_refresh(l, r, vkey, errstr)) != 0)
+		return rc;
 
 	/* What the key holds now; expired values go in the same batch. */
+	prefix[0] = LDB_PREFIX_VALUE;
+	memcpy(prefix + 1, r->key, STORE_KEY_LEN);
 	it = leveldb_create_iterator(l->db, l->ro);
 	leveldb_iter_seek(it, (const char *)prefix, sizeof(prefix));
 	for (; (k = ldb_iter_under(it, prefix, sizeof(prefix), &klen)) != NULL;
@@ -394,7 +447,6 @@ ldb_put(void *be, const struct store_put_req *r, const char **errstr)
 		    store_ldb_decode_record(val, vlen, &v, &why) == -1) {
 			/* Unreadable and never served: let it go. */
 			leveldb_writebatch_delete(l->wb, (const char *)k, klen);
-			nops++;
 			continue;
 		}
 		valid++;
@@ -403,22 +455,14 @@ ldb_put(void *be, const struct store_put_req *r, const char **errstr)
 			leveldb_writebatch_delete(l->wb, (const char *)k, klen);
 			leveldb_writebatch_delete(l->wb, (const char *)ekey,
 			    sizeof(ekey));
-			nops += 2;
 			dropped++;
 			dbytes += v.len;
 			continue;
 		}
 		live++;
-		if (memcmp(k + LDB_KPREFIX_LEN, hash, sizeof(hash)) == 0) {
-			if (v.len != r->len ||
-			    memcmp(v.data, r->data, r->len) != 0) {
-				collision = 1;
-				continue;
-			}
-			found = 1;
-			ocreated = v.created_ms;
-			oexpires = v.expires_ms;
-		}
+		/* Not a refresh, so other bytes under the same hash. */
+		if (memcmp(k + LDB_KPREFIX_LEN, hash, sizeof(hash)) == 0)
+			collision = 1;
 	}
 	if (ldb_iter_done(l, it, "read", errstr) == -1)
 		return -1;
@@ -426,47 +470,17 @@ ldb_put(void *be, const struct store_put_req *r, const char **errstr)
 		*errstr = "value hash collision";
 		return -1;
 	}
-
-	ldb_vkey(vkey, r->key, hash);
-	if (found) {
-		nexpires = r->expires_ms > oexpires ? r->expires_ms : oexpires;
-		if (nexpires != oexpires) {
-			rlen = ldb_encode_record(l, ocreated, nexpires, r->data,
-			    r->len);
-			leveldb_writebatch_put(l->wb, (const char *)vkey,
-			    sizeof(vkey), (const char *)l->rec, rlen);
-			ldb_ekey(ekey, oexpires, r->key, hash);
-			leveldb_writebatch_delete(l->wb, (const char *)ekey,
-			    sizeof(ekey));
-			ldb_ekey(ekey, nexpires, r->key, hash);
-			leveldb_writebatch_put(l->wb, (const char *)ekey,
-			    sizeof(ekey), "", 0);
-			nops += 3;
-			nfloor = nexpires;
-		}
-	} else {
-		if (store_quota_check(r, live, l->st.bytes - dbytes + r->len,
-		    errstr) == -1)
-			return -1;
-		rlen = ldb_encode_record(l, r->created_ms, r->expires_ms,
-		    r->data, r->len);
-		leveldb_writebatch_put(l->wb, (const char *)vkey, sizeof(vkey),
-		    (const char *)l->rec, rlen);
-		ldb_ekey(ekey, r->expires_ms, r->key, hash);
-		leveldb_writebatch_put(l->wb, (const char *)ekey, sizeof(ekey),
-		    "", 0);
-		nops += 2;
-		nfloor = r->expires_ms;
-	}
-	if (nops > 0 && ldb_write(l, l->wo, errstr) == -1)
+	if (store_quota_check(r, live, l->st.bytes - dbytes + r->len,
+	    errstr) == -1)
+		return STORE_BE_QUOTA;
+	ldb_batch_value(l, r, vkey, r->created_ms, r->expires_ms);
+	if (ldb_write(l, l->wo, errstr) == -1)
 		return -1;
 
-	if (nfloor < l->exp_floor)
-		l->exp_floor = nfloor;
+	if (r->expires_ms < l->exp_floor)
+		l->exp_floor = r->expires_ms;
 	l->st.values -= dropped;
 	l->st.bytes -= dbytes;
-	if (found)
-		return STORE_PUT_REFRESHED;
 	l->st.values++;
 	l->st.bytes += r->len;
 	if (valid == 0)
@@ -474,65 +488,151 @@ ldb_put(void *be, const struct store_put_req *r, const char **errstr)
 	return STORE_PUT_NEW;
 }
 
+/* For a paged read: the key, and an iterator per side of a comparison. */
+struct ldb_page {
+	struct ldb		*l;
+	const uint8_t		*key;
+	leveldb_iterator_t	*it[2];
+	int			 failed;
+};
+
+/*
+ * Positions it on e's record and decodes it.  When it is before the
+ * record, up to `steps` nexts get there instead of a seek.
+ */
 static int
-ldb_value_qcmp(const void *a, const void *b)
+ldb_seek_ent(leveldb_iterator_t *it, const uint8_t *key,
+    const struct store_ent *e, int steps, struct store_value *v)
 {
-	return store_value_cmp(a, b);
+	const uint8_t	*k, *val;
+	const char	*why;
+	uint8_t		 vkey[LDB_VKEY_LEN];
+	size_t		 klen, vlen;
+
+	ldb_vkey(vkey, key, e->id);
+	while ((k = ldb_iter_under(it, vkey, LDB_KPREFIX_LEN, &klen)) !=
+	    NULL && klen == sizeof(vkey) && memcmp(k, vkey, klen) < 0 &&
+	    steps-- > 0)
+		leveldb_iter_next(it);
+	if (k == NULL || klen != sizeof(vkey) || memcmp(k, vkey, klen) != 0) {
+		leveldb_iter_seek(it, (const char *)vkey, sizeof(vkey));
+		if (ldb_iter_under(it, vkey, sizeof(vkey), &klen) == NULL ||
+		    klen != sizeof(vkey))
+			return -1;
+	}
+	val = (const uint8_t *)leveldb_iter_value(it, &vlen);
+	return store_ldb_decode_record(val, vlen, v, &why);
 }
 
+/* Full comparison for ties the first bytes leave open: reads both. */
+static int
+ldb_ent_cmp(const void *pa, const void *pb, void *arg)
+{
+	struct ldb_page		*pg = arg;
+	const struct store_ent	*a = pa, *b = pb;
+	struct store_value	 va, vb;
+
+	if (pg->it[1] == NULL)
+		pg->it[1] = leveldb_create_iterator(pg->l->db, pg->l->ro);
+	if (ldb_seek_ent(pg->it[0], pg->key, a, 0, &va) == -1 ||
+	    ldb_seek_ent(pg->it[1], pg->key, b, 0, &vb) == -1) {
+		pg->failed = 1;
+		return memcmp(a->id, b->id, STORE_ENT_ID_LEN);
+	}
+	return store_value_cmp(&va, &vb);
+}
+
+/*
+ * One pass over the key's records notes what each matching one needs for
+ * ordering (no value bytes but the first STORE_TIE_LEN); after sorting,
+ * a forward walk reads only the page's records again and copies them.
+ * Most keys fit in one page, so while the page can still hold every match
+ * (offset 0, at most max so far) the pass copies them instead; past that
+ * it drops the copies (at most max) and starts over taking notes.
+ */
 static int
 ldb_get(void *be, const uint8_t *key, int64_t since_ms, int64_t now_ms,
-    struct store_result *res, const char **errstr)
+    size_t offset, size_t max, struct store_result *res, size_t *total,
+    const char **errstr)
 {
 	struct ldb		*l = be;
-	leveldb_iterator_t	*it;
-	struct store_value	 v, *nv;
-	const uint8_t		*val;
-	const char		*why;
+	struct ldb_page		 pg;
+	struct store_ent	*e;
+	struct store_value	 v;
+	const uint8_t		*k, *val;
+	const char		*why, *fail = "out of memory";
 	uint8_t			 prefix[LDB_KPREFIX_LEN];
-	size_t			 klen, vlen, cap = 0;
+	size_t			 klen, vlen, n = 0, want, cap = 0;
+	int			 rc = -1, spec = offset == 0 && max > 0;
 
+	memset(&pg, 0, sizeof(pg));
+	pg.l = l;
+	pg.key = key;
 	prefix[0] = LDB_PREFIX_VALUE;
 	memcpy(prefix + 1, key, STORE_KEY_LEN);
-	it = leveldb_create_iterator(l->db, l->ro);
-	leveldb_iter_seek(it, (const char *)prefix, sizeof(prefix));
-	for (; ldb_iter_under(it, prefix, sizeof(prefix), &klen) != NULL;
-	    leveldb_iter_next(it)) {
-		val = (const uint8_t *)leveldb_iter_value(it, &vlen);
+	pg.it[0] = leveldb_create_iterator(l->db, l->ro);
+restart:
+	leveldb_iter_seek(pg.it[0], (const char *)prefix, sizeof(prefix));
+	for (; (k = ldb_iter_under(pg.it[0], prefix, sizeof(prefix), &klen)) !=
+	    NULL; leveldb_iter_next(pg.it[0])) {
+		val = (const uint8_t *)leveldb_iter_value(pg.it[0], &vlen);
 		if (klen != LDB_VKEY_LEN ||
-		    store_ldb_decode_record(val, vlen, &v, &why) == -1)
+		    store_ldb_decode_record(val, vlen, &v, &why) == -1 ||
+		    v.expires_ms <= now_ms || v.created_ms < since_ms)
 			continue;
-		if (v.expires_ms <= now_ms || v.created_ms < since_ms)
-			continue;
-		if (res->n == cap) {
-			cap = cap == 0 ? 4 : cap * 2;
-			nv = reallocarray(res->v, cap, sizeof(*res->v));
-			if (nv == NULL)
-				goto nomem;
-			res->v = nv;
+		if (spec && ++n > max) {
+			store_result_free(res);
+			cap = n = 0;
+			spec = 0;
+			goto restart;
 		}
-		nv = &res->v[res->n];
-		if ((nv->data = malloc(v.len)) == NULL)
-			goto nomem;
-		memcpy(nv->data, v.data, v.len);
-		nv->len = v.len;
-		nv->created_ms = v.created_ms;
-		nv->expires_ms = v.expires_ms;
-		res->n++;
+		if (spec) {
+			if (store_result_add(res, &cap, &v) == -1)
+				goto done;
+			continue;
+		}
+		if ((e = store_ent_add(&l->ents, &l->entcap, n++)) == NULL)
+			goto done;
+		e->created_ms = v.created_ms;
+		e->len = v.len;
+		memcpy(e->head, v.data, v.len < STORE_TIE_LEN ? v.len :
+		    STORE_TIE_LEN);
+		memcpy(e->id, k + LDB_KPREFIX_LEN, STORE_ENT_ID_LEN);
 	}
-	if (ldb_iter_done(l, it, "read", errstr) == -1) {
+	*total = n;
+	if (spec || offset >= n || max == 0) {
+		store_result_sort(res);
+		rc = 0;
+		goto done;
+	}
+	want = n - offset < max ? n - offset : max;
+	store_ent_page(l->ents, n, offset, offset + want, ldb_ent_cmp, &pg);
+	if ((res->v = calloc(want, sizeof(*res->v))) == NULL)
+		goto done;
+	res->n = want;
+	for (e = &l->ents[offset]; !pg.failed && e < &l->ents[offset + want];
+	    e++) {
+		if (ldb_seek_ent(pg.it[0], key, e, LDB_WALK_STEPS, &v) == -1)
+			pg.failed = 1;
+		else if (store_value_copy(&res->v[e->slot], &v) == -1)
+			goto done;
+	}
+	/* Seen in the first pass, unreadable now: LevelDB may say why. */
+	if (pg.failed)
+		fail = "value record unreadable on second read";
+	else
+		rc = 0;
+done:
+	if (rc == -1)
+		*errstr = fail;
+	if (ldb_iter_done(l, pg.it[0], "read", errstr) == -1)
+		rc = -1;
+	if (pg.it[1] != NULL && ldb_iter_done(l, pg.it[1], "read",
+	    errstr) == -1)
+		rc = -1;
+	if (rc == -1)
 		store_result_free(res);
-		return -1;
-	}
-	if (res->n > 1)
-		qsort(res->v, res->n, sizeof(*res->v), ldb_value_qcmp);
-	return 0;
-
-nomem:
-	leveldb_iter_destroy(it);
-	store_result_free(res);
-	*errstr = "out of memory";
-	return -1;
+	return rc;
 }
 
 static int

@@ -364,8 +364,8 @@ mem_put(void *be, const struct store_put_req *r, const char **errstr)
 				found = v;
 		}
 	}
+	/* Like LevelDB's, a refresh leaves expired values to store_expire. */
 	if (found != NULL) {
-		mem_drop_expired(m, k, r->now_ms);
 		if (r->expires_ms > found->expires_ms) {
 			found->expires_ms = r->expires_ms;
 			mem_heap_down(m, found->heap_idx);
@@ -374,7 +374,7 @@ mem_put(void *be, const struct store_put_req *r, const char **errstr)
 	}
 	if (store_quota_check(r, live, m->st.bytes - dbytes + r->len,
 	    errstr) == -1)
-		return -1;
+		return STORE_BE_QUOTA;
 
 	/* Allocate everything first so that a failure changes nothing. */
 	if ((nv = malloc(sizeof(*nv) + r->len)) == NULL)
@@ -435,46 +435,44 @@ nomem:
 	return -1;
 }
 
+/* vals is in result order already: count, then copy only the page. */
 static int
 mem_get(void *be, const uint8_t *key, int64_t since_ms, int64_t now_ms,
-    struct store_result *res, const char **errstr)
+    size_t offset, size_t max, struct store_result *res, size_t *total,
+    const char **errstr)
 {
 	struct mem		*m = be;
 	struct mem_key		*k;
 	struct mem_val		*v;
-	struct store_value	*out;
-	size_t			 n = 0;
-	uint32_t		 i;
+	struct store_value	 sv;
+	size_t			 n = 0, cap = 0;
+	uint32_t		 i, first = 0;
 
 	if ((k = mem_tree_find(m->root, key)) == NULL)
 		return 0;
-	for (i = 0; i < k->n; i++)
-		if (k->vals[i]->expires_ms > now_ms &&
-		    k->vals[i]->created_ms >= since_ms)
-			n++;
-	if (n == 0)
-		return 0;
-	if ((res->v = calloc(n, sizeof(*res->v))) == NULL)
-		goto nomem;
 	for (i = 0; i < k->n; i++) {
 		v = k->vals[i];
 		if (v->expires_ms <= now_ms || v->created_ms < since_ms)
 			continue;
-		out = &res->v[res->n];
-		if ((out->data = malloc(v->len)) == NULL)
-			goto nomem;
-		memcpy(out->data, v->data, v->len);
-		out->len = v->len;
-		out->created_ms = v->created_ms;
-		out->expires_ms = v->expires_ms;
-		res->n++;
+		if (n++ == offset)
+			first = i;
+	}
+	*total = n;
+	for (i = first; offset < n && i < k->n && res->n < max; i++) {
+		v = k->vals[i];
+		if (v->expires_ms <= now_ms || v->created_ms < since_ms)
+			continue;
+		sv.data = v->data;
+		sv.len = v->len;
+		sv.created_ms = v->created_ms;
+		sv.expires_ms = v->expires_ms;
+		if (store_result_add(res, &cap, &sv) == -1) {
+			store_result_free(res);
+			*errstr = "out of memory";
+			return -1;
+		}
 	}
 	return 0;
-
-nomem:
-	store_result_free(res);
-	*errstr = "out of memory";
-	return -1;
 }
 
 static long

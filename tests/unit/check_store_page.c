@@ -1,0 +1,531 @@
+/*
+ * check_store_page — paged reads (store_get_page against store_get and
+ * against orders written out by hand), the kinds of store_last_error, and
+ * refresh by point read; every backend from one table.
+ */
+#include <sys/resource.h>
+
+#include <check.h>
+#include <dirent.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "keccak.h"
+#include "store.h"
+#include "store_impl.h"
+
+#define T_DIR_LEN	256
+#define T_FAR		1000000000		/* an expiry far ahead */
+
+static const enum store_kind t_backends[] = { STORE_LEVELDB, STORE_MEMORY };
+#define T_NBACKENDS	((int)(sizeof(t_backends) / sizeof(t_backends[0])))
+
+struct t_ctx {
+	struct store	*st;
+	char		 dir[T_DIR_LEN];	/* empty for memory */
+};
+
+static struct store *
+t_open(struct t_ctx *c, int b, uint32_t maxv, uint64_t max_bytes)
+{
+	struct store_opts	 o;
+	const char		*tmp = getenv("TMPDIR");
+	char			 err[512];
+
+	memset(c, 0, sizeof(*c));
+	memset(&o, 0, sizeof(o));
+	o.kind = t_backends[b];
+	o.max_values_per_key = maxv;
+	o.max_bytes = max_bytes;
+	if (o.kind == STORE_LEVELDB) {
+		snprintf(c->dir, sizeof(c->dir), "%s/check_store_page.XXXXXX",
+		    tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+		ck_assert_ptr_nonnull(mkdtemp(c->dir));
+		o.dir = c->dir;
+	}
+	c->st = store_open(&o, err, sizeof(err));
+	ck_assert_msg(c->st != NULL, "store_open: %s", err);
+	return c->st;
+}
+
+/* LevelDB keeps its files flat in the directory. */
+static void
+t_close(struct t_ctx *c)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 path[T_DIR_LEN * 2];
+
+	store_close(c->st);
+	c->st = NULL;
+	if (c->dir[0] == '\0' || (d = opendir(c->dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", c->dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	ck_assert_int_eq(rmdir(c->dir), 0);
+}
+
+static void
+t_key(uint8_t key[STORE_KEY_LEN], unsigned n)
+{
+	memset(key, (int)(n & 0xff), STORE_KEY_LEN);
+	key[STORE_KEY_LEN - 1] = (uint8_t)(n >> 8);
+}
+
+static void
+t_put(struct store *st, const uint8_t *key, const void *data, size_t len,
+    int64_t created, int64_t expires, int64_t now)
+{
+	const char	*why = NULL;
+
+	ck_assert_msg(store_put(st, key, data, len, created, expires, now,
+	    &why) == STORE_PUT_NEW, "put: %s", why != NULL ? why : "?");
+}
+
+static void
+t_same(const struct store_value *a, const struct store_value *b)
+{
+	ck_assert_uint_eq(a->len, b->len);
+	ck_assert(memcmp(a->data, b->data, a->len) == 0);
+	ck_assert_int_eq(a->created_ms, b->created_ms);
+	ck_assert_int_eq(a->expires_ms, b->expires_ms);
+}
+
+/*
+ * Every page (offset, max) of the key equals the matching slice of
+ * store_get's answer, and pages of every size walk it exactly.
+ */
+static void
+t_pages_match(struct store *st, const uint8_t *key, int64_t since,
+    int64_t now, size_t want_total)
+{
+	static const size_t	 maxes[] = { 0, 1, 2, 3, 7, 64, SIZE_MAX };
+	struct store_result	 all, pg;
+	const char		*why = NULL;
+	size_t			 off, m, i, total, expect, psize, seen, got;
+
+	ck_assert_int_eq(store_get(st, key, since, now, &all, &why), 0);
+	ck_assert_uint_eq(all.n, want_total);
+	for (off = 0; off <= want_total + 2; off++) {
+		for (m = 0; m < sizeof(maxes) / sizeof(maxes[0]); m++) {
+			total = 12345;
+			ck_assert_msg(store_get_page(st, key, since, now, off,
+			    maxes[m], &pg, &total, &why) == 0, "page: %s", why);
+			ck_assert_uint_eq(total, want_total);
+			expect = off >= want_total ? 0 : want_total - off;
+			if (expect > maxes[m])
+				expect = maxes[m];
+			ck_assert_uint_eq(pg.n, expect);
+			for (i = 0; i < pg.n; i++)
+				t_same(&pg.v[i], &all.v[off + i]);
+			store_result_free(&pg);
+		}
+	}
+	for (psize = 1; psize <= want_total + 1; psize++) {
+		for (seen = 0;; seen += got) {
+			ck_assert_int_eq(store_get_page(st, key, since, now,
+			    seen, psize, &pg, &total, &why), 0);
+			ck_assert_uint_eq(total, want_total);
+			for (i = 0; i < pg.n; i++)
+				t_same(&pg.v[i], &all.v[seen + i]);
+			got = pg.n;
+			store_result_free(&pg);
+			if (got < psize)
+				break;
+		}
+		ck_assert_uint_eq(seen + got, want_total);
+	}
+	store_result_free(&all);
+}
+
+/* ---- paged reads ------------------------------------------------------ */
+
+START_TEST(test_page_order)
+{
+	enum { N = 12 };
+	struct t_ctx		c;
+	struct store_result	res;
+	uint8_t			k[STORE_KEY_LEN], other[STORE_KEY_LEN];
+	char			v[16];
+	const char		*why;
+	size_t			total, i;
+	unsigned		x;
+
+	t_open(&c, _i, 64, 0);
+	t_key(k, 1);
+	t_key(other, 2);
+	/* Inserted out of order; value i is created at 100 * i. */
+	for (i = 0; i < N; i++) {
+		x = (unsigned)(i * 5 % N);
+		snprintf(v, sizeof(v), "value-%02u", x);
+		t_put(c.st, k, v, strlen(v), 100 * (int64_t)x, T_FAR, 0);
+	}
+	t_put(c.st, other, "elsewhere", 9, 0, T_FAR, 0);
+	t_pages_match(c.st, k, 0, 0, N);
+	/* The since filter with paging: values 5.. only. */
+	t_pages_match(c.st, k, 500, 0, N - 5);
+	t_pages_match(c.st, k, 1100, 0, 1);
+	t_pages_match(c.st, k, 1101, 0, 0);
+	ck_assert_int_eq(store_get_page(c.st, k, 500, 0, 2, 3, &res, &total,
+	    &why), 0);
+	ck_assert_uint_eq(total, N - 5);
+	ck_assert_uint_eq(res.n, 3);
+	for (i = 0; i < res.n; i++) {
+		snprintf(v, sizeof(v), "value-%02zu", i + 7);
+		ck_assert_uint_eq(res.v[i].len, strlen(v));
+		ck_assert(memcmp(res.v[i].data, v, res.v[i].len) == 0);
+		ck_assert_int_eq(res.v[i].created_ms, 100 * (int64_t)(i + 7));
+	}
+	store_result_free(&res);
+
+	/* Offset past the end, max 0 (res may be NULL then), no such key. */
+	ck_assert_int_eq(store_get_page(c.st, k, 0, 0, SIZE_MAX, 5, &res,
+	    &total, &why), 0);
+	ck_assert_uint_eq(res.n, 0);
+	ck_assert_ptr_null(res.v);
+	ck_assert_uint_eq(total, N);
+	total = 0;
+	ck_assert_int_eq(store_get_page(c.st, k, 0, 0, 0, 0, NULL, &total,
+	    &why), 0);
+	ck_assert_uint_eq(total, N);
+	ck_assert_int_eq(store_get_page(c.st, k, 0, 0, 3, 0, &res, &total,
+	    &why), 0);
+	ck_assert_uint_eq(res.n, 0);
+	ck_assert_uint_eq(total, N);
+	ck_assert_int_eq(store_get_page(c.st, k, 0, 0, 0, 4, &res, NULL,
+	    &why), 0);
+	ck_assert_uint_eq(res.n, 4);
+	store_result_free(&res);
+	t_key(k, 3);
+	total = 7;
+	ck_assert_int_eq(store_get_page(c.st, k, 0, 0, 0, 4, &res, &total,
+	    &why), 0);
+	ck_assert_uint_eq(res.n, 0);
+	ck_assert_uint_eq(total, 0);
+	t_close(&c);
+}
+END_TEST
+
+/* Expired values count for nothing, before and after they are reaped. */
+START_TEST(test_page_expired)
+{
+	struct t_ctx	c;
+	uint8_t		k[STORE_KEY_LEN];
+	char		v[16];
+	const char	*why;
+	unsigned	i;
+
+	t_open(&c, _i, 64, 0);
+	t_key(k, 9);
+	for (i = 0; i < 10; i++) {
+		snprintf(v, sizeof(v), "v%u", i);
+		t_put(c.st, k, v, strlen(v), i, i % 2 == 0 ? 1000 : T_FAR, 0);
+	}
+	t_pages_match(c.st, k, 0, 999, 10);
+	t_pages_match(c.st, k, 0, 1000, 5);
+	t_pages_match(c.st, k, 4, 1000, 3);
+	ck_assert_int_eq(store_expire(c.st, 1000, 100, &why), 5);
+	t_pages_match(c.st, k, 0, 1000, 5);
+	t_close(&c);
+}
+END_TEST
+
+/*
+ * Equal creation times are ordered by content, also where the first
+ * STORE_TIE_LEN bytes are the same and only the full values decide.
+ */
+START_TEST(test_page_ties)
+{
+	static const char *want[] = {
+		"0123456789abcdeg", "0123", "01234567", "0123456789abcdef",
+		"0123456789abcdefA", "0123456789abcdefAA", "0123456789abcdefB",
+		"0123456789abcdefBA", "0123456789abcdefC", "1",
+		"z",
+	};
+	static const int64_t created[] = {
+		10, 50, 50, 50, 50, 50, 50, 50, 50, 50, 60,
+	};
+	static const size_t order[] = { 7, 2, 9, 0, 5, 10, 3, 8, 1, 6, 4 };
+	enum { N = sizeof(want) / sizeof(want[0]) };
+	struct t_ctx		c;
+	struct store_result	res;
+	uint8_t			k[STORE_KEY_LEN];
+	const char		*why;
+	size_t			i, j, total;
+
+	t_open(&c, _i, 64, 0);
+	t_key(k, 4);
+	for (i = 0; i < N; i++) {
+		j = order[i];
+		t_put(c.st, k, want[j], strlen(want[j]), created[j], T_FAR, 0);
+	}
+	t_pages_match(c.st, k, 0, 0, N);
+	/* Against the order written out above, one value per page. */
+	for (i = 0; i < N; i++) {
+		ck_assert_int_eq(store_get_page(c.st, k, 0, 0, i, 1, &res,
+		    &total, &why), 0);
+		ck_assert_uint_eq(total, N);
+		ck_assert_uint_eq(res.n, 1);
+		ck_assert_uint_eq(res.v[0].len, strlen(want[i]));
+		ck_assert(memcmp(res.v[0].data, want[i], res.v[0].len) == 0);
+		ck_assert_int_eq(res.v[0].created_ms, created[i]);
+		store_result_free(&res);
+	}
+	t_close(&c);
+}
+END_TEST
+
+/* A key with many values: pages far apart, with gaps between records. */
+START_TEST(test_page_many)
+{
+	enum { N = 300 };
+	struct t_ctx		c;
+	struct store_result	all, res;
+	uint8_t			k[STORE_KEY_LEN], v[40];
+	const char		*why;
+	size_t			total, i;
+	uint32_t		x = 777;
+
+	t_open(&c, _i, STORE_MAX_VALUES_PER_KEY, 0);
+	t_key(k, 5);
+	for (i = 0; i < N; i++) {
+		x = x * 1103515245u + 12345u;
+		memset(v, (int)(x >> 24), sizeof(v));
+		memcpy(v, &i, sizeof(i));
+		/* Few creation times, so ties are common. */
+		t_put(c.st, k, v, 20 + i % 20, (int64_t)(x >> 16) % 7, T_FAR,
+		    0);
+	}
+	ck_assert_int_eq(store_get(c.st, k, 0, 0, &all, &why), 0);
+	ck_assert_uint_eq(all.n, N);
+	for (i = 1; i < N; i++)
+		ck_assert_int_lt(store_value_cmp(&all.v[i - 1], &all.v[i]), 0);
+	for (i = 0; i < N; i += 37) {
+		ck_assert_int_eq(store_get_page(c.st, k, 0, 0, i, 5, &res,
+		    &total, &why), 0);
+		ck_assert_uint_eq(total, N);
+		ck_assert_uint_eq(res.n, i + 5 <= N ? 5 : N - i);
+		for (total = 0; total < res.n; total++)
+			t_same(&res.v[total], &all.v[i + total]);
+		store_result_free(&res);
+	}
+	ck_assert_int_eq(store_get_page(c.st, k, 0, 0, N - 1, 10, &res,
+	    &total, &why), 0);
+	ck_assert_uint_eq(res.n, 1);
+	t_same(&res.v[0], &all.v[N - 1]);
+	store_result_free(&res);
+	store_result_free(&all);
+	t_close(&c);
+}
+END_TEST
+
+/* ---- store_last_error ------------------------------------------------- */
+
+START_TEST(test_errkind)
+{
+	struct t_ctx		c;
+	struct store_result	res;
+	uint8_t			k[STORE_KEY_LEN], keys[1][STORE_KEY_LEN];
+	const char		*why;
+	size_t			total;
+
+	t_open(&c, _i, 2, 10);
+	t_key(k, 1);
+	ck_assert_int_eq(store_last_error(c.st), STORE_ERR_NONE);
+	ck_assert_int_eq(store_last_error(NULL), STORE_ERR_INVALID);
+	t_put(c.st, k, "abc", 3, 0, T_FAR, 0);
+	ck_assert_int_eq(store_last_error(c.st), STORE_ERR_NONE);
+
+	/* Bad arguments. */
+	ck_assert_int_eq(store_put(c.st, k, "", 0, 0, T_FAR, 0, &why), -1);
+	ck_assert_int_eq(store_last_error(c.st), STORE_ERR_INVALID);
+	/* A call that succeeds leaves the kind alone. */
+	t_put(c.st, k, "de", 2, 0, T_FAR, 0);
+	ck_assert_int_eq(store_last_error(c.st), STORE_ERR_INVALID);
+	/* Quota: values per key, then bytes. */
+	ck_assert_int_eq(store_put(c.st, k, "f", 1, 0, T_FAR, 0, &why), -1);
+	ck_assert_int_eq(store_last_error(c.st), STORE_ERR_QUOTA);
+	ck_assert_int_eq(store_put(c.st, k, "x", 1, 0, 100, 200, &why), -1);
+	ck_assert_int_eq(store_last_error(c.st), STORE_ERR_INVALID);
+	t_key(k, 2);
+	ck_assert_int_eq(store_put(c.st, k, "123456", 6, 0, T_FAR, 0, &why),
+	    -1);
+	ck_assert_int_eq(store_last_error(c.st), STORE_ERR_QUOTA);
+	ck_assert_int_eq(store_put(c.st, k, "12345", 5, -1, T_FAR, 0, &why),
+	    -1);
+	ck_assert_int_eq(store_last_error(c.st), STORE_ERR_INVALID);
+	ck_assert_int_eq(store_put(c.st, k, "12345", 5, 0, T_FAR, 0, &why),
+	    STORE_PUT_NEW);
+
+	/* Reads and walks with bad arguments. */
+	total = 9;
+	ck_assert_int_eq(store_get_page(c.st, k, 0, 0, 0, 1, NULL, &total,
+	    &why), -1);
+	ck_assert_uint_eq(total, 0);
+	ck_assert_int_eq(store_put(c.st, k, "f", 1, 0, T_FAR, 0, &why), -1);
+	ck_assert_int_eq(store_last_error(c.st), STORE_ERR_QUOTA);
+	ck_assert_int_eq(store_get_page(c.st, NULL, 0, 0, 0, 1, &res, &total,
+	    &why), -1);
+	ck_assert_int_eq(store_last_error(c.st), STORE_ERR_INVALID);
+	ck_assert_uint_eq(res.n, 0);
+	ck_assert_int_eq(store_put(c.st, k, "f", 1, 0, T_FAR, 0, &why), -1);
+	ck_assert_int_eq(store_keys(c.st, NULL, 1, NULL, &why), -1);
+	ck_assert_int_eq(store_last_error(c.st), STORE_ERR_INVALID);
+	ck_assert_int_eq(store_keys(c.st, NULL, 1, keys, &why), 1);
+	ck_assert_int_eq(store_get(c.st, NULL, 0, 0, &res, &why), -1);
+	ck_assert_int_eq(store_get(NULL, k, 0, 0, &res, &why), -1);
+	ck_assert_int_eq(store_get_page(NULL, k, 0, 0, 0, 0, NULL, NULL,
+	    NULL), -1);
+	ck_assert_int_eq(store_flush(NULL, NULL), -1);
+	t_close(&c);
+}
+END_TEST
+
+/*
+ * I/O failures, LevelDB only: a file size limit makes the log write fail
+ * (EFBIG rather than SIGXFSZ while the signal is ignored).  Nothing that
+ * could write output runs between setting and restoring the limit.
+ */
+START_TEST(test_errkind_io)
+{
+	struct t_ctx	 c;
+	struct rlimit	 old, tiny;
+	uint8_t		 k[STORE_KEY_LEN];
+	const char	*why_put = NULL, *why_flush = NULL;
+	void		(*osig)(int);
+	int		 rc_put, rc_flush;
+
+	t_open(&c, 0, 16, 0);
+	t_key(k, 1);
+	t_put(c.st, k, "before", 6, 0, T_FAR, 0);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	tiny = old;
+	tiny.rlim_cur = 1;
+	osig = signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &tiny), 0);
+	rc_put = store_put(c.st, k, "during", 6, 0, T_FAR, 0, &why_put);
+	rc_flush = store_flush(c.st, &why_flush);
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, osig);
+	ck_assert_int_eq(rc_put, -1);
+	ck_assert_ptr_nonnull(why_put);
+	ck_assert_int_eq(rc_flush, -1);
+	ck_assert_ptr_nonnull(why_flush);
+	ck_assert_int_eq(store_last_error(c.st), STORE_ERR_IO);
+	t_close(&c);
+}
+END_TEST
+
+/* Other bytes under the value's hash: refused (as an I/O error). */
+START_TEST(test_collision)
+{
+	static const uint8_t	 rec[] = {
+		STORE_RECORD_VERSION, 0, 0, 0, 0, 0, 0, 0, 1,
+		0, 0, 0, 0, 0x7f, 0, 0, 0, 'Y', 'Y',
+	};
+	struct t_ctx		 c;
+	struct store_result	 res;
+	uint8_t			 k[STORE_KEY_LEN], rk[1 + 2 * STORE_KEY_LEN];
+	const char		*why = NULL;
+
+	t_open(&c, 0, 16, 0);
+	t_key(k, 1);
+	rk[0] = 'v';
+	memcpy(rk + 1, k, STORE_KEY_LEN);
+	keccak256("XX", 2, rk + 1 + STORE_KEY_LEN);
+	ck_assert_int_eq(store_debug_raw_put(c.st, rk, sizeof(rk), rec,
+	    sizeof(rec), &why), 0);
+	ck_assert_int_eq(store_put(c.st, k, "XX", 2, 0, T_FAR, 0, &why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "collision"));
+	ck_assert_int_eq(store_last_error(c.st), STORE_ERR_IO);
+	ck_assert_int_eq(store_get(c.st, k, 0, 0, &res, &why), 0);
+	ck_assert_uint_eq(res.n, 1);
+	ck_assert(memcmp(res.v[0].data, "YY", 2) == 0);
+	ck_assert_int_eq(res.v[0].created_ms, 1);
+	store_result_free(&res);
+	t_close(&c);
+}
+END_TEST
+
+/*
+ * A refresh is settled by a point read: it leaves the key's expired
+ * values to store_expire (a new value drops them), on every backend.
+ */
+START_TEST(test_refresh_leaves_expired)
+{
+	struct t_ctx		c;
+	struct store_result	res;
+	struct store_stats	s;
+	uint8_t			k[STORE_KEY_LEN];
+	const char		*why;
+
+	t_open(&c, _i, 16, 0);
+	t_key(k, 6);
+	t_put(c.st, k, "old", 3, 0, 100, 0);
+	t_put(c.st, k, "keep", 4, 10, 1000, 0);
+	ck_assert_int_eq(store_put(c.st, k, "keep", 4, 99, 2000, 200, &why),
+	    STORE_PUT_REFRESHED);
+	store_stats(c.st, &s);
+	ck_assert_uint_eq(s.values, 2);
+	ck_assert_int_eq(store_get(c.st, k, 0, 200, &res, &why), 0);
+	ck_assert_uint_eq(res.n, 1);
+	ck_assert_int_eq(res.v[0].created_ms, 10);
+	ck_assert_int_eq(res.v[0].expires_ms, 2000);
+	store_result_free(&res);
+	/* The index entry moved: nothing of "keep" expires at 1000. */
+	ck_assert_int_eq(store_expire(c.st, 1000, 10, &why), 1);
+	store_stats(c.st, &s);
+	ck_assert_uint_eq(s.values, 1);
+	ck_assert_int_eq(store_expire(c.st, 2000, 10, &why), 1);
+	store_stats(c.st, &s);
+	ck_assert_uint_eq(s.keys, 0);
+	t_close(&c);
+}
+END_TEST
+
+static Suite *
+store_page_suite(void)
+{
+	Suite	*s = suite_create("store_page");
+	TCase	*tc;
+
+	tc = tcase_create("backends");
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_page_order, 0, T_NBACKENDS);
+	tcase_add_loop_test(tc, test_page_expired, 0, T_NBACKENDS);
+	tcase_add_loop_test(tc, test_page_ties, 0, T_NBACKENDS);
+	tcase_add_loop_test(tc, test_page_many, 0, T_NBACKENDS);
+	tcase_add_loop_test(tc, test_errkind, 0, T_NBACKENDS);
+	tcase_add_loop_test(tc, test_refresh_leaves_expired, 0, T_NBACKENDS);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("leveldb");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_errkind_io);
+	tcase_add_test(tc, test_collision);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(store_page_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
