@@ -311,13 +311,53 @@ dht_request(struct dht *d, const struct addr *to, const struct id *id,
 	return i;
 }
 
+void
+dht_dead_add(struct dht *d, const struct id *id, int64_t now_ms)
+{
+	unsigned i;
+
+	for (i = 0; i < DHT_DEAD_CACHE; i++)
+		if (d->dead[i].at_ms != 0 && id_eq(&d->dead[i].id, id)) {
+			d->dead[i].at_ms = now_ms;
+			return;
+		}
+	d->dead[d->dead_next].id = *id;
+	d->dead[d->dead_next].at_ms = now_ms;
+	d->dead_next = (d->dead_next + 1) % DHT_DEAD_CACHE;
+}
+
+int
+dht_dead_has(const struct dht *d, const struct id *id, int64_t now_ms)
+{
+	unsigned i;
+
+	for (i = 0; i < DHT_DEAD_CACHE; i++)
+		if (d->dead[i].at_ms != 0 &&
+		    now_ms - d->dead[i].at_ms < DHT_DEAD_TTL_MS &&
+		    id_eq(&d->dead[i].id, id))
+			return 1;
+	return 0;
+}
+
+void
+dht_dead_forget(struct dht *d, const struct id *id)
+{
+	unsigned i;
+
+	for (i = 0; i < DHT_DEAD_CACHE; i++)
+		if (d->dead[i].at_ms != 0 && id_eq(&d->dead[i].id, id))
+			d->dead[i].at_ms = 0;
+}
+
 /* The request got no usable answer: tell whoever sent it. */
 static void
 dht_rpc_fail(struct dht *d, const struct dht_rpc *r, int timed_out,
     int64_t now_ms)
 {
-	if (timed_out && r->id_known)
+	if (timed_out && r->id_known) {
 		route_failed(d->rt, &r->id, (uint64_t)now_ms);
+		dht_dead_add(d, &r->id, now_ms);
+	}
 	switch (r->purpose) {
 	case DHT_RPC_LOOKUP:
 	case DHT_RPC_PAGE:
@@ -329,8 +369,8 @@ dht_rpc_fail(struct dht *d, const struct dht_rpc *r, int timed_out,
 	case DHT_RPC_HO_STORE:
 		dht_handover_failed(d, r);
 		break;
-	case DHT_RPC_VERIFY:
-		dht_verify_done(d, r, 0, now_ms, 0);
+	case DHT_RPC_RP_STORE:
+		dht_repub_failed(d, r);
 		break;
 	default:	/* liveness: route_failed did it; boot: backoff does */
 		break;
@@ -375,6 +415,7 @@ dht_route_seen(struct dht *d, const struct id *id, const struct addr *from,
 	struct route_node ev;
 	struct wire_msg m;
 
+	dht_dead_forget(d, id);
 	switch (route_seen(d->rt, id, from, (uint64_t)now_ms, rtt_us, &ev)) {
 	case ROUTE_ADDED:
 		dht_handover_add(d, id, from);
@@ -458,8 +499,8 @@ dht_on_response(struct dht *d, const struct addr *from,
 	case DHT_RPC_HO_STORE:
 		dht_handover_reply(d, &r, m, now_ms);
 		break;
-	case DHT_RPC_VERIFY:
-		dht_verify_done(d, &r, 1, now_ms, wall_ms);
+	case DHT_RPC_RP_STORE:
+		dht_repub_reply(d, &r, m);
 		break;
 	default:	/* liveness: route_seen was the point */
 		break;
@@ -578,6 +619,10 @@ dht_new(const struct id *self, struct store *store,
 		d->cfg.max_ttl_s = DHT_DEFAULT_MAX_TTL_S;
 	if (d->cfg.refresh_interval_ms == 0)
 		d->cfg.refresh_interval_ms = DHT_DEFAULT_REFRESH_MS;
+	if (d->cfg.republish_interval_ms == 0)
+		d->cfg.republish_interval_ms = DHT_DEFAULT_REPUBLISH_MS;
+	if (d->cfg.republish_interval_ms < DHT_MIN_REPUBLISH_MS)
+		d->cfg.republish_interval_ms = DHT_MIN_REPUBLISH_MS;
 	d->rpcfree = -1;
 	d->qhead = d->qtail = -1;
 	d->boot_next_ms = INT64_MAX;
@@ -587,6 +632,7 @@ dht_new(const struct id *self, struct store *store,
 	dht_random(d, d->secret[0], DHT_SECRET_LEN);
 	dht_random(d, d->secret[1], DHT_SECRET_LEN);
 	dht_random(d, &seed, sizeof(seed));
+	dht_repub_init(d, now_ms);
 	if ((d->rt = route_new(self, (uint64_t)now_ms)) == NULL ||
 	    (d->fin = frag_in_new(seed)) == NULL ||
 	    (d->fout = frag_out_new()) == NULL)
@@ -613,6 +659,7 @@ dht_free(struct dht *d)
 	free(d->rpc);
 	free(d->heap);
 	free(d->hbucket);
+	dht_repub_free(d);
 	route_free(d->rt);
 	frag_in_free(d->fin);
 	frag_out_free(d->fout);
@@ -635,11 +682,12 @@ dht_periodic(struct dht *d, int64_t now_ms, int64_t wall_ms)
 	frag_out_tick(d->fout, now_ms);
 	dht_maint(d, now_ms, wall_ms);
 	dht_handover_step(d, now_ms, wall_ms);
+	dht_repub_step(d, now_ms, wall_ms);
 	dht_op_run_completions(d);
 
 	if (d->qhead >= 0 || dht_handover_busy(d))
 		return now_ms;
-	next = dht_maint_deadline(d);
+	next = dht_min(dht_maint_deadline(d), dht_repub_deadline(d));
 	if (d->nrpc > 0)
 		next = dht_min(next, d->rpc[d->heap[0]].deadline);
 	next = dht_min(next, frag_in_next_deadline(d->fin));

@@ -1,9 +1,10 @@
 /*
  * dht_impl — what the engine's files (dht.c: lifecycle, RPCs, dispatch;
  * dht_serve.c: request handlers; dht_ops.c: put/get/ping/lookups;
- * dht_maint.c: join, hand-over, refresh, tokens) share.  Not for other
- * modules, except the engine's unit test and the simulator, which use the
- * test-only lookup entry point at the end.
+ * dht_maint.c: join, hand-over, refresh, tokens; dht_repub.c: republish
+ * and its caches) share.  Not for other modules, except the engine's unit
+ * test and the simulator, which use the test-only lookup entry point at
+ * the end.
  */
 #ifndef EMO_DHT_IMPL_H
 #define EMO_DHT_IMPL_H
@@ -20,6 +21,8 @@
 #define DHT_DEFAULT_TIMEOUT_MS	1000
 #define DHT_DEFAULT_MAX_TTL_S	604800
 #define DHT_DEFAULT_REFRESH_MS	3600000
+#define DHT_DEFAULT_REPUBLISH_MS 3600000	/* Kademlia's hour */
+#define DHT_MIN_REPUBLISH_MS	1000
 #define DHT_MAX_RPCS		4096	/* requests awaiting an answer */
 #define DHT_ANSWER_SPARE	8	/* extra candidates for an answer */
 #define DHT_MAX_INTERNAL_OPS	64	/* join, refresh: never starved */
@@ -34,23 +37,61 @@
 #define DHT_BOOT_MIN_MS		1000	/* bootstrap backoff: 1 s .. 60 s */
 #define DHT_BOOT_MAX_MS		60000
 #define DHT_MAINT_INTERVAL_MS	5000	/* refresh checks, stale pings */
-
-
-
 #define DHT_STALE_PINGS		2	/* stale nodes pinged per check */
 
 #define DHT_HANDOVER_QUEUE	256	/* new nodes awaiting their keys */
 #define DHT_HANDOVER_BATCH	64	/* keys examined per dht_periodic */
 #define DHT_HANDOVER_BYTES	(1u << 20)	/* value bytes sent per batch */
+#define DHT_HANDOVER_PAGE	64	/* values read from the store at once */
+/*
+ * A new node gets a key's values only from the nodes closest to the key
+ * (Kademlia §2.5: "only if its own ID is closer to the key than are the
+ * IDs of other nodes"), with slack because the closest ones may not have
+ * heard of the new node yet: half of the k holders, not all of them.  The
+ * republish pass covers what they miss.  And only a new node among our 2k
+ * closest neighbours can share a key's k closest with us.
+ */
+#define DHT_HANDOVER_SENDERS	(DHT_K / 2)
+#define DHT_HANDOVER_NEAR	(2 * DHT_K)
 
 /*
- * An answer longer than one datagram goes only to an address that has
- * answered us: anyone else is pinged first and the answer waits.  A
- * spoofed request then draws one small PING, not 96 KiB.
+ * An answer longer than one datagram goes only to an asker that echoed
+ * the token we gave its address, or that answered one of our requests:
+ * both prove the source address is real.  Anyone else gets the first page
+ * cut to one datagram (and a token to ask again with), so a spoofed
+ * request draws at most one datagram, no more than a FIND_NODE does.
  */
 #define DHT_VERIFIED_CACHE	1024	/* addresses that answered us */
 #define DHT_VERIFIED_MAX_AGE_MS	600000
-#define DHT_DEFERRED_MAX	64	/* answers waiting for a PONG */
+
+/*
+ * Republish (dht_repub.c).  Every republish interval each node walks its
+ * keys, DHT_RP_KEYS_PER_STEP per dht_periodic, running at most
+ * DHT_RP_JOBS key jobs (a FIND_NODE lookup, then STOREs of the values in
+ * pages of DHT_RP_PAGE) at once, with at most DHT_RP_WINDOW STOREs in
+ * flight per job and DHT_RP_MAX_BYTES in all.
+ */
+#define DHT_RP_JOBS		4
+#define DHT_RP_KEYS_PER_STEP	64
+#define DHT_RP_PAGE		16
+#define DHT_RP_WINDOW		24
+#define DHT_RP_MAX_BYTES	(4u << 20)
+/*
+ * Values received by STORE within the interval are not republished (the
+ * sender republished them to all k closest: Kademlia §2.5), remembered
+ * in a bounded cache of hashes; a forgotten one is merely sent again.
+ */
+#define DHT_RP_SEEN_MIN		256
+#define DHT_RP_SEEN_MAX		65536	/* 16 bytes each */
+/*
+ * Keys a node outside their k closest has seen all k closest acknowledge
+ * (by its put or republish): skipped, no lookup, no STORE, for this many
+ * intervals while the key's value count is unchanged.
+ */
+#define DHT_RP_HOLD_MIN		16
+#define DHT_RP_HOLD_MAX		4096	/* about 200 bytes each */
+#define DHT_RP_HOLD_INTERVALS	3
+#define DHT_CACHE_PROBE		4	/* slots looked at per lookup */
 
 #define DHT_MAX_PAGES_PER_NODE	64	/* FIND_VALUE pages from one node */
 #define DHT_GET_MAX_VALUES	STORE_MAX_VALUES_PER_KEY
@@ -66,7 +107,7 @@ enum dht_purpose {
 	DHT_RPC_BOOT,		/* bootstrap ping */
 	DHT_RPC_HO_TOKEN,	/* hand-over: FIND_NODE for a token */
 	DHT_RPC_HO_STORE,	/* hand-over: STORE */
-	DHT_RPC_VERIFY,		/* may a long answer go to this address? */
+	DHT_RPC_RP_STORE,	/* republish: STORE */
 };
 
 struct dht_rpc {
@@ -78,10 +119,13 @@ struct dht_rpc {
 	uint8_t		 type;		/* request's enum wire_type */
 	uint8_t		 tries;		/* resends so far */
 	uint8_t		 in_use;
+	uint8_t		 reask;		/* DHT_RPC_PAGE: asks a cut page again */
 	uint16_t	 page;		/* DHT_RPC_PAGE: pages so far */
+	uint16_t	 nvals;		/* RP_STORE: values in the message */
+	uint32_t	 offset;	/* FIND_VALUE: the offset asked */
 	int32_t		 op;		/* op slot, or -1 */
 	uint32_t	 opgen;
-	uint32_t	 job;		/* hand-over job serial */
+	uint32_t	 job;		/* hand-over serial; RP_STORE target */
 	int64_t		 sent_ms;	/* last (re)send */
 	int64_t		 deadline;
 	uint8_t		*msg;		/* encoded request, for resends */
@@ -97,6 +141,7 @@ enum dht_op_kind {
 	DHT_OP_FIND,		/* test-only node lookup */
 	DHT_OP_JOIN,		/* internal: lookup of our own ID */
 	DHT_OP_REFRESH,		/* internal: bucket refresh */
+	DHT_OP_REPUBLISH,	/* internal: one key's republish */
 };
 
 /* A responder's write token, kept by a put until it sends STORE. */
@@ -129,9 +174,20 @@ struct dht_op {
 	uint32_t	 len;
 	int64_t		 created_ms;
 	int64_t		 expires_ms;
+	int64_t		 start_ms;	/* monotonic, when it began */
 	uint32_t	 remote_acks;
 	struct dht_optok *toks;
 	size_t		 ntoks, captoks;
+	uint64_t	 ackid[WIRE_MAX_NODES];	/* who acked: see dht_hold */
+	uint8_t		 nackid;
+	uint8_t		 ntargets;	/* STOREs' destinations */
+	/* republish (targets in found/nfound, a page of values in vals) */
+	uint8_t		 inside;	/* we are among the k closest */
+	uint8_t		 rp_end;	/* no values left to send */
+	uint8_t		 rp_ti;		/* next target for the page */
+	uint32_t	 rp_off;	/* store offset of the next page */
+	uint32_t	 rp_total;	/* the key's value count at start */
+	uint32_t	 rp_sent, rp_fail, rp_known;	/* target bitmaps */
 	/* get */
 	int64_t		 since_ms;
 	struct store_value *vals;
@@ -168,14 +224,31 @@ struct dht_seen_addr {
 	int64_t		 ms;
 };
 
-/* A FIND_VALUE whose long answer waits for its source to prove itself. */
-struct dht_deferred {
-	struct addr	 from;
-	struct id	 sender;
-	uint64_t	 txid;
-	struct wire_find_value fv;
-	uint32_t	 serial;	/* of its DHT_RPC_VERIFY ping */
-	uint8_t		 in_use;
+/* What both caches' entries start with: see dht_cache_slot. */
+struct dht_cache_ent {
+	uint64_t	 h;		/* never 0; 0: a free slot */
+	int64_t		 ms;
+};
+
+struct dht_seen {
+	struct dht_cache_ent e;		/* hash of key and value; received */
+};
+
+struct dht_hold {
+	struct dht_cache_ent e;		/* hash of the key; recorded */
+	uint8_t		 key[STORE_KEY_LEN];
+	uint32_t	 total;		/* the key's value count then */
+	uint8_t		 n;
+	uint8_t		 complete;	/* every one of the k closest acked */
+	uint64_t	 ids[WIRE_MAX_NODES];	/* first 8 bytes of each ID */
+};
+
+struct dht_cache {
+	void		*v;
+	size_t		 esize;
+	size_t		 cap;		/* power of two, or 0 */
+	size_t		 used;
+	size_t		 min, max;
 };
 
 struct dht_ho_job {
@@ -183,7 +256,22 @@ struct dht_ho_job {
 	uint8_t		 cursor[STORE_KEY_LEN];
 	uint8_t		 has_cursor;
 	uint8_t		 waiting;	/* token request outstanding */
+	uint8_t		 vkey[STORE_KEY_LEN];	/* a key cut short, */
+	uint32_t	 voff;		/* at this value */
 	uint32_t	 serial;
+};
+
+/*
+ * Nodes whose requests timed out recently.  Peers that never talk to a dead
+ * node keep advertising it; without this every lookup near it would wait a
+ * full timeout for it again.  Hearing from the node clears its entry.
+ */
+#define DHT_DEAD_CACHE		64
+#define DHT_DEAD_TTL_MS		(10 * 60 * 1000)
+
+struct dht_dead {
+	struct id	 id;
+	int64_t		 at_ms;		/* 0: empty slot */
 };
 
 struct dht {
@@ -195,6 +283,9 @@ struct dht {
 	struct frag_in		*fin;
 	struct frag_out		*fout;
 	struct dht_stats	 st;
+
+	struct dht_dead		 dead[DHT_DEAD_CACHE];
+	unsigned		 dead_next;
 
 	/* outstanding requests */
 	struct dht_rpc		*rpc;
@@ -219,8 +310,6 @@ struct dht {
 
 	/* long answers */
 	struct dht_seen_addr	 verified[DHT_VERIFIED_CACHE];
-	struct dht_deferred	 deferred[DHT_DEFERRED_MAX];
-	uint32_t		 deferred_serial;
 
 	/* join */
 	struct addr		 boot[DHT_MAX_BOOTSTRAP];
@@ -240,6 +329,26 @@ struct dht {
 	size_t			 ho_head, ho_n;
 	uint32_t		 ho_serial;
 	uint64_t		 ho_dropped;
+
+	/* republish */
+	int64_t			 rp_next_ms;	/* next pass starts */
+	int64_t			 rp_start_ms;	/* of the pass running */
+	int			 rp_active;	/* a pass runs */
+	int			 rp_walked;	/* its key walk is over */
+	uint8_t			 rp_cursor[STORE_KEY_LEN];
+	int			 rp_has_cursor;
+	uint8_t			 rp_keys[DHT_RP_KEYS_PER_STEP][STORE_KEY_LEN];
+	size_t			 rp_nkeys, rp_ikey;
+	struct {
+		int32_t		 slot;
+		uint32_t	 gen;
+	}			 rp_job[DHT_RP_JOBS];	/* republish ops */
+	unsigned		 rp_jobs;
+	uint64_t		 rp_bytes;	/* of their STOREs in flight */
+	int			 rp_more;	/* work due now */
+	uint64_t		 salt;		/* keys the caches' hashes */
+	struct dht_cache	 seen;		/* struct dht_seen */
+	struct dht_cache	 hold;		/* struct dht_hold */
 };
 
 /* dht.c */
@@ -264,8 +373,6 @@ void	dht_serve_find_value(struct dht *, const struct addr *,
 void	dht_serve_store(struct dht *, const struct addr *,
 	    const struct wire_msg *, int64_t, int64_t);
 void	dht_verified_add(struct dht *, const struct addr *, int64_t now_ms);
-void	dht_verify_done(struct dht *, const struct dht_rpc *, int ok,
-	    int64_t now_ms, int64_t wall_ms);
 uint32_t dht_rpc_room(const struct dht *);
 
 /* dht_ops.c */
@@ -281,6 +388,11 @@ void	dht_op_reply(struct dht *, const struct dht_rpc *,
 void	dht_op_failed(struct dht *, const struct dht_rpc *, int64_t now_ms);
 int	dht_lookup_internal(struct dht *, enum dht_op_kind,
 	    const struct id *, int64_t now_ms);
+void	dht_op_token(struct dht_op *, const struct id *, const uint8_t *,
+	    size_t);
+const struct dht_optok *dht_op_token_find(const struct dht_op *,
+	    const struct id *);
+enum dht_err dht_store_err(const struct dht *);
 
 /* dht_maint.c */
 size_t	dht_addr_hash(const struct addr *);
@@ -290,9 +402,11 @@ int	dht_token_check(const struct dht *, const struct addr *,
 	    const uint8_t *, size_t);
 void	dht_tokcache_put(struct dht *, const struct addr *, const uint8_t *,
 	    size_t, int64_t now_ms);
+const struct dht_tokcache *dht_tokcache_get(const struct dht *,
+	    const struct addr *, int64_t now_ms);
 void	dht_boot_round(struct dht *, int64_t now_ms);
 void	dht_boot_answered(struct dht *, int64_t now_ms);
-void	dht_join_done(struct dht *);
+void	dht_join_done(struct dht *, int answered, int64_t now_ms);
 void	dht_handover_add(struct dht *, const struct id *,
 	    const struct addr *);
 void	dht_handover_reply(struct dht *, const struct dht_rpc *,
@@ -303,6 +417,23 @@ void	dht_handover_step(struct dht *, int64_t now_ms, int64_t wall_ms);
 void	dht_maint(struct dht *, int64_t now_ms, int64_t wall_ms);
 int64_t	dht_maint_deadline(const struct dht *);
 
+/* dht_repub.c */
+void	dht_repub_init(struct dht *, int64_t now_ms);
+void	dht_repub_free(struct dht *);
+void	dht_repub_step(struct dht *, int64_t now_ms, int64_t wall_ms);
+int64_t	dht_repub_deadline(const struct dht *);
+void	dht_repub_lookup_done(struct dht *, struct dht_op *, int64_t now_ms);
+void	dht_repub_reply(struct dht *, const struct dht_rpc *,
+	    const struct wire_msg *);
+void	dht_repub_failed(struct dht *, const struct dht_rpc *);
+void	dht_repub_op_freed(struct dht *, struct dht_op *);
+void	dht_repub_put_done(struct dht *, struct dht_op *);
+void	dht_seen_note(struct dht *, const struct id *key, const uint8_t *,
+	    size_t, int64_t now_ms);
+void	dht_hold_note(struct dht *, const struct id *key, uint32_t total,
+	    const uint64_t *ids, size_t n, int complete, int64_t now_ms);
+uint64_t dht_id_prefix(const struct id *);
+
 /*
  * Test-only: an iterative FIND_NODE for target; cb gets the k closest
  * nodes that answered, closest first.  Used by the simulator to check
@@ -310,5 +441,9 @@ int64_t	dht_maint_deadline(const struct dht *);
  */
 int	dht_find_node(struct dht *, const struct id *target, int64_t now_ms,
 	    dht_find_cb *, void *arg);
+
+void	dht_dead_add(struct dht *, const struct id *, int64_t now_ms);
+int	dht_dead_has(const struct dht *, const struct id *, int64_t now_ms);
+void	dht_dead_forget(struct dht *, const struct id *);
 
 #endif

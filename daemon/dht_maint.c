@@ -92,7 +92,7 @@ dht_tokcache_put(struct dht *d, const struct addr *a, const uint8_t *tok,
 	t->got_ms = now_ms;
 }
 
-static const struct dht_tokcache *
+const struct dht_tokcache *
 dht_tokcache_get(const struct dht *d, const struct addr *a, int64_t now_ms)
 {
 	const struct dht_tokcache *t;
@@ -164,8 +164,25 @@ dht_join(struct dht *d, int64_t now_ms)
  * refresh interval.
  */
 void
-dht_join_done(struct dht *d)
+dht_join_done(struct dht *d, int answered, int64_t now_ms)
 {
+	uint32_t jitter;
+
+	if (!answered) {
+		/*
+		 * Nobody answered: datagrams lost, or the nodes we knew are
+		 * gone.  A node left with a stale entry or two would never
+		 * ask anyone again: try again after the bootstrap backoff.
+		 */
+		d->joined = 0;
+		dht_random(d, &jitter, sizeof(jitter));
+		jitter %= d->boot_backoff_ms / 4 + 1;
+		d->boot_next_ms = now_ms + d->boot_backoff_ms + jitter;
+		d->boot_backoff_ms = d->boot_backoff_ms * 2 > DHT_BOOT_MAX_MS ?
+		    DHT_BOOT_MAX_MS : d->boot_backoff_ms * 2;
+		return;
+	}
+	d->boot_backoff_ms = DHT_BOOT_MIN_MS;
 	d->join_refresh = 1;
 	d->join_bucket = 0;
 }
@@ -211,11 +228,35 @@ dht_boot_answered(struct dht *d, int64_t now_ms)
 
 /* ---- hand-over ----------------------------------------------------------- */
 
+/*
+ * A node that shares a key's k closest with us is near us too (both are
+ * near the key): one beyond our DHT_HANDOVER_NEAR closest neighbours gets
+ * nothing from us, and costs no walk of our keys.
+ */
+static int
+dht_ho_near(struct dht *d, const struct id *id)
+{
+	struct route_node rn[DHT_HANDOVER_NEAR];
+	size_t i, n;
+
+	n = route_closest(d->rt, &d->self, DHT_HANDOVER_NEAR, rn);
+	if (n < DHT_HANDOVER_NEAR)
+		return 1;
+	for (i = 0; i < n; i++)
+		if (id_eq(&rn[i].id, id))
+			return 1;
+	return 0;
+}
+
 void
 dht_handover_add(struct dht *d, const struct id *id, const struct addr *a)
 {
 	struct dht_ho_job *job;
 
+	if (!dht_ho_near(d, id)) {
+		d->st.handover_skipped++;
+		return;
+	}
 	if (d->ho_n == DHT_HANDOVER_QUEUE) {
 		d->ho_dropped++;
 		return;
@@ -248,24 +289,39 @@ dht_handover_busy(const struct dht *d)
 	    dht_rpc_room(d) > DHT_MAX_RPCS / 2;
 }
 
-/* Is the job's node among the k closest to key that we know? */
+/*
+ * Hand the key over?  Only if the new node is among its k closest that we
+ * know (we included), and we are among its DHT_HANDOVER_SENDERS closest
+ * but for the new node: a few senders, not all k holders.
+ */
 static int
 dht_ho_responsible(struct dht *d, const struct dht_ho_job *job,
     const uint8_t *key)
 {
-	struct route_node rn[WIRE_MAX_NODES];
+	struct route_node rn[WIRE_MAX_NODES + 1];
 	struct id k;
-	size_t i, n;
+	size_t i, n, closer = 0;
+	long rank = -1;
 
 	memcpy(k.b, key, ID_LEN);
-	n = route_closest(d->rt, &k, d->cfg.k, rn);
-	for (i = 0; i < n; i++)
-		if (id_eq(&rn[i].id, &job->node.id))
-			return 1;
-	return 0;
+	n = route_closest(d->rt, &k, d->cfg.k + 1, rn);
+	for (i = 0; i < n; i++) {
+		if (id_eq(&rn[i].id, &job->node.id)) {
+			rank = (long)i;
+			continue;
+		}
+		if (id_distcmp(&k, &rn[i].id, &d->self) < 0)
+			closer++;
+	}
+	if (rank < 0)
+		return 0;
+	/* Its rank among the nodes we know and us. */
+	if (id_distcmp(&k, &d->self, &job->node.id) < 0)
+		rank++;
+	return rank < (long)d->cfg.k && closer < DHT_HANDOVER_SENDERS;
 }
 
-/* STOREs every value of one key, as many per message as fit. */
+/* STOREs a page of one key's values, as many per message as fit. */
 static size_t
 dht_ho_send(struct dht *d, const struct dht_ho_job *job, const uint8_t *key,
     const struct store_result *res, const struct dht_tokcache *t,
@@ -326,9 +382,9 @@ dht_ho_ask_token(struct dht *d, struct dht_ho_job *job, int64_t now_ms)
 }
 
 /*
- * One bounded step of the head job: at most DHT_HANDOVER_BATCH keys and
- * about DHT_HANDOVER_BYTES of values, from dht_periodic only, never from
- * the receive path.
+ * One bounded step of the head job: at most DHT_HANDOVER_BATCH keys, and
+ * pages of DHT_HANDOVER_PAGE values up to about DHT_HANDOVER_BYTES, from
+ * dht_periodic only, never from the receive path.
  */
 void
 dht_handover_step(struct dht *d, int64_t now_ms, int64_t wall_ms)
@@ -338,9 +394,8 @@ dht_handover_step(struct dht *d, int64_t now_ms, int64_t wall_ms)
 	struct store_result res;
 	struct dht_ho_job *job;
 	const char *errstr;
-	size_t sent = 0;
+	size_t sent = 0, total, off;
 	long n, i;
-	int stop = 0;
 
 	if (!dht_handover_busy(d))
 		return;
@@ -351,34 +406,42 @@ dht_handover_step(struct dht *d, int64_t now_ms, int64_t wall_ms)
 		dht_ho_pop(d);
 		return;
 	}
-	for (i = 0; i < n && !stop; i++) {
-		if (dht_ho_responsible(d, job, keys[i])) {
-			memset(&res, 0, sizeof(res));
-			if (store_get(d->store, keys[i], 0, wall_ms, &res,
-			    &errstr) == -1)
-				res.n = 0;
-			if (res.n > 0) {
-				t = dht_tokcache_get(d, &job->node.addr,
-				    now_ms);
-				if (t == NULL) {
-					store_result_free(&res);
-					if (dht_ho_ask_token(d, job,
-					    now_ms) == -1)
-						dht_ho_pop(d);
-					return;
-				}
-				sent += dht_ho_send(d, job, keys[i], &res, t,
-				    now_ms);
+	for (i = 0; i < n; i++) {
+		off = job->voff > 0 && memcmp(job->vkey, keys[i],
+		    STORE_KEY_LEN) == 0 ? job->voff : 0;
+		while (dht_ho_responsible(d, job, keys[i])) {
+			/* Out of budget: this key's next page comes next. */
+			if (sent >= DHT_HANDOVER_BYTES ||
+			    dht_rpc_room(d) <= DHT_MAX_RPCS / 2) {
+				job->voff = (uint32_t)off;
+				memcpy(job->vkey, keys[i], STORE_KEY_LEN);
+				return;
 			}
+			memset(&res, 0, sizeof(res));
+			if (store_get_page(d->store, keys[i], 0, wall_ms, off,
+			    DHT_HANDOVER_PAGE, &res, &total, &errstr) == -1 ||
+			    res.n == 0) {
+				store_result_free(&res);
+				break;
+			}
+			t = dht_tokcache_get(d, &job->node.addr, now_ms);
+			if (t == NULL) {
+				store_result_free(&res);
+				job->voff = (uint32_t)off;
+				memcpy(job->vkey, keys[i], STORE_KEY_LEN);
+				if (dht_ho_ask_token(d, job, now_ms) == -1)
+					dht_ho_pop(d);
+				return;
+			}
+			sent += dht_ho_send(d, job, keys[i], &res, t, now_ms);
+			off += res.n;
 			store_result_free(&res);
 		}
+		job->voff = 0;
 		memcpy(job->cursor, keys[i], STORE_KEY_LEN);
 		job->has_cursor = 1;
-		if (sent >= DHT_HANDOVER_BYTES ||
-		    dht_rpc_room(d) <= DHT_MAX_RPCS / 2)
-			stop = 1;
 	}
-	if (!stop && n < DHT_HANDOVER_BATCH)
+	if (n < DHT_HANDOVER_BATCH)
 		dht_ho_pop(d);
 }
 
@@ -483,7 +546,6 @@ dht_maint(struct dht *d, int64_t now_ms, int64_t wall_ms)
 	}
 	dht_refresh(d, now_ms);
 	dht_ping_stale(d, now_ms);
-	/* Republishing (issue 4) belongs here, as a bounded key walk. */
 }
 
 int64_t

@@ -1,8 +1,9 @@
 /*
  * dht_ops — the operations: put (local store, lookup, STORE to the k
  * closest), get (local values, FIND_VALUE lookup with paging, union),
- * ping, and internal lookups; their slots, results and the queue of
- * completions that run only at the end of dht_input/dht_periodic.
+ * ping, and internal lookups (join, refresh, republish); their slots,
+ * results and the queue of completions that run only at the end of
+ * dht_input/dht_periodic.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,8 @@
 static int
 dht_op_internal(enum dht_op_kind kind)
 {
-	return kind == DHT_OP_JOIN || kind == DHT_OP_REFRESH;
+	return kind == DHT_OP_JOIN || kind == DHT_OP_REFRESH ||
+	    kind == DHT_OP_REPUBLISH;
 }
 
 struct dht_op *
@@ -68,6 +70,8 @@ dht_op_free(struct dht *d, struct dht_op *op)
 		d->nuser_ops--;
 	if (op->kind == DHT_OP_REFRESH)
 		d->refreshing = 0;
+	if (op->kind == DHT_OP_REPUBLISH)
+		dht_repub_op_freed(d, op);
 	d->ops[op->slot].op = NULL;
 	lookup_free(op->lk);
 	free(op->data);
@@ -222,16 +226,26 @@ dht_vals_grow(struct dht_op *op)
 	return 0;
 }
 
-/* Adds one value to the union; the same bytes keep the longest expiry. */
+/*
+ * Adds one value to the union; the same bytes keep the longest expiry.
+ * Values from the network (max_exp > 0) meet the clamps a STORE would.
+ */
 static void
 dht_get_add(struct dht_op *op, const uint8_t *data, uint32_t len,
-    int64_t created_ms, int64_t expires_ms)
+    int64_t created_ms, int64_t expires_ms, int64_t max_exp)
 {
 	struct store_value *v;
 	uint8_t h[KECCAK256_LEN];
 	size_t slot;
 	int32_t i;
 
+	if (max_exp > 0) {
+		if (expires_ms > max_exp)
+			expires_ms = max_exp;
+		if (created_ms > op->wall_ms + DHT_CLOCK_SKEW_MS ||
+		    created_ms >= expires_ms)
+			return;
+	}
 	if (len == 0 || len > WIRE_MAX_VALUE || created_ms < op->since_ms ||
 	    expires_ms <= op->wall_ms)
 		return;
@@ -282,26 +296,55 @@ dht_get_finish(struct dht *d, struct dht_op *op)
 		    "no node answered");
 }
 
-/* Asks the node that sent a page for the next one, within bounds. */
+/* A FIND_VALUE for the op's key, echoing the token `to` gave us. */
+static void
+dht_find_value_msg(struct dht *d, struct dht_op *op, const struct addr *to,
+    uint32_t offset, int64_t now_ms, struct wire_msg *m)
+{
+	const struct dht_tokcache *t;
+
+	memset(m, 0, sizeof(*m));
+	m->type = WIRE_FIND_VALUE;
+	m->u.find_value.key = op->target;
+	m->u.find_value.since_ms = op->since_ms;
+	m->u.find_value.offset = offset;
+	if ((t = dht_tokcache_get(d, to, now_ms)) != NULL) {
+		memcpy(m->u.find_value.token, t->tok, t->len);
+		m->u.find_value.tokenlen = t->len;
+	}
+}
+
+/*
+ * Asks the node that sent a page for the next one, within bounds; or for
+ * the same one again if it held none of the values it counts (it cut its
+ * answer for an asker without a token: we have one now).
+ */
 static void
 dht_get_next_page(struct dht *d, struct dht_op *op, const struct dht_rpc *r,
     const struct wire_values *wv, int64_t now_ms)
 {
 	struct wire_msg m;
+	uint32_t off;
 	int32_t i;
+	int reask = 0;
 
-	if (wv->next_offset == 0 || r->page + 1 >= DHT_MAX_PAGES_PER_NODE ||
+	if (wv->next_offset != 0)
+		off = wv->next_offset;
+	else if (wv->nvalues == 0 && wv->total > r->offset && !r->reask) {
+		off = r->offset;
+		reask = 1;
+	} else
+		return;
+	if (r->page + 1 >= DHT_MAX_PAGES_PER_NODE ||
 	    op->nvals >= DHT_GET_MAX_VALUES)
 		return;
-	memset(&m, 0, sizeof(m));
-	m.type = WIRE_FIND_VALUE;
-	m.u.find_value.key = op->target;
-	m.u.find_value.since_ms = op->since_ms;
-	m.u.find_value.offset = wv->next_offset;
+	dht_find_value_msg(d, op, &r->to, off, now_ms, &m);
 	i = dht_request(d, &r->to, &r->id, &m, DHT_RPC_PAGE, op, now_ms);
 	if (i < 0)
 		return;
 	d->rpc[i].page = (uint16_t)(r->page + 1);
+	d->rpc[i].offset = off;
+	d->rpc[i].reask = (uint8_t)reask;
 	op->pending++;
 }
 
@@ -309,11 +352,14 @@ static void
 dht_get_values(struct dht *d, struct dht_op *op, const struct dht_rpc *r,
     const struct wire_values *wv, int64_t now_ms)
 {
+	int64_t max_exp;
 	size_t i;
 
+	max_exp = op->wall_ms + (int64_t)d->cfg.max_ttl_s * 1000;
 	for (i = 0; i < wv->nvalues; i++)
 		dht_get_add(op, wv->values[i].data, wv->values[i].len,
-		    wv->values[i].created_ms, wv->values[i].expires_ms);
+		    wv->values[i].created_ms, wv->values[i].expires_ms,
+		    max_exp);
 	dht_get_next_page(d, op, r, wv, now_ms);
 }
 
@@ -322,6 +368,7 @@ dht_get_values(struct dht *d, struct dht_op *op, const struct dht_rpc *r,
 static void
 dht_put_finish(struct dht *d, struct dht_op *op)
 {
+	dht_repub_put_done(d, op);
 	if (op->remote_acks > 0 || op->table_empty)
 		dht_op_complete(d, op, DHT_OK, NULL);
 	else
@@ -329,8 +376,8 @@ dht_put_finish(struct dht *d, struct dht_op *op)
 		    "no node acknowledged");
 }
 
-static void
-dht_put_token(struct dht_op *op, const struct id *id, const uint8_t *tok,
+void
+dht_op_token(struct dht_op *op, const struct id *id, const uint8_t *tok,
     size_t len)
 {
 	struct dht_optok *nt;
@@ -351,8 +398,8 @@ dht_put_token(struct dht_op *op, const struct id *id, const uint8_t *tok,
 	op->ntoks++;
 }
 
-static const struct dht_optok *
-dht_put_token_find(const struct dht_op *op, const struct id *id)
+const struct dht_optok *
+dht_op_token_find(const struct dht_op *op, const struct id *id)
 {
 	size_t i;
 
@@ -378,7 +425,7 @@ dht_put_store(struct dht *d, struct dht_op *op, int64_t now_ms)
 	v.created_ms = op->created_ms;
 	v.expires_ms = op->expires_ms;
 	for (i = 0; i < n; i++) {
-		if ((t = dht_put_token_find(op, &res[i].id)) == NULL)
+		if ((t = dht_op_token_find(op, &res[i].id)) == NULL)
 			continue;
 		memset(&m, 0, sizeof(m));
 		m.type = WIRE_STORE;
@@ -400,6 +447,8 @@ dht_put_store(struct dht *d, struct dht_op *op, int64_t now_ms)
 static void
 dht_op_lookup_done(struct dht *d, struct dht_op *op, int64_t now_ms)
 {
+	struct lookup_stats ls;
+
 	switch (op->kind) {
 	case DHT_OP_PUT:
 		dht_put_store(d, op, now_ms);
@@ -415,8 +464,12 @@ dht_op_lookup_done(struct dht *d, struct dht_op *op, int64_t now_ms)
 		dht_op_complete(d, op, DHT_OK, NULL);
 		break;
 	case DHT_OP_JOIN:
-		dht_join_done(d);
+		lookup_get_stats(op->lk, &ls);
+		dht_join_done(d, ls.replies > 0, now_ms);
 		dht_op_complete(d, op, DHT_OK, NULL);
+		break;
+	case DHT_OP_REPUBLISH:
+		dht_repub_lookup_done(d, op, now_ms);
 		break;
 	default:
 		dht_op_complete(d, op, DHT_OK, NULL);
@@ -435,11 +488,9 @@ dht_op_pump(struct dht *d, struct dht_op *op, int64_t now_ms)
 		return;
 	while (dht_rpc_room(d) > 0 && lookup_next(op->lk, &n)) {
 		memset(&m, 0, sizeof(m));
-		if (op->kind == DHT_OP_GET) {
-			m.type = WIRE_FIND_VALUE;
-			m.u.find_value.key = op->target;
-			m.u.find_value.since_ms = op->since_ms;
-		} else {
+		if (op->kind == DHT_OP_GET)
+			dht_find_value_msg(d, op, &n.addr, 0, now_ms, &m);
+		else {
 			m.type = WIRE_FIND_NODE;
 			m.u.find_node.target = op->target;
 		}
@@ -473,20 +524,24 @@ dht_op_lookup_start(struct dht *d, struct dht_op *op, int64_t now_ms)
 }
 
 static void
-dht_lookup_nodes(struct dht_op *op, const struct dht_rpc *r,
-    const struct wire_node *wn, size_t n)
+dht_lookup_nodes(struct dht *d, struct dht_op *op, const struct dht_rpc *r,
+    const struct wire_node *wn, size_t n, int64_t now_ms)
 {
 	struct route_node rn[WIRE_MAX_NODES];
-	size_t i;
+	size_t i, kept = 0;
 
 	if (n > WIRE_MAX_NODES)
 		n = WIRE_MAX_NODES;
 	memset(rn, 0, n * sizeof(rn[0]));
 	for (i = 0; i < n; i++) {
-		rn[i].id = wn[i].id;
-		rn[i].addr = wn[i].addr;
+		/* Peers may still advertise a node we saw die. */
+		if (dht_dead_has(d, &wn[i].id, now_ms))
+			continue;
+		rn[kept].id = wn[i].id;
+		rn[kept].addr = wn[i].addr;
+		kept++;
 	}
-	lookup_reply(op->lk, &r->id, rn, n);
+	lookup_reply(op->lk, &r->id, rn, kept);
 }
 
 void
@@ -502,16 +557,17 @@ dht_op_reply(struct dht *d, const struct dht_rpc *r, const struct wire_msg *m,
 		if (op->storing)
 			break;
 		if (m->type == WIRE_VALUES) {
-			dht_lookup_nodes(op, r, m->u.values.nodes,
-			    m->u.values.nnodes);
+			dht_lookup_nodes(d, op, r, m->u.values.nodes,
+			    m->u.values.nnodes, now_ms);
 			op->responders++;
 			if (op->kind == DHT_OP_GET)
 				dht_get_values(d, op, r, &m->u.values, now_ms);
 		} else if (m->type == WIRE_NODES) {
-			dht_lookup_nodes(op, r, m->u.nodes.nodes,
-			    m->u.nodes.nnodes);
-			if (op->kind == DHT_OP_PUT)
-				dht_put_token(op, &r->id, m->u.nodes.token,
+			dht_lookup_nodes(d, op, r, m->u.nodes.nodes,
+			    m->u.nodes.nnodes, now_ms);
+			if (op->kind == DHT_OP_PUT ||
+			    op->kind == DHT_OP_REPUBLISH)
+				dht_op_token(op, &r->id, m->u.nodes.token,
 				    m->u.nodes.tokenlen);
 		}
 		dht_op_pump(d, op, now_ms);
@@ -524,8 +580,11 @@ dht_op_reply(struct dht *d, const struct dht_rpc *r, const struct wire_msg *m,
 		break;
 	case DHT_RPC_STORE:
 		op->pending--;
-		if (m->u.store_ack.stored > 0)
+		if (m->u.store_ack.stored > 0) {
 			op->remote_acks++;
+			if (op->nackid < WIRE_MAX_NODES)
+				op->ackid[op->nackid++] = dht_id_prefix(&r->id);
+		}
 		if (op->pending == 0)
 			dht_put_finish(d, op);
 		break;
@@ -588,6 +647,20 @@ dht_lookup_internal(struct dht *d, enum dht_op_kind kind,
 	return 0;
 }
 
+/* The store's last failure as an operation's error. */
+enum dht_err
+dht_store_err(const struct dht *d)
+{
+	switch (store_last_error(d->store)) {
+	case STORE_ERR_INVALID:
+		return DHT_ERR_INVALID;
+	case STORE_ERR_QUOTA:
+		return DHT_ERR_QUOTA;
+	default:
+		return DHT_ERR_STORAGE;
+	}
+}
+
 /* ---- the public operations -------------------------------------------- */
 
 int
@@ -618,10 +691,7 @@ dht_put(struct dht *d, const struct id *key, const void *data, size_t len,
 	}
 	if (store_put(d->store, key->b, data, len, created_ms, expires_ms,
 	    wall_ms, &errstr) < 0) {
-		/* The store's quota refusals are its only non-I/O errors. */
-		dht_op_complete(d, op, strcmp(errstr, "store full") == 0 ||
-		    strcmp(errstr, "too many values under this key") == 0 ?
-		    DHT_ERR_QUOTA : DHT_ERR_STORAGE, errstr);
+		dht_op_complete(d, op, dht_store_err(d), errstr);
 		return 0;
 	}
 	op->local_ok = 1;
@@ -633,6 +703,7 @@ dht_put(struct dht *d, const struct id *key, const void *data, size_t len,
 	op->len = (uint32_t)len;
 	op->created_ms = created_ms;
 	op->expires_ms = expires_ms;
+	op->start_ms = now_ms;
 	if (dht_op_lookup_start(d, op, now_ms) == -1)
 		dht_op_complete(d, op, DHT_ERR_STORAGE, "out of memory");
 	return 0;
@@ -662,7 +733,7 @@ dht_get(struct dht *d, const struct id *key, int64_t since_ms,
 	    &errstr) == 0) {
 		for (i = 0; i < res.n; i++)
 			dht_get_add(op, res.v[i].data, res.v[i].len,
-			    res.v[i].created_ms, res.v[i].expires_ms);
+			    res.v[i].created_ms, res.v[i].expires_ms, 0);
 		store_result_free(&res);
 	}
 	if (dht_op_lookup_start(d, op, now_ms) == -1)

@@ -1,9 +1,9 @@
 /*
  * dht_serve — answers the requests of other nodes: PING, FIND_NODE,
  * FIND_VALUE (one page of values at a time; a long page only to an
- * address that answered us) and STORE, which must carry the write token we
- * gave its source address and whose values are bounded before they reach
- * the store.
+ * address that proved itself) and STORE, which must carry the write token
+ * we gave its source address and whose values are clamped before they
+ * reach the store.
  */
 #include <string.h>
 
@@ -66,7 +66,7 @@ dht_serve_find_node(struct dht *d, const struct addr *from,
 	dht_reply(d, from, &m, q->txid, now_ms);
 }
 
-/* ---- long answers only to addresses that answered us ------------------- */
+/* ---- long answers only to addresses that proved themselves ------------ */
 
 void
 dht_verified_add(struct dht *d, const struct addr *a, int64_t now_ms)
@@ -88,130 +88,86 @@ dht_verified(const struct dht *d, const struct addr *a, int64_t now_ms)
 	    now_ms - v->ms < DHT_VERIFIED_MAX_AGE_MS;
 }
 
-/* Pings the source; the answer goes out when the PONG comes back. */
-static void
-dht_defer(struct dht *d, const struct addr *from, const struct wire_msg *q,
-    int64_t now_ms)
+/* The largest count of values (at most fit) whose answer fits a datagram. */
+static size_t
+dht_fit_datagram(struct wire_msg *m, size_t off, size_t total, size_t fit)
 {
-	struct dht_deferred *e = NULL, *oldest = NULL;
-	struct wire_msg m;
-	size_t i;
-	int32_t ri;
+	size_t lo = 0, hi = fit, mid;
 
-	for (i = 0; i < DHT_DEFERRED_MAX; i++) {
-		if (!d->deferred[i].in_use) {
-			if (e == NULL)
-				e = &d->deferred[i];
-			continue;
-		}
-		if (d->deferred[i].txid == q->txid &&
-		    addr_eq(&d->deferred[i].from, from))
-			return;		/* a resend: the ping is out */
-		if (oldest == NULL ||
-		    d->deferred[i].serial - oldest->serial > UINT32_MAX / 2)
-			oldest = &d->deferred[i];
+	while (lo < hi) {
+		mid = (lo + hi + 1) / 2;
+		m->u.values.nvalues = mid;
+		m->u.values.next_offset = off + mid < total ?
+		    (uint32_t)(off + mid) : 0;
+		if (wire_encoded_len(m) <= WIRE_MAX_DATAGRAM)
+			lo = mid;
+		else
+			hi = mid - 1;
 	}
-	/* Full (a flood of spoofed requests?): the oldest gives way. */
-	if (e == NULL)
-		e = oldest;
-	memset(&m, 0, sizeof(m));
-	m.type = WIRE_PING;
-	if ((ri = dht_request(d, from, NULL, &m, DHT_RPC_VERIFY, NULL,
-	    now_ms)) < 0)
-		return;
-	d->rpc[ri].job = ++d->deferred_serial;
-	e->from = *from;
-	e->sender = q->sender;
-	e->txid = q->txid;
-	e->fv = q->u.find_value;
-	e->serial = d->deferred_serial;
-	e->in_use = 1;
+	return lo;
 }
 
-static void	dht_find_value_answer(struct dht *, const struct addr *,
-		    const struct id *, uint64_t, const struct wire_find_value *,
-		    int64_t, int64_t);
-
-void
-dht_verify_done(struct dht *d, const struct dht_rpc *r, int ok,
-    int64_t now_ms, int64_t wall_ms)
-{
-	struct dht_deferred e;
-	size_t i;
-
-	for (i = 0; i < DHT_DEFERRED_MAX; i++) {
-		if (!d->deferred[i].in_use || d->deferred[i].serial != r->job)
-			continue;
-		e = d->deferred[i];
-		d->deferred[i].in_use = 0;
-		if (ok)
-			dht_find_value_answer(d, &e.from, &e.sender, e.txid,
-			    &e.fv, now_ms, wall_ms);
-	}
-}
-
+/*
+ * One page of values from `offset` on, with our closest nodes on the
+ * first page.  Longer than a datagram only for an asker that proved its
+ * address (see DHT_VERIFIED_CACHE); else cut to one datagram, and if not
+ * even the first value fits, the page holds none while `total` says
+ * there are some: the asker asks again with the token it now holds.
+ */
 void
 dht_serve_find_value(struct dht *d, const struct addr *from,
     const struct wire_msg *q, int64_t now_ms, int64_t wall_ms)
 {
-	dht_route_seen(d, &q->sender, from, 0, now_ms);
-	dht_find_value_answer(d, from, &q->sender, q->txid, &q->u.find_value,
-	    now_ms, wall_ms);
-}
-
-static void
-dht_find_value_answer(struct dht *d, const struct addr *from,
-    const struct id *asker, uint64_t txid, const struct wire_find_value *fv,
-    int64_t now_ms, int64_t wall_ms)
-{
+	const struct wire_find_value *fv = &q->u.find_value;
 	struct wire_node nodes[WIRE_MAX_NODES];
 	struct wire_value wv[WIRE_MAX_VALUES_PER_MSG];
 	struct store_result res;
-	struct wire_msg m, q;
+	struct wire_msg m;
 	const char *errstr;
-	size_t off, want, i, fit;
+	size_t off, total, i, fit, cut;
 
+	dht_route_seen(d, &q->sender, from, 0, now_ms);
 	memset(&res, 0, sizeof(res));
-	if (store_get(d->store, fv->key.b, fv->since_ms, wall_ms, &res,
-	    &errstr) == -1) {
-		dht_reply_error(d, from, txid, WIRE_ERR_INTERNAL,
+	if (store_get_page(d->store, fv->key.b, fv->since_ms, wall_ms,
+	    fv->offset, WIRE_MAX_VALUES_PER_MSG, &res, &total, &errstr) == -1) {
+		dht_reply_error(d, from, q->txid, WIRE_ERR_INTERNAL,
 		    "storage error", now_ms);
 		return;
 	}
-	off = fv->offset < res.n ? fv->offset : res.n;
-	want = res.n - off;
-	if (want > WIRE_MAX_VALUES_PER_MSG)
-		want = WIRE_MAX_VALUES_PER_MSG;
-	for (i = 0; i < want; i++) {
-		wv[i].data = res.v[off + i].data;
-		wv[i].len = res.v[off + i].len;
-		wv[i].created_ms = res.v[off + i].created_ms;
-		wv[i].expires_ms = res.v[off + i].expires_ms;
+	if (total > UINT32_MAX - 1)
+		total = UINT32_MAX - 1;
+	off = fv->offset < total ? fv->offset : total;
+	for (i = 0; i < res.n && i < WIRE_MAX_VALUES_PER_MSG; i++) {
+		wv[i].data = res.v[i].data;
+		wv[i].len = res.v[i].len;
+		wv[i].created_ms = res.v[i].created_ms;
+		wv[i].expires_ms = res.v[i].expires_ms;
 	}
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_VALUES;
 	/* Later pages carry values only: the asker has our nodes. */
 	if (off == 0) {
-		m.u.values.nnodes = dht_closest_for(d, &fv->key, asker, nodes);
+		m.u.values.nnodes = dht_closest_for(d, &fv->key, &q->sender,
+		    nodes);
 		m.u.values.nodes = nodes;
 	}
 	dht_token_make(d, d->secret[0], from, m.u.values.token);
 	m.u.values.tokenlen = DHT_TOKEN_LEN;
-	fit = wire_values_fit(&m, wv, want);
+	fit = wire_values_fit(&m, wv, i);
 	m.u.values.values = wv;
 	m.u.values.nvalues = fit;
-	m.u.values.total = (uint32_t)res.n;
-	m.u.values.next_offset = off + fit < res.n ? (uint32_t)(off + fit) : 0;
+	m.u.values.total = (uint32_t)total;
+	m.u.values.next_offset = off + fit < total ? (uint32_t)(off + fit) : 0;
 	if (wire_encoded_len(&m) > WIRE_MAX_DATAGRAM &&
+	    !dht_token_check(d, from, fv->token, fv->tokenlen) &&
 	    !dht_verified(d, from, now_ms)) {
-		memset(&q, 0, sizeof(q));
-		q.type = WIRE_FIND_VALUE;
-		q.sender = *asker;
-		q.txid = txid;
-		q.u.find_value = *fv;
-		dht_defer(d, from, &q, now_ms);
-	} else
-		dht_reply(d, from, &m, txid, now_ms);
+		cut = dht_fit_datagram(&m, off, total, fit);
+		m.u.values.nvalues = cut;
+		m.u.values.next_offset = cut > 0 && off + cut < total ?
+		    (uint32_t)(off + cut) : 0;
+		d->st.answers_cut++;
+	}
+	dht_reply(d, from, &m, q->txid, now_ms);
 	store_result_free(&res);
 }
 
@@ -237,10 +193,16 @@ dht_serve_store(struct dht *d, const struct addr *from,
 	dht_route_seen(d, &q->sender, from, 0, now_ms);
 	/* Only who received our token could send it. */
 	dht_verified_add(d, from, now_ms);
+	/*
+	 * The wire already bounds both times (wire_check); here a sender's
+	 * clock or malice meets ours: no expiry beyond max_ttl from now, no
+	 * creation time from the future beyond the skew.  store_put keeps the
+	 * later of two expiries, so a republish, which carries the original
+	 * expiry, never extends a value's life.
+	 */
 	max_exp = wall_ms + (int64_t)d->cfg.max_ttl_s * 1000;
 	for (i = 0; i < s->nvalues; i++) {
 		v = &s->values[i];
-		/* The network never extends a value's life. */
 		exp = v->expires_ms < max_exp ? v->expires_ms : max_exp;
 		if (exp <= wall_ms || v->created_ms >= exp ||
 		    v->created_ms > wall_ms + DHT_CLOCK_SKEW_MS)
@@ -248,6 +210,8 @@ dht_serve_store(struct dht *d, const struct addr *from,
 		if (store_put(d->store, s->key.b, v->data, v->len,
 		    v->created_ms, exp, wall_ms, &errstr) < 0)
 			continue;
+		/* Our republish of it may rest for an interval. */
+		dht_seen_note(d, &s->key, v->data, v->len, now_ms);
 		stored++;
 		d->st.values_stored++;
 	}

@@ -13,36 +13,48 @@ struct route_bucket {
 	struct route_node	cache[ROUTE_REPLACEMENTS]; /* oldest first */
 	size_t			n;
 	size_t			ncache;
-	uint64_t		refreshed_ms;
 };
 
+/*
+ * All 256 buckets would take about 630 KB, and a network of N nodes fills
+ * only about log2(N) of them: a bucket is allocated when its first node
+ * arrives (NULL: empty).  Thousands of simulated engines fit in memory,
+ * and no scan of the table touches pages it does not need.
+ */
 struct route {
 	struct id		self;
 	size_t			count;
-	struct route_bucket	bucket[ROUTE_BUCKETS];
+	uint64_t		created_ms;
+	struct route_bucket	*bucket[ROUTE_BUCKETS];
+	uint64_t		refreshed_ms[ROUTE_BUCKETS]; /* 0: see below */
 };
 
 struct route *
 route_new(const struct id *self, uint64_t now_ms)
 {
 	struct route *rt;
-	size_t i;
 
+	/*
+	 * A bucket never refreshed counts as refreshed at creation (the join
+	 * lookup does the first pass), so a fake clock starting at 0 behaves
+	 * like a real one.
+	 */
 	if ((rt = calloc(1, sizeof(*rt))) == NULL)
 		return NULL;
 	rt->self = *self;
-	/*
-	 * Start every bucket as freshly refreshed: the join lookup does the
-	 * first pass, and a fake clock starting at 0 behaves like a real one.
-	 */
-	for (i = 0; i < ROUTE_BUCKETS; i++)
-		rt->bucket[i].refreshed_ms = now_ms;
+	rt->created_ms = now_ms;
 	return rt;
 }
 
 void
 route_free(struct route *rt)
 {
+	size_t i;
+
+	if (rt == NULL)
+		return;
+	for (i = 0; i < ROUTE_BUCKETS; i++)
+		free(rt->bucket[i]);
 	free(rt);
 }
 
@@ -80,6 +92,26 @@ route_addr_usable(const struct addr *a)
 	if (IN6_IS_ADDR_V4MAPPED(&a->u.sin6.sin6_addr))
 		return ip[12] < 224 && (ip[12] | ip[13] | ip[14] | ip[15]) != 0;
 	return 1;
+}
+
+/*
+ * A touch at time 0 stores 0, read back as created_ms, which is then 0
+ * too: callers' times never decrease.
+ */
+static uint64_t
+route_refreshed(const struct route *rt, int i)
+{
+	return rt->refreshed_ms[i] != 0 ? rt->refreshed_ms[i] :
+	    rt->created_ms;
+}
+
+/* The bucket, allocated on first use if create; NULL if none. */
+static struct route_bucket *
+route_bucket(struct route *rt, int i, int create)
+{
+	if (rt->bucket[i] == NULL && create)
+		rt->bucket[i] = calloc(1, sizeof(*rt->bucket[i]));
+	return rt->bucket[i];
 }
 
 /* Bucket index of id, or -1 for our own ID. */
@@ -176,9 +208,9 @@ route_seen(struct route *rt, const struct id *id, const struct addr *addr,
 	long i;
 	int bi;
 
-	if ((bi = route_index(rt, id)) < 0 || !route_addr_usable(addr))
+	if ((bi = route_index(rt, id)) < 0 || !route_addr_usable(addr) ||
+	    (b = route_bucket(rt, bi, 1)) == NULL)
 		return ROUTE_IGNORED;
-	b = &rt->bucket[bi];
 
 	if ((i = route_find(b->node, b->n, id)) >= 0) {
 		e = b->node[i];
@@ -243,9 +275,9 @@ route_failed(struct route *rt, const struct id *id, uint64_t now_ms)
 	long i;
 	int bi;
 
-	if ((bi = route_index(rt, id)) < 0)
+	if ((bi = route_index(rt, id)) < 0 ||
+	    (b = route_bucket(rt, bi, 0)) == NULL)
 		return -1;
-	b = &rt->bucket[bi];
 	if ((i = route_find(b->node, b->n, id)) >= 0) {
 		e = &b->node[i];
 		if (e->fails < UINT8_MAX)
@@ -273,9 +305,9 @@ route_remove(struct route *rt, const struct id *id)
 	long i;
 	int bi;
 
-	if ((bi = route_index(rt, id)) < 0)
+	if ((bi = route_index(rt, id)) < 0 ||
+	    (b = route_bucket(rt, bi, 0)) == NULL)
 		return -1;
-	b = &rt->bucket[bi];
 	if ((i = route_find(b->node, b->n, id)) >= 0) {
 		route_remove_at(b->node, &b->n, (size_t)i);
 		rt->count--;
@@ -312,10 +344,10 @@ static void
 route_closest_bucket(const struct route *rt, int bi, const struct id *target,
     const struct route_node **out, size_t *n, size_t max)
 {
-	const struct route_bucket *b = &rt->bucket[bi];
+	const struct route_bucket *b = rt->bucket[bi];
 	size_t i;
 
-	for (i = 0; i < b->n; i++)
+	for (i = 0; b != NULL && i < b->n; i++)
 		if (b->node[i].fails < ROUTE_MAX_FAILS)
 			route_closest_add(target, out, n, max, &b->node[i]);
 }
@@ -429,9 +461,8 @@ route_get(const struct route *rt, const struct id *id, struct route_node *out)
 	long i;
 	int bi;
 
-	if ((bi = route_index(rt, id)) < 0)
+	if ((bi = route_index(rt, id)) < 0 || (b = rt->bucket[bi]) == NULL)
 		return -1;
-	b = &rt->bucket[bi];
 	if ((i = route_find(b->node, b->n, id)) < 0)
 		return -1;
 	*out = b->node[i];
@@ -444,8 +475,8 @@ route_bucket_count(const struct route *rt, int index, size_t *ncached)
 	if (index < 0 || index >= ROUTE_BUCKETS)
 		return -1;
 	if (ncached != NULL)
-		*ncached = rt->bucket[index].ncache;
-	return (int)rt->bucket[index].n;
+		*ncached = rt->bucket[index] ? rt->bucket[index]->ncache : 0;
+	return rt->bucket[index] ? (int)rt->bucket[index]->n : 0;
 }
 
 size_t
@@ -455,7 +486,8 @@ route_export(const struct route *rt, struct route_node *out, size_t max)
 	size_t i, j, n = 0;
 
 	for (i = 0; i < ROUTE_BUCKETS; i++) {
-		b = &rt->bucket[i];
+		if ((b = rt->bucket[i]) == NULL)
+			continue;
 		for (j = 0; j < b->n && n < max; j++)
 			out[n++] = b->node[j];
 	}
@@ -468,7 +500,7 @@ route_touch_bucket(struct route *rt, const struct id *id, uint64_t now_ms)
 	int bi;
 
 	if ((bi = route_index(rt, id)) >= 0)
-		rt->bucket[bi].refreshed_ms = now_ms;
+		rt->refreshed_ms[bi] = now_ms;
 }
 
 int
@@ -479,7 +511,7 @@ route_stale_bucket(const struct route *rt, uint64_t now_ms,
 	int i, deepest, best = -1;
 
 	for (deepest = ROUTE_BUCKETS - 1; deepest >= 0; deepest--)
-		if (rt->bucket[deepest].n > 0)
+		if (rt->bucket[deepest] != NULL && rt->bucket[deepest]->n > 0)
 			break;
 	if (deepest < 0)
 		return -1;
@@ -492,7 +524,7 @@ route_stale_bucket(const struct route *rt, uint64_t now_ms,
 	if (deepest < ROUTE_BUCKETS - 1)
 		deepest++;
 	for (i = 0; i <= deepest; i++) {
-		r = rt->bucket[i].refreshed_ms;
+		r = route_refreshed(rt, i);
 		if (now_ms < r || now_ms - r < interval_ms)
 			continue;
 		if (best == -1 || r < oldest) {
@@ -532,7 +564,8 @@ route_oldest_unpinged(struct route *rt, uint64_t now_ms, uint64_t stale_ms,
 	size_t i, j;
 
 	for (i = 0; i < ROUTE_BUCKETS; i++) {
-		b = &rt->bucket[i];
+		if ((b = rt->bucket[i]) == NULL)
+			continue;
 		/* Least recently seen first: the first unpinged one is it. */
 		for (j = 0; j < b->n; j++) {
 			e = &b->node[j];

@@ -297,7 +297,7 @@ wire_check(const struct wire_msg *m, const char **errstr)
 			*errstr = "since_ms out of range";
 			return -1;
 		}
-		return 0;
+		return check_token(m->u.find_value.tokenlen, errstr);
 	case WIRE_VALUES:
 		if (check_token(m->u.values.tokenlen, errstr) == -1)
 			return -1;
@@ -455,6 +455,8 @@ pb_build(struct wire_pb *pb, const struct wire_msg *m)
 		pb->find_value.key.len = WIRE_ID_LEN;
 		pb->find_value.since_ms = m->u.find_value.since_ms;
 		pb->find_value.offset = m->u.find_value.offset;
+		pb_token(&pb->find_value.token, m->u.find_value.token,
+		    m->u.find_value.tokenlen);
 		p->body_case = EMO__WIRE__PACKET__BODY_FIND_VALUE;
 		p->find_value = &pb->find_value;
 		break;
@@ -727,6 +729,10 @@ decode_body(struct wire_decoded *priv, const Emo__Wire__Packet *p,
 		m->type = WIRE_FIND_VALUE;
 		m->u.find_value.since_ms = p->find_value->since_ms;
 		m->u.find_value.offset = p->find_value->offset;
+		if (get_token(m->u.find_value.token,
+		    &m->u.find_value.tokenlen, &p->find_value->token,
+		    errstr) == -1)
+			return -1;
 		return get_id(&m->u.find_value.key, &p->find_value->key,
 		    "key is not 32 bytes", errstr);
 	case EMO__WIRE__PACKET__BODY_VALUES:

@@ -85,6 +85,8 @@ struct wire_find_value {
 	struct id	 key;
 	int64_t		 since_ms;	/* >= 0 */
 	uint32_t	 offset;
+	uint8_t		 token[WIRE_MAX_TOKEN];	/* echoed write token */
+	size_t		 tokenlen;
 };
 
 struct wire_values {

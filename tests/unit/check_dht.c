@@ -1,8 +1,9 @@
 /*
  * check_dht — the engine with 2-5 instances wired through a FIFO in this
  * file (no latency, a manual clock): ping, put/get across nodes, the write
- * token, source-checked responses, hostile datagrams, 2 x 32 KiB values,
- * fast not-found, fragment loss repaired by NACKs, quotas, and join.
+ * token, source-checked responses, hostile datagrams, long answers only to
+ * proven addresses, 2 x 32 KiB values, fast not-found, fragment loss
+ * repaired by NACKs, quotas, join, hand-over and republish.
  */
 #include <arpa/inet.h>
 #include <check.h>
@@ -131,7 +132,8 @@ static const struct dht_config t_cfg = {
 };
 
 static void
-t_init(struct tnet *t, int count, uint64_t seed)
+t_init_cfg(struct tnet *t, int count, uint64_t seed,
+    const struct dht_config *cfg)
 {
 	struct store_opts so;
 	struct dht_io io;
@@ -157,10 +159,16 @@ t_init(struct tnet *t, int count, uint64_t seed)
 		io.send = io_send;
 		io.random = io_random;
 		io.arg = nd;
-		nd->dht = dht_new(&nd->id, nd->store, &t_cfg, &io, t->now);
+		nd->dht = dht_new(&nd->id, nd->store, cfg, &io, t->now);
 		ck_assert_ptr_nonnull(nd->dht);
 		nd->deadline = t->now;
 	}
+}
+
+static void
+t_init(struct tnet *t, int count, uint64_t seed)
+{
+	t_init_cfg(t, count, seed, &t_cfg);
 }
 
 static void
@@ -697,64 +705,169 @@ START_TEST(test_store_clamp)
 }
 END_TEST
 
-/*
- * Amplification: a FIND_VALUE whose answer needs fragments draws only a
- * small PING to a source that never answered us; the answer follows the
- * PONG.
- */
-START_TEST(test_long_answer_verified)
+/* A FIND_VALUE for key from x to node 1, echoing tok; the answer. */
+static void
+t_raw_find_value(struct tnet *t, const struct addr *x, const struct id *key,
+    uint32_t offset, const uint8_t *tok, size_t toklen)
 {
-	struct tnet t;
-	struct wire_msg m, ping;
-	struct addr x;
-	struct id key;
-	static uint8_t v[WIRE_MAX_VALUE];
+	struct wire_msg m;
 	uint8_t buf[256];
-	const char *errstr;
-	size_t i, bytes;
 	ssize_t len;
 
-	t_init(&t, 2, 18);
-	mk_addr(&x, 100, 5000);
-	id_from_name(&key, "amp", 3);
-	memset(v, 0x33, sizeof(v));
-	ck_assert_int_eq(store_put(t.n[1].store, key.b, v, sizeof(v),
-	    t_wall(&t), t_wall(&t) + 60000, t_wall(&t), NULL), 1);
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_FIND_VALUE;
 	memset(m.sender.b, 0x77, ID_LEN);
 	m.txid = 99;
-	m.u.find_value.key = key;
+	m.u.find_value.key = *key;
+	m.u.find_value.offset = offset;
+	if (toklen > 0)
+		memcpy(m.u.find_value.token, tok, toklen);
+	m.u.find_value.tokenlen = toklen;
 	len = wire_encode(&m, buf, sizeof(buf));
 	ck_assert_int_gt(len, 0);
-	t_clear_cap(&t);
-	dht_input(t.n[1].dht, &x, buf, (size_t)len, t.now, t_wall(&t));
-	dht_input(t.n[1].dht, &x, buf, (size_t)len, t.now, t_wall(&t));
-	t_flush(&t);
-	/* One PING for both copies of the request, nothing else. */
+	t_clear_cap(t);
+	dht_input(t->n[1].dht, x, buf, (size_t)len, t->now, t_wall(t));
+	t_flush(t);
+}
+
+/*
+ * Amplification: a FIND_VALUE whose answer needs fragments, from an
+ * address that never proved itself, draws one datagram: the first page
+ * cut to fit, with a token.  Echoing that token from the same address
+ * draws the whole page; from another address, or made up, it does not.
+ */
+START_TEST(test_long_answer_token)
+{
+	struct tnet t;
+	struct wire_msg a;
+	struct addr x, y;
+	struct id key, small;
+	static uint8_t v[WIRE_MAX_VALUE];
+	uint8_t tok[WIRE_MAX_TOKEN], bad[DHT_TOKEN_LEN];
+	const char *errstr;
+	size_t i, bytes, toklen;
+
+	t_init(&t, 2, 18);
+	mk_addr(&x, 100, 5000);
+	mk_addr(&y, 101, 5000);
+	id_from_name(&key, "amp", 3);
+	id_from_name(&small, "small", 5);
+	memset(v, 0x33, sizeof(v));
+	ck_assert_int_eq(store_put(t.n[1].store, key.b, v, sizeof(v),
+	    t_wall(&t), t_wall(&t) + 60000, t_wall(&t), NULL), 1);
+	ck_assert_int_eq(store_put(t.n[1].store, small.b, v, 100,
+	    t_wall(&t), t_wall(&t) + 60000, t_wall(&t), NULL), 1);
+
+	/* No token: one datagram, no values, but the count and a token. */
+	t_raw_find_value(&t, &x, &key, 0, NULL, 0);
 	ck_assert_uint_eq(t.ncap, 1);
-	ck_assert_uint_lt(t.cap[0].len, 100);
-	ck_assert_int_eq(wire_decode(t.cap[0].buf, t.cap[0].len, &ping,
+	ck_assert_uint_le(t.cap[0].len, WIRE_MAX_DATAGRAM);
+	ck_assert_int_eq(wire_decode(t.cap[0].buf, t.cap[0].len, &a,
 	    &errstr), 0);
-	ck_assert_int_eq(ping.type, WIRE_PING);
-	/* x answers: now it gets its 32 KiB, in fragments. */
-	memset(&m, 0, sizeof(m));
-	m.type = WIRE_PONG;
-	memset(m.sender.b, 0x77, ID_LEN);
-	m.txid = ping.txid;
-	m.u.pong.observed = t.n[1].addr;
-	wire_msg_free(&ping);
-	len = wire_encode(&m, buf, sizeof(buf));
-	ck_assert_int_gt(len, 0);
-	t_clear_cap(&t);
-	dht_input(t.n[1].dht, &x, buf, (size_t)len, t.now, t_wall(&t));
-	t_flush(&t);
+	ck_assert_int_eq(a.type, WIRE_VALUES);
+	ck_assert_uint_eq(a.u.values.nvalues, 0);
+	ck_assert_uint_eq(a.u.values.total, 1);
+	ck_assert_uint_eq(a.u.values.next_offset, 0);
+	toklen = a.u.values.tokenlen;
+	ck_assert_uint_eq(toklen, DHT_TOKEN_LEN);
+	memcpy(tok, a.u.values.token, toklen);
+	wire_msg_free(&a);
+	ck_assert_uint_eq(t_stats(&t.n[1]).answers_cut, 1);
+
+	/* The token from the wrong address, or a made-up one: cut again. */
+	t_raw_find_value(&t, &y, &key, 0, tok, toklen);
+	ck_assert_uint_eq(t.ncap, 1);
+	ck_assert_uint_le(t.cap[0].len, WIRE_MAX_DATAGRAM);
+	memset(bad, 0xaa, sizeof(bad));
+	t_raw_find_value(&t, &x, &key, 0, bad, sizeof(bad));
+	ck_assert_uint_eq(t.ncap, 1);
+	ck_assert_uint_eq(t_stats(&t.n[1]).answers_cut, 3);
+
+	/* x's own token: the 32 KiB value, in fragments. */
+	t_raw_find_value(&t, &x, &key, 0, tok, toklen);
 	ck_assert_uint_gt(t.ncap, 20);
 	for (bytes = 0, i = 0; i < t.ncap; i++) {
 		ck_assert_int_eq(t.cap[i].buf[3], WIRE_KIND_FRAG);
 		bytes += t.cap[i].len;
 	}
 	ck_assert_uint_gt(bytes, sizeof(v));
+	ck_assert_uint_eq(t_stats(&t.n[1]).answers_cut, 3);
+
+	/* An answer that fits a datagram needs no token. */
+	t_raw_find_value(&t, &y, &small, 0, NULL, 0);
+	ck_assert_uint_eq(t.ncap, 1);
+	ck_assert_int_eq(wire_decode(t.cap[0].buf, t.cap[0].len, &a,
+	    &errstr), 0);
+	ck_assert_uint_eq(a.u.values.nvalues, 1);
+	ck_assert_uint_eq(a.u.values.values[0].len, 100);
+	wire_msg_free(&a);
+	ck_assert_uint_eq(t_stats(&t.n[1]).answers_cut, 3);
+	t_free(&t);
+}
+END_TEST
+
+/*
+ * The asker's side: node 0 has no token from node 1, which has not heard
+ * from node 0 for a while, so node 1 cuts its first answer; the get asks
+ * again with the token it got and returns the whole 32 KiB value.
+ */
+START_TEST(test_get_cut_answer)
+{
+	struct tnet t;
+	struct res g, r;
+	struct id key;
+	static uint8_t v[WIRE_MAX_VALUE];
+
+	memset(&g, 0, sizeof(g));
+	memset(&r, 0, sizeof(r));
+	t_init(&t, 2, 19);
+	id_from_name(&key, "cut", 3);
+	memset(v, 0x44, sizeof(v));
+	dht_ping(t.n[0].dht, &t.n[1].addr, t.now, ping_cb, &r);
+	t_flush(&t);
+	ck_assert_int_eq(r.err, DHT_OK);
+	/* Node 0 answered node 1's hand-over request: let that age out. */
+	t_advance(&t, DHT_VERIFIED_MAX_AGE_MS);
+	ck_assert_uint_eq(dht_peer_count(t.n[1].dht), 1);
+	ck_assert_int_eq(store_put(t.n[1].store, key.b, v, sizeof(v),
+	    t_wall(&t), t_wall(&t) + 60000, t_wall(&t), NULL), 1);
+	dht_get(t.n[0].dht, &key, 0, t.now, t_wall(&t), get_cb, &g);
+	t_periodic(&t, &t.n[0]);
+	t_advance(&t, 1);
+	ck_assert_int_eq(g.calls, 1);
+	ck_assert_int_eq(g.err, DHT_OK);
+	ck_assert_uint_eq(g.nvals, 1);
+	ck_assert_uint_eq(g.v[0].len, sizeof(v));
+	ck_assert_mem_eq(g.v[0].data, v, sizeof(v));
+	ck_assert_uint_eq(t_stats(&t.n[1]).answers_cut, 1);
+	ck_assert_uint_eq(t_stats(&t.n[1]).tx_msgs[WIRE_VALUES], 2);
+	res_free(&g);
+	t_free(&t);
+}
+END_TEST
+
+/* A far expiry in a remote store comes back clamped to max_ttl. */
+START_TEST(test_get_clamp)
+{
+	struct tnet t;
+	struct res g;
+	struct id key;
+	int64_t w;
+
+	memset(&g, 0, sizeof(g));
+	t_init(&t, 2, 20);
+	t_join_all(&t);
+	id_from_name(&key, "far", 3);
+	w = t_wall(&t);
+	ck_assert_int_eq(store_put(t.n[1].store, key.b, "far", 3, w,
+	    w + 1000LL * 86400 * 365, w, NULL), 1);
+	dht_get(t.n[0].dht, &key, 0, t.now, w, get_cb, &g);
+	t_advance(&t, 1);
+	ck_assert_int_eq(g.err, DHT_OK);
+	ck_assert_uint_eq(g.nvals, 1);
+	ck_assert_int_eq(g.v[0].expires_ms, w + (int64_t)t_cfg.max_ttl_s *
+	    1000);
+	res_free(&g);
 	t_free(&t);
 }
 END_TEST
@@ -1095,6 +1208,50 @@ START_TEST(test_bootstrap_backoff)
 }
 END_TEST
 
+/* Drops FIND_NODE requests from node filter_state. */
+static int
+filter_find_node_from(struct tnet *t, const struct tpkt *p)
+{
+	struct wire_msg m;
+	const char *errstr;
+	int drop;
+
+	if (!addr_eq(&p->from, &t->n[t->filter_state].addr) ||
+	    p->buf[3] != WIRE_KIND_WHOLE ||
+	    wire_decode(p->buf, p->len, &m, &errstr) == -1)
+		return 0;
+	drop = m.type == WIRE_FIND_NODE;
+	wire_msg_free(&m);
+	return drop;
+}
+
+/*
+ * A join lookup that nobody answers is tried again after the backoff: a
+ * node must not stay for good with the one entry its bootstrap gave it.
+ */
+START_TEST(test_join_retry)
+{
+	struct tnet t;
+	uint64_t before;
+
+	t_init(&t, 2, 25);
+	t.filter = filter_find_node_from;
+	t.filter_state = 1;
+	dht_bootstrap(t.n[1].dht, &t.n[0].addr, 1, t.now);
+	t_periodic(&t, &t.n[1]);
+	t_advance(&t, 2500);	/* the join lookup failed after 2 tries */
+	ck_assert_uint_eq(dht_peer_count(t.n[1].dht), 1);
+	ck_assert_uint_eq(t_stats(&t.n[0]).rx_msgs[WIRE_FIND_NODE], 0);
+	before = t_stats(&t.n[1]).lookups;
+	t.filter = NULL;
+	t_advance(&t, 2000);
+	ck_assert_uint_gt(t_stats(&t.n[1]).lookups, before);
+	ck_assert_uint_ge(t_stats(&t.n[0]).rx_msgs[WIRE_FIND_NODE], 1);
+	ck_assert_int_eq(t.n[1].dht->joined, 1);
+	t_free(&t);
+}
+END_TEST
+
 /* A node that joins late receives the keys it is now closest to. */
 START_TEST(test_handover)
 {
@@ -1128,6 +1285,293 @@ START_TEST(test_handover)
 }
 END_TEST
 
+/* ---- republish ---------------------------------------------------------- */
+
+/* No pass starts by itself: the tests below start them by hand. */
+static void
+t_republish_off(struct tnet *t)
+{
+	int i;
+
+	for (i = 0; i < t->count; i++)
+		t->n[i].dht->rp_next_ms = INT64_MAX;
+}
+
+/* Node i's pass, to its end. */
+static void
+t_republish_now(struct tnet *t, int i)
+{
+	t->n[i].dht->rp_next_ms = t->now;
+	t_periodic(t, &t->n[i]);
+	t_advance(t, 5000);
+	ck_assert_int_eq(t->n[i].dht->rp_active, 0);
+	t_republish_off(t);
+}
+
+/* The one value node i holds under key; 0 if none. */
+static int
+t_held(struct tnet *t, int i, const struct id *key, struct store_value *v)
+{
+	struct store_result res;
+	int n;
+
+	memset(&res, 0, sizeof(res));
+	ck_assert_int_eq(store_get(t->n[i].store, key->b, 0, t_wall(t), &res,
+	    NULL), 0);
+	n = (int)res.n;
+	if (n == 1 && v != NULL) {
+		*v = res.v[0];
+		v->data = NULL;
+	}
+	store_result_free(&res);
+	return n;
+}
+
+/*
+ * A value travels with its own times: republished after half to one and
+ * a half intervals, never before, with the original creation time and
+ * expiry, which a second pass does not extend; an expired value stays put.
+ */
+START_TEST(test_republish_expiry)
+{
+	struct tnet t;
+	struct store_value v;
+	struct id a, b;
+	int64_t w, created, expires, iv = t_cfg.republish_interval_ms;
+
+	t_init(&t, 3, 21);
+	t_join_all(&t);
+	id_from_name(&a, "lives", 5);
+	id_from_name(&b, "dies", 4);
+	w = t_wall(&t);
+	created = w - 1000;
+	expires = w + iv * 4;
+	ck_assert_int_eq(store_put(t.n[0].store, a.b, "lives", 5, created,
+	    expires, w, NULL), 1);
+	ck_assert_int_eq(store_put(t.n[0].store, b.b, "dies", 4, created,
+	    w + iv / 3, w, NULL), 1);
+	t_advance(&t, iv / 2 - 1000);
+	ck_assert_int_eq(t_held(&t, 1, &a, NULL), 0);
+	ck_assert_uint_eq(t_stats(&t.n[0]).republish_passes, 0);
+	t_advance(&t, iv + 2000);
+	ck_assert_uint_eq(t_stats(&t.n[0]).republish_passes, 1);
+	ck_assert_uint_eq(t_stats(&t.n[0]).republish_keys, 1);
+	ck_assert_uint_eq(t_stats(&t.n[0]).republish_values, 2);
+	ck_assert_int_eq(t_held(&t, 1, &a, &v), 1);
+	ck_assert_int_eq(v.created_ms, created);
+	ck_assert_int_eq(v.expires_ms, expires);
+	ck_assert_int_eq(t_held(&t, 2, &a, &v), 1);
+	ck_assert_int_eq(v.expires_ms, expires);
+	ck_assert_int_eq(t_held(&t, 1, &b, NULL), 0);
+	ck_assert_int_eq(t_held(&t, 2, &b, NULL), 0);
+	/* Node 0's next pass sends it again: same expiry everywhere. */
+	t_republish_off(&t);
+	t_advance(&t, iv);
+	t_republish_now(&t, 0);
+	ck_assert_uint_eq(t_stats(&t.n[0]).republish_values, 4);
+	ck_assert_int_eq(t_held(&t, 1, &a, &v), 1);
+	ck_assert_int_eq(v.expires_ms, expires);
+	ck_assert_int_eq(t_held(&t, 0, &a, &v), 1);
+	ck_assert_int_eq(v.expires_ms, expires);
+	t_free(&t);
+}
+END_TEST
+
+/*
+ * Kademlia's rule: a value received by STORE within the interval is not
+ * republished (its sender stored it at all k closest); once the sender
+ * is gone and an interval has passed, the receiver republishes it.
+ */
+START_TEST(test_republish_suppressed)
+{
+	struct tnet t;
+	struct res p;
+	struct id key;
+
+	memset(&p, 0, sizeof(p));
+	t_init(&t, 3, 22);
+	t_join_all(&t);
+	t_republish_off(&t);
+	id_from_name(&key, "quiet", 5);
+	dht_put(t.n[0].dht, &key, "quiet", 5, t_wall(&t), t_wall(&t) +
+	    86400000, t.now, t_wall(&t), put_cb, &p);
+	t_advance(&t, 10);
+	ck_assert_int_eq(p.err, DHT_OK);
+	ck_assert_uint_eq(p.remote_acks, 2);
+	t_republish_now(&t, 1);
+	ck_assert_uint_eq(t_stats(&t.n[1]).republish_keys, 0);
+	ck_assert_uint_eq(t_stats(&t.n[1]).republish_suppressed, 1);
+	/* The putter received nothing: it republishes to both. */
+	t_republish_now(&t, 0);
+	ck_assert_uint_eq(t_stats(&t.n[0]).republish_keys, 1);
+	ck_assert_uint_eq(t_stats(&t.n[0]).republish_values, 2);
+	/* Node 0 dies; an interval later node 1 takes over. */
+	t.n[0].dead = 1;
+	t_advance(&t, t_cfg.republish_interval_ms);
+	t_republish_now(&t, 1);
+	ck_assert_uint_eq(t_stats(&t.n[1]).republish_keys, 1);
+	ck_assert_uint_eq(t_stats(&t.n[1]).republish_values, 1);
+	ck_assert_uint_eq(t_stats(&t.n[2]).values_stored, 3);
+	t_free(&t);
+}
+END_TEST
+
+/* Drops STOREs to node filter_state. */
+static int
+filter_store_to(struct tnet *t, const struct tpkt *p)
+{
+	struct wire_msg m;
+	const char *errstr;
+	int drop = 0;
+
+	if (!addr_eq(&p->to, &t->n[t->filter_state].addr) ||
+	    p->buf[3] != WIRE_KIND_WHOLE ||
+	    wire_decode(p->buf, p->len, &m, &errstr) == -1)
+		return 0;
+	drop = m.type == WIRE_STORE;
+	wire_msg_free(&m);
+	return drop;
+}
+
+/* Node indexes by distance to key, closest first. */
+static void
+t_rank(struct tnet *t, const struct id *key, int *rank)
+{
+	int i, j, x;
+
+	for (i = 0; i < t->count; i++)
+		rank[i] = i;
+	for (i = 1; i < t->count; i++)
+		for (j = i; j > 0 && id_distcmp(key, &t->n[rank[j]].id,
+		    &t->n[rank[j - 1]].id) < 0; j--) {
+			x = rank[j];
+			rank[j] = rank[j - 1];
+			rank[j - 1] = x;
+		}
+}
+
+/*
+ * With k = 2 the putter is outside its key's k closest: it remembers who
+ * acknowledged.  All of them: its pass skips the key (no lookup, no
+ * STORE).  Some: its pass stores only at the ones it has not seen take it.
+ */
+START_TEST(test_republish_known_holders)
+{
+	static struct dht_config cfg;
+	struct tnet t;
+	struct res p;
+	struct id all, some;
+	struct dht_stats st;
+	int rank[T_MAX], P, A, B;
+	uint64_t stored_a, lookups;
+
+	cfg = t_cfg;
+	cfg.k = 2;
+	memset(&p, 0, sizeof(p));
+	t_init_cfg(&t, 5, 23, &cfg);
+	t_join_all(&t);
+	t_republish_off(&t);
+	id_from_name(&all, "all", 3);
+	t_rank(&t, &all, rank);
+	/* Both keys share the ranking: the second differs in its last bit. */
+	some = all;
+	some.b[ID_LEN - 1] ^= 1;
+	P = rank[4];
+	A = rank[0];
+	B = rank[1];
+	dht_put(t.n[P].dht, &all, "all", 3, t_wall(&t), t_wall(&t) + 86400000,
+	    t.now, t_wall(&t), put_cb, &p);
+	t_advance(&t, 10);
+	ck_assert_int_eq(p.err, DHT_OK);
+	ck_assert_uint_eq(p.remote_acks, 2);
+	/* B loses the STORE of the second key, every try. */
+	t.filter = filter_store_to;
+	t.filter_state = B;
+	dht_put(t.n[P].dht, &some, "some", 4, t_wall(&t), t_wall(&t) +
+	    86400000, t.now, t_wall(&t), put_cb, &p);
+	t_advance(&t, 5000);
+	ck_assert_int_eq(p.err, DHT_OK);
+	ck_assert_uint_eq(p.remote_acks, 1);
+	t.filter = NULL;
+	ck_assert_int_eq(t_held(&t, B, &some, NULL), 0);
+	stored_a = t_stats(&t.n[A]).values_stored;
+	lookups = t_stats(&t.n[P]).lookups;
+
+	t_republish_now(&t, P);
+	st = t_stats(&t.n[P]);
+	ck_assert_uint_eq(st.republish_known_keys, 1);	/* "all" */
+	ck_assert_uint_eq(st.republish_keys, 1);	/* "some" */
+	ck_assert_uint_eq(st.lookups, lookups + 1);
+	ck_assert_uint_eq(st.republish_known_nodes, 1);	/* A */
+	ck_assert_uint_eq(st.republish_values, 1);	/* to B */
+	ck_assert_int_eq(t_held(&t, B, &some, NULL), 1);
+	ck_assert_uint_eq(t_stats(&t.n[A]).values_stored, stored_a);
+	/* Now all of "some"'s holders are known too. */
+	t_republish_now(&t, P);
+	st = t_stats(&t.n[P]);
+	ck_assert_uint_eq(st.republish_known_keys, 3);
+	ck_assert_uint_eq(st.republish_keys, 1);
+	t_free(&t);
+}
+END_TEST
+
+/* Counts node 0's republish STOREs in flight; fails past the bound. */
+static int
+filter_rp_bound(struct tnet *t, const struct tpkt *p)
+{
+	const struct dht *d = t->n[0].dht;
+	size_t i, n = 0;
+
+	ck_assert_uint_le(d->rp_jobs, DHT_RP_JOBS);
+	for (i = 0; i < d->caprpc; i++)
+		n += d->rpc[i].in_use && d->rpc[i].purpose == DHT_RPC_RP_STORE;
+	ck_assert_uint_le(n, DHT_RP_JOBS * (DHT_RP_WINDOW + WIRE_MAX_NODES));
+	if (n > (size_t)t->filter_state)
+		t->filter_state = (int)n;
+	return 0;
+}
+
+/* A pass over 200 keys runs in bounded steps and reaches every key. */
+START_TEST(test_republish_bounded)
+{
+	struct tnet t;
+	struct store_stats ss;
+	struct id key;
+	char name[16];
+	int64_t next;
+	int i;
+
+	t_init(&t, 3, 24);
+	t_join_all(&t);
+	t_republish_off(&t);
+	for (i = 0; i < 200; i++) {
+		snprintf(name, sizeof(name), "b%d", i);
+		id_from_name(&key, name, strlen(name));
+		ck_assert_int_eq(store_put(t.n[0].store, key.b, name,
+		    strlen(name), t_wall(&t), t_wall(&t) + 86400000,
+		    t_wall(&t), NULL), 1);
+	}
+	t.n[0].dht->rp_next_ms = t.now;
+	next = dht_periodic(t.n[0].dht, t.now, t_wall(&t));
+	/* Four lookups started, nothing else: the rest waits for them. */
+	ck_assert_uint_eq(t.n[0].dht->rp_jobs, DHT_RP_JOBS);
+	ck_assert_uint_eq(t.n[0].dht->rp_ikey, DHT_RP_JOBS);
+	ck_assert_uint_le(t.qn, DHT_RP_JOBS * 3);
+	ck_assert_int_gt(next, t.now);
+	t.n[0].deadline = next;
+	t.filter = filter_rp_bound;
+	t_advance(&t, 60000);
+	ck_assert_int_gt(t.filter_state, 0);
+	ck_assert_uint_eq(t_stats(&t.n[0]).republish_passes, 1);
+	ck_assert_uint_eq(t_stats(&t.n[0]).republish_keys, 200);
+	store_stats(t.n[1].store, &ss);
+	ck_assert_uint_eq(ss.keys, 200);
+	store_stats(t.n[2].store, &ss);
+	ck_assert_uint_eq(ss.keys, 200);
+	t_free(&t);
+}
+END_TEST
+
 static Suite *
 dht_suite(void)
 {
@@ -1145,7 +1589,9 @@ dht_suite(void)
 	tcase_add_test(tc, test_store_token);
 	tcase_add_test(tc, test_store_clamp);
 	tcase_add_test(tc, test_response_source);
-	tcase_add_test(tc, test_long_answer_verified);
+	tcase_add_test(tc, test_long_answer_token);
+	tcase_add_test(tc, test_get_cut_answer);
+	tcase_add_test(tc, test_get_clamp);
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_two_big_values);
 	tcase_add_test(tc, test_paging);
@@ -1154,7 +1600,12 @@ dht_suite(void)
 	tcase_add_test(tc, test_quota);
 	tcase_add_test(tc, test_bootstrap);
 	tcase_add_test(tc, test_bootstrap_backoff);
+	tcase_add_test(tc, test_join_retry);
 	tcase_add_test(tc, test_handover);
+	tcase_add_test(tc, test_republish_expiry);
+	tcase_add_test(tc, test_republish_suppressed);
+	tcase_add_test(tc, test_republish_known_holders);
+	tcase_add_test(tc, test_republish_bounded);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -239,6 +239,10 @@ assert_msg_eq(const struct wire_msg *a, const struct wire_msg *b)
 		    b->u.find_value.since_ms);
 		ck_assert_uint_eq(a->u.find_value.offset,
 		    b->u.find_value.offset);
+		ck_assert_uint_eq(a->u.find_value.tokenlen,
+		    b->u.find_value.tokenlen);
+		ck_assert_mem_eq(a->u.find_value.token, b->u.find_value.token,
+		    a->u.find_value.tokenlen);
 		break;
 	case WIRE_VALUES:
 		ck_assert_uint_eq(a->u.values.nvalues, b->u.values.nvalues);
@@ -524,6 +528,8 @@ static const struct {
 	{ BAD_TOKEN33, EMO__WIRE__PACKET__BODY_NODES, 0 },
 	{ BAD_TOKEN33, EMO__WIRE__PACKET__BODY_VALUES, 0 },
 	{ BAD_TOKEN33, EMO__WIRE__PACKET__BODY_STORE, 0 },
+	{ BAD_TOKEN33, EMO__WIRE__PACKET__BODY_FIND_VALUE, 0 },
+	{ GOOD_TOKEN32, EMO__WIRE__PACKET__BODY_FIND_VALUE, 1 },
 	{ BAD_NODES21, EMO__WIRE__PACKET__BODY_NODES, 0 },
 	{ BAD_NODES21, EMO__WIRE__PACKET__BODY_VALUES, 0 },
 	{ BAD_NODE_ID31, EMO__WIRE__PACKET__BODY_NODES, 0 },
@@ -589,9 +595,9 @@ raw_break(struct raw *r, enum bad bad)
 	case GOOD_TOKEN32:
 		fill(r->tok, sizeof(r->tok), 1);
 		r->nodes.token.data = r->values.token.data =
-		    r->store.token.data = r->tok;
+		    r->store.token.data = r->find_value.token.data = r->tok;
 		r->nodes.token.len = r->values.token.len = r->store.token.len =
-		    bad == GOOD_TOKEN32 ? 32 : 33;
+		    r->find_value.token.len = bad == GOOD_TOKEN32 ? 32 : 33;
 		break;
 	case BAD_NODES21:
 		r->nodes.n_nodes = r->values.n_nodes = 21;
@@ -867,6 +873,9 @@ START_TEST(test_encode_refuses)
 	golden_build(WIRE_FIND_VALUE - 1, &g);
 	g.m.u.find_value.since_ms = -1;
 	ck_assert_int_eq(wire_encode(&g.m, buf, sizeof(buf)), -1);
+	g.m.u.find_value.since_ms = 0;
+	g.m.u.find_value.tokenlen = WIRE_MAX_TOKEN + 1;
+	ck_assert_int_eq(wire_encode(&g.m, buf, sizeof(buf)), -1);
 	golden_build(WIRE_STORE - 1, &g);
 	g.m.u.store.nvalues = 0;
 	ck_assert_int_eq(wire_encode(&g.m, buf, sizeof(buf)), -1);
@@ -875,6 +884,38 @@ START_TEST(test_encode_refuses)
 	ck_assert_int_eq(wire_encode(&g.m, buf, sizeof(buf)), -1);
 	ck_assert_str_eq(wire_type_name((enum wire_type)77), "unknown");
 	ck_assert_str_eq(wire_type_name(WIRE_FIND_VALUE), "find_value");
+}
+END_TEST
+
+/*
+ * FindValue.token (field 4) was added later: without it the encoding is
+ * the golden one, byte for byte; with it, exactly 2 + len bytes more, and
+ * it comes back intact.
+ */
+START_TEST(test_find_value_token)
+{
+	struct golden	 g;
+	struct wire_msg	 m;
+	uint8_t		 plain[256], buf[256];
+	const char	*errstr;
+	ssize_t		 n0, n;
+
+	golden_build(WIRE_FIND_VALUE - 1, &g);
+	n0 = wire_encode(&g.m, plain, sizeof(plain));
+	ck_assert_int_eq((size_t)n0, golden_bytes(WIRE_FIND_VALUE - 1, buf,
+	    sizeof(buf)));
+	ck_assert_mem_eq(plain, buf, (size_t)n0);
+	memcpy(g.m.u.find_value.token, "0123456789abcdef", 16);
+	g.m.u.find_value.tokenlen = 16;
+	n = wire_encode(&g.m, buf, sizeof(buf));
+	ck_assert_int_eq(n, n0 + 2 + 16);
+	ck_assert_int_eq(wire_decode(buf, (size_t)n, &m, &errstr), 0);
+	assert_msg_eq(&g.m, &m);
+	ck_assert_uint_eq(m.u.find_value.tokenlen, 16);
+	wire_msg_free(&m);
+	ck_assert_int_eq(wire_decode(plain, (size_t)n0, &m, &errstr), 0);
+	ck_assert_uint_eq(m.u.find_value.tokenlen, 0);
+	wire_msg_free(&m);
 }
 END_TEST
 
@@ -1071,6 +1112,7 @@ wire_suite(void)
 	tcase_add_test(tc, test_decode_budget);
 	tcase_add_test(tc, test_encode_refuses);
 	tcase_add_test(tc, test_v4mapped_canonical);
+	tcase_add_test(tc, test_find_value_token);
 	tcase_add_test(tc, test_values_fit);
 	tcase_add_test(tc, test_values_max_decode);
 	tcase_add_test(tc, test_write_corpus);
