@@ -10,55 +10,88 @@
 
 #include "addr.h"
 
-#define ADDR_MAX_HOST	253
+#define ADDR_MAX_HOST	253	/* bytes of a host name (DNS limit) */
+#define ADDR_PORT_DIGITS 5
 
+/* Host names: letters, digits, '-', '_', '.'; IPv6: hex, ':', '.'. */
 static int
-addr_split(const char *s, char *host, size_t hostlen, uint16_t *port,
-    const char **errstr)
+addr_host_char(unsigned char ch, int v6)
 {
-	const char *colon, *h, *p;
-	size_t hl;
-	char *end;
-	unsigned long v;
+	if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
+	    (ch >= 'A' && ch <= 'F') || ch == '.')
+		return 1;
+	if (v6)
+		return ch == ':';
+	return (ch >= 'g' && ch <= 'z') || (ch >= 'G' && ch <= 'Z') ||
+	    ch == '-' || ch == '_';
+}
 
-	if (s[0] == '[') {
+/* Host and port are only written on success; either may be NULL. */
+int
+addr_split_hostport(const char *s, char *host, size_t hostlen,
+    uint16_t *port, const char **errstr)
+{
+	const char *h = s, *end, *p, *why = NULL;
+	int v6 = s[0] == '[', zone = 0;
+	unsigned long v = 0;
+	size_t hl, i;
+
+	if (v6) {
 		h = s + 1;
-		if ((colon = strchr(h, ']')) == NULL || colon[1] != ':') {
-			*errstr = "expected [IPV6]:PORT";
-			return -1;
-		}
-		hl = (size_t)(colon - h);
-		p = colon + 2;
-	} else {
-		h = s;
-		if ((colon = strrchr(s, ':')) == NULL) {
-			*errstr = "expected HOST:PORT";
-			return -1;
-		}
-		if (memchr(s, ':', (size_t)(colon - s)) != NULL) {
-			*errstr = "an IPv6 address needs brackets: [IPV6]:PORT";
-			return -1;
-		}
-		hl = (size_t)(colon - s);
-		p = colon + 1;
+		if ((end = strchr(h, ']')) == NULL)
+			why = "missing ']'";
+		else if (end[1] != ':')
+			why = "missing ':PORT' after ']'";
+		else if (end > h && memchr(h, ':', (size_t)(end - h)) == NULL)
+			why = "brackets hold an IPv6 address";
+	} else if ((end = strrchr(s, ':')) == NULL)
+		why = "missing ':PORT'";
+	else if (memchr(s, ':', (size_t)(end - s)) != NULL)
+		why = "too many ':' (an IPv6 address needs brackets)";
+	if (why != NULL)
+		goto fail;
+	hl = (size_t)(end - h);
+	p = end + 1 + v6;
+	if (hl == 0)
+		why = "empty host";
+	else if (hl > ADDR_MAX_HOST)
+		why = "host longer than 253 bytes";
+	/* After '%', an IPv6 zone names an interface: host-name characters. */
+	for (i = 0; why == NULL && i < hl; i++) {
+		if (v6 && !zone && h[i] == '%') {
+			zone = 1;
+			if (i + 1 == hl)
+				why = "empty IPv6 zone";
+		} else if (!addr_host_char((unsigned char)h[i], v6 && !zone))
+			why = v6 ? "bad character in IPv6 address" :
+			    "bad character in host";
 	}
-	if (hl == 0 || hl > ADDR_MAX_HOST || hl >= hostlen) {
-		*errstr = "missing or over-long host";
-		return -1;
+	if (why == NULL && *p == '\0')
+		why = "missing port";
+	for (i = 0; why == NULL && p[i] != '\0'; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			why = "port is not a number";
+		else if (i == ADDR_PORT_DIGITS)
+			why = "port is not in 1..65535";
+		else
+			v = v * 10 + (unsigned long)(p[i] - '0');
 	}
-	if (*p < '0' || *p > '9') {
-		*errstr = "port must be a number from 1 to 65535";
-		return -1;
+	if (why == NULL && (v < 1 || v > 65535))
+		why = "port is not in 1..65535";
+	if (why == NULL && host != NULL && hl >= hostlen)
+		why = "host does not fit";
+	if (why != NULL)
+		goto fail;
+	if (host != NULL) {
+		memcpy(host, h, hl);
+		host[hl] = '\0';
 	}
-	v = strtoul(p, &end, 10);
-	if (*end != '\0' || v == 0 || v > 65535) {
-		*errstr = "port must be a number from 1 to 65535";
-		return -1;
-	}
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	*port = (uint16_t)v;
+	if (port != NULL)
+		*port = (uint16_t)v;
 	return 0;
+fail:
+	*errstr = why;
+	return -1;
 }
 
 int
@@ -68,7 +101,7 @@ addr_parse(struct addr *a, const char *s, const char **errstr)
 	uint16_t port;
 
 	memset(a, 0, sizeof(*a));
-	if (addr_split(s, host, sizeof(host), &port, errstr) == -1)
+	if (addr_split_hostport(s, host, sizeof(host), &port, errstr) == -1)
 		return -1;
 	if (inet_pton(AF_INET, host, &a->u.sin.sin_addr) == 1) {
 		a->u.sin.sin_family = AF_INET;
@@ -96,7 +129,7 @@ addr_resolve(struct addr *a, const char *s, const char **errstr)
 
 	if (addr_parse(a, s, errstr) == 0)
 		return 0;
-	if (addr_split(s, host, sizeof(host), &p, errstr) == -1)
+	if (addr_split_hostport(s, host, sizeof(host), &p, errstr) == -1)
 		return -1;
 	snprintf(port, sizeof(port), "%u", p);
 	memset(&hints, 0, sizeof(hints));

@@ -21,6 +21,13 @@ struct addr {
 	socklen_t	len;
 };
 
+/*
+ * Splits "HOST:PORT" or "[V6]:PORT" (host without brackets; names are
+ * letters, digits, '-', '_', '.'; port 1..65535).  Host and port are only
+ * written on success and may be NULL.  -1 with *errstr otherwise.
+ */
+int		addr_split_hostport(const char *, char *host, size_t hostlen,
+		    uint16_t *port, const char **errstr);
 /* Numeric "A.B.C.D:PORT" or "[V6]:PORT"; -1 with *errstr otherwise. */
 int		addr_parse(struct addr *, const char *, const char **errstr);
 /* Like addr_parse, but the host may be a name (getaddrinfo; blocks). */

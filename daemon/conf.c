@@ -16,14 +16,13 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "conf.h"
 #include "conf_impl.h"
 #include "frame.h"
 #include "log.h"
 
 #define CONF_SOCKET_MAX	(sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1)
-#define CONF_HOST_MAX	253	/* bytes of a host name (DNS limit) */
-#define CONF_PORT_DIGITS 5
 #define CONF_ECHO_MAX	80	/* bytes of a bad value quoted in a message */
 #define CONF_ECHO_LEN	(CONF_ECHO_MAX * 4 + 8)	/* escaped, "..." and NUL */
 #define CONF_NUM_LEN	32	/* a formatted number, NUL included */
@@ -40,7 +39,7 @@ _Static_assert(sizeof(int) == sizeof(uint32_t), "int is stored as 32 bits");
 enum conf_type {
 	CT_STRING,	/* no whitespace, bounded */
 	CT_PATH,	/* absolute, bounded, may hold spaces */
-	CT_HOSTPORT,	/* conf_split_hostport */
+	CT_HOSTPORT,	/* addr_split_hostport */
 	CT_ADDRLIST,	/* repeatable hostport; an empty value clears */
 	CT_BOOL,
 	CT_U32,
@@ -140,7 +139,7 @@ conf_check_text(enum conf_type t, size_t max, const char *s,
 		return CE_OK;
 	case CT_HOSTPORT:
 	case CT_ADDRLIST:
-		if (conf_split_hostport(s, NULL, 0, &port, sub) == -1)
+		if (addr_split_hostport(s, NULL, 0, &port, sub) == -1)
 			return CE_ADDR;
 		return CE_OK;
 	default:
@@ -848,85 +847,4 @@ const char *
 conf_key_help(unsigned i)
 {
 	return i < CONF_NROWS ? conf_rows[i].help : NULL;
-}
-
-/* Host names: letters, digits, '-', '_', '.'; IPv6: hex, ':', '.'. */
-static int
-conf_host_char(unsigned char ch, int v6)
-{
-	if ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
-	    (ch >= 'A' && ch <= 'F') || ch == '.')
-		return 1;
-	if (v6)
-		return ch == ':';
-	return (ch >= 'g' && ch <= 'z') || (ch >= 'G' && ch <= 'Z') ||
-	    ch == '-' || ch == '_';
-}
-
-/* Host and port are only written on success; either may be NULL. */
-int
-conf_split_hostport(const char *s, char *host, size_t hostlen,
-    uint16_t *port, const char **errstr)
-{
-	const char *h = s, *end, *p, *why = NULL;
-	int v6 = s[0] == '[', zone = 0;
-	unsigned long v = 0;
-	size_t hl, i;
-
-	if (v6) {
-		h = s + 1;
-		if ((end = strchr(h, ']')) == NULL)
-			why = "missing ']'";
-		else if (end[1] != ':')
-			why = "missing ':PORT' after ']'";
-		else if (end > h && memchr(h, ':', (size_t)(end - h)) == NULL)
-			why = "brackets hold an IPv6 address";
-	} else if ((end = strrchr(s, ':')) == NULL)
-		why = "missing ':PORT'";
-	else if (memchr(s, ':', (size_t)(end - s)) != NULL)
-		why = "too many ':' (an IPv6 address needs brackets)";
-	if (why != NULL)
-		goto fail;
-	hl = (size_t)(end - h);
-	p = end + 1 + v6;
-	if (hl == 0)
-		why = "empty host";
-	else if (hl > CONF_HOST_MAX)
-		why = "host longer than 253 bytes";
-	/* After '%', an IPv6 zone names an interface: host-name characters. */
-	for (i = 0; why == NULL && i < hl; i++) {
-		if (v6 && !zone && h[i] == '%') {
-			zone = 1;
-			if (i + 1 == hl)
-				why = "empty IPv6 zone";
-		} else if (!conf_host_char((unsigned char)h[i], v6 && !zone))
-			why = v6 ? "bad character in IPv6 address" :
-			    "bad character in host";
-	}
-	if (why == NULL && *p == '\0')
-		why = "missing port";
-	for (i = 0; why == NULL && p[i] != '\0'; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			why = "port is not a number";
-		else if (i == CONF_PORT_DIGITS)
-			why = "port is not in 1..65535";
-		else
-			v = v * 10 + (unsigned long)(p[i] - '0');
-	}
-	if (why == NULL && (v < 1 || v > 65535))
-		why = "port is not in 1..65535";
-	if (why == NULL && host != NULL && hl >= hostlen)
-		why = "host does not fit";
-	if (why != NULL)
-		goto fail;
-	if (host != NULL) {
-		memcpy(host, h, hl);
-		host[hl] = '\0';
-	}
-	if (port != NULL)
-		*port = (uint16_t)v;
-	return 0;
-fail:
-	*errstr = why;
-	return -1;
 }

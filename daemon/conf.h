@@ -68,11 +68,4 @@ int	conf_validate(const struct conf *, const char **errstr);
 void	conf_print(const struct conf *, FILE *);
 /* The key table, for documentation checks: NULL past the end. */
 const char *conf_key_name(unsigned i);
-/*
- * Splits "HOST:PORT" or "[V6]:PORT"; host is copied without brackets.
- * Returns -1 with *errstr if malformed or the port is not 1..65535.
- */
-int	conf_split_hostport(const char *, char *host, size_t hostlen,
-	    uint16_t *port, const char **errstr);
-
 #endif

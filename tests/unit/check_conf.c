@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "conf.h"
 #include "conf_impl.h"
 #include "log.h"
@@ -733,13 +734,13 @@ START_TEST(test_split_hostport)
 		why = NULL;
 		port = 0;
 		if (hp_cases[i].port == -1) {
-			ck_assert_msg(conf_split_hostport(hp_cases[i].in, host,
+			ck_assert_msg(addr_split_hostport(hp_cases[i].in, host,
 			    sizeof(host), &port, &why) == -1, "%s",
 			    hp_cases[i].in);
 			ck_assert_str_eq(why, hp_cases[i].why);
 			continue;
 		}
-		ck_assert_msg(conf_split_hostport(hp_cases[i].in, host,
+		ck_assert_msg(addr_split_hostport(hp_cases[i].in, host,
 		    sizeof(host), &port, &why) == 0, "%s: %s", hp_cases[i].in,
 		    why);
 		ck_assert_str_eq(host, hp_cases[i].host);
@@ -748,15 +749,15 @@ START_TEST(test_split_hostport)
 	/* 253 bytes of host fit; 254 do not; a short buffer is refused. */
 	memset(big, 'a', 253);
 	memcpy(big + 253, ":1", 3);
-	ck_assert_int_eq(conf_split_hostport(big, host, sizeof(host), &port,
+	ck_assert_int_eq(addr_split_hostport(big, host, sizeof(host), &port,
 	    &why), 0);
 	ck_assert_uint_eq(strlen(host), 253);
-	ck_assert_int_eq(conf_split_hostport(big, host, 253, &port, &why), -1);
+	ck_assert_int_eq(addr_split_hostport(big, host, 253, &port, &why), -1);
 	ck_assert_str_eq(why, "host does not fit");
-	ck_assert_int_eq(conf_split_hostport(big, NULL, 0, NULL, &why), 0);
+	ck_assert_int_eq(addr_split_hostport(big, NULL, 0, NULL, &why), 0);
 	memset(big, 'a', 254);
 	memcpy(big + 254, ":1", 3);
-	ck_assert_int_eq(conf_split_hostport(big, host, sizeof(host), &port,
+	ck_assert_int_eq(addr_split_hostport(big, host, sizeof(host), &port,
 	    &why), -1);
 	ck_assert_str_eq(why, "host longer than 253 bytes");
 }
