@@ -88,6 +88,7 @@ struct dht_stats {
 	uint64_t	rpc_retries;
 	uint64_t	lookups;
 	uint64_t	lookup_queries;
+	uint64_t	lookup_hops;	/* summed over lookups: rounds */
 	uint64_t	values_stored;	/* by STORE from the network */
 	uint64_t	values_handed_over;
 	uint64_t	frag_nacks_sent;

@@ -73,6 +73,12 @@ dht_op_free(struct dht *d, struct dht_op *op)
 	if (op->kind == DHT_OP_REPUBLISH)
 		dht_repub_op_freed(d, op);
 	d->ops[op->slot].op = NULL;
+	if (op->lk != NULL) {
+		struct lookup_stats ls;
+
+		lookup_get_stats(op->lk, &ls);
+		d->st.lookup_hops += ls.hops;
+	}
 	lookup_free(op->lk);
 	free(op->data);
 	free(op->toks);

@@ -737,6 +737,7 @@ node_status(struct node *n, struct node_status *s)
 	node_counter(s, "rpc_retries", ds.rpc_retries);
 	node_counter(s, "lookups", ds.lookups);
 	node_counter(s, "lookup_queries", ds.lookup_queries);
+	node_counter(s, "lookup_rounds", ds.lookup_hops);
 	node_counter(s, "values_stored_remote", ds.values_stored);
 	node_counter(s, "values_handed_over", ds.values_handed_over);
 	node_counter(s, "frag_nacks_sent", ds.frag_nacks_sent);
