@@ -36,7 +36,7 @@ tmp=$(mktemp -d /tmp/emo-cb.XXXXXX) || exit 1
 # True if PID is an emod we started (guards against PID reuse).
 cb_ours() {
 	[ -r "/proc/$1/cmdline" ] &&
-	    tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | head -n 1 |
+	    { tr '\0' '\n' <"/proc/$1/cmdline"; } 2>/dev/null | head -n 1 |
 	    grep -qxF -- "$EMOD"
 }
 
