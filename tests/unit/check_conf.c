@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "conf_impl.h"
 #include "log.h"
+#include "check_util.h"
 
 #define NKEYS		22
 #define ERRLEN		1024
@@ -831,8 +832,7 @@ conf_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
+	int status;
 
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/check_conf.XXXXXX");
 	if (mkdtemp(tmpdir) == NULL) {
@@ -840,11 +840,8 @@ main(void)
 		return 1;
 	}
 	snprintf(cfpath, sizeof(cfpath), "%s/emod.conf", tmpdir);
-	sr = srunner_create(conf_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	status = check_run(conf_suite());
 	unlink(cfpath);
 	rmdir(tmpdir);
-	return failed == 0 ? 0 : 1;
+	return status;
 }

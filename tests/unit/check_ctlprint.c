@@ -11,6 +11,7 @@
 
 #include "../../ctl/ctl_args.c"
 #include "../../ctl/ctl_print.c"
+#include "check_util.h"
 
 /* Runs fn(f, in, len) into a memory stream and compares the text. */
 static void
@@ -484,11 +485,5 @@ ctlprint_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(ctlprint_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(ctlprint_suite());
 }

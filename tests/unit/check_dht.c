@@ -14,6 +14,7 @@
 #include "dht_impl.h"
 #include "frag.h"
 #include "wire.h"
+#include "check_util.h"
 
 #define T_MAX		5
 #define T_WALL0		INT64_C(1700000000000)
@@ -1613,12 +1614,5 @@ dht_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int nfail;
-
-	sr = srunner_create(dht_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail == 0 ? 0 : 1;
+	return check_run(dht_suite());
 }

@@ -11,6 +11,7 @@
 #include "addr.h"
 #include "frag.h"
 #include "wire.h"
+#include "check_util.h"
 
 #define MAXDG		(FRAG_MAX_PARTS * 4 + 16)
 
@@ -913,12 +914,5 @@ frag_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(frag_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(frag_suite());
 }

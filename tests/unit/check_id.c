@@ -7,6 +7,7 @@
 
 #include "addr.h"
 #include "id.h"
+#include "check_util.h"
 
 static struct id
 mkid(uint8_t first, uint8_t last)
@@ -140,8 +141,6 @@ main(void)
 {
 	Suite *s = suite_create("id");
 	TCase *tc = tcase_create("id");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_prefixlen);
 	tcase_add_test(tc, test_distcmp);
@@ -150,9 +149,5 @@ main(void)
 	    sizeof(addr_cases) / sizeof(addr_cases[0]));
 	tcase_add_test(tc, test_addr_eq);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "keccak.h"
+#include "check_util.h"
 
 static void
 hexify(const uint8_t *d, char *out)
@@ -106,8 +107,6 @@ main(void)
 {
 	Suite *s = suite_create("keccak");
 	TCase *tc = tcase_create("keccak256");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_loop_test(tc, test_text, 0,
@@ -116,9 +115,5 @@ main(void)
 	    sizeof(pattern_vectors) / sizeof(pattern_vectors[0]));
 	tcase_add_test(tc, test_incremental);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

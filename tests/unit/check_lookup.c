@@ -12,19 +12,7 @@
 #include <string.h>
 
 #include "lookup.h"
-
-struct prng {
-	uint64_t	s;
-};
-
-static uint64_t
-prng_next(struct prng *p)
-{
-	p->s ^= p->s << 13;
-	p->s ^= p->s >> 7;
-	p->s ^= p->s << 17;
-	return p->s;
-}
+#include "check_util.h"
 
 /* 127.x.y.z:4000 with x.y.z = n + 1: the address names the node. */
 static void
@@ -683,12 +671,5 @@ lookup_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int nfail;
-
-	sr = srunner_create(lookup_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(lookup_suite());
 }

@@ -9,19 +9,7 @@
 #include <string.h>
 
 #include "route.h"
-
-struct prng {
-	uint64_t	s;
-};
-
-static uint64_t
-prng_next(struct prng *p)
-{
-	p->s ^= p->s << 13;
-	p->s ^= p->s >> 7;
-	p->s ^= p->s << 17;
-	return p->s;
-}
+#include "check_util.h"
 
 static void
 prng_bytes(struct prng *p, uint8_t *b, size_t n)
@@ -705,12 +693,5 @@ route_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int nfail;
-
-	sr = srunner_create(route_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	nfail = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nfail == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(route_suite());
 }

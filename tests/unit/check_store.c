@@ -16,6 +16,7 @@
 
 #include "store.h"
 #include "store_impl.h"
+#include "check_util.h"
 
 #define T_DIR_LEN	256
 #define T_FAR		1000000000		/* an expiry far ahead */
@@ -857,12 +858,5 @@ store_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(store_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(store_suite());
 }

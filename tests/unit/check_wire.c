@@ -11,6 +11,7 @@
 #include "wire.pb-c.h"
 #include "addr.h"
 #include "wire.h"
+#include "check_util.h"
 
 #define NGOLDEN		9
 #define T0		INT64_C(1700000000000)
@@ -1123,12 +1124,5 @@ wire_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(wire_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(wire_suite());
 }
