@@ -1,11 +1,12 @@
 /*
- * dht — the sans-I/O Kademlia engine: RPC bookkeeping, request handlers,
- * iterative put/get/ping operations, join, key hand-over, republish and
- * refresh.  It takes (bytes, from-address, now) and calls back to send
- * datagrams; it opens no socket, reads no clock and has no timer of its
- * own: the caller runs dht_periodic() by the deadline it returns.  Many
- * engines can share one process (the simulator runs thousands on a fake
- * network).  docs/PROTOCOL.md, "Engine rules", describes its behaviour.
+ * dht — the sans-I/O Kademlia engine, as the rest of emod sees it: it
+ * takes (bytes, from-address, now) and calls back to send datagrams; it
+ * opens no socket, reads no clock and has no timer of its own: the caller
+ * runs dht_periodic() by the deadline it returns.  Many engines can share
+ * one process (the simulator runs thousands on a fake network).  dht.c
+ * builds the engine's parts and routes input between them; the map of the
+ * parts is in docs/HACKING.md, their rules in docs/PROTOCOL.md, "Engine
+ * rules".
  */
 #ifndef EMO_DHT_H
 #define EMO_DHT_H
@@ -14,14 +15,16 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "err.h"
 #include "id.h"
+#include "op_find.h"
+#include "op_get.h"
+#include "op_ping.h"
+#include "op_put.h"
 #include "route.h"
 #include "store.h"
 
-#define DHT_K			20	/* replication factor and bucket size */
-#define DHT_MAX_OPS		1024	/* concurrent put/get/ping operations */
-#define DHT_MAX_BOOTSTRAP	32
-#define DHT_CLOCK_SKEW_MS	60000	/* created_ms may be this far ahead */
+#define DHT_MAX_BOOTSTRAP	32	/* bootstrap addresses kept */
 
 /* The caller's side: sending and randomness. */
 struct dht_io {
@@ -31,8 +34,9 @@ struct dht_io {
 	void	*arg;
 };
 
+/* Zero fields take the defaults in dht.c. */
 struct dht_config {
-	unsigned	k;		/* DHT_K unless a test says otherwise */
+	unsigned	k;		/* ROUTE_K unless a test says otherwise */
 	unsigned	alpha;		/* requests in flight per lookup */
 	uint32_t	rpc_timeout_ms;
 	uint32_t	rpc_retries;	/* resends before a request fails */
@@ -41,42 +45,7 @@ struct dht_config {
 	uint32_t	republish_interval_ms;	/* 0: hourly; at least 1000 */
 };
 
-/* Same numbers as enum node_err / emo.ctl.ErrorCode. */
-enum dht_err {
-	DHT_OK = 0,
-	DHT_ERR_INVALID = 1,
-	DHT_ERR_NOT_FOUND = 2,
-	DHT_ERR_STORAGE = 5,
-	DHT_ERR_UNAVAILABLE = 6,
-	DHT_ERR_TIMEOUT = 7,
-	DHT_ERR_QUOTA = 8,
-};
-
-struct dht_put_result {
-	enum dht_err	 err;
-	const char	*msg;
-	uint32_t	 acks;		/* nodes that stored it, local included */
-	uint32_t	 remote_acks;
-};
-
-struct dht_get_result {
-	enum dht_err		 err;
-	const char		*msg;
-	struct store_result	 values;	/* owned by the engine */
-	uint32_t		 responders;	/* nodes that answered */
-};
-
-struct dht_ping_result {
-	enum dht_err	 err;
-	const char	*msg;
-	struct id	 id;
-	uint32_t	 rtt_us;
-};
-
-typedef void	dht_put_cb(void *arg, const struct dht_put_result *);
-typedef void	dht_get_cb(void *arg, const struct dht_get_result *);
-typedef void	dht_ping_cb(void *arg, const struct dht_ping_result *);
-
+/* Every part's counters, gathered; docs/OPERATIONS.md says what each is. */
 struct dht_stats {
 	uint64_t	rx_msgs[16];	/* by enum wire_type */
 	uint64_t	tx_msgs[16];
@@ -131,24 +100,25 @@ void	dht_input(struct dht *, const struct addr *from, const uint8_t *buf,
  * by which it must run again: never in the past, and `now_ms` itself
  * while bounded background batches remain.  Completion callbacks run only
  * from dht_input and dht_periodic, never from inside dht_put/dht_get/
- * dht_ping.
+ * dht_ping/dht_find_node.
  */
 int64_t	dht_periodic(struct dht *, int64_t now_ms, int64_t wall_ms);
 
 /*
- * Stores locally, then at the k closest nodes found by an iterative
- * FIND_NODE.  Succeeds when at least one remote node acknowledged, or the
- * table is empty and the local store took it.  -1 (callback not called)
- * only when DHT_MAX_OPS operations are running.
+ * The operations (op_put.h, op_get.h, op_ping.h, op_find.h say what each
+ * does and reports).  -1 (callback never called) only when OP_MAX_USER
+ * operations are running.
  */
 int	dht_put(struct dht *, const struct id *key, const void *data,
 	    size_t len, int64_t created_ms, int64_t expires_ms, int64_t now_ms,
-	    int64_t wall_ms, dht_put_cb *, void *arg);
-/* Local values plus an iterative FIND_VALUE; the union, oldest first. */
+	    int64_t wall_ms, op_put_cb *, void *arg);
 int	dht_get(struct dht *, const struct id *key, int64_t since_ms,
-	    int64_t now_ms, int64_t wall_ms, dht_get_cb *, void *arg);
+	    int64_t now_ms, int64_t wall_ms, op_get_cb *, void *arg);
 int	dht_ping(struct dht *, const struct addr *, int64_t now_ms,
-	    dht_ping_cb *, void *arg);
+	    op_ping_cb *, void *arg);
+/* An iterative FIND_NODE: the simulator checks lookups with it. */
+int	dht_find_node(struct dht *, const struct id *target, int64_t now_ms,
+	    op_find_cb *, void *arg);
 
 size_t	dht_peers(const struct dht *, struct route_node *out, size_t max);
 size_t	dht_peer_count(const struct dht *);

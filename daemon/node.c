@@ -45,7 +45,7 @@ struct node_op {
 	void			*arg;
 	int64_t			 created_ms, expires_ms;
 	int64_t			 started_us;	/* ping: RTT at µs resolution */
-	struct dht_put_result	 result;	/* put waiting for the fsync */
+	struct op_put_result	 result;	/* put waiting for the fsync */
 };
 
 struct node {
@@ -324,7 +324,7 @@ node_new(struct event_base *base, const struct conf *conf,
 	if (n->net == NULL)
 		goto fail;
 	memset(&dc, 0, sizeof(dc));
-	dc.k = DHT_K;
+	dc.k = ROUTE_K;
 	dc.alpha = conf->alpha;
 	dc.rpc_timeout_ms = conf->rpc_timeout_ms;
 	dc.rpc_retries = conf->rpc_retries;
@@ -422,7 +422,7 @@ node_op_free(struct node_op *op)
 	free(op);
 }
 
-static void	node_put_finish(struct node_op *, const struct dht_put_result *);
+static void	node_put_finish(struct node_op *, const struct op_put_result *);
 
 /*
  * Group commit: with `sync = yes` the store writes without fsync and one
@@ -434,7 +434,7 @@ node_sync_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct node *n = arg;
 	struct node_op *op;
-	struct dht_put_result r;
+	struct op_put_result r;
 	const char *errstr;
 	int failed;
 
@@ -455,7 +455,7 @@ node_sync_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-node_put_done(void *arg, const struct dht_put_result *dr)
+node_put_done(void *arg, const struct op_put_result *dr)
 {
 	struct node_op *op = arg;
 	struct node *n = op->node;
@@ -471,7 +471,7 @@ node_put_done(void *arg, const struct dht_put_result *dr)
 }
 
 static void
-node_put_finish(struct node_op *op, const struct dht_put_result *dr)
+node_put_finish(struct node_op *op, const struct op_put_result *dr)
 {
 	struct node_put_result r;
 
@@ -490,7 +490,7 @@ node_put_finish(struct node_op *op, const struct dht_put_result *dr)
 }
 
 static void
-node_get_done(void *arg, const struct dht_get_result *dr)
+node_get_done(void *arg, const struct op_get_result *dr)
 {
 	struct node_op *op = arg;
 	struct node_get_result r;
@@ -506,7 +506,7 @@ node_get_done(void *arg, const struct dht_get_result *dr)
 }
 
 static void
-node_ping_done(void *arg, const struct dht_ping_result *dr)
+node_ping_done(void *arg, const struct op_ping_result *dr)
 {
 	struct node_op *op = arg;
 	struct node_ping_result r;
@@ -525,9 +525,9 @@ static void
 node_op_abort(struct node_op *op)
 {
 	static const char msg[] = "emod is shutting down";
-	struct dht_put_result pr = { DHT_ERR_UNAVAILABLE, msg, 0, 0 };
-	struct dht_get_result gr;
-	struct dht_ping_result xr;
+	struct op_put_result pr = { DHT_ERR_UNAVAILABLE, msg, 0, 0 };
+	struct op_get_result gr;
+	struct op_ping_result xr;
 
 	switch (op->kind) {
 	case NODE_OP_PUT:
@@ -584,7 +584,7 @@ node_put(struct node *n, const struct id *key, const void *data, size_t len,
 	op->expires_ms = wall + (int64_t)ttl_s * 1000;
 	if (dht_put(n->dht, key, data, len, op->created_ms, op->expires_ms,
 	    node_mono_ms(), wall, node_put_done, op) == -1) {
-		struct dht_put_result pr = { DHT_ERR_UNAVAILABLE,
+		struct op_put_result pr = { DHT_ERR_UNAVAILABLE,
 		    "too many operations in progress", 0, 0 };
 
 		node_put_done(op, &pr);
@@ -611,7 +611,7 @@ node_get(struct node *n, const struct id *key, int64_t since_ms,
 	op->cb.get = cb;
 	if (dht_get(n->dht, key, since_ms, node_mono_ms(), node_wall_ms(),
 	    node_get_done, op) == -1) {
-		struct dht_get_result gr;
+		struct op_get_result gr;
 
 		memset(&gr, 0, sizeof(gr));
 		gr.err = DHT_ERR_UNAVAILABLE;
@@ -646,7 +646,7 @@ node_ping(struct node *n, const char *address, node_ping_cb *cb, void *arg)
 	op->cb.ping = cb;
 	op->started_us = node_mono_us();
 	if (dht_ping(n->dht, &a, node_mono_ms(), node_ping_done, op) == -1) {
-		struct dht_ping_result xr;
+		struct op_ping_result xr;
 
 		memset(&xr, 0, sizeof(xr));
 		xr.err = DHT_ERR_UNAVAILABLE;

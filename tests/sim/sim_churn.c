@@ -55,7 +55,7 @@ struct key {
 	int		 found;		/* some get returned it exactly */
 };
 
-struct op {
+struct sim_op {
 	unsigned	*pending;
 	struct key	*key;
 	struct simnet	*sn;
@@ -78,9 +78,9 @@ struct tally {
 };
 
 static void
-put_cb(void *arg, const struct dht_put_result *r)
+put_cb(void *arg, const struct op_put_result *r)
 {
-	struct op *o = arg;
+	struct sim_op *o = arg;
 
 	o->err = r->err;
 	o->ok = r->err == DHT_OK && r->remote_acks > 0;
@@ -105,9 +105,9 @@ values_match(const struct key *k, const struct store_result *v)
 }
 
 static void
-get_cb(void *arg, const struct dht_get_result *r)
+get_cb(void *arg, const struct op_get_result *r)
 {
-	struct op *o = arg;
+	struct sim_op *o = arg;
 
 	o->err = r->err;
 	o->ok = r->err == DHT_OK && values_match(o->key, &r->values);
@@ -156,7 +156,7 @@ make_keys(struct simnet *sn, struct key *keys)
 static void
 put_all(struct simnet *sn, struct key *keys, struct tally *t)
 {
-	struct op ops[SIM_PARALLEL * SIM_MULTI];
+	struct sim_op ops[SIM_PARALLEL * SIM_MULTI];
 	unsigned pending;
 	size_t done = 0, b, i, j, m, node;
 
@@ -202,7 +202,7 @@ static void
 get_keys(struct simnet *sn, struct key *keys, const size_t *idx, size_t n,
     int *ok, struct tally *t)
 {
-	struct op ops[SIM_PARALLEL];
+	struct sim_op ops[SIM_PARALLEL];
 	unsigned pending;
 	size_t done = 0, b, i, node;
 

@@ -26,7 +26,7 @@ struct ctx {
 };
 
 static void
-put_cb(void *arg, const struct dht_put_result *r)
+put_cb(void *arg, const struct op_put_result *r)
 {
 	struct ctx *c = arg;
 
@@ -35,7 +35,7 @@ put_cb(void *arg, const struct dht_put_result *r)
 }
 
 static void
-get_cb(void *arg, const struct dht_get_result *r)
+get_cb(void *arg, const struct op_get_result *r)
 {
 	struct ctx *c = arg;
 
@@ -62,7 +62,7 @@ among_closest(const struct simnet *sn, size_t who, const struct id *key)
 		if (i != who && simnet_alive(sn, i) &&
 		    id_distcmp(key, simnet_id(sn, i), simnet_id(sn, who)) < 0)
 			closer++;
-	return closer < DHT_K;
+	return closer < ROUTE_K;
 }
 
 int
@@ -135,7 +135,7 @@ main(int argc, char **argv)
 	    values_handed_over));
 	printf("sim_handover: the newcomer holds %zu of the %zu keys it is "
 	    "among the %d closest for (%llu values handed over in all)\n",
-	    held, due, DHT_K, (unsigned long long)handed);
+	    held, due, ROUTE_K, (unsigned long long)handed);
 	if (due > 0 && held == due)
 		pass++;
 	else

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "dht_impl.h"	/* dht_find_node: the test-only lookup */
+#include "dht.h"
 #include "keccak.h"
 #include "simnet.h"
 
@@ -30,7 +30,7 @@ struct find {
 	unsigned		*pending;
 	int			 done;
 	enum dht_err		 err;
-	struct route_node	 nodes[DHT_K];
+	struct route_node	 nodes[ROUTE_K];
 	size_t			 n;
 	size_t			 asker;
 	struct id		 target;
@@ -44,13 +44,14 @@ struct tally {
 };
 
 static void
-find_cb(void *arg, enum dht_err err, const struct route_node *nodes, size_t n)
+find_cb(void *arg, enum dht_err err, const struct route_node *nodes, size_t n,
+    int64_t now_ms)
 {
 	struct find *f = arg;
 
 	f->done = 1;
 	f->err = err;
-	f->n = n < DHT_K ? n : DHT_K;
+	f->n = n < ROUTE_K ? n : ROUTE_K;
 	if (f->n > 0)
 		memcpy(f->nodes, nodes, f->n * sizeof(nodes[0]));
 	(*f->pending)--;
@@ -66,10 +67,10 @@ true_closest(const struct simnet *sn, size_t asker, const struct id *target,
 	for (i = 0; i < total; i++) {
 		if (i == asker || !simnet_alive(sn, i))
 			continue;
-		if (n == DHT_K && id_distcmp(target, simnet_id(sn, i),
+		if (n == ROUTE_K && id_distcmp(target, simnet_id(sn, i),
 		    simnet_id(sn, out[n - 1])) >= 0)
 			continue;
-		j = n < DHT_K ? n++ : n - 1;
+		j = n < ROUTE_K ? n++ : n - 1;
 		while (j > 0 && id_distcmp(target, simnet_id(sn, i),
 		    simnet_id(sn, out[j - 1])) < 0) {
 			out[j] = out[j - 1];
@@ -110,7 +111,7 @@ static void
 check_find(const struct simnet *sn, const struct find *f, size_t min_hit,
     struct tally *t)
 {
-	size_t want[DHT_K], n, i, j, hit = 0;
+	size_t want[ROUTE_K], n, i, j, hit = 0;
 	int exact, ok;
 
 	n = true_closest(sn, f->asker, &f->target, want);
@@ -196,7 +197,7 @@ main(int argc, char **argv)
 	cfg.loss = 0;
 	cfg.lat_min_ms = 1;
 	cfg.lat_max_ms = 20;
-	cfg.dht.k = DHT_K;
+	cfg.dht.k = ROUTE_K;
 	cfg.dht.alpha = 3;
 	cfg.dht.rpc_timeout_ms = 1000;
 	cfg.dht.rpc_retries = 1;
@@ -218,13 +219,13 @@ main(int argc, char **argv)
 	}
 	printf("sim_lookup: joined at %lld ms (virtual), smallest table %zu "
 	    "peers\n", (long long)simnet_now(sn), minpeers);
-	if (minpeers >= DHT_K)
+	if (minpeers >= ROUTE_K)
 		t.pass++;
 	else
 		t.fail++;
 
 	q0 = simnet_sum_stat(sn, offsetof(struct dht_stats, lookup_queries));
-	if (run_lookups(sn, SIM_LOOKUPS, DHT_K, &t) == -1)
+	if (run_lookups(sn, SIM_LOOKUPS, ROUTE_K, &t) == -1)
 		t.fail++;
 	q1 = simnet_sum_stat(sn, offsetof(struct dht_stats, lookup_queries));
 	round1 = t.exact;
@@ -242,8 +243,8 @@ main(int argc, char **argv)
 		t.fail++;
 	printf("sim_lookup: %d dead, 2%% loss: %u/%d lookups exact, %.2f%% of "
 	    "the true closest found\n", killed, t.exact - round1, SIM_LOOKUPS,
-	    100.0 * t.found / (SIM_LOOKUPS * DHT_K));
-	if (t.found >= SIM_CHURN_AVG * SIM_LOOKUPS * DHT_K)
+	    100.0 * t.found / (SIM_LOOKUPS * ROUTE_K));
+	if (t.found >= SIM_CHURN_AVG * SIM_LOOKUPS * ROUTE_K)
 		t.pass++;
 	else
 		t.fail++;

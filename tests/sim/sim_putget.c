@@ -35,7 +35,7 @@ struct key {
 	size_t		 putter[SIM_MULTI];
 };
 
-struct op {
+struct sim_op {
 	unsigned	*pending;
 	struct key	*key;		/* NULL: a key never stored */
 	int		 done;
@@ -55,9 +55,9 @@ struct tally {
 };
 
 static void
-put_cb(void *arg, const struct dht_put_result *r)
+put_cb(void *arg, const struct op_put_result *r)
 {
-	struct op *o = arg;
+	struct sim_op *o = arg;
 
 	o->done = 1;
 	o->err = r->err;
@@ -85,9 +85,9 @@ values_match(const struct key *k, const struct store_result *v)
 }
 
 static void
-get_cb(void *arg, const struct dht_get_result *r)
+get_cb(void *arg, const struct op_get_result *r)
 {
-	struct op *o = arg;
+	struct sim_op *o = arg;
 	size_t i;
 
 	o->done = 1;
@@ -159,7 +159,7 @@ make_keys(struct simnet *sn, struct key *keys)
  */
 static size_t
 start_op(struct simnet *sn, struct key *k, size_t j, int put, size_t idx,
-    struct op *o)
+    struct sim_op *o)
 {
 	struct id miss;
 	char name[32];
@@ -186,7 +186,7 @@ start_op(struct simnet *sn, struct key *k, size_t j, int put, size_t idx,
 }
 
 static void
-count_op(const struct op *o, int put, struct tally *t)
+count_op(const struct sim_op *o, int put, struct tally *t)
 {
 	if (put) {
 		t->puts++;
@@ -213,7 +213,7 @@ static void
 run_ops(struct simnet *sn, struct key *keys, size_t n, int put,
     struct tally *t)
 {
-	struct op ops[SIM_PARALLEL * SIM_MULTI];
+	struct sim_op ops[SIM_PARALLEL * SIM_MULTI];
 	unsigned pending;
 	size_t done = 0, b, i, j, m;
 	struct key *k;
@@ -261,7 +261,7 @@ main(int argc, char **argv)
 	cfg.loss = 0.05;
 	cfg.lat_min_ms = 1;
 	cfg.lat_max_ms = 20;
-	cfg.dht.k = DHT_K;
+	cfg.dht.k = ROUTE_K;
 	cfg.dht.alpha = 3;
 	cfg.dht.rpc_timeout_ms = 1000;
 	cfg.dht.rpc_retries = 2;

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dht_impl.h"	/* dht_find_node: the test-only lookup */
+#include "dht.h"
 #include "keccak.h"
 #include "simnet.h"
 
@@ -24,7 +24,7 @@ struct run {
 };
 
 static void
-put_cb(void *arg, const struct dht_put_result *r)
+put_cb(void *arg, const struct op_put_result *r)
 {
 	struct run *u = arg;
 
@@ -36,7 +36,7 @@ put_cb(void *arg, const struct dht_put_result *r)
 }
 
 static void
-get_cb(void *arg, const struct dht_get_result *r)
+get_cb(void *arg, const struct op_get_result *r)
 {
 	struct run *u = arg;
 	size_t i;
@@ -55,7 +55,8 @@ get_cb(void *arg, const struct dht_get_result *r)
 }
 
 static void
-find_cb(void *arg, enum dht_err err, const struct route_node *n, size_t cnt)
+find_cb(void *arg, enum dht_err err, const struct route_node *n, size_t cnt,
+    int64_t now_ms)
 {
 	struct run *u = arg;
 	size_t i;

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dht_impl.h"
+#include "dht.h"
 #include "frag.h"
 #include "wire.h"
 #include "check_util.h"
@@ -123,7 +123,7 @@ io_send(void *arg, const struct addr *to, const uint8_t *buf, size_t len)
 }
 
 static const struct dht_config t_cfg = {
-	.k = DHT_K,
+	.k = ROUTE_K,
 	.alpha = 3,
 	.rpc_timeout_ms = 1000,
 	.rpc_retries = 1,
@@ -309,7 +309,7 @@ struct res {
 };
 
 static void
-put_cb(void *arg, const struct dht_put_result *r)
+put_cb(void *arg, const struct op_put_result *r)
 {
 	struct res *s = arg;
 
@@ -320,7 +320,7 @@ put_cb(void *arg, const struct dht_put_result *r)
 }
 
 static void
-get_cb(void *arg, const struct dht_get_result *r)
+get_cb(void *arg, const struct op_get_result *r)
 {
 	struct res *s = arg;
 	size_t i;
@@ -348,7 +348,7 @@ res_free(struct res *s)
 }
 
 static void
-ping_cb(void *arg, const struct dht_ping_result *r)
+ping_cb(void *arg, const struct op_ping_result *r)
 {
 	struct res *s = arg;
 
@@ -593,7 +593,7 @@ START_TEST(test_store_token)
 	struct addr x, y;
 	struct store_result res;
 	struct id key;
-	uint8_t tok[WIRE_MAX_TOKEN], bad[DHT_TOKEN_LEN];
+	uint8_t tok[WIRE_MAX_TOKEN], bad[TOKEN_LEN];
 	size_t n;
 
 	t_init(&t, 2, 6);
@@ -635,11 +635,11 @@ START_TEST(test_store_token)
 	store_result_free(&res);
 
 	/* Still valid after one secret rotation, not after two. */
-	t_advance(&t, DHT_SECRET_ROTATE_MS + DHT_MAINT_INTERVAL_MS);
+	t_advance(&t, TOKEN_ROTATE_MS + JOIN_MAINT_INTERVAL_MS);
 	ck_assert_int_eq(t_raw_store(&t, &y, tok, n, &ans), 0);
 	ck_assert_int_eq(ans.type, WIRE_STORE_ACK);
 	wire_msg_free(&ans);
-	t_advance(&t, DHT_SECRET_ROTATE_MS + DHT_MAINT_INTERVAL_MS);
+	t_advance(&t, TOKEN_ROTATE_MS + JOIN_MAINT_INTERVAL_MS);
 	ck_assert_int_eq(t_raw_store(&t, &y, tok, n, &ans), 0);
 	ck_assert_int_eq(ans.type, WIRE_ERROR);
 	wire_msg_free(&ans);
@@ -674,7 +674,7 @@ START_TEST(test_store_clamp)
 	v[0].expires_ms = t_wall(&t) + 1000LL * 86400 * 365;
 	v[1].data = (const uint8_t *)"future";	/* created too far ahead */
 	v[1].len = 6;
-	v[1].created_ms = t_wall(&t) + DHT_CLOCK_SKEW_MS + 1;
+	v[1].created_ms = t_wall(&t) + ENV_CLOCK_SKEW_MS + 1;
 	v[1].expires_ms = t_wall(&t) + 3600000;
 	v[2].data = (const uint8_t *)"old";	/* already expired */
 	v[2].len = 3;
@@ -744,7 +744,7 @@ START_TEST(test_long_answer_token)
 	struct addr x, y;
 	struct id key, small;
 	static uint8_t v[WIRE_MAX_VALUE];
-	uint8_t tok[WIRE_MAX_TOKEN], bad[DHT_TOKEN_LEN];
+	uint8_t tok[WIRE_MAX_TOKEN], bad[TOKEN_LEN];
 	const char *errstr;
 	size_t i, bytes, toklen;
 
@@ -770,7 +770,7 @@ START_TEST(test_long_answer_token)
 	ck_assert_uint_eq(a.u.values.total, 1);
 	ck_assert_uint_eq(a.u.values.next_offset, 0);
 	toklen = a.u.values.tokenlen;
-	ck_assert_uint_eq(toklen, DHT_TOKEN_LEN);
+	ck_assert_uint_eq(toklen, TOKEN_LEN);
 	memcpy(tok, a.u.values.token, toklen);
 	wire_msg_free(&a);
 	ck_assert_uint_eq(t_stats(&t.n[1]).answers_cut, 1);
@@ -828,7 +828,7 @@ START_TEST(test_get_cut_answer)
 	t_flush(&t);
 	ck_assert_int_eq(r.err, DHT_OK);
 	/* Node 0 answered node 1's hand-over request: let that age out. */
-	t_advance(&t, DHT_VERIFIED_MAX_AGE_MS);
+	t_advance(&t, TOKEN_VERIFIED_MAX_AGE_MS);
 	ck_assert_uint_eq(dht_peer_count(t.n[1].dht), 1);
 	ck_assert_int_eq(store_put(t.n[1].store, key.b, v, sizeof(v),
 	    t_wall(&t), t_wall(&t) + 60000, t_wall(&t), NULL), 1);
@@ -957,7 +957,7 @@ START_TEST(test_malformed)
 	{
 		static uint8_t big[8192];
 		struct wire_value wv;
-		uint8_t tok[DHT_TOKEN_LEN] = { 0 };
+		uint8_t tok[TOKEN_LEN] = { 0 };
 
 		memset(&m, 0, sizeof(m));
 		m.type = WIRE_STORE;
@@ -1150,13 +1150,13 @@ START_TEST(test_quota)
 	memset(&r, 0, sizeof(r));
 	t_init(&t, 1, 14);
 	mk_addr(&nobody, 200, 9000);
-	for (i = 0; i < DHT_MAX_OPS; i++)
+	for (i = 0; i < OP_MAX_USER; i++)
 		ck_assert_int_eq(dht_ping(t.n[0].dht, &nobody, t.now, ping_cb,
 		    &r), 0);
 	ck_assert_int_eq(dht_ping(t.n[0].dht, &nobody, t.now, ping_cb, &r),
 	    -1);
 	t_advance(&t, 3000);
-	ck_assert_int_eq(r.calls, DHT_MAX_OPS);
+	ck_assert_int_eq(r.calls, OP_MAX_USER);
 	ck_assert_int_eq(dht_ping(t.n[0].dht, &nobody, t.now, ping_cb, &r), 0);
 	t_advance(&t, 3000);
 	t_free(&t);

@@ -1,0 +1,45 @@
+/*
+ * env — what every part of the engine above rpc shares: our ID, the
+ * engine's limits, the routing table, the request table, tokens, the
+ * store, and randomness.  Owned by dht.c, which builds it once; the parts
+ * hold a const pointer and never free what it points to.
+ */
+#ifndef EMO_ENV_H
+#define EMO_ENV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hold.h"
+#include "id.h"
+#include "route.h"
+#include "rpc.h"
+#include "store.h"
+#include "token.h"
+
+/* A STORE's creation time may be this far ahead of our clock. */
+#define ENV_CLOCK_SKEW_MS	60000
+
+struct env {
+	struct id	 self;
+	unsigned	 k;		/* replication factor, answer size */
+	unsigned	 alpha;		/* requests in flight per lookup */
+	uint32_t	 max_ttl_s;	/* clamp for values from the network */
+	uint32_t	 refresh_ms;	/* bucket refresh interval */
+	uint32_t	 republish_ms;	/* republish interval */
+	struct route	*rt;
+	struct rpc	*rpc;
+	struct token	*tok;
+	struct hold	*hold;
+	struct store	*store;
+	void		(*random)(void *arg, void *buf, size_t len);
+	void		*random_arg;
+};
+
+static inline void
+env_random(const struct env *e, void *buf, size_t len)
+{
+	e->random(e->random_arg, buf, len);
+}
+
+#endif

@@ -1,0 +1,330 @@
+/*
+ * handover — keys for new neighbours: see handover.h.
+ *
+ * A new node gets a key's values only from the nodes closest to the key
+ * (Kademlia §2.5: "only if its own ID is closer to the key than are the
+ * IDs of other nodes"), with slack because the closest ones may not have
+ * heard of the new node yet: half of the k holders, not all of them.  The
+ * republish pass covers what they miss.  And only a new node among our 2k
+ * closest neighbours can share a key's k closest with us.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "handover.h"
+
+struct handover_job {
+	struct route_node node;
+	uint8_t		 cursor[ID_LEN];
+	uint8_t		 has_cursor;
+	uint8_t		 waiting;	/* token request outstanding */
+	uint8_t		 vkey[ID_LEN];	/* a key cut short, */
+	uint32_t	 voff;		/* at this value */
+	uint32_t	 serial;
+};
+
+struct handover {
+	const struct env	*env;
+	struct handover_job	 q[HANDOVER_QUEUE];
+	size_t			 head, n;
+	uint32_t		 serial;
+	struct handover_stats	 st;
+};
+
+struct handover *
+handover_new(const struct env *env)
+{
+	struct handover *h;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return NULL;
+	h->env = env;
+	return h;
+}
+
+void
+handover_free(struct handover *h)
+{
+	free(h);
+}
+
+/*
+ * A node that shares a key's k closest with us is near us too (both are
+ * near the key): one beyond our HANDOVER_NEAR closest neighbours gets
+ * nothing from us, and costs no walk of our keys.
+ */
+static int
+handover_near(const struct handover *h, const struct id *id)
+{
+	struct route_node rn[HANDOVER_NEAR];
+	size_t i, n;
+
+	n = route_closest(h->env->rt, &h->env->self, HANDOVER_NEAR, rn);
+	if (n < HANDOVER_NEAR)
+		return 1;
+	for (i = 0; i < n; i++)
+		if (id_eq(&rn[i].id, id))
+			return 1;
+	return 0;
+}
+
+void
+handover_add(struct handover *h, const struct id *id, const struct addr *a)
+{
+	struct handover_job *job;
+
+	if (!handover_near(h, id)) {
+		h->st.skipped++;
+		return;
+	}
+	if (h->n == HANDOVER_QUEUE) {
+		h->st.dropped++;
+		return;
+	}
+	job = &h->q[(h->head + h->n) % HANDOVER_QUEUE];
+	memset(job, 0, sizeof(*job));
+	job->node.id = *id;
+	job->node.addr = *a;
+	job->serial = ++h->serial;
+	h->n++;
+}
+
+static struct handover_job *
+handover_head(struct handover *h)
+{
+	return h->n > 0 ? &h->q[h->head] : NULL;
+}
+
+static void
+handover_pop(struct handover *h)
+{
+	h->head = (h->head + 1) % HANDOVER_QUEUE;
+	h->n--;
+}
+
+/* Hand-over leaves half of the request table to everything else. */
+static int
+handover_room(const struct handover *h)
+{
+	return rpc_room(h->env->rpc) > RPC_MAX_CALLS / 2;
+}
+
+int
+handover_busy(const struct handover *h)
+{
+	return h->n > 0 && !h->q[h->head].waiting && handover_room(h);
+}
+
+/*
+ * Hand the key over?  Only if the new node is among its k closest that we
+ * know (we included), and we are among its HANDOVER_SENDERS closest but
+ * for the new node: a few senders, not all k holders.
+ */
+static int
+handover_responsible(const struct handover *h, const struct handover_job *job,
+    const uint8_t *key)
+{
+	const struct env *env = h->env;
+	struct route_node rn[WIRE_MAX_NODES + 1];
+	struct id k;
+	size_t i, n, closer = 0;
+	long rank = -1;
+
+	memcpy(k.b, key, ID_LEN);
+	n = route_closest(env->rt, &k, env->k + 1, rn);
+	for (i = 0; i < n; i++) {
+		if (id_eq(&rn[i].id, &job->node.id)) {
+			rank = (long)i;
+			continue;
+		}
+		if (id_distcmp(&k, &rn[i].id, &env->self) < 0)
+			closer++;
+	}
+	if (rank < 0)
+		return 0;
+	/* Its rank among the nodes we know and us. */
+	if (id_distcmp(&k, &env->self, &job->node.id) < 0)
+		rank++;
+	return rank < (long)env->k && closer < HANDOVER_SENDERS;
+}
+
+static void
+handover_store_reply(void *ctx, const struct rpc_call *c,
+    const struct wire_msg *m, int64_t now_ms, int64_t wall_ms)
+{
+	struct handover *h = ctx;
+
+	h->st.values_handed_over += m->u.store_ack.stored;
+}
+
+static void
+handover_store_failed(void *ctx, const struct rpc_call *c, int64_t now_ms)
+{
+}
+
+static const struct rpc_ops handover_store_rpc = {
+	.reply = handover_store_reply,
+	.failed = handover_store_failed,
+};
+
+static void
+handover_token_reply(void *ctx, const struct rpc_call *c,
+    const struct wire_msg *m, int64_t now_ms, int64_t wall_ms)
+{
+	struct handover *h = ctx;
+	struct handover_job *job;
+
+	if ((job = handover_head(h)) == NULL || job->serial != c->arg[0])
+		return;
+	job->waiting = 0;
+	/* No usable token in the answer: asking again would loop. */
+	if (token_peer_get(h->env->tok, &job->node.addr, now_ms) == NULL)
+		handover_pop(h);
+}
+
+static void
+handover_token_failed(void *ctx, const struct rpc_call *c, int64_t now_ms)
+{
+	struct handover *h = ctx;
+	struct handover_job *job;
+
+	if ((job = handover_head(h)) != NULL && job->serial == c->arg[0])
+		handover_pop(h);
+}
+
+static const struct rpc_ops handover_token_rpc = {
+	.reply = handover_token_reply,
+	.failed = handover_token_failed,
+};
+
+/* STOREs a page of one key's values, as many per message as fit. */
+static size_t
+handover_send(struct handover *h, const struct handover_job *job,
+    const uint8_t *key, const struct store_result *res,
+    const struct token_peer *t, int64_t now_ms)
+{
+	struct wire_value wv[WIRE_MAX_VALUES_PER_MSG];
+	struct wire_msg m;
+	size_t off = 0, want, fit, i, bytes = 0;
+
+	while (off < res->n) {
+		want = res->n - off;
+		if (want > WIRE_MAX_VALUES_PER_MSG)
+			want = WIRE_MAX_VALUES_PER_MSG;
+		for (i = 0; i < want; i++) {
+			wv[i].data = res->v[off + i].data;
+			wv[i].len = res->v[off + i].len;
+			wv[i].created_ms = res->v[off + i].created_ms;
+			wv[i].expires_ms = res->v[off + i].expires_ms;
+		}
+		memset(&m, 0, sizeof(m));
+		m.type = WIRE_STORE;
+		memcpy(m.u.store.key.b, key, ID_LEN);
+		memcpy(m.u.store.token, t->tok, t->len);
+		m.u.store.tokenlen = t->len;
+		if ((fit = wire_values_fit(&m, wv, want)) == 0)
+			break;
+		m.u.store.values = wv;
+		m.u.store.nvalues = fit;
+		(void)rpc_send(h->env->rpc, &job->node.addr, &job->node.id, &m,
+		    &handover_store_rpc, h, now_ms);
+		for (i = 0; i < fit; i++)
+			bytes += wv[i].len;
+		off += fit;
+	}
+	return bytes;
+}
+
+/* Asks the new node for a write token; the walk resumes on its answer. */
+static int
+handover_ask_token(struct handover *h, struct handover_job *job,
+    int64_t now_ms)
+{
+	struct rpc_call *c;
+	struct wire_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_FIND_NODE;
+	m.u.find_node.target = job->node.id;
+	if ((c = rpc_send(h->env->rpc, &job->node.addr, &job->node.id, &m,
+	    &handover_token_rpc, h, now_ms)) == NULL)
+		return -1;
+	c->arg[0] = job->serial;
+	job->waiting = 1;
+	return 0;
+}
+
+/* Remembers where the walk stopped inside a key. */
+static void
+handover_pause(struct handover_job *job, const uint8_t *key, size_t off)
+{
+	job->voff = (uint32_t)off;
+	memcpy(job->vkey, key, ID_LEN);
+}
+
+/*
+ * One bounded step of the head job: at most HANDOVER_BATCH keys, and
+ * pages of HANDOVER_PAGE values up to about HANDOVER_BYTES.
+ */
+void
+handover_step(struct handover *h, int64_t now_ms, int64_t wall_ms)
+{
+	const struct env *env = h->env;
+	uint8_t keys[HANDOVER_BATCH][ID_LEN];
+	const struct token_peer *t;
+	struct store_result res;
+	struct handover_job *job;
+	const char *errstr;
+	size_t sent = 0, total, off;
+	long n, i;
+
+	if (!handover_busy(h))
+		return;
+	job = handover_head(h);
+	n = store_keys(env->store, job->has_cursor ? job->cursor : NULL,
+	    HANDOVER_BATCH, keys, &errstr);
+	if (n <= 0) {
+		handover_pop(h);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		off = job->voff > 0 && memcmp(job->vkey, keys[i], ID_LEN) == 0 ?
+		    job->voff : 0;
+		while (handover_responsible(h, job, keys[i])) {
+			/* Out of budget: this key's next page comes next. */
+			if (sent >= HANDOVER_BYTES || !handover_room(h)) {
+				handover_pause(job, keys[i], off);
+				return;
+			}
+			memset(&res, 0, sizeof(res));
+			if (store_get_page(env->store, keys[i], 0, wall_ms, off,
+			    HANDOVER_PAGE, &res, &total, &errstr) == -1 ||
+			    res.n == 0) {
+				store_result_free(&res);
+				break;
+			}
+			t = token_peer_get(env->tok, &job->node.addr, now_ms);
+			if (t == NULL) {
+				store_result_free(&res);
+				handover_pause(job, keys[i], off);
+				if (handover_ask_token(h, job, now_ms) == -1)
+					handover_pop(h);
+				return;
+			}
+			sent += handover_send(h, job, keys[i], &res, t, now_ms);
+			off += res.n;
+			store_result_free(&res);
+		}
+		job->voff = 0;
+		memcpy(job->cursor, keys[i], ID_LEN);
+		job->has_cursor = 1;
+	}
+	if (n < HANDOVER_BATCH)
+		handover_pop(h);
+}
+
+void
+handover_get_stats(const struct handover *h, struct handover_stats *st)
+{
+	*st = h->st;
+}

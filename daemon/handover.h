@@ -1,0 +1,38 @@
+/*
+ * handover — gives a new neighbour the keys it is now among the k closest
+ * for: a queue of new nodes, each walked over our keys in bounded batches
+ * from dht_periodic (never from the receive path), STOREs with the token
+ * the node gave us.
+ */
+#ifndef EMO_HANDOVER_H
+#define EMO_HANDOVER_H
+
+#include "env.h"
+
+#define HANDOVER_QUEUE		256	/* new nodes awaiting their keys */
+#define HANDOVER_BATCH		64	/* keys examined per step */
+#define HANDOVER_BYTES		(1u << 20)	/* value bytes sent per step */
+#define HANDOVER_PAGE		64	/* values read from the store at once */
+#define HANDOVER_SENDERS	(ROUTE_K / 2)	/* holders that send a key */
+#define HANDOVER_NEAR		(2 * ROUTE_K)	/* neighbours that may get any */
+
+struct handover_stats {
+	uint64_t	values_handed_over;
+	uint64_t	skipped;	/* new nodes too far to matter */
+	uint64_t	dropped;	/* the queue was full */
+};
+
+struct handover;
+
+struct handover	*handover_new(const struct env *);
+void		 handover_free(struct handover *);
+
+/* A node just entered our routing table. */
+void	handover_add(struct handover *, const struct id *,
+	    const struct addr *);
+/* Work is due now (and room to do it). */
+int	handover_busy(const struct handover *);
+void	handover_step(struct handover *, int64_t now_ms, int64_t wall_ms);
+void	handover_get_stats(const struct handover *, struct handover_stats *);
+
+#endif

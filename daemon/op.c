@@ -1,0 +1,303 @@
+/*
+ * op — the operations' core: see op.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "op.h"
+
+#define OP_SLOTS	(OP_MAX_USER + OP_MAX_INTERNAL)
+
+struct op_set {
+	const struct env *env;
+	struct op	*slot[OP_SLOTS];
+	unsigned	 nuser, ninternal;
+	int32_t		 qhead, qtail;	/* completions to run */
+	struct op_stats	 st;
+};
+
+struct op_set *
+op_set_new(const struct env *env)
+{
+	struct op_set *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->env = env;
+	s->qhead = s->qtail = -1;
+	return s;
+}
+
+static void
+op_free(struct op *op)
+{
+	struct op_set *s = op->set;
+	struct lookup_stats ls;
+
+	if (op->kind->free != NULL)
+		op->kind->free(op);
+	rpc_cancel(op->env->rpc, op);
+	if (op->kind->internal)
+		s->ninternal--;
+	else
+		s->nuser--;
+	s->slot[op->slot] = NULL;
+	if (op->lk != NULL) {
+		lookup_get_stats(op->lk, &ls);
+		s->st.lookup_hops += ls.hops;
+		lookup_free(op->lk);
+	}
+	free(op->toks);
+	free(op);
+}
+
+void
+op_set_free(struct op_set *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < OP_SLOTS; i++)
+		if (s->slot[i] != NULL)
+			op_free(s->slot[i]);
+	free(s);
+}
+
+void *
+op_new(struct op_set *s, const struct op_kind *kind, size_t size,
+    int64_t now_ms, int64_t wall_ms)
+{
+	struct op *op;
+	size_t i;
+
+	if (kind->internal ? s->ninternal >= OP_MAX_INTERNAL :
+	    s->nuser >= OP_MAX_USER)
+		return NULL;
+	for (i = 0; i < OP_SLOTS; i++)
+		if (s->slot[i] == NULL)
+			break;
+	if (i == OP_SLOTS || size < sizeof(*op) ||
+	    (op = calloc(1, size)) == NULL)
+		return NULL;
+	op->kind = kind;
+	op->set = s;
+	op->env = s->env;
+	op->slot = (int32_t)i;
+	op->qnext = -1;
+	op->start_ms = now_ms;
+	op->wall_ms = wall_ms;
+	s->slot[i] = op;
+	if (kind->internal)
+		s->ninternal++;
+	else
+		s->nuser++;
+	return op;
+}
+
+void
+op_complete(struct op *op, enum dht_err err, const char *msg)
+{
+	struct op_set *s = op->set;
+
+	if (op->done)
+		return;
+	op->done = 1;
+	op->err = err;
+	op->msg = msg;
+	op->qnext = -1;
+	if (s->qtail >= 0)
+		s->slot[s->qtail]->qnext = op->slot;
+	else
+		s->qhead = op->slot;
+	s->qtail = op->slot;
+}
+
+void
+op_run_completions(struct op_set *s, int64_t now_ms)
+{
+	struct op *op;
+	int32_t i;
+
+	/*
+	 * Take the queue as it is: completions queued by the callbacks
+	 * themselves run next time, so none runs inside a start call.
+	 */
+	i = s->qhead;
+	s->qhead = s->qtail = -1;
+	while (i >= 0) {
+		op = s->slot[i];
+		i = op->qnext;
+		if (op->kind->complete != NULL)
+			op->kind->complete(op, now_ms);
+		op_free(op);
+	}
+}
+
+int
+op_completions_due(const struct op_set *s)
+{
+	return s->qhead >= 0;
+}
+
+struct rpc_call *
+op_send(struct op *op, const struct addr *to, const struct id *id,
+    struct wire_msg *m, const struct rpc_ops *ops, int64_t now_ms)
+{
+	return rpc_send(op->env->rpc, to, id, m, ops, op, now_ms);
+}
+
+/* ---- write tokens from lookup answers ---------------------------------- */
+
+void
+op_token_add(struct op *op, const struct id *id, const uint8_t *tok,
+    size_t len)
+{
+	struct op_token *nt;
+	size_t ncap;
+
+	if (len == 0 || len > WIRE_MAX_TOKEN)
+		return;
+	if (op->ntoks == op->captoks) {
+		ncap = op->captoks ? op->captoks * 2 : 32;
+		if ((nt = realloc(op->toks, ncap * sizeof(*nt))) == NULL)
+			return;
+		op->toks = nt;
+		op->captoks = ncap;
+	}
+	op->toks[op->ntoks].id = *id;
+	memcpy(op->toks[op->ntoks].tok, tok, len);
+	op->toks[op->ntoks].len = (uint8_t)len;
+	op->ntoks++;
+}
+
+const struct op_token *
+op_token_find(const struct op *op, const struct id *id)
+{
+	size_t i;
+
+	for (i = op->ntoks; i > 0; i--)
+		if (id_eq(&op->toks[i - 1].id, id))
+			return &op->toks[i - 1];
+	return NULL;
+}
+
+/* ---- the lookup ---------------------------------------------------------- */
+
+static const struct rpc_ops op_lookup_rpc;
+
+/* Sends what the lookup wants asked; notices when it is over. */
+static void
+op_pump(struct op *op, int64_t now_ms)
+{
+	const struct env *env = op->env;
+	struct route_node n;
+	struct wire_msg m;
+
+	if (op->done || op->closed)
+		return;
+	while (rpc_room(env->rpc) > 0 && lookup_next(op->lk, &n)) {
+		memset(&m, 0, sizeof(m));
+		if (op->kind->query != NULL)
+			op->kind->query(op, &n.addr, &m, now_ms);
+		else {
+			m.type = WIRE_FIND_NODE;
+			m.u.find_node.target = op->target;
+		}
+		if (op_send(op, &n.addr, &n.id, &m, &op_lookup_rpc,
+		    now_ms) == NULL) {
+			lookup_failed(op->lk, &n.id);
+			continue;
+		}
+		op->set->st.lookup_queries++;
+	}
+	if (lookup_done(op->lk))
+		op->kind->lookup_done(op, now_ms);
+}
+
+int
+op_lookup_start(struct op *op, int64_t now_ms)
+{
+	const struct env *env = op->env;
+	struct route_node seeds[LOOKUP_MAX_K];
+	size_t n;
+
+	n = route_closest(env->rt, &op->target, env->k, seeds);
+	op->table_empty = route_count(env->rt) == 0;
+	op->lk = lookup_new(&op->target, &env->self, seeds, n, env->alpha,
+	    env->k);
+	if (op->lk == NULL)
+		return -1;
+	op->set->st.lookups++;
+	route_touch_bucket(env->rt, &op->target, (uint64_t)now_ms);
+	op_pump(op, now_ms);
+	return 0;
+}
+
+size_t
+op_result(const struct op *op, struct route_node *out, size_t max)
+{
+	return op->lk != NULL ? lookup_result(op->lk, out, max) : 0;
+}
+
+/* The nodes of an answer, less those we saw die: peers still name them. */
+static void
+op_lookup_nodes(struct op *op, const struct rpc_call *c,
+    const struct wire_node *wn, size_t n, int64_t now_ms)
+{
+	struct route_node rn[WIRE_MAX_NODES];
+	size_t i, kept = 0;
+
+	if (n > WIRE_MAX_NODES)
+		n = WIRE_MAX_NODES;
+	memset(rn, 0, n * sizeof(rn[0]));
+	for (i = 0; i < n; i++) {
+		if (rpc_dead(op->env->rpc, &wn[i].id, now_ms))
+			continue;
+		rn[kept].id = wn[i].id;
+		rn[kept].addr = wn[i].addr;
+		kept++;
+	}
+	lookup_reply(op->lk, &c->id, rn, kept);
+}
+
+static void
+op_lookup_reply(void *ctx, const struct rpc_call *c, const struct wire_msg *m,
+    int64_t now_ms, int64_t wall_ms)
+{
+	struct op *op = ctx;
+
+	if (op->done || op->closed)
+		return;
+	if (m->type == WIRE_VALUES)
+		op_lookup_nodes(op, c, m->u.values.nodes, m->u.values.nnodes,
+		    now_ms);
+	else if (m->type == WIRE_NODES)
+		op_lookup_nodes(op, c, m->u.nodes.nodes, m->u.nodes.nnodes,
+		    now_ms);
+	if (op->kind->reply != NULL)
+		op->kind->reply(op, c, m, now_ms, wall_ms);
+	op_pump(op, now_ms);
+}
+
+static void
+op_lookup_failed(void *ctx, const struct rpc_call *c, int64_t now_ms)
+{
+	struct op *op = ctx;
+
+	if (op->done || op->closed)
+		return;
+	lookup_failed(op->lk, &c->id);
+	op_pump(op, now_ms);
+}
+
+static const struct rpc_ops op_lookup_rpc = {
+	.reply = op_lookup_reply,
+	.failed = op_lookup_failed,
+};
+
+void
+op_get_stats(const struct op_set *s, struct op_stats *st)
+{
+	*st = s->st;
+}

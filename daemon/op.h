@@ -1,0 +1,111 @@
+/*
+ * op — the operations' common core: a bounded set of slots (user and
+ * internal quotas), the head every operation starts with, the iterative
+ * lookup most of them run (queries, answers, the dead-node filter), write
+ * tokens collected from lookup answers, and the queue of completions,
+ * which runs only when the engine says so, never inside a start call.
+ * Each kind of operation is one file with one struct op_kind table of
+ * hooks; nothing here knows the kinds.
+ */
+#ifndef EMO_OP_H
+#define EMO_OP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "env.h"
+#include "err.h"
+#include "lookup.h"
+
+#define OP_MAX_USER		1024	/* concurrent user operations */
+#define OP_MAX_INTERNAL		64	/* join, refresh, republish */
+
+struct op;
+
+/* A kind of operation: its hooks, all optional but lookup_done. */
+struct op_kind {
+	const char	*name;
+	int		 internal;	/* counts against OP_MAX_INTERNAL */
+	/* The lookup's query to `to`; FIND_NODE of the target if NULL. */
+	void	(*query)(struct op *, const struct addr *to, struct wire_msg *,
+		    int64_t now_ms);
+	/* A lookup answer, after the lookup has taken its nodes. */
+	void	(*reply)(struct op *, const struct rpc_call *,
+		    const struct wire_msg *, int64_t now_ms, int64_t wall_ms);
+	/* The lookup is over (may run again if late answers reopen it). */
+	void	(*lookup_done)(struct op *, int64_t now_ms);
+	/* The result, to whoever started it: from op_run_completions. */
+	void	(*complete)(struct op *, int64_t now_ms);
+	/* Frees the kind's own state; the head is the core's. */
+	void	(*free)(struct op *);
+};
+
+/* A write token a lookup answer gave us. */
+struct op_token {
+	struct id	 id;
+	uint8_t		 tok[WIRE_MAX_TOKEN];
+	uint8_t		 len;
+};
+
+/* The head of every operation; kinds embed it first. */
+struct op {
+	const struct op_kind *kind;
+	struct op_set	*set;
+	const struct env *env;
+	int32_t		 slot;
+	int32_t		 qnext;		/* completion queue link */
+	uint8_t		 done;		/* result set, completion queued */
+	uint8_t		 closed;	/* lookup answers no longer wanted */
+	uint8_t		 table_empty;	/* when the lookup started */
+	struct id	 target;
+	struct lookup	*lk;
+	enum dht_err	 err;
+	const char	*msg;
+	int64_t		 start_ms;	/* monotonic */
+	int64_t		 wall_ms;	/* at start: expiry checks */
+	struct op_token	*toks;
+	size_t		 ntoks, captoks;
+};
+
+struct op_stats {
+	uint64_t	lookups;
+	uint64_t	lookup_queries;
+	uint64_t	lookup_hops;	/* summed over lookups: rounds */
+};
+
+struct op_set;
+
+struct op_set	*op_set_new(const struct env *);
+void		 op_set_free(struct op_set *);	/* completes nothing */
+
+/*
+ * A zeroed operation of `size` bytes (at least a struct op) whose head is
+ * set up; NULL when the kind's quota is used up or without memory.
+ */
+void	*op_new(struct op_set *, const struct op_kind *, size_t size,
+	    int64_t now_ms, int64_t wall_ms);
+/* Sets the result once and queues the completion. */
+void	 op_complete(struct op *, enum dht_err, const char *msg);
+/* Runs the queued completions (not those they queue) and frees them. */
+void	 op_run_completions(struct op_set *, int64_t now_ms);
+int	 op_completions_due(const struct op_set *);
+
+/* Starts the lookup of op->target from our closest nodes; -1: memory. */
+int	 op_lookup_start(struct op *, int64_t now_ms);
+/* The closest nodes that answered the lookup, at most max. */
+size_t	 op_result(const struct op *, struct route_node *out, size_t max);
+/*
+ * A request on behalf of op, whose hooks get op as ctx; the op's requests
+ * are cancelled when it is freed.  Hooks should ignore a done op.
+ */
+struct rpc_call *op_send(struct op *, const struct addr *,
+	    const struct id *, struct wire_msg *, const struct rpc_ops *,
+	    int64_t now_ms);
+
+void	 op_token_add(struct op *, const struct id *, const uint8_t *,
+	    size_t);
+const struct op_token *op_token_find(const struct op *, const struct id *);
+
+void	 op_get_stats(const struct op_set *, struct op_stats *);
+
+#endif

@@ -1,0 +1,222 @@
+/*
+ * op_put — local store, lookup, STOREs: see op_put.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "op_put.h"
+
+/* WIRE_MAX_VALUE is a decimal literal: it can be spelt into a message. */
+#define OP_STR_(x)	#x
+#define OP_STR(x)	OP_STR_(x)
+
+struct op_put {
+	struct op	 op;
+	op_put_cb	*cb;
+	void		*arg;
+	uint8_t		*data;
+	uint32_t	 len;
+	uint8_t		 local_ok;	/* the local store took it */
+	int64_t		 created_ms;
+	int64_t		 expires_ms;
+	unsigned	 pending;	/* STOREs in flight */
+	uint32_t	 remote_acks;
+	uint64_t	 ackid[WIRE_MAX_NODES];	/* who acked: see hold.h */
+	uint8_t		 nackid;
+};
+
+enum dht_err
+op_store_err(const struct store *s)
+{
+	switch (store_last_error(s)) {
+	case STORE_ERR_INVALID:
+		return DHT_ERR_INVALID;
+	case STORE_ERR_QUOTA:
+		return DHT_ERR_QUOTA;
+	default:
+		return DHT_ERR_STORAGE;
+	}
+}
+
+/* Outside the key's k closest: remember who took the value. */
+static void
+op_put_note_holders(struct op_put *p)
+{
+	const struct env *env = p->op.env;
+	struct route_node res[LOOKUP_MAX_K];
+	const char *errstr;
+	size_t n, total;
+
+	n = op_result(&p->op, res, env->k);
+	if (n < env->k || p->nackid == 0 ||
+	    id_distcmp(&p->op.target, &env->self, &res[n - 1].id) < 0)
+		return;
+	if (store_get_page(env->store, p->op.target.b, 0, p->op.wall_ms, 0, 0,
+	    NULL, &total, &errstr) == -1)
+		return;
+	hold_note(env->hold, &p->op.target, (uint32_t)total, p->ackid,
+	    p->nackid, p->nackid == n, p->op.start_ms);
+}
+
+static void
+op_put_finish(struct op_put *p)
+{
+	op_put_note_holders(p);
+	if (p->remote_acks > 0 || p->op.table_empty)
+		op_complete(&p->op, DHT_OK, NULL);
+	else
+		op_complete(&p->op, DHT_ERR_UNAVAILABLE,
+		    "no node acknowledged");
+}
+
+static void
+op_put_store_reply(void *ctx, const struct rpc_call *c,
+    const struct wire_msg *m, int64_t now_ms, int64_t wall_ms)
+{
+	struct op_put *p = ctx;
+
+	if (p->op.done)
+		return;
+	p->pending--;
+	if (m->u.store_ack.stored > 0) {
+		p->remote_acks++;
+		if (p->nackid < WIRE_MAX_NODES)
+			p->ackid[p->nackid++] = hold_id_prefix(&c->id);
+	}
+	if (p->pending == 0)
+		op_put_finish(p);
+}
+
+static void
+op_put_store_failed(void *ctx, const struct rpc_call *c, int64_t now_ms)
+{
+	struct op_put *p = ctx;
+
+	if (p->op.done)
+		return;
+	if (--p->pending == 0)
+		op_put_finish(p);
+}
+
+static const struct rpc_ops op_put_store_rpc = {
+	.reply = op_put_store_reply,
+	.failed = op_put_store_failed,
+};
+
+/* The lookup is over: STORE at the k closest that gave us a token. */
+static void
+op_put_lookup_done(struct op *op, int64_t now_ms)
+{
+	struct op_put *p = (struct op_put *)op;
+	struct route_node res[LOOKUP_MAX_K];
+	const struct op_token *t;
+	struct wire_value v;
+	struct wire_msg m;
+	size_t i, n;
+
+	op->closed = 1;
+	n = op_result(op, res, op->env->k);
+	v.data = p->data;
+	v.len = p->len;
+	v.created_ms = p->created_ms;
+	v.expires_ms = p->expires_ms;
+	for (i = 0; i < n; i++) {
+		if ((t = op_token_find(op, &res[i].id)) == NULL)
+			continue;
+		memset(&m, 0, sizeof(m));
+		m.type = WIRE_STORE;
+		m.u.store.key = op->target;
+		m.u.store.values = &v;
+		m.u.store.nvalues = 1;
+		memcpy(m.u.store.token, t->tok, t->len);
+		m.u.store.tokenlen = t->len;
+		if (op_send(op, &res[i].addr, &res[i].id, &m,
+		    &op_put_store_rpc, now_ms) != NULL)
+			p->pending++;
+	}
+	if (p->pending == 0)
+		op_put_finish(p);
+}
+
+static void
+op_put_reply(struct op *op, const struct rpc_call *c, const struct wire_msg *m,
+    int64_t now_ms, int64_t wall_ms)
+{
+	if (m->type == WIRE_NODES)
+		op_token_add(op, &c->id, m->u.nodes.token,
+		    m->u.nodes.tokenlen);
+}
+
+static void
+op_put_complete(struct op *op, int64_t now_ms)
+{
+	struct op_put *p = (struct op_put *)op;
+	struct op_put_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.err = op->err;
+	r.msg = op->msg;
+	r.remote_acks = p->remote_acks;
+	r.acks = p->remote_acks + p->local_ok;
+	p->cb(p->arg, &r);
+}
+
+static void
+op_put_free(struct op *op)
+{
+	free(((struct op_put *)op)->data);
+}
+
+static const struct op_kind op_put_kind = {
+	.name = "put",
+	.reply = op_put_reply,
+	.lookup_done = op_put_lookup_done,
+	.complete = op_put_complete,
+	.free = op_put_free,
+};
+
+int
+op_put_start(struct op_set *s, const struct id *key, const void *data,
+    size_t len, int64_t created_ms, int64_t expires_ms, int64_t now_ms,
+    int64_t wall_ms, op_put_cb *cb, void *arg)
+{
+	struct op_put *p;
+	const struct env *env;
+	const char *errstr;
+
+	if ((p = op_new(s, &op_put_kind, sizeof(*p), now_ms, wall_ms)) == NULL)
+		return -1;
+	env = p->op.env;
+	p->cb = cb;
+	p->arg = arg;
+	p->op.target = *key;
+	if (data == NULL || len == 0 || len > WIRE_MAX_VALUE) {
+		op_complete(&p->op, DHT_ERR_INVALID, "a value must be 1 to "
+		    OP_STR(WIRE_MAX_VALUE) " bytes");
+		return 0;
+	}
+	if (created_ms <= 0 || created_ms > WIRE_MAX_TIME_MS ||
+	    expires_ms <= created_ms || expires_ms > WIRE_MAX_TIME_MS ||
+	    expires_ms <= wall_ms) {
+		op_complete(&p->op, DHT_ERR_INVALID,
+		    "creation or expiry time out of range");
+		return 0;
+	}
+	if (store_put(env->store, key->b, data, len, created_ms, expires_ms,
+	    wall_ms, &errstr) < 0) {
+		op_complete(&p->op, op_store_err(env->store), errstr);
+		return 0;
+	}
+	p->local_ok = 1;
+	if ((p->data = malloc(len)) == NULL) {
+		op_complete(&p->op, DHT_ERR_STORAGE, "out of memory");
+		return 0;
+	}
+	memcpy(p->data, data, len);
+	p->len = (uint32_t)len;
+	p->created_ms = created_ms;
+	p->expires_ms = expires_ms;
+	if (op_lookup_start(&p->op, now_ms) == -1)
+		op_complete(&p->op, DHT_ERR_STORAGE, "out of memory");
+	return 0;
+}

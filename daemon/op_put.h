@@ -1,0 +1,33 @@
+/*
+ * op_put — a put: the value goes into the local store, then to the k
+ * closest nodes found by an iterative FIND_NODE, with the write token each
+ * gave us.  A putter outside the key's k closest records who took it (see
+ * hold.h).
+ */
+#ifndef EMO_OP_PUT_H
+#define EMO_OP_PUT_H
+
+#include "op.h"
+
+struct op_put_result {
+	enum dht_err	 err;
+	const char	*msg;
+	uint32_t	 acks;		/* nodes that stored it, local included */
+	uint32_t	 remote_acks;
+};
+
+typedef void	op_put_cb(void *arg, const struct op_put_result *);
+
+/*
+ * Succeeds when a remote node acknowledged, or when the table was empty
+ * and the local store took it.  -1 (cb never called) only when no slot
+ * is free; every other failure reaches cb.
+ */
+int	op_put_start(struct op_set *, const struct id *key, const void *data,
+	    size_t len, int64_t created_ms, int64_t expires_ms,
+	    int64_t now_ms, int64_t wall_ms, op_put_cb *, void *arg);
+
+/* The store's last failure as an operation's error. */
+enum dht_err op_store_err(const struct store *);
+
+#endif

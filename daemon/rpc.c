@@ -1,0 +1,622 @@
+/*
+ * rpc — outstanding requests: random txids in a hash, deadlines in a
+ * heap, resends with the same txid, and per-peer memories (dead nodes,
+ * round-trip estimates) in bounded caches.  See rpc.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache.h"
+#include "frag.h"
+#include "rpc.h"
+
+#define RPC_HASH_MIN	128
+
+struct rpc_req {
+	struct rpc_call	 c;
+	uint8_t		 in_use;
+	int64_t		 deadline;
+	uint8_t		*msg;		/* encoded request, for resends */
+	int32_t		 hnext;		/* txid hash chain; free list */
+	int32_t		 hpos;		/* position in the deadline heap */
+};
+
+struct rpc_dead {
+	struct cache_ent e;		/* e.ms: when it timed out */
+	struct id	 id;
+};
+
+struct rpc_rtt {
+	struct cache_ent e;
+	struct addr	 addr;
+	uint32_t	 srtt_us, rttvar_us;
+};
+
+struct rpc {
+	struct id		 self;
+	struct rpc_config	 cfg;
+	struct rpc_io		 io;
+	struct frag_out		*fout;
+	struct rpc_stats	 st;
+	uint64_t		 salt;
+
+	struct rpc_req		*req;
+	size_t			 n, cap;
+	int32_t			 free;		/* free list through hnext */
+	int32_t			*hbucket;	/* txid hash heads */
+	size_t			 nhbucket;	/* power of two */
+	int32_t			*heap;		/* req indexes by deadline */
+
+	struct cache		 dead;		/* struct rpc_dead */
+	struct cache		 rtt;		/* struct rpc_rtt */
+};
+
+static void
+rpc_emit(void *arg, const struct addr *to, const uint8_t *buf, size_t len)
+{
+	struct rpc *r = arg;
+
+	r->io.send(r->io.arg, to, buf, len);
+}
+
+static uint64_t
+rpc_random_u64(struct rpc *r)
+{
+	uint64_t v;
+
+	r->io.random(r->io.arg, &v, sizeof(v));
+	return v;
+}
+
+static void
+rpc_count_tx(struct rpc *r, unsigned type)
+{
+	if (type < sizeof(r->st.tx_msgs) / sizeof(r->st.tx_msgs[0]))
+		r->st.tx_msgs[type]++;
+}
+
+/* Whole, or in fragments remembered for the receiver's NACKs. */
+static int
+rpc_send_bytes(struct rpc *r, const struct addr *to, const uint8_t *buf,
+    size_t len, unsigned type, int64_t now_ms)
+{
+	if (len <= WIRE_MAX_DATAGRAM)
+		rpc_emit(r, to, buf, len);
+	else if (frag_out_send(r->fout, to, buf, len, rpc_random_u64(r),
+	    now_ms, rpc_emit, r) < 0)
+		return -1;
+	rpc_count_tx(r, type);
+	return 0;
+}
+
+static uint8_t *
+rpc_encode(struct rpc *r, struct wire_msg *m, uint64_t txid, size_t *lenp)
+{
+	uint8_t *buf;
+	size_t n;
+	ssize_t w;
+
+	m->sender = r->self;
+	m->txid = txid;
+	m->priv = NULL;
+	n = wire_encoded_len(m);
+	if (n > WIRE_MAX_MESSAGE || (buf = malloc(n)) == NULL)
+		return NULL;
+	if ((w = wire_encode(m, buf, n)) < 0) {
+		free(buf);
+		return NULL;
+	}
+	*lenp = (size_t)w;
+	return buf;
+}
+
+int
+rpc_reply(struct rpc *r, const struct addr *to, struct wire_msg *m,
+    uint64_t txid, int64_t now_ms)
+{
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	if ((buf = rpc_encode(r, m, txid, &len)) == NULL)
+		return -1;
+	rc = rpc_send_bytes(r, to, buf, len, m->type, now_ms);
+	free(buf);
+	return rc;
+}
+
+int
+rpc_reply_error(struct rpc *r, const struct addr *to, uint64_t txid,
+    uint32_t code, const char *text, int64_t now_ms)
+{
+	struct wire_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_ERROR;
+	m.u.error.code = code;
+	m.u.error.message = text;
+	return rpc_reply(r, to, &m, txid, now_ms);
+}
+
+/* ---- the table ----------------------------------------------------------- */
+
+static size_t
+rpc_hash(const struct rpc *r, uint64_t txid)
+{
+	return (size_t)(txid ^ (txid >> 29)) & (r->nhbucket - 1);
+}
+
+static void
+rpc_hash_insert(struct rpc *r, int32_t i)
+{
+	size_t h = rpc_hash(r, r->req[i].c.txid);
+
+	r->req[i].hnext = r->hbucket[h];
+	r->hbucket[h] = i;
+}
+
+static int32_t
+rpc_find(const struct rpc *r, uint64_t txid)
+{
+	int32_t i;
+
+	if (r->nhbucket == 0)
+		return -1;
+	for (i = r->hbucket[rpc_hash(r, txid)]; i >= 0; i = r->req[i].hnext)
+		if (r->req[i].c.txid == txid)
+			return i;
+	return -1;
+}
+
+static void
+rpc_hash_remove(struct rpc *r, int32_t i)
+{
+	int32_t *p;
+
+	for (p = &r->hbucket[rpc_hash(r, r->req[i].c.txid)]; *p >= 0;
+	    p = &r->req[*p].hnext)
+		if (*p == i) {
+			*p = r->req[i].hnext;
+			return;
+		}
+}
+
+static int
+rpc_heap_less(const struct rpc *r, size_t a, size_t b)
+{
+	return r->req[r->heap[a]].deadline < r->req[r->heap[b]].deadline;
+}
+
+static void
+rpc_heap_swap(struct rpc *r, size_t a, size_t b)
+{
+	int32_t t;
+
+	t = r->heap[a];
+	r->heap[a] = r->heap[b];
+	r->heap[b] = t;
+	r->req[r->heap[a]].hpos = (int32_t)a;
+	r->req[r->heap[b]].hpos = (int32_t)b;
+}
+
+static void
+rpc_heap_fix(struct rpc *r, size_t i)
+{
+	size_t parent, lc, rc, m;
+
+	while (i > 0) {
+		parent = (i - 1) / 2;
+		if (!rpc_heap_less(r, i, parent))
+			break;
+		rpc_heap_swap(r, i, parent);
+		i = parent;
+	}
+	for (;;) {
+		lc = 2 * i + 1;
+		rc = lc + 1;
+		m = i;
+		if (lc < r->n && rpc_heap_less(r, lc, m))
+			m = lc;
+		if (rc < r->n && rpc_heap_less(r, rc, m))
+			m = rc;
+		if (m == i)
+			break;
+		rpc_heap_swap(r, i, m);
+		i = m;
+	}
+}
+
+/* Doubles the table up to RPC_MAX_CALLS and rebuilds the hash. */
+static int
+rpc_grow(struct rpc *r)
+{
+	struct rpc_req *nr;
+	int32_t *nh, *nb;
+	size_t ncap, nb_n, i;
+
+	ncap = r->cap ? r->cap * 2 : 32;
+	if (ncap > RPC_MAX_CALLS)
+		ncap = RPC_MAX_CALLS;
+	if (ncap <= r->cap)
+		return -1;
+	nb_n = ncap * 2 < RPC_HASH_MIN ? RPC_HASH_MIN : ncap * 2;
+	if ((nb = malloc(nb_n * sizeof(*nb))) == NULL)
+		return -1;
+	if ((nh = realloc(r->heap, ncap * sizeof(*nh))) == NULL) {
+		free(nb);
+		return -1;
+	}
+	r->heap = nh;
+	if ((nr = realloc(r->req, ncap * sizeof(*nr))) == NULL) {
+		free(nb);
+		return -1;
+	}
+	r->req = nr;
+	for (i = ncap; i > r->cap; i--) {
+		memset(&r->req[i - 1], 0, sizeof(r->req[0]));
+		r->req[i - 1].hnext = r->free;
+		r->free = (int32_t)(i - 1);
+	}
+	free(r->hbucket);
+	r->hbucket = nb;
+	r->nhbucket = nb_n;
+	for (i = 0; i < nb_n; i++)
+		nb[i] = -1;
+	for (i = 0; i < r->cap; i++)
+		if (r->req[i].in_use)
+			rpc_hash_insert(r, (int32_t)i);
+	r->cap = ncap;
+	return 0;
+}
+
+/* Takes entry i out of the table, its call into *out if out != NULL. */
+static void
+rpc_release(struct rpc *r, int32_t i, struct rpc_call *out)
+{
+	struct rpc_req *q = &r->req[i];
+	size_t pos = (size_t)q->hpos, last = r->n - 1;
+
+	if (out != NULL)
+		*out = q->c;
+	rpc_hash_remove(r, i);
+	if (pos != last)
+		rpc_heap_swap(r, pos, last);
+	r->n--;
+	if (pos < r->n)
+		rpc_heap_fix(r, pos);
+	free(q->msg);
+	memset(q, 0, sizeof(*q));
+	q->hnext = r->free;
+	r->free = i;
+}
+
+struct rpc_call *
+rpc_send(struct rpc *r, const struct addr *to, const struct id *id,
+    struct wire_msg *m, const struct rpc_ops *ops, void *ctx, int64_t now_ms)
+{
+	struct rpc_req *q;
+	uint8_t *buf;
+	size_t len;
+	int32_t i;
+	uint64_t txid;
+
+	if (r->n >= RPC_MAX_CALLS || (r->free < 0 && rpc_grow(r) == -1))
+		return NULL;
+	do
+		txid = rpc_random_u64(r);
+	while (txid == 0 || rpc_find(r, txid) >= 0);
+	if ((buf = rpc_encode(r, m, txid, &len)) == NULL)
+		return NULL;
+	if (rpc_send_bytes(r, to, buf, len, m->type, now_ms) == -1) {
+		free(buf);
+		return NULL;
+	}
+	i = r->free;
+	q = &r->req[i];
+	r->free = q->hnext;
+	memset(q, 0, sizeof(*q));
+	q->c.ops = ops;
+	q->c.ctx = ctx;
+	q->c.to = *to;
+	if (id != NULL) {
+		q->c.id = *id;
+		q->c.id_known = 1;
+	}
+	q->c.type = (uint8_t)m->type;
+	q->c.txid = txid;
+	q->c.sent_ms = now_ms;
+	q->c.len = len;
+	q->in_use = 1;
+	q->deadline = now_ms + r->cfg.timeout_ms;
+	q->msg = buf;
+	rpc_hash_insert(r, i);
+	q->hpos = (int32_t)r->n;
+	r->heap[r->n++] = i;
+	rpc_heap_fix(r, (size_t)q->hpos);
+	return &q->c;
+}
+
+void
+rpc_cancel(struct rpc *r, void *ctx)
+{
+	size_t i;
+
+	/* Releasing moves heap positions, never table entries. */
+	for (i = 0; i < r->cap && r->n > 0; i++)
+		if (r->req[i].in_use && r->req[i].c.ctx == ctx)
+			rpc_release(r, (int32_t)i, NULL);
+}
+
+int
+rpc_pending(const struct rpc *r, const struct addr *a,
+    const struct rpc_ops *ops)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->req[r->heap[i]].c.ops == ops &&
+		    addr_eq(&r->req[r->heap[i]].c.to, a))
+			return 1;
+	return 0;
+}
+
+uint32_t
+rpc_room(const struct rpc *r)
+{
+	return (uint32_t)(RPC_MAX_CALLS - r->n);
+}
+
+size_t
+rpc_count(const struct rpc *r)
+{
+	return r->n;
+}
+
+int64_t
+rpc_deadline(const struct rpc *r)
+{
+	int64_t f = frag_out_next_deadline(r->fout);
+
+	if (r->n > 0 && r->req[r->heap[0]].deadline < f)
+		return r->req[r->heap[0]].deadline;
+	return f;
+}
+
+/* ---- peers ------------------------------------------------------------- */
+
+static uint64_t
+rpc_id_hash(const struct rpc *r, const struct id *id)
+{
+	return cache_hash(r->salt, id->b, ID_LEN);
+}
+
+static struct rpc_dead *
+rpc_dead_find(const struct rpc *r, const struct id *id)
+{
+	struct cache_ent *e;
+	size_t i = 0;
+	uint64_t h = rpc_id_hash(r, id);
+
+	while ((e = cache_next(&r->dead, h, &i)) != NULL)
+		if (id_eq(&((struct rpc_dead *)(void *)e)->id, id))
+			return (struct rpc_dead *)(void *)e;
+	return NULL;
+}
+
+static void
+rpc_dead_add(struct rpc *r, const struct id *id, int64_t now_ms)
+{
+	struct rpc_dead *dd;
+
+	if ((dd = rpc_dead_find(r, id)) == NULL &&
+	    (dd = (struct rpc_dead *)(void *)cache_slot(&r->dead,
+	    rpc_id_hash(r, id))) == NULL)
+		return;
+	dd->id = *id;
+	dd->e.ms = now_ms;
+}
+
+int
+rpc_dead(const struct rpc *r, const struct id *id, int64_t now_ms)
+{
+	const struct rpc_dead *dd = rpc_dead_find(r, id);
+
+	return dd != NULL && now_ms - dd->e.ms < RPC_DEAD_TTL_MS;
+}
+
+void
+rpc_alive(struct rpc *r, const struct id *id)
+{
+	struct rpc_dead *dd;
+
+	if ((dd = rpc_dead_find(r, id)) != NULL)
+		cache_drop(&r->dead, &dd->e);
+}
+
+static struct rpc_rtt *
+rpc_rtt_find(const struct rpc *r, const struct addr *a, uint64_t h)
+{
+	struct cache_ent *e;
+	size_t i = 0;
+
+	while ((e = cache_next(&r->rtt, h, &i)) != NULL)
+		if (addr_eq(&((struct rpc_rtt *)(void *)e)->addr, a))
+			return (struct rpc_rtt *)(void *)e;
+	return NULL;
+}
+
+/* RFC 6298's estimator: gains 1/8 and 1/4. */
+static void
+rpc_rtt_sample(struct rpc *r, const struct addr *a, uint32_t us,
+    int64_t now_ms)
+{
+	struct rpc_rtt *t;
+	uint64_t h = cache_hash_addr(r->salt, a);
+	uint32_t err;
+
+	if ((t = rpc_rtt_find(r, a, h)) == NULL) {
+		if ((t = (struct rpc_rtt *)(void *)cache_slot(&r->rtt, h)) ==
+		    NULL)
+			return;
+		t->addr = *a;
+		t->srtt_us = us;
+		t->rttvar_us = us / 2;
+	} else {
+		err = us > t->srtt_us ? us - t->srtt_us : t->srtt_us - us;
+		t->rttvar_us = t->rttvar_us - t->rttvar_us / 4 + err / 4;
+		t->srtt_us = t->srtt_us - t->srtt_us / 8 + us / 8;
+	}
+	t->e.ms = now_ms;
+}
+
+int
+rpc_rtt(const struct rpc *r, const struct addr *a, uint32_t *srtt_us,
+    uint32_t *rttvar_us)
+{
+	const struct rpc_rtt *t;
+
+	if ((t = rpc_rtt_find(r, a, cache_hash_addr(r->salt, a))) == NULL)
+		return -1;
+	*srtt_us = t->srtt_us;
+	*rttvar_us = t->rttvar_us;
+	return 0;
+}
+
+/* ---- answers and timeouts ------------------------------------------------- */
+
+static const uint8_t rpc_answer_type[] = {
+	[WIRE_PING] = WIRE_PONG,
+	[WIRE_FIND_NODE] = WIRE_NODES,
+	[WIRE_FIND_VALUE] = WIRE_VALUES,
+	[WIRE_STORE] = WIRE_STORE_ACK,
+};
+
+enum rpc_match
+rpc_match(struct rpc *r, const struct addr *from, const struct wire_msg *m,
+    int64_t now_ms, struct rpc_call *out)
+{
+	const struct rpc_call *c;
+	int32_t i;
+
+	i = rpc_find(r, m->txid);
+	if (i < 0 || !addr_eq(&(c = &r->req[i].c)->to, from) ||
+	    (m->type != WIRE_ERROR && (c->type >= sizeof(rpc_answer_type) ||
+	    rpc_answer_type[c->type] != m->type))) {
+		r->st.rx_dropped_unmatched++;
+		return RPC_UNMATCHED;
+	}
+	rpc_release(r, i, out);
+	/* Karn: an answer after a resend says nothing about the RTT. */
+	out->rtt_us = 0;
+	if (out->tries == 0) {
+		out->rtt_us = now_ms > out->sent_ms ?
+		    (uint32_t)((now_ms - out->sent_ms) * 1000) : 1;
+		rpc_rtt_sample(r, from, out->rtt_us, now_ms);
+	}
+	if (out->id_known && !id_eq(&out->id, &m->sender)) {
+		rpc_dead_add(r, &out->id, now_ms);
+		return RPC_MOVED;
+	}
+	out->id = m->sender;
+	out->id_known = 1;
+	return RPC_ANSWERED;
+}
+
+int
+rpc_expire(struct rpc *r, int64_t now_ms, struct rpc_call *out)
+{
+	struct rpc_req *q;
+	int32_t i;
+
+	while (r->n > 0 && r->req[r->heap[0]].deadline <= now_ms) {
+		i = r->heap[0];
+		q = &r->req[i];
+		if (q->c.tries < r->cfg.retries) {
+			/* Same txid: a late answer to the first try counts. */
+			q->c.tries++;
+			q->c.sent_ms = now_ms;
+			q->deadline = now_ms + r->cfg.timeout_ms;
+			rpc_heap_fix(r, (size_t)q->hpos);
+			r->st.retries++;
+			(void)rpc_send_bytes(r, &q->c.to, q->msg, q->c.len,
+			    q->c.type, now_ms);
+			continue;
+		}
+		r->st.timeouts++;
+		rpc_release(r, i, out);
+		if (out->id_known)
+			rpc_dead_add(r, &out->id, now_ms);
+		return 1;
+	}
+	return 0;
+}
+
+int
+rpc_nack(struct rpc *r, const struct addr *from, const uint8_t *buf,
+    size_t len, int64_t now_ms)
+{
+	const char *errstr;
+
+	return frag_out_nack(r->fout, from, buf, len, now_ms, rpc_emit, r,
+	    &errstr);
+}
+
+void
+rpc_tick(struct rpc *r, int64_t now_ms)
+{
+	frag_out_tick(r->fout, now_ms);
+}
+
+void
+rpc_get_stats(const struct rpc *r, struct rpc_stats *st)
+{
+	*st = r->st;
+}
+
+/* ---- lifecycle ----------------------------------------------------------- */
+
+struct rpc *
+rpc_new(const struct id *self, const struct rpc_config *cfg,
+    const struct rpc_io *io, int64_t now_ms)
+{
+	struct rpc *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->self = *self;
+	r->cfg = *cfg;
+	if (r->cfg.timeout_ms == 0)
+		r->cfg.timeout_ms = RPC_DEFAULT_TIMEOUT_MS;
+	if (r->cfg.retries > RPC_MAX_RETRIES)
+		r->cfg.retries = RPC_MAX_RETRIES;
+	r->io = *io;
+	r->free = -1;
+	r->salt = rpc_random_u64(r);
+	cache_init(&r->dead, sizeof(struct rpc_dead), RPC_DEAD_MIN,
+	    RPC_DEAD_MAX);
+	cache_init(&r->rtt, sizeof(struct rpc_rtt), RPC_RTT_MIN, RPC_RTT_MAX);
+	if ((r->fout = frag_out_new()) == NULL) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void
+rpc_free(struct rpc *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->cap; i++)
+		if (r->req[i].in_use)
+			free(r->req[i].msg);
+	free(r->req);
+	free(r->heap);
+	free(r->hbucket);
+	cache_free(&r->dead);
+	cache_free(&r->rtt);
+	frag_out_free(r->fout);
+	free(r);
+}

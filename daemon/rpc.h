@@ -1,0 +1,147 @@
+/*
+ * rpc — the engine's requests and their answers: encoding and sending
+ * (whole, or in fragments kept for the receiver's NACKs), the table of
+ * outstanding requests (random txids, an answer must come from the exact
+ * address asked and be of the answering type), resends, timeouts, and what
+ * it learns of peers on the way: a round-trip estimate per address and
+ * the IDs whose requests timed out recently.  A sender says what to do
+ * with the answer through its own rpc_ops table; rpc knows no purposes.
+ * Sans-I/O: bytes go out through the caller's send function.
+ */
+#ifndef EMO_RPC_H
+#define EMO_RPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "id.h"
+#include "wire.h"
+
+#define RPC_MAX_CALLS		4096	/* requests awaiting an answer */
+#define RPC_MAX_RETRIES		10
+#define RPC_DEFAULT_TIMEOUT_MS	1000
+/*
+ * Nodes whose requests timed out recently.  Peers that never talk to a
+ * dead node keep advertising it; without this every lookup near it would
+ * wait a full timeout for it again.  Hearing from the node clears it.
+ */
+#define RPC_DEAD_MIN		16
+#define RPC_DEAD_MAX		64
+#define RPC_DEAD_TTL_MS		(10 * 60 * 1000)
+#define RPC_RTT_MIN		64	/* round-trip estimates, by address */
+#define RPC_RTT_MAX		1024
+
+struct rpc_io {
+	void	(*send)(void *arg, const struct addr *to, const uint8_t *buf,
+		    size_t len);
+	void	(*random)(void *arg, void *buf, size_t len);
+	void	*arg;
+};
+
+struct rpc_config {
+	uint32_t	timeout_ms;	/* per try */
+	uint32_t	retries;	/* resends before a request fails */
+};
+
+struct rpc_ops;
+
+/* One request, as its sender's hooks see it. */
+struct rpc_call {
+	const struct rpc_ops *ops;
+	void		*ctx;
+	struct addr	 to;
+	struct id	 id;		/* valid if id_known */
+	uint8_t		 id_known;
+	uint8_t		 type;		/* the request's enum wire_type */
+	uint8_t		 tries;		/* resends so far */
+	uint64_t	 txid;
+	int64_t		 sent_ms;	/* last (re)send */
+	uint32_t	 rtt_us;	/* of the answer; 0 after a resend */
+	size_t		 len;		/* encoded request bytes */
+	uint32_t	 arg[3];	/* the sender's own words */
+};
+
+/*
+ * What a sender does with the outcome: exactly one of the two runs, once,
+ * unless the request is cancelled.  `failed` covers a timeout after the
+ * last resend, an ERROR answer, and another node answering at the address.
+ */
+struct rpc_ops {
+	void	(*reply)(void *ctx, const struct rpc_call *,
+		    const struct wire_msg *, int64_t now_ms, int64_t wall_ms);
+	void	(*failed)(void *ctx, const struct rpc_call *, int64_t now_ms);
+};
+
+struct rpc_stats {
+	uint64_t	tx_msgs[16];	/* by enum wire_type */
+	uint64_t	rx_dropped_unmatched;	/* response to nothing */
+	uint64_t	timeouts;
+	uint64_t	retries;
+};
+
+/* How rpc_match judged an answer. */
+enum rpc_match {
+	RPC_UNMATCHED = 0,	/* no such request from that address */
+	RPC_ANSWERED,		/* *out is the request; it is released */
+	RPC_MOVED,		/* another node answers there: *out failed */
+};
+
+struct rpc;
+
+struct rpc	*rpc_new(const struct id *self, const struct rpc_config *,
+		    const struct rpc_io *, int64_t now_ms);
+void		 rpc_free(struct rpc *);	/* runs no hooks */
+
+/*
+ * Sends m (its sender and txid are set here) and remembers it until an
+ * answer, the last timeout or rpc_cancel(ctx).  `id` is the node expected
+ * to answer, or NULL.  Returns the call, whose arg[] the sender may fill,
+ * or NULL when the table is full or the message cannot be sent.
+ */
+struct rpc_call *rpc_send(struct rpc *, const struct addr *to,
+		    const struct id *id, struct wire_msg *m,
+		    const struct rpc_ops *, void *ctx, int64_t now_ms);
+/* An answer to someone else's request; 0, or -1 if it could not go. */
+int	rpc_reply(struct rpc *, const struct addr *to, struct wire_msg *m,
+	    uint64_t txid, int64_t now_ms);
+int	rpc_reply_error(struct rpc *, const struct addr *to, uint64_t txid,
+	    uint32_t code, const char *text, int64_t now_ms);
+
+/*
+ * A response from `from`: finds its request and releases it into *out.
+ * The caller runs out->ops afterwards (after its own upkeep).
+ */
+enum rpc_match rpc_match(struct rpc *, const struct addr *from,
+	    const struct wire_msg *m, int64_t now_ms, struct rpc_call *out);
+/*
+ * Resends what is due; returns 1 with the next request that ran out of
+ * tries released into *out (call again), 0 when none is left.
+ */
+int	rpc_expire(struct rpc *, int64_t now_ms, struct rpc_call *out);
+/* Forgets every request of ctx without running its hooks. */
+void	rpc_cancel(struct rpc *, void *ctx);
+/* A request with these hooks to this address is outstanding. */
+int	rpc_pending(const struct rpc *, const struct addr *,
+	    const struct rpc_ops *);
+uint32_t rpc_room(const struct rpc *);	/* requests that can still go */
+size_t	rpc_count(const struct rpc *);
+int64_t	rpc_deadline(const struct rpc *);	/* or INT64_MAX */
+
+/* Fragments: a receiver's NACK; the resend cache's clock. */
+int	rpc_nack(struct rpc *, const struct addr *from, const uint8_t *,
+	    size_t, int64_t now_ms);
+void	rpc_tick(struct rpc *, int64_t now_ms);
+
+/* Dead nodes: noted at a timeout, forgotten when the caller hears one. */
+int	rpc_dead(const struct rpc *, const struct id *, int64_t now_ms);
+void	rpc_alive(struct rpc *, const struct id *);
+/*
+ * The smoothed round trip and its variation to an address (Jacobson/
+ * Karels over first-try answers): 0, or -1 when nothing is known.
+ */
+int	rpc_rtt(const struct rpc *, const struct addr *, uint32_t *srtt_us,
+	    uint32_t *rttvar_us);
+void	rpc_get_stats(const struct rpc *, struct rpc_stats *);
+
+#endif

@@ -1,0 +1,252 @@
+/*
+ * serve — request handlers, one per request type: see serve.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "serve.h"
+
+struct serve {
+	const struct env	*env;
+	serve_stored_cb		*stored;
+	void			*arg;
+	struct serve_stats	 st;
+};
+
+typedef int	serve_handler(struct serve *, const struct addr *,
+		    const struct wire_msg *, int64_t, int64_t);
+
+struct serve *
+serve_new(const struct env *env, serve_stored_cb *stored, void *arg)
+{
+	struct serve *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->env = env;
+	s->stored = stored;
+	s->arg = arg;
+	return s;
+}
+
+void
+serve_free(struct serve *s)
+{
+	free(s);
+}
+
+/*
+ * Up to k nodes closest to target, never the asker (nor us).  Nodes that
+ * missed their last reply go last: a dead entry would otherwise take the
+ * place of a live node in every answer until it is evicted.
+ */
+static size_t
+serve_closest(struct serve *s, const struct id *target,
+    const struct id *asker, struct wire_node *out)
+{
+	struct route_node rn[WIRE_MAX_NODES + SERVE_ANSWER_SPARE + 1];
+	size_t i, n, k = 0;
+	int pass;
+
+	n = route_closest(s->env->rt, target,
+	    s->env->k + SERVE_ANSWER_SPARE + 1, rn);
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < n && k < s->env->k; i++) {
+			if (id_eq(&rn[i].id, asker) ||
+			    (rn[i].fails == 0) != (pass == 0))
+				continue;
+			out[k].id = rn[i].id;
+			out[k].addr = rn[i].addr;
+			k++;
+		}
+	return k;
+}
+
+static int
+serve_ping(struct serve *s, const struct addr *from, const struct wire_msg *q,
+    int64_t now_ms, int64_t wall_ms)
+{
+	struct wire_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_PONG;
+	m.u.pong.observed = *from;
+	(void)rpc_reply(s->env->rpc, from, &m, q->txid, now_ms);
+	return 1;
+}
+
+static int
+serve_find_node(struct serve *s, const struct addr *from,
+    const struct wire_msg *q, int64_t now_ms, int64_t wall_ms)
+{
+	struct wire_node nodes[WIRE_MAX_NODES];
+	struct wire_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_NODES;
+	m.u.nodes.nnodes = serve_closest(s, &q->u.find_node.target,
+	    &q->sender, nodes);
+	m.u.nodes.nodes = nodes;
+	token_make(s->env->tok, from, m.u.nodes.token);
+	m.u.nodes.tokenlen = TOKEN_LEN;
+	(void)rpc_reply(s->env->rpc, from, &m, q->txid, now_ms);
+	return 1;
+}
+
+/* The largest count of values (at most fit) whose answer fits a datagram. */
+static size_t
+serve_fit_datagram(struct wire_msg *m, size_t off, size_t total, size_t fit)
+{
+	size_t lo = 0, hi = fit, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi + 1) / 2;
+		m->u.values.nvalues = mid;
+		m->u.values.next_offset = off + mid < total ?
+		    (uint32_t)(off + mid) : 0;
+		if (wire_encoded_len(m) <= WIRE_MAX_DATAGRAM)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+/*
+ * One page of values from `offset` on, with our closest nodes on the
+ * first page.  Longer than a datagram only for an asker that proved its
+ * address (token.h); else cut to one datagram, and if not even the first
+ * value fits, the page holds none while `total` says there are some: the
+ * asker asks again with the token it now holds.
+ */
+static int
+serve_find_value(struct serve *s, const struct addr *from,
+    const struct wire_msg *q, int64_t now_ms, int64_t wall_ms)
+{
+	const struct env *env = s->env;
+	const struct wire_find_value *fv = &q->u.find_value;
+	struct wire_node nodes[WIRE_MAX_NODES];
+	struct wire_value wv[WIRE_MAX_VALUES_PER_MSG];
+	struct store_result res;
+	struct wire_msg m;
+	const char *errstr;
+	size_t off, total, i, fit, cut;
+
+	memset(&res, 0, sizeof(res));
+	if (store_get_page(env->store, fv->key.b, fv->since_ms, wall_ms,
+	    fv->offset, WIRE_MAX_VALUES_PER_MSG, &res, &total, &errstr) == -1) {
+		(void)rpc_reply_error(env->rpc, from, q->txid,
+		    WIRE_ERR_INTERNAL, "storage error", now_ms);
+		return 1;
+	}
+	if (total > UINT32_MAX - 1)
+		total = UINT32_MAX - 1;
+	off = fv->offset < total ? fv->offset : total;
+	for (i = 0; i < res.n && i < WIRE_MAX_VALUES_PER_MSG; i++) {
+		wv[i].data = res.v[i].data;
+		wv[i].len = res.v[i].len;
+		wv[i].created_ms = res.v[i].created_ms;
+		wv[i].expires_ms = res.v[i].expires_ms;
+	}
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_VALUES;
+	/* Later pages carry values only: the asker has our nodes. */
+	if (off == 0) {
+		m.u.values.nnodes = serve_closest(s, &fv->key, &q->sender,
+		    nodes);
+		m.u.values.nodes = nodes;
+	}
+	token_make(env->tok, from, m.u.values.token);
+	m.u.values.tokenlen = TOKEN_LEN;
+	fit = wire_values_fit(&m, wv, i);
+	m.u.values.values = wv;
+	m.u.values.nvalues = fit;
+	m.u.values.total = (uint32_t)total;
+	m.u.values.next_offset = off + fit < total ? (uint32_t)(off + fit) : 0;
+	if (wire_encoded_len(&m) > WIRE_MAX_DATAGRAM &&
+	    !token_check(env->tok, from, fv->token, fv->tokenlen) &&
+	    !token_verified(env->tok, from, now_ms)) {
+		cut = serve_fit_datagram(&m, off, total, fit);
+		m.u.values.nvalues = cut;
+		m.u.values.next_offset = cut > 0 && off + cut < total ?
+		    (uint32_t)(off + cut) : 0;
+		s->st.answers_cut++;
+	}
+	(void)rpc_reply(env->rpc, from, &m, q->txid, now_ms);
+	store_result_free(&res);
+	return 1;
+}
+
+static int
+serve_store(struct serve *s, const struct addr *from, const struct wire_msg *q,
+    int64_t now_ms, int64_t wall_ms)
+{
+	const struct env *env = s->env;
+	const struct wire_store *st = &q->u.store;
+	const struct wire_value *v;
+	struct wire_msg m;
+	const char *errstr;
+	int64_t exp, max_exp;
+	uint32_t stored = 0;
+	size_t i;
+
+	if (!token_check(env->tok, from, st->token, st->tokenlen)) {
+		/* Smaller than the request: nothing to amplify. */
+		s->st.rx_dropped_token++;
+		(void)rpc_reply_error(env->rpc, from, q->txid,
+		    WIRE_ERR_BAD_TOKEN, "bad token", now_ms);
+		return 0;
+	}
+	/* Only who received our token could send it. */
+	token_verified_add(env->tok, from, now_ms);
+	/*
+	 * The wire already bounds both times (wire_check); here a sender's
+	 * clock or malice meets ours: no expiry beyond max_ttl from now, no
+	 * creation time from the future beyond the skew.  store_put keeps the
+	 * later of two expiries, so a republish, which carries the original
+	 * expiry, never extends a value's life.
+	 */
+	max_exp = wall_ms + (int64_t)env->max_ttl_s * 1000;
+	for (i = 0; i < st->nvalues; i++) {
+		v = &st->values[i];
+		exp = v->expires_ms < max_exp ? v->expires_ms : max_exp;
+		if (exp <= wall_ms || v->created_ms >= exp ||
+		    v->created_ms > wall_ms + ENV_CLOCK_SKEW_MS)
+			continue;
+		if (store_put(env->store, st->key.b, v->data, v->len,
+		    v->created_ms, exp, wall_ms, &errstr) < 0)
+			continue;
+		if (s->stored != NULL)
+			s->stored(s->arg, &st->key, v->data, v->len, now_ms);
+		stored++;
+		s->st.values_stored++;
+	}
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_STORE_ACK;
+	m.u.store_ack.stored = stored;
+	(void)rpc_reply(env->rpc, from, &m, q->txid, now_ms);
+	return 1;
+}
+
+static serve_handler *const serve_handlers[] = {
+	[WIRE_PING] = serve_ping,
+	[WIRE_FIND_NODE] = serve_find_node,
+	[WIRE_FIND_VALUE] = serve_find_value,
+	[WIRE_STORE] = serve_store,
+};
+
+int
+serve_request(struct serve *s, const struct addr *from,
+    const struct wire_msg *q, int64_t now_ms, int64_t wall_ms)
+{
+	if ((unsigned)q->type >= sizeof(serve_handlers) /
+	    sizeof(serve_handlers[0]) || serve_handlers[q->type] == NULL)
+		return 0;
+	return serve_handlers[q->type](s, from, q, now_ms, wall_ms);
+}
+
+void
+serve_get_stats(const struct serve *s, struct serve_stats *st)
+{
+	*st = s->st;
+}

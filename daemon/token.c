@@ -1,0 +1,192 @@
+/*
+ * token — write tokens and proven addresses: see token.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache.h"
+#include "keccak.h"
+#include "token.h"
+
+struct token_peer_ent {
+	struct cache_ent e;		/* e.ms: when we got it */
+	struct addr	 addr;
+	struct token_peer t;
+};
+
+struct token_seen_ent {
+	struct cache_ent e;		/* e.ms: when it answered */
+	struct addr	 addr;
+};
+
+struct token {
+	uint8_t		 secret[2][TOKEN_SECRET_LEN];
+	int64_t		 secret_ms;
+	uint64_t	 salt;
+	struct cache	 peers;		/* struct token_peer_ent */
+	struct cache	 verified;	/* struct token_seen_ent */
+};
+
+struct token *
+token_new(const uint8_t seed[TOKEN_SEED_LEN], int64_t now_ms)
+{
+	struct token *t;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	memcpy(t->secret, seed, sizeof(t->secret));
+	memcpy(&t->salt, seed + sizeof(t->secret), sizeof(t->salt));
+	t->secret_ms = now_ms;
+	cache_init(&t->peers, sizeof(struct token_peer_ent), TOKEN_PEER_MIN,
+	    TOKEN_PEER_MAX);
+	cache_init(&t->verified, sizeof(struct token_seen_ent),
+	    TOKEN_VERIFIED_MIN, TOKEN_VERIFIED_MAX);
+	return t;
+}
+
+void
+token_free(struct token *t)
+{
+	if (t == NULL)
+		return;
+	cache_free(&t->peers);
+	cache_free(&t->verified);
+	free(t);
+}
+
+int
+token_rotate_due(const struct token *t, int64_t now_ms)
+{
+	return now_ms - t->secret_ms >= TOKEN_ROTATE_MS;
+}
+
+void
+token_rotate(struct token *t, const uint8_t fresh[TOKEN_SECRET_LEN],
+    int64_t now_ms)
+{
+	memcpy(t->secret[1], t->secret[0], TOKEN_SECRET_LEN);
+	memcpy(t->secret[0], fresh, TOKEN_SECRET_LEN);
+	t->secret_ms = now_ms;
+}
+
+/*
+ * Keccak has no length-extension weakness, so a secret prefix makes a
+ * sound keyed hash of the address (BEP 5's scheme).
+ */
+static void
+token_hash(const uint8_t *secret, const struct addr *a, uint8_t out[TOKEN_LEN])
+{
+	struct keccak k;
+	uint8_t ip[16], port[2], h[KECCAK256_LEN];
+	size_t n;
+	uint16_t p;
+
+	n = addr_ip_bytes(a, ip);
+	p = addr_port(a);
+	port[0] = (uint8_t)(p >> 8);
+	port[1] = (uint8_t)p;
+	keccak256_init(&k);
+	keccak256_update(&k, secret, TOKEN_SECRET_LEN);
+	keccak256_update(&k, ip, n);
+	keccak256_update(&k, port, sizeof(port));
+	keccak256_final(&k, h);
+	memcpy(out, h, TOKEN_LEN);
+}
+
+void
+token_make(const struct token *t, const struct addr *a,
+    uint8_t out[TOKEN_LEN])
+{
+	token_hash(t->secret[0], a, out);
+}
+
+int
+token_check(const struct token *t, const struct addr *a, const uint8_t *tok,
+    size_t len)
+{
+	uint8_t want[TOKEN_LEN], diff;
+	size_t s, i;
+
+	if (len != TOKEN_LEN)
+		return 0;
+	for (s = 0; s < 2; s++) {
+		token_hash(t->secret[s], a, want);
+		for (diff = 0, i = 0; i < TOKEN_LEN; i++)
+			diff |= (uint8_t)(want[i] ^ tok[i]);
+		if (diff == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Both caches are keyed by address, their entries an address first after
+ * the header: one finder serves both.
+ */
+static struct cache_ent *
+token_find(const struct cache *c, uint64_t salt, const struct addr *a)
+{
+	struct cache_ent *e;
+	size_t i = 0;
+	uint64_t h = cache_hash_addr(salt, a);
+
+	while ((e = cache_next(c, h, &i)) != NULL)
+		if (addr_eq(&((struct token_seen_ent *)(void *)e)->addr, a))
+			return e;
+	return NULL;
+}
+
+static struct cache_ent *
+token_slot(struct cache *c, uint64_t salt, const struct addr *a,
+    int64_t now_ms)
+{
+	struct cache_ent *e;
+
+	if ((e = token_find(c, salt, a)) == NULL &&
+	    (e = cache_slot(c, cache_hash_addr(salt, a))) == NULL)
+		return NULL;
+	((struct token_seen_ent *)(void *)e)->addr = *a;
+	e->ms = now_ms;
+	return e;
+}
+
+void
+token_peer_put(struct token *t, const struct addr *a, const uint8_t *tok,
+    size_t len, int64_t now_ms)
+{
+	struct token_peer_ent *p;
+
+	if (len == 0 || len > WIRE_MAX_TOKEN)
+		return;
+	if ((p = (struct token_peer_ent *)(void *)token_slot(&t->peers,
+	    t->salt, a, now_ms)) == NULL)
+		return;
+	memcpy(p->t.tok, tok, len);
+	p->t.len = (uint8_t)len;
+}
+
+const struct token_peer *
+token_peer_get(const struct token *t, const struct addr *a, int64_t now_ms)
+{
+	const struct cache_ent *e;
+
+	if ((e = token_find(&t->peers, t->salt, a)) == NULL ||
+	    now_ms - e->ms >= TOKEN_PEER_MAX_AGE_MS)
+		return NULL;
+	return &((const struct token_peer_ent *)(const void *)e)->t;
+}
+
+void
+token_verified_add(struct token *t, const struct addr *a, int64_t now_ms)
+{
+	(void)token_slot(&t->verified, t->salt, a, now_ms);
+}
+
+int
+token_verified(const struct token *t, const struct addr *a, int64_t now_ms)
+{
+	const struct cache_ent *e;
+
+	return (e = token_find(&t->verified, t->salt, a)) != NULL &&
+	    now_ms - e->ms < TOKEN_VERIFIED_MAX_AGE_MS;
+}
