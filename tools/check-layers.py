@@ -196,8 +196,9 @@ def main(argv):
         bad += too_long(path, nlines, MAX_LINES)
         mod = module_of(os.path.basename(path), stems)
         if mod is None:
+            stem = re.sub(r"_impl$", "", os.path.basename(path).rsplit(".", 1)[0])
             bad.append("%s:1: module %s is not in the layer table of %s"
-                       % (path, os.path.basename(path).rsplit(".", 1)[0], DOC))
+                       % (path, stem, DOC))
             continue
         seen.add(mod)
         for n, inc in incs:
