@@ -91,7 +91,7 @@ EMOD   := $(B)/emod
 EMOCTL := $(B)/emoctl
 DEPS_STAMP := build/.deps-ok
 
-.PHONY: all deps run test unit sim fuzz-replay integration python-client bench fuzz \
+.PHONY: all deps run test check-layers unit sim fuzz-replay integration python-client bench fuzz \
         install uninstall clean check-sanitize test-sanitize
 all: $(EMOD) $(EMOCTL)
 
@@ -153,10 +153,18 @@ run: all
 	$(EMOD) -v
 
 # ---- tests -------------------------------------------------------------
-# `make test` runs every tier; each tier is also its own target.
-test: all
+# `make test` runs every tier; each tier is also its own target.  The layer
+# check comes first: it needs no build and fails fastest.
+test: check-layers
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory unit fuzz-replay sim integration
 	@echo "make test: all tiers passed"
+
+# The checker's own test over fake trees, then the checker over this tree
+# (the layer table of docs/HACKING.md).
+check-layers: | $(DEPS_STAMP)
+	$(Q)sh tests/tools/test_check_layers.sh
+	$(Q)python3 tools/check-layers.py
 
 unit: $(UNIT_BINS)
 	$(Q)sh tests/run-tier.sh unit $(UNIT_BINS)
