@@ -128,14 +128,21 @@ $(EMOCTL): $(CTL_OBJS) $(LIBEMO)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(B)/tests/check_%: $(B)/tests/unit/check_%.o $(LIBEMO)
+# simnet (the fake network of tests/sim/) as an archive: a Check suite
+# that includes simnet.h gets it, the others link nothing more from it.
+LIBSIMNET := $(B)/tests/libsimnet.a
+$(LIBSIMNET): $(B)/tests/sim/simnet.o
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/tests/check_%: $(B)/tests/unit/check_%.o $(LIBSIMNET) $(LIBEMO)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
 
 $(B)/tests/unit/%.o: tests/unit/%.c $(PROTO_H) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) -Itests/sim $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
 $(B)/tests/sim_%: $(B)/tests/sim/sim_%.o $(B)/tests/sim/simnet.o $(LIBEMO)
 	@echo "  LD      $@"

@@ -45,26 +45,9 @@
 #endif
 
 struct key {
-	struct id	 id;
-	size_t		 nvals;
-	uint8_t		*data[SIM_MULTI];
-	uint32_t	 len[SIM_MULTI];
-	int64_t		 created[SIM_MULTI];
-	int64_t		 expires[SIM_MULTI];
+	struct simnet_key v;
 	int		 acked;		/* every put of it acknowledged */
 	int		 found;		/* some get returned it exactly */
-};
-
-struct sim_op {
-	unsigned	*pending;
-	struct key	*key;
-	struct simnet	*sn;
-	int64_t		 start;
-	int64_t		 ms;		/* virtual time it took */
-	size_t		 node;
-	uint32_t	 responders;
-	int		 ok;
-	enum dht_err	 err;
 };
 
 #define SIM_MAX_GETS	(SIM_ROUNDS * SIM_GETS + SIM_TRIES * SIM_KEYS)
@@ -77,77 +60,21 @@ struct tally {
 	int64_t		get_ms[SIM_MAX_GETS];
 };
 
-static void
-put_cb(void *arg, const struct op_put_result *r)
-{
-	struct sim_op *o = arg;
-
-	o->err = r->err;
-	o->ok = r->err == DHT_OK && r->remote_acks > 0;
-	(*o->pending)--;
-}
-
-/* The union in creation order, byte for byte, expiry untouched. */
-static int
-values_match(const struct key *k, const struct store_result *v)
-{
-	size_t i;
-
-	if (v->n != k->nvals)
-		return 0;
-	for (i = 0; i < v->n; i++)
-		if (v->v[i].len != k->len[i] ||
-		    memcmp(v->v[i].data, k->data[i], k->len[i]) != 0 ||
-		    v->v[i].created_ms != k->created[i] ||
-		    v->v[i].expires_ms != k->expires[i])
-			return 0;
-	return 1;
-}
-
-static void
-get_cb(void *arg, const struct op_get_result *r)
-{
-	struct sim_op *o = arg;
-
-	o->err = r->err;
-	o->ok = r->err == DHT_OK && values_match(o->key, &r->values);
-	o->ms = simnet_now(o->sn) - o->start;
-	o->responders = r->responders;
-	(*o->pending)--;
-}
-
-static size_t
-live_node(struct simnet *sn)
-{
-	size_t i;
-
-	do
-		i = simnet_rand_below(sn, simnet_count(sn));
-	while (!simnet_alive(sn, i));
-	return i;
-}
-
 static int
 make_keys(struct simnet *sn, struct key *keys)
 {
-	char name[32];
 	size_t i, j, v = 0;
+	uint32_t len;
 	struct key *k;
 
 	for (i = 0; i < SIM_KEYS; i++) {
 		k = &keys[i];
-		snprintf(name, sizeof(name), "sim-churn-%zu", i);
-		id_from_name(&k->id, name, strlen(name));
-		k->nvals = i % 20 == 7 ? SIM_MULTI : 1;
-		for (j = 0; j < k->nvals; j++, v++) {
-			k->len[j] = v % 25 == 3 ? STORE_MAX_VALUE :
+		simnet_key_id(&k->v.id, "sim-churn", i);
+		for (j = 0; j < (i % 20 == 7 ? SIM_MULTI : 1); j++, v++) {
+			len = v % 25 == 3 ? STORE_MAX_VALUE :
 			    1 + (uint32_t)simnet_rand_below(sn, 1000);
-			if ((k->data[j] = malloc(k->len[j])) == NULL)
+			if (simnet_key_add(sn, &k->v, len, SIM_TTL_MS) == -1)
 				return -1;
-			simnet_io_fill(sn, k->data[j], k->len[j]);
-			k->created[j] = simnet_wall(sn) - 1000 + (int64_t)j;
-			k->expires[j] = simnet_wall(sn) + SIM_TTL_MS +
-			    (int64_t)j;
 		}
 	}
 	return 0;
@@ -156,39 +83,36 @@ make_keys(struct simnet *sn, struct key *keys)
 static void
 put_all(struct simnet *sn, struct key *keys, struct tally *t)
 {
-	struct sim_op ops[SIM_PARALLEL * SIM_MULTI];
+	struct simnet_op ops[SIM_PARALLEL * SIM_MULTI];
 	unsigned pending;
 	size_t done = 0, b, i, j, m, node;
+	struct key *k;
 
 	while (done < SIM_KEYS) {
 		b = SIM_KEYS - done < SIM_PARALLEL ? SIM_KEYS - done :
 		    SIM_PARALLEL;
 		pending = 0;
 		for (m = 0, i = 0; i < b; i++) {
-			struct key *k = &keys[done + i];
-
-			for (j = 0; j < k->nvals; j++, m++) {
-				memset(&ops[m], 0, sizeof(ops[m]));
-				ops[m].pending = &pending;
-				ops[m].key = k;
-				pending++;
-				node = live_node(sn);
-				dht_put(simnet_dht(sn, node), &k->id,
-				    k->data[j], k->len[j], k->created[j],
-				    k->expires[j], simnet_now(sn),
-				    simnet_wall(sn), put_cb, &ops[m]);
-				simnet_touch(sn, node);
+			k = &keys[done + i];
+			for (j = 0; j < k->v.nvals; j++, m++) {
+				node = simnet_random_live(sn);
+				simnet_op_init(&ops[m], sn, &pending, &k->v,
+				    node);
+				ops[m].user = k;
+				simnet_put(sn, node, &k->v.id, k->v.data[j],
+				    k->v.len[j], k->v.created[j],
+				    k->v.expires[j], simnet_op_put_cb, &ops[m]);
 			}
 		}
-		if (simnet_run_pending(sn, &pending, SIM_LIMIT_MS) == -1)
-			fprintf(stderr, "sim_churn: puts did not end\n");
+		simnet_wait(sn, &pending, SIM_LIMIT_MS, "sim_churn: puts");
 		for (i = 0; i < b; i++)
 			keys[done + i].acked = 1;
 		for (i = 0; i < m; i++) {
 			t->puts++;
 			t->puts_ok += ops[i].ok;
 			if (!ops[i].ok) {
-				ops[i].key->acked = 0;
+				k = ops[i].user;
+				k->acked = 0;
 				fprintf(stderr, "sim_churn: put failed: "
 				    "err %d\n", (int)ops[i].err);
 			}
@@ -202,36 +126,33 @@ static void
 get_keys(struct simnet *sn, struct key *keys, const size_t *idx, size_t n,
     int *ok, struct tally *t)
 {
-	struct sim_op ops[SIM_PARALLEL];
+	struct simnet_op ops[SIM_PARALLEL];
 	unsigned pending;
 	size_t done = 0, b, i, node;
+	struct key *k;
 
 	while (done < n) {
 		b = n - done < SIM_PARALLEL ? n - done : SIM_PARALLEL;
 		pending = 0;
 		for (i = 0; i < b; i++) {
-			memset(&ops[i], 0, sizeof(ops[i]));
-			ops[i].pending = &pending;
-			ops[i].key = &keys[idx[done + i]];
-			ops[i].sn = sn;
-			ops[i].start = simnet_now(sn);
-			pending++;
-			node = ops[i].node = live_node(sn);
-			dht_get(simnet_dht(sn, node), &ops[i].key->id, 0,
-			    simnet_now(sn), simnet_wall(sn), get_cb, &ops[i]);
-			simnet_touch(sn, node);
+			k = &keys[idx[done + i]];
+			node = simnet_random_live(sn);
+			simnet_op_init(&ops[i], sn, &pending, &k->v, node);
+			ops[i].user = k;
+			simnet_get(sn, node, &k->v.id, 0, simnet_op_get_cb,
+			    &ops[i]);
 		}
-		if (simnet_run_pending(sn, &pending, SIM_LIMIT_MS) == -1)
-			fprintf(stderr, "sim_churn: gets did not end\n");
+		simnet_wait(sn, &pending, SIM_LIMIT_MS, "sim_churn: gets");
 		for (i = 0; i < b; i++) {
 			if (t->gets < SIM_MAX_GETS)
 				t->get_ms[t->gets] = ops[i].ms;
 			t->gets++;
 			t->gets_ok += ops[i].ok;
 			ok[done + i] = ops[i].ok;
-			if (ops[i].ok)
-				ops[i].key->found = 1;
-			else
+			if (ops[i].ok) {
+				k = ops[i].user;
+				k->found = 1;
+			} else
 				fprintf(stderr, "sim_churn: get of key %zu "
 				    "from node %zu (%zu peers) failed: err %d, "
 				    "%u responders, %lld ms\n", idx[done + i],
@@ -251,36 +172,17 @@ churn(struct simnet *sn, size_t n, struct tally *t)
 	long idx;
 
 	for (i = 0; i < n; i++) {
-		simnet_kill(sn, live_node(sn));
+		simnet_kill(sn, simnet_random_live(sn));
 		t->killed++;
 	}
 	for (i = 0; i < n; i++) {
-		via[0] = live_node(sn);
-		via[1] = live_node(sn);
+		via[0] = simnet_random_live(sn);
+		via[1] = simnet_random_live(sn);
 		if ((idx = simnet_add(sn)) < 0)
 			return;
 		simnet_bootstrap(sn, (size_t)idx, via, 2);
 		t->added++;
 	}
-}
-
-/* Live nodes holding every value of k exactly. */
-static size_t
-replicas(struct simnet *sn, const struct key *k)
-{
-	struct store_result res;
-	size_t i, n = 0;
-
-	for (i = 0; i < simnet_count(sn); i++) {
-		if (!simnet_alive(sn, i))
-			continue;
-		memset(&res, 0, sizeof(res));
-		if (store_get(simnet_store(sn, i), k->id.b, 0, simnet_wall(sn),
-		    &res, NULL) == 0 && values_match(k, &res))
-			n++;
-		store_result_free(&res);
-	}
-	return n;
 }
 
 static size_t
@@ -356,11 +258,8 @@ main(int argc, char **argv)
 	double rate;
 	clock_t c0;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.seed = argc > 1 ? strtoull(argv[1], NULL, 0) : 20240605;
+	simnet_config_init(&cfg, simnet_seed_arg(argc, argv, 20240605));
 	cfg.loss = 0.05;
-	cfg.lat_min_ms = 1;
-	cfg.lat_max_ms = 20;
 	cfg.dht.rpc_timeout_ms = 1000;
 	cfg.dht.rpc_retries = 2;
 	cfg.dht.republish_interval_ms = SIM_REPUBLISH_MS;
@@ -373,10 +272,11 @@ main(int argc, char **argv)
 	    cfg.loss * 100, per_round, SIM_ROUNDS, SIM_REPUBLISH_MS / 1000);
 	c0 = clock();
 	memset(&t, 0, sizeof(t));
-	if ((sn = simnet_new(&cfg)) == NULL ||
-	    simnet_build(sn, nodes, SIM_BOOT, 10, 5000) == -1 ||
-	    make_keys(sn, keys) == -1) {
-		fprintf(stderr, "sim_churn: cannot build the network\n");
+	if ((sn = simnet_start(&cfg, nodes, SIM_BOOT, 10, 5000,
+	    "sim_churn")) == NULL)
+		return 1;
+	if (make_keys(sn, keys) == -1) {
+		fprintf(stderr, "sim_churn: out of memory\n");
 		simnet_free(sn);
 		return 1;
 	}
@@ -414,7 +314,7 @@ main(int argc, char **argv)
 			t.lost++;
 			fprintf(stderr, "sim_churn: key %zu lost\n", i);
 		}
-		rep = replicas(sn, &keys[i]);
+		rep = simnet_key_replicas(sn, &keys[i].v);
 		rsum += rep;
 		if (rep < rmin)
 			rmin = rep;
@@ -446,8 +346,7 @@ main(int argc, char **argv)
 		fail++;
 	simnet_free(sn);
 	for (i = 0; i < SIM_KEYS; i++)
-		for (r = 0; r < keys[i].nvals; r++)
-			free(keys[i].data[r]);
+		simnet_key_free(&keys[i].v);
 	printf("sim_churn: %u passed, %u failed\n", pass, fail);
 	return fail == 0 ? 0 : 1;
 }

@@ -12,7 +12,6 @@
 #include <time.h>
 
 #include "dht.h"
-#include "keccak.h"
 #include "simnet.h"
 
 #define SIM_NODES	300
@@ -43,26 +42,17 @@ get_cb(void *arg, const struct op_get_result *r)
 	c->pending--;
 }
 
-static void
-key_of(size_t i, struct id *k)
-{
-	char name[32];
-
-	snprintf(name, sizeof(name), "handover-%zu", i);
-	id_from_name(k, name, strlen(name));
-}
-
 /* Is node `who` among the k live nodes closest to key? */
 static int
 among_closest(const struct simnet *sn, size_t who, const struct id *key)
 {
-	size_t i, closer = 0;
+	size_t out[ROUTE_K], i, n;
 
-	for (i = 0; i < simnet_count(sn); i++)
-		if (i != who && simnet_alive(sn, i) &&
-		    id_distcmp(key, simnet_id(sn, i), simnet_id(sn, who)) < 0)
-			closer++;
-	return closer < ROUTE_K;
+	n = simnet_closest(sn, key, SIZE_MAX, out, ROUTE_K);
+	for (i = 0; i < n; i++)
+		if (out[i] == who)
+			return 1;
+	return 0;
 }
 
 int
@@ -79,31 +69,22 @@ main(int argc, char **argv)
 	long idx;
 	clock_t c0;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.seed = argc > 1 ? strtoull(argv[1], NULL, 0) : 20240604;
+	simnet_config_init(&cfg, simnet_seed_arg(argc, argv, 20240604));
 	cfg.loss = 0.02;
-	cfg.lat_min_ms = 1;
-	cfg.lat_max_ms = 20;
 	cfg.dht.rpc_timeout_ms = 1000;
 	cfg.dht.rpc_retries = 2;
 	printf("sim_handover: seed %llu, %d nodes, %d keys\n",
 	    (unsigned long long)cfg.seed, SIM_NODES, SIM_KEYS);
 	c0 = clock();
-	if ((sn = simnet_new(&cfg)) == NULL ||
-	    simnet_build(sn, SIM_NODES, 3, 10, 3000) == -1) {
-		fprintf(stderr, "sim_handover: cannot build the network\n");
-		simnet_free(sn);
+	if ((sn = simnet_start(&cfg, SIM_NODES, 3, 10, 3000,
+	    "sim_handover")) == NULL)
 		return 1;
-	}
 	memset(&c, 0, sizeof(c));
 	for (i = 0; i < SIM_KEYS; i++) {
-		key_of(i, &key);
-		node = simnet_rand_below(sn, SIM_NODES);
+		simnet_key_id(&key, "handover", i);
 		c.pending++;
-		dht_put(simnet_dht(sn, node), &key, &i, sizeof(i),
-		    simnet_wall(sn), simnet_wall(sn) + 3600000,
-		    simnet_now(sn), simnet_wall(sn), put_cb, &c);
-		simnet_touch(sn, node);
+		simnet_put(sn, simnet_random_live(sn), &key, &i, sizeof(i),
+		    simnet_wall(sn), simnet_wall(sn) + 3600000, put_cb, &c);
 		if (c.pending >= SIM_PARALLEL || i + 1 == SIM_KEYS)
 			simnet_run_pending(sn, &c.pending, SIM_LIMIT_MS);
 	}
@@ -121,7 +102,7 @@ main(int argc, char **argv)
 	simnet_bootstrap(sn, newcomer, &node, 1);
 	simnet_run_until(sn, simnet_now(sn) + 60000);
 	for (i = 0; i < SIM_KEYS; i++) {
-		key_of(i, &key);
+		simnet_key_id(&key, "handover", i);
 		if (!among_closest(sn, newcomer, &key))
 			continue;
 		due++;
@@ -145,7 +126,7 @@ main(int argc, char **argv)
 	simnet_kill(sn, 0);
 	memset(&c, 0, sizeof(c));
 	for (i = 0; i < SIM_KEYS; i++) {
-		key_of(i, &key);
+		simnet_key_id(&key, "handover", i);
 		c.pending++;
 		dht_get(simnet_dht(sn, newcomer), &key, 0, simnet_now(sn),
 		    simnet_wall(sn), get_cb, &c);

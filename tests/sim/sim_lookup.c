@@ -15,7 +15,6 @@
 #include <time.h>
 
 #include "dht.h"
-#include "keccak.h"
 #include "simnet.h"
 
 #define SIM_NODES	1000
@@ -57,52 +56,6 @@ find_cb(void *arg, enum dht_err err, const struct route_node *nodes, size_t n,
 	(*f->pending)--;
 }
 
-/* The k live nodes closest to target, asker excluded, closest first. */
-static size_t
-true_closest(const struct simnet *sn, size_t asker, const struct id *target,
-    size_t *out)
-{
-	size_t i, j, n = 0, total = simnet_count(sn);
-
-	for (i = 0; i < total; i++) {
-		if (i == asker || !simnet_alive(sn, i))
-			continue;
-		if (n == ROUTE_K && id_distcmp(target, simnet_id(sn, i),
-		    simnet_id(sn, out[n - 1])) >= 0)
-			continue;
-		j = n < ROUTE_K ? n++ : n - 1;
-		while (j > 0 && id_distcmp(target, simnet_id(sn, i),
-		    simnet_id(sn, out[j - 1])) < 0) {
-			out[j] = out[j - 1];
-			j--;
-		}
-		out[j] = i;
-	}
-	return n;
-}
-
-static size_t
-random_live(struct simnet *sn)
-{
-	size_t i;
-
-	do
-		i = simnet_rand_below(sn, simnet_count(sn));
-	while (!simnet_alive(sn, i));
-	return i;
-}
-
-static int
-is_alive_id(const struct simnet *sn, const struct id *id)
-{
-	size_t i;
-
-	for (i = 0; i < simnet_count(sn); i++)
-		if (id_eq(simnet_id(sn, i), id))
-			return simnet_alive(sn, i);
-	return 0;
-}
-
 /*
  * Exact: the true k closest in order.  With churn (min_hit < k): every
  * node returned alive and at least min_hit of the true k closest found.
@@ -113,8 +66,9 @@ check_find(const struct simnet *sn, const struct find *f, size_t min_hit,
 {
 	size_t want[ROUTE_K], n, i, j, hit = 0;
 	int exact, ok;
+	long idx;
 
-	n = true_closest(sn, f->asker, &f->target, want);
+	n = simnet_closest(sn, &f->target, f->asker, want, ROUTE_K);
 	exact = f->done && f->err == DHT_OK && f->n == n;
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < f->n; j++)
@@ -129,8 +83,11 @@ check_find(const struct simnet *sn, const struct find *f, size_t min_hit,
 	ok = exact;
 	if (min_hit < n) {
 		ok = f->done && f->err == DHT_OK && hit >= min_hit;
-		for (i = 0; i < f->n && ok; i++)
-			ok = is_alive_id(sn, &f->nodes[i].id);
+		for (i = 0; i < f->n && ok; i++) {
+			idx = simnet_find_id(sn, &f->nodes[i].id);
+			ok = idx != SIMNET_NOWHERE && simnet_alive(sn,
+			    (size_t)idx);
+		}
 	}
 	t->found += (unsigned)hit;
 	t->exact += (unsigned)exact;
@@ -161,16 +118,14 @@ run_lookups(struct simnet *sn, unsigned count, size_t min_hit,
 		for (i = 0; i < batch; i++) {
 			memset(&f[i], 0, sizeof(f[i]));
 			f[i].pending = &pending;
-			f[i].asker = random_live(sn);
+			f[i].asker = simnet_random_live(sn);
 			simnet_io_fill(sn, f[i].target.b, ID_LEN);
-			if (dht_find_node(simnet_dht(sn, f[i].asker),
-			    &f[i].target, simnet_now(sn), find_cb, &f[i]) == -1)
-				return -1;
 			pending++;
-			simnet_touch(sn, f[i].asker);
+			if (simnet_find_node(sn, f[i].asker, &f[i].target,
+			    find_cb, &f[i]) == -1)
+				return -1;
 		}
-		if (simnet_run_pending(sn, &pending, SIM_LIMIT_MS) == -1)
-			fprintf(stderr, "sim_lookup: lookups did not end\n");
+		simnet_wait(sn, &pending, SIM_LIMIT_MS, "sim_lookup: lookups");
 		for (i = 0; i < batch; i++)
 			check_find(sn, &f[i], min_hit, t);
 		started += batch;
@@ -192,11 +147,7 @@ main(int argc, char **argv)
 	clock_t c0;
 	int killed = 0;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.seed = argc > 1 ? strtoull(argv[1], NULL, 0) : 20240601;
-	cfg.loss = 0;
-	cfg.lat_min_ms = 1;
-	cfg.lat_max_ms = 20;
+	simnet_config_init(&cfg, simnet_seed_arg(argc, argv, 20240601));
 	cfg.dht.k = ROUTE_K;
 	cfg.dht.alpha = 3;
 	cfg.dht.rpc_timeout_ms = 1000;
@@ -206,12 +157,9 @@ main(int argc, char **argv)
 	c0 = clock();
 	memset(&t, 0, sizeof(t));
 	keccak256_init(&t.digest);
-	if ((sn = simnet_new(&cfg)) == NULL ||
-	    simnet_build(sn, SIM_NODES, SIM_BOOT, 20, 5000) == -1) {
-		fprintf(stderr, "sim_lookup: cannot build the network\n");
-		simnet_free(sn);
+	if ((sn = simnet_start(&cfg, SIM_NODES, SIM_BOOT, 20, 5000,
+	    "sim_lookup")) == NULL)
 		return 1;
-	}
 	for (i = 0; i < SIM_NODES; i++) {
 		peers = dht_peer_count(simnet_dht(sn, i));
 		if (peers < minpeers)
@@ -250,14 +198,13 @@ main(int argc, char **argv)
 		t.fail++;
 
 	simnet_get_stats(sn, &ss);
-	keccak256_update(&t.digest, &ss, sizeof(ss));
+	simnet_digest_stats(sn, &t.digest);
 	keccak256_final(&t.digest, dg);
 	printf("sim_lookup: %llu datagrams, %llu lost, virtual %lld ms, "
 	    "cpu %.1f s, digest ", (unsigned long long)ss.sent,
 	    (unsigned long long)ss.lost, (long long)simnet_now(sn),
 	    (double)(clock() - c0) / CLOCKS_PER_SEC);
-	for (i = 0; i < 8; i++)
-		printf("%02x", dg[i]);
+	simnet_print_hex(dg, 8);
 	printf("\n");
 	simnet_free(sn);
 	printf("sim_lookup: %u passed, %u failed\n", t.pass, t.fail);

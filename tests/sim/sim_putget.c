@@ -13,7 +13,6 @@
 #include <time.h>
 
 #include "dht.h"
-#include "keccak.h"
 #include "simnet.h"
 
 #define SIM_NODES	1000
@@ -26,23 +25,8 @@
 #define SIM_TTL_MS	3600000
 
 struct key {
-	struct id	 id;
-	size_t		 nvals;
-	uint8_t		*data[SIM_MULTI];
-	uint32_t	 len[SIM_MULTI];
-	int64_t		 created[SIM_MULTI];
-	int64_t		 expires[SIM_MULTI];
+	struct simnet_key v;
 	size_t		 putter[SIM_MULTI];
-};
-
-struct sim_op {
-	unsigned	*pending;
-	struct key	*key;		/* NULL: a key never stored */
-	int		 done;
-	int		 ok;
-	enum dht_err	 err;
-	uint32_t	 acks;
-	struct keccak	*digest;
 };
 
 struct tally {
@@ -54,61 +38,6 @@ struct tally {
 	struct keccak	digest;
 };
 
-static void
-put_cb(void *arg, const struct op_put_result *r)
-{
-	struct sim_op *o = arg;
-
-	o->done = 1;
-	o->err = r->err;
-	o->acks = r->acks;
-	o->ok = r->err == DHT_OK && r->remote_acks > 0;
-	keccak256_update(o->digest, &r->acks, sizeof(r->acks));
-	(*o->pending)--;
-}
-
-/* The union in creation order, byte for byte, expiry untouched. */
-static int
-values_match(const struct key *k, const struct store_result *v)
-{
-	size_t i;
-
-	if (v->n != k->nvals)
-		return 0;
-	for (i = 0; i < v->n; i++)
-		if (v->v[i].len != k->len[i] ||
-		    memcmp(v->v[i].data, k->data[i], k->len[i]) != 0 ||
-		    v->v[i].created_ms != k->created[i] ||
-		    v->v[i].expires_ms != k->expires[i])
-			return 0;
-	return 1;
-}
-
-static void
-get_cb(void *arg, const struct op_get_result *r)
-{
-	struct sim_op *o = arg;
-	size_t i;
-
-	o->done = 1;
-	o->err = r->err;
-	if (o->key == NULL)
-		o->ok = r->err == DHT_ERR_NOT_FOUND;
-	else
-		o->ok = r->err == DHT_OK && values_match(o->key, &r->values);
-	keccak256_update(o->digest, &r->err, sizeof(r->err));
-	for (i = 0; i < r->values.n; i++)
-		keccak256_update(o->digest, r->values.v[i].data,
-		    r->values.v[i].len);
-	(*o->pending)--;
-}
-
-static size_t
-random_node(struct simnet *sn)
-{
-	return simnet_rand_below(sn, simnet_count(sn));
-}
-
 /* A node that put none of the key's values. */
 static size_t
 reader_for(struct simnet *sn, const struct key *k)
@@ -117,8 +46,8 @@ reader_for(struct simnet *sn, const struct key *k)
 	int again;
 
 	do {
-		r = random_node(sn);
-		for (again = 0, i = 0; i < k->nvals; i++)
+		r = simnet_random_live(sn);
+		for (again = 0, i = 0; i < k->v.nvals; i++)
 			again |= r == k->putter[i];
 	} while (again);
 	return r;
@@ -127,26 +56,20 @@ reader_for(struct simnet *sn, const struct key *k)
 static int
 make_keys(struct simnet *sn, struct key *keys)
 {
-	char name[32];
 	size_t i, j;
+	uint32_t len;
 	struct key *k;
 
 	for (i = 0; i < SIM_KEYS; i++) {
 		k = &keys[i];
-		snprintf(name, sizeof(name), "sim-putget-%zu", i);
-		id_from_name(&k->id, name, strlen(name));
-		k->nvals = i % 15 == 1 ? SIM_MULTI : 1;
-		for (j = 0; j < k->nvals; j++) {
-			k->len[j] = i % 10 == 0 ? STORE_MAX_VALUE :
+		simnet_key_id(&k->v.id, "sim-putget", i);
+		for (j = 0; j < (i % 15 == 1 ? SIM_MULTI : 1); j++) {
+			len = i % 10 == 0 ? STORE_MAX_VALUE :
 			    1 + (uint32_t)simnet_rand_below(sn, 2000);
-			if ((k->data[j] = malloc(k->len[j])) == NULL)
-				return -1;
-			simnet_io_fill(sn, k->data[j], k->len[j]);
 			/* Distinct times, put in a shuffled order. */
-			k->created[j] = simnet_wall(sn) - 1000 + (int64_t)j;
-			k->expires[j] = simnet_wall(sn) + SIM_TTL_MS +
-			    (int64_t)j;
-			k->putter[j] = random_node(sn);
+			if (simnet_key_add(sn, &k->v, len, SIM_TTL_MS) == -1)
+				return -1;
+			k->putter[j] = simnet_random_live(sn);
 		}
 	}
 	return 0;
@@ -155,38 +78,36 @@ make_keys(struct simnet *sn, struct key *keys)
 /*
  * Starts one operation: the j-th put of key k (newest value first, the
  * order comes from the times), a get of k, or (k NULL) a get of the
- * idx-th key never stored.  Returns the node it runs on.
+ * idx-th key never stored.
  */
-static size_t
+static void
 start_op(struct simnet *sn, struct key *k, size_t j, int put, size_t idx,
-    struct sim_op *o)
+    struct simnet_op *o, unsigned *pending, struct keccak *digest)
 {
 	struct id miss;
-	char name[32];
-	size_t node, v;
+	size_t node, v = 0;
 
 	if (put) {
-		v = k->nvals - 1 - j;
+		v = k->v.nvals - 1 - j;
 		node = k->putter[v];
-		dht_put(simnet_dht(sn, node), &k->id, k->data[v], k->len[v],
-		    k->created[v], k->expires[v], simnet_now(sn),
-		    simnet_wall(sn), put_cb, o);
-	} else if (k != NULL) {
+	} else if (k != NULL)
 		node = reader_for(sn, k);
-		dht_get(simnet_dht(sn, node), &k->id, 0, simnet_now(sn),
-		    simnet_wall(sn), get_cb, o);
-	} else {
-		snprintf(name, sizeof(name), "never-stored-%zu", idx);
-		id_from_name(&miss, name, strlen(name));
-		node = random_node(sn);
-		dht_get(simnet_dht(sn, node), &miss, 0, simnet_now(sn),
-		    simnet_wall(sn), get_cb, o);
+	else {
+		simnet_key_id(&miss, "never-stored", idx);
+		node = simnet_random_live(sn);
 	}
-	return node;
+	simnet_op_init(o, sn, pending, k != NULL ? &k->v : NULL, node);
+	o->digest = digest;
+	if (put)
+		simnet_put(sn, node, &k->v.id, k->v.data[v], k->v.len[v],
+		    k->v.created[v], k->v.expires[v], simnet_op_put_cb, o);
+	else
+		simnet_get(sn, node, k != NULL ? &k->v.id : &miss, 0,
+		    simnet_op_get_cb, o);
 }
 
 static void
-count_op(const struct sim_op *o, int put, struct tally *t)
+count_op(const struct simnet_op *o, int put, struct tally *t)
 {
 	if (put) {
 		t->puts++;
@@ -213,7 +134,7 @@ static void
 run_ops(struct simnet *sn, struct key *keys, size_t n, int put,
     struct tally *t)
 {
-	struct sim_op ops[SIM_PARALLEL * SIM_MULTI];
+	struct simnet_op ops[SIM_PARALLEL * SIM_MULTI];
 	unsigned pending;
 	size_t done = 0, b, i, j, m;
 	struct key *k;
@@ -224,18 +145,12 @@ run_ops(struct simnet *sn, struct key *keys, size_t n, int put,
 		m = 0;
 		for (i = 0; i < b; i++) {
 			k = keys != NULL ? &keys[done + i] : NULL;
-			for (j = 0; j < (put ? k->nvals : 1); j++, m++) {
-				memset(&ops[m], 0, sizeof(ops[m]));
-				ops[m].pending = &pending;
-				ops[m].key = k;
-				ops[m].digest = &t->digest;
-				pending++;
-				simnet_touch(sn, start_op(sn, k, j, put,
-				    done + i, &ops[m]));
-			}
+			for (j = 0; j < (put ? k->v.nvals : 1); j++, m++)
+				start_op(sn, k, j, put, done + i, &ops[m],
+				    &pending, &t->digest);
 		}
-		if (simnet_run_pending(sn, &pending, SIM_LIMIT_MS) == -1)
-			fprintf(stderr, "sim_putget: operations did not end\n");
+		simnet_wait(sn, &pending, SIM_LIMIT_MS,
+		    "sim_putget: operations");
 		for (i = 0; i < m; i++)
 			count_op(&ops[i], put, t);
 		done += b;
@@ -254,13 +169,10 @@ main(int argc, char **argv)
 	uint64_t nacks, retries, timeouts;
 	int64_t t0;
 	clock_t c0;
-	size_t i, j;
+	size_t i;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.seed = argc > 1 ? strtoull(argv[1], NULL, 0) : 20240602;
+	simnet_config_init(&cfg, simnet_seed_arg(argc, argv, 20240602));
 	cfg.loss = 0.05;
-	cfg.lat_min_ms = 1;
-	cfg.lat_max_ms = 20;
 	cfg.dht.k = ROUTE_K;
 	cfg.dht.alpha = 3;
 	cfg.dht.rpc_timeout_ms = 1000;
@@ -270,10 +182,11 @@ main(int argc, char **argv)
 	c0 = clock();
 	memset(&t, 0, sizeof(t));
 	keccak256_init(&t.digest);
-	if ((sn = simnet_new(&cfg)) == NULL ||
-	    simnet_build(sn, SIM_NODES, SIM_BOOT, 20, 5000) == -1 ||
-	    make_keys(sn, keys) == -1) {
-		fprintf(stderr, "sim_putget: cannot build the network\n");
+	if ((sn = simnet_start(&cfg, SIM_NODES, SIM_BOOT, 20, 5000,
+	    "sim_putget")) == NULL)
+		return 1;
+	if (make_keys(sn, keys) == -1) {
+		fprintf(stderr, "sim_putget: out of memory\n");
 		simnet_free(sn);
 		return 1;
 	}
@@ -299,7 +212,7 @@ main(int argc, char **argv)
 	timeouts = simnet_sum_stat(sn, offsetof(struct dht_stats,
 	    rpc_timeouts));
 	simnet_get_stats(sn, &ss);
-	keccak256_update(&t.digest, &ss, sizeof(ss));
+	simnet_digest_stats(sn, &t.digest);
 	keccak256_final(&t.digest, dg);
 	printf("sim_putget: %llu datagrams, %llu lost, %llu NACKs, %llu "
 	    "resends, %llu timeouts, virtual %lld ms, cpu %.1f s, digest ",
@@ -307,13 +220,11 @@ main(int argc, char **argv)
 	    (unsigned long long)nacks, (unsigned long long)retries,
 	    (unsigned long long)timeouts, (long long)simnet_now(sn),
 	    (double)(clock() - c0) / CLOCKS_PER_SEC);
-	for (i = 0; i < 8; i++)
-		printf("%02x", dg[i]);
+	simnet_print_hex(dg, 8);
 	printf("\n");
 	simnet_free(sn);
 	for (i = 0; i < SIM_KEYS; i++)
-		for (j = 0; j < keys[i].nvals; j++)
-			free(keys[i].data[j]);
+		simnet_key_free(&keys[i].v);
 	printf("sim_putget: %u passed, %u failed\n", t.pass, t.fail);
 	return t.fail == 0 ? 0 : 1;
 }

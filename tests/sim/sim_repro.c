@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "dht.h"
-#include "keccak.h"
 #include "simnet.h"
 
 #define SIM_NODES	300
@@ -69,32 +68,16 @@ find_cb(void *arg, enum dht_err err, const struct route_node *n, size_t cnt,
 	u->pending--;
 }
 
-static size_t
-live_node(struct simnet *sn)
-{
-	size_t i;
-
-	do
-		i = simnet_rand_below(sn, simnet_count(sn));
-	while (!simnet_alive(sn, i));
-	return i;
-}
-
 static void
 do_gets(struct simnet *sn, struct run *u)
 {
 	struct id key;
-	char name[32];
-	size_t i, node;
+	size_t i;
 
 	for (i = 0; i < SIM_OPS; i++) {
-		snprintf(name, sizeof(name), "repro-%zu", i);
-		id_from_name(&key, name, strlen(name));
-		node = live_node(sn);
+		simnet_key_id(&key, "repro", i);
 		u->pending++;
-		dht_get(simnet_dht(sn, node), &key, 0, simnet_now(sn),
-		    simnet_wall(sn), get_cb, u);
-		simnet_touch(sn, node);
+		simnet_get(sn, simnet_random_live(sn), &key, 0, get_cb, u);
 	}
 	simnet_run_pending(sn, &u->pending, SIM_LIMIT_MS);
 }
@@ -104,59 +87,45 @@ static int
 scenario(uint64_t seed, uint8_t digest[KECCAK256_LEN], struct run *u)
 {
 	struct simnet_config cfg;
-	struct simnet_stats ss;
 	struct simnet *sn;
 	struct id key, target;
-	char name[32];
 	uint8_t *buf;
-	size_t i, node, len;
+	size_t i, len;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.seed = seed;
+	simnet_config_init(&cfg, seed);
 	cfg.loss = 0.05;
-	cfg.lat_min_ms = 1;
-	cfg.lat_max_ms = 20;
 	cfg.dht.rpc_timeout_ms = 500;
 	cfg.dht.rpc_retries = 2;
 	memset(u, 0, sizeof(*u));
 	keccak256_init(&u->k);
 	if ((buf = malloc(STORE_MAX_VALUE)) == NULL)
 		return -1;
-	if ((sn = simnet_new(&cfg)) == NULL ||
-	    simnet_build(sn, SIM_NODES, 3, 10, 3000) == -1) {
-		simnet_free(sn);
+	if ((sn = simnet_start(&cfg, SIM_NODES, 3, 10, 3000, NULL)) == NULL) {
 		free(buf);
 		return -1;
 	}
 	for (i = 0; i < SIM_OPS; i++) {
-		snprintf(name, sizeof(name), "repro-%zu", i);
-		id_from_name(&key, name, strlen(name));
+		simnet_key_id(&key, "repro", i);
 		len = i % 6 == 0 ? STORE_MAX_VALUE :
 		    1 + simnet_rand_below(sn, 1500);
 		simnet_io_fill(sn, buf, len);
-		node = live_node(sn);
 		u->pending++;
-		dht_put(simnet_dht(sn, node), &key, buf, len, simnet_wall(sn),
-		    simnet_wall(sn) + 600000, simnet_now(sn), simnet_wall(sn),
-		    put_cb, u);
-		simnet_touch(sn, node);
+		simnet_put(sn, simnet_random_live(sn), &key, buf, len,
+		    simnet_wall(sn), simnet_wall(sn) + 600000, put_cb, u);
 	}
 	simnet_run_pending(sn, &u->pending, SIM_LIMIT_MS);
 	do_gets(sn, u);
 	for (i = 0; i < SIM_OPS; i++) {
 		simnet_io_fill(sn, target.b, ID_LEN);
-		node = live_node(sn);
 		u->pending++;
-		dht_find_node(simnet_dht(sn, node), &target, simnet_now(sn),
-		    find_cb, u);
-		simnet_touch(sn, node);
+		simnet_find_node(sn, simnet_random_live(sn), &target, find_cb,
+		    u);
 	}
 	simnet_run_pending(sn, &u->pending, SIM_LIMIT_MS);
 	for (i = 3; i < SIM_NODES; i += 10)
 		simnet_kill(sn, i);
 	do_gets(sn, u);
-	simnet_get_stats(sn, &ss);
-	keccak256_update(&u->k, &ss, sizeof(ss));
+	simnet_digest_stats(sn, &u->k);
 	i = (size_t)simnet_now(sn);
 	keccak256_update(&u->k, &i, sizeof(i));
 	keccak256_final(&u->k, digest);
@@ -169,12 +138,9 @@ static void
 print_digest(const char *what, uint64_t seed, const uint8_t *d,
     const struct run *u)
 {
-	int i;
-
 	printf("sim_repro: %s seed %llu: %u/%u operations ok, digest ", what,
 	    (unsigned long long)seed, u->ok, u->total);
-	for (i = 0; i < 16; i++)
-		printf("%02x", d[i]);
+	simnet_print_hex(d, 16);
 	printf("\n");
 }
 

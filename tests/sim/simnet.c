@@ -1,13 +1,15 @@
 /*
  * simnet — the fake network and clock: a heap of datagrams in flight, a
  * heap of engine deadlines, and one splitmix64 stream for every random
- * choice (latency, loss, node IDs, the engines' own randomness).
+ * choice (latency, loss, node IDs, the engines' own randomness).  Then
+ * what the scenarios share: set-up, operations, callbacks, expected values.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dht.h"
 #include "simnet.h"
 
 #define SIMNET_T0_MS	1000			/* monotonic start */
@@ -23,15 +25,13 @@ struct simnet_node {
 	int64_t		 deadline;
 	size_t		 hpos;		/* position in the deadline heap */
 	int		 alive;
+	int		 down;		/* alive but cut off, timers stopped */
 };
 
 struct simnet_pkt {
-	int64_t		 at;
-	uint64_t	 seq;		/* ties: send order */
-	size_t		 dst;
-	struct addr	 from;
-	uint8_t		*buf;
-	size_t		 len;
+	int64_t			 at;
+	uint64_t		 seq;		/* ties: send order */
+	struct simnet_dgram	 d;
 };
 
 struct simnet {
@@ -46,6 +46,10 @@ struct simnet {
 	struct simnet_pkt	*pq;		/* datagram min-heap */
 	size_t			 npq, cappq;
 	struct simnet_stats	 st;
+	simnet_filter		*filter;
+	void			*filter_arg;
+	struct simnet_dgram	*capt;		/* captured, to no node */
+	size_t			 ncap, maxcap;
 };
 
 static uint64_t
@@ -249,18 +253,49 @@ simnet_index_of(const struct simnet *sn, const struct addr *a)
 	return ip < sn->n ? (long)ip : -1;
 }
 
+/* Queues a copy of buf to arrive at time at; -1 when out of memory. */
+static int
+simnet_queue(struct simnet *sn, int64_t at, const struct addr *from,
+    const struct addr *to, long dst, const void *buf, size_t len)
+{
+	struct simnet_pkt p;
+
+	memset(&p, 0, sizeof(p));
+	p.at = at;
+	p.seq = sn->seq++;
+	p.d.from = *from;
+	p.d.to = *to;
+	p.d.to_index = dst;
+	p.d.len = len;
+	if ((p.d.buf = malloc(len ? len : 1)) == NULL)
+		return -1;
+	memcpy(p.d.buf, buf, len);
+	if (simnet_pq_push(sn, &p) == -1) {
+		free(p.d.buf);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 simnet_io_send(void *arg, const struct addr *to, const uint8_t *buf,
     size_t len)
 {
 	struct simnet_node *nd = arg;
 	struct simnet *sn = nd->sn;
-	struct simnet_pkt p;
 	long dst;
 
 	sn->st.sent++;
 	sn->st.bytes += len;
-	if ((dst = simnet_index_of(sn, to)) < 0 || !sn->node[dst]->alive) {
+	dst = simnet_index_of(sn, to);
+	if (dst < 0 && sn->maxcap > 0) {
+		/* To be captured on arrival: no loss, the shortest latency. */
+		if (simnet_queue(sn, sn->now + sn->cfg.lat_min_ms, &nd->addr,
+		    to, SIMNET_NOWHERE, buf, len) == -1)
+			sn->st.undeliverable++;
+		return;
+	}
+	if (dst < 0 || !simnet_alive(sn, (size_t)dst)) {
 		sn->st.undeliverable++;
 		return;
 	}
@@ -270,21 +305,9 @@ simnet_io_send(void *arg, const struct addr *to, const uint8_t *buf,
 		sn->st.lost++;
 		return;
 	}
-	memset(&p, 0, sizeof(p));
-	p.at = sn->now + simnet_latency(sn, nd->index, (size_t)dst);
-	p.seq = sn->seq++;
-	p.dst = (size_t)dst;
-	p.from = nd->addr;
-	p.len = len;
-	if ((p.buf = malloc(len ? len : 1)) == NULL) {
+	if (simnet_queue(sn, sn->now + simnet_latency(sn, nd->index,
+	    (size_t)dst), &nd->addr, to, dst, buf, len) == -1)
 		sn->st.undeliverable++;
-		return;
-	}
-	memcpy(p.buf, buf, len);
-	if (simnet_pq_push(sn, &p) == -1) {
-		free(p.buf);
-		sn->st.undeliverable++;
-	}
 }
 
 struct simnet *
@@ -315,8 +338,10 @@ simnet_free(struct simnet *sn)
 		free(sn->node[i]);
 	}
 	for (i = 0; i < sn->npq; i++)
-		free(sn->pq[i].buf);
+		free(sn->pq[i].d.buf);
 	free(sn->pq);
+	simnet_capture_clear(sn);
+	free(sn->capt);
 	free(sn->node);
 	free(sn->dheap);
 	free(sn);
@@ -324,6 +349,12 @@ simnet_free(struct simnet *sn)
 
 long
 simnet_add(struct simnet *sn)
+{
+	return simnet_add_config(sn, &sn->cfg.dht);
+}
+
+long
+simnet_add_config(struct simnet *sn, const struct dht_config *cfg)
 {
 	struct simnet_node *nd, **nv;
 	struct store_opts so;
@@ -366,7 +397,7 @@ simnet_add(struct simnet *sn)
 	io.send = simnet_io_send;
 	io.random = simnet_io_random;
 	io.arg = nd;
-	nd->dht = dht_new(&nd->id, nd->store, &sn->cfg.dht, &io, sn->now);
+	nd->dht = dht_new(&nd->id, nd->store, cfg, &io, sn->now);
 	if (nd->dht == NULL) {
 		store_close(nd->store);
 		free(nd);
@@ -392,14 +423,14 @@ simnet_periodic(struct simnet *sn, struct simnet_node *nd)
 	    SIMNET_WALL0_MS);
 	/* An engine must never ask to be run in the past: that would spin. */
 	nd->deadline = dl < sn->now ? sn->now : dl;
-	if (nd->alive)
+	if (nd->alive && !nd->down)
 		simnet_dl_fix(sn, nd->hpos);
 }
 
 void
 simnet_touch(struct simnet *sn, size_t i)
 {
-	if (i < sn->n && sn->node[i]->alive)
+	if (simnet_alive(sn, i))
 		simnet_periodic(sn, sn->node[i]);
 }
 
@@ -427,15 +458,35 @@ simnet_kill(struct simnet *sn, size_t i)
 		return;
 	nd = sn->node[i];
 	nd->alive = 0;
-	simnet_dl_remove(sn, nd->hpos);
+	if (!nd->down)
+		simnet_dl_remove(sn, nd->hpos);
 	dht_free(nd->dht);
 	nd->dht = NULL;
+}
+
+void
+simnet_set_down(struct simnet *sn, size_t i, int down)
+{
+	struct simnet_node *nd;
+
+	if (i >= sn->n || !sn->node[i]->alive || sn->node[i]->down == !!down)
+		return;
+	nd = sn->node[i];
+	nd->down = !!down;
+	if (nd->down) {
+		simnet_dl_remove(sn, nd->hpos);
+		return;
+	}
+	nd->deadline = sn->now;
+	nd->hpos = sn->ndheap;
+	sn->dheap[sn->ndheap++] = nd->index;
+	simnet_dl_fix(sn, nd->hpos);
 }
 
 int
 simnet_alive(const struct simnet *sn, size_t i)
 {
-	return i < sn->n && sn->node[i]->alive;
+	return i < sn->n && sn->node[i]->alive && !sn->node[i]->down;
 }
 
 size_t
@@ -480,12 +531,45 @@ simnet_wall(const struct simnet *sn)
 	return sn->now - SIMNET_T0_MS + SIMNET_WALL0_MS;
 }
 
+/* Delivers the earliest datagram: to its filter, a node or the capture. */
+static void
+simnet_deliver(struct simnet *sn)
+{
+	struct simnet_node *nd;
+	struct simnet_pkt p;
+
+	simnet_pq_pop(sn, &p);
+	if (p.at > sn->now)
+		sn->now = p.at;
+	if (sn->filter != NULL && sn->filter(sn->filter_arg, &p.d)) {
+		sn->st.lost++;
+		free(p.d.buf);
+		return;
+	}
+	if (p.d.to_index == SIMNET_NOWHERE) {
+		sn->st.undeliverable++;
+		if (sn->ncap < sn->maxcap)
+			sn->capt[sn->ncap++] = p.d;
+		else
+			free(p.d.buf);
+		return;
+	}
+	nd = sn->node[p.d.to_index];
+	if (nd->alive && !nd->down) {
+		sn->st.delivered++;
+		dht_input(nd->dht, &p.d.from, p.d.buf, p.d.len, sn->now,
+		    simnet_wall(sn));
+		simnet_periodic(sn, nd);
+	} else
+		sn->st.undeliverable++;
+	free(p.d.buf);
+}
+
 /* Runs the earliest event if it is due by t; 0 when there is none. */
 static int
 simnet_step(struct simnet *sn, int64_t t)
 {
 	struct simnet_node *nd = NULL;
-	struct simnet_pkt p;
 	int64_t tp = INT64_MAX, td = INT64_MAX;
 
 	if (sn->npq > 0)
@@ -503,28 +587,41 @@ simnet_step(struct simnet *sn, int64_t t)
 	}
 	if (tp > t)
 		return 0;
-	simnet_pq_pop(sn, &p);
-	if (p.at > sn->now)
-		sn->now = p.at;
-	nd = sn->node[p.dst];
-	if (nd->alive) {
-		sn->st.delivered++;
-		dht_input(nd->dht, &p.from, p.buf, p.len, sn->now,
-		    simnet_wall(sn));
-		simnet_periodic(sn, nd);
-	} else
-		sn->st.undeliverable++;
-	free(p.buf);
+	simnet_deliver(sn);
 	return 1;
 }
 
-void
+/* Counts one more step of a run call; 1 when max_steps is reached. */
+static int
+simnet_bound(const struct simnet *sn, size_t *steps)
+{
+	return sn->cfg.max_steps > 0 && ++*steps >= sn->cfg.max_steps;
+}
+
+int
 simnet_run_until(struct simnet *sn, int64_t t)
 {
+	size_t steps = 0;
+
 	while (simnet_step(sn, t))
-		;
+		if (simnet_bound(sn, &steps))
+			return -1;
 	if (sn->now < t)
 		sn->now = t;
+	return 0;
+}
+
+int
+simnet_flush(struct simnet *sn)
+{
+	size_t steps = 0;
+
+	while (sn->npq > 0 && sn->pq[0].at <= sn->now) {
+		simnet_deliver(sn);
+		if (simnet_bound(sn, &steps))
+			return -1;
+	}
+	return 0;
 }
 
 int
@@ -532,14 +629,86 @@ simnet_run_pending(struct simnet *sn, const unsigned *pending,
     int64_t limit_ms)
 {
 	int64_t end = sn->now + limit_ms;
+	size_t steps = 0;
 
 	while (*pending > 0) {
 		if (!simnet_step(sn, end)) {
 			sn->now = end;
 			return *pending > 0 ? -1 : 0;
 		}
+		if (simnet_bound(sn, &steps))
+			return *pending > 0 ? -1 : 0;
 	}
 	return 0;
+}
+
+int
+simnet_wait(struct simnet *sn, const unsigned *pending, int64_t limit_ms,
+    const char *what)
+{
+	if (simnet_run_pending(sn, pending, limit_ms) == 0)
+		return 0;
+	if (what != NULL)
+		fprintf(stderr, "%s did not end\n", what);
+	return -1;
+}
+
+size_t
+simnet_in_flight(const struct simnet *sn)
+{
+	return sn->npq;
+}
+
+int
+simnet_inject(struct simnet *sn, const struct addr *from, size_t to,
+    const void *buf, size_t len)
+{
+	if (to >= sn->n)
+		return -1;
+	return simnet_queue(sn, sn->now, from, &sn->node[to]->addr, (long)to,
+	    buf, len);
+}
+
+void
+simnet_set_filter(struct simnet *sn, simnet_filter *fn, void *arg)
+{
+	sn->filter = fn;
+	sn->filter_arg = arg;
+}
+
+void
+simnet_capture(struct simnet *sn, size_t max)
+{
+	struct simnet_dgram *v;
+
+	if (max > sn->maxcap) {
+		if ((v = realloc(sn->capt, max * sizeof(*v))) == NULL)
+			return;
+		sn->capt = v;
+	}
+	sn->maxcap = max;
+}
+
+size_t
+simnet_ncaptured(const struct simnet *sn)
+{
+	return sn->ncap;
+}
+
+const struct simnet_dgram *
+simnet_captured(const struct simnet *sn, size_t i)
+{
+	return i < sn->ncap ? &sn->capt[i] : NULL;
+}
+
+void
+simnet_capture_clear(struct simnet *sn)
+{
+	size_t i;
+
+	for (i = 0; i < sn->ncap; i++)
+		free(sn->capt[i].buf);
+	sn->ncap = 0;
 }
 
 int
@@ -594,4 +763,273 @@ simnet_sum_stat(const struct simnet *sn, size_t offset)
 		sum += v;
 	}
 	return sum;
+}
+
+void
+simnet_digest_stats(const struct simnet *sn, struct keccak *k)
+{
+	keccak256_update(k, &sn->st, sizeof(sn->st));
+}
+
+void
+simnet_print_hex(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		printf("%02x", p[i]);
+}
+
+/* ---- set-up ------------------------------------------------------------ */
+
+void
+simnet_config_init(struct simnet_config *cfg, uint64_t seed)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->seed = seed;
+	cfg->lat_min_ms = 1;
+	cfg->lat_max_ms = 20;
+}
+
+uint64_t
+simnet_seed_arg(int argc, char **argv, uint64_t dflt)
+{
+	return argc > 1 ? strtoull(argv[1], NULL, 0) : dflt;
+}
+
+struct simnet *
+simnet_start(const struct simnet_config *cfg, size_t n, size_t nboot,
+    uint32_t gap_ms, uint32_t settle_ms, const char *prog)
+{
+	struct simnet *sn;
+
+	if ((sn = simnet_new(cfg)) == NULL ||
+	    simnet_build(sn, n, nboot, gap_ms, settle_ms) == -1) {
+		if (prog != NULL)
+			fprintf(stderr, "%s: cannot build the network\n", prog);
+		simnet_free(sn);
+		return NULL;
+	}
+	return sn;
+}
+
+size_t
+simnet_random_live(struct simnet *sn)
+{
+	size_t i;
+
+	do
+		i = simnet_rand_below(sn, simnet_count(sn));
+	while (!simnet_alive(sn, i));
+	return i;
+}
+
+long
+simnet_find_id(const struct simnet *sn, const struct id *id)
+{
+	size_t i;
+
+	for (i = 0; i < sn->n; i++)
+		if (id_eq(&sn->node[i]->id, id))
+			return (long)i;
+	return SIMNET_NOWHERE;
+}
+
+size_t
+simnet_closest(const struct simnet *sn, const struct id *target,
+    size_t exclude, size_t *out, size_t k)
+{
+	size_t i, j, n = 0;
+
+	if (k == 0)
+		return 0;
+	for (i = 0; i < sn->n; i++) {
+		if (i == exclude || !simnet_alive(sn, i))
+			continue;
+		if (n == k && id_distcmp(target, simnet_id(sn, i),
+		    simnet_id(sn, out[n - 1])) >= 0)
+			continue;
+		j = n < k ? n++ : n - 1;
+		while (j > 0 && id_distcmp(target, simnet_id(sn, i),
+		    simnet_id(sn, out[j - 1])) < 0) {
+			out[j] = out[j - 1];
+			j--;
+		}
+		out[j] = i;
+	}
+	return n;
+}
+
+void
+simnet_outside_addr(struct addr *a, uint32_t n)
+{
+	memset(a, 0, sizeof(*a));
+	a->u.sin.sin_family = AF_INET;
+	a->u.sin.sin_port = htons(SIMNET_PORT);
+	a->u.sin.sin_addr.s_addr = htonl((10u << 24) | (n & 0xffffff));
+	a->len = sizeof(a->u.sin);
+}
+
+/* ---- operations -------------------------------------------------------- */
+
+int
+simnet_put(struct simnet *sn, size_t i, const struct id *key,
+    const void *data, size_t len, int64_t created_ms, int64_t expires_ms,
+    op_put_cb *cb, void *arg)
+{
+	int rc;
+
+	rc = dht_put(sn->node[i]->dht, key, data, len, created_ms, expires_ms,
+	    sn->now, simnet_wall(sn), cb, arg);
+	simnet_touch(sn, i);
+	return rc;
+}
+
+int
+simnet_get(struct simnet *sn, size_t i, const struct id *key,
+    int64_t since_ms, op_get_cb *cb, void *arg)
+{
+	int rc;
+
+	rc = dht_get(sn->node[i]->dht, key, since_ms, sn->now,
+	    simnet_wall(sn), cb, arg);
+	simnet_touch(sn, i);
+	return rc;
+}
+
+int
+simnet_find_node(struct simnet *sn, size_t i, const struct id *target,
+    op_find_cb *cb, void *arg)
+{
+	if (dht_find_node(sn->node[i]->dht, target, sn->now, cb, arg) == -1)
+		return -1;
+	simnet_touch(sn, i);
+	return 0;
+}
+
+/* ---- keys and their expected values ------------------------------------ */
+
+void
+simnet_key_id(struct id *id, const char *prefix, size_t i)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s-%zu", prefix, i);
+	id_from_name(id, name, strlen(name));
+}
+
+int
+simnet_key_add(struct simnet *sn, struct simnet_key *k, uint32_t len,
+    int64_t ttl_ms)
+{
+	size_t j = k->nvals;
+
+	if (j >= SIMNET_KEY_VALUES || (k->data[j] = malloc(len)) == NULL)
+		return -1;
+	k->len[j] = len;
+	simnet_io_fill(sn, k->data[j], len);
+	k->created[j] = simnet_wall(sn) - 1000 + (int64_t)j;
+	k->expires[j] = simnet_wall(sn) + ttl_ms + (int64_t)j;
+	k->nvals++;
+	return 0;
+}
+
+int
+simnet_key_match(const struct simnet_key *k, const struct store_result *v)
+{
+	size_t i;
+
+	if (v->n != k->nvals)
+		return 0;
+	for (i = 0; i < v->n; i++)
+		if (v->v[i].len != k->len[i] ||
+		    memcmp(v->v[i].data, k->data[i], k->len[i]) != 0 ||
+		    v->v[i].created_ms != k->created[i] ||
+		    v->v[i].expires_ms != k->expires[i])
+			return 0;
+	return 1;
+}
+
+size_t
+simnet_key_replicas(struct simnet *sn, const struct simnet_key *k)
+{
+	struct store_result res;
+	size_t i, n = 0;
+
+	for (i = 0; i < sn->n; i++) {
+		if (!simnet_alive(sn, i))
+			continue;
+		memset(&res, 0, sizeof(res));
+		if (store_get(sn->node[i]->store, k->id.b, 0, simnet_wall(sn),
+		    &res, NULL) == 0 && simnet_key_match(k, &res))
+			n++;
+		store_result_free(&res);
+	}
+	return n;
+}
+
+void
+simnet_key_free(struct simnet_key *k)
+{
+	size_t j;
+
+	if (k == NULL)
+		return;
+	for (j = 0; j < k->nvals; j++)
+		free(k->data[j]);
+	k->nvals = 0;
+}
+
+/* ---- one operation and its callbacks ------------------------------------ */
+
+void
+simnet_op_init(struct simnet_op *o, struct simnet *sn, unsigned *pending,
+    const struct simnet_key *key, size_t node)
+{
+	memset(o, 0, sizeof(*o));
+	o->sn = sn;
+	o->pending = pending;
+	o->key = key;
+	o->node = node;
+	o->start = sn->now;
+	(*pending)++;
+}
+
+void
+simnet_op_put_cb(void *arg, const struct op_put_result *r)
+{
+	struct simnet_op *o = arg;
+
+	o->done = 1;
+	o->err = r->err;
+	o->acks = r->acks;
+	o->remote_acks = r->remote_acks;
+	o->ok = r->err == DHT_OK && r->remote_acks > 0;
+	if (o->digest != NULL)
+		keccak256_update(o->digest, &r->acks, sizeof(r->acks));
+	(*o->pending)--;
+}
+
+void
+simnet_op_get_cb(void *arg, const struct op_get_result *r)
+{
+	struct simnet_op *o = arg;
+	size_t i;
+
+	o->done = 1;
+	o->err = r->err;
+	o->responders = r->responders;
+	o->ms = o->sn->now - o->start;
+	if (o->key == NULL)
+		o->ok = r->err == DHT_ERR_NOT_FOUND;
+	else
+		o->ok = r->err == DHT_OK && simnet_key_match(o->key,
+		    &r->values);
+	if (o->digest != NULL) {
+		keccak256_update(o->digest, &r->err, sizeof(r->err));
+		for (i = 0; i < r->values.n; i++)
+			keccak256_update(o->digest, r->values.v[i].data,
+			    r->values.v[i].len);
+	}
+	(*o->pending)--;
 }
