@@ -200,7 +200,7 @@ static const struct rpc_ops handover_token_rpc = {
 /* STOREs a page of one key's values, as many per message as fit. */
 static size_t
 handover_send(struct handover *h, const struct handover_job *job,
-    const uint8_t *key, const struct store_result *res,
+    const struct id *key, const struct store_result *res,
     const struct token_peer *t, int64_t now_ms)
 {
 	struct wire_value wv[WIRE_MAX_VALUES_PER_MSG];
@@ -211,21 +211,10 @@ handover_send(struct handover *h, const struct handover_job *job,
 		want = res->n - off;
 		if (want > WIRE_MAX_VALUES_PER_MSG)
 			want = WIRE_MAX_VALUES_PER_MSG;
-		for (i = 0; i < want; i++) {
-			wv[i].data = res->v[off + i].data;
-			wv[i].len = res->v[off + i].len;
-			wv[i].created_ms = res->v[off + i].created_ms;
-			wv[i].expires_ms = res->v[off + i].expires_ms;
-		}
-		memset(&m, 0, sizeof(m));
-		m.type = WIRE_STORE;
-		memcpy(m.u.store.key.b, key, ID_LEN);
-		memcpy(m.u.store.token, t->tok, t->len);
-		m.u.store.tokenlen = t->len;
-		if ((fit = wire_values_fit(&m, wv, want)) == 0)
+		rpc_wire_values(res->v + off, want, wv);
+		if ((fit = rpc_store_msg(&m, key, t->tok, t->len, wv, want)) ==
+		    0)
 			break;
-		m.u.store.values = wv;
-		m.u.store.nvalues = fit;
 		(void)rpc_send(h->env->rpc, &job->node.addr, &job->node.id, &m,
 		    &handover_store_rpc, h, now_ms);
 		for (i = 0; i < fit; i++)
@@ -274,6 +263,7 @@ handover_step(struct handover *h, int64_t now_ms, int64_t wall_ms)
 	const struct token_peer *t;
 	struct store_result res;
 	struct handover_job *job;
+	struct id k;
 	const char *errstr;
 	size_t sent = 0, total, off;
 	long n, i;
@@ -311,7 +301,8 @@ handover_step(struct handover *h, int64_t now_ms, int64_t wall_ms)
 					handover_pop(h);
 				return;
 			}
-			sent += handover_send(h, job, keys[i], &res, t, now_ms);
+			memcpy(k.b, keys[i], ID_LEN);
+			sent += handover_send(h, job, &k, &res, t, now_ms);
 			off += res.n;
 			store_result_free(&res);
 		}

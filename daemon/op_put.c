@@ -123,14 +123,8 @@ op_put_lookup_done(struct op *op, int64_t now_ms)
 	for (i = 0; i < n; i++) {
 		if ((t = op_token_find(op, &res[i].id)) == NULL)
 			continue;
-		memset(&m, 0, sizeof(m));
-		m.type = WIRE_STORE;
-		m.u.store.key = op->target;
-		m.u.store.values = &v;
-		m.u.store.nvalues = 1;
-		memcpy(m.u.store.token, t->tok, t->len);
-		m.u.store.tokenlen = t->len;
-		if (op_send(op, &res[i].addr, &res[i].id, &m,
+		if (rpc_store_msg(&m, &op->target, t->tok, t->len, &v, 1) == 1 &&
+		    op_send(op, &res[i].addr, &res[i].id, &m,
 		    &op_put_store_rpc, now_ms) != NULL)
 			p->pending++;
 	}

@@ -192,28 +192,17 @@ repub_send(struct op_repub *j, size_t ti, int64_t now_ms)
 	const struct op_token *tok;
 	struct rpc_call *c;
 	struct wire_msg m;
-	size_t off = 0, fit, i;
+	size_t off = 0, fit;
 
 	if ((tok = op_token_find(&j->op, &t->id)) == NULL) {
 		j->fail |= 1u << ti;
 		return;
 	}
-	for (i = 0; i < j->nvals; i++) {
-		wv[i].data = j->vals[i].data;
-		wv[i].len = j->vals[i].len;
-		wv[i].created_ms = j->vals[i].created_ms;
-		wv[i].expires_ms = j->vals[i].expires_ms;
-	}
+	rpc_wire_values(j->vals, j->nvals, wv);
 	while (off < j->nvals) {
-		memset(&m, 0, sizeof(m));
-		m.type = WIRE_STORE;
-		m.u.store.key = j->op.target;
-		memcpy(m.u.store.token, tok->tok, tok->len);
-		m.u.store.tokenlen = tok->len;
-		if ((fit = wire_values_fit(&m, wv + off, j->nvals - off)) == 0)
+		if ((fit = rpc_store_msg(&m, &j->op.target, tok->tok, tok->len,
+		    wv + off, j->nvals - off)) == 0)
 			break;
-		m.u.store.values = wv + off;
-		m.u.store.nvalues = fit;
 		if ((c = op_send(&j->op, &t->addr, &t->id, &m, &repub_store_rpc,
 		    now_ms)) == NULL) {
 			j->fail |= 1u << ti;

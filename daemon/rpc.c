@@ -551,6 +551,38 @@ rpc_expire(struct rpc *r, int64_t now_ms, struct rpc_call *out)
 	return 0;
 }
 
+size_t
+rpc_store_msg(struct wire_msg *m, const struct id *key, const uint8_t *tok,
+    size_t toklen, const struct wire_value *v, size_t n)
+{
+	size_t fit;
+
+	memset(m, 0, sizeof(*m));
+	m->type = WIRE_STORE;
+	m->u.store.key = *key;
+	if (toklen > WIRE_MAX_TOKEN)
+		return 0;
+	memcpy(m->u.store.token, tok, toklen);
+	m->u.store.tokenlen = toklen;
+	fit = wire_values_fit(m, v, n);
+	m->u.store.values = v;
+	m->u.store.nvalues = fit;
+	return fit;
+}
+
+void
+rpc_wire_values(const struct store_value *sv, size_t n, struct wire_value *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[i].data = sv[i].data;
+		out[i].len = sv[i].len;
+		out[i].created_ms = sv[i].created_ms;
+		out[i].expires_ms = sv[i].expires_ms;
+	}
+}
+
 int
 rpc_nack(struct rpc *r, const struct addr *from, const uint8_t *buf,
     size_t len, int64_t now_ms)

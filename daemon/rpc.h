@@ -16,6 +16,7 @@
 
 #include "addr.h"
 #include "id.h"
+#include "store.h"
 #include "wire.h"
 
 #define RPC_MAX_CALLS		4096	/* requests awaiting an answer */
@@ -127,6 +128,17 @@ int	rpc_pending(const struct rpc *, const struct addr *,
 uint32_t rpc_room(const struct rpc *);	/* requests that can still go */
 size_t	rpc_count(const struct rpc *);
 int64_t	rpc_deadline(const struct rpc *);	/* or INT64_MAX */
+
+/*
+ * Makes m a STORE under key with the token `to` gave us, carrying as many
+ * of v[0..n) as one message takes; returns that count (0: not even one).
+ */
+size_t	rpc_store_msg(struct wire_msg *m, const struct id *key,
+	    const uint8_t *tok, size_t toklen, const struct wire_value *v,
+	    size_t n);
+/* Stored values as the wire carries them (the bytes are shared). */
+void	rpc_wire_values(const struct store_value *, size_t n,
+	    struct wire_value *out);
 
 /* Fragments: a receiver's NACK; the resend cache's clock. */
 int	rpc_nack(struct rpc *, const struct addr *from, const uint8_t *,

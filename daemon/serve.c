@@ -142,12 +142,8 @@ serve_find_value(struct serve *s, const struct addr *from,
 	if (total > UINT32_MAX - 1)
 		total = UINT32_MAX - 1;
 	off = fv->offset < total ? fv->offset : total;
-	for (i = 0; i < res.n && i < WIRE_MAX_VALUES_PER_MSG; i++) {
-		wv[i].data = res.v[i].data;
-		wv[i].len = res.v[i].len;
-		wv[i].created_ms = res.v[i].created_ms;
-		wv[i].expires_ms = res.v[i].expires_ms;
-	}
+	i = res.n < WIRE_MAX_VALUES_PER_MSG ? res.n : WIRE_MAX_VALUES_PER_MSG;
+	rpc_wire_values(res.v, i, wv);
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_VALUES;
 	/* Later pages carry values only: the asker has our nodes. */
