@@ -100,10 +100,12 @@ dht_on_response(struct dht *d, const struct addr *from,
 	else if (m->type == WIRE_VALUES)
 		token_peer_put(d->env.tok, from, m->u.values.token,
 		    m->u.values.tokenlen, now_ms);
-	if (m->type == WIRE_ERROR)
+	if (m->type == WIRE_ERROR) {
 		/* Alive but refusing: a failure without the timeout. */
+		if (m->u.error.code == WIRE_ERR_BAD_TOKEN)
+			token_peer_forget(d->env.tok, from);
 		c.ops->failed(c.ctx, &c, now_ms);
-	else
+	} else
 		c.ops->reply(c.ctx, &c, m, now_ms, wall_ms);
 }
 

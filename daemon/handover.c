@@ -18,6 +18,7 @@ struct handover_job {
 	uint8_t		 cursor[ID_LEN];
 	uint8_t		 has_cursor;
 	uint8_t		 waiting;	/* token request outstanding */
+	uint8_t		 asked;		/* its token is from this job */
 	uint8_t		 vkey[ID_LEN];	/* a key cut short, */
 	uint32_t	 voff;		/* at this value */
 	uint32_t	 serial;
@@ -177,6 +178,7 @@ handover_token_reply(void *ctx, const struct rpc_call *c,
 	if ((job = handover_head(h)) == NULL || job->serial != c->arg[0])
 		return;
 	job->waiting = 0;
+	job->asked = 1;
 	/* No usable token in the answer: asking again would loop. */
 	if (token_peer_get(h->env->tok, &job->node.addr, now_ms) == NULL)
 		handover_pop(h);
@@ -293,7 +295,12 @@ handover_step(struct handover *h, int64_t now_ms, int64_t wall_ms)
 				store_result_free(&res);
 				break;
 			}
-			t = token_peer_get(env->tok, &job->node.addr, now_ms);
+			/*
+			 * A token from before the node (re)joined belongs to
+			 * its last life: a restarted node refuses it.
+			 */
+			t = job->asked ? token_peer_get(env->tok,
+			    &job->node.addr, now_ms) : NULL;
 			if (t == NULL) {
 				store_result_free(&res);
 				handover_pause(job, keys[i], off);

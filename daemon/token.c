@@ -165,6 +165,15 @@ token_peer_put(struct token *t, const struct addr *a, const uint8_t *tok,
 	p->t.len = (uint8_t)len;
 }
 
+void
+token_peer_forget(struct token *t, const struct addr *a)
+{
+	struct cache_ent *e;
+
+	if ((e = token_find(&t->peers, t->salt, a)) != NULL)
+		cache_drop(&t->peers, e);
+}
+
 const struct token_peer *
 token_peer_get(const struct token *t, const struct addr *a, int64_t now_ms)
 {

@@ -54,6 +54,8 @@ int	token_check(const struct token *, const struct addr *,
 
 void	token_peer_put(struct token *, const struct addr *, const uint8_t *,
 	    size_t, int64_t now_ms);
+/* `a` refused the token it gave us (it restarted, or rotated twice). */
+void	token_peer_forget(struct token *, const struct addr *);
 /* The token `a` gave us, if recent enough to use; else NULL. */
 const struct token_peer *token_peer_get(const struct token *,
 	    const struct addr *, int64_t now_ms);
