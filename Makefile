@@ -196,8 +196,13 @@ bench: all $(BENCH_BINS)
 # libFuzzer campaigns (clang); `make fuzz FUZZ_SECONDS=600` runs each target.
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
+               -DEMO_VERSION=\"$(VERSION)\" -DEMO_SYSCONFDIR=\"$(SYSCONFDIR)\" \
                -Idaemon -Iproto -Ibuild/fuzz/proto
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(DAEMON_SRCS) $(COMMON_SRCS) | $(DEPS_STAMP)
+FUZZ_DEPS_STAMP := build/.deps-fuzz-ok
+$(FUZZ_DEPS_STAMP): tools/deps.sh
+	$(Q)sh tools/deps.sh fuzz
+	$(Q)mkdir -p $(@D) && touch $@
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(DAEMON_SRCS) $(COMMON_SRCS) | $(DEPS_STAMP) $(FUZZ_DEPS_STAMP)
 	@mkdir -p build/fuzz/proto
 	$(Q)for p in $(PROTOS); do $(PROTOC_C) --proto_path=proto --c_out=build/fuzz/proto $$p; done
 	$(Q)clang $(FUZZ_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(DAEMON_SRCS) $(COMMON_SRCS) \

@@ -5,6 +5,8 @@ set -eu
 PKGS="build-essential pkg-config libevent-dev libprotobuf-c-dev protobuf-c-compiler
 libleveldb-dev libsodium-dev check python3 python3-protobuf protobuf-compiler
 man-db groff-base iproute2 nftables"
+# `deps.sh fuzz`: also what `make fuzz` needs (clang with libFuzzer).
+[ "${1:-}" = fuzz ] && PKGS="$PKGS clang libclang-rt-dev"
 missing=""
 for p in $PKGS; do
 	st=$(dpkg-query -W -f '${db:Status-Status}' "$p" 2>/dev/null || true)
