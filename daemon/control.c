@@ -29,29 +29,29 @@
 #include "log.h"
 #include "node.h"
 
-#define CTL_MAX_PENDING		256		/* unanswered requests per client */
-#define CTL_OUT_HIGH		(8u << 20)	/* stop reading above this */
-#define CTL_OUT_LOW		(1u << 20)	/* resume below this */
+#define CONTROL_MAX_PENDING	256		/* unanswered requests a client */
+#define CONTROL_OUT_HIGH	(8u << 20)	/* stop reading above this */
+#define CONTROL_OUT_LOW		(1u << 20)	/* resume below this */
 
-struct ctl_req;
+struct control_req;
 
-struct ctl_conn {
-	struct control		*ctl;
-	struct bufferevent	*bev;
-	TAILQ_ENTRY(ctl_conn)	 entry;
-	TAILQ_HEAD(, ctl_req)	 pending;	/* request order */
-	unsigned		 npending;
-	int			 closing;	/* close once output drains */
+struct control_conn {
+	struct control			*ctl;
+	struct bufferevent		*bev;
+	TAILQ_ENTRY(control_conn)	 entry;
+	TAILQ_HEAD(, control_req)	 pending;	/* request order */
+	unsigned			 npending;
+	int				 closing;	/* close once drained */
 };
 
-struct ctl_req {
-	TAILQ_ENTRY(ctl_req)	 entry;
-	struct ctl_conn		*conn;		/* NULL: orphaned */
-	uint64_t		 id;
-	struct id		 key;		/* of a put, echoed back */
-	int			 done;
-	uint8_t			*out;		/* framed response */
-	size_t			 outlen;
+struct control_req {
+	TAILQ_ENTRY(control_req)	 entry;
+	struct control_conn		*conn;		/* NULL: orphaned */
+	uint64_t			 id;
+	struct id			 key;		/* of a put, echoed */
+	int				 done;
+	uint8_t				*out;		/* framed response */
+	size_t				 outlen;
 };
 
 struct control {
@@ -62,20 +62,20 @@ struct control {
 	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	dev_t			 sock_dev;	/* the socket file we made, so */
 	ino_t			 sock_ino;	/* we never unlink a successor's */
-	TAILQ_HEAD(, ctl_conn)	 conns;
+	TAILQ_HEAD(, control_conn) conns;
 	unsigned		 nconns;
 	struct {
 		uint64_t	accepted, rejected, requests, bad_frames;
 	} st;
 };
 
-static void	ctl_conn_free(struct ctl_conn *);
-static void	ctl_read_cb(struct bufferevent *, void *);
+static void	control_conn_free(struct control_conn *);
+static void	control_read_cb(struct bufferevent *, void *);
 
 /* ---- responses ------------------------------------------------------- */
 
 static int
-ctl_pack(const Emo__Ctl__Response *rsp, uint8_t **out, size_t *outlen)
+control_pack(const Emo__Ctl__Response *rsp, uint8_t **out, size_t *outlen)
 {
 	size_t n;
 	uint8_t *b;
@@ -94,10 +94,10 @@ ctl_pack(const Emo__Ctl__Response *rsp, uint8_t **out, size_t *outlen)
 
 /* Writes every finished response at the head of the queue. */
 static void
-ctl_flush(struct ctl_conn *c)
+control_flush(struct control_conn *c)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
-	struct ctl_req *r;
+	struct control_req *r;
 
 	while ((r = TAILQ_FIRST(&c->pending)) != NULL && r->done) {
 		TAILQ_REMOVE(&c->pending, r, entry);
@@ -107,7 +107,7 @@ ctl_flush(struct ctl_conn *c)
 		free(r->out);
 		free(r);
 	}
-	if (evbuffer_get_length(out) > CTL_OUT_HIGH)
+	if (evbuffer_get_length(out) > CONTROL_OUT_HIGH)
 		bufferevent_disable(c->bev, EV_READ);
 }
 
@@ -116,39 +116,40 @@ ctl_flush(struct ctl_conn *c)
  * simply freed.  A response too large to frame becomes an error.
  */
 static void
-ctl_respond(struct ctl_req *r, Emo__Ctl__Response *rsp)
+control_respond(struct control_req *r, Emo__Ctl__Response *rsp)
 {
 	Emo__Ctl__Response er = EMO__CTL__RESPONSE__INIT;
 	Emo__Ctl__Error e = EMO__CTL__ERROR__INIT;
-	struct ctl_conn *c = r->conn;
+	struct control_conn *c = r->conn;
 
 	if (c == NULL) {
 		free(r);
 		return;
 	}
 	rsp->id = r->id;
-	if (ctl_pack(rsp, &r->out, &r->outlen) == -1) {
+	if (control_pack(rsp, &r->out, &r->outlen) == -1) {
 		e.code = EMO__CTL__ERROR_CODE__ERR_TOO_LARGE;
 		e.message = "response larger than the frame limit";
 		er.id = r->id;
 		er.body_case = EMO__CTL__RESPONSE__BODY_ERROR;
 		er.error = &e;
-		if (ctl_pack(&er, &r->out, &r->outlen) == -1)
+		if (control_pack(&er, &r->out, &r->outlen) == -1)
 			r->out = NULL;
 	}
 	r->done = 1;
-	ctl_flush(c);
+	control_flush(c);
 	/* A slot freed up: take more input if reading was paused for it. */
-	if (c->npending < CTL_MAX_PENDING && !c->closing &&
-	    evbuffer_get_length(bufferevent_get_output(c->bev)) <= CTL_OUT_HIGH &&
+	if (c->npending < CONTROL_MAX_PENDING && !c->closing &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) <=
+	    CONTROL_OUT_HIGH &&
 	    !(bufferevent_get_enabled(c->bev) & EV_READ)) {
 		bufferevent_enable(c->bev, EV_READ);
-		ctl_read_cb(c->bev, c);
+		control_read_cb(c->bev, c);
 	}
 }
 
 static void
-ctl_error(struct ctl_req *r, Emo__Ctl__ErrorCode code, const char *msg)
+control_error(struct control_req *r, Emo__Ctl__ErrorCode code, const char *msg)
 {
 	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
 	Emo__Ctl__Error e = EMO__CTL__ERROR__INIT;
@@ -157,24 +158,24 @@ ctl_error(struct ctl_req *r, Emo__Ctl__ErrorCode code, const char *msg)
 	e.message = (char *)msg;
 	rsp.body_case = EMO__CTL__RESPONSE__BODY_ERROR;
 	rsp.error = &e;
-	ctl_respond(r, &rsp);
+	control_respond(r, &rsp);
 }
 
 /* ---- handlers -------------------------------------------------------- */
 
 /* Resolves the key/name pair of a put or get; -1 after answering. */
 static int
-ctl_key(struct ctl_req *r, ProtobufCBinaryData key, ProtobufCBinaryData name,
-    struct id *id)
+control_key(struct control_req *r, ProtobufCBinaryData key,
+    ProtobufCBinaryData name, struct id *id)
 {
 	if (key.len > 0 && name.len > 0) {
-		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
+		control_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
 		    "give either key or name, not both");
 		return -1;
 	}
 	if (key.len > 0) {
 		if (key.len != EMO_KEY_LEN) {
-			ctl_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
+			control_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
 			    "key must be exactly 32 bytes");
 			return -1;
 		}
@@ -182,7 +183,7 @@ ctl_key(struct ctl_req *r, ProtobufCBinaryData key, ProtobufCBinaryData name,
 		return 0;
 	}
 	if (name.len > EMO_MAX_KEY_NAME) {
-		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
+		control_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
 		    "key name longer than 1024 bytes");
 		return -1;
 	}
@@ -192,14 +193,14 @@ ctl_key(struct ctl_req *r, ProtobufCBinaryData key, ProtobufCBinaryData name,
 }
 
 static void
-ctl_put_done(void *arg, const struct node_put_result *res)
+control_put_done(void *arg, const struct node_put_result *res)
 {
-	struct ctl_req *r = arg;
+	struct control_req *r = arg;
 	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
 	Emo__Ctl__PutResult pr = EMO__CTL__PUT_RESULT__INIT;
 
 	if (res->err != NODE_OK) {
-		ctl_error(r, (Emo__Ctl__ErrorCode)res->err, res->msg);
+		control_error(r, (Emo__Ctl__ErrorCode)res->err, res->msg);
 		return;
 	}
 	pr.acks = res->acks;
@@ -209,48 +210,50 @@ ctl_put_done(void *arg, const struct node_put_result *res)
 	pr.expires_ms = res->expires_ms;
 	rsp.body_case = EMO__CTL__RESPONSE__BODY_PUT;
 	rsp.put = &pr;
-	ctl_respond(r, &rsp);
+	control_respond(r, &rsp);
 }
 
 static void
-ctl_put(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
+control_put(struct control_conn *c, struct control_req *r,
+    const Emo__Ctl__Request *q)
 {
 	const Emo__Ctl__PutRequest *p = q->put;
 	struct id key;
 
-	if (ctl_key(r, p->key, p->name, &key) == -1)
+	if (control_key(r, p->key, p->name, &key) == -1)
 		return;
 	if (p->value.len == 0) {
-		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID, "empty value");
+		control_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
+		    "empty value");
 		return;
 	}
 	if (p->value.len > EMO_MAX_VALUE) {
-		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_TOO_LARGE,
+		control_error(r, EMO__CTL__ERROR_CODE__ERR_TOO_LARGE,
 		    "value larger than 32768 bytes");
 		return;
 	}
 	r->key = key;
 	node_put(c->ctl->node, &key, p->value.data, p->value.len, p->ttl_s,
-	    ctl_put_done, r);
+	    control_put_done, r);
 }
 
 static void
-ctl_get_done(void *arg, const struct node_get_result *res)
+control_get_done(void *arg, const struct node_get_result *res)
 {
-	struct ctl_req *r = arg;
+	struct control_req *r = arg;
 	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
 	Emo__Ctl__GetResult gr = EMO__CTL__GET_RESULT__INIT;
 	Emo__Ctl__Value *vals = NULL, **vp = NULL;
 	size_t i, n = res->values.n;
 
 	if (res->err != NODE_OK) {
-		ctl_error(r, (Emo__Ctl__ErrorCode)res->err, res->msg);
+		control_error(r, (Emo__Ctl__ErrorCode)res->err, res->msg);
 		return;
 	}
 	if ((vals = calloc(n, sizeof(*vals))) == NULL ||
 	    (vp = calloc(n, sizeof(*vp))) == NULL) {
 		free(vals);
-		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_UNAVAILABLE,
+		control_error(r, EMO__CTL__ERROR_CODE__ERR_UNAVAILABLE,
 		    "out of memory");
 		return;
 	}
@@ -266,29 +269,31 @@ ctl_get_done(void *arg, const struct node_get_result *res)
 	gr.values = vp;
 	rsp.body_case = EMO__CTL__RESPONSE__BODY_GET;
 	rsp.get = &gr;
-	ctl_respond(r, &rsp);
+	control_respond(r, &rsp);
 	free(vals);
 	free(vp);
 }
 
 static void
-ctl_get(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
+control_get(struct control_conn *c, struct control_req *r,
+    const Emo__Ctl__Request *q)
 {
 	const Emo__Ctl__GetRequest *g = q->get;
 	struct id key;
 
-	if (ctl_key(r, g->key, g->name, &key) == -1)
+	if (control_key(r, g->key, g->name, &key) == -1)
 		return;
 	if (g->since_ms < 0) {
-		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
+		control_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
 		    "since_ms must not be negative");
 		return;
 	}
-	node_get(c->ctl->node, &key, g->since_ms, ctl_get_done, r);
+	node_get(c->ctl->node, &key, g->since_ms, control_get_done, r);
 }
 
 static void
-ctl_status(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
+control_status(struct control_conn *c, struct control_req *r,
+    const Emo__Ctl__Request *q)
 {
 	struct control *ctl = c->ctl;
 	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
@@ -300,11 +305,11 @@ ctl_status(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
 		const char	*name;
 		uint64_t	 value;
 	} own[] = {
-		{ "ctl_clients", ctl->nconns },
-		{ "ctl_accepted", ctl->st.accepted },
-		{ "ctl_rejected", ctl->st.rejected },
-		{ "ctl_requests", ctl->st.requests },
-		{ "ctl_bad_frames", ctl->st.bad_frames },
+		{ "control_clients", ctl->nconns },
+		{ "control_accepted", ctl->st.accepted },
+		{ "control_rejected", ctl->st.rejected },
+		{ "control_requests", ctl->st.requests },
+		{ "control_bad_frames", ctl->st.bad_frames },
 	};
 
 	node_status(ctl->node, &ns);
@@ -335,11 +340,12 @@ ctl_status(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
 	sr.counters = cp;
 	rsp.body_case = EMO__CTL__RESPONSE__BODY_STATUS;
 	rsp.status = &sr;
-	ctl_respond(r, &rsp);
+	control_respond(r, &rsp);
 }
 
 static void
-ctl_log(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
+control_log(struct control_conn *c, struct control_req *r,
+    const Emo__Ctl__Request *q)
 {
 	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
 	Emo__Ctl__LogResult lr = EMO__CTL__LOG_RESULT__INIT;
@@ -347,7 +353,7 @@ ctl_log(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
 
 	if (q->log->level == NULL ||
 	    (lvl = log_level_parse(q->log->level)) == -1) {
-		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
+		control_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
 		    "log level must be warn, info or debug");
 		return;
 	}
@@ -357,11 +363,12 @@ ctl_log(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
 	lr.level = (char *)log_level_name(lvl);
 	rsp.body_case = EMO__CTL__RESPONSE__BODY_LOG;
 	rsp.log = &lr;
-	ctl_respond(r, &rsp);
+	control_respond(r, &rsp);
 }
 
 static void
-ctl_peers(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
+control_peers(struct control_conn *c, struct control_req *r,
+    const Emo__Ctl__Request *q)
 {
 	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
 	Emo__Ctl__PeersResult pr = EMO__CTL__PEERS_RESULT__INIT;
@@ -370,7 +377,7 @@ ctl_peers(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
 	size_t i, n;
 
 	if ((np = calloc(NODE_MAX_PEERS, sizeof(*np))) == NULL) {
-		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_UNAVAILABLE,
+		control_error(r, EMO__CTL__ERROR_CODE__ERR_UNAVAILABLE,
 		    "out of memory");
 		return;
 	}
@@ -379,7 +386,7 @@ ctl_peers(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
 	    (pp = calloc(n, sizeof(*pp))) == NULL)) {
 		free(peers);
 		free(np);
-		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_UNAVAILABLE,
+		control_error(r, EMO__CTL__ERROR_CODE__ERR_UNAVAILABLE,
 		    "out of memory");
 		return;
 	}
@@ -396,22 +403,22 @@ ctl_peers(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
 	pr.peers = pp;
 	rsp.body_case = EMO__CTL__RESPONSE__BODY_PEERS;
 	rsp.peers = &pr;
-	ctl_respond(r, &rsp);
+	control_respond(r, &rsp);
 	free(peers);
 	free(pp);
 	free(np);
 }
 
 static void
-ctl_ping_done(void *arg, const struct node_ping_result *res)
+control_ping_done(void *arg, const struct node_ping_result *res)
 {
-	struct ctl_req *r = arg;
+	struct control_req *r = arg;
 	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
 	Emo__Ctl__PingResult pr = EMO__CTL__PING_RESULT__INIT;
 	struct id id = res->id;
 
 	if (res->err != NODE_OK) {
-		ctl_error(r, (Emo__Ctl__ErrorCode)res->err, res->msg);
+		control_error(r, (Emo__Ctl__ErrorCode)res->err, res->msg);
 		return;
 	}
 	pr.node_id.data = id.b;
@@ -419,38 +426,40 @@ ctl_ping_done(void *arg, const struct node_ping_result *res)
 	pr.rtt_us = res->rtt_us;
 	rsp.body_case = EMO__CTL__RESPONSE__BODY_PING;
 	rsp.ping = &pr;
-	ctl_respond(r, &rsp);
+	control_respond(r, &rsp);
 }
 
 static void
-ctl_ping(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
+control_ping(struct control_conn *c, struct control_req *r,
+    const Emo__Ctl__Request *q)
 {
 	if (q->ping->address == NULL || q->ping->address[0] == '\0' ||
 	    strlen(q->ping->address) >= 256) {
-		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
+		control_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
 		    "ping needs an address HOST:PORT");
 		return;
 	}
-	node_ping(c->ctl->node, q->ping->address, ctl_ping_done, r);
+	node_ping(c->ctl->node, q->ping->address, control_ping_done, r);
 }
 
 static const struct {
 	Emo__Ctl__Request__BodyCase	 body;
-	void				(*fn)(struct ctl_conn *, struct ctl_req *,
+	void				(*fn)(struct control_conn *,
+					    struct control_req *,
 					    const Emo__Ctl__Request *);
-} ctl_handlers[] = {
-	{ EMO__CTL__REQUEST__BODY_PUT, ctl_put },
-	{ EMO__CTL__REQUEST__BODY_GET, ctl_get },
-	{ EMO__CTL__REQUEST__BODY_STATUS, ctl_status },
-	{ EMO__CTL__REQUEST__BODY_PEERS, ctl_peers },
-	{ EMO__CTL__REQUEST__BODY_PING, ctl_ping },
-	{ EMO__CTL__REQUEST__BODY_LOG, ctl_log },
+} control_handlers[] = {
+	{ EMO__CTL__REQUEST__BODY_PUT, control_put },
+	{ EMO__CTL__REQUEST__BODY_GET, control_get },
+	{ EMO__CTL__REQUEST__BODY_STATUS, control_status },
+	{ EMO__CTL__REQUEST__BODY_PEERS, control_peers },
+	{ EMO__CTL__REQUEST__BODY_PING, control_ping },
+	{ EMO__CTL__REQUEST__BODY_LOG, control_log },
 };
 
 static void
-ctl_dispatch(struct ctl_conn *c, const Emo__Ctl__Request *q)
+control_dispatch(struct control_conn *c, const Emo__Ctl__Request *q)
 {
-	struct ctl_req *r;
+	struct control_req *r;
 	size_t i;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
@@ -463,23 +472,24 @@ ctl_dispatch(struct ctl_conn *c, const Emo__Ctl__Request *q)
 	c->npending++;
 	c->ctl->st.requests++;
 	if (q->version != EMO_CTL_VERSION) {
-		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_VERSION,
+		control_error(r, EMO__CTL__ERROR_CODE__ERR_VERSION,
 		    "unsupported control protocol version (this emod speaks 1)");
 		return;
 	}
-	for (i = 0; i < sizeof(ctl_handlers) / sizeof(ctl_handlers[0]); i++)
-		if (ctl_handlers[i].body == q->body_case) {
-			ctl_handlers[i].fn(c, r, q);
+	for (i = 0; i < sizeof(control_handlers) /
+	    sizeof(control_handlers[0]); i++)
+		if (control_handlers[i].body == q->body_case) {
+			control_handlers[i].fn(c, r, q);
 			return;
 		}
-	ctl_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID, "unknown request");
+	control_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID, "unknown request");
 }
 
 /* ---- connections ----------------------------------------------------- */
 
 /* Answers with an error for the whole connection, then closes it. */
 static void
-ctl_conn_fail(struct ctl_conn *c, const char *msg)
+control_conn_fail(struct control_conn *c, const char *msg)
 {
 	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
 	Emo__Ctl__Error e = EMO__CTL__ERROR__INIT;
@@ -490,12 +500,12 @@ ctl_conn_fail(struct ctl_conn *c, const char *msg)
 	c->ctl->st.bad_frames++;
 	log_debug("control client: %s; closing", msg);
 	/* Whatever was answered in order goes out first. */
-	ctl_flush(c);
+	control_flush(c);
 	e.code = EMO__CTL__ERROR_CODE__ERR_INVALID;
 	e.message = (char *)msg;
 	rsp.body_case = EMO__CTL__RESPONSE__BODY_ERROR;
 	rsp.error = &e;
-	if (ctl_pack(&rsp, &out, &outlen) == 0) {
+	if (control_pack(&rsp, &out, &outlen) == 0) {
 		evbuffer_add(bufferevent_get_output(c->bev), out, outlen);
 		free(out);
 	}
@@ -503,13 +513,13 @@ ctl_conn_fail(struct ctl_conn *c, const char *msg)
 	bufferevent_disable(c->bev, EV_READ);
 	c->closing = 1;
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		ctl_conn_free(c);
+		control_conn_free(c);
 }
 
 static void
-ctl_read_cb(struct bufferevent *bev, void *arg)
+control_read_cb(struct bufferevent *bev, void *arg)
 {
-	struct ctl_conn *c = arg;
+	struct control_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	Emo__Ctl__Request *q;
 	uint8_t hdr[EMO_CTL_HDR_LEN], *body;
@@ -517,16 +527,16 @@ ctl_read_cb(struct bufferevent *bev, void *arg)
 	uint32_t len;
 
 	while (!c->closing) {
-		if (c->npending >= CTL_MAX_PENDING ||
+		if (c->npending >= CONTROL_MAX_PENDING ||
 		    evbuffer_get_length(bufferevent_get_output(bev)) >
-		    CTL_OUT_HIGH) {
+		    CONTROL_OUT_HIGH) {
 			bufferevent_disable(bev, EV_READ);
 			return;
 		}
 		if (evbuffer_copyout(in, hdr, sizeof(hdr)) < (ssize_t)sizeof(hdr))
 			return;
 		if (frame_get_len(hdr, EMO_CTL_MAX_REQUEST, &len, &errstr) == -1) {
-			ctl_conn_fail(c, errstr);
+			control_conn_fail(c, errstr);
 			return;
 		}
 		if (evbuffer_get_length(in) < EMO_CTL_HDR_LEN + (size_t)len)
@@ -536,53 +546,53 @@ ctl_read_cb(struct bufferevent *bev, void *arg)
 		q = emo__ctl__request__unpack(NULL, len, body);
 		evbuffer_drain(in, len);
 		if (q == NULL) {
-			ctl_conn_fail(c, "malformed request message");
+			control_conn_fail(c, "malformed request message");
 			return;
 		}
-		ctl_dispatch(c, q);
+		control_dispatch(c, q);
 		emo__ctl__request__free_unpacked(q, NULL);
 	}
 }
 
 static void
-ctl_write_cb(struct bufferevent *bev, void *arg)
+control_write_cb(struct bufferevent *bev, void *arg)
 {
-	struct ctl_conn *c = arg;
+	struct control_conn *c = arg;
 
 	if (c->closing) {
 		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-			ctl_conn_free(c);
+			control_conn_free(c);
 		return;
 	}
 	/* Output drained below the low mark: resume reading. */
 	if (!(bufferevent_get_enabled(bev) & EV_READ) &&
-	    c->npending < CTL_MAX_PENDING) {
+	    c->npending < CONTROL_MAX_PENDING) {
 		bufferevent_enable(bev, EV_READ);
-		ctl_read_cb(bev, c);
+		control_read_cb(bev, c);
 	}
 }
 
 static void
-ctl_event_cb(struct bufferevent *bev, short what, void *arg)
+control_event_cb(struct bufferevent *bev, short what, void *arg)
 {
-	struct ctl_conn *c = arg;
+	struct control_conn *c = arg;
 
 	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING)) {
 		/* Only a half-sent frame is an error; idle clients may stay. */
 		if (evbuffer_get_length(bufferevent_get_input(bev)) > 0) {
-			ctl_conn_fail(c, "timed out in the middle of a frame");
+			control_conn_fail(c, "timed out in the middle of a frame");
 			return;
 		}
 		bufferevent_enable(bev, EV_READ);
 		return;
 	}
-	ctl_conn_free(c);
+	control_conn_free(c);
 }
 
 static void
-ctl_conn_free(struct ctl_conn *c)
+control_conn_free(struct control_conn *c)
 {
-	struct ctl_req *r;
+	struct control_req *r;
 
 	while ((r = TAILQ_FIRST(&c->pending)) != NULL) {
 		TAILQ_REMOVE(&c->pending, r, entry);
@@ -599,11 +609,11 @@ ctl_conn_free(struct ctl_conn *c)
 }
 
 static void
-ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct control *ctl = arg;
-	struct ctl_conn *c;
+	struct control_conn *c;
 	struct timeval idle = { ctl->conf->control_idle_timeout_s, 0 };
 
 	if (ctl->nconns >= ctl->conf->control_max_clients) {
@@ -628,8 +638,9 @@ ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	TAILQ_INSERT_TAIL(&ctl->conns, c, entry);
 	ctl->nconns++;
 	ctl->st.accepted++;
-	bufferevent_setcb(c->bev, ctl_read_cb, ctl_write_cb, ctl_event_cb, c);
-	bufferevent_setwatermark(c->bev, EV_WRITE, CTL_OUT_LOW, 0);
+	bufferevent_setcb(c->bev, control_read_cb, control_write_cb,
+	    control_event_cb, c);
+	bufferevent_setwatermark(c->bev, EV_WRITE, CONTROL_OUT_LOW, 0);
 	bufferevent_set_timeouts(c->bev, &idle, NULL);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
@@ -638,7 +649,7 @@ ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 
 /* 1 if a daemon answers on path, 0 if not (stale or absent). */
 static int
-ctl_alive(const struct sockaddr_un *sun)
+control_alive(const struct sockaddr_un *sun)
 {
 	int fd, rc;
 
@@ -650,7 +661,7 @@ ctl_alive(const struct sockaddr_un *sun)
 }
 
 static int
-ctl_mkparent(const char *path, char *err, size_t errlen)
+control_mkparent(const char *path, char *err, size_t errlen)
 {
 	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char *slash;
@@ -672,7 +683,7 @@ ctl_mkparent(const char *path, char *err, size_t errlen)
  * successor started while we were shutting down).
  */
 static void
-ctl_unlink(struct control *ctl)
+control_unlink(struct control *ctl)
 {
 	struct stat sb;
 
@@ -708,9 +719,9 @@ control_new(struct event_base *base, struct node *node,
 		goto fail;
 	}
 	memcpy(sun.sun_path, conf->socket, strlen(conf->socket));
-	if (ctl_mkparent(conf->socket, err, errlen) == -1)
+	if (control_mkparent(conf->socket, err, errlen) == -1)
 		goto fail;
-	if (ctl_alive(&sun)) {
+	if (control_alive(&sun)) {
 		snprintf(err, errlen, "another emod is already serving the "
 		    "control socket %s", conf->socket);
 		goto fail;
@@ -767,7 +778,7 @@ control_new(struct event_base *base, struct node *node,
 		    strerror(errno));
 		goto fail;
 	}
-	ctl->listener = evconnlistener_new(base, ctl_accept_cb, ctl,
+	ctl->listener = evconnlistener_new(base, control_accept_cb, ctl,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
 	if (ctl->listener == NULL) {
 		snprintf(err, errlen, "cannot listen on %s", conf->socket);
@@ -777,7 +788,7 @@ control_new(struct event_base *base, struct node *node,
 fail:
 	if (fd != -1 && ctl->listener == NULL)
 		close(fd);
-	ctl_unlink(ctl);
+	control_unlink(ctl);
 	free(ctl);
 	return NULL;
 }
@@ -785,14 +796,14 @@ fail:
 void
 control_free(struct control *ctl)
 {
-	struct ctl_conn *c;
+	struct control_conn *c;
 
 	if (ctl == NULL)
 		return;
 	while ((c = TAILQ_FIRST(&ctl->conns)) != NULL)
-		ctl_conn_free(c);
+		control_conn_free(c);
 	if (ctl->listener != NULL)
 		evconnlistener_free(ctl->listener);
-	ctl_unlink(ctl);
+	control_unlink(ctl);
 	free(ctl);
 }

@@ -21,7 +21,6 @@
 #include "net.h"
 #include "node.h"
 #include "peerfile.h"
-#include "wire.h"
 
 #define NODE_EXPIRE_BATCH	2000	/* values deleted per sweep step */
 #define NODE_PEERS_SAVE_S	60	/* how often the routing table is saved */
@@ -227,14 +226,23 @@ static void
 node_save_peers(struct node *n)
 {
 	struct route_node *rn;
-	size_t got;
+	struct peerfile_entry *pe;
+	size_t i, got;
 
-	if ((rn = calloc(PEERFILE_MAX, sizeof(*rn))) == NULL)
-		return;
+	rn = calloc(PEERFILE_MAX, sizeof(*rn));
+	pe = calloc(PEERFILE_MAX, sizeof(*pe));
+	if (rn == NULL || pe == NULL)
+		goto done;
 	got = dht_peers(n->dht, rn, PEERFILE_MAX);
+	for (i = 0; i < got; i++) {
+		pe[i].id = rn[i].id;
+		pe[i].addr = rn[i].addr;
+	}
 	/* An empty table is not saved over a useful old list. */
-	if (got > 0 && peerfile_save(n->peers_path, rn, got) == -1)
+	if (got > 0 && peerfile_save(n->peers_path, pe, got) == -1)
 		log_warn("cannot save peers to %s", n->peers_path);
+done:
+	free(pe);
 	free(rn);
 }
 
