@@ -22,6 +22,7 @@
 #include <event2/listener.h>
 
 #include "control.pb-c.h"
+#include "bytes.h"
 #include "conf.h"
 #include "control.h"
 #include "frame.h"
@@ -174,17 +175,18 @@ control_key(struct control_req *r, ProtobufCBinaryData key,
 		return -1;
 	}
 	if (key.len > 0) {
-		if (key.len != EMO_KEY_LEN) {
+		if (key.len != ID_LEN) {
 			control_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
-			    "key must be exactly 32 bytes");
+			    "key must be exactly " BYTES_STR(ID_LEN) " bytes");
 			return -1;
 		}
-		memcpy(id->b, key.data, EMO_KEY_LEN);
+		memcpy(id->b, key.data, ID_LEN);
 		return 0;
 	}
 	if (name.len > EMO_MAX_KEY_NAME) {
 		control_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
-		    "key name longer than 1024 bytes");
+		    "key name longer than " BYTES_STR(EMO_MAX_KEY_NAME)
+		    " bytes");
 		return -1;
 	}
 	/* An empty name is a valid key: Keccak-256(""). */
@@ -229,7 +231,7 @@ control_put(struct control_conn *c, struct control_req *r,
 	}
 	if (p->value.len > EMO_MAX_VALUE) {
 		control_error(r, EMO__CTL__ERROR_CODE__ERR_TOO_LARGE,
-		    "value larger than 32768 bytes");
+		    "value larger than " BYTES_STR(EMO_MAX_VALUE) " bytes");
 		return;
 	}
 	r->key = key;

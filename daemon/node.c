@@ -14,6 +14,7 @@
 
 #include <event2/event.h>
 
+#include "bytes.h"
 #include "conf.h"
 #include "crypto.h"
 #include "dht.h"
@@ -21,6 +22,9 @@
 #include "net.h"
 #include "node.h"
 #include "peerfile.h"
+
+/* K has two definitions until the engine uses ROUTE_K: keep them equal. */
+_Static_assert(DHT_K == ROUTE_K, "DHT_K and ROUTE_K differ");
 
 #define NODE_EXPIRE_BATCH	2000	/* values deleted per sweep step */
 #define NODE_PEERS_SAVE_S	60	/* how often the routing table is saved */
@@ -570,9 +574,9 @@ node_put(struct node *n, const struct id *key, const void *data, size_t len,
 	if (len == 0) {
 		r.err = NODE_ERR_INVALID;
 		r.msg = "empty value";
-	} else if (len > STORE_MAX_VALUE) {
+	} else if (len > EMO_MAX_VALUE) {
 		r.err = NODE_ERR_TOO_LARGE;
-		r.msg = "value larger than 32768 bytes";
+		r.msg = "value larger than " BYTES_STR(EMO_MAX_VALUE) " bytes";
 	} else if (ttl_s > n->conf->max_ttl_s) {
 		r.err = NODE_ERR_INVALID;
 		r.msg = "ttl above the configured max_ttl";

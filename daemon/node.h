@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "id.h"
+#include "route.h"
 #include "store.h"
 
 struct conf;
@@ -62,7 +63,7 @@ struct node_peer {
 };
 
 #define NODE_MAX_COUNTERS	96
-#define NODE_MAX_PEERS		(256 * 20)
+#define NODE_MAX_PEERS		ROUTE_MAX_NODES
 
 struct node_counter {
 	const char	*name;

@@ -11,7 +11,8 @@
 #include <stdint.h>
 
 #include "addr.h"
-#include "id.h"
+#include "frame.h"	/* EMO_MAX_VALUE */
+#include "id.h"		/* ID_LEN: sender, node ids, keys */
 
 #define WIRE_MAGIC0		0x45	/* 'E' */
 #define WIRE_MAGIC1		0x4d	/* 'M' */
@@ -26,9 +27,9 @@
 #define WIRE_MAX_DATAGRAM	1232
 /* One message: the 4-byte header and the encoded Packet. */
 #define WIRE_MAX_MESSAGE	98304
-#define WIRE_ID_LEN		ID_LEN		/* sender, node ids, keys */
 #define WIRE_MAX_TOKEN		32
-#define WIRE_MAX_VALUE		32768		/* bytes of one value */
+/* Engine files only, until they use EMO_MAX_VALUE; then delete. */
+#define WIRE_MAX_VALUE		EMO_MAX_VALUE
 #define WIRE_MAX_NODES		20		/* NodeInfo per message */
 #define WIRE_MAX_VALUES_PER_MSG	64		/* WireValue per message */
 #define WIRE_MAX_ERROR_LEN	256		/* bytes of Error.message */

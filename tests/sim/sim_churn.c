@@ -140,7 +140,7 @@ make_keys(struct simnet *sn, struct key *keys)
 		id_from_name(&k->id, name, strlen(name));
 		k->nvals = i % 20 == 7 ? SIM_MULTI : 1;
 		for (j = 0; j < k->nvals; j++, v++) {
-			k->len[j] = v % 25 == 3 ? STORE_MAX_VALUE :
+			k->len[j] = v % 25 == 3 ? EMO_MAX_VALUE :
 			    1 + (uint32_t)simnet_rand_below(sn, 1000);
 			if ((k->data[j] = malloc(k->len[j])) == NULL)
 				return -1;

@@ -137,7 +137,7 @@ make_keys(struct simnet *sn, struct key *keys)
 		id_from_name(&k->id, name, strlen(name));
 		k->nvals = i % 15 == 1 ? SIM_MULTI : 1;
 		for (j = 0; j < k->nvals; j++) {
-			k->len[j] = i % 10 == 0 ? STORE_MAX_VALUE :
+			k->len[j] = i % 10 == 0 ? EMO_MAX_VALUE :
 			    1 + (uint32_t)simnet_rand_below(sn, 2000);
 			if ((k->data[j] = malloc(k->len[j])) == NULL)
 				return -1;

@@ -119,7 +119,7 @@ scenario(uint64_t seed, uint8_t digest[KECCAK256_LEN], struct run *u)
 	cfg.dht.rpc_retries = 2;
 	memset(u, 0, sizeof(*u));
 	keccak256_init(&u->k);
-	if ((buf = malloc(STORE_MAX_VALUE)) == NULL)
+	if ((buf = malloc(EMO_MAX_VALUE)) == NULL)
 		return -1;
 	if ((sn = simnet_new(&cfg)) == NULL ||
 	    simnet_build(sn, SIM_NODES, 3, 10, 3000) == -1) {
@@ -130,7 +130,7 @@ scenario(uint64_t seed, uint8_t digest[KECCAK256_LEN], struct run *u)
 	for (i = 0; i < SIM_OPS; i++) {
 		snprintf(name, sizeof(name), "repro-%zu", i);
 		id_from_name(&key, name, strlen(name));
-		len = i % 6 == 0 ? STORE_MAX_VALUE :
+		len = i % 6 == 0 ? EMO_MAX_VALUE :
 		    1 + simnet_rand_below(sn, 1500);
 		simnet_io_fill(sn, buf, len);
 		node = live_node(sn);
