@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <errno.h>
 #include <grp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,12 +30,133 @@
 #include "id.h"
 #include "log.h"
 #include "node.h"
+#include "wire.h"
 
-#define CONTROL_MAX_PENDING	256		/* unanswered requests a client */
+#define CONTROL_MAX_PENDING	256		/* unanswered, per client */
 #define CONTROL_OUT_HIGH	(8u << 20)	/* stop reading above this */
 #define CONTROL_OUT_LOW		(1u << 20)	/* resume below this */
 
 struct control_req;
+
+struct control_stats {
+	uint64_t	clients;	/* connected now */
+	uint64_t	accepted, rejected, requests, bad_frames;
+};
+
+/* Where a status counter's value lives. */
+enum control_src {
+	CONTROL_SRC_NODE,	/* struct node_stats */
+	CONTROL_SRC_NET,	/* struct net_stats */
+	CONTROL_SRC_DHT,	/* struct dht_stats */
+	CONTROL_SRC_CONTROL,	/* struct control_stats */
+};
+
+/*
+ * The status counters, in the order emoctl shows them: the one list.  The
+ * status answer is built from it, and docs/OPERATIONS.md has one row per
+ * entry with the same help text (check_control compares them).
+ */
+static const struct control_counter {
+	const char		*name;
+	const char		*help;
+	enum control_src	 src;
+	size_t			 off;	/* of a uint64_t in the src struct */
+} control_counters[] = {
+#define NODE_C(n, f, h)	{ n, h, CONTROL_SRC_NODE, \
+			  offsetof(struct node_stats, f) }
+#define NET_C(n, f, h)	{ n, h, CONTROL_SRC_NET, offsetof(struct net_stats, f) }
+#define DHT_C(n, f, h)	{ n, h, CONTROL_SRC_DHT, offsetof(struct dht_stats, f) }
+#define CTL_C(n, f, h)	{ n, h, CONTROL_SRC_CONTROL, \
+			  offsetof(struct control_stats, f) }
+#define MSG_C(n, t)	DHT_C("rx_" n, rx_msgs[t], "`" n "` messages received"),\
+			DHT_C("tx_" n, tx_msgs[t], "`" n "` messages sent")
+	NODE_C("puts", puts, "puts from control clients that succeeded"),
+	NODE_C("put_errors", put_errors,
+	    "puts from control clients that failed"),
+	NODE_C("gets", gets, "gets from control clients"),
+	NODE_C("gets_not_found", get_not_found,
+	    "gets that found no live value"),
+	NODE_C("values_expired", expired, "values removed by the expiry sweep"),
+	NODE_C("store_syncs", syncs, "group-commit fsyncs (`sync = yes`)"),
+	NET_C("udp_rx_packets", rx_packets, "datagrams received"),
+	NET_C("udp_rx_bytes", rx_bytes, "bytes received in datagrams"),
+	NET_C("udp_rx_oversize", rx_oversize,
+	    "datagrams longer than 1500 bytes, dropped"),
+	NET_C("udp_tx_packets", tx_packets, "datagrams sent"),
+	NET_C("udp_tx_bytes", tx_bytes, "bytes sent in datagrams"),
+	NET_C("udp_tx_dropped", tx_dropped,
+	    "datagrams that could not be queued or sent"),
+	MSG_C("ping", WIRE_PING),
+	MSG_C("pong", WIRE_PONG),
+	MSG_C("find_node", WIRE_FIND_NODE),
+	MSG_C("nodes", WIRE_NODES),
+	MSG_C("find_value", WIRE_FIND_VALUE),
+	MSG_C("values", WIRE_VALUES),
+	MSG_C("store", WIRE_STORE),
+	MSG_C("store_ack", WIRE_STORE_ACK),
+	MSG_C("error", WIRE_ERROR),
+	DHT_C("rx_dropped_decode", rx_dropped_decode,
+	    "malformed datagrams (bad magic, version, field or size)"),
+	DHT_C("rx_dropped_frag", rx_dropped_frag,
+	    "fragments refused by reassembly (bad header, caps reached)"),
+	DHT_C("rx_dropped_unmatched", rx_dropped_unmatched,
+	    "responses to no outstanding request, or from the wrong address"),
+	DHT_C("rx_dropped_token", rx_dropped_token,
+	    "STOREs with a missing or stale write token"),
+	DHT_C("rpc_timeouts", rpc_timeouts,
+	    "requests that got no answer in time"),
+	DHT_C("rpc_retries", rpc_retries,
+	    "requests sent again after a timeout"),
+	DHT_C("lookups", lookups, "iterative lookups started"),
+	DHT_C("lookup_queries", lookup_queries, "requests sent by lookups"),
+	DHT_C("lookup_hops", lookup_hops,
+	    "lookup rounds (hops towards the target), summed over lookups"),
+	DHT_C("values_stored_remote", values_stored,
+	    "values stored by other nodes' STOREs"),
+	DHT_C("values_handed_over", values_handed_over,
+	    "values given to newly joined nodes"),
+	DHT_C("handover_skipped", handover_skipped,
+	    "newly joined nodes too far from our keys to be given any"),
+	DHT_C("frag_nacks_sent", frag_nacks_sent,
+	    "requests for missing fragments"),
+	DHT_C("answers_cut", answers_cut,
+	    "answers too long for one datagram, cut short"),
+	DHT_C("republish_passes", republish_passes,
+	    "republish passes over the store"),
+	DHT_C("republish_keys", republish_keys, "keys looked up to republish"),
+	DHT_C("republish_values", republish_values,
+	    "republished values acknowledged by their nodes"),
+	DHT_C("republish_suppressed", republish_suppressed,
+	    "values not republished because they were received recently"),
+	DHT_C("republish_known_keys", republish_known_keys,
+	    "keys skipped because all their holders were known"),
+	DHT_C("republish_known_nodes", republish_known_nodes,
+	    "holders not sent a value again because they have it"),
+	CTL_C("ctl_clients", clients, "control-socket clients connected now"),
+	CTL_C("ctl_accepted", accepted, "control-socket clients accepted"),
+	CTL_C("ctl_rejected", rejected,
+	    "control-socket clients refused at `control_max_clients`"),
+	CTL_C("ctl_requests", requests, "control requests served"),
+	CTL_C("ctl_bad_frames", bad_frames,
+	    "control connections closed for a malformed frame"),
+#undef NODE_C
+#undef NET_C
+#undef DHT_C
+#undef CTL_C
+#undef MSG_C
+};
+#define CONTROL_NCOUNTERS \
+	(sizeof(control_counters) / sizeof(control_counters[0]))
+
+const char *
+control_counter_name(size_t i, const char **help)
+{
+	if (i >= CONTROL_NCOUNTERS)
+		return NULL;
+	if (help != NULL)
+		*help = control_counters[i].help;
+	return control_counters[i].name;
+}
 
 struct control_conn {
 	struct control			*ctl;
@@ -64,10 +186,7 @@ struct control {
 	dev_t			 sock_dev;	/* the socket file we made, so */
 	ino_t			 sock_ino;	/* we never unlink a successor's */
 	TAILQ_HEAD(, control_conn) conns;
-	unsigned		 nconns;
-	struct {
-		uint64_t	accepted, rejected, requests, bad_frames;
-	} st;
+	struct control_stats	 st;
 };
 
 static void	control_conn_free(struct control_conn *);
@@ -129,7 +248,7 @@ control_respond(struct control_req *r, Emo__Ctl__Response *rsp)
 	}
 	rsp->id = r->id;
 	if (control_pack(rsp, &r->out, &r->outlen) == -1) {
-		e.code = EMO__CTL__ERROR_CODE__ERR_TOO_LARGE;
+		e.code = control_error_code(DHT_ERR_TOO_LARGE);
 		e.message = "response larger than the frame limit";
 		er.id = r->id;
 		er.body_case = EMO__CTL__RESPONSE__BODY_ERROR;
@@ -149,8 +268,34 @@ control_respond(struct control_req *r, Emo__Ctl__Response *rsp)
 	}
 }
 
+/*
+ * The one mapping of the daemon's error enum to the protocol's codes.
+ * ERR_VERSION has no row: only control_dispatch gives it.
+ */
+static const Emo__Ctl__ErrorCode control_codes[] = {
+	[DHT_OK] = EMO__CTL__ERROR_CODE__ERR_NONE,
+	[DHT_ERR_INVALID] = EMO__CTL__ERROR_CODE__ERR_INVALID,
+	[DHT_ERR_NOT_FOUND] = EMO__CTL__ERROR_CODE__ERR_NOT_FOUND,
+	[DHT_ERR_TOO_LARGE] = EMO__CTL__ERROR_CODE__ERR_TOO_LARGE,
+	[DHT_ERR_STORAGE] = EMO__CTL__ERROR_CODE__ERR_STORAGE,
+	[DHT_ERR_UNAVAILABLE] = EMO__CTL__ERROR_CODE__ERR_UNAVAILABLE,
+	[DHT_ERR_TIMEOUT] = EMO__CTL__ERROR_CODE__ERR_TIMEOUT,
+	[DHT_ERR_QUOTA] = EMO__CTL__ERROR_CODE__ERR_QUOTA,
+};
+_Static_assert(sizeof(control_codes) / sizeof(control_codes[0]) ==
+    DHT_ERR_COUNT, "every enum dht_err value needs a row in control_codes");
+
+int
+control_error_code(enum dht_err err)
+{
+	if ((unsigned)err >= DHT_ERR_COUNT)
+		return EMO__CTL__ERROR_CODE__ERR_UNAVAILABLE;
+	return control_codes[err];
+}
+
 static void
-control_error(struct control_req *r, Emo__Ctl__ErrorCode code, const char *msg)
+control_error_pb(struct control_req *r, Emo__Ctl__ErrorCode code,
+    const char *msg)
 {
 	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
 	Emo__Ctl__Error e = EMO__CTL__ERROR__INIT;
@@ -162,6 +307,12 @@ control_error(struct control_req *r, Emo__Ctl__ErrorCode code, const char *msg)
 	control_respond(r, &rsp);
 }
 
+static void
+control_error(struct control_req *r, enum dht_err err, const char *msg)
+{
+	control_error_pb(r, control_error_code(err), msg);
+}
+
 /* ---- handlers -------------------------------------------------------- */
 
 /* Resolves the key/name pair of a put or get; -1 after answering. */
@@ -170,13 +321,13 @@ control_key(struct control_req *r, ProtobufCBinaryData key,
     ProtobufCBinaryData name, struct id *id)
 {
 	if (key.len > 0 && name.len > 0) {
-		control_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
+		control_error(r, DHT_ERR_INVALID,
 		    "give either key or name, not both");
 		return -1;
 	}
 	if (key.len > 0) {
 		if (key.len != ID_LEN) {
-			control_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
+			control_error(r, DHT_ERR_INVALID,
 			    "key must be exactly " BYTES_STR(ID_LEN) " bytes");
 			return -1;
 		}
@@ -184,7 +335,7 @@ control_key(struct control_req *r, ProtobufCBinaryData key,
 		return 0;
 	}
 	if (name.len > EMO_MAX_KEY_NAME) {
-		control_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
+		control_error(r, DHT_ERR_INVALID,
 		    "key name longer than " BYTES_STR(EMO_MAX_KEY_NAME)
 		    " bytes");
 		return -1;
@@ -201,8 +352,8 @@ control_put_done(void *arg, const struct node_put_result *res)
 	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
 	Emo__Ctl__PutResult pr = EMO__CTL__PUT_RESULT__INIT;
 
-	if (res->err != NODE_OK) {
-		control_error(r, (Emo__Ctl__ErrorCode)res->err, res->msg);
+	if (res->err != DHT_OK) {
+		control_error(r, res->err, res->msg);
 		return;
 	}
 	pr.acks = res->acks;
@@ -225,12 +376,12 @@ control_put(struct control_conn *c, struct control_req *r,
 	if (control_key(r, p->key, p->name, &key) == -1)
 		return;
 	if (p->value.len == 0) {
-		control_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
+		control_error(r, DHT_ERR_INVALID,
 		    "empty value");
 		return;
 	}
 	if (p->value.len > EMO_MAX_VALUE) {
-		control_error(r, EMO__CTL__ERROR_CODE__ERR_TOO_LARGE,
+		control_error(r, DHT_ERR_TOO_LARGE,
 		    "value larger than " BYTES_STR(EMO_MAX_VALUE) " bytes");
 		return;
 	}
@@ -248,14 +399,14 @@ control_get_done(void *arg, const struct node_get_result *res)
 	Emo__Ctl__Value *vals = NULL, **vp = NULL;
 	size_t i, n = res->values.n;
 
-	if (res->err != NODE_OK) {
-		control_error(r, (Emo__Ctl__ErrorCode)res->err, res->msg);
+	if (res->err != DHT_OK) {
+		control_error(r, res->err, res->msg);
 		return;
 	}
 	if ((vals = calloc(n, sizeof(*vals))) == NULL ||
 	    (vp = calloc(n, sizeof(*vp))) == NULL) {
 		free(vals);
-		control_error(r, EMO__CTL__ERROR_CODE__ERR_UNAVAILABLE,
+		control_error(r, DHT_ERR_UNAVAILABLE,
 		    "out of memory");
 		return;
 	}
@@ -286,7 +437,7 @@ control_get(struct control_conn *c, struct control_req *r,
 	if (control_key(r, g->key, g->name, &key) == -1)
 		return;
 	if (g->since_ms < 0) {
-		control_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
+		control_error(r, DHT_ERR_INVALID,
 		    "since_ms must not be negative");
 		return;
 	}
@@ -300,32 +451,24 @@ control_status(struct control_conn *c, struct control_req *r,
 	struct control *ctl = c->ctl;
 	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
 	Emo__Ctl__StatusResult sr = EMO__CTL__STATUS_RESULT__INIT;
-	Emo__Ctl__Counter cnt[NODE_MAX_COUNTERS + 8], *cp[NODE_MAX_COUNTERS + 8];
+	Emo__Ctl__Counter cnt[CONTROL_NCOUNTERS], *cp[CONTROL_NCOUNTERS];
 	struct node_status ns;
-	size_t i, n = 0;
-	const struct {
-		const char	*name;
-		uint64_t	 value;
-	} own[] = {
-		{ "control_clients", ctl->nconns },
-		{ "control_accepted", ctl->st.accepted },
-		{ "control_rejected", ctl->st.rejected },
-		{ "control_requests", ctl->st.requests },
-		{ "control_bad_frames", ctl->st.bad_frames },
-	};
+	const struct control_counter *cc;
+	const void *src[4];
+	size_t i;
 
 	node_status(ctl->node, &ns);
-	for (i = 0; i < ns.ncounters; i++, n++) {
-		emo__ctl__counter__init(&cnt[n]);
-		cnt[n].name = (char *)ns.counters[i].name;
-		cnt[n].value = ns.counters[i].value;
-		cp[n] = &cnt[n];
-	}
-	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++, n++) {
-		emo__ctl__counter__init(&cnt[n]);
-		cnt[n].name = (char *)own[i].name;
-		cnt[n].value = own[i].value;
-		cp[n] = &cnt[n];
+	src[CONTROL_SRC_NODE] = &ns.node;
+	src[CONTROL_SRC_NET] = &ns.net;
+	src[CONTROL_SRC_DHT] = &ns.dht;
+	src[CONTROL_SRC_CONTROL] = &ctl->st;
+	for (i = 0; i < CONTROL_NCOUNTERS; i++) {
+		cc = &control_counters[i];
+		emo__ctl__counter__init(&cnt[i]);
+		cnt[i].name = (char *)cc->name;
+		memcpy(&cnt[i].value, (const char *)src[cc->src] + cc->off,
+		    sizeof(cnt[i].value));
+		cp[i] = &cnt[i];
 	}
 	sr.node_id.data = ns.id.b;
 	sr.node_id.len = ID_LEN;
@@ -338,7 +481,7 @@ control_status(struct control_conn *c, struct control_req *r,
 	sr.version = EMO_VERSION;
 	sr.storage = (char *)ns.storage;
 	sr.data_dir = (char *)ns.data_dir;
-	sr.n_counters = n;
+	sr.n_counters = CONTROL_NCOUNTERS;
 	sr.counters = cp;
 	rsp.body_case = EMO__CTL__RESPONSE__BODY_STATUS;
 	rsp.status = &sr;
@@ -355,7 +498,7 @@ control_log(struct control_conn *c, struct control_req *r,
 
 	if (q->log->level == NULL ||
 	    (lvl = log_level_parse(q->log->level)) == -1) {
-		control_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
+		control_error(r, DHT_ERR_INVALID,
 		    "log level must be warn, info or debug");
 		return;
 	}
@@ -379,7 +522,7 @@ control_peers(struct control_conn *c, struct control_req *r,
 	size_t i, n;
 
 	if ((np = calloc(NODE_MAX_PEERS, sizeof(*np))) == NULL) {
-		control_error(r, EMO__CTL__ERROR_CODE__ERR_UNAVAILABLE,
+		control_error(r, DHT_ERR_UNAVAILABLE,
 		    "out of memory");
 		return;
 	}
@@ -388,7 +531,7 @@ control_peers(struct control_conn *c, struct control_req *r,
 	    (pp = calloc(n, sizeof(*pp))) == NULL)) {
 		free(peers);
 		free(np);
-		control_error(r, EMO__CTL__ERROR_CODE__ERR_UNAVAILABLE,
+		control_error(r, DHT_ERR_UNAVAILABLE,
 		    "out of memory");
 		return;
 	}
@@ -419,8 +562,8 @@ control_ping_done(void *arg, const struct node_ping_result *res)
 	Emo__Ctl__PingResult pr = EMO__CTL__PING_RESULT__INIT;
 	struct id id = res->id;
 
-	if (res->err != NODE_OK) {
-		control_error(r, (Emo__Ctl__ErrorCode)res->err, res->msg);
+	if (res->err != DHT_OK) {
+		control_error(r, res->err, res->msg);
 		return;
 	}
 	pr.node_id.data = id.b;
@@ -437,7 +580,7 @@ control_ping(struct control_conn *c, struct control_req *r,
 {
 	if (q->ping->address == NULL || q->ping->address[0] == '\0' ||
 	    strlen(q->ping->address) >= 256) {
-		control_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
+		control_error(r, DHT_ERR_INVALID,
 		    "ping needs an address HOST:PORT");
 		return;
 	}
@@ -474,7 +617,7 @@ control_dispatch(struct control_conn *c, const Emo__Ctl__Request *q)
 	c->npending++;
 	c->ctl->st.requests++;
 	if (q->version != EMO_CTL_VERSION) {
-		control_error(r, EMO__CTL__ERROR_CODE__ERR_VERSION,
+		control_error_pb(r, EMO__CTL__ERROR_CODE__ERR_VERSION,
 		    "unsupported control protocol version (this emod speaks 1)");
 		return;
 	}
@@ -484,7 +627,7 @@ control_dispatch(struct control_conn *c, const Emo__Ctl__Request *q)
 			control_handlers[i].fn(c, r, q);
 			return;
 		}
-	control_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID, "unknown request");
+	control_error(r, DHT_ERR_INVALID, "unknown request");
 }
 
 /* ---- connections ----------------------------------------------------- */
@@ -503,7 +646,7 @@ control_conn_fail(struct control_conn *c, const char *msg)
 	log_debug("control client: %s; closing", msg);
 	/* Whatever was answered in order goes out first. */
 	control_flush(c);
-	e.code = EMO__CTL__ERROR_CODE__ERR_INVALID;
+	e.code = control_error_code(DHT_ERR_INVALID);
 	e.message = (char *)msg;
 	rsp.body_case = EMO__CTL__RESPONSE__BODY_ERROR;
 	rsp.error = &e;
@@ -605,7 +748,7 @@ control_conn_free(struct control_conn *c)
 			r->conn = NULL;	/* the node's callback frees it */
 	}
 	TAILQ_REMOVE(&c->ctl->conns, c, entry);
-	c->ctl->nconns--;
+	c->ctl->st.clients--;
 	bufferevent_free(c->bev);
 	free(c);
 }
@@ -618,7 +761,7 @@ control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	struct control_conn *c;
 	struct timeval idle = { ctl->conf->control_idle_timeout_s, 0 };
 
-	if (ctl->nconns >= ctl->conf->control_max_clients) {
+	if (ctl->st.clients >= ctl->conf->control_max_clients) {
 		ctl->st.rejected++;
 		log_debug("control: client limit %u reached, refusing",
 		    ctl->conf->control_max_clients);
@@ -638,7 +781,7 @@ control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	TAILQ_INSERT_TAIL(&ctl->conns, c, entry);
-	ctl->nconns++;
+	ctl->st.clients++;
 	ctl->st.accepted++;
 	bufferevent_setcb(c->bev, control_read_cb, control_write_cb,
 	    control_event_cb, c);
