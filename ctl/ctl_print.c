@@ -1,7 +1,7 @@
 /*
  * ctl_print — everything emoctl writes: error messages, the human and JSON
- * form of each answer, and the helpers they need (JSON string escaping with
- * UTF-8 validation, base64, hex, terminal-safe text).  No socket I/O.
+ * form of each answer, and the helpers they need (JSON string escaping,
+ * base64 and hex through crypto.c, terminal-safe text).  No socket I/O.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "crypto.h"
 #include "ctl.h"
 
 #define CTL_PRINT_MAX_LABEL	40	/* alignment stops growing here */
@@ -85,39 +86,40 @@ ctl_print_json_cstr(FILE *f, const char *s)
 	ctl_print_json_string(f, s, strlen(s));
 }
 
+/* Whole groups of 3 bytes per chunk, so chunking does not add padding. */
+#define CTL_PRINT_B64_CHUNK	768
+#define CTL_PRINT_HEX_CHUNK	512
+
 void
 ctl_print_base64(FILE *f, const void *buf, size_t len)
 {
-	static const char b64[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char out[CTL_PRINT_B64_CHUNK / 3 * 4 + 1];
 	const uint8_t *p = buf;
-	uint32_t v;
+	size_t n;
 
-	for (; len >= 3; p += 3, len -= 3) {
-		v = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-		fputc(b64[v >> 18], f);
-		fputc(b64[(v >> 12) & 0x3f], f);
-		fputc(b64[(v >> 6) & 0x3f], f);
-		fputc(b64[v & 0x3f], f);
+	while (len > 0) {
+		n = len < CTL_PRINT_B64_CHUNK ? len : CTL_PRINT_B64_CHUNK;
+		if (crypto_b64_encode(out, sizeof(out), p, n) == -1)
+			return;		/* cannot happen: out fits a chunk */
+		fputs(out, f);
+		p += n;
+		len -= n;
 	}
-	if (len == 0)
-		return;
-	v = (uint32_t)p[0] << 16 | (len == 2 ? (uint32_t)p[1] << 8 : 0);
-	fputc(b64[v >> 18], f);
-	fputc(b64[(v >> 12) & 0x3f], f);
-	fputc(len == 2 ? b64[(v >> 6) & 0x3f] : '=', f);
-	fputc('=', f);
 }
 
 void
 ctl_print_hex(FILE *f, const uint8_t *p, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
+	char out[CTL_PRINT_HEX_CHUNK * 2 + 1];
+	size_t n;
 
-	for (i = 0; i < len; i++) {
-		fputc(hex[p[i] >> 4], f);
-		fputc(hex[p[i] & 0xf], f);
+	while (len > 0) {
+		n = len < CTL_PRINT_HEX_CHUNK ? len : CTL_PRINT_HEX_CHUNK;
+		if (crypto_hex_encode(out, sizeof(out), p, n) == -1)
+			return;		/* cannot happen: out fits a chunk */
+		fputs(out, f);
+		p += n;
+		len -= n;
 	}
 }
 
