@@ -10,7 +10,9 @@
 #include <stdio.h>
 
 #include "control.pb-c.h"
+#include "bytes.h"
 #include "frame.h"
+#include "id.h"
 
 enum ctl_exit {
 	CTL_EXIT_OK = 0,
@@ -44,7 +46,7 @@ struct ctl_inv {
 	unsigned		 given;		/* CTL_OPT_* seen */
 	uint32_t		 ttl_s;
 	int64_t			 since_ms;
-	uint8_t			 key[EMO_KEY_LEN];
+	uint8_t			 key[ID_LEN];
 	const uint8_t		*value;		/* put */
 	size_t			 valuelen;
 	uint8_t			*valuebuf;	/* value read from stdin */
@@ -60,7 +62,7 @@ struct ctl_inv {
 /* ctl_args.c — strict parsers; *errstr gets a static reason on failure. */
 int	ctl_args_uint(const char *, uint64_t min, uint64_t max, uint64_t *,
 	    const char **errstr);
-int	ctl_args_key(const char *, int hexkey, uint8_t key[EMO_KEY_LEN],
+int	ctl_args_key(const char *, int hexkey, uint8_t key[ID_LEN],
 	    const char **errstr);
 int	ctl_args_address(const char *, const char **errstr);
 int	ctl_args_level(const char *, const char **errstr);
@@ -84,7 +86,6 @@ void	ctl_io_close(struct ctl_io *);
 /* ctl_print.c — formatting helpers and one printer per command. */
 void	ctl_warnx(const char *, ...)
 	    __attribute__((format(printf, 1, 2)));
-int	ctl_print_utf8_valid(const void *, size_t);
 void	ctl_print_json_string(FILE *, const void *, size_t);
 void	ctl_print_base64(FILE *, const void *, size_t);
 void	ctl_print_hex(FILE *, const uint8_t *, size_t);

@@ -8,6 +8,7 @@
 
 #include "ctl.h"
 #include "id.h"
+#include "log.h"
 
 /*
  * Decimal digits only: no sign, no blanks, no base prefix, so that "-1",
@@ -45,7 +46,7 @@ ctl_args_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
 }
 
 int
-ctl_args_key(const char *s, int hexkey, uint8_t key[EMO_KEY_LEN],
+ctl_args_key(const char *s, int hexkey, uint8_t key[ID_LEN],
     const char **errstr)
 {
 	struct id id;
@@ -59,12 +60,13 @@ ctl_args_key(const char *s, int hexkey, uint8_t key[EMO_KEY_LEN],
 	} else {
 		/* Same cap as a name in the protocol, so any client can use it. */
 		if (len > EMO_MAX_KEY_NAME) {
-			*errstr = "key longer than 1024 bytes";
+			*errstr = "key longer than "
+			    BYTES_STR(EMO_MAX_KEY_NAME) " bytes";
 			return -1;
 		}
 		id_from_name(&id, s, len);
 	}
-	memcpy(key, id.b, EMO_KEY_LEN);
+	memcpy(key, id.b, ID_LEN);
 	return 0;
 }
 
@@ -116,12 +118,12 @@ ctl_args_address(const char *s, const char **errstr)
 int
 ctl_args_level(const char *s, const char **errstr)
 {
-	static const char *const levels[] = { "warn", "info", "debug" };
-	size_t i;
+	int i;
 
-	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
-		if (strcmp(s, levels[i]) == 0)
-			return (int)i;
+	/* The daemon's names, exactly: no case folding or aliases here. */
+	for (i = LOG_LEVEL_WARN; i <= LOG_LEVEL_DEBUG; i++)
+		if (strcmp(s, log_level_name(i)) == 0)
+			return i;
 	*errstr = "not one of warn, info, debug";
 	return -1;
 }

@@ -1,7 +1,7 @@
 /*
  * ctl_print — everything emoctl writes: error messages, the human and JSON
- * form of each answer, and the helpers they need (JSON string escaping with
- * UTF-8 validation, base64, hex, terminal-safe text).  No socket I/O.
+ * form of each answer, and the helpers they need (JSON string escaping,
+ * base64 and hex through crypto.c, terminal-safe text).  No socket I/O.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -9,10 +9,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "crypto.h"
 #include "ctl.h"
 
 #define CTL_PRINT_MAX_LABEL	40	/* alignment stops growing here */
-#define CTL_PRINT_ID_WIDTH	(EMO_KEY_LEN * 2)
+#define CTL_PRINT_ID_WIDTH	ID_HEX_LEN
 
 void
 ctl_warnx(const char *fmt, ...)
@@ -27,61 +28,6 @@ ctl_warnx(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/*
- * Length of the well-formed UTF-8 sequence at p (1..4), or 0.  Overlong
- * forms, surrogates and code points above U+10FFFF are ill-formed.
- */
-static size_t
-ctl_print_utf8_seq(const uint8_t *p, size_t left, uint32_t *cp)
-{
-	uint32_t c;
-	size_t n, i;
-
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		n = 2;
-		c = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		n = 3;
-		c = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		n = 4;
-		c = p[0] & 0x07;
-	} else
-		return 0;
-	if (left < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
-	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
-
-int
-ctl_print_utf8_valid(const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	uint32_t cp;
-	size_t n;
-
-	while (len > 0) {
-		if ((n = ctl_print_utf8_seq(p, len, &cp)) == 0)
-			return 0;
-		p += n;
-		len -= n;
-	}
-	return 1;
-}
-
 /* A JSON string; ill-formed UTF-8 becomes U+FFFD so output stays valid. */
 void
 ctl_print_json_string(FILE *f, const void *buf, size_t len)
@@ -92,7 +38,7 @@ ctl_print_json_string(FILE *f, const void *buf, size_t len)
 
 	fputc('"', f);
 	while (len > 0) {
-		if ((n = ctl_print_utf8_seq(p, len, &cp)) == 0) {
+		if ((n = bytes_utf8_next(p, len, &cp)) == 0) {
 			fputs("\\ufffd", f);
 			p++;
 			len--;
@@ -140,39 +86,40 @@ ctl_print_json_cstr(FILE *f, const char *s)
 	ctl_print_json_string(f, s, strlen(s));
 }
 
+/* Whole groups of 3 bytes per chunk, so chunking does not add padding. */
+#define CTL_PRINT_B64_CHUNK	768
+#define CTL_PRINT_HEX_CHUNK	512
+
 void
 ctl_print_base64(FILE *f, const void *buf, size_t len)
 {
-	static const char b64[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char out[CTL_PRINT_B64_CHUNK / 3 * 4 + 1];
 	const uint8_t *p = buf;
-	uint32_t v;
+	size_t n;
 
-	for (; len >= 3; p += 3, len -= 3) {
-		v = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-		fputc(b64[v >> 18], f);
-		fputc(b64[(v >> 12) & 0x3f], f);
-		fputc(b64[(v >> 6) & 0x3f], f);
-		fputc(b64[v & 0x3f], f);
+	while (len > 0) {
+		n = len < CTL_PRINT_B64_CHUNK ? len : CTL_PRINT_B64_CHUNK;
+		if (crypto_b64_encode(out, sizeof(out), p, n) == -1)
+			return;		/* cannot happen: out fits a chunk */
+		fputs(out, f);
+		p += n;
+		len -= n;
 	}
-	if (len == 0)
-		return;
-	v = (uint32_t)p[0] << 16 | (len == 2 ? (uint32_t)p[1] << 8 : 0);
-	fputc(b64[v >> 18], f);
-	fputc(b64[(v >> 12) & 0x3f], f);
-	fputc(len == 2 ? b64[(v >> 6) & 0x3f] : '=', f);
-	fputc('=', f);
 }
 
 void
 ctl_print_hex(FILE *f, const uint8_t *p, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
+	char out[CTL_PRINT_HEX_CHUNK * 2 + 1];
+	size_t n;
 
-	for (i = 0; i < len; i++) {
-		fputc(hex[p[i] >> 4], f);
-		fputc(hex[p[i] & 0xf], f);
+	while (len > 0) {
+		n = len < CTL_PRINT_HEX_CHUNK ? len : CTL_PRINT_HEX_CHUNK;
+		if (crypto_hex_encode(out, sizeof(out), p, n) == -1)
+			return;		/* cannot happen: out fits a chunk */
+		fputs(out, f);
+		p += n;
+		len -= n;
 	}
 }
 
@@ -189,7 +136,7 @@ ctl_print_safe(FILE *f, const void *buf, size_t len)
 	size_t n;
 
 	while (len > 0) {
-		n = ctl_print_utf8_seq(p, len, &cp);
+		n = bytes_utf8_next(p, len, &cp);
 		if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp < 0xa0) ||
 		    cp == '\\') {
 			fprintf(f, "\\x%02x", p[0]);
@@ -235,10 +182,10 @@ ctl_print_hash(const struct ctl_inv *inv)
 {
 	if (inv->json) {
 		fputs("{\"key\":\"", stdout);
-		ctl_print_hex(stdout, inv->key, EMO_KEY_LEN);
+		ctl_print_hex(stdout, inv->key, ID_LEN);
 		fputs("\"}\n", stdout);
 	} else {
-		ctl_print_hex(stdout, inv->key, EMO_KEY_LEN);
+		ctl_print_hex(stdout, inv->key, ID_LEN);
 		fputc('\n', stdout);
 	}
 	return CTL_EXIT_OK;
@@ -250,18 +197,18 @@ ctl_print_put(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
 	const Emo__Ctl__PutResult *r = resp->put;
 	const uint8_t *key = inv->key;
 
-	if (r->key.len == EMO_KEY_LEN)
+	if (r->key.len == ID_LEN)
 		key = r->key.data;
 	if (inv->json) {
 		fputs("{\"key\":\"", stdout);
-		ctl_print_hex(stdout, key, EMO_KEY_LEN);
+		ctl_print_hex(stdout, key, ID_LEN);
 		printf("\",\"acks\":%" PRIu32 ",\"created_ms\":%" PRId64
 		    ",\"expires_ms\":%" PRId64 "}\n",
 		    r->acks, r->created_ms, r->expires_ms);
 		return CTL_EXIT_OK;
 	}
 	printf("stored %zu B under ", inv->valuelen);
-	ctl_print_hex(stdout, key, EMO_KEY_LEN);
+	ctl_print_hex(stdout, key, ID_LEN);
 	printf(", %" PRIu32 " node%s acknowledged\n", r->acks,
 	    r->acks == 1 ? "" : "s");
 	return CTL_EXIT_OK;
@@ -301,7 +248,7 @@ ctl_print_get(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
 	for (i = 0; i < r->n_values; i++) {
 		v = r->values[i];
 		fputs(i == 0 ? "{\"value\":" : ",{\"value\":", stdout);
-		if (ctl_print_utf8_valid(v->data.data, v->data.len))
+		if (bytes_utf8_valid(v->data.data, v->data.len))
 			ctl_print_json_string(stdout, v->data.data,
 			    v->data.len);
 		else
@@ -493,7 +440,7 @@ ctl_print_peers(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
 	for (i = 0; i < r->n_peers; i++) {
 		p = r->peers[i];
 		ctl_print_hex(stdout, p->id.data, p->id.len);
-		len = p->id.len < EMO_KEY_LEN ? EMO_KEY_LEN - p->id.len : 0;
+		len = p->id.len < ID_LEN ? ID_LEN - p->id.len : 0;
 		printf("%*s", (int)len * 2 + 2, "");
 		len = strlen(p->address);
 		ctl_print_safe_cstr(stdout, p->address);

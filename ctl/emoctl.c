@@ -81,7 +81,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    EMO__CTL__RESPONSE__BODY_PUT, ctl_print_put,
 	    "KEY VALUE [--ttl SECONDS]",
 	    "store VALUE under KEY (VALUE - reads stdin)",
-	    "Stores VALUE (1 to 32768 bytes) under KEY on the nodes closest to\n"
+	    "Stores VALUE (1 to " BYTES_STR(EMO_MAX_VALUE) " bytes) under KEY "
+	    "on the nodes closest to\n"
 	    "the key.  VALUE - reads the value from standard input up to end\n"
 	    "of file, binary-safe.  A VALUE starting with - goes after --.\n"
 	    "--ttl SECONDS keeps it 1..4294967295 s instead of emod's default.\n"
@@ -403,13 +404,13 @@ ctl_build_put(struct ctl_inv *inv, Emo__Ctl__Request *req)
 			goto toolarge;
 	}
 	if (inv->valuelen == 0) {
-		ctl_warnx("empty value (a value is 1 to %u bytes)",
+		ctl_warnx("empty value (a value is 1 to %d bytes)",
 		    EMO_MAX_VALUE);
 		return CTL_EXIT_USAGE;
 	}
 	emo__ctl__put_request__init(&inv->put);
 	inv->put.key.data = inv->key;
-	inv->put.key.len = EMO_KEY_LEN;
+	inv->put.key.len = ID_LEN;
 	/* protobuf-c only reads through this pointer when packing. */
 	inv->put.value.data = (uint8_t *)(uintptr_t)inv->value;
 	inv->put.value.len = inv->valuelen;
@@ -418,7 +419,7 @@ ctl_build_put(struct ctl_inv *inv, Emo__Ctl__Request *req)
 	req->put = &inv->put;
 	return CTL_EXIT_OK;
 toolarge:
-	ctl_warnx("value is over %u bytes, the limit per value; nothing sent",
+	ctl_warnx("value is over %d bytes, the limit per value; nothing sent",
 	    EMO_MAX_VALUE);
 	return CTL_EXIT_USAGE;
 }
@@ -428,7 +429,7 @@ ctl_build_get(struct ctl_inv *inv, Emo__Ctl__Request *req)
 {
 	emo__ctl__get_request__init(&inv->get);
 	inv->get.key.data = inv->key;
-	inv->get.key.len = EMO_KEY_LEN;
+	inv->get.key.len = ID_LEN;
 	inv->get.since_ms = inv->since_ms;
 	req->body_case = EMO__CTL__REQUEST__BODY_GET;
 	req->get = &inv->get;

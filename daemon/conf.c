@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "bytes.h"
 #include "conf.h"
 #include "conf_impl.h"
 #include "frame.h"
@@ -77,34 +78,6 @@ conf_isspace(int ch)
 	return ch == ' ' || ch == '\t';
 }
 
-/* Strict UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF. */
-static int
-conf_utf8_valid(const unsigned char *s, size_t n)
-{
-	static const uint32_t minv[] = { 0, 0, 0x80, 0x800, 0x10000 };
-	size_t i, k, len;
-	uint32_t cp;
-
-	for (i = 0; i < n; i += len) {
-		len = s[i] < 0x80 ? 1 : (s[i] & 0xe0) == 0xc0 ? 2 :
-		    (s[i] & 0xf0) == 0xe0 ? 3 : (s[i] & 0xf8) == 0xf0 ? 4 : 0;
-		if (len == 0 || n - i < len)
-			return 0;
-		if (len == 1)
-			continue;
-		cp = s[i] & (0x7fu >> len);
-		for (k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + k] & 0x3fu);
-		}
-		if (cp < minv[len] || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-	}
-	return 1;
-}
-
 /*
  * Text the file syntax carries back unchanged: UTF-8, no control
  * characters, no edge whitespace, and no '#' that would open a comment.
@@ -118,7 +91,7 @@ conf_check_text(enum conf_type t, size_t max, const char *s,
 
 	if (n > max)
 		return CE_LONG;
-	if (!conf_utf8_valid((const unsigned char *)s, n))
+	if (!bytes_utf8_valid(s, n))
 		return CE_UTF8;
 	for (i = 0; i < n; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
@@ -651,7 +624,7 @@ conf_line(struct conf *c, char *s, size_t len, unsigned long lineno,
 		s += 3;		/* a UTF-8 byte order mark */
 		len -= 3;
 	}
-	if (!conf_utf8_valid((unsigned char *)s, len)) {
+	if (!bytes_utf8_valid(s, len)) {
 		snprintf(err, errlen, "not valid UTF-8 text");
 		return -1;
 	}

@@ -62,6 +62,13 @@ int	conf_load(struct conf *, const char *path, char *err, size_t errlen);
  */
 int	conf_set(struct conf *, const char *key, const char *value,
 	    const char **errstr);
+/*
+ * conf_set with the message a file error would carry, minus the
+ * "PATH:LINE: " prefix: "max_ttl: '0' is below the minimum 1".  For
+ * command-line options.
+ */
+int	conf_set_msg(struct conf *, const char *key, const char *value,
+	    char *err, size_t errlen);
 /* Checks relations between keys (default_ttl <= max_ttl, ...). */
 int	conf_validate(const struct conf *, const char **errstr);
 /* Prints every key with its effective value, in file syntax. */

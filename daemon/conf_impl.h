@@ -1,6 +1,6 @@
 /*
- * conf_impl — conf internals for the conf unit test, the config fuzzer and
- * main's option parsing.  Other modules use conf.h only.
+ * conf_impl — conf internals for the conf unit test and the config fuzzer.
+ * Other modules use conf.h only.
  */
 #ifndef EMO_CONF_IMPL_H
 #define EMO_CONF_IMPL_H
@@ -16,12 +16,6 @@
  */
 int	conf_load_stream(struct conf *, FILE *, const char *name, char *err,
 	    size_t errlen);
-/*
- * conf_set with the message a file error would carry, minus the
- * "PATH:LINE: " prefix: "max_ttl: '0' is below the minimum 1".
- */
-int	conf_set_msg(struct conf *, const char *key, const char *value,
-	    char *err, size_t errlen);
 /* The one-line help of the i-th key; NULL past the end. */
 const char *conf_key_help(unsigned i);
 

@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <errno.h>
 #include <grp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,36 +23,158 @@
 #include <event2/listener.h>
 
 #include "control.pb-c.h"
+#include "bytes.h"
 #include "conf.h"
 #include "control.h"
 #include "frame.h"
 #include "id.h"
 #include "log.h"
 #include "node.h"
+#include "wire.h"
 
-#define CTL_MAX_PENDING		256		/* unanswered requests per client */
-#define CTL_OUT_HIGH		(8u << 20)	/* stop reading above this */
-#define CTL_OUT_LOW		(1u << 20)	/* resume below this */
+#define CONTROL_MAX_PENDING	256		/* unanswered, per client */
+#define CONTROL_OUT_HIGH	(8u << 20)	/* stop reading above this */
+#define CONTROL_OUT_LOW		(1u << 20)	/* resume below this */
 
-struct ctl_req;
+struct control_req;
 
-struct ctl_conn {
-	struct control		*ctl;
-	struct bufferevent	*bev;
-	TAILQ_ENTRY(ctl_conn)	 entry;
-	TAILQ_HEAD(, ctl_req)	 pending;	/* request order */
-	unsigned		 npending;
-	int			 closing;	/* close once output drains */
+struct control_stats {
+	uint64_t	clients;	/* connected now */
+	uint64_t	accepted, rejected, requests, bad_frames;
 };
 
-struct ctl_req {
-	TAILQ_ENTRY(ctl_req)	 entry;
-	struct ctl_conn		*conn;		/* NULL: orphaned */
-	uint64_t		 id;
-	struct id		 key;		/* of a put, echoed back */
-	int			 done;
-	uint8_t			*out;		/* framed response */
-	size_t			 outlen;
+/* Where a status counter's value lives. */
+enum control_src {
+	CONTROL_SRC_NODE,	/* struct node_stats */
+	CONTROL_SRC_NET,	/* struct net_stats */
+	CONTROL_SRC_DHT,	/* struct dht_stats */
+	CONTROL_SRC_CONTROL,	/* struct control_stats */
+};
+
+/*
+ * The status counters, in the order emoctl shows them: the one list.  The
+ * status answer is built from it, and docs/OPERATIONS.md has one row per
+ * entry with the same help text (check_control compares them).
+ */
+static const struct control_counter {
+	const char		*name;
+	const char		*help;
+	enum control_src	 src;
+	size_t			 off;	/* of a uint64_t in the src struct */
+} control_counters[] = {
+#define NODE_C(n, f, h)	{ n, h, CONTROL_SRC_NODE, \
+			  offsetof(struct node_stats, f) }
+#define NET_C(n, f, h)	{ n, h, CONTROL_SRC_NET, offsetof(struct net_stats, f) }
+#define DHT_C(n, f, h)	{ n, h, CONTROL_SRC_DHT, offsetof(struct dht_stats, f) }
+#define CTL_C(n, f, h)	{ n, h, CONTROL_SRC_CONTROL, \
+			  offsetof(struct control_stats, f) }
+#define MSG_C(n, t)	DHT_C("rx_" n, rx_msgs[t], "`" n "` messages received"),\
+			DHT_C("tx_" n, tx_msgs[t], "`" n "` messages sent")
+	NODE_C("puts", puts, "puts from control clients that succeeded"),
+	NODE_C("put_errors", put_errors,
+	    "puts from control clients that failed"),
+	NODE_C("gets", gets, "gets from control clients"),
+	NODE_C("gets_not_found", get_not_found,
+	    "gets that found no live value"),
+	NODE_C("values_expired", expired, "values removed by the expiry sweep"),
+	NODE_C("store_syncs", syncs, "group-commit fsyncs (`sync = yes`)"),
+	NET_C("udp_rx_packets", rx_packets, "datagrams received"),
+	NET_C("udp_rx_bytes", rx_bytes, "bytes received in datagrams"),
+	NET_C("udp_rx_oversize", rx_oversize,
+	    "datagrams longer than 1500 bytes, dropped"),
+	NET_C("udp_tx_packets", tx_packets, "datagrams sent"),
+	NET_C("udp_tx_bytes", tx_bytes, "bytes sent in datagrams"),
+	NET_C("udp_tx_dropped", tx_dropped,
+	    "datagrams that could not be queued or sent"),
+	MSG_C("ping", WIRE_PING),
+	MSG_C("pong", WIRE_PONG),
+	MSG_C("find_node", WIRE_FIND_NODE),
+	MSG_C("nodes", WIRE_NODES),
+	MSG_C("find_value", WIRE_FIND_VALUE),
+	MSG_C("values", WIRE_VALUES),
+	MSG_C("store", WIRE_STORE),
+	MSG_C("store_ack", WIRE_STORE_ACK),
+	MSG_C("error", WIRE_ERROR),
+	DHT_C("rx_dropped_decode", rx_dropped_decode,
+	    "malformed datagrams (bad magic, version, field or size)"),
+	DHT_C("rx_dropped_frag", rx_dropped_frag,
+	    "fragments refused by reassembly (bad header, caps reached)"),
+	DHT_C("rx_dropped_unmatched", rx_dropped_unmatched,
+	    "responses to no outstanding request, or from the wrong address"),
+	DHT_C("rx_dropped_token", rx_dropped_token,
+	    "STOREs with a missing or stale write token"),
+	DHT_C("rpc_timeouts", rpc_timeouts,
+	    "requests that got no answer in time"),
+	DHT_C("rpc_retries", rpc_retries,
+	    "requests sent again after a timeout"),
+	DHT_C("lookups", lookups, "iterative lookups started"),
+	DHT_C("lookup_queries", lookup_queries, "requests sent by lookups"),
+	DHT_C("lookup_hops", lookup_hops,
+	    "lookup rounds (hops towards the target), summed over lookups"),
+	DHT_C("values_stored_remote", values_stored,
+	    "values stored by other nodes' STOREs"),
+	DHT_C("values_handed_over", values_handed_over,
+	    "values given to newly joined nodes"),
+	DHT_C("handover_skipped", handover_skipped,
+	    "newly joined nodes too far from our keys to be given any"),
+	DHT_C("frag_nacks_sent", frag_nacks_sent,
+	    "requests for missing fragments"),
+	DHT_C("answers_cut", answers_cut,
+	    "answers too long for one datagram, cut short"),
+	DHT_C("republish_passes", republish_passes,
+	    "republish passes over the store"),
+	DHT_C("republish_keys", republish_keys, "keys looked up to republish"),
+	DHT_C("republish_values", republish_values,
+	    "republished values acknowledged by their nodes"),
+	DHT_C("republish_suppressed", republish_suppressed,
+	    "values not republished because they were received recently"),
+	DHT_C("republish_known_keys", republish_known_keys,
+	    "keys skipped because all their holders were known"),
+	DHT_C("republish_known_nodes", republish_known_nodes,
+	    "holders not sent a value again because they have it"),
+	CTL_C("ctl_clients", clients, "control-socket clients connected now"),
+	CTL_C("ctl_accepted", accepted, "control-socket clients accepted"),
+	CTL_C("ctl_rejected", rejected,
+	    "control-socket clients refused at `control_max_clients`"),
+	CTL_C("ctl_requests", requests, "control requests served"),
+	CTL_C("ctl_bad_frames", bad_frames,
+	    "control connections closed for a malformed frame"),
+#undef NODE_C
+#undef NET_C
+#undef DHT_C
+#undef CTL_C
+#undef MSG_C
+};
+#define CONTROL_NCOUNTERS \
+	(sizeof(control_counters) / sizeof(control_counters[0]))
+
+const char *
+control_counter_name(size_t i, const char **help)
+{
+	if (i >= CONTROL_NCOUNTERS)
+		return NULL;
+	if (help != NULL)
+		*help = control_counters[i].help;
+	return control_counters[i].name;
+}
+
+struct control_conn {
+	struct control			*ctl;
+	struct bufferevent		*bev;
+	TAILQ_ENTRY(control_conn)	 entry;
+	TAILQ_HEAD(, control_req)	 pending;	/* request order */
+	unsigned			 npending;
+	int				 closing;	/* close once drained */
+};
+
+struct control_req {
+	TAILQ_ENTRY(control_req)	 entry;
+	struct control_conn		*conn;		/* NULL: orphaned */
+	uint64_t			 id;
+	struct id			 key;		/* of a put, echoed */
+	int				 done;
+	uint8_t				*out;		/* framed response */
+	size_t				 outlen;
 };
 
 struct control {
@@ -62,20 +185,17 @@ struct control {
 	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	dev_t			 sock_dev;	/* the socket file we made, so */
 	ino_t			 sock_ino;	/* we never unlink a successor's */
-	TAILQ_HEAD(, ctl_conn)	 conns;
-	unsigned		 nconns;
-	struct {
-		uint64_t	accepted, rejected, requests, bad_frames;
-	} st;
+	TAILQ_HEAD(, control_conn) conns;
+	struct control_stats	 st;
 };
 
-static void	ctl_conn_free(struct ctl_conn *);
-static void	ctl_read_cb(struct bufferevent *, void *);
+static void	control_conn_free(struct control_conn *);
+static void	control_read_cb(struct bufferevent *, void *);
 
 /* ---- responses ------------------------------------------------------- */
 
 static int
-ctl_pack(const Emo__Ctl__Response *rsp, uint8_t **out, size_t *outlen)
+control_pack(const Emo__Ctl__Response *rsp, uint8_t **out, size_t *outlen)
 {
 	size_t n;
 	uint8_t *b;
@@ -94,10 +214,10 @@ ctl_pack(const Emo__Ctl__Response *rsp, uint8_t **out, size_t *outlen)
 
 /* Writes every finished response at the head of the queue. */
 static void
-ctl_flush(struct ctl_conn *c)
+control_flush(struct control_conn *c)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
-	struct ctl_req *r;
+	struct control_req *r;
 
 	while ((r = TAILQ_FIRST(&c->pending)) != NULL && r->done) {
 		TAILQ_REMOVE(&c->pending, r, entry);
@@ -107,7 +227,7 @@ ctl_flush(struct ctl_conn *c)
 		free(r->out);
 		free(r);
 	}
-	if (evbuffer_get_length(out) > CTL_OUT_HIGH)
+	if (evbuffer_get_length(out) > CONTROL_OUT_HIGH)
 		bufferevent_disable(c->bev, EV_READ);
 }
 
@@ -116,39 +236,66 @@ ctl_flush(struct ctl_conn *c)
  * simply freed.  A response too large to frame becomes an error.
  */
 static void
-ctl_respond(struct ctl_req *r, Emo__Ctl__Response *rsp)
+control_respond(struct control_req *r, Emo__Ctl__Response *rsp)
 {
 	Emo__Ctl__Response er = EMO__CTL__RESPONSE__INIT;
 	Emo__Ctl__Error e = EMO__CTL__ERROR__INIT;
-	struct ctl_conn *c = r->conn;
+	struct control_conn *c = r->conn;
 
 	if (c == NULL) {
 		free(r);
 		return;
 	}
 	rsp->id = r->id;
-	if (ctl_pack(rsp, &r->out, &r->outlen) == -1) {
-		e.code = EMO__CTL__ERROR_CODE__ERR_TOO_LARGE;
+	if (control_pack(rsp, &r->out, &r->outlen) == -1) {
+		e.code = control_error_code(DHT_ERR_TOO_LARGE);
 		e.message = "response larger than the frame limit";
 		er.id = r->id;
 		er.body_case = EMO__CTL__RESPONSE__BODY_ERROR;
 		er.error = &e;
-		if (ctl_pack(&er, &r->out, &r->outlen) == -1)
+		if (control_pack(&er, &r->out, &r->outlen) == -1)
 			r->out = NULL;
 	}
 	r->done = 1;
-	ctl_flush(c);
+	control_flush(c);
 	/* A slot freed up: take more input if reading was paused for it. */
-	if (c->npending < CTL_MAX_PENDING && !c->closing &&
-	    evbuffer_get_length(bufferevent_get_output(c->bev)) <= CTL_OUT_HIGH &&
+	if (c->npending < CONTROL_MAX_PENDING && !c->closing &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) <=
+	    CONTROL_OUT_HIGH &&
 	    !(bufferevent_get_enabled(c->bev) & EV_READ)) {
 		bufferevent_enable(c->bev, EV_READ);
-		ctl_read_cb(c->bev, c);
+		control_read_cb(c->bev, c);
 	}
 }
 
+/*
+ * The one mapping of the daemon's error enum to the protocol's codes.
+ * ERR_VERSION has no row: only control_dispatch gives it.
+ */
+static const Emo__Ctl__ErrorCode control_codes[] = {
+	[DHT_OK] = EMO__CTL__ERROR_CODE__ERR_NONE,
+	[DHT_ERR_INVALID] = EMO__CTL__ERROR_CODE__ERR_INVALID,
+	[DHT_ERR_NOT_FOUND] = EMO__CTL__ERROR_CODE__ERR_NOT_FOUND,
+	[DHT_ERR_TOO_LARGE] = EMO__CTL__ERROR_CODE__ERR_TOO_LARGE,
+	[DHT_ERR_STORAGE] = EMO__CTL__ERROR_CODE__ERR_STORAGE,
+	[DHT_ERR_UNAVAILABLE] = EMO__CTL__ERROR_CODE__ERR_UNAVAILABLE,
+	[DHT_ERR_TIMEOUT] = EMO__CTL__ERROR_CODE__ERR_TIMEOUT,
+	[DHT_ERR_QUOTA] = EMO__CTL__ERROR_CODE__ERR_QUOTA,
+};
+_Static_assert(sizeof(control_codes) / sizeof(control_codes[0]) ==
+    DHT_ERR_COUNT, "every enum dht_err value needs a row in control_codes");
+
+int
+control_error_code(enum dht_err err)
+{
+	if ((unsigned)err >= DHT_ERR_COUNT)
+		return EMO__CTL__ERROR_CODE__ERR_UNAVAILABLE;
+	return control_codes[err];
+}
+
 static void
-ctl_error(struct ctl_req *r, Emo__Ctl__ErrorCode code, const char *msg)
+control_error_pb(struct control_req *r, Emo__Ctl__ErrorCode code,
+    const char *msg)
 {
 	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
 	Emo__Ctl__Error e = EMO__CTL__ERROR__INIT;
@@ -157,33 +304,40 @@ ctl_error(struct ctl_req *r, Emo__Ctl__ErrorCode code, const char *msg)
 	e.message = (char *)msg;
 	rsp.body_case = EMO__CTL__RESPONSE__BODY_ERROR;
 	rsp.error = &e;
-	ctl_respond(r, &rsp);
+	control_respond(r, &rsp);
+}
+
+static void
+control_error(struct control_req *r, enum dht_err err, const char *msg)
+{
+	control_error_pb(r, control_error_code(err), msg);
 }
 
 /* ---- handlers -------------------------------------------------------- */
 
 /* Resolves the key/name pair of a put or get; -1 after answering. */
 static int
-ctl_key(struct ctl_req *r, ProtobufCBinaryData key, ProtobufCBinaryData name,
-    struct id *id)
+control_key(struct control_req *r, ProtobufCBinaryData key,
+    ProtobufCBinaryData name, struct id *id)
 {
 	if (key.len > 0 && name.len > 0) {
-		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
+		control_error(r, DHT_ERR_INVALID,
 		    "give either key or name, not both");
 		return -1;
 	}
 	if (key.len > 0) {
-		if (key.len != EMO_KEY_LEN) {
-			ctl_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
-			    "key must be exactly 32 bytes");
+		if (key.len != ID_LEN) {
+			control_error(r, DHT_ERR_INVALID,
+			    "key must be exactly " BYTES_STR(ID_LEN) " bytes");
 			return -1;
 		}
-		memcpy(id->b, key.data, EMO_KEY_LEN);
+		memcpy(id->b, key.data, ID_LEN);
 		return 0;
 	}
 	if (name.len > EMO_MAX_KEY_NAME) {
-		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
-		    "key name longer than 1024 bytes");
+		control_error(r, DHT_ERR_INVALID,
+		    "key name longer than " BYTES_STR(EMO_MAX_KEY_NAME)
+		    " bytes");
 		return -1;
 	}
 	/* An empty name is a valid key: Keccak-256(""). */
@@ -192,14 +346,14 @@ ctl_key(struct ctl_req *r, ProtobufCBinaryData key, ProtobufCBinaryData name,
 }
 
 static void
-ctl_put_done(void *arg, const struct node_put_result *res)
+control_put_done(void *arg, const struct node_put_result *res)
 {
-	struct ctl_req *r = arg;
+	struct control_req *r = arg;
 	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
 	Emo__Ctl__PutResult pr = EMO__CTL__PUT_RESULT__INIT;
 
-	if (res->err != NODE_OK) {
-		ctl_error(r, (Emo__Ctl__ErrorCode)res->err, res->msg);
+	if (res->err != DHT_OK) {
+		control_error(r, res->err, res->msg);
 		return;
 	}
 	pr.acks = res->acks;
@@ -209,48 +363,50 @@ ctl_put_done(void *arg, const struct node_put_result *res)
 	pr.expires_ms = res->expires_ms;
 	rsp.body_case = EMO__CTL__RESPONSE__BODY_PUT;
 	rsp.put = &pr;
-	ctl_respond(r, &rsp);
+	control_respond(r, &rsp);
 }
 
 static void
-ctl_put(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
+control_put(struct control_conn *c, struct control_req *r,
+    const Emo__Ctl__Request *q)
 {
 	const Emo__Ctl__PutRequest *p = q->put;
 	struct id key;
 
-	if (ctl_key(r, p->key, p->name, &key) == -1)
+	if (control_key(r, p->key, p->name, &key) == -1)
 		return;
 	if (p->value.len == 0) {
-		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID, "empty value");
+		control_error(r, DHT_ERR_INVALID,
+		    "empty value");
 		return;
 	}
 	if (p->value.len > EMO_MAX_VALUE) {
-		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_TOO_LARGE,
-		    "value larger than 32768 bytes");
+		control_error(r, DHT_ERR_TOO_LARGE,
+		    "value larger than " BYTES_STR(EMO_MAX_VALUE) " bytes");
 		return;
 	}
 	r->key = key;
 	node_put(c->ctl->node, &key, p->value.data, p->value.len, p->ttl_s,
-	    ctl_put_done, r);
+	    control_put_done, r);
 }
 
 static void
-ctl_get_done(void *arg, const struct node_get_result *res)
+control_get_done(void *arg, const struct node_get_result *res)
 {
-	struct ctl_req *r = arg;
+	struct control_req *r = arg;
 	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
 	Emo__Ctl__GetResult gr = EMO__CTL__GET_RESULT__INIT;
 	Emo__Ctl__Value *vals = NULL, **vp = NULL;
 	size_t i, n = res->values.n;
 
-	if (res->err != NODE_OK) {
-		ctl_error(r, (Emo__Ctl__ErrorCode)res->err, res->msg);
+	if (res->err != DHT_OK) {
+		control_error(r, res->err, res->msg);
 		return;
 	}
 	if ((vals = calloc(n, sizeof(*vals))) == NULL ||
 	    (vp = calloc(n, sizeof(*vp))) == NULL) {
 		free(vals);
-		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_UNAVAILABLE,
+		control_error(r, DHT_ERR_UNAVAILABLE,
 		    "out of memory");
 		return;
 	}
@@ -266,59 +422,53 @@ ctl_get_done(void *arg, const struct node_get_result *res)
 	gr.values = vp;
 	rsp.body_case = EMO__CTL__RESPONSE__BODY_GET;
 	rsp.get = &gr;
-	ctl_respond(r, &rsp);
+	control_respond(r, &rsp);
 	free(vals);
 	free(vp);
 }
 
 static void
-ctl_get(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
+control_get(struct control_conn *c, struct control_req *r,
+    const Emo__Ctl__Request *q)
 {
 	const Emo__Ctl__GetRequest *g = q->get;
 	struct id key;
 
-	if (ctl_key(r, g->key, g->name, &key) == -1)
+	if (control_key(r, g->key, g->name, &key) == -1)
 		return;
 	if (g->since_ms < 0) {
-		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
+		control_error(r, DHT_ERR_INVALID,
 		    "since_ms must not be negative");
 		return;
 	}
-	node_get(c->ctl->node, &key, g->since_ms, ctl_get_done, r);
+	node_get(c->ctl->node, &key, g->since_ms, control_get_done, r);
 }
 
 static void
-ctl_status(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
+control_status(struct control_conn *c, struct control_req *r,
+    const Emo__Ctl__Request *q)
 {
 	struct control *ctl = c->ctl;
 	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
 	Emo__Ctl__StatusResult sr = EMO__CTL__STATUS_RESULT__INIT;
-	Emo__Ctl__Counter cnt[NODE_MAX_COUNTERS + 8], *cp[NODE_MAX_COUNTERS + 8];
+	Emo__Ctl__Counter cnt[CONTROL_NCOUNTERS], *cp[CONTROL_NCOUNTERS];
 	struct node_status ns;
-	size_t i, n = 0;
-	const struct {
-		const char	*name;
-		uint64_t	 value;
-	} own[] = {
-		{ "ctl_clients", ctl->nconns },
-		{ "ctl_accepted", ctl->st.accepted },
-		{ "ctl_rejected", ctl->st.rejected },
-		{ "ctl_requests", ctl->st.requests },
-		{ "ctl_bad_frames", ctl->st.bad_frames },
-	};
+	const struct control_counter *cc;
+	const void *src[4];
+	size_t i;
 
 	node_status(ctl->node, &ns);
-	for (i = 0; i < ns.ncounters; i++, n++) {
-		emo__ctl__counter__init(&cnt[n]);
-		cnt[n].name = (char *)ns.counters[i].name;
-		cnt[n].value = ns.counters[i].value;
-		cp[n] = &cnt[n];
-	}
-	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++, n++) {
-		emo__ctl__counter__init(&cnt[n]);
-		cnt[n].name = (char *)own[i].name;
-		cnt[n].value = own[i].value;
-		cp[n] = &cnt[n];
+	src[CONTROL_SRC_NODE] = &ns.node;
+	src[CONTROL_SRC_NET] = &ns.net;
+	src[CONTROL_SRC_DHT] = &ns.dht;
+	src[CONTROL_SRC_CONTROL] = &ctl->st;
+	for (i = 0; i < CONTROL_NCOUNTERS; i++) {
+		cc = &control_counters[i];
+		emo__ctl__counter__init(&cnt[i]);
+		cnt[i].name = (char *)cc->name;
+		memcpy(&cnt[i].value, (const char *)src[cc->src] + cc->off,
+		    sizeof(cnt[i].value));
+		cp[i] = &cnt[i];
 	}
 	sr.node_id.data = ns.id.b;
 	sr.node_id.len = ID_LEN;
@@ -331,15 +481,16 @@ ctl_status(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
 	sr.version = EMO_VERSION;
 	sr.storage = (char *)ns.storage;
 	sr.data_dir = (char *)ns.data_dir;
-	sr.n_counters = n;
+	sr.n_counters = CONTROL_NCOUNTERS;
 	sr.counters = cp;
 	rsp.body_case = EMO__CTL__RESPONSE__BODY_STATUS;
 	rsp.status = &sr;
-	ctl_respond(r, &rsp);
+	control_respond(r, &rsp);
 }
 
 static void
-ctl_log(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
+control_log(struct control_conn *c, struct control_req *r,
+    const Emo__Ctl__Request *q)
 {
 	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
 	Emo__Ctl__LogResult lr = EMO__CTL__LOG_RESULT__INIT;
@@ -347,7 +498,7 @@ ctl_log(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
 
 	if (q->log->level == NULL ||
 	    (lvl = log_level_parse(q->log->level)) == -1) {
-		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
+		control_error(r, DHT_ERR_INVALID,
 		    "log level must be warn, info or debug");
 		return;
 	}
@@ -357,11 +508,12 @@ ctl_log(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
 	lr.level = (char *)log_level_name(lvl);
 	rsp.body_case = EMO__CTL__RESPONSE__BODY_LOG;
 	rsp.log = &lr;
-	ctl_respond(r, &rsp);
+	control_respond(r, &rsp);
 }
 
 static void
-ctl_peers(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
+control_peers(struct control_conn *c, struct control_req *r,
+    const Emo__Ctl__Request *q)
 {
 	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
 	Emo__Ctl__PeersResult pr = EMO__CTL__PEERS_RESULT__INIT;
@@ -370,7 +522,7 @@ ctl_peers(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
 	size_t i, n;
 
 	if ((np = calloc(NODE_MAX_PEERS, sizeof(*np))) == NULL) {
-		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_UNAVAILABLE,
+		control_error(r, DHT_ERR_UNAVAILABLE,
 		    "out of memory");
 		return;
 	}
@@ -379,7 +531,7 @@ ctl_peers(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
 	    (pp = calloc(n, sizeof(*pp))) == NULL)) {
 		free(peers);
 		free(np);
-		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_UNAVAILABLE,
+		control_error(r, DHT_ERR_UNAVAILABLE,
 		    "out of memory");
 		return;
 	}
@@ -396,22 +548,22 @@ ctl_peers(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
 	pr.peers = pp;
 	rsp.body_case = EMO__CTL__RESPONSE__BODY_PEERS;
 	rsp.peers = &pr;
-	ctl_respond(r, &rsp);
+	control_respond(r, &rsp);
 	free(peers);
 	free(pp);
 	free(np);
 }
 
 static void
-ctl_ping_done(void *arg, const struct node_ping_result *res)
+control_ping_done(void *arg, const struct node_ping_result *res)
 {
-	struct ctl_req *r = arg;
+	struct control_req *r = arg;
 	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
 	Emo__Ctl__PingResult pr = EMO__CTL__PING_RESULT__INIT;
 	struct id id = res->id;
 
-	if (res->err != NODE_OK) {
-		ctl_error(r, (Emo__Ctl__ErrorCode)res->err, res->msg);
+	if (res->err != DHT_OK) {
+		control_error(r, res->err, res->msg);
 		return;
 	}
 	pr.node_id.data = id.b;
@@ -419,38 +571,40 @@ ctl_ping_done(void *arg, const struct node_ping_result *res)
 	pr.rtt_us = res->rtt_us;
 	rsp.body_case = EMO__CTL__RESPONSE__BODY_PING;
 	rsp.ping = &pr;
-	ctl_respond(r, &rsp);
+	control_respond(r, &rsp);
 }
 
 static void
-ctl_ping(struct ctl_conn *c, struct ctl_req *r, const Emo__Ctl__Request *q)
+control_ping(struct control_conn *c, struct control_req *r,
+    const Emo__Ctl__Request *q)
 {
 	if (q->ping->address == NULL || q->ping->address[0] == '\0' ||
 	    strlen(q->ping->address) >= 256) {
-		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID,
+		control_error(r, DHT_ERR_INVALID,
 		    "ping needs an address HOST:PORT");
 		return;
 	}
-	node_ping(c->ctl->node, q->ping->address, ctl_ping_done, r);
+	node_ping(c->ctl->node, q->ping->address, control_ping_done, r);
 }
 
 static const struct {
 	Emo__Ctl__Request__BodyCase	 body;
-	void				(*fn)(struct ctl_conn *, struct ctl_req *,
+	void				(*fn)(struct control_conn *,
+					    struct control_req *,
 					    const Emo__Ctl__Request *);
-} ctl_handlers[] = {
-	{ EMO__CTL__REQUEST__BODY_PUT, ctl_put },
-	{ EMO__CTL__REQUEST__BODY_GET, ctl_get },
-	{ EMO__CTL__REQUEST__BODY_STATUS, ctl_status },
-	{ EMO__CTL__REQUEST__BODY_PEERS, ctl_peers },
-	{ EMO__CTL__REQUEST__BODY_PING, ctl_ping },
-	{ EMO__CTL__REQUEST__BODY_LOG, ctl_log },
+} control_handlers[] = {
+	{ EMO__CTL__REQUEST__BODY_PUT, control_put },
+	{ EMO__CTL__REQUEST__BODY_GET, control_get },
+	{ EMO__CTL__REQUEST__BODY_STATUS, control_status },
+	{ EMO__CTL__REQUEST__BODY_PEERS, control_peers },
+	{ EMO__CTL__REQUEST__BODY_PING, control_ping },
+	{ EMO__CTL__REQUEST__BODY_LOG, control_log },
 };
 
 static void
-ctl_dispatch(struct ctl_conn *c, const Emo__Ctl__Request *q)
+control_dispatch(struct control_conn *c, const Emo__Ctl__Request *q)
 {
-	struct ctl_req *r;
+	struct control_req *r;
 	size_t i;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
@@ -463,23 +617,24 @@ ctl_dispatch(struct ctl_conn *c, const Emo__Ctl__Request *q)
 	c->npending++;
 	c->ctl->st.requests++;
 	if (q->version != EMO_CTL_VERSION) {
-		ctl_error(r, EMO__CTL__ERROR_CODE__ERR_VERSION,
+		control_error_pb(r, EMO__CTL__ERROR_CODE__ERR_VERSION,
 		    "unsupported control protocol version (this emod speaks 1)");
 		return;
 	}
-	for (i = 0; i < sizeof(ctl_handlers) / sizeof(ctl_handlers[0]); i++)
-		if (ctl_handlers[i].body == q->body_case) {
-			ctl_handlers[i].fn(c, r, q);
+	for (i = 0; i < sizeof(control_handlers) /
+	    sizeof(control_handlers[0]); i++)
+		if (control_handlers[i].body == q->body_case) {
+			control_handlers[i].fn(c, r, q);
 			return;
 		}
-	ctl_error(r, EMO__CTL__ERROR_CODE__ERR_INVALID, "unknown request");
+	control_error(r, DHT_ERR_INVALID, "unknown request");
 }
 
 /* ---- connections ----------------------------------------------------- */
 
 /* Answers with an error for the whole connection, then closes it. */
 static void
-ctl_conn_fail(struct ctl_conn *c, const char *msg)
+control_conn_fail(struct control_conn *c, const char *msg)
 {
 	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
 	Emo__Ctl__Error e = EMO__CTL__ERROR__INIT;
@@ -490,12 +645,12 @@ ctl_conn_fail(struct ctl_conn *c, const char *msg)
 	c->ctl->st.bad_frames++;
 	log_debug("control client: %s; closing", msg);
 	/* Whatever was answered in order goes out first. */
-	ctl_flush(c);
-	e.code = EMO__CTL__ERROR_CODE__ERR_INVALID;
+	control_flush(c);
+	e.code = control_error_code(DHT_ERR_INVALID);
 	e.message = (char *)msg;
 	rsp.body_case = EMO__CTL__RESPONSE__BODY_ERROR;
 	rsp.error = &e;
-	if (ctl_pack(&rsp, &out, &outlen) == 0) {
+	if (control_pack(&rsp, &out, &outlen) == 0) {
 		evbuffer_add(bufferevent_get_output(c->bev), out, outlen);
 		free(out);
 	}
@@ -503,13 +658,13 @@ ctl_conn_fail(struct ctl_conn *c, const char *msg)
 	bufferevent_disable(c->bev, EV_READ);
 	c->closing = 1;
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		ctl_conn_free(c);
+		control_conn_free(c);
 }
 
 static void
-ctl_read_cb(struct bufferevent *bev, void *arg)
+control_read_cb(struct bufferevent *bev, void *arg)
 {
-	struct ctl_conn *c = arg;
+	struct control_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	Emo__Ctl__Request *q;
 	uint8_t hdr[EMO_CTL_HDR_LEN], *body;
@@ -517,16 +672,16 @@ ctl_read_cb(struct bufferevent *bev, void *arg)
 	uint32_t len;
 
 	while (!c->closing) {
-		if (c->npending >= CTL_MAX_PENDING ||
+		if (c->npending >= CONTROL_MAX_PENDING ||
 		    evbuffer_get_length(bufferevent_get_output(bev)) >
-		    CTL_OUT_HIGH) {
+		    CONTROL_OUT_HIGH) {
 			bufferevent_disable(bev, EV_READ);
 			return;
 		}
 		if (evbuffer_copyout(in, hdr, sizeof(hdr)) < (ssize_t)sizeof(hdr))
 			return;
 		if (frame_get_len(hdr, EMO_CTL_MAX_REQUEST, &len, &errstr) == -1) {
-			ctl_conn_fail(c, errstr);
+			control_conn_fail(c, errstr);
 			return;
 		}
 		if (evbuffer_get_length(in) < EMO_CTL_HDR_LEN + (size_t)len)
@@ -536,53 +691,53 @@ ctl_read_cb(struct bufferevent *bev, void *arg)
 		q = emo__ctl__request__unpack(NULL, len, body);
 		evbuffer_drain(in, len);
 		if (q == NULL) {
-			ctl_conn_fail(c, "malformed request message");
+			control_conn_fail(c, "malformed request message");
 			return;
 		}
-		ctl_dispatch(c, q);
+		control_dispatch(c, q);
 		emo__ctl__request__free_unpacked(q, NULL);
 	}
 }
 
 static void
-ctl_write_cb(struct bufferevent *bev, void *arg)
+control_write_cb(struct bufferevent *bev, void *arg)
 {
-	struct ctl_conn *c = arg;
+	struct control_conn *c = arg;
 
 	if (c->closing) {
 		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-			ctl_conn_free(c);
+			control_conn_free(c);
 		return;
 	}
 	/* Output drained below the low mark: resume reading. */
 	if (!(bufferevent_get_enabled(bev) & EV_READ) &&
-	    c->npending < CTL_MAX_PENDING) {
+	    c->npending < CONTROL_MAX_PENDING) {
 		bufferevent_enable(bev, EV_READ);
-		ctl_read_cb(bev, c);
+		control_read_cb(bev, c);
 	}
 }
 
 static void
-ctl_event_cb(struct bufferevent *bev, short what, void *arg)
+control_event_cb(struct bufferevent *bev, short what, void *arg)
 {
-	struct ctl_conn *c = arg;
+	struct control_conn *c = arg;
 
 	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING)) {
 		/* Only a half-sent frame is an error; idle clients may stay. */
 		if (evbuffer_get_length(bufferevent_get_input(bev)) > 0) {
-			ctl_conn_fail(c, "timed out in the middle of a frame");
+			control_conn_fail(c, "timed out in the middle of a frame");
 			return;
 		}
 		bufferevent_enable(bev, EV_READ);
 		return;
 	}
-	ctl_conn_free(c);
+	control_conn_free(c);
 }
 
 static void
-ctl_conn_free(struct ctl_conn *c)
+control_conn_free(struct control_conn *c)
 {
-	struct ctl_req *r;
+	struct control_req *r;
 
 	while ((r = TAILQ_FIRST(&c->pending)) != NULL) {
 		TAILQ_REMOVE(&c->pending, r, entry);
@@ -593,20 +748,20 @@ ctl_conn_free(struct ctl_conn *c)
 			r->conn = NULL;	/* the node's callback frees it */
 	}
 	TAILQ_REMOVE(&c->ctl->conns, c, entry);
-	c->ctl->nconns--;
+	c->ctl->st.clients--;
 	bufferevent_free(c->bev);
 	free(c);
 }
 
 static void
-ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct control *ctl = arg;
-	struct ctl_conn *c;
+	struct control_conn *c;
 	struct timeval idle = { ctl->conf->control_idle_timeout_s, 0 };
 
-	if (ctl->nconns >= ctl->conf->control_max_clients) {
+	if (ctl->st.clients >= ctl->conf->control_max_clients) {
 		ctl->st.rejected++;
 		log_debug("control: client limit %u reached, refusing",
 		    ctl->conf->control_max_clients);
@@ -626,10 +781,11 @@ ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	TAILQ_INSERT_TAIL(&ctl->conns, c, entry);
-	ctl->nconns++;
+	ctl->st.clients++;
 	ctl->st.accepted++;
-	bufferevent_setcb(c->bev, ctl_read_cb, ctl_write_cb, ctl_event_cb, c);
-	bufferevent_setwatermark(c->bev, EV_WRITE, CTL_OUT_LOW, 0);
+	bufferevent_setcb(c->bev, control_read_cb, control_write_cb,
+	    control_event_cb, c);
+	bufferevent_setwatermark(c->bev, EV_WRITE, CONTROL_OUT_LOW, 0);
 	bufferevent_set_timeouts(c->bev, &idle, NULL);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
@@ -638,7 +794,7 @@ ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 
 /* 1 if a daemon answers on path, 0 if not (stale or absent). */
 static int
-ctl_alive(const struct sockaddr_un *sun)
+control_alive(const struct sockaddr_un *sun)
 {
 	int fd, rc;
 
@@ -650,7 +806,7 @@ ctl_alive(const struct sockaddr_un *sun)
 }
 
 static int
-ctl_mkparent(const char *path, char *err, size_t errlen)
+control_mkparent(const char *path, char *err, size_t errlen)
 {
 	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char *slash;
@@ -672,7 +828,7 @@ ctl_mkparent(const char *path, char *err, size_t errlen)
  * successor started while we were shutting down).
  */
 static void
-ctl_unlink(struct control *ctl)
+control_unlink(struct control *ctl)
 {
 	struct stat sb;
 
@@ -708,9 +864,9 @@ control_new(struct event_base *base, struct node *node,
 		goto fail;
 	}
 	memcpy(sun.sun_path, conf->socket, strlen(conf->socket));
-	if (ctl_mkparent(conf->socket, err, errlen) == -1)
+	if (control_mkparent(conf->socket, err, errlen) == -1)
 		goto fail;
-	if (ctl_alive(&sun)) {
+	if (control_alive(&sun)) {
 		snprintf(err, errlen, "another emod is already serving the "
 		    "control socket %s", conf->socket);
 		goto fail;
@@ -767,7 +923,7 @@ control_new(struct event_base *base, struct node *node,
 		    strerror(errno));
 		goto fail;
 	}
-	ctl->listener = evconnlistener_new(base, ctl_accept_cb, ctl,
+	ctl->listener = evconnlistener_new(base, control_accept_cb, ctl,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
 	if (ctl->listener == NULL) {
 		snprintf(err, errlen, "cannot listen on %s", conf->socket);
@@ -777,7 +933,7 @@ control_new(struct event_base *base, struct node *node,
 fail:
 	if (fd != -1 && ctl->listener == NULL)
 		close(fd);
-	ctl_unlink(ctl);
+	control_unlink(ctl);
 	free(ctl);
 	return NULL;
 }
@@ -785,14 +941,14 @@ fail:
 void
 control_free(struct control *ctl)
 {
-	struct ctl_conn *c;
+	struct control_conn *c;
 
 	if (ctl == NULL)
 		return;
 	while ((c = TAILQ_FIRST(&ctl->conns)) != NULL)
-		ctl_conn_free(c);
+		control_conn_free(c);
 	if (ctl->listener != NULL)
 		evconnlistener_free(ctl->listener);
-	ctl_unlink(ctl);
+	control_unlink(ctl);
 	free(ctl);
 }

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "dht.h"
+
 struct conf;
 struct control;
 struct event_base;
@@ -21,5 +23,13 @@ struct control	*control_new(struct event_base *, struct node *,
 		    const struct conf *, char *err, size_t errlen);
 /* Closes every connection and removes the socket file. */
 void		 control_free(struct control *);
+
+/* The protocol's ErrorCode for an error; one table in control.c. */
+int		 control_error_code(enum dht_err);
+/*
+ * The i-th status counter's name, and its help text in *help (may be
+ * NULL); NULL past the end.  For the documentation check.
+ */
+const char	*control_counter_name(size_t i, const char **help);
 
 #endif

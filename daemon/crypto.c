@@ -1,7 +1,10 @@
 /*
  * crypto — the only file that includes sodium.h: randomness for node IDs,
- * request IDs and jitter, and keyed hashes for write tokens.
+ * request IDs and jitter, keyed hashes for write tokens, and thin wrappers
+ * of libsodium's constant-time hex and base64 encoders.
  */
+#include <stdint.h>
+
 #include <sodium.h>
 
 #include "crypto.h"
@@ -31,4 +34,30 @@ uint32_t
 crypto_random_uniform(uint32_t upper)
 {
 	return upper < 2 ? 0 : randombytes_uniform(upper);
+}
+
+int
+crypto_hex_encode(char *out, size_t outlen, const void *bin, size_t len)
+{
+	/* libsodium aborts on a short buffer: refuse before calling it. */
+	if (len > (SIZE_MAX - 1) / 2 || outlen < 2 * len + 1)
+		return -1;
+	sodium_bin2hex(out, outlen, bin, len);
+	return 0;
+}
+
+size_t
+crypto_b64_len(size_t len)
+{
+	return sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
+}
+
+int
+crypto_b64_encode(char *out, size_t outlen, const void *bin, size_t len)
+{
+	if (len > SIZE_MAX / 2 || outlen < crypto_b64_len(len))
+		return -1;
+	sodium_bin2base64(out, outlen, bin, len,
+	    sodium_base64_VARIANT_ORIGINAL);
+	return 0;
 }

@@ -1,5 +1,6 @@
 /*
- * crypto — the only user of libsodium: randomness and keyed hashes.
+ * crypto — the only user of libsodium: randomness, keyed hashes, and the
+ * hex and base64 encoders emoctl prints with.
  */
 #ifndef EMO_CRYPTO_H
 #define EMO_CRYPTO_H
@@ -11,5 +12,17 @@ int		crypto_init(void);	/* -1 if libsodium cannot start */
 void		crypto_random(void *, size_t);
 uint64_t	crypto_random_u64(void);
 uint32_t	crypto_random_uniform(uint32_t upper);	/* [0, upper) */
+
+/*
+ * Lowercase hex of len bytes into out, NUL-terminated: outlen must be at
+ * least 2 * len + 1.  -1 (out untouched) if it is not.
+ */
+int		crypto_hex_encode(char *out, size_t outlen, const void *,
+		    size_t len);
+/* Bytes, NUL included, of the padded standard base64 of len bytes. */
+size_t		crypto_b64_len(size_t len);
+/* Padded standard base64 (RFC 4648 section 4); -1 if outlen is short. */
+int		crypto_b64_encode(char *out, size_t outlen, const void *,
+		    size_t len);
 
 #endif

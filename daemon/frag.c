@@ -9,51 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "frag.h"
 
 #define FRAG_BUCKETS		1024	/* power of two */
 #define FRAG_SENT_BUCKETS	1024	/* power of two */
 
 /* ---- shared helpers ---------------------------------------------------- */
-
-static void
-put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put_be32(uint8_t *p, uint32_t v)
-{
-	put_be16(p, (uint16_t)(v >> 16));
-	put_be16(p + 2, (uint16_t)v);
-}
-
-static void
-put_be64(uint8_t *p, uint64_t v)
-{
-	put_be32(p, (uint32_t)(v >> 32));
-	put_be32(p + 4, (uint32_t)v);
-}
-
-static uint16_t
-get_be16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t
-get_be32(const uint8_t *p)
-{
-	return ((uint32_t)get_be16(p) << 16) | get_be16(p + 2);
-}
-
-static uint64_t
-get_be64(const uint8_t *p)
-{
-	return ((uint64_t)get_be32(p) << 32) | get_be32(p + 4);
-}
 
 static void
 put_hdr(uint8_t *p, uint8_t kind)
@@ -101,10 +63,10 @@ emit_part(const uint8_t *msg, size_t len, uint64_t msg_id, unsigned i,
 	size_t	 n = part_len(len, count, i);
 
 	put_hdr(d, WIRE_KIND_FRAG);
-	put_be64(d + 4, msg_id);
-	put_be16(d + 12, (uint16_t)i);
-	put_be16(d + 14, (uint16_t)count);
-	put_be32(d + 16, (uint32_t)len);
+	bytes_put_be64(d + 4, msg_id);
+	bytes_put_be16(d + 12, (uint16_t)i);
+	bytes_put_be16(d + 14, (uint16_t)count);
+	bytes_put_be32(d + 16, (uint32_t)len);
 	memcpy(d + FRAG_HDR_LEN, msg + (size_t)i * FRAG_PAYLOAD_MAX, n);
 	emit(arg, to, d, FRAG_HDR_LEN + n);
 }
@@ -262,8 +224,8 @@ nack_parse(const uint8_t *p, size_t len, uint64_t *msg_id,
 		*errstr = "not a NACK datagram";
 		return 0;
 	}
-	*msg_id = get_be64(p + 4);
-	count = get_be16(p + 12);
+	*msg_id = bytes_get_be64(p + 4);
+	count = bytes_get_be16(p + 12);
 	if (count < 2 || count > FRAG_MAX_PARTS) {
 		*errstr = "NACK part count out of range";
 		return 0;
@@ -636,10 +598,10 @@ frag_in_input(struct frag_in *in, const struct addr *from,
 	    d[2] != WIRE_VERSION || d[3] != WIRE_KIND_FRAG)
 		return drop(&in->st.drop_header, errstr,
 		    "not a fragment datagram");
-	msg_id = get_be64(d + 4);
-	idx = get_be16(d + 12);
-	count = get_be16(d + 14);
-	total = get_be32(d + 16);
+	msg_id = bytes_get_be64(d + 4);
+	idx = bytes_get_be16(d + 12);
+	count = bytes_get_be16(d + 14);
+	total = bytes_get_be32(d + 16);
 	plen = len - FRAG_HDR_LEN;
 	/* The count follows from total: anything else is absurd. */
 	if (parts_for(total) == 0)
@@ -719,8 +681,8 @@ send_nack(struct frag_in *in, struct partial *p, frag_emit_cb *emit,
 	size_t		blen = ((size_t)p->count + 7) / 8, i;
 
 	put_hdr(d, WIRE_KIND_NACK);
-	put_be64(d + 4, p->msg_id);
-	put_be16(d + 12, p->count);
+	bytes_put_be64(d + 4, p->msg_id);
+	bytes_put_be16(d + 12, p->count);
 	for (i = 0; i < blen; i++)
 		d[FRAG_NACK_HDR_LEN + i] = (uint8_t)~p->bitmap[i];
 	/* bits past count stay clear */

@@ -19,7 +19,6 @@
 #include <event2/event.h>
 
 #include "conf.h"
-#include "conf_impl.h"
 #include "control.h"
 #include "crypto.h"
 #include "id.h"

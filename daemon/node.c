@@ -14,6 +14,7 @@
 
 #include <event2/event.h>
 
+#include "bytes.h"
 #include "conf.h"
 #include "crypto.h"
 #include "dht.h"
@@ -21,7 +22,6 @@
 #include "net.h"
 #include "node.h"
 #include "peerfile.h"
-#include "wire.h"
 
 #define NODE_EXPIRE_BATCH	2000	/* values deleted per sweep step */
 #define NODE_PEERS_SAVE_S	60	/* how often the routing table is saved */
@@ -66,10 +66,7 @@ struct node {
 	int64_t			 started_ms;	/* monotonic */
 	int64_t			 dht_deadline;
 	LIST_HEAD(, node_op)	 ops;
-	struct {
-		uint64_t	puts, gets, put_errors, get_not_found;
-		uint64_t	expired, syncs;
-	} st;
+	struct node_stats	 st;
 };
 
 static int64_t
@@ -227,14 +224,23 @@ static void
 node_save_peers(struct node *n)
 {
 	struct route_node *rn;
-	size_t got;
+	struct peerfile_entry *pe;
+	size_t i, got;
 
-	if ((rn = calloc(PEERFILE_MAX, sizeof(*rn))) == NULL)
-		return;
+	rn = calloc(PEERFILE_MAX, sizeof(*rn));
+	pe = calloc(PEERFILE_MAX, sizeof(*pe));
+	if (rn == NULL || pe == NULL)
+		goto done;
 	got = dht_peers(n->dht, rn, PEERFILE_MAX);
+	for (i = 0; i < got; i++) {
+		pe[i].id = rn[i].id;
+		pe[i].addr = rn[i].addr;
+	}
 	/* An empty table is not saved over a useful old list. */
-	if (got > 0 && peerfile_save(n->peers_path, rn, got) == -1)
+	if (got > 0 && peerfile_save(n->peers_path, pe, got) == -1)
 		log_warn("cannot save peers to %s", n->peers_path);
+done:
+	free(pe);
 	free(rn);
 }
 
@@ -476,12 +482,12 @@ node_put_finish(struct node_op *op, const struct op_put_result *dr)
 	struct node_put_result r;
 
 	memset(&r, 0, sizeof(r));
-	r.err = (enum node_err)dr->err;
+	r.err = dr->err;
 	r.msg = dr->msg;
 	r.acks = dr->acks;
 	r.created_ms = op->created_ms;
 	r.expires_ms = op->expires_ms;
-	if (r.err == NODE_OK)
+	if (r.err == DHT_OK)
 		op->node->st.puts++;
 	else
 		op->node->st.put_errors++;
@@ -496,10 +502,10 @@ node_get_done(void *arg, const struct op_get_result *dr)
 	struct node_get_result r;
 
 	memset(&r, 0, sizeof(r));
-	r.err = (enum node_err)dr->err;
+	r.err = dr->err;
 	r.msg = dr->msg;
 	r.values = dr->values;		/* still owned by the engine */
-	if (r.err == NODE_ERR_NOT_FOUND)
+	if (r.err == DHT_ERR_NOT_FOUND)
 		op->node->st.get_not_found++;
 	op->cb.get(op->arg, &r);
 	node_op_free(op);
@@ -512,7 +518,7 @@ node_ping_done(void *arg, const struct op_ping_result *dr)
 	struct node_ping_result r;
 
 	memset(&r, 0, sizeof(r));
-	r.err = (enum node_err)dr->err;
+	r.err = dr->err;
 	r.msg = dr->msg;
 	r.id = dr->id;
 	/* The engine's clock has ms resolution; loopback RTTs are µs. */
@@ -560,20 +566,20 @@ node_put(struct node *n, const struct id *key, const void *data, size_t len,
 	if (ttl_s == 0)
 		ttl_s = n->conf->default_ttl_s;
 	if (len == 0) {
-		r.err = NODE_ERR_INVALID;
+		r.err = DHT_ERR_INVALID;
 		r.msg = "empty value";
-	} else if (len > STORE_MAX_VALUE) {
-		r.err = NODE_ERR_TOO_LARGE;
-		r.msg = "value larger than 32768 bytes";
+	} else if (len > EMO_MAX_VALUE) {
+		r.err = DHT_ERR_TOO_LARGE;
+		r.msg = "value larger than " BYTES_STR(EMO_MAX_VALUE) " bytes";
 	} else if (ttl_s > n->conf->max_ttl_s) {
-		r.err = NODE_ERR_INVALID;
+		r.err = DHT_ERR_INVALID;
 		r.msg = "ttl above the configured max_ttl";
 	}
-	if (r.err == NODE_OK && (op = node_op_new(n, NODE_OP_PUT, arg)) == NULL) {
-		r.err = NODE_ERR_UNAVAILABLE;
+	if (r.err == DHT_OK && (op = node_op_new(n, NODE_OP_PUT, arg)) == NULL) {
+		r.err = DHT_ERR_UNAVAILABLE;
 		r.msg = "out of memory";
 	}
-	if (r.err != NODE_OK) {
+	if (r.err != DHT_OK) {
 		n->st.put_errors++;
 		cb(arg, &r);
 		return;
@@ -603,7 +609,7 @@ node_get(struct node *n, const struct id *key, int64_t since_ms,
 	n->st.gets++;
 	if ((op = node_op_new(n, NODE_OP_GET, arg)) == NULL) {
 		memset(&r, 0, sizeof(r));
-		r.err = NODE_ERR_UNAVAILABLE;
+		r.err = DHT_ERR_UNAVAILABLE;
 		r.msg = "out of memory";
 		cb(arg, &r);
 		return;
@@ -632,13 +638,13 @@ node_ping(struct node *n, const char *address, node_ping_cb *cb, void *arg)
 
 	memset(&r, 0, sizeof(r));
 	if (addr_resolve(&a, address, &errstr) == -1) {
-		r.err = NODE_ERR_INVALID;
+		r.err = DHT_ERR_INVALID;
 		r.msg = errstr;
 		cb(arg, &r);
 		return;
 	}
 	if ((op = node_op_new(n, NODE_OP_PING, arg)) == NULL) {
-		r.err = NODE_ERR_UNAVAILABLE;
+		r.err = DHT_ERR_UNAVAILABLE;
 		r.msg = "out of memory";
 		cb(arg, &r);
 		return;
@@ -677,24 +683,9 @@ node_peers(struct node *n, struct node_peer *out, size_t max)
 	return got;
 }
 
-static void
-node_counter(struct node_status *s, const char *name, uint64_t v)
-{
-	if (s->ncounters < NODE_MAX_COUNTERS) {
-		s->counters[s->ncounters].name = name;
-		s->counters[s->ncounters].value = v;
-		s->ncounters++;
-	}
-}
-
 void
 node_status(struct node *n, struct node_status *s)
 {
-	struct net_stats ns;
-	struct dht_stats ds;
-	const char *name;
-	unsigned t;
-
 	memset(s, 0, sizeof(*s));
 	s->id = n->self;
 	addr_str(net_local(n->net), s->listen, sizeof(s->listen));
@@ -704,41 +695,7 @@ node_status(struct node *n, struct node_status *s)
 	s->storage = n->conf->storage == CONF_STORAGE_MEMORY ? "memory" :
 	    "leveldb";
 	s->data_dir = n->conf->data_dir;
-	net_get_stats(n->net, &ns);
-	dht_get_stats(n->dht, &ds);
-	node_counter(s, "puts", n->st.puts);
-	node_counter(s, "put_errors", n->st.put_errors);
-	node_counter(s, "gets", n->st.gets);
-	node_counter(s, "gets_not_found", n->st.get_not_found);
-	node_counter(s, "values_expired", n->st.expired);
-	node_counter(s, "store_syncs", n->st.syncs);
-	node_counter(s, "udp_rx_packets", ns.rx_packets);
-	node_counter(s, "udp_rx_bytes", ns.rx_bytes);
-	node_counter(s, "udp_rx_oversize", ns.rx_oversize);
-	node_counter(s, "udp_tx_packets", ns.tx_packets);
-	node_counter(s, "udp_tx_bytes", ns.tx_bytes);
-	node_counter(s, "udp_tx_dropped", ns.tx_dropped);
-	for (t = 0; t < 16; t++) {
-		if ((name = dht_msg_name(t)) == NULL)
-			continue;
-		s->counter_names_rx[t][0] = '\0';
-		snprintf(s->counter_names_rx[t], sizeof(s->counter_names_rx[t]),
-		    "rx_%s", name);
-		snprintf(s->counter_names_tx[t], sizeof(s->counter_names_tx[t]),
-		    "tx_%s", name);
-		node_counter(s, s->counter_names_rx[t], ds.rx_msgs[t]);
-		node_counter(s, s->counter_names_tx[t], ds.tx_msgs[t]);
-	}
-	node_counter(s, "rx_dropped_decode", ds.rx_dropped_decode);
-	node_counter(s, "rx_dropped_frag", ds.rx_dropped_frag);
-	node_counter(s, "rx_dropped_unmatched", ds.rx_dropped_unmatched);
-	node_counter(s, "rx_dropped_token", ds.rx_dropped_token);
-	node_counter(s, "rpc_timeouts", ds.rpc_timeouts);
-	node_counter(s, "rpc_retries", ds.rpc_retries);
-	node_counter(s, "lookups", ds.lookups);
-	node_counter(s, "lookup_queries", ds.lookup_queries);
-	node_counter(s, "lookup_rounds", ds.lookup_hops);
-	node_counter(s, "values_stored_remote", ds.values_stored);
-	node_counter(s, "values_handed_over", ds.values_handed_over);
-	node_counter(s, "frag_nacks_sent", ds.frag_nacks_sent);
+	s->node = n->st;
+	net_get_stats(n->net, &s->net);
+	dht_get_stats(n->dht, &s->dht);
 }

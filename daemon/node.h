@@ -10,41 +10,32 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dht.h"	/* enum dht_err: results carry the engine's codes */
 #include "id.h"
+#include "net.h"
+#include "route.h"
 #include "store.h"
 
 struct conf;
 struct event_base;
 struct node;
 
-/* Same numbers as emo.ctl.ErrorCode in proto/control.proto. */
-enum node_err {
-	NODE_OK = 0,
-	NODE_ERR_INVALID = 1,
-	NODE_ERR_NOT_FOUND = 2,
-	NODE_ERR_TOO_LARGE = 3,
-	NODE_ERR_STORAGE = 5,
-	NODE_ERR_UNAVAILABLE = 6,
-	NODE_ERR_TIMEOUT = 7,
-	NODE_ERR_QUOTA = 8,
-};
-
 struct node_put_result {
-	enum node_err	 err;
-	const char	*msg;		/* set when err != NODE_OK */
+	enum dht_err	 err;
+	const char	*msg;		/* set when err != DHT_OK */
 	uint32_t	 acks;
 	int64_t		 created_ms;
 	int64_t		 expires_ms;
 };
 
 struct node_get_result {
-	enum node_err		 err;
+	enum dht_err		 err;
 	const char		*msg;
 	struct store_result	 values;	/* owned by the node */
 };
 
 struct node_ping_result {
-	enum node_err	 err;
+	enum dht_err	 err;
 	const char	*msg;
 	struct id	 id;
 	uint32_t	 rtt_us;
@@ -61,12 +52,12 @@ struct node_peer {
 	uint32_t	rtt_us;
 };
 
-#define NODE_MAX_COUNTERS	96
-#define NODE_MAX_PEERS		(256 * 20)
+#define NODE_MAX_PEERS		ROUTE_MAX_NODES
 
-struct node_counter {
-	const char	*name;
-	uint64_t	 value;
+/* The node's own counters; control.c's counter table names them. */
+struct node_stats {
+	uint64_t	puts, put_errors, gets, get_not_found;
+	uint64_t	expired, syncs;
 };
 
 struct node_status {
@@ -77,10 +68,9 @@ struct node_status {
 	struct store_stats	store;
 	const char		*storage;
 	const char		*data_dir;
-	struct node_counter	counters[NODE_MAX_COUNTERS];
-	size_t			ncounters;
-	char			counter_names_rx[16][32];
-	char			counter_names_tx[16][32];
+	struct node_stats	node;
+	struct net_stats	net;
+	struct dht_stats	dht;
 };
 
 /*

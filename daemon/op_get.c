@@ -87,7 +87,7 @@ op_get_add(struct op_get *g, const uint8_t *data, uint32_t len,
 		    created_ms >= expires_ms)
 			return;
 	}
-	if (len == 0 || len > WIRE_MAX_VALUE || created_ms < g->since_ms ||
+	if (len == 0 || len > EMO_MAX_VALUE || created_ms < g->since_ms ||
 	    expires_ms <= g->op.wall_ms)
 		return;
 	keccak256(data, len, h);

@@ -4,11 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "op_put.h"
-
-/* WIRE_MAX_VALUE is a decimal literal: it can be spelt into a message. */
-#define OP_STR_(x)	#x
-#define OP_STR(x)	OP_STR_(x)
 
 struct op_put {
 	struct op	 op;
@@ -184,9 +181,9 @@ op_put_start(struct op_set *s, const struct id *key, const void *data,
 	p->cb = cb;
 	p->arg = arg;
 	p->op.target = *key;
-	if (data == NULL || len == 0 || len > WIRE_MAX_VALUE) {
+	if (data == NULL || len == 0 || len > EMO_MAX_VALUE) {
 		op_complete(&p->op, DHT_ERR_INVALID, "a value must be 1 to "
-		    OP_STR(WIRE_MAX_VALUE) " bytes");
+		    BYTES_STR(EMO_MAX_VALUE) " bytes");
 		return 0;
 	}
 	if (created_ms <= 0 || created_ms > WIRE_MAX_TIME_MS ||

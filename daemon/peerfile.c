@@ -14,7 +14,8 @@
 #define PEERFILE_LINE	256
 
 int
-peerfile_save(const char *path, const struct route_node *nodes, size_t n)
+peerfile_save(const char *path, const struct peerfile_entry *nodes,
+    size_t n)
 {
 	char tmp[4096], hex[ID_HEX_LEN + 1], as[ADDR_STRLEN];
 	FILE *f;

@@ -9,12 +9,19 @@
 #include <stddef.h>
 
 #include "addr.h"
-#include "route.h"
+#include "id.h"
 
 #define PEERFILE_MAX	256	/* peers saved and loaded */
 
+/* One saved peer; the caller converts from its routing table. */
+struct peerfile_entry {
+	struct id	id;
+	struct addr	addr;
+};
+
 /* Writes path atomically (temp file, fsync, rename); -1 with errno. */
-int	peerfile_save(const char *path, const struct route_node *, size_t n);
+int	peerfile_save(const char *path, const struct peerfile_entry *,
+	    size_t n);
 /*
  * Reads at most max addresses; a missing file gives 0.  Malformed lines
  * are skipped (counted in *bad).  -1 with errno on a read error.

@@ -116,7 +116,7 @@ store_close(struct store *st)
 }
 
 int
-store_put(struct store *st, const uint8_t key[STORE_KEY_LEN],
+store_put(struct store *st, const uint8_t key[ID_LEN],
     const void *data, size_t len, int64_t created_ms, int64_t expires_ms,
     int64_t now_ms, const char **errstr)
 {
@@ -132,7 +132,7 @@ store_put(struct store *st, const uint8_t key[STORE_KEY_LEN],
 	if (len == 0)
 		return store_fail(st, STORE_ERR_INVALID, errstr,
 		    "empty value");
-	if (len > STORE_MAX_VALUE)
+	if (len > EMO_MAX_VALUE)
 		return store_fail(st, STORE_ERR_INVALID, errstr,
 		    "value too long");
 	if (data == NULL)
@@ -281,7 +281,7 @@ store_ent_idcmp(const void *a, const void *b)
 {
 	const struct store_ent	*x = a, *y = b;
 
-	return memcmp(x->id, y->id, STORE_ENT_ID_LEN);
+	return memcmp(x->id, y->id, KECCAK256_LEN);
 }
 
 void
@@ -305,7 +305,7 @@ store_ent_page(struct store_ent *e, size_t n, size_t lo, size_t hi,
 }
 
 int
-store_get_page(struct store *st, const uint8_t key[STORE_KEY_LEN],
+store_get_page(struct store *st, const uint8_t key[ID_LEN],
     int64_t since_ms, int64_t now_ms, size_t offset, size_t max,
     struct store_result *res, size_t *total, const char **errstr)
 {
@@ -336,7 +336,7 @@ store_get_page(struct store *st, const uint8_t key[STORE_KEY_LEN],
 }
 
 int
-store_get(struct store *st, const uint8_t key[STORE_KEY_LEN],
+store_get(struct store *st, const uint8_t key[ID_LEN],
     int64_t since_ms, int64_t now_ms, struct store_result *res,
     const char **errstr)
 {
@@ -380,7 +380,7 @@ store_expire(struct store *st, int64_t now_ms, size_t max,
 
 long
 store_keys(struct store *st, const uint8_t *after, size_t max,
-    uint8_t (*keys)[STORE_KEY_LEN], const char **errstr)
+    uint8_t (*keys)[ID_LEN], const char **errstr)
 {
 	const char	*dummy;
 	long		 n;

@@ -11,9 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_KEY_LEN		32
+#include "frame.h"	/* EMO_MAX_VALUE */
+#include "id.h"		/* ID_LEN: keys are node-ID sized */
+
 #define STORE_SCHEMA_VERSION	1
-#define STORE_MAX_VALUE		32768u		/* bytes per value */
 #define STORE_MAX_VALUES_PER_KEY 4096u		/* hard cap; config lowers */
 
 enum store_kind {
@@ -82,11 +83,11 @@ void		 store_close(struct store *);	/* NULL is a no-op */
  * (a refresh).  A new value first drops the key's expired values.  Returns
  * STORE_PUT_NEW or STORE_PUT_REFRESHED, or -1 with *errstr set; on -1
  * nothing changed and store_last_error says why: STORE_ERR_INVALID (length
- * 0 or over STORE_MAX_VALUE, negative created_ms, expires_ms <= now_ms),
+ * 0 or over EMO_MAX_VALUE, negative created_ms, expires_ms <= now_ms),
  * STORE_ERR_QUOTA (values-per-key or byte quota full) or STORE_ERR_IO
  * (including a Keccak collision, which is refused rather than overwritten).
  */
-int	store_put(struct store *, const uint8_t key[STORE_KEY_LEN],
+int	store_put(struct store *, const uint8_t key[ID_LEN],
 	    const void *data, size_t len, int64_t created_ms,
 	    int64_t expires_ms, int64_t now_ms, const char **errstr);
 
@@ -96,7 +97,7 @@ int	store_put(struct store *, const uint8_t key[STORE_KEY_LEN],
  * with *errstr on an I/O error.  Free with store_result_free.  The same as
  * store_get_page(..., 0, SIZE_MAX, res, NULL, errstr).
  */
-int	store_get(struct store *, const uint8_t key[STORE_KEY_LEN],
+int	store_get(struct store *, const uint8_t key[ID_LEN],
 	    int64_t since_ms, int64_t now_ms, struct store_result *res,
 	    const char **errstr);
 
@@ -108,7 +109,7 @@ int	store_get(struct store *, const uint8_t key[STORE_KEY_LEN],
  * the page's values are copied: the rest of the key costs a scan of
  * record headers.  Returns 0, or -1 with *errstr (res empty, *total 0).
  */
-int	store_get_page(struct store *, const uint8_t key[STORE_KEY_LEN],
+int	store_get_page(struct store *, const uint8_t key[ID_LEN],
 	    int64_t since_ms, int64_t now_ms, size_t offset, size_t max,
 	    struct store_result *res, size_t *total, const char **errstr);
 void	store_result_free(struct store_result *);
@@ -127,7 +128,7 @@ long	store_expire(struct store *, int64_t now_ms, size_t max,
  * hand-over).  Returns how many were written to keys, or -1 with *errstr.
  */
 long	store_keys(struct store *, const uint8_t *after, size_t max,
-	    uint8_t (*keys)[STORE_KEY_LEN], const char **errstr);
+	    uint8_t (*keys)[ID_LEN], const char **errstr);
 
 /* Makes every put so far durable against power loss (one fsync). */
 int	store_flush(struct store *, const char **errstr);

@@ -9,16 +9,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "keccak.h"
 #include "store.h"
 
 /* LevelDB value record: version | created_ms BE | expires_ms BE | bytes. */
 #define STORE_RECORD_VERSION	1
 #define STORE_RECORD_HDR_LEN	17
-#define STORE_RECORD_MAX_LEN	(STORE_RECORD_HDR_LEN + STORE_MAX_VALUE)
+#define STORE_RECORD_MAX_LEN	(STORE_RECORD_HDR_LEN + EMO_MAX_VALUE)
 
 /*
  * One put, already validated by the front: key and data non-NULL,
- * 1 <= len <= STORE_MAX_VALUE, 0 <= created_ms, now_ms < expires_ms.
+ * 1 <= len <= EMO_MAX_VALUE, 0 <= created_ms, now_ms < expires_ms.
  * The quotas travel with it so that the backend can ask
  * store_quota_check() once it knows what the key holds.
  */
@@ -58,7 +59,7 @@ struct store_ops {
 	long		 (*expire)(void *be, int64_t now_ms, size_t max,
 			    const char **);
 	long		 (*keys)(void *be, const uint8_t *after, size_t max,
-			    uint8_t (*)[STORE_KEY_LEN], const char **);
+			    uint8_t (*)[ID_LEN], const char **);
 	int		 (*flush)(void *be, const char **);
 	void		 (*stats)(void *be, struct store_stats *);
 	int		 (*raw_put)(void *be, const void *key, size_t klen,
@@ -98,14 +99,14 @@ void	store_result_sort(struct store_result *);
  * find it again (id: the LevelDB value hash).
  */
 #define STORE_TIE_LEN		16
-#define STORE_ENT_ID_LEN	32
+#define KECCAK256_LEN	32
 
 struct store_ent {
 	int64_t		created_ms;
 	size_t		slot;		/* place in the page */
 	uint32_t	len;
 	uint8_t		head[STORE_TIE_LEN];
-	uint8_t		id[STORE_ENT_ID_LEN];
+	uint8_t		id[KECCAK256_LEN];
 };
 
 /* The next free entry of a growing array of n, or NULL (out of memory). */

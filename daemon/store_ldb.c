@@ -9,6 +9,7 @@
 
 #include <leveldb/c.h>
 
+#include "bytes.h"
 #include "keccak.h"
 #include "store.h"
 #include "store_impl.h"
@@ -18,9 +19,9 @@
 #define LDB_SCHEMA_KEY		"\0schema"
 #define LDB_SCHEMA_KEY_LEN	(sizeof(LDB_SCHEMA_KEY) - 1)
 #define LDB_SCHEMA_MAX_DIGITS	9
-#define LDB_KPREFIX_LEN		(1 + STORE_KEY_LEN)
-#define LDB_VKEY_LEN		(1 + STORE_KEY_LEN + KECCAK256_LEN)
-#define LDB_EKEY_LEN		(1 + 8 + STORE_KEY_LEN + KECCAK256_LEN)
+#define LDB_KPREFIX_LEN		(1 + ID_LEN)
+#define LDB_VKEY_LEN		(1 + ID_LEN + KECCAK256_LEN)
+#define LDB_EKEY_LEN		(1 + 8 + ID_LEN + KECCAK256_LEN)
 #define LDB_CACHE_BYTES		(8u << 20)
 #define LDB_BLOOM_BITS		10
 #define LDB_MAX_OPEN_FILES	500	/* see docs/STORAGE.md */
@@ -43,37 +44,15 @@ struct ldb {
 	struct store_ent	*ents;		/* paged reads; kept, grown */
 	size_t			 entcap;
 	char			 lasterr[LDB_ERR_LEN];
-	uint8_t			 gone[LDB_EXPIRE_CHUNK][STORE_KEY_LEN];
+	uint8_t			 gone[LDB_EXPIRE_CHUNK][ID_LEN];
 	uint8_t			 rec[STORE_RECORD_MAX_LEN];
 };
-
-static void
-ldb_put_be64(uint8_t *p, uint64_t x)
-{
-	int	i;
-
-	for (i = 7; i >= 0; i--) {
-		p[i] = (uint8_t)x;
-		x >>= 8;
-	}
-}
-
-static uint64_t
-ldb_get_be64(const uint8_t *p)
-{
-	uint64_t	x = 0;
-	int		i;
-
-	for (i = 0; i < 8; i++)
-		x = x << 8 | p[i];
-	return x;
-}
 
 static void
 ldb_vkey(uint8_t out[LDB_VKEY_LEN], const uint8_t *key, const uint8_t *hash)
 {
 	out[0] = LDB_PREFIX_VALUE;
-	memcpy(out + 1, key, STORE_KEY_LEN);
+	memcpy(out + 1, key, ID_LEN);
 	memcpy(out + LDB_KPREFIX_LEN, hash, KECCAK256_LEN);
 }
 
@@ -82,9 +61,9 @@ ldb_ekey(uint8_t out[LDB_EKEY_LEN], int64_t expires_ms, const uint8_t *key,
     const uint8_t *hash)
 {
 	out[0] = LDB_PREFIX_EXPIRY;
-	ldb_put_be64(out + 1, (uint64_t)expires_ms);
-	memcpy(out + 9, key, STORE_KEY_LEN);
-	memcpy(out + 9 + STORE_KEY_LEN, hash, KECCAK256_LEN);
+	bytes_put_be64(out + 1, (uint64_t)expires_ms);
+	memcpy(out + 9, key, ID_LEN);
+	memcpy(out + 9 + ID_LEN, hash, KECCAK256_LEN);
 }
 
 /* Adds the put's value record and its expiry index entry to the batch. */
@@ -95,8 +74,8 @@ ldb_batch_value(struct ldb *l, const struct store_put_req *r,
 	uint8_t	ekey[LDB_EKEY_LEN];
 
 	l->rec[0] = STORE_RECORD_VERSION;
-	ldb_put_be64(l->rec + 1, (uint64_t)created_ms);
-	ldb_put_be64(l->rec + 9, (uint64_t)expires_ms);
+	bytes_put_be64(l->rec + 1, (uint64_t)created_ms);
+	bytes_put_be64(l->rec + 9, (uint64_t)expires_ms);
 	memcpy(l->rec + STORE_RECORD_HDR_LEN, r->data, r->len);
 	leveldb_writebatch_put(l->wb, (const char *)vkey, LDB_VKEY_LEN,
 	    (const char *)l->rec, STORE_RECORD_HDR_LEN + (size_t)r->len);
@@ -122,8 +101,8 @@ store_ldb_decode_record(const uint8_t *buf, size_t len, struct store_value *v,
 		*errstr = "unknown record version";
 		return -1;
 	}
-	created = (int64_t)ldb_get_be64(buf + 1);
-	expires = (int64_t)ldb_get_be64(buf + 9);
+	created = (int64_t)bytes_get_be64(buf + 1);
+	expires = (int64_t)bytes_get_be64(buf + 9);
 	if (created < 0 || expires < 0) {
 		*errstr = "negative timestamp in record";
 		return -1;
@@ -289,7 +268,7 @@ ldb_count(struct ldb *l, const char *dir, char *err, size_t errlen)
 	const uint8_t		*k, *val;
 	const char		*why;
 	struct store_value	 v;
-	uint8_t			 last[STORE_KEY_LEN], prefix = LDB_PREFIX_VALUE;
+	uint8_t			 last[ID_LEN], prefix = LDB_PREFIX_VALUE;
 	size_t			 klen, vlen;
 	int			 have_last = 0;
 
@@ -304,9 +283,9 @@ ldb_count(struct ldb *l, const char *dir, char *err, size_t errlen)
 			continue;
 		l->st.values++;
 		l->st.bytes += v.len;
-		if (!have_last || memcmp(last, k + 1, STORE_KEY_LEN) != 0) {
+		if (!have_last || memcmp(last, k + 1, ID_LEN) != 0) {
 			l->st.keys++;
-			memcpy(last, k + 1, STORE_KEY_LEN);
+			memcpy(last, k + 1, ID_LEN);
 			have_last = 1;
 		}
 	}
@@ -437,7 +416,7 @@ ldb_put(void *be, const struct store_put_req *r, const char **errstr)
 
 	/* What the key holds now; expired values go in the same batch. */
 	prefix[0] = LDB_PREFIX_VALUE;
-	memcpy(prefix + 1, r->key, STORE_KEY_LEN);
+	memcpy(prefix + 1, r->key, ID_LEN);
 	it = leveldb_create_iterator(l->db, l->ro);
 	leveldb_iter_seek(it, (const char *)prefix, sizeof(prefix));
 	for (; (k = ldb_iter_under(it, prefix, sizeof(prefix), &klen)) != NULL;
@@ -537,7 +516,7 @@ ldb_ent_cmp(const void *pa, const void *pb, void *arg)
 	if (ldb_seek_ent(pg->it[0], pg->key, a, 0, &va) == -1 ||
 	    ldb_seek_ent(pg->it[1], pg->key, b, 0, &vb) == -1) {
 		pg->failed = 1;
-		return memcmp(a->id, b->id, STORE_ENT_ID_LEN);
+		return memcmp(a->id, b->id, KECCAK256_LEN);
 	}
 	return store_value_cmp(&va, &vb);
 }
@@ -569,7 +548,7 @@ ldb_get(void *be, const uint8_t *key, int64_t since_ms, int64_t now_ms,
 	pg.l = l;
 	pg.key = key;
 	prefix[0] = LDB_PREFIX_VALUE;
-	memcpy(prefix + 1, key, STORE_KEY_LEN);
+	memcpy(prefix + 1, key, ID_LEN);
 	pg.it[0] = leveldb_create_iterator(l->db, l->ro);
 restart:
 	leveldb_iter_seek(pg.it[0], (const char *)prefix, sizeof(prefix));
@@ -597,7 +576,7 @@ restart:
 		e->len = v.len;
 		memcpy(e->head, v.data, v.len < STORE_TIE_LEN ? v.len :
 		    STORE_TIE_LEN);
-		memcpy(e->id, k + LDB_KPREFIX_LEN, STORE_ENT_ID_LEN);
+		memcpy(e->id, k + LDB_KPREFIX_LEN, KECCAK256_LEN);
 	}
 	*total = n;
 	if (spec || offset >= n || max == 0) {
@@ -638,7 +617,7 @@ done:
 static int
 ldb_key_cmp(const void *a, const void *b)
 {
-	return memcmp(a, b, STORE_KEY_LEN);
+	return memcmp(a, b, ID_LEN);
 }
 
 /* Whether any readable value is left under the key (counter upkeep). */
@@ -652,7 +631,7 @@ ldb_key_has_value(leveldb_iterator_t *it, const uint8_t *key)
 	size_t			 klen, vlen;
 
 	prefix[0] = LDB_PREFIX_VALUE;
-	memcpy(prefix + 1, key, STORE_KEY_LEN);
+	memcpy(prefix + 1, key, ID_LEN);
 	leveldb_iter_seek(it, (const char *)prefix, sizeof(prefix));
 	for (; ldb_iter_under(it, prefix, sizeof(prefix), &klen) != NULL;
 	    leveldb_iter_next(it)) {
@@ -678,11 +657,11 @@ ldb_expire_commit(struct ldb *l, size_t n, uint64_t bytes,
 	l->st.values -= n;
 	l->st.bytes -= bytes;
 	/* A key counts while it holds a value; check each key once. */
-	qsort(l->gone, n, STORE_KEY_LEN, ldb_key_cmp);
+	qsort(l->gone, n, ID_LEN, ldb_key_cmp);
 	it = leveldb_create_iterator(l->db, l->ro_scan);
 	for (i = 0; i < n; i++) {
 		if (i > 0 && memcmp(l->gone[i], l->gone[i - 1],
-		    STORE_KEY_LEN) == 0)
+		    ID_LEN) == 0)
 			continue;
 		if (!ldb_key_has_value(it, l->gone[i]))
 			l->st.keys--;
@@ -715,7 +694,7 @@ ldb_expire(void *be, int64_t now_ms, size_t max, const char **errstr)
 		return 0;
 	leveldb_writebatch_clear(l->wb);
 	seek[0] = LDB_PREFIX_EXPIRY;
-	ldb_put_be64(seek + 1, (uint64_t)l->exp_floor);
+	bytes_put_be64(seek + 1, (uint64_t)l->exp_floor);
 	it = leveldb_create_iterator(l->db, l->ro_scan);
 	leveldb_iter_seek(it, (const char *)seek, sizeof(seek));
 	for (; (k = ldb_iter_under(it, seek, 1, &klen)) != NULL;
@@ -736,12 +715,12 @@ ldb_expire(void *be, int64_t now_ms, size_t max, const char **errstr)
 			nops++;
 			continue;
 		}
-		exp = (int64_t)ldb_get_be64(k + 1);
+		exp = (int64_t)bytes_get_be64(k + 1);
 		if (exp < 0 || exp > now_ms)
 			break;
 		last = exp;
 		vkey[0] = LDB_PREFIX_VALUE;
-		memcpy(vkey + 1, k + 9, STORE_KEY_LEN + KECCAK256_LEN);
+		memcpy(vkey + 1, k + 9, ID_LEN + KECCAK256_LEN);
 		rec = leveldb_get(l->db, l->ro, (const char *)vkey,
 		    sizeof(vkey), &rlen, &lerr);
 		if (lerr != NULL) {
@@ -760,7 +739,7 @@ ldb_expire(void *be, int64_t now_ms, size_t max, const char **errstr)
 			    sizeof(vkey));
 			nops++;
 			bytes += v.len;
-			memcpy(l->gone[n++], vkey + 1, STORE_KEY_LEN);
+			memcpy(l->gone[n++], vkey + 1, ID_LEN);
 		}
 		/* Otherwise a stale index entry: only it goes. */
 		leveldb_free(rec);
@@ -780,7 +759,7 @@ fail:
 
 static long
 ldb_keys(void *be, const uint8_t *after, size_t max,
-    uint8_t (*keys)[STORE_KEY_LEN], const char **errstr)
+    uint8_t (*keys)[ID_LEN], const char **errstr)
 {
 	struct ldb		*l = be;
 	leveldb_iterator_t	*it;
@@ -792,7 +771,7 @@ ldb_keys(void *be, const uint8_t *after, size_t max,
 	if (after != NULL) {
 		/* Past the last possible record of `after`. */
 		seek[0] = LDB_PREFIX_VALUE;
-		memcpy(seek + 1, after, STORE_KEY_LEN);
+		memcpy(seek + 1, after, ID_LEN);
 		memset(seek + LDB_KPREFIX_LEN, 0xff, KECCAK256_LEN);
 		leveldb_iter_seek(it, (const char *)seek, sizeof(seek));
 		while (ldb_iter_under(it, seek, LDB_KPREFIX_LEN, &klen) != NULL)
@@ -804,7 +783,7 @@ ldb_keys(void *be, const uint8_t *after, size_t max,
 			leveldb_iter_next(it);
 			continue;
 		}
-		memcpy(keys[n++], k + 1, STORE_KEY_LEN);
+		memcpy(keys[n++], k + 1, ID_LEN);
 		/* Skip the key's other values with one seek. */
 		memcpy(seek, k, LDB_KPREFIX_LEN);
 		memset(seek + LDB_KPREFIX_LEN, 0xff, KECCAK256_LEN);

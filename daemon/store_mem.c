@@ -27,7 +27,7 @@ struct mem_key {
 	struct mem_key	*left;
 	struct mem_key	*right;
 	int		 height;
-	uint8_t		 key[STORE_KEY_LEN];
+	uint8_t		 key[ID_LEN];
 	struct mem_val	**vals;		/* result order: created, content */
 	uint32_t	 n;
 	uint32_t	 cap;
@@ -106,7 +106,7 @@ mem_tree_insert(struct mem_key *t, struct mem_key *nk)
 {
 	if (t == NULL)
 		return nk;
-	if (memcmp(nk->key, t->key, STORE_KEY_LEN) < 0)
+	if (memcmp(nk->key, t->key, ID_LEN) < 0)
 		t->left = mem_tree_insert(t->left, nk);
 	else
 		t->right = mem_tree_insert(t->right, nk);
@@ -133,7 +133,7 @@ mem_tree_unlink(struct mem_key *t, const uint8_t *key)
 
 	if (t == NULL)
 		return NULL;
-	c = memcmp(key, t->key, STORE_KEY_LEN);
+	c = memcmp(key, t->key, ID_LEN);
 	if (c < 0)
 		t->left = mem_tree_unlink(t->left, key);
 	else if (c > 0)
@@ -157,7 +157,7 @@ mem_tree_find(struct mem_key *t, const uint8_t *key)
 	int	c;
 
 	while (t != NULL) {
-		if ((c = memcmp(key, t->key, STORE_KEY_LEN)) == 0)
+		if ((c = memcmp(key, t->key, ID_LEN)) == 0)
 			return t;
 		t = c < 0 ? t->left : t->right;
 	}
@@ -171,7 +171,7 @@ mem_tree_next(struct mem_key *t, const uint8_t *after)
 	struct mem_key	*best = NULL;
 
 	while (t != NULL) {
-		if (after == NULL || memcmp(t->key, after, STORE_KEY_LEN) > 0) {
+		if (after == NULL || memcmp(t->key, after, ID_LEN) > 0) {
 			best = t;
 			t = t->left;
 		} else
@@ -389,7 +389,7 @@ mem_put(void *be, const struct store_put_req *r, const char **errstr)
 	if (k == NULL) {
 		if ((nk = calloc(1, sizeof(*nk))) == NULL)
 			goto nomem;
-		memcpy(nk->key, r->key, STORE_KEY_LEN);
+		memcpy(nk->key, r->key, ID_LEN);
 		nk->height = 1;
 		k = nk;
 	}
@@ -499,7 +499,7 @@ mem_expire(void *be, int64_t now_ms, size_t max, const char **errstr)
 
 static long
 mem_keys(void *be, const uint8_t *after, size_t max,
-    uint8_t (*keys)[STORE_KEY_LEN], const char **errstr)
+    uint8_t (*keys)[ID_LEN], const char **errstr)
 {
 	struct mem	*m = be;
 	struct mem_key	*k;
@@ -507,7 +507,7 @@ mem_keys(void *be, const uint8_t *after, size_t max,
 
 	for (k = mem_tree_next(m->root, after); k != NULL && n < max;
 	    k = mem_tree_next(m->root, k->key))
-		memcpy(keys[n++], k->key, STORE_KEY_LEN);
+		memcpy(keys[n++], k->key, ID_LEN);
 	return (long)n;
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "wire.pb-c.h"
+#include "bytes.h"
 #include "wire.h"
 
 /*
@@ -208,8 +209,8 @@ check_value(const struct wire_value *v, const char **errstr)
 		*errstr = "empty value";
 		return -1;
 	}
-	if (v->len > WIRE_MAX_VALUE) {
-		*errstr = "value longer than 32768 bytes";
+	if (v->len > EMO_MAX_VALUE) {
+		*errstr = "value longer than " BYTES_STR(EMO_MAX_VALUE) " bytes";
 		return -1;
 	}
 	if (v->created_ms <= 0 || v->created_ms > WIRE_MAX_TIME_MS) {
@@ -267,7 +268,7 @@ static int
 check_token(size_t len, const char **errstr)
 {
 	if (len > WIRE_MAX_TOKEN) {
-		*errstr = "token longer than 32 bytes";
+		*errstr = "token longer than " BYTES_STR(WIRE_MAX_TOKEN) " bytes";
 		return -1;
 	}
 	return 0;
@@ -345,7 +346,7 @@ pb_node(struct wire_pb *pb, size_t i, const struct wire_node *n)
 
 	emo__wire__node_info__init(ni);
 	ni->id.data = (uint8_t *)n->id.b;
-	ni->id.len = WIRE_ID_LEN;
+	ni->id.len = ID_LEN;
 	/* Checked before; an invalid address encodes as an empty one. */
 	if (ip_get(&n->addr, pb->ni_ip[i], &iplen, &port, &errstr) == -1)
 		iplen = port = 0;
@@ -414,7 +415,7 @@ pb_build(struct wire_pb *pb, const struct wire_msg *m)
 
 	emo__wire__packet__init(p);
 	p->sender.data = (uint8_t *)m->sender.b;
-	p->sender.len = WIRE_ID_LEN;
+	p->sender.len = ID_LEN;
 	p->txid = m->txid;
 	switch (m->type) {
 	case WIRE_PING:
@@ -436,7 +437,7 @@ pb_build(struct wire_pb *pb, const struct wire_msg *m)
 	case WIRE_FIND_NODE:
 		emo__wire__find_node__init(&pb->find_node);
 		pb->find_node.target.data = (uint8_t *)m->u.find_node.target.b;
-		pb->find_node.target.len = WIRE_ID_LEN;
+		pb->find_node.target.len = ID_LEN;
 		p->body_case = EMO__WIRE__PACKET__BODY_FIND_NODE;
 		p->find_node = &pb->find_node;
 		break;
@@ -452,7 +453,7 @@ pb_build(struct wire_pb *pb, const struct wire_msg *m)
 	case WIRE_FIND_VALUE:
 		emo__wire__find_value__init(&pb->find_value);
 		pb->find_value.key.data = (uint8_t *)m->u.find_value.key.b;
-		pb->find_value.key.len = WIRE_ID_LEN;
+		pb->find_value.key.len = ID_LEN;
 		pb->find_value.since_ms = m->u.find_value.since_ms;
 		pb->find_value.offset = m->u.find_value.offset;
 		pb_token(&pb->find_value.token, m->u.find_value.token,
@@ -476,7 +477,7 @@ pb_build(struct wire_pb *pb, const struct wire_msg *m)
 	case WIRE_STORE:
 		emo__wire__store__init(&pb->store);
 		pb->store.key.data = (uint8_t *)m->u.store.key.b;
-		pb->store.key.len = WIRE_ID_LEN;
+		pb->store.key.len = ID_LEN;
 		pb_values(pb, m->u.store.values, m->u.store.nvalues,
 		    &pb->store.n_values, &pb->store.values);
 		pb_token(&pb->store.token, m->u.store.token,
@@ -581,7 +582,7 @@ wire_values_fit(const struct wire_msg *m, const struct wire_value *v,
 	if (n > WIRE_MAX_VALUES_PER_MSG)
 		n = WIRE_MAX_VALUES_PER_MSG;
 	for (i = 0; i < n; i++) {
-		if (v[i].len > WIRE_MAX_VALUE)
+		if (v[i].len > EMO_MAX_VALUE)
 			break;
 		body += value_field_len(&v[i]);
 		total = outer + varint_len(body) + body;
@@ -619,11 +620,11 @@ static int
 get_id(struct id *out, const ProtobufCBinaryData *b, const char *what,
     const char **errstr)
 {
-	if (b->len != WIRE_ID_LEN) {
+	if (b->len != ID_LEN) {
 		*errstr = what;
 		return -1;
 	}
-	memcpy(out->b, b->data, WIRE_ID_LEN);
+	memcpy(out->b, b->data, ID_LEN);
 	return 0;
 }
 
@@ -655,7 +656,7 @@ get_nodes(struct wire_decoded *priv, Emo__Wire__NodeInfo **ni, size_t n,
 			return -1;
 		}
 		if (get_id(&priv->nodes[i].id, &ni[i]->id,
-		    "node id is not 32 bytes", errstr) == -1)
+		    "node id is not " BYTES_STR(ID_LEN) " bytes", errstr) == -1)
 			return -1;
 		if (ip_put(&priv->nodes[i].addr, &ni[i]->ip, ni[i]->port,
 		    errstr) == -1)
@@ -681,8 +682,8 @@ get_values(struct wire_decoded *priv, Emo__Wire__WireValue **wv, size_t n,
 			*errstr = "missing value";
 			return -1;
 		}
-		if (wv[i]->data.len > WIRE_MAX_VALUE) {
-			*errstr = "value longer than 32768 bytes";
+		if (wv[i]->data.len > EMO_MAX_VALUE) {
+			*errstr = "value longer than " BYTES_STR(EMO_MAX_VALUE) " bytes";
 			return -1;
 		}
 		priv->values[i].data = wv[i]->data.data;
@@ -717,7 +718,7 @@ decode_body(struct wire_decoded *priv, const Emo__Wire__Packet *p,
 	case EMO__WIRE__PACKET__BODY_FIND_NODE:
 		m->type = WIRE_FIND_NODE;
 		return get_id(&m->u.find_node.target, &p->find_node->target,
-		    "target is not 32 bytes", errstr);
+		    "target is not " BYTES_STR(ID_LEN) " bytes", errstr);
 	case EMO__WIRE__PACKET__BODY_NODES:
 		m->type = WIRE_NODES;
 		if (get_token(m->u.nodes.token, &m->u.nodes.tokenlen,
@@ -734,7 +735,7 @@ decode_body(struct wire_decoded *priv, const Emo__Wire__Packet *p,
 		    errstr) == -1)
 			return -1;
 		return get_id(&m->u.find_value.key, &p->find_value->key,
-		    "key is not 32 bytes", errstr);
+		    "key is not " BYTES_STR(ID_LEN) " bytes", errstr);
 	case EMO__WIRE__PACKET__BODY_VALUES:
 		m->type = WIRE_VALUES;
 		m->u.values.next_offset = p->values->next_offset;
@@ -750,7 +751,7 @@ decode_body(struct wire_decoded *priv, const Emo__Wire__Packet *p,
 	case EMO__WIRE__PACKET__BODY_STORE:
 		m->type = WIRE_STORE;
 		if (get_id(&m->u.store.key, &p->store->key,
-		    "key is not 32 bytes", errstr) == -1)
+		    "key is not " BYTES_STR(ID_LEN) " bytes", errstr) == -1)
 			return -1;
 		if (get_token(m->u.store.token, &m->u.store.tokenlen,
 		    &p->store->token, errstr) == -1)
@@ -815,7 +816,7 @@ wire_decode(const uint8_t *buf, size_t len, struct wire_msg *out,
 	priv->pkt = p;
 	out->priv = priv;
 	out->txid = p->txid;
-	if (get_id(&out->sender, &p->sender, "sender id is not 32 bytes",
+	if (get_id(&out->sender, &p->sender, "sender id is not " BYTES_STR(ID_LEN) " bytes",
 	    errstr) == -1)
 		goto fail;
 	if (decode_body(priv, p, out, errstr) == -1)

@@ -11,7 +11,8 @@
 #include <stdint.h>
 
 #include "addr.h"
-#include "id.h"
+#include "frame.h"	/* EMO_MAX_VALUE */
+#include "id.h"		/* ID_LEN: sender, node ids, keys */
 
 #define WIRE_MAGIC0		0x45	/* 'E' */
 #define WIRE_MAGIC1		0x4d	/* 'M' */
@@ -26,9 +27,8 @@
 #define WIRE_MAX_DATAGRAM	1232
 /* One message: the 4-byte header and the encoded Packet. */
 #define WIRE_MAX_MESSAGE	98304
-#define WIRE_ID_LEN		ID_LEN		/* sender, node ids, keys */
 #define WIRE_MAX_TOKEN		32
-#define WIRE_MAX_VALUE		32768		/* bytes of one value */
+/* Engine files only, until they use EMO_MAX_VALUE; then delete. */
 #define WIRE_MAX_NODES		20		/* NodeInfo per message */
 #define WIRE_MAX_VALUES_PER_MSG	64		/* WireValue per message */
 #define WIRE_MAX_ERROR_LEN	256		/* bytes of Error.message */
@@ -60,7 +60,7 @@ struct wire_node {
 };
 
 struct wire_value {
-	const uint8_t	*data;		/* 1..WIRE_MAX_VALUE bytes */
+	const uint8_t	*data;		/* 1..EMO_MAX_VALUE bytes */
 	uint32_t	 len;
 	int64_t		 created_ms;	/* Unix ms, > 0 */
 	int64_t		 expires_ms;	/* Unix ms, > created_ms */
@@ -102,7 +102,7 @@ struct wire_values {
 
 struct wire_store {
 	struct id	 key;
-	const struct wire_value *values; /* 1..WIRE_MAX_VALUES_PER_MSG */
+	const struct wire_value *values; /* 1..EMO_MAX_VALUES_PER_MSG */
 	size_t		 nvalues;
 	uint8_t		 token[WIRE_MAX_TOKEN];
 	size_t		 tokenlen;
@@ -173,7 +173,7 @@ size_t	wire_encoded_len(const struct wire_msg *);
  * message m (whose own values and nvalues are ignored) without passing
  * WIRE_MAX_MESSAGE or WIRE_MAX_VALUES_PER_MSG.  A VALUES message's
  * next_offset and total are counted at their largest, so the caller may set
- * them after choosing the page.  One value of WIRE_MAX_VALUE bytes always
+ * them after choosing the page.  One value of EMO_MAX_VALUE bytes always
  * fits, even beside WIRE_MAX_NODES nodes and a full token.  Returns 0 for
  * other types.
  */

@@ -6,15 +6,13 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "frame.h"
 
 void
 frame_put_len(uint8_t hdr[EMO_CTL_HDR_LEN], uint32_t len)
 {
-	hdr[0] = len >> 24;
-	hdr[1] = len >> 16;
-	hdr[2] = len >> 8;
-	hdr[3] = len;
+	bytes_put_be32(hdr, len);
 }
 
 int
@@ -23,8 +21,7 @@ frame_get_len(const uint8_t hdr[EMO_CTL_HDR_LEN], uint32_t max,
 {
 	uint32_t n;
 
-	n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
-	    (uint32_t)hdr[2] << 8 | hdr[3];
+	n = bytes_get_be32(hdr);
 	if (n == 0) {
 		*errstr = "empty frame";
 		return -1;

@@ -13,9 +13,13 @@
 #define EMO_CTL_HDR_LEN		4
 #define EMO_CTL_MAX_REQUEST	65536u		/* bytes, after the prefix */
 #define EMO_CTL_MAX_RESPONSE	(48u << 20)	/* bytes, after the prefix */
-#define EMO_MAX_VALUE		32768u		/* bytes per value */
-#define EMO_MAX_KEY_NAME	1024u		/* bytes of a key name */
-#define EMO_KEY_LEN		32u
+/*
+ * The limits below are the only definitions: wire, store, node, control and
+ * emoctl all use them.  Plain decimals, so that messages can carry them as
+ * text (BYTES_STR in daemon/bytes.h).  Keys are ID_LEN (daemon/id.h) bytes.
+ */
+#define EMO_MAX_VALUE		32768		/* bytes per value */
+#define EMO_MAX_KEY_NAME	1024		/* bytes of a key name */
 
 void	frame_put_len(uint8_t hdr[EMO_CTL_HDR_LEN], uint32_t len);
 /* Reads the prefix; returns -1 (and *errstr) if it is 0 or above max. */

@@ -26,7 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
-	if (v.len < 1 || v.len > STORE_MAX_VALUE ||
+	if (v.len < 1 || v.len > EMO_MAX_VALUE ||
 	    (size_t)v.len + STORE_RECORD_HDR_LEN != size ||
 	    v.data != data + STORE_RECORD_HDR_LEN ||
 	    v.created_ms < 0 || v.expires_ms < 0)

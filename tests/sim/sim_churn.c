@@ -71,7 +71,7 @@ make_keys(struct simnet *sn, struct key *keys)
 		k = &keys[i];
 		simnet_key_id(&k->v.id, "sim-churn", i);
 		for (j = 0; j < (i % 20 == 7 ? SIM_MULTI : 1); j++, v++) {
-			len = v % 25 == 3 ? STORE_MAX_VALUE :
+			len = v % 25 == 3 ? EMO_MAX_VALUE :
 			    1 + (uint32_t)simnet_rand_below(sn, 1000);
 			if (simnet_key_add(sn, &k->v, len, SIM_TTL_MS) == -1)
 				return -1;

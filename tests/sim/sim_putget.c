@@ -64,7 +64,7 @@ make_keys(struct simnet *sn, struct key *keys)
 		k = &keys[i];
 		simnet_key_id(&k->v.id, "sim-putget", i);
 		for (j = 0; j < (i % 15 == 1 ? SIM_MULTI : 1); j++) {
-			len = i % 10 == 0 ? STORE_MAX_VALUE :
+			len = i % 10 == 0 ? EMO_MAX_VALUE :
 			    1 + (uint32_t)simnet_rand_below(sn, 2000);
 			/* Distinct times, put in a shuffled order. */
 			if (simnet_key_add(sn, &k->v, len, SIM_TTL_MS) == -1)

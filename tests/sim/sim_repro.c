@@ -98,7 +98,7 @@ scenario(uint64_t seed, uint8_t digest[KECCAK256_LEN], struct run *u)
 	cfg.dht.rpc_retries = 2;
 	memset(u, 0, sizeof(*u));
 	keccak256_init(&u->k);
-	if ((buf = malloc(STORE_MAX_VALUE)) == NULL)
+	if ((buf = malloc(EMO_MAX_VALUE)) == NULL)
 		return -1;
 	if ((sn = simnet_start(&cfg, SIM_NODES, 3, 10, 3000, NULL)) == NULL) {
 		free(buf);
@@ -106,7 +106,7 @@ scenario(uint64_t seed, uint8_t digest[KECCAK256_LEN], struct run *u)
 	}
 	for (i = 0; i < SIM_OPS; i++) {
 		simnet_key_id(&key, "repro", i);
-		len = i % 6 == 0 ? STORE_MAX_VALUE :
+		len = i % 6 == 0 ? EMO_MAX_VALUE :
 		    1 + simnet_rand_below(sn, 1500);
 		simnet_io_fill(sn, buf, len);
 		u->pending++;

@@ -88,7 +88,7 @@ static const struct {
 
 START_TEST(test_utf8_valid)
 {
-	ck_assert_int_eq(ctl_print_utf8_valid(utf8_cases[_i].in,
+	ck_assert_int_eq(bytes_utf8_valid(utf8_cases[_i].in,
 	    utf8_cases[_i].len), utf8_cases[_i].valid);
 }
 END_TEST
@@ -202,12 +202,12 @@ START_TEST(test_args_uint)
 END_TEST
 
 static void
-key_hex(const uint8_t key[EMO_KEY_LEN], char out[65])
+key_hex(const uint8_t key[ID_LEN], char out[65])
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i;
 
-	for (i = 0; i < EMO_KEY_LEN; i++) {
+	for (i = 0; i < ID_LEN; i++) {
 		out[2 * i] = hex[key[i] >> 4];
 		out[2 * i + 1] = hex[key[i] & 0xf];
 	}
@@ -220,7 +220,7 @@ START_TEST(test_args_key)
 	    "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470";
 	static const char abc[] =
 	    "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45";
-	uint8_t key[EMO_KEY_LEN];
+	uint8_t key[ID_LEN];
 	char hex[65], name[EMO_MAX_KEY_NAME + 2];
 	const char *errstr = NULL;
 

@@ -864,7 +864,7 @@ START_TEST(test_write_corpus)
 		fclose(f);
 	}
 	sink_clear(&s);
-	len = store_msg(msg, 2, WIRE_MAX_VALUE);
+	len = store_msg(msg, 2, EMO_MAX_VALUE);
 	frag_split(msg, len, 99, &a, sink_emit, &s);
 	snprintf(path, sizeof(path), "%s/two-full-values", dir);
 	if ((f = fopen(path, "wb")) != NULL) {

@@ -95,10 +95,10 @@ t_close(struct t_ctx *c)
 }
 
 static void
-t_key(uint8_t key[STORE_KEY_LEN], unsigned n)
+t_key(uint8_t key[ID_LEN], unsigned n)
 {
-	memset(key, (int)(n & 0xff), STORE_KEY_LEN);
-	key[STORE_KEY_LEN - 1] = (uint8_t)(n >> 8);
+	memset(key, (int)(n & 0xff), ID_LEN);
+	key[ID_LEN - 1] = (uint8_t)(n >> 8);
 }
 
 static int
@@ -147,7 +147,7 @@ START_TEST(test_multi_value)
 {
 	struct t_ctx		c;
 	struct store_result	res;
-	uint8_t			k1[STORE_KEY_LEN], k2[STORE_KEY_LEN];
+	uint8_t			k1[ID_LEN], k2[ID_LEN];
 	const char		*why;
 
 	t_open(&c, _i, 16, 0);
@@ -191,7 +191,7 @@ START_TEST(test_dedup)
 {
 	struct t_ctx		c;
 	struct store_result	res;
-	uint8_t			k[STORE_KEY_LEN];
+	uint8_t			k[ID_LEN];
 	const char		*why;
 
 	t_open(&c, _i, 16, 0);
@@ -242,7 +242,7 @@ START_TEST(test_order_ties)
 	static const char	*want[] = { "zz", "a", "ab", "b", "ba" };
 	struct t_ctx		 c;
 	struct store_result	 res;
-	uint8_t			 k[STORE_KEY_LEN];
+	uint8_t			 k[ID_LEN];
 	size_t			 i;
 
 	t_open(&c, _i, 16, 0);
@@ -262,7 +262,7 @@ START_TEST(test_ttl)
 {
 	struct t_ctx		c;
 	struct store_result	res;
-	uint8_t			k[STORE_KEY_LEN];
+	uint8_t			k[ID_LEN];
 	const char		*why;
 	unsigned		i;
 
@@ -320,21 +320,21 @@ START_TEST(test_lengths)
 		int	ok;
 	} rows[] = {
 		{ 0, 0 },
-		{ STORE_MAX_VALUE + 1, 0 },
-		{ STORE_MAX_VALUE, 1 },
+		{ EMO_MAX_VALUE + 1, 0 },
+		{ EMO_MAX_VALUE, 1 },
 		{ 1, 1 },
 	};
 	struct t_ctx		c;
 	struct store_result	res;
 	struct store_stats	before, after;
-	uint8_t			k[STORE_KEY_LEN], *buf;
+	uint8_t			k[ID_LEN], *buf;
 	const char		*why;
 	size_t			i, j;
 	int			rc;
 
 	t_open(&c, _i, 16, 0);
-	ck_assert_ptr_nonnull(buf = malloc(STORE_MAX_VALUE + 1));
-	for (j = 0; j < STORE_MAX_VALUE + 1; j++)
+	ck_assert_ptr_nonnull(buf = malloc(EMO_MAX_VALUE + 1));
+	for (j = 0; j < EMO_MAX_VALUE + 1; j++)
 		buf[j] = (uint8_t)(j * 7 + 3);
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		t_key(k, 100 + (unsigned)i);
@@ -368,7 +368,7 @@ START_TEST(test_lengths)
 	ck_assert_int_eq(store_put(c.st, k, "x", 1, -1, T_FAR, 0, &why), -1);
 	ck_assert_int_eq(store_put(c.st, k, NULL, 1, 0, T_FAR, 0, &why), -1);
 	ck_assert_int_eq(store_put(c.st, NULL, "x", 1, 0, T_FAR, 0, &why), -1);
-	t_stats_are(c.st, 2, 2, STORE_MAX_VALUE + 1);
+	t_stats_are(c.st, 2, 2, EMO_MAX_VALUE + 1);
 	t_close(&c);
 }
 END_TEST
@@ -377,7 +377,7 @@ START_TEST(test_quota_values)
 {
 	struct t_ctx		c;
 	struct store_result	res;
-	uint8_t			k[STORE_KEY_LEN];
+	uint8_t			k[ID_LEN];
 	const char		*why = NULL;
 
 	t_open(&c, _i, 3, 0);
@@ -411,7 +411,7 @@ END_TEST
 START_TEST(test_quota_bytes)
 {
 	struct t_ctx	c;
-	uint8_t		k[STORE_KEY_LEN], buf[100];
+	uint8_t		k[ID_LEN], buf[100];
 	const char	*why;
 
 	t_open(&c, _i, 16, 250);
@@ -448,15 +448,15 @@ END_TEST
 static int
 t_keycmp(const void *a, const void *b)
 {
-	return memcmp(a, b, STORE_KEY_LEN);
+	return memcmp(a, b, ID_LEN);
 }
 
 START_TEST(test_keys_paging)
 {
 	enum { NKEYS = 10, PAGE = 3 };
 	struct t_ctx	c;
-	uint8_t		want[NKEYS][STORE_KEY_LEN], got[NKEYS + PAGE][STORE_KEY_LEN];
-	uint8_t		page[PAGE][STORE_KEY_LEN], mid[STORE_KEY_LEN];
+	uint8_t		want[NKEYS][ID_LEN], got[NKEYS + PAGE][ID_LEN];
+	uint8_t		page[PAGE][ID_LEN], mid[ID_LEN];
 	const char	*why;
 	size_t		n = 0, i, j;
 	long		r;
@@ -466,12 +466,12 @@ START_TEST(test_keys_paging)
 		/* Scrambled insertion order; the extremes 0x00.. and 0xff.. */
 		t_key(want[i], (unsigned)((i * 7 % NKEYS) * 28));
 		if (i == 5)
-			memset(want[i], 0xff, STORE_KEY_LEN);
+			memset(want[i], 0xff, ID_LEN);
 		for (j = 0; j <= i % 3; j++)
 			ck_assert_int_gt(store_put(c.st, want[i],
 			    &"abc"[j], 1, (int64_t)j, T_FAR, 0, &why), 0);
 	}
-	qsort(want, NKEYS, STORE_KEY_LEN, t_keycmp);
+	qsort(want, NKEYS, ID_LEN, t_keycmp);
 	ck_assert_int_eq(store_keys(c.st, NULL, 0, page, &why), 0);
 	r = store_keys(c.st, NULL, PAGE, page, &why);
 	for (;;) {
@@ -480,7 +480,7 @@ START_TEST(test_keys_paging)
 		if (r == 0)
 			break;
 		ck_assert_uint_le(n + (size_t)r, NKEYS);
-		memcpy(got[n], page, (size_t)r * STORE_KEY_LEN);
+		memcpy(got[n], page, (size_t)r * ID_LEN);
 		n += (size_t)r;
 		r = store_keys(c.st, page[r - 1], PAGE, page, &why);
 	}
@@ -488,12 +488,12 @@ START_TEST(test_keys_paging)
 	ck_assert(memcmp(got, want, sizeof(want)) == 0);
 
 	/* Resuming from a key that is not stored. */
-	memcpy(mid, want[4], STORE_KEY_LEN);
-	mid[STORE_KEY_LEN - 1] ^= 0x01;
-	ck_assert(memcmp(mid, want[4], STORE_KEY_LEN) > 0);
-	ck_assert(memcmp(mid, want[5], STORE_KEY_LEN) < 0);
+	memcpy(mid, want[4], ID_LEN);
+	mid[ID_LEN - 1] ^= 0x01;
+	ck_assert(memcmp(mid, want[4], ID_LEN) > 0);
+	ck_assert(memcmp(mid, want[5], ID_LEN) < 0);
 	ck_assert_int_eq(store_keys(c.st, mid, PAGE, page, &why), PAGE);
-	ck_assert(memcmp(page, want[5], PAGE * STORE_KEY_LEN) == 0);
+	ck_assert(memcmp(page, want[5], PAGE * ID_LEN) == 0);
 	ck_assert_int_eq(store_keys(c.st, want[NKEYS - 1], PAGE, page, &why),
 	    0);
 	t_close(&c);
@@ -505,10 +505,10 @@ START_TEST(test_many_keys)
 {
 	enum { NKEYS = 1500, PAGE = 64 };
 	struct t_ctx	c;
-	static uint8_t	keys[NKEYS][STORE_KEY_LEN], live[NKEYS][STORE_KEY_LEN];
-	static uint8_t	got[NKEYS][STORE_KEY_LEN];
+	static uint8_t	keys[NKEYS][ID_LEN], live[NKEYS][ID_LEN];
+	static uint8_t	got[NKEYS][ID_LEN];
 	static int64_t	exp[NKEYS];
-	uint8_t		page[PAGE][STORE_KEY_LEN];
+	uint8_t		page[PAGE][ID_LEN];
 	const char	*why;
 	uint32_t	x = 12345;
 	size_t		i, j, nlive = 0, n = 0;
@@ -516,7 +516,7 @@ START_TEST(test_many_keys)
 
 	t_open(&c, _i, 16, 0);
 	for (i = 0; i < NKEYS; i++) {
-		for (j = 0; j < STORE_KEY_LEN; j++) {
+		for (j = 0; j < ID_LEN; j++) {
 			x = x * 1103515245u + 12345u;
 			keys[i][j] = (uint8_t)(x >> 16);
 		}
@@ -528,18 +528,18 @@ START_TEST(test_many_keys)
 	ck_assert_int_ge(store_expire(c.st, 1500, NKEYS, &why), 1);
 	for (i = 0; i < NKEYS; i++)
 		if (exp[i] > 1500)
-			memcpy(live[nlive++], keys[i], STORE_KEY_LEN);
-	qsort(live, nlive, STORE_KEY_LEN, t_keycmp);
+			memcpy(live[nlive++], keys[i], ID_LEN);
+	qsort(live, nlive, ID_LEN, t_keycmp);
 	t_stats_are(c.st, nlive, nlive, nlive * 8);
 	for (r = store_keys(c.st, NULL, PAGE, page, &why); r > 0;
 	    r = store_keys(c.st, page[r - 1], PAGE, page, &why)) {
 		ck_assert_uint_le(n + (size_t)r, nlive);
-		memcpy(got[n], page, (size_t)r * STORE_KEY_LEN);
+		memcpy(got[n], page, (size_t)r * ID_LEN);
 		n += (size_t)r;
 	}
 	ck_assert_int_eq(r, 0);
 	ck_assert_uint_eq(n, nlive);
-	ck_assert(memcmp(got, live, nlive * STORE_KEY_LEN) == 0);
+	ck_assert(memcmp(got, live, nlive * ID_LEN) == 0);
 	ck_assert_int_eq(store_expire(c.st, 5000, NKEYS, &why), (long)nlive);
 	t_stats_are(c.st, 0, 0, 0);
 	ck_assert_int_eq(store_keys(c.st, NULL, PAGE, page, &why), 0);
@@ -568,7 +568,7 @@ START_TEST(test_ldb_reopen)
 {
 	struct t_ctx		c;
 	struct store_result	res;
-	uint8_t			k1[STORE_KEY_LEN], k2[STORE_KEY_LEN];
+	uint8_t			k1[ID_LEN], k2[ID_LEN];
 	const char		*why;
 
 	t_open(&c, 0, 16, 0);
@@ -618,7 +618,7 @@ START_TEST(test_ldb_schema)
 		{ "", "bad schema record in " },
 	};
 	struct t_ctx	c;
-	uint8_t		k[STORE_KEY_LEN];
+	uint8_t		k[ID_LEN];
 	const char	*why;
 	size_t		i;
 
@@ -692,8 +692,8 @@ START_TEST(test_ldb_corrupt_record)
 	};
 	struct t_ctx		c;
 	struct store_result	res;
-	uint8_t			k[STORE_KEY_LEN], k2[STORE_KEY_LEN];
-	uint8_t			rk[1 + 2 * STORE_KEY_LEN], keys[4][STORE_KEY_LEN];
+	uint8_t			k[ID_LEN], k2[ID_LEN];
+	uint8_t			rk[1 + 2 * ID_LEN], keys[4][ID_LEN];
 	const char		*why;
 
 	t_open(&c, 0, 16, 0);
@@ -701,19 +701,19 @@ START_TEST(test_ldb_corrupt_record)
 	t_key(k2, 2);
 	t_put(c.st, k, "good", 10, T_FAR, 0);
 	rk[0] = 'v';
-	memcpy(rk + 1, k, STORE_KEY_LEN);
-	memset(rk + 1 + STORE_KEY_LEN, 0xaa, STORE_KEY_LEN);
+	memcpy(rk + 1, k, ID_LEN);
+	memset(rk + 1 + ID_LEN, 0xaa, ID_LEN);
 	ck_assert_int_eq(store_debug_raw_put(c.st, rk, sizeof(rk), "garbage",
 	    7, &why), 0);
-	memset(rk + 1 + STORE_KEY_LEN, 0xbb, STORE_KEY_LEN);
+	memset(rk + 1 + ID_LEN, 0xbb, ID_LEN);
 	ck_assert_int_eq(store_debug_raw_put(c.st, rk, sizeof(rk),
 	    bad_version, sizeof(bad_version), &why), 0);
-	memset(rk + 1 + STORE_KEY_LEN, 0x01, STORE_KEY_LEN);
+	memset(rk + 1 + ID_LEN, 0x01, ID_LEN);
 	ck_assert_int_eq(store_debug_raw_put(c.st, rk, sizeof(rk),
 	    bad_version + 1, 10, &why), 0);
-	ck_assert_int_eq(store_debug_raw_put(c.st, rk, 1 + STORE_KEY_LEN,
+	ck_assert_int_eq(store_debug_raw_put(c.st, rk, 1 + ID_LEN,
 	    "short key", 9, &why), 0);
-	memcpy(rk + 1, k2, STORE_KEY_LEN);
+	memcpy(rk + 1, k2, ID_LEN);
 	ck_assert_int_eq(store_debug_raw_put(c.st, rk, sizeof(rk), "", 0,
 	    &why), 0);
 	ck_assert_int_eq(store_debug_raw_put(c.st, "e", 1, "", 0, &why), 0);
@@ -808,7 +808,7 @@ START_TEST(test_decode)
 	ck_assert_int_eq(store_ldb_decode_record(NULL, 0, &v, &why), -1);
 	ck_assert_int_eq(store_ldb_decode_record(rec, STORE_RECORD_MAX_LEN,
 	    &v, &why), 0);
-	ck_assert_uint_eq(v.len, STORE_MAX_VALUE);
+	ck_assert_uint_eq(v.len, EMO_MAX_VALUE);
 	ck_assert_int_eq(store_ldb_decode_record(rec,
 	    STORE_RECORD_MAX_LEN + 1, &v, &why), -1);
 	rec[0] = 2;

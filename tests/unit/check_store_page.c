@@ -77,10 +77,10 @@ t_close(struct t_ctx *c)
 }
 
 static void
-t_key(uint8_t key[STORE_KEY_LEN], unsigned n)
+t_key(uint8_t key[ID_LEN], unsigned n)
 {
-	memset(key, (int)(n & 0xff), STORE_KEY_LEN);
-	key[STORE_KEY_LEN - 1] = (uint8_t)(n >> 8);
+	memset(key, (int)(n & 0xff), ID_LEN);
+	key[ID_LEN - 1] = (uint8_t)(n >> 8);
 }
 
 static void
@@ -156,7 +156,7 @@ START_TEST(test_page_order)
 	enum { N = 12 };
 	struct t_ctx		c;
 	struct store_result	res;
-	uint8_t			k[STORE_KEY_LEN], other[STORE_KEY_LEN];
+	uint8_t			k[ID_LEN], other[ID_LEN];
 	char			v[16];
 	const char		*why;
 	size_t			total, i;
@@ -221,7 +221,7 @@ END_TEST
 START_TEST(test_page_expired)
 {
 	struct t_ctx	c;
-	uint8_t		k[STORE_KEY_LEN];
+	uint8_t		k[ID_LEN];
 	char		v[16];
 	const char	*why;
 	unsigned	i;
@@ -260,7 +260,7 @@ START_TEST(test_page_ties)
 	enum { N = sizeof(want) / sizeof(want[0]) };
 	struct t_ctx		c;
 	struct store_result	res;
-	uint8_t			k[STORE_KEY_LEN];
+	uint8_t			k[ID_LEN];
 	const char		*why;
 	size_t			i, j, total;
 
@@ -292,7 +292,7 @@ START_TEST(test_page_many)
 	enum { N = 300 };
 	struct t_ctx		c;
 	struct store_result	all, res;
-	uint8_t			k[STORE_KEY_LEN], v[40];
+	uint8_t			k[ID_LEN], v[40];
 	const char		*why;
 	size_t			total, i;
 	uint32_t		x = 777;
@@ -336,7 +336,7 @@ START_TEST(test_errkind)
 {
 	struct t_ctx		c;
 	struct store_result	res;
-	uint8_t			k[STORE_KEY_LEN], keys[1][STORE_KEY_LEN];
+	uint8_t			k[ID_LEN], keys[1][ID_LEN];
 	const char		*why;
 	size_t			total;
 
@@ -401,7 +401,7 @@ START_TEST(test_errkind_io)
 {
 	struct t_ctx	 c;
 	struct rlimit	 old, tiny;
-	uint8_t		 k[STORE_KEY_LEN];
+	uint8_t		 k[ID_LEN];
 	const char	*why_put = NULL, *why_flush = NULL;
 	void		(*osig)(int);
 	int		 rc_put, rc_flush;
@@ -436,14 +436,14 @@ START_TEST(test_collision)
 	};
 	struct t_ctx		 c;
 	struct store_result	 res;
-	uint8_t			 k[STORE_KEY_LEN], rk[1 + 2 * STORE_KEY_LEN];
+	uint8_t			 k[ID_LEN], rk[1 + 2 * ID_LEN];
 	const char		*why = NULL;
 
 	t_open(&c, 0, 16, 0);
 	t_key(k, 1);
 	rk[0] = 'v';
-	memcpy(rk + 1, k, STORE_KEY_LEN);
-	keccak256("XX", 2, rk + 1 + STORE_KEY_LEN);
+	memcpy(rk + 1, k, ID_LEN);
+	keccak256("XX", 2, rk + 1 + ID_LEN);
 	ck_assert_int_eq(store_debug_raw_put(c.st, rk, sizeof(rk), rec,
 	    sizeof(rec), &why), 0);
 	ck_assert_int_eq(store_put(c.st, k, "XX", 2, 0, T_FAR, 0, &why), -1);
@@ -467,7 +467,7 @@ START_TEST(test_refresh_leaves_expired)
 	struct t_ctx		c;
 	struct store_result	res;
 	struct store_stats	s;
-	uint8_t			k[STORE_KEY_LEN];
+	uint8_t			k[ID_LEN];
 	const char		*why;
 
 	t_open(&c, _i, 16, 0);

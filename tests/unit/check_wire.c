@@ -647,10 +647,10 @@ raw_break(struct raw *r, enum bad bad)
 		break;
 	case BAD_VALUE_BIG:
 	case GOOD_VALUE_MAX:
-		r->big = calloc(1, WIRE_MAX_VALUE + 1);
+		r->big = calloc(1, EMO_MAX_VALUE + 1);
 		ck_assert_ptr_nonnull(r->big);
 		r->wv[0].data.data = r->big;
-		r->wv[0].data.len = WIRE_MAX_VALUE + (bad == BAD_VALUE_BIG);
+		r->wv[0].data.len = EMO_MAX_VALUE + (bad == BAD_VALUE_BIG);
 		break;
 	case BAD_VALUE_EMPTY:
 		r->wv[0].data.len = 0;
@@ -860,7 +860,7 @@ START_TEST(test_encode_refuses)
 	ck_assert_int_gt(wire_encode(&g.m, buf, sizeof(buf)), 0);
 
 	golden_build(WIRE_VALUES - 1, &g);
-	g.values[0].len = WIRE_MAX_VALUE + 1;
+	g.values[0].len = EMO_MAX_VALUE + 1;
 	ck_assert_int_eq(wire_encode(&g.m, buf, sizeof(buf)), -1);
 	g.values[0].len = 0;
 	ck_assert_int_eq(wire_encode(&g.m, buf, sizeof(buf)), -1);
@@ -1009,7 +1009,7 @@ START_TEST(test_values_fit)
 	uint8_t			*data;
 	size_t			 i;
 
-	data = calloc(1, WIRE_MAX_VALUE);
+	data = calloc(1, EMO_MAX_VALUE);
 	ck_assert_ptr_nonnull(data);
 	golden_build(WIRE_VALUES - 1, &g);
 	for (i = 0; i < WIRE_MAX_NODES; i++)
@@ -1018,7 +1018,7 @@ START_TEST(test_values_fit)
 	g.m.u.values.nnodes = WIRE_MAX_NODES;
 	g.m.u.values.tokenlen = WIRE_MAX_TOKEN;
 
-	mkvalues(v, 100, data, WIRE_MAX_VALUE);
+	mkvalues(v, 100, data, EMO_MAX_VALUE);
 	check_fit(&g.m, v, 100, 2);		/* the design point */
 	check_fit(&g.m, v, 1, 1);
 	check_fit(&g.m, v, 0, 0);
@@ -1032,7 +1032,7 @@ START_TEST(test_values_fit)
 	v[3].len = 32768;
 	check_fit(&g.m, v, 100, 3);
 	golden_build(WIRE_STORE - 1, &g);
-	mkvalues(v, 100, data, WIRE_MAX_VALUE);
+	mkvalues(v, 100, data, EMO_MAX_VALUE);
 	check_fit(&g.m, v, 100, 2);
 	mkvalues(v, 100, data, 1);
 	check_fit(&g.m, v, 100, WIRE_MAX_VALUES_PER_MSG);
