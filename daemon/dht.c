@@ -79,20 +79,23 @@ dht_on_response(struct dht *d, const struct addr *from,
     const struct wire_msg *m, int64_t now_ms, int64_t wall_ms)
 {
 	struct rpc_call c;
+	enum rpc_match how;
+	uint32_t srtt = 0, rttvar;
 
-	switch (rpc_match(d->env.rpc, from, m, now_ms, &c)) {
-	case RPC_UNMATCHED:
+	if ((how = rpc_match(d->env.rpc, from, m, now_ms, &c)) ==
+	    RPC_UNMATCHED)
 		return;
-	case RPC_MOVED:
+	/* route shows rpc's smoothed estimate, updated by this answer. */
+	if (c.rtt_us != 0)
+		(void)rpc_rtt(d->env.rpc, from, &srtt, &rttvar);
+	if (how == RPC_MOVED) {
 		/* Another node answers at that address now. */
 		route_failed(d->env.rt, &c.id, (uint64_t)now_ms);
 		c.ops->failed(c.ctx, &c, now_ms);
-		dht_route_seen(d, &m->sender, from, c.rtt_us, now_ms);
+		dht_route_seen(d, &m->sender, from, srtt, now_ms);
 		return;
-	case RPC_ANSWERED:
-		break;
 	}
-	dht_route_seen(d, &m->sender, from, c.rtt_us, now_ms);
+	dht_route_seen(d, &m->sender, from, srtt, now_ms);
 	token_verified_add(d->env.tok, from, now_ms);
 	if (m->type == WIRE_NODES)
 		token_peer_put(d->env.tok, from, m->u.nodes.token,

@@ -150,15 +150,12 @@ route_ping_active(const struct route_node *e, uint64_t now_ms)
 	return now_ms < e->ping_ms || now_ms - e->ping_ms < ROUTE_PING_STALE_MS;
 }
 
+/* The caller smooths (rpc keeps the estimator); 0 says nothing new. */
 static void
 route_rtt_sample(struct route_node *e, uint32_t rtt_us)
 {
-	if (rtt_us == 0)
-		return;
-	if (e->rtt_us == 0)
+	if (rtt_us != 0)
 		e->rtt_us = rtt_us;
-	else	/* the 1/8 gain TCP uses for SRTT */
-		e->rtt_us = (uint32_t)(((uint64_t)e->rtt_us * 7 + rtt_us) / 8);
 }
 
 /* Keeps the least-recently-seen order when the entry is not the newest. */

@@ -33,7 +33,7 @@ struct route_node {
 	struct addr	addr;
 	uint64_t	last_seen_ms;	/* last reply (or admission) */
 	uint64_t	ping_ms;	/* when `pinging` was set */
-	uint32_t	rtt_us;		/* smoothed round trip; 0 = unknown */
+	uint32_t	rtt_us;		/* smoothed round trip (rpc's); 0 = unknown */
 	uint8_t		fails;		/* consecutive timeouts */
 	uint8_t		pinging;	/* a liveness ping was requested */
 };
@@ -58,7 +58,8 @@ int		 route_addr_usable(const struct addr *);
 
 /*
  * Records that `id` at `addr` answered us (or sent a request that passed
- * the anti-spoofing check).  rtt_us is a fresh sample or 0.  A reply
+ * the anti-spoofing check).  rtt_us is the caller's smoothed round trip
+ * to that address (rpc_rtt), or 0 when it has nothing new.  A reply
  * resets the failure count and clears `pinging`.  On ROUTE_PING the caller
  * must ping the node copied to ping_out and report the outcome through
  * route_seen or route_failed; ping_out may be NULL only for callers that

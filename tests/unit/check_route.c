@@ -406,12 +406,17 @@ START_TEST(test_addr_change)
 	ck_assert(addr_eq(&n.addr, &a1));
 	ck_assert_uint_eq(n.last_seen_ms, 1000);
 	ck_assert_uint_eq(n.rtt_us, 500);
-	/* Same address: refreshed, RTT smoothed with gain 1/8. */
+	/* Same address: refreshed, the caller's smoothed RTT taken. */
 	ck_assert_int_eq(route_seen(rt, &id, &a1, 2500, 1300, &ping),
 	    ROUTE_UPDATED);
 	ck_assert_int_eq(route_get(rt, &id, &n), 0);
-	ck_assert_uint_eq(n.rtt_us, 600);
-	ck_assert_uint_eq(n.last_seen_ms, 2500);
+	ck_assert_uint_eq(n.rtt_us, 1300);
+	/* No new sample (a request from it): the estimate stays. */
+	ck_assert_int_eq(route_seen(rt, &id, &a1, 2600, 0, &ping),
+	    ROUTE_UPDATED);
+	ck_assert_int_eq(route_get(rt, &id, &n), 0);
+	ck_assert_uint_eq(n.rtt_us, 1300);
+	ck_assert_uint_eq(n.last_seen_ms, 2600);
 	/* After one missed reply the node may move; its RTT restarts. */
 	ck_assert_int_eq(route_failed(rt, &id, 3000), 0);
 	ck_assert_int_eq(route_seen(rt, &id, &a2, 3500, 0, &ping),
