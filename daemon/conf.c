@@ -1,7 +1,8 @@
 /*
  * conf — the table of configuration keys, the `key = value` file parser
  * with file:line errors, defaults and printing.  Every key lives in one
- * row of conf_rows; nothing else lists them.
+ * row of conf_rows; nothing else lists them.  What a value may be, and the
+ * words when it is refused, is in conf_value.c.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -16,7 +17,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "addr.h"
 #include "bytes.h"
 #include "conf.h"
 #include "conf_impl.h"
@@ -24,101 +24,6 @@
 #include "log.h"
 
 #define CONF_SOCKET_MAX	(sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1)
-#define CONF_ECHO_MAX	80	/* bytes of a bad value quoted in a message */
-#define CONF_ECHO_LEN	(CONF_ECHO_MAX * 4 + 8)	/* escaped, "..." and NUL */
-#define CONF_NUM_LEN	32	/* a formatted number, NUL included */
-
-#define KIB	1024ull
-#define MIB	(1024ull * KIB)
-#define GIB	(1024ull * MIB)
-
-/* Numeric fields (enums, int, uint32_t) are stored through 32-bit copies. */
-_Static_assert(sizeof(enum conf_storage) == sizeof(uint32_t),
-    "enum conf_storage is stored as 32 bits");
-_Static_assert(sizeof(int) == sizeof(uint32_t), "int is stored as 32 bits");
-
-enum conf_type {
-	CT_STRING,	/* no whitespace, bounded */
-	CT_PATH,	/* absolute, bounded, may hold spaces */
-	CT_HOSTPORT,	/* addr_split_hostport */
-	CT_ADDRLIST,	/* repeatable hostport; an empty value clears */
-	CT_BOOL,
-	CT_U32,
-	CT_SIZE,	/* bytes, K/M/G binary unit */
-	CT_DURATION,	/* seconds, s/m/h/d unit */
-	CT_ENUM,
-};
-
-/* Why a value was refused; conf_errs turns it into words. */
-enum conf_err {
-	CE_OK, CE_EMPTY, CE_NUMBER, CE_SUFFIX, CE_BELOW, CE_ABOVE, CE_LONG,
-	CE_CHAR, CE_UTF8, CE_SPACE, CE_TRAIL, CE_HASH, CE_COMMENT, CE_NOTABS,
-	CE_BOOL, CE_ENUM, CE_ADDR, CE_TOOMANY,
-};
-
-struct conf_row {
-	const char	*name;
-	enum conf_type	 type;
-	size_t		 off;
-	size_t		 size;
-	uint64_t	 min;
-	uint64_t	 max;		/* numbers: value; text: bytes */
-	const char	*def;		/* NULL: none, or computed by deffn */
-	const char	*help;
-	const char	*bad;		/* conf_validate's static reason */
-	int		(*deffn)(char *, size_t);
-	int		(*parse)(const char *);
-	const char	*(*unparse)(int);
-	const char	*choices;	/* of an enum, for messages */
-};
-
-static int
-conf_isspace(int ch)
-{
-	return ch == ' ' || ch == '\t';
-}
-
-/*
- * Text the file syntax carries back unchanged: UTF-8, no control
- * characters, no edge whitespace, and no '#' that would open a comment.
- */
-static enum conf_err
-conf_check_text(enum conf_type t, size_t max, const char *s,
-    const char **sub)
-{
-	size_t i, n = strlen(s);
-	uint16_t port;
-
-	if (n > max)
-		return CE_LONG;
-	if (!bytes_utf8_valid(s, n))
-		return CE_UTF8;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return CE_CHAR;
-	switch (t) {
-	case CT_STRING:
-		if (strchr(s, ' ') != NULL)
-			return CE_SPACE;
-		return s[0] == '#' ? CE_HASH : CE_OK;
-	case CT_PATH:
-		if (s[0] != '/')
-			return CE_NOTABS;
-		if (conf_isspace(s[n - 1]))
-			return CE_TRAIL;
-		for (i = 1; i < n; i++)
-			if (s[i] == '#' && conf_isspace(s[i - 1]))
-				return CE_COMMENT;
-		return CE_OK;
-	case CT_HOSTPORT:
-	case CT_ADDRLIST:
-		if (addr_split_hostport(s, NULL, 0, &port, sub) == -1)
-			return CE_ADDR;
-		return CE_OK;
-	default:
-		return CE_OK;
-	}
-}
 
 /* Writes prefix+suffix to buf if it fits and is a valid path. */
 static int
@@ -259,37 +164,6 @@ static const struct conf_row conf_rows[] = {
 
 #define CONF_NROWS	(sizeof(conf_rows) / sizeof(conf_rows[0]))
 
-/*
- * Per conf_err: conf_set's static reason, and the words after "KEY: 'VALUE' "
- * in a file error; conf_errmsg appends the bound where there is one.
- */
-static const struct {
-	const char	*brief;
-	const char	*detail;
-} conf_errs[] = {
-	[CE_OK] =	{ "ok", "is valid" },
-	[CE_EMPTY] =	{ "empty value", "is empty" },
-	[CE_NUMBER] =	{ "not a number", "is not a number" },
-	[CE_SUFFIX] =	{ "unknown unit", "has an unknown unit" },
-	[CE_BELOW] =	{ "below the minimum", "is below the minimum" },
-	[CE_ABOVE] =	{ "above the maximum", "is above the maximum" },
-	[CE_LONG] =	{ "too long", "is longer than" },
-	[CE_CHAR] =	{ "contains a control character",
-			  "contains a control character" },
-	[CE_UTF8] =	{ "not valid UTF-8", "is not valid UTF-8" },
-	[CE_SPACE] =	{ "contains whitespace", "contains whitespace" },
-	[CE_TRAIL] =	{ "ends with whitespace", "ends with whitespace" },
-	[CE_HASH] =	{ "starts with '#'", "starts with '#'" },
-	[CE_COMMENT] =	{ "contains ' #', which starts a comment",
-			  "contains ' #', which starts a comment" },
-	[CE_NOTABS] =	{ "not an absolute path", "is not an absolute path" },
-	[CE_BOOL] =	{ "not a boolean (yes or no)", "is not a boolean "
-			  "(yes/no, true/false, on/off, 1/0)" },
-	[CE_ENUM] =	{ "not one of the allowed values", "is not one of" },
-	[CE_ADDR] =	{ "bad address", "is not HOST:PORT" },
-	[CE_TOOMANY] =	{ "too many addresses", "is one address too many" },
-};
-
 static const struct conf_row *
 conf_row_find(const char *name)
 {
@@ -299,241 +173,6 @@ conf_row_find(const char *name)
 		if (strcmp(conf_rows[i].name, name) == 0)
 			return &conf_rows[i];
 	return NULL;
-}
-
-static void
-conf_put_num(struct conf *c, const struct conf_row *r, uint64_t v)
-{
-	uint32_t v32 = (uint32_t)v;
-
-	if (r->size == sizeof(uint64_t))
-		memcpy((char *)c + r->off, &v, sizeof(v));
-	else
-		memcpy((char *)c + r->off, &v32, sizeof(v32));
-}
-
-static uint64_t
-conf_get_num(const struct conf *c, const struct conf_row *r)
-{
-	uint64_t v;
-	uint32_t v32;
-
-	if (r->size == sizeof(uint64_t)) {
-		memcpy(&v, (const char *)c + r->off, sizeof(v));
-		return v;
-	}
-	memcpy(&v32, (const char *)c + r->off, sizeof(v32));
-	return v32;
-}
-
-/* The multiplier of a unit letter, 0 if the type has no such unit. */
-static uint64_t
-conf_unit(enum conf_type t, char u)
-{
-	if (t == CT_SIZE)
-		return u == 'K' || u == 'k' ? KIB : u == 'M' || u == 'm' ? MIB :
-		    u == 'G' || u == 'g' ? GIB : 0;
-	if (t == CT_DURATION)
-		return u == 's' ? 1 : u == 'm' ? 60 : u == 'h' ? 3600 :
-		    u == 'd' ? 86400 : 0;
-	return 0;
-}
-
-/* Decimal digits and one optional unit letter, overflow-checked. */
-static enum conf_err
-conf_parse_num(const struct conf_row *r, const char *s, uint64_t *out)
-{
-	uint64_t v = 0, mul = 1;
-	const char *p;
-	unsigned d;
-	int over = 0;
-
-	if (*s < '0' || *s > '9')
-		return CE_NUMBER;
-	for (p = s; *p >= '0' && *p <= '9'; p++) {
-		d = (unsigned)(*p - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			over = 1;
-		else
-			v = v * 10 + d;
-	}
-	if (*p != '\0' && r->type == CT_U32)
-		return CE_NUMBER;
-	if (*p != '\0' && (p[1] != '\0' || (mul = conf_unit(r->type, *p)) == 0))
-		return CE_SUFFIX;
-	if (over || v > UINT64_MAX / mul)
-		return CE_ABOVE;
-	v *= mul;
-	if (v < r->min)
-		return CE_BELOW;
-	if (v > r->max)
-		return CE_ABOVE;
-	*out = v;
-	return CE_OK;
-}
-
-static enum conf_err
-conf_parse_bool(const char *s, uint64_t *out)
-{
-	static const char *const words[] = {
-		"no", "yes", "false", "true", "off", "on", "0", "1",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-		if (strcasecmp(s, words[i]) == 0) {
-			*out = i % 2;
-			return CE_OK;
-		}
-	}
-	return CE_BOOL;
-}
-
-/* Parses value into the row's field; *c is untouched on error. */
-static enum conf_err
-conf_set_row(struct conf *c, const struct conf_row *r, const char *value,
-    const char **sub)
-{
-	enum conf_err e;
-	uint64_t v = 0;
-	char *dst;
-	int ev;
-
-	*sub = NULL;
-	if (r->type == CT_ADDRLIST && value[0] == '\0') {
-		memset(c->bootstrap, 0, sizeof(c->bootstrap));
-		c->nbootstrap = 0;
-		return CE_OK;
-	}
-	if (value[0] == '\0' && r->type != CT_STRING)
-		return CE_EMPTY;
-	switch (r->type) {
-	case CT_STRING:
-	case CT_PATH:
-	case CT_HOSTPORT:
-	case CT_ADDRLIST:
-		if ((e = conf_check_text(r->type, r->max, value, sub)) != CE_OK)
-			return e;
-		dst = (char *)c + r->off;
-		if (r->type == CT_ADDRLIST) {
-			if (c->nbootstrap >= CONF_MAX_BOOTSTRAP)
-				return CE_TOOMANY;
-			dst = c->bootstrap[c->nbootstrap++];
-		}
-		/* Zero the tail too, so equal settings compare equal. */
-		memset(dst, 0, r->max + 1);
-		memcpy(dst, value, strlen(value));
-		return CE_OK;
-	case CT_BOOL:
-		e = conf_parse_bool(value, &v);
-		break;
-	case CT_ENUM:
-		if ((ev = r->parse(value)) < 0)
-			return CE_ENUM;
-		v = (uint64_t)ev;
-		e = CE_OK;
-		break;
-	default:
-		e = conf_parse_num(r, value, &v);
-		break;
-	}
-	if (e == CE_OK)
-		conf_put_num(c, r, v);
-	return e;
-}
-
-/* Sizes print with the largest unit that divides them exactly. */
-static void
-conf_format_num(const struct conf_row *r, uint64_t v, char *buf, size_t len)
-{
-	static const struct {
-		uint64_t	mul;
-		char		unit;
-	} units[] = { { GIB, 'G' }, { MIB, 'M' }, { KIB, 'K' } };
-	size_t i;
-
-	for (i = 0; r->type == CT_SIZE && v != 0 && i < 3; i++) {
-		if (v % units[i].mul == 0) {
-			snprintf(buf, len, "%ju%c", (uintmax_t)(v / units[i].mul),
-			    units[i].unit);
-			return;
-		}
-	}
-	snprintf(buf, len, "%ju", (uintmax_t)v);
-}
-
-/*
- * Quotes outside bytes for a message: printable ASCII as is, the rest as
- * \xNN, cut after CONF_ECHO_MAX bytes.  buf holds CONF_ECHO_LEN bytes.
- */
-static void
-conf_echo(const char *s, char *buf)
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char ch;
-	size_t i, o = 0;
-
-	for (i = 0; s[i] != '\0'; i++) {
-		if (i == CONF_ECHO_MAX) {
-			memcpy(buf + o, "...", 3);
-			o += 3;
-			break;
-		}
-		ch = (unsigned char)s[i];
-		if (ch >= 0x20 && ch < 0x7f && ch != '\\') {
-			buf[o++] = (char)ch;
-			continue;
-		}
-		buf[o++] = '\\';
-		buf[o++] = 'x';
-		buf[o++] = hex[ch >> 4];
-		buf[o++] = hex[ch & 0xf];
-	}
-	buf[o] = '\0';
-}
-
-/* The detailed reason: "max_ttl: '0' is below the minimum 1". */
-static void
-conf_errmsg(const struct conf_row *r, const char *value, enum conf_err e,
-    const char *sub, char *err, size_t errlen)
-{
-	char v[CONF_ECHO_LEN], tail[CONF_NUM_LEN + 32];
-
-	conf_echo(value, v);
-	tail[0] = '\0';
-	switch (e) {
-	case CE_EMPTY:
-		snprintf(err, errlen, "%s: empty value", r->name);
-		return;
-	case CE_TOOMANY:
-		snprintf(err, errlen, "%s: more than %d addresses", r->name,
-		    CONF_MAX_BOOTSTRAP);
-		return;
-	case CE_ADDR:
-		snprintf(err, errlen, "%s: '%s': %s", r->name, v,
-		    sub != NULL ? sub : conf_errs[e].brief);
-		return;
-	case CE_SUFFIX:
-		snprintf(tail, sizeof(tail), " (use %s)", r->type == CT_SIZE ?
-		    "K, M or G" : "s, m, h or d");
-		break;
-	case CE_BELOW:
-	case CE_ABOVE:
-		tail[0] = ' ';
-		conf_format_num(r, e == CE_BELOW ? r->min : r->max, tail + 1,
-		    sizeof(tail) - 1);
-		break;
-	case CE_LONG:
-		snprintf(tail, sizeof(tail), " %ju bytes", (uintmax_t)r->max);
-		break;
-	case CE_ENUM:
-		snprintf(tail, sizeof(tail), " %s", r->choices);
-		break;
-	default:
-		break;
-	}
-	snprintf(err, errlen, "%s: '%s' %s%s", r->name, v, conf_errs[e].detail,
-	    tail);
 }
 
 void
@@ -710,39 +349,6 @@ conf_load(struct conf *c, const char *path, char *err, size_t errlen)
 	rv = conf_load_stream(c, fp, path, err, errlen);
 	fclose(fp);
 	return rv;
-}
-
-/* Whether a field holds something conf_set_row could have stored. */
-static int
-conf_row_ok(const struct conf *c, const struct conf_row *r)
-{
-	const char *s = (const char *)c + r->off, *sub;
-	uint64_t v = conf_get_num(c, r);
-	unsigned i;
-
-	switch (r->type) {
-	case CT_STRING:
-	case CT_PATH:
-	case CT_HOSTPORT:
-		return memchr(s, '\0', r->size) != NULL &&
-		    (s[0] != '\0' || r->type == CT_STRING) &&
-		    conf_check_text(r->type, r->max, s, &sub) == CE_OK;
-	case CT_ADDRLIST:
-		for (i = 0; i < c->nbootstrap && i < CONF_MAX_BOOTSTRAP; i++)
-			if (memchr(c->bootstrap[i], '\0', CONF_ADDR_LEN) ==
-			    NULL || c->bootstrap[i][0] == '\0' ||
-			    conf_check_text(r->type, r->max, c->bootstrap[i],
-			    &sub) != CE_OK)
-				return 0;
-		return 1;
-	case CT_BOOL:
-		return v <= 1;
-	case CT_ENUM:
-		return v <= INT32_MAX &&
-		    r->parse(r->unparse((int)v)) == (int)v;
-	default:
-		return v >= r->min && v <= r->max;
-	}
 }
 
 int

@@ -1,0 +1,288 @@
+/*
+ * control_handlers — the request handlers of the control socket: one table
+ * from request body to handler, each turning a Request into a node call
+ * and its completion into a Response.  Status is in control_status.c;
+ * connections, framing and the socket in control.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "control.pb-c.h"
+#include "bytes.h"
+#include "control.h"
+#include "control_impl.h"
+#include "frame.h"
+#include "id.h"
+#include "log.h"
+#include "node.h"
+
+/* Resolves the key/name pair of a put or get; -1 after answering. */
+static int
+control_key(struct control_req *r, ProtobufCBinaryData key,
+    ProtobufCBinaryData name, struct id *id)
+{
+	if (key.len > 0 && name.len > 0) {
+		control_error(r, DHT_ERR_INVALID,
+		    "give either key or name, not both");
+		return -1;
+	}
+	if (key.len > 0) {
+		if (key.len != ID_LEN) {
+			control_error(r, DHT_ERR_INVALID,
+			    "key must be exactly " BYTES_STR(ID_LEN) " bytes");
+			return -1;
+		}
+		memcpy(id->b, key.data, ID_LEN);
+		return 0;
+	}
+	if (name.len > EMO_MAX_KEY_NAME) {
+		control_error(r, DHT_ERR_INVALID,
+		    "key name longer than " BYTES_STR(EMO_MAX_KEY_NAME)
+		    " bytes");
+		return -1;
+	}
+	/* An empty name is a valid key: Keccak-256(""). */
+	id_from_name(id, name.data, name.len);
+	return 0;
+}
+
+static void
+control_put_done(void *arg, const struct node_put_result *res)
+{
+	struct control_req *r = arg;
+	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
+	Emo__Ctl__PutResult pr = EMO__CTL__PUT_RESULT__INIT;
+
+	if (res->err != DHT_OK) {
+		control_error(r, res->err, res->msg);
+		return;
+	}
+	pr.acks = res->acks;
+	pr.key.data = r->key.b;
+	pr.key.len = ID_LEN;
+	pr.created_ms = res->created_ms;
+	pr.expires_ms = res->expires_ms;
+	rsp.body_case = EMO__CTL__RESPONSE__BODY_PUT;
+	rsp.put = &pr;
+	control_respond(r, &rsp);
+}
+
+static void
+control_put(struct control_conn *c, struct control_req *r,
+    const Emo__Ctl__Request *q)
+{
+	const Emo__Ctl__PutRequest *p = q->put;
+	struct id key;
+
+	if (control_key(r, p->key, p->name, &key) == -1)
+		return;
+	if (p->value.len == 0) {
+		control_error(r, DHT_ERR_INVALID,
+		    "empty value");
+		return;
+	}
+	if (p->value.len > EMO_MAX_VALUE) {
+		control_error(r, DHT_ERR_TOO_LARGE,
+		    "value larger than " BYTES_STR(EMO_MAX_VALUE) " bytes");
+		return;
+	}
+	r->key = key;
+	node_put(c->ctl->node, &key, p->value.data, p->value.len, p->ttl_s,
+	    control_put_done, r);
+}
+
+static void
+control_get_done(void *arg, const struct node_get_result *res)
+{
+	struct control_req *r = arg;
+	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
+	Emo__Ctl__GetResult gr = EMO__CTL__GET_RESULT__INIT;
+	Emo__Ctl__Value *vals = NULL, **vp = NULL;
+	size_t i, n = res->values.n;
+
+	if (res->err != DHT_OK) {
+		control_error(r, res->err, res->msg);
+		return;
+	}
+	if ((vals = calloc(n, sizeof(*vals))) == NULL ||
+	    (vp = calloc(n, sizeof(*vp))) == NULL) {
+		free(vals);
+		control_error(r, DHT_ERR_UNAVAILABLE,
+		    "out of memory");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		emo__ctl__value__init(&vals[i]);
+		vals[i].data.data = res->values.v[i].data;
+		vals[i].data.len = res->values.v[i].len;
+		vals[i].created_ms = res->values.v[i].created_ms;
+		vals[i].expires_ms = res->values.v[i].expires_ms;
+		vp[i] = &vals[i];
+	}
+	gr.n_values = n;
+	gr.values = vp;
+	rsp.body_case = EMO__CTL__RESPONSE__BODY_GET;
+	rsp.get = &gr;
+	control_respond(r, &rsp);
+	free(vals);
+	free(vp);
+}
+
+static void
+control_get(struct control_conn *c, struct control_req *r,
+    const Emo__Ctl__Request *q)
+{
+	const Emo__Ctl__GetRequest *g = q->get;
+	struct id key;
+
+	if (control_key(r, g->key, g->name, &key) == -1)
+		return;
+	if (g->since_ms < 0) {
+		control_error(r, DHT_ERR_INVALID,
+		    "since_ms must not be negative");
+		return;
+	}
+	node_get(c->ctl->node, &key, g->since_ms, control_get_done, r);
+}
+
+static void
+control_log(struct control_conn *c, struct control_req *r,
+    const Emo__Ctl__Request *q)
+{
+	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
+	Emo__Ctl__LogResult lr = EMO__CTL__LOG_RESULT__INIT;
+	int lvl;
+
+	if (q->log->level == NULL ||
+	    (lvl = log_level_parse(q->log->level)) == -1) {
+		control_error(r, DHT_ERR_INVALID,
+		    "log level must be warn, info or debug");
+		return;
+	}
+	log_setlevel(lvl);
+	log_info("log level set to %s by a control client",
+	    log_level_name(lvl));
+	lr.level = (char *)log_level_name(lvl);
+	rsp.body_case = EMO__CTL__RESPONSE__BODY_LOG;
+	rsp.log = &lr;
+	control_respond(r, &rsp);
+}
+
+static void
+control_peers(struct control_conn *c, struct control_req *r,
+    const Emo__Ctl__Request *q)
+{
+	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
+	Emo__Ctl__PeersResult pr = EMO__CTL__PEERS_RESULT__INIT;
+	Emo__Ctl__Peer *peers = NULL, **pp = NULL;
+	struct node_peer *np;
+	size_t i, n;
+
+	if ((np = calloc(NODE_MAX_PEERS, sizeof(*np))) == NULL) {
+		control_error(r, DHT_ERR_UNAVAILABLE,
+		    "out of memory");
+		return;
+	}
+	n = node_peers(c->ctl->node, np, NODE_MAX_PEERS);
+	if (n > 0 && ((peers = calloc(n, sizeof(*peers))) == NULL ||
+	    (pp = calloc(n, sizeof(*pp))) == NULL)) {
+		free(peers);
+		free(np);
+		control_error(r, DHT_ERR_UNAVAILABLE,
+		    "out of memory");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		emo__ctl__peer__init(&peers[i]);
+		peers[i].id.data = np[i].id.b;
+		peers[i].id.len = ID_LEN;
+		peers[i].address = np[i].address;
+		peers[i].last_seen_ms = np[i].last_seen_ms;
+		peers[i].rtt_us = np[i].rtt_us;
+		pp[i] = &peers[i];
+	}
+	pr.n_peers = n;
+	pr.peers = pp;
+	rsp.body_case = EMO__CTL__RESPONSE__BODY_PEERS;
+	rsp.peers = &pr;
+	control_respond(r, &rsp);
+	free(peers);
+	free(pp);
+	free(np);
+}
+
+static void
+control_ping_done(void *arg, const struct node_ping_result *res)
+{
+	struct control_req *r = arg;
+	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
+	Emo__Ctl__PingResult pr = EMO__CTL__PING_RESULT__INIT;
+	struct id id = res->id;
+
+	if (res->err != DHT_OK) {
+		control_error(r, res->err, res->msg);
+		return;
+	}
+	pr.node_id.data = id.b;
+	pr.node_id.len = ID_LEN;
+	pr.rtt_us = res->rtt_us;
+	rsp.body_case = EMO__CTL__RESPONSE__BODY_PING;
+	rsp.ping = &pr;
+	control_respond(r, &rsp);
+}
+
+static void
+control_ping(struct control_conn *c, struct control_req *r,
+    const Emo__Ctl__Request *q)
+{
+	if (q->ping->address == NULL || q->ping->address[0] == '\0' ||
+	    strlen(q->ping->address) >= 256) {
+		control_error(r, DHT_ERR_INVALID,
+		    "ping needs an address HOST:PORT");
+		return;
+	}
+	node_ping(c->ctl->node, q->ping->address, control_ping_done, r);
+}
+
+static const struct {
+	Emo__Ctl__Request__BodyCase	 body;
+	void				(*fn)(struct control_conn *,
+					    struct control_req *,
+					    const Emo__Ctl__Request *);
+} control_handlers[] = {
+	{ EMO__CTL__REQUEST__BODY_PUT, control_put },
+	{ EMO__CTL__REQUEST__BODY_GET, control_get },
+	{ EMO__CTL__REQUEST__BODY_STATUS, control_status },
+	{ EMO__CTL__REQUEST__BODY_PEERS, control_peers },
+	{ EMO__CTL__REQUEST__BODY_PING, control_ping },
+	{ EMO__CTL__REQUEST__BODY_LOG, control_log },
+};
+
+void
+control_dispatch(struct control_conn *c, const Emo__Ctl__Request *q)
+{
+	struct control_req *r;
+	size_t i;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		c->closing = 1;
+		return;
+	}
+	r->conn = c;
+	r->id = q->id;
+	TAILQ_INSERT_TAIL(&c->pending, r, entry);
+	c->npending++;
+	c->ctl->st.requests++;
+	if (q->version != EMO_CTL_VERSION) {
+		control_error_pb(r, EMO__CTL__ERROR_CODE__ERR_VERSION,
+		    "unsupported control protocol version (this emod speaks 1)");
+		return;
+	}
+	for (i = 0; i < sizeof(control_handlers) /
+	    sizeof(control_handlers[0]); i++)
+		if (control_handlers[i].body == q->body_case) {
+			control_handlers[i].fn(c, r, q);
+			return;
+		}
+	control_error(r, DHT_ERR_INVALID, "unknown request");
+}

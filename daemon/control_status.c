@@ -1,0 +1,174 @@
+/*
+ * control_status — the status answer: the one list of status counters
+ * (control_counters[], in emoctl's order, documented row by row in
+ * docs/OPERATIONS.md) and the StatusResult built from it and the node.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "control.pb-c.h"
+#include "control.h"
+#include "control_impl.h"
+#include "id.h"
+#include "node.h"
+#include "wire.h"
+
+/* Where a status counter's value lives. */
+enum control_src {
+	CONTROL_SRC_NODE,	/* struct node_stats */
+	CONTROL_SRC_NET,	/* struct net_stats */
+	CONTROL_SRC_DHT,	/* struct dht_stats */
+	CONTROL_SRC_CONTROL,	/* struct control_stats */
+};
+
+/*
+ * The status counters, in the order emoctl shows them: the one list.  The
+ * status answer is built from it, and docs/OPERATIONS.md has one row per
+ * entry with the same help text (check_control compares them).
+ */
+static const struct control_counter {
+	const char		*name;
+	const char		*help;
+	enum control_src	 src;
+	size_t			 off;	/* of a uint64_t in the src struct */
+} control_counters[] = {
+#define NODE_C(n, f, h)	{ n, h, CONTROL_SRC_NODE, \
+			  offsetof(struct node_stats, f) }
+#define NET_C(n, f, h)	{ n, h, CONTROL_SRC_NET, offsetof(struct net_stats, f) }
+#define DHT_C(n, f, h)	{ n, h, CONTROL_SRC_DHT, offsetof(struct dht_stats, f) }
+#define CTL_C(n, f, h)	{ n, h, CONTROL_SRC_CONTROL, \
+			  offsetof(struct control_stats, f) }
+#define MSG_C(n, t)	DHT_C("rx_" n, rx_msgs[t], "`" n "` messages received"),\
+			DHT_C("tx_" n, tx_msgs[t], "`" n "` messages sent")
+	NODE_C("puts", puts, "puts from control clients that succeeded"),
+	NODE_C("put_errors", put_errors,
+	    "puts from control clients that failed"),
+	NODE_C("gets", gets, "gets from control clients"),
+	NODE_C("gets_not_found", get_not_found,
+	    "gets that found no live value"),
+	NODE_C("values_expired", expired, "values removed by the expiry sweep"),
+	NODE_C("store_syncs", syncs, "group-commit fsyncs (`sync = yes`)"),
+	NET_C("udp_rx_packets", rx_packets, "datagrams received"),
+	NET_C("udp_rx_bytes", rx_bytes, "bytes received in datagrams"),
+	NET_C("udp_rx_oversize", rx_oversize,
+	    "datagrams longer than 1500 bytes, dropped"),
+	NET_C("udp_tx_packets", tx_packets, "datagrams sent"),
+	NET_C("udp_tx_bytes", tx_bytes, "bytes sent in datagrams"),
+	NET_C("udp_tx_dropped", tx_dropped,
+	    "datagrams that could not be queued or sent"),
+	MSG_C("ping", WIRE_PING),
+	MSG_C("pong", WIRE_PONG),
+	MSG_C("find_node", WIRE_FIND_NODE),
+	MSG_C("nodes", WIRE_NODES),
+	MSG_C("find_value", WIRE_FIND_VALUE),
+	MSG_C("values", WIRE_VALUES),
+	MSG_C("store", WIRE_STORE),
+	MSG_C("store_ack", WIRE_STORE_ACK),
+	MSG_C("error", WIRE_ERROR),
+	DHT_C("rx_dropped_decode", rx_dropped_decode,
+	    "malformed datagrams (bad magic, version, field or size)"),
+	DHT_C("rx_dropped_frag", rx_dropped_frag,
+	    "fragments refused by reassembly (bad header, caps reached)"),
+	DHT_C("rx_dropped_unmatched", rx_dropped_unmatched,
+	    "responses to no outstanding request, or from the wrong address"),
+	DHT_C("rx_dropped_token", rx_dropped_token,
+	    "STOREs with a missing or stale write token"),
+	DHT_C("rpc_timeouts", rpc_timeouts,
+	    "requests that got no answer in time"),
+	DHT_C("rpc_retries", rpc_retries,
+	    "requests sent again after a timeout"),
+	DHT_C("lookups", lookups, "iterative lookups started"),
+	DHT_C("lookup_queries", lookup_queries, "requests sent by lookups"),
+	DHT_C("lookup_hops", lookup_hops,
+	    "lookup rounds (hops towards the target), summed over lookups"),
+	DHT_C("values_stored_remote", values_stored,
+	    "values stored by other nodes' STOREs"),
+	DHT_C("values_handed_over", values_handed_over,
+	    "values given to newly joined nodes"),
+	DHT_C("handover_skipped", handover_skipped,
+	    "newly joined nodes too far from our keys to be given any"),
+	DHT_C("frag_nacks_sent", frag_nacks_sent,
+	    "requests for missing fragments"),
+	DHT_C("answers_cut", answers_cut,
+	    "answers too long for one datagram, cut short"),
+	DHT_C("republish_passes", republish_passes,
+	    "republish passes over the store"),
+	DHT_C("republish_keys", republish_keys, "keys looked up to republish"),
+	DHT_C("republish_values", republish_values,
+	    "republished values acknowledged by their nodes"),
+	DHT_C("republish_suppressed", republish_suppressed,
+	    "values not republished because they were received recently"),
+	DHT_C("republish_known_keys", republish_known_keys,
+	    "keys skipped because all their holders were known"),
+	DHT_C("republish_known_nodes", republish_known_nodes,
+	    "holders not sent a value again because they have it"),
+	CTL_C("ctl_clients", clients, "control-socket clients connected now"),
+	CTL_C("ctl_accepted", accepted, "control-socket clients accepted"),
+	CTL_C("ctl_rejected", rejected,
+	    "control-socket clients refused at `control_max_clients`"),
+	CTL_C("ctl_requests", requests, "control requests served"),
+	CTL_C("ctl_bad_frames", bad_frames,
+	    "control connections closed for a malformed frame"),
+#undef NODE_C
+#undef NET_C
+#undef DHT_C
+#undef CTL_C
+#undef MSG_C
+};
+#define CONTROL_NCOUNTERS \
+	(sizeof(control_counters) / sizeof(control_counters[0]))
+
+const char *
+control_counter_name(size_t i, const char **help)
+{
+	if (i >= CONTROL_NCOUNTERS)
+		return NULL;
+	if (help != NULL)
+		*help = control_counters[i].help;
+	return control_counters[i].name;
+}
+
+/* Answers a status request from the node's state and the counters. */
+void
+control_status(struct control_conn *c, struct control_req *r,
+    const Emo__Ctl__Request *q)
+{
+	struct control *ctl = c->ctl;
+	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
+	Emo__Ctl__StatusResult sr = EMO__CTL__STATUS_RESULT__INIT;
+	Emo__Ctl__Counter cnt[CONTROL_NCOUNTERS], *cp[CONTROL_NCOUNTERS];
+	struct node_status ns;
+	const struct control_counter *cc;
+	const void *src[4];
+	size_t i;
+
+	node_status(ctl->node, &ns);
+	src[CONTROL_SRC_NODE] = &ns.node;
+	src[CONTROL_SRC_NET] = &ns.net;
+	src[CONTROL_SRC_DHT] = &ns.dht;
+	src[CONTROL_SRC_CONTROL] = &ctl->st;
+	for (i = 0; i < CONTROL_NCOUNTERS; i++) {
+		cc = &control_counters[i];
+		emo__ctl__counter__init(&cnt[i]);
+		cnt[i].name = (char *)cc->name;
+		memcpy(&cnt[i].value, (const char *)src[cc->src] + cc->off,
+		    sizeof(cnt[i].value));
+		cp[i] = &cnt[i];
+	}
+	sr.node_id.data = ns.id.b;
+	sr.node_id.len = ID_LEN;
+	sr.listen = ns.listen;
+	sr.uptime_s = ns.uptime_s;
+	sr.peers = ns.peers;
+	sr.keys = ns.store.keys;
+	sr.values = ns.store.values;
+	sr.bytes = ns.store.bytes;
+	sr.version = EMO_VERSION;
+	sr.storage = (char *)ns.storage;
+	sr.data_dir = (char *)ns.data_dir;
+	sr.n_counters = CONTROL_NCOUNTERS;
+	sr.counters = cp;
+	rsp.body_case = EMO__CTL__RESPONSE__BODY_STATUS;
+	rsp.status = &sr;
+	control_respond(r, &rsp);
+}

@@ -1,0 +1,71 @@
+/*
+ * store_ldb_impl — what the two files of the LevelDB backend share:
+ * store_ldb.c (layout, codec, open, puts) and store_ldb_walk.c (paged
+ * gets, expiry, key listing).  Private to module store; it includes
+ * leveldb/c.h, so only those two files include it.
+ */
+#ifndef EMO_STORE_LDB_IMPL_H
+#define EMO_STORE_LDB_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <leveldb/c.h>
+
+#include "store.h"
+#include "store_impl.h"
+
+#define LDB_PREFIX_VALUE	'v'
+#define LDB_PREFIX_EXPIRY	'e'
+#define LDB_KPREFIX_LEN		(1 + ID_LEN)
+#define LDB_VKEY_LEN		(1 + ID_LEN + KECCAK256_LEN)
+#define LDB_EKEY_LEN		(1 + 8 + ID_LEN + KECCAK256_LEN)
+#define LDB_WALK_STEPS		8	/* nexts before a seek is cheaper */
+#define LDB_EXPIRE_CHUNK	256	/* values deleted per write batch */
+#define LDB_ERR_LEN		256
+
+struct ldb {
+	leveldb_t		*db;
+	leveldb_options_t	*opts;
+	leveldb_cache_t		*cache;
+	leveldb_filterpolicy_t	*filter;
+	leveldb_readoptions_t	*ro;		/* point reads and gets */
+	leveldb_readoptions_t	*ro_scan;	/* walks: keep hot blocks cached */
+	leveldb_writeoptions_t	*wo;		/* sync as configured */
+	leveldb_writeoptions_t	*wo_sync;	/* flush and schema record */
+	leveldb_writebatch_t	*wb;		/* cleared and reused per call */
+	struct store_stats	 st;
+	int64_t			 exp_floor;	/* no index entry below */
+	struct store_ent	*ents;		/* paged reads; kept, grown */
+	size_t			 entcap;
+	char			 lasterr[LDB_ERR_LEN];
+	uint8_t			 gone[LDB_EXPIRE_CHUNK][ID_LEN];
+	uint8_t			 rec[STORE_RECORD_MAX_LEN];
+};
+
+/* The value record's key: prefix, key, Keccak-256 of the value. */
+void	store_ldb_vkey(uint8_t out[LDB_VKEY_LEN], const uint8_t *key,
+	    const uint8_t *hash);
+/* Keeps LevelDB's message for the caller; valid until the next call. */
+int	store_ldb_fail(struct ldb *, const char *what, char *lerr,
+	    const char **errstr);
+/* Checks the iterator's status, destroys it; -1 with *errstr on error. */
+int	store_ldb_iter_done(struct ldb *, leveldb_iterator_t *,
+	    const char *what, const char **errstr);
+/* The iterator's key, if it is a record (any length) under the prefix. */
+const uint8_t *store_ldb_iter_under(leveldb_iterator_t *,
+	    const uint8_t *prefix, size_t plen, size_t *klen);
+/* Writes the batch l->wb with wo; -1 with *errstr. */
+int	store_ldb_write(struct ldb *, leveldb_writeoptions_t *wo,
+	    const char **errstr);
+
+/* The store_ops entries of store_ldb_walk.c (see struct store_ops). */
+int	store_ldb_get(void *be, const uint8_t *key, int64_t since_ms,
+	    int64_t now_ms, size_t offset, size_t max, struct store_result *,
+	    size_t *total, const char **errstr);
+long	store_ldb_expire(void *be, int64_t now_ms, size_t max,
+	    const char **errstr);
+long	store_ldb_keys(void *be, const uint8_t *after, size_t max,
+	    uint8_t (*keys)[ID_LEN], const char **errstr);
+
+#endif

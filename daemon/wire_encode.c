@@ -1,0 +1,300 @@
+/*
+ * wire_encode — the encoding half of the UDP codec: the protobuf-c view of
+ * a message built on the stack, wire_encode, and the size arithmetic for
+ * paging values (wire_encoded_len, wire_values_fit).  Decoding and the
+ * checks both sides share are in wire.c.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "wire.pb-c.h"
+#include "wire.h"
+#include "wire_impl.h"
+
+/* Stack storage for the protobuf-c view of one message being encoded. */
+struct wire_pb {
+	Emo__Wire__Packet	 pkt;
+	Emo__Wire__Ping		 ping;
+	Emo__Wire__Pong		 pong;
+	Emo__Wire__FindNode	 find_node;
+	Emo__Wire__Nodes	 nodes;
+	Emo__Wire__FindValue	 find_value;
+	Emo__Wire__Values	 values;
+	Emo__Wire__Store	 store;
+	Emo__Wire__StoreAck	 store_ack;
+	Emo__Wire__Error	 error;
+	uint8_t			 pong_ip[16];
+	Emo__Wire__NodeInfo	 ni[WIRE_MAX_NODES];
+	Emo__Wire__NodeInfo	*nip[WIRE_MAX_NODES];
+	uint8_t			 ni_ip[WIRE_MAX_NODES][16];
+	Emo__Wire__WireValue	 wv[WIRE_MAX_VALUES_PER_MSG];
+	Emo__Wire__WireValue	*wvp[WIRE_MAX_VALUES_PER_MSG];
+};
+
+static size_t
+varint_len(uint64_t v)
+{
+	size_t	n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+static void
+pb_node(struct wire_pb *pb, size_t i, const struct wire_node *n)
+{
+	Emo__Wire__NodeInfo	*ni = &pb->ni[i];
+	const char		*errstr;
+	size_t			 iplen = 0;
+	uint32_t		 port = 0;
+
+	emo__wire__node_info__init(ni);
+	ni->id.data = (uint8_t *)n->id.b;
+	ni->id.len = ID_LEN;
+	/* Checked before; an invalid address encodes as an empty one. */
+	if (wire_ip_get(&n->addr, pb->ni_ip[i], &iplen, &port, &errstr) == -1)
+		iplen = port = 0;
+	ni->ip.data = pb->ni_ip[i];
+	ni->ip.len = iplen;
+	ni->port = port;
+	pb->nip[i] = ni;
+}
+
+static void
+pb_value(struct wire_pb *pb, size_t i, const struct wire_value *v)
+{
+	Emo__Wire__WireValue	*wv = &pb->wv[i];
+
+	emo__wire__wire_value__init(wv);
+	wv->data.data = (uint8_t *)v->data;
+	wv->data.len = v->len;
+	wv->created_ms = v->created_ms;
+	wv->expires_ms = v->expires_ms;
+	pb->wvp[i] = wv;
+}
+
+static void
+pb_nodes(struct wire_pb *pb, const struct wire_node *n, size_t count,
+    size_t *outn, Emo__Wire__NodeInfo ***out)
+{
+	size_t	i;
+
+	if (count > WIRE_MAX_NODES)
+		count = WIRE_MAX_NODES;
+	for (i = 0; i < count; i++)
+		pb_node(pb, i, &n[i]);
+	*outn = count;
+	*out = count > 0 ? pb->nip : NULL;
+}
+
+static void
+pb_values(struct wire_pb *pb, const struct wire_value *v, size_t count,
+    size_t *outn, Emo__Wire__WireValue ***out)
+{
+	size_t	i;
+
+	if (count > WIRE_MAX_VALUES_PER_MSG)
+		count = WIRE_MAX_VALUES_PER_MSG;
+	for (i = 0; i < count; i++)
+		pb_value(pb, i, &v[i]);
+	*outn = count;
+	*out = count > 0 ? pb->wvp : NULL;
+}
+
+static void
+pb_token(ProtobufCBinaryData *b, const uint8_t *token, size_t len)
+{
+	b->data = (uint8_t *)token;
+	b->len = len > WIRE_MAX_TOKEN ? WIRE_MAX_TOKEN : len;
+}
+
+/* Builds the protobuf-c view of m in pb; pointers refer to m's memory. */
+static void
+pb_build(struct wire_pb *pb, const struct wire_msg *m)
+{
+	Emo__Wire__Packet	*p = &pb->pkt;
+	const char		*errstr;
+	size_t			 iplen = 0;
+	uint32_t		 port = 0;
+
+	emo__wire__packet__init(p);
+	p->sender.data = (uint8_t *)m->sender.b;
+	p->sender.len = ID_LEN;
+	p->txid = m->txid;
+	switch (m->type) {
+	case WIRE_PING:
+		emo__wire__ping__init(&pb->ping);
+		p->body_case = EMO__WIRE__PACKET__BODY_PING;
+		p->ping = &pb->ping;
+		break;
+	case WIRE_PONG:
+		emo__wire__pong__init(&pb->pong);
+		if (wire_ip_get(&m->u.pong.observed, pb->pong_ip, &iplen, &port,
+		    &errstr) == -1)
+			iplen = port = 0;
+		pb->pong.observed_ip.data = pb->pong_ip;
+		pb->pong.observed_ip.len = iplen;
+		pb->pong.observed_port = port;
+		p->body_case = EMO__WIRE__PACKET__BODY_PONG;
+		p->pong = &pb->pong;
+		break;
+	case WIRE_FIND_NODE:
+		emo__wire__find_node__init(&pb->find_node);
+		pb->find_node.target.data = (uint8_t *)m->u.find_node.target.b;
+		pb->find_node.target.len = ID_LEN;
+		p->body_case = EMO__WIRE__PACKET__BODY_FIND_NODE;
+		p->find_node = &pb->find_node;
+		break;
+	case WIRE_NODES:
+		emo__wire__nodes__init(&pb->nodes);
+		pb_nodes(pb, m->u.nodes.nodes, m->u.nodes.nnodes,
+		    &pb->nodes.n_nodes, &pb->nodes.nodes);
+		pb_token(&pb->nodes.token, m->u.nodes.token,
+		    m->u.nodes.tokenlen);
+		p->body_case = EMO__WIRE__PACKET__BODY_NODES;
+		p->nodes = &pb->nodes;
+		break;
+	case WIRE_FIND_VALUE:
+		emo__wire__find_value__init(&pb->find_value);
+		pb->find_value.key.data = (uint8_t *)m->u.find_value.key.b;
+		pb->find_value.key.len = ID_LEN;
+		pb->find_value.since_ms = m->u.find_value.since_ms;
+		pb->find_value.offset = m->u.find_value.offset;
+		pb_token(&pb->find_value.token, m->u.find_value.token,
+		    m->u.find_value.tokenlen);
+		p->body_case = EMO__WIRE__PACKET__BODY_FIND_VALUE;
+		p->find_value = &pb->find_value;
+		break;
+	case WIRE_VALUES:
+		emo__wire__values__init(&pb->values);
+		pb_values(pb, m->u.values.values, m->u.values.nvalues,
+		    &pb->values.n_values, &pb->values.values);
+		pb_nodes(pb, m->u.values.nodes, m->u.values.nnodes,
+		    &pb->values.n_nodes, &pb->values.nodes);
+		pb_token(&pb->values.token, m->u.values.token,
+		    m->u.values.tokenlen);
+		pb->values.next_offset = m->u.values.next_offset;
+		pb->values.total = m->u.values.total;
+		p->body_case = EMO__WIRE__PACKET__BODY_VALUES;
+		p->values = &pb->values;
+		break;
+	case WIRE_STORE:
+		emo__wire__store__init(&pb->store);
+		pb->store.key.data = (uint8_t *)m->u.store.key.b;
+		pb->store.key.len = ID_LEN;
+		pb_values(pb, m->u.store.values, m->u.store.nvalues,
+		    &pb->store.n_values, &pb->store.values);
+		pb_token(&pb->store.token, m->u.store.token,
+		    m->u.store.tokenlen);
+		p->body_case = EMO__WIRE__PACKET__BODY_STORE;
+		p->store = &pb->store;
+		break;
+	case WIRE_STORE_ACK:
+		emo__wire__store_ack__init(&pb->store_ack);
+		pb->store_ack.stored = m->u.store_ack.stored;
+		p->body_case = EMO__WIRE__PACKET__BODY_STORE_ACK;
+		p->store_ack = &pb->store_ack;
+		break;
+	case WIRE_ERROR:
+		emo__wire__error__init(&pb->error);
+		pb->error.code = m->u.error.code;
+		/* protobuf-c's default for a proto3 string is "" */
+		if (m->u.error.message != NULL)
+			pb->error.message = (char *)m->u.error.message;
+		p->body_case = EMO__WIRE__PACKET__BODY_ERROR;
+		p->error = &pb->error;
+		break;
+	}
+}
+
+size_t
+wire_encoded_len(const struct wire_msg *m)
+{
+	struct wire_pb	pb;
+
+	pb_build(&pb, m);
+	return WIRE_HDR_LEN + emo__wire__packet__get_packed_size(&pb.pkt);
+}
+
+ssize_t
+wire_encode(const struct wire_msg *m, uint8_t *buf, size_t cap)
+{
+	struct wire_pb	 pb;
+	const char	*errstr;
+	size_t		 len;
+
+	if (wire_check(m, &errstr) == -1)
+		return -1;
+	pb_build(&pb, m);
+	len = emo__wire__packet__get_packed_size(&pb.pkt);
+	if (len > WIRE_MAX_MESSAGE - WIRE_HDR_LEN ||
+	    cap < WIRE_HDR_LEN || len > cap - WIRE_HDR_LEN)
+		return -1;
+	buf[0] = WIRE_MAGIC0;
+	buf[1] = WIRE_MAGIC1;
+	buf[2] = WIRE_VERSION;
+	buf[3] = WIRE_KIND_WHOLE;
+	if (emo__wire__packet__pack(&pb.pkt, buf + WIRE_HDR_LEN) != len)
+		return -1;
+	return (ssize_t)(WIRE_HDR_LEN + len);
+}
+
+static size_t
+value_field_len(const struct wire_value *v)
+{
+	size_t	n = 0;
+
+	/* proto3 leaves out zero scalars and empty bytes */
+	if (v->len > 0)
+		n += 1 + varint_len(v->len) + v->len;
+	if (v->created_ms != 0)
+		n += 1 + varint_len(((uint64_t)v->created_ms << 1) ^
+		    (uint64_t)(v->created_ms >> 63));
+	if (v->expires_ms != 0)
+		n += 1 + varint_len(((uint64_t)v->expires_ms << 1) ^
+		    (uint64_t)(v->expires_ms >> 63));
+	/* tag of the repeated field (1 byte for tags below 16) + length */
+	return 1 + varint_len(n) + n;
+}
+
+size_t
+wire_values_fit(const struct wire_msg *m, const struct wire_value *v,
+    size_t n)
+{
+	struct wire_msg	 empty;
+	struct wire_pb	 pb;
+	size_t		 body, outer, i, total;
+
+	empty = *m;
+	if (m->type == WIRE_VALUES) {
+		empty.u.values.values = NULL;
+		empty.u.values.nvalues = 0;
+		empty.u.values.next_offset = UINT32_MAX;
+		empty.u.values.total = UINT32_MAX;
+	} else if (m->type == WIRE_STORE) {
+		empty.u.store.values = NULL;
+		empty.u.store.nvalues = 0;
+	} else
+		return 0;
+	pb_build(&pb, &empty);
+	body = m->type == WIRE_VALUES ?
+	    emo__wire__values__get_packed_size(&pb.values) :
+	    emo__wire__store__get_packed_size(&pb.store);
+	/* everything but the body and its length prefix */
+	outer = WIRE_HDR_LEN + emo__wire__packet__get_packed_size(&pb.pkt) -
+	    body - varint_len(body);
+	if (n > WIRE_MAX_VALUES_PER_MSG)
+		n = WIRE_MAX_VALUES_PER_MSG;
+	for (i = 0; i < n; i++) {
+		if (v[i].len > EMO_MAX_VALUE)
+			break;
+		body += value_field_len(&v[i]);
+		total = outer + varint_len(body) + body;
+		if (total > WIRE_MAX_MESSAGE)
+			break;
+	}
+	return i;
+}
