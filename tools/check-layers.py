@@ -29,7 +29,6 @@ MAX_LINES, MAX_TEST_LINES = 800, 1000
 TEST_PRIVATE = {
     "tests/unit/check_conf.c": {"conf_impl.h"},
     "tests/fuzz/fuzz_conf.c": {"conf_impl.h"},
-    "tests/unit/check_dht.c": {"dht_impl.h"},
     "tests/sim/sim_lookup.c": {"dht_impl.h"},
     "tests/sim/sim_repro.c": {"dht_impl.h"},
     "tests/unit/check_store.c": {"store_impl.h"},

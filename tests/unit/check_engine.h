@@ -1,0 +1,255 @@
+/*
+ * check_engine — what the engine's suites share (check_ops, check_serve,
+ * check_join, check_repub): a few engines on tests/sim/simnet.h with no
+ * latency and a manual clock, callbacks that record an operation's
+ * result, and hand-made requests injected from addresses that are no
+ * node, whose answers the network captures.  Header-only (static inline).
+ */
+#ifndef EMO_CHECK_ENGINE_H
+#define EMO_CHECK_ENGINE_H
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dht.h"
+#include "simnet.h"
+#include "wire.h"
+
+#define T_STEPS		2000000		/* events per run call */
+#define T_CAPTURE	256		/* datagrams to no node kept */
+
+/* The engine configuration the suites run with unless they say otherwise. */
+static const struct dht_config t_cfg = {
+	.k = ROUTE_K,
+	.alpha = 3,
+	.rpc_timeout_ms = 1000,
+	.rpc_retries = 1,
+	.max_ttl_s = 86400,
+	.refresh_interval_ms = 3600000,
+	.republish_interval_ms = 1800000,
+};
+
+/* An empty network: no latency, no loss, datagrams to no node captured. */
+static inline struct simnet *
+t_net0(uint64_t seed)
+{
+	struct simnet_config cfg;
+	struct simnet *sn;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.seed = seed;
+	cfg.dht = t_cfg;
+	cfg.max_values_per_key = 64;
+	cfg.max_steps = T_STEPS;
+	sn = simnet_new(&cfg);
+	ck_assert_ptr_nonnull(sn);
+	simnet_capture(sn, T_CAPTURE);
+	return sn;
+}
+
+/* n nodes of configuration cfg (NULL: t_cfg), none joined. */
+static inline struct simnet *
+t_net(size_t n, uint64_t seed, const struct dht_config *cfg)
+{
+	struct simnet *sn = t_net0(seed);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(simnet_add_config(sn, cfg ? cfg : &t_cfg),
+		    (long)i);
+	return sn;
+}
+
+static inline void
+t_run(struct simnet *sn, int64_t ms)
+{
+	ck_assert_int_eq(simnet_run_until(sn, simnet_now(sn) + ms), 0);
+}
+
+static inline void
+t_flush(struct simnet *sn)
+{
+	ck_assert_int_eq(simnet_flush(sn), 0);
+}
+
+/* Nodes from..n-1 join through node 0, one by one; the network settles. */
+static inline void
+t_join_from(struct simnet *sn, size_t from)
+{
+	size_t i, via = 0;
+
+	for (i = from; i < simnet_count(sn); i++) {
+		simnet_bootstrap(sn, i, &via, 1);
+		t_run(sn, 10);
+	}
+	t_run(sn, 100);
+}
+
+static inline void
+t_join_all(struct simnet *sn)
+{
+	t_join_from(sn, 1);
+}
+
+static inline struct dht_stats
+t_stats(struct simnet *sn, size_t i)
+{
+	struct dht_stats st;
+
+	dht_get_stats(simnet_dht(sn, i), &st);
+	return st;
+}
+
+/* ---- recorded results -------------------------------------------------- */
+
+#define T_VALS	8
+
+struct res {
+	int			 calls;
+	enum dht_err		 err;
+	uint32_t		 acks, remote_acks, responders;
+	struct id		 id;
+	size_t			 nvals;
+	struct store_value	 v[T_VALS];
+	uint8_t			*data[T_VALS];
+};
+
+static inline void
+put_cb(void *arg, const struct op_put_result *r)
+{
+	struct res *s = arg;
+
+	s->calls++;
+	s->err = r->err;
+	s->acks = r->acks;
+	s->remote_acks = r->remote_acks;
+}
+
+static inline void
+get_cb(void *arg, const struct op_get_result *r)
+{
+	struct res *s = arg;
+	size_t i;
+
+	s->calls++;
+	s->err = r->err;
+	s->responders = r->responders;
+	s->nvals = r->values.n;
+	for (i = 0; i < r->values.n && i < T_VALS; i++) {
+		s->v[i] = r->values.v[i];
+		free(s->data[i]);
+		s->data[i] = malloc(r->values.v[i].len);
+		ck_assert_ptr_nonnull(s->data[i]);
+		memcpy(s->data[i], r->values.v[i].data, r->values.v[i].len);
+		s->v[i].data = s->data[i];
+	}
+}
+
+static inline void
+ping_cb(void *arg, const struct op_ping_result *r)
+{
+	struct res *s = arg;
+
+	s->calls++;
+	s->err = r->err;
+	s->id = r->id;
+}
+
+static inline void
+res_free(struct res *s)
+{
+	size_t i;
+
+	for (i = 0; i < T_VALS; i++)
+		free(s->data[i]);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ---- hand-made requests ------------------------------------------------ */
+
+/* A request of our own (the engine asking `from` something), not an answer. */
+static inline int
+t_is_request(int type)
+{
+	return type == WIRE_PING || type == WIRE_FIND_NODE ||
+	    type == WIRE_FIND_VALUE || type == WIRE_STORE;
+}
+
+static inline int t_dgram_type(const struct simnet_dgram *);
+
+/*
+ * Sends m from `from` (no node) to node `to` and delivers what follows;
+ * returns how many datagrams came back to `from` as the answer (whole or
+ * in fragments), which come first in the capture: requests the node then
+ * sends on its own (a hand-over to its new neighbour) are not counted.
+ */
+static inline size_t
+t_raw(struct simnet *sn, const struct addr *from, size_t to,
+    const struct wire_msg *m)
+{
+	static uint8_t buf[WIRE_MAX_MESSAGE];
+	ssize_t len;
+	size_t i, n;
+
+	len = wire_encode(m, buf, sizeof(buf));
+	ck_assert_int_gt(len, 0);
+	t_flush(sn);
+	simnet_capture_clear(sn);
+	ck_assert_int_eq(simnet_inject(sn, from, to, buf, (size_t)len), 0);
+	t_flush(sn);
+	n = simnet_ncaptured(sn);
+	for (i = 0; i < n; i++)
+		if (t_is_request(t_dgram_type(simnet_captured(sn, i))))
+			break;
+	return i;
+}
+
+/* Decodes captured datagram i (a whole message). */
+static inline void
+t_captured_msg(struct simnet *sn, size_t i, struct wire_msg *out)
+{
+	const struct simnet_dgram *d = simnet_captured(sn, i);
+	const char *errstr;
+
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(wire_decode(d->buf, d->len, out, &errstr), 0);
+}
+
+/* The type of a whole message, or -1 (a fragment, a NACK, garbage). */
+static inline int
+t_dgram_type(const struct simnet_dgram *d)
+{
+	struct wire_msg m;
+	const char *errstr;
+	int type;
+
+	if (d->len < 4 || d->buf[3] != WIRE_KIND_WHOLE ||
+	    wire_decode(d->buf, d->len, &m, &errstr) == -1)
+		return -1;
+	type = (int)m.type;
+	wire_msg_free(&m);
+	return type;
+}
+
+/* The one value node i holds under key; 0 if none. */
+static inline int
+t_held(struct simnet *sn, size_t i, const struct id *key,
+    struct store_value *v)
+{
+	struct store_result res;
+	int n;
+
+	memset(&res, 0, sizeof(res));
+	ck_assert_int_eq(store_get(simnet_store(sn, i), key->b, 0,
+	    simnet_wall(sn), &res, NULL), 0);
+	n = (int)res.n;
+	if (n == 1 && v != NULL) {
+		*v = res.v[0];
+		v->data = NULL;
+	}
+	store_result_free(&res);
+	return n;
+}
+
+#endif

@@ -1,0 +1,519 @@
+/*
+ * check_ops — the operations through dht.h, on the simulator's network
+ * (tests/sim/simnet.h, no latency, a manual clock): ping and its timeout,
+ * answers matched to the exact address asked, put and get across nodes,
+ * a network of one, invalid puts, paging, 2 x 32 KiB values, the clamp
+ * of far expiries, cut answers asked again with a token, fast not-found,
+ * fragment loss repaired by NACKs, the OP_MAX_USER quota, and completions
+ * that never run inside a start call.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dht.h"
+#include "simnet.h"
+#include "token.h"
+#include "wire.h"
+#include "check_util.h"
+#include "check_engine.h"
+
+/* ---- ping -------------------------------------------------------------- */
+
+START_TEST(test_ping)
+{
+	struct simnet *sn = t_net(2, 1, NULL);
+	struct route_node rn;
+	struct res r;
+
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(dht_ping(simnet_dht(sn, 0), simnet_addr(sn, 1),
+	    simnet_now(sn), ping_cb, &r), 0);
+	ck_assert_int_eq(r.calls, 0);		/* never inside dht_ping */
+	simnet_touch(sn, 0);
+	t_flush(sn);				/* the PONG's dht_input */
+	ck_assert_int_eq(r.calls, 1);
+	ck_assert_int_eq(r.err, DHT_OK);
+	ck_assert(id_eq(&r.id, simnet_id(sn, 1)));
+	/* Both tables learned the other, each under its own ID. */
+	ck_assert_uint_eq(dht_peer_count(simnet_dht(sn, 0)), 1);
+	ck_assert_uint_eq(dht_peer_count(simnet_dht(sn, 1)), 1);
+	ck_assert_uint_eq(dht_peers(simnet_dht(sn, 0), &rn, 1), 1);
+	ck_assert(id_eq(&rn.id, simnet_id(sn, 1)));
+	ck_assert(addr_eq(&rn.addr, simnet_addr(sn, 1)));
+	ck_assert_uint_eq(t_stats(sn, 0).tx_msgs[WIRE_PING], 1);
+	ck_assert_uint_eq(t_stats(sn, 1).rx_msgs[WIRE_PING], 1);
+	ck_assert_str_eq(dht_msg_name(WIRE_PING), "ping");
+	ck_assert_ptr_null(dht_msg_name(0));
+	t_run(sn, 5000);
+	ck_assert_int_eq(r.calls, 1);		/* exactly once */
+	simnet_free(sn);
+}
+END_TEST
+
+START_TEST(test_ping_timeout)
+{
+	struct simnet *sn = t_net(1, 2, NULL);
+	struct addr nobody;
+	struct res r;
+
+	memset(&r, 0, sizeof(r));
+	simnet_outside_addr(&nobody, 200);
+	dht_ping(simnet_dht(sn, 0), &nobody, simnet_now(sn), ping_cb, &r);
+	simnet_touch(sn, 0);
+	t_run(sn, 1500);
+	ck_assert_int_eq(r.calls, 0);		/* one resend pending */
+	t_run(sn, 1000);
+	ck_assert_int_eq(r.calls, 1);
+	ck_assert_int_eq(r.err, DHT_ERR_TIMEOUT);
+	ck_assert_uint_eq(simnet_ncaptured(sn), 2);	/* a try, one retry */
+	ck_assert_uint_eq(t_stats(sn, 0).rpc_timeouts, 1);
+	ck_assert_uint_eq(t_stats(sn, 0).rpc_retries, 1);
+	simnet_free(sn);
+}
+END_TEST
+
+/* Node 1's first PONG to node 0 arrives as if from node 2's address. */
+struct redirect {
+	struct simnet	*sn;
+	int		 done;
+};
+
+static int
+filter_redirect(void *arg, const struct simnet_dgram *d)
+{
+	struct redirect *rd = arg;
+
+	if (rd->done || !addr_eq(&d->from, simnet_addr(rd->sn, 1)) ||
+	    d->to_index != 0)
+		return 0;
+	rd->done = 1;
+	ck_assert_int_eq(simnet_inject(rd->sn, simnet_addr(rd->sn, 2), 0,
+	    d->buf, d->len), 0);
+	return 1;
+}
+
+START_TEST(test_response_source)
+{
+	struct simnet *sn = t_net(3, 8, NULL);
+	struct redirect rd = { sn, 0 };
+	struct res r;
+
+	memset(&r, 0, sizeof(r));
+	simnet_set_filter(sn, filter_redirect, &rd);
+	dht_ping(simnet_dht(sn, 0), simnet_addr(sn, 1), simnet_now(sn),
+	    ping_cb, &r);
+	simnet_touch(sn, 0);
+	t_flush(sn);
+	ck_assert_int_eq(rd.done, 1);
+	ck_assert_int_eq(r.calls, 0);
+	ck_assert_uint_eq(t_stats(sn, 0).rx_dropped_unmatched, 1);
+	ck_assert_uint_eq(dht_peer_count(simnet_dht(sn, 0)), 0);
+	/* The resend (same txid) is answered from the right address. */
+	simnet_set_filter(sn, NULL, NULL);
+	t_run(sn, 1000);
+	ck_assert_int_eq(r.calls, 1);
+	ck_assert_int_eq(r.err, DHT_OK);
+	ck_assert(id_eq(&r.id, simnet_id(sn, 1)));
+	simnet_free(sn);
+}
+END_TEST
+
+/* ---- put and get ------------------------------------------------------- */
+
+START_TEST(test_put_get)
+{
+	struct simnet *sn = t_net(4, 3, NULL);
+	const char *val = "hello, network";
+	struct res p, g;
+	struct id key;
+	int64_t exp;
+
+	memset(&p, 0, sizeof(p));
+	memset(&g, 0, sizeof(g));
+	t_join_all(sn);
+	ck_assert_uint_eq(dht_peer_count(simnet_dht(sn, 3)), 3);
+	id_from_name(&key, "k1", 2);
+	exp = simnet_wall(sn) + 60000;
+	ck_assert_int_eq(dht_put(simnet_dht(sn, 1), &key, val, strlen(val),
+	    simnet_wall(sn), exp, simnet_now(sn), simnet_wall(sn), put_cb,
+	    &p), 0);
+	ck_assert_int_eq(p.calls, 0);		/* never inside dht_put */
+	simnet_touch(sn, 1);
+	t_flush(sn);
+	ck_assert_int_eq(p.calls, 1);
+	ck_assert_int_eq(p.err, DHT_OK);
+	ck_assert_uint_eq(p.remote_acks, 3);
+	ck_assert_uint_eq(p.acks, 4);
+	ck_assert_uint_eq(t_stats(sn, 2).values_stored, 1);
+
+	ck_assert_int_eq(dht_get(simnet_dht(sn, 3), &key, 0, simnet_now(sn),
+	    simnet_wall(sn), get_cb, &g), 0);
+	ck_assert_int_eq(g.calls, 0);		/* never inside dht_get */
+	simnet_touch(sn, 3);
+	t_flush(sn);
+	ck_assert_int_eq(g.calls, 1);
+	ck_assert_int_eq(g.err, DHT_OK);
+	ck_assert_uint_eq(g.nvals, 1);
+	ck_assert_uint_eq(g.v[0].len, strlen(val));
+	ck_assert_mem_eq(g.v[0].data, val, strlen(val));
+	ck_assert_int_eq(g.v[0].expires_ms, exp);
+	ck_assert_uint_eq(g.responders, 3);
+	res_free(&g);
+	simnet_free(sn);
+}
+END_TEST
+
+START_TEST(test_single_node)
+{
+	struct simnet *sn = t_net(1, 4, NULL);
+	struct dht *d = simnet_dht(sn, 0);
+	struct simnet_stats ns;
+	struct res p, g, n;
+	struct id key, other;
+	int64_t now = simnet_now(sn), w = simnet_wall(sn);
+
+	memset(&p, 0, sizeof(p));
+	memset(&g, 0, sizeof(g));
+	memset(&n, 0, sizeof(n));
+	id_from_name(&key, "solo", 4);
+	id_from_name(&other, "none", 4);
+	dht_put(d, &key, "x", 1, w, w + 1000, now, w, put_cb, &p);
+	dht_get(d, &key, 0, now, w, get_cb, &g);
+	dht_get(d, &other, 0, now, w, get_cb, &n);
+	ck_assert_int_eq(p.calls + g.calls + n.calls, 0);
+	/* A network of one completes on the next dht_periodic. */
+	ck_assert_int_gt(dht_periodic(d, now, w), now);
+	ck_assert_int_eq(p.calls, 1);
+	ck_assert_int_eq(p.err, DHT_OK);
+	ck_assert_uint_eq(p.acks, 1);
+	ck_assert_uint_eq(p.remote_acks, 0);
+	ck_assert_int_eq(g.err, DHT_OK);
+	ck_assert_uint_eq(g.nvals, 1);
+	ck_assert_int_eq(n.calls, 1);
+	ck_assert_int_eq(n.err, DHT_ERR_NOT_FOUND);
+	simnet_get_stats(sn, &ns);
+	ck_assert_uint_eq(ns.sent, 0);
+	res_free(&g);
+	simnet_free(sn);
+}
+END_TEST
+
+START_TEST(test_put_invalid)
+{
+	struct simnet *sn = t_net(1, 5, NULL);
+	struct dht *d = simnet_dht(sn, 0);
+	static uint8_t big[WIRE_MAX_VALUE + 1];
+	struct res p;
+	struct id key;
+	int64_t now = simnet_now(sn), w = simnet_wall(sn);
+
+	memset(&p, 0, sizeof(p));
+	id_from_name(&key, "bad", 3);
+	dht_put(d, &key, big, sizeof(big), w, w + 1000, now, w, put_cb, &p);
+	dht_put(d, &key, "x", 0, w, w + 1000, now, w, put_cb, &p);
+	dht_put(d, &key, "x", 1, w, w - 1, now, w, put_cb, &p);
+	dht_put(d, &key, "x", 1, 0, w + 1, now, w, put_cb, &p);
+	ck_assert_int_eq(p.calls, 0);
+	simnet_touch(sn, 0);
+	ck_assert_int_eq(p.calls, 4);
+	ck_assert_int_eq(p.err, DHT_ERR_INVALID);
+	ck_assert_uint_eq(p.acks, 0);
+	simnet_free(sn);
+}
+END_TEST
+
+/* The Go emo's 16-bit length bug: two 32 KiB values under one key. */
+START_TEST(test_two_big_values)
+{
+	static uint8_t a[WIRE_MAX_VALUE], b[WIRE_MAX_VALUE];
+	struct simnet *sn = t_net(3, 10, NULL);
+	struct res p, g;
+	struct id key;
+	int64_t w;
+	size_t i;
+
+	memset(&p, 0, sizeof(p));
+	memset(&g, 0, sizeof(g));
+	for (i = 0; i < sizeof(a); i++) {
+		a[i] = (uint8_t)(i * 7);
+		b[i] = (uint8_t)(i * 13 + 1);
+	}
+	t_join_all(sn);
+	id_from_name(&key, "big", 3);
+	/* Node 2 is away while the values are stored, so holds none. */
+	simnet_set_down(sn, 2, 1);
+	w = simnet_wall(sn);
+	ck_assert_int_eq(simnet_put(sn, 0, &key, a, sizeof(a), w, w + 60000,
+	    put_cb, &p), 0);
+	ck_assert_int_eq(simnet_put(sn, 0, &key, b, sizeof(b), w + 1,
+	    w + 60000, put_cb, &p), 0);
+	t_run(sn, 3000);
+	ck_assert_int_eq(p.calls, 2);
+	ck_assert_int_eq(p.err, DHT_OK);
+	ck_assert_uint_eq(p.remote_acks, 1);
+	simnet_set_down(sn, 2, 0);
+	ck_assert_int_eq(t_held(sn, 2, &key, NULL), 0);
+	ck_assert_int_eq(simnet_get(sn, 2, &key, 0, get_cb, &g), 0);
+	t_run(sn, 1);
+	ck_assert_int_eq(g.calls, 1);
+	ck_assert_int_eq(g.err, DHT_OK);
+	ck_assert_uint_eq(g.responders, 2);
+	ck_assert_uint_eq(g.nvals, 2);
+	ck_assert_uint_eq(g.v[0].len, sizeof(a));
+	ck_assert_uint_eq(g.v[1].len, sizeof(b));
+	ck_assert_mem_eq(g.v[0].data, a, sizeof(a));
+	ck_assert_mem_eq(g.v[1].data, b, sizeof(b));
+	res_free(&g);
+	simnet_free(sn);
+}
+END_TEST
+
+/* Drops the first fragment of the first long message: a NACK repairs it. */
+static int
+filter_frag(void *arg, const struct simnet_dgram *d)
+{
+	int *dropped = arg;
+
+	if (d->len > 20 && d->buf[3] == WIRE_KIND_FRAG && d->buf[12] == 0 &&
+	    d->buf[13] == 0 && *dropped < 1) {
+		(*dropped)++;
+		return 1;
+	}
+	return 0;
+}
+
+START_TEST(test_fragment_loss)
+{
+	static uint8_t a[20000];
+	struct simnet *sn = t_net(2, 13, NULL);
+	struct res p;
+	struct id key;
+	int dropped = 0;
+
+	memset(&p, 0, sizeof(p));
+	memset(a, 0x42, sizeof(a));
+	t_join_all(sn);
+	simnet_set_filter(sn, filter_frag, &dropped);
+	id_from_name(&key, "lossy", 5);
+	simnet_put(sn, 0, &key, a, sizeof(a), simnet_wall(sn),
+	    simnet_wall(sn) + 60000, put_cb, &p);
+	t_run(sn, 600);
+	ck_assert_int_eq(p.calls, 1);
+	ck_assert_int_eq(p.err, DHT_OK);
+	ck_assert_int_eq(dropped, 1);
+	ck_assert_uint_eq(t_stats(sn, 1).frag_nacks_sent, 1);
+	ck_assert_uint_eq(t_stats(sn, 0).rpc_retries, 0);
+	simnet_free(sn);
+}
+END_TEST
+
+/* ---- get --------------------------------------------------------------- */
+
+/* A far expiry in a remote store comes back clamped to max_ttl. */
+START_TEST(test_get_clamp)
+{
+	struct simnet *sn = t_net(2, 20, NULL);
+	struct res g;
+	struct id key;
+	int64_t w;
+
+	memset(&g, 0, sizeof(g));
+	t_join_all(sn);
+	id_from_name(&key, "far", 3);
+	w = simnet_wall(sn);
+	ck_assert_int_eq(store_put(simnet_store(sn, 1), key.b, "far", 3, w,
+	    w + 1000LL * 86400 * 365, w, NULL), 1);
+	simnet_get(sn, 0, &key, 0, get_cb, &g);
+	t_run(sn, 1);
+	ck_assert_int_eq(g.err, DHT_OK);
+	ck_assert_uint_eq(g.nvals, 1);
+	ck_assert_int_eq(g.v[0].expires_ms, w + (int64_t)t_cfg.max_ttl_s *
+	    1000);
+	res_free(&g);
+	simnet_free(sn);
+}
+END_TEST
+
+/*
+ * The asker's side: node 0 has no token from node 1, which has not heard
+ * from node 0 for a while, so node 1 cuts its first answer; the get asks
+ * again with the token it got and returns the whole 32 KiB value.
+ */
+START_TEST(test_get_cut_answer)
+{
+	static uint8_t v[WIRE_MAX_VALUE];
+	struct simnet *sn = t_net(2, 19, NULL);
+	struct res g, r;
+	struct id key;
+
+	memset(&g, 0, sizeof(g));
+	memset(&r, 0, sizeof(r));
+	id_from_name(&key, "cut", 3);
+	memset(v, 0x44, sizeof(v));
+	dht_ping(simnet_dht(sn, 0), simnet_addr(sn, 1), simnet_now(sn),
+	    ping_cb, &r);
+	simnet_touch(sn, 0);
+	t_flush(sn);
+	ck_assert_int_eq(r.err, DHT_OK);
+	/* Node 0 answered node 1's hand-over request: let that age out. */
+	t_run(sn, TOKEN_VERIFIED_MAX_AGE_MS);
+	ck_assert_uint_eq(dht_peer_count(simnet_dht(sn, 1)), 1);
+	ck_assert_int_eq(store_put(simnet_store(sn, 1), key.b, v, sizeof(v),
+	    simnet_wall(sn), simnet_wall(sn) + 60000, simnet_wall(sn), NULL),
+	    1);
+	simnet_get(sn, 0, &key, 0, get_cb, &g);
+	t_run(sn, 1);
+	ck_assert_int_eq(g.calls, 1);
+	ck_assert_int_eq(g.err, DHT_OK);
+	ck_assert_uint_eq(g.nvals, 1);
+	ck_assert_uint_eq(g.v[0].len, sizeof(v));
+	ck_assert_mem_eq(g.v[0].data, v, sizeof(v));
+	ck_assert_uint_eq(t_stats(sn, 1).answers_cut, 1);
+	ck_assert_uint_eq(t_stats(sn, 1).tx_msgs[WIRE_VALUES], 2);
+	res_free(&g);
+	simnet_free(sn);
+}
+END_TEST
+
+/*
+ * A get must page through a node's values and return the union: node 1
+ * alone holds 6 values of 32 KiB (more than one 96 KiB message).
+ */
+START_TEST(test_paging)
+{
+	static uint8_t v[WIRE_MAX_VALUE];
+	struct simnet *sn = t_net(2, 11, NULL);
+	struct res g;
+	struct id key;
+	int64_t w0;
+	int i;
+
+	memset(&g, 0, sizeof(g));
+	t_join_all(sn);
+	id_from_name(&key, "pages", 5);
+	w0 = simnet_wall(sn);
+	for (i = 0; i < 6; i++) {
+		memset(v, 'a' + i, sizeof(v));
+		ck_assert_int_eq(store_put(simnet_store(sn, 1), key.b, v,
+		    sizeof(v), w0 + i, w0 + 60000, w0, NULL), 1);
+	}
+	simnet_get(sn, 0, &key, 0, get_cb, &g);
+	t_run(sn, 1);
+	ck_assert_int_eq(g.err, DHT_OK);
+	ck_assert_uint_eq(g.nvals, 6);
+	for (i = 0; i < 6; i++) {
+		ck_assert_uint_eq(g.v[i].len, sizeof(v));
+		ck_assert_int_eq(g.v[i].data[100], 'a' + i);
+	}
+	ck_assert_uint_ge(t_stats(sn, 1).tx_msgs[WIRE_VALUES], 3);
+	res_free(&g);
+	/* since_ms filters remotely too. */
+	simnet_get(sn, 0, &key, w0 + 4, get_cb, &g);
+	t_run(sn, 1);
+	ck_assert_uint_eq(g.nvals, 2);
+	ck_assert_int_eq(g.v[0].data[0], 'e');
+	res_free(&g);
+	simnet_free(sn);
+}
+END_TEST
+
+START_TEST(test_not_found_fast)
+{
+	struct simnet *sn = t_net(5, 12, NULL);
+	struct res g;
+	struct id key;
+	int64_t t0;
+
+	memset(&g, 0, sizeof(g));
+	t_join_all(sn);
+	id_from_name(&key, "nowhere", 7);
+	t0 = simnet_now(sn);
+	simnet_get(sn, 4, &key, 0, get_cb, &g);
+	t_flush(sn);
+	ck_assert_int_eq(g.calls, 1);
+	ck_assert_int_eq(g.err, DHT_ERR_NOT_FOUND);
+	ck_assert_uint_eq(g.responders, 4);
+	ck_assert_int_eq(simnet_now(sn), t0);	/* no timer was needed */
+	simnet_free(sn);
+}
+END_TEST
+
+/* ---- quota ------------------------------------------------------------- */
+
+START_TEST(test_quota)
+{
+	struct simnet *sn = t_net(1, 14, NULL);
+	struct dht *d = simnet_dht(sn, 0);
+	struct addr nobody;
+	struct res r, g;
+	struct id key;
+	int i;
+
+	memset(&r, 0, sizeof(r));
+	memset(&g, 0, sizeof(g));
+	simnet_capture(sn, 0);
+	simnet_outside_addr(&nobody, 200);
+	id_from_name(&key, "q", 1);
+	for (i = 0; i < OP_MAX_USER; i++)
+		ck_assert_int_eq(dht_ping(d, &nobody, simnet_now(sn), ping_cb,
+		    &r), 0);
+	/* Every kind of user operation shares the quota. */
+	ck_assert_int_eq(dht_ping(d, &nobody, simnet_now(sn), ping_cb, &r),
+	    -1);
+	ck_assert_int_eq(dht_get(d, &key, 0, simnet_now(sn), simnet_wall(sn),
+	    get_cb, &g), -1);
+	ck_assert_int_eq(dht_put(d, &key, "x", 1, simnet_wall(sn),
+	    simnet_wall(sn) + 1000, simnet_now(sn), simnet_wall(sn), put_cb,
+	    &g), -1);
+	ck_assert_int_eq(r.calls, 0);
+	simnet_touch(sn, 0);
+	t_run(sn, 3000);
+	ck_assert_int_eq(r.calls, OP_MAX_USER);
+	ck_assert_int_eq(r.err, DHT_ERR_TIMEOUT);
+	ck_assert_int_eq(g.calls, 0);		/* refused: never called */
+	ck_assert_int_eq(dht_ping(d, &nobody, simnet_now(sn), ping_cb, &r),
+	    0);
+	simnet_touch(sn, 0);
+	t_run(sn, 3000);
+	ck_assert_int_eq(r.calls, OP_MAX_USER + 1);
+	simnet_free(sn);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("ops");
+	TCase *tc;
+
+	tc = tcase_create("ping");
+	tcase_add_test(tc, test_ping);
+	tcase_add_test(tc, test_ping_timeout);
+	tcase_add_test(tc, test_response_source);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("put");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_put_get);
+	tcase_add_test(tc, test_single_node);
+	tcase_add_test(tc, test_put_invalid);
+	tcase_add_test(tc, test_two_big_values);
+	tcase_add_test(tc, test_fragment_loss);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("get");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_get_clamp);
+	tcase_add_test(tc, test_get_cut_answer);
+	tcase_add_test(tc, test_paging);
+	tcase_add_test(tc, test_not_found_fast);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("quota");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_quota);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}

@@ -1,0 +1,423 @@
+/*
+ * check_rpc — the request table on its own, with a send function that
+ * records what goes out: answers matched by txid and the exact address
+ * asked, of the answering type only; another node answering at the
+ * address; resends with the same txid, timeouts and dead nodes; cancel;
+ * the room left; the round-trip estimate (first tries only).
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "rpc.h"
+#include "wire.h"
+#include "check_util.h"
+
+#define T_SENT	16
+
+struct t_io {
+	struct prng	 r;
+	size_t		 nsent;
+	struct addr	 to[T_SENT];
+	struct wire_msg	 msg[T_SENT];
+};
+
+static void
+t_send(void *arg, const struct addr *to, const uint8_t *buf, size_t len)
+{
+	struct t_io *io = arg;
+	const char *errstr;
+
+	if (io->nsent < T_SENT) {
+		io->to[io->nsent] = *to;
+		ck_assert_int_eq(wire_decode(buf, len, &io->msg[io->nsent],
+		    &errstr), 0);
+	}
+	io->nsent++;
+}
+
+static void
+t_random(void *arg, void *buf, size_t len)
+{
+	struct t_io *io = arg;
+	uint8_t *p = buf;
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < len; i += 8) {
+		v = prng_next(&io->r);
+		memcpy(p + i, &v, len - i < 8 ? len - i : 8);
+	}
+}
+
+static void
+t_io_clear(struct t_io *io)
+{
+	size_t i;
+
+	for (i = 0; i < io->nsent && i < T_SENT; i++)
+		wire_msg_free(&io->msg[i]);
+	io->nsent = 0;
+}
+
+static struct rpc *
+t_rpc(struct t_io *io, uint32_t timeout_ms, uint32_t retries)
+{
+	struct rpc_config cfg = { timeout_ms, retries };
+	struct rpc_io rio;
+	struct id self;
+	struct rpc *r;
+
+	memset(io, 0, sizeof(*io));
+	io->r.s = 99;
+	memset(self.b, 0x01, ID_LEN);
+	rio.send = t_send;
+	rio.random = t_random;
+	rio.arg = io;
+	r = rpc_new(&self, &cfg, &rio, 0);
+	ck_assert_ptr_nonnull(r);
+	return r;
+}
+
+static void
+t_addr(struct addr *a, const char *s)
+{
+	const char *errstr;
+
+	ck_assert_int_eq(addr_parse(a, s, &errstr), 0);
+}
+
+/* What the hooks saw. */
+struct seen {
+	int	replies, fails;
+	struct rpc_call c;
+};
+
+static void
+h_reply(void *ctx, const struct rpc_call *c, const struct wire_msg *m,
+    int64_t now_ms, int64_t wall_ms)
+{
+	struct seen *s = ctx;
+
+	s->replies++;
+	s->c = *c;
+}
+
+static void
+h_failed(void *ctx, const struct rpc_call *c, int64_t now_ms)
+{
+	struct seen *s = ctx;
+
+	s->fails++;
+	s->c = *c;
+}
+
+static const struct rpc_ops t_ops = { h_reply, h_failed };
+
+/* Sends a PING to a; its txid. */
+static uint64_t
+t_ping(struct rpc *r, struct t_io *io, const struct addr *a,
+    const struct id *id, struct seen *s, int64_t now)
+{
+	struct wire_msg m;
+	struct rpc_call *c;
+	size_t n = io->nsent;
+
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_PING;
+	c = rpc_send(r, a, id, &m, &t_ops, s, now);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(io->nsent, n + 1);
+	ck_assert_int_eq(io->msg[n].type, WIRE_PING);
+	ck_assert_uint_eq(io->msg[n].txid, c->txid);
+	ck_assert_uint_ne(c->txid, 0);
+	ck_assert(addr_eq(&io->to[n], a));
+	return c->txid;
+}
+
+static void
+t_answer(struct wire_msg *m, int type, uint64_t txid, uint8_t sender)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = type;
+	m->txid = txid;
+	memset(m->sender.b, sender, ID_LEN);
+}
+
+/* Runs rpc_match and, as the engine does, the hook it calls for. */
+static enum rpc_match
+t_match(struct rpc *r, const struct addr *from, const struct wire_msg *m,
+    int64_t now)
+{
+	struct rpc_call c;
+	enum rpc_match e;
+
+	e = rpc_match(r, from, m, now, &c);
+	if (e == RPC_ANSWERED)
+		c.ops->reply(c.ctx, &c, m, now, 0);
+	else if (e == RPC_MOVED)
+		c.ops->failed(c.ctx, &c, now);
+	return e;
+}
+
+/* ---- matching ---------------------------------------------------------- */
+
+START_TEST(test_match)
+{
+	struct t_io io;
+	struct rpc *r = t_rpc(&io, 1000, 1);
+	struct rpc_stats st;
+	struct wire_msg m;
+	struct addr a, b, a2;
+	struct seen s;
+	uint64_t tx;
+
+	memset(&s, 0, sizeof(s));
+	t_addr(&a, "10.0.0.1:7000");
+	t_addr(&b, "10.0.0.2:7000");
+	t_addr(&a2, "10.0.0.1:7001");
+	tx = t_ping(r, &io, &a, NULL, &s, 0);
+	ck_assert_uint_eq(rpc_count(r), 1);
+	ck_assert(rpc_pending(r, &a, &t_ops));
+	ck_assert(!rpc_pending(r, &b, &t_ops));
+	/* Another address, another port, another txid, another type. */
+	t_answer(&m, WIRE_PONG, tx, 0x22);
+	ck_assert_int_eq(t_match(r, &b, &m, 5), RPC_UNMATCHED);
+	ck_assert_int_eq(t_match(r, &a2, &m, 5), RPC_UNMATCHED);
+	t_answer(&m, WIRE_PONG, tx + 1, 0x22);
+	ck_assert_int_eq(t_match(r, &a, &m, 5), RPC_UNMATCHED);
+	t_answer(&m, WIRE_NODES, tx, 0x22);
+	ck_assert_int_eq(t_match(r, &a, &m, 5), RPC_UNMATCHED);
+	ck_assert_int_eq(s.replies + s.fails, 0);
+	rpc_get_stats(r, &st);
+	ck_assert_uint_eq(st.rx_dropped_unmatched, 4);
+	ck_assert_uint_eq(st.tx_msgs[WIRE_PING], 1);
+	/* The right one: released, the answerer's ID learned. */
+	t_answer(&m, WIRE_PONG, tx, 0x22);
+	ck_assert_int_eq(t_match(r, &a, &m, 5), RPC_ANSWERED);
+	ck_assert_int_eq(s.replies, 1);
+	ck_assert_uint_eq(s.c.txid, tx);
+	ck_assert(s.c.id_known);
+	ck_assert_uint_eq(s.c.id.b[0], 0x22);
+	ck_assert_uint_eq(s.c.rtt_us, 5000);
+	ck_assert_uint_eq(rpc_count(r), 0);
+	ck_assert_int_eq(rpc_deadline(r), INT64_MAX);
+	/* Only once. */
+	ck_assert_int_eq(t_match(r, &a, &m, 6), RPC_UNMATCHED);
+	ck_assert_int_eq(s.replies, 1);
+	t_io_clear(&io);
+	rpc_free(r);
+	rpc_free(NULL);
+}
+END_TEST
+
+/* An ERROR answers any request; another ID at the address: MOVED. */
+START_TEST(test_error_moved)
+{
+	struct t_io io;
+	struct rpc *r = t_rpc(&io, 1000, 1);
+	struct wire_msg m;
+	struct addr a;
+	struct seen s;
+	struct id want;
+	uint64_t tx;
+
+	memset(&s, 0, sizeof(s));
+	t_addr(&a, "10.0.0.1:7000");
+	tx = t_ping(r, &io, &a, NULL, &s, 0);
+	t_answer(&m, WIRE_ERROR, tx, 0x22);
+	ck_assert_int_eq(t_match(r, &a, &m, 1), RPC_ANSWERED);
+
+	memset(want.b, 0x33, ID_LEN);
+	tx = t_ping(r, &io, &a, &want, &s, 10);
+	t_answer(&m, WIRE_PONG, tx, 0x44);
+	ck_assert_int_eq(t_match(r, &a, &m, 11), RPC_MOVED);
+	ck_assert_int_eq(s.fails, 1);
+	ck_assert_uint_eq(rpc_count(r), 0);
+	/* The node expected there is presumed dead, until heard from. */
+	ck_assert(rpc_dead(r, &want, 11));
+	rpc_alive(r, &want);
+	ck_assert(!rpc_dead(r, &want, 11));
+	t_io_clear(&io);
+	rpc_free(r);
+}
+END_TEST
+
+/* ---- time -------------------------------------------------------------- */
+
+START_TEST(test_retry_timeout)
+{
+	struct t_io io;
+	struct rpc *r = t_rpc(&io, 1000, 2);
+	struct rpc_stats st;
+	struct rpc_call c;
+	struct wire_msg m;
+	struct addr a;
+	struct seen s;
+	struct id want;
+	uint64_t tx;
+
+	memset(&s, 0, sizeof(s));
+	memset(want.b, 0x33, ID_LEN);
+	t_addr(&a, "10.0.0.1:7000");
+	tx = t_ping(r, &io, &a, &want, &s, 0);
+	ck_assert_int_eq(rpc_deadline(r), 1000);
+	ck_assert_int_eq(rpc_expire(r, 999, &c), 0);
+	ck_assert_uint_eq(io.nsent, 1);
+	/* Resends keep the txid. */
+	ck_assert_int_eq(rpc_expire(r, 1000, &c), 0);
+	ck_assert_uint_eq(io.nsent, 2);
+	ck_assert_uint_eq(io.msg[1].txid, tx);
+	ck_assert_int_eq(rpc_deadline(r), 2000);
+	ck_assert_int_eq(rpc_expire(r, 2000, &c), 0);
+	ck_assert_uint_eq(io.nsent, 3);
+	ck_assert_uint_eq(io.msg[2].txid, tx);
+	ck_assert(!rpc_dead(r, &want, 2000));
+	/* Out of tries: released once, the node noted dead. */
+	ck_assert_int_eq(rpc_expire(r, 3000, &c), 1);
+	ck_assert_uint_eq(c.txid, tx);
+	ck_assert_uint_eq(c.tries, 2);
+	ck_assert_int_eq(rpc_expire(r, 3000, &c), 0);
+	ck_assert_uint_eq(rpc_count(r), 0);
+	ck_assert(rpc_dead(r, &want, 3000));
+	ck_assert(rpc_dead(r, &want, 3000 + RPC_DEAD_TTL_MS - 1));
+	ck_assert(!rpc_dead(r, &want, 3000 + RPC_DEAD_TTL_MS));
+	rpc_get_stats(r, &st);
+	ck_assert_uint_eq(st.retries, 2);
+	ck_assert_uint_eq(st.timeouts, 1);
+	ck_assert_uint_eq(st.tx_msgs[WIRE_PING], 3);
+
+	/* A late answer to the first try counts, but not for the RTT. */
+	tx = t_ping(r, &io, &a, NULL, &s, 5000);
+	ck_assert_int_eq(rpc_expire(r, 6000, &c), 0);
+	t_answer(&m, WIRE_PONG, tx, 0x33);
+	ck_assert_int_eq(t_match(r, &a, &m, 6100), RPC_ANSWERED);
+	ck_assert_uint_eq(s.c.rtt_us, 0);
+	t_io_clear(&io);
+	rpc_free(r);
+}
+END_TEST
+
+START_TEST(test_cancel_room)
+{
+	struct t_io io;
+	struct rpc *r = t_rpc(&io, 1000, 0);
+	struct rpc_call c;
+	struct wire_msg m;
+	struct addr a, b;
+	struct seen s1, s2;
+	uint64_t tx;
+
+	memset(&s1, 0, sizeof(s1));
+	memset(&s2, 0, sizeof(s2));
+	t_addr(&a, "10.0.0.1:7000");
+	t_addr(&b, "10.0.0.2:7000");
+	ck_assert_uint_eq(rpc_room(r), RPC_MAX_CALLS);
+	tx = t_ping(r, &io, &a, NULL, &s1, 0);
+	t_ping(r, &io, &b, NULL, &s1, 0);
+	t_ping(r, &io, &b, NULL, &s2, 0);
+	ck_assert_uint_eq(rpc_room(r), RPC_MAX_CALLS - 3);
+	rpc_cancel(r, &s1);
+	ck_assert_uint_eq(rpc_count(r), 1);
+	ck_assert_uint_eq(rpc_room(r), RPC_MAX_CALLS - 1);
+	/* No hook ran, none will, and its answer matches nothing. */
+	t_answer(&m, WIRE_PONG, tx, 0x22);
+	ck_assert_int_eq(t_match(r, &a, &m, 1), RPC_UNMATCHED);
+	ck_assert_int_eq(rpc_expire(r, 1000, &c), 1);
+	ck_assert(c.ctx == &s2);
+	ck_assert_int_eq(rpc_expire(r, 1000, &c), 0);
+	ck_assert_int_eq(s1.replies + s1.fails + s2.replies + s2.fails, 0);
+	t_io_clear(&io);
+	rpc_free(r);
+}
+END_TEST
+
+/* A full table refuses, and has room again once an answer came. */
+START_TEST(test_full)
+{
+	struct t_io io;
+	struct rpc *r = t_rpc(&io, 1000, 0);
+	struct wire_msg m;
+	struct addr a;
+	struct seen s;
+	uint64_t tx = 0;
+	size_t i;
+
+	memset(&s, 0, sizeof(s));
+	t_addr(&a, "10.0.0.1:7000");
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_PING;
+	for (i = 0; i < RPC_MAX_CALLS; i++) {
+		struct rpc_call *c = rpc_send(r, &a, NULL, &m, &t_ops, &s, 0);
+
+		ck_assert_ptr_nonnull(c);
+		if (i == 0)
+			tx = c->txid;
+	}
+	ck_assert_uint_eq(rpc_room(r), 0);
+	ck_assert_ptr_null(rpc_send(r, &a, NULL, &m, &t_ops, &s, 0));
+	t_answer(&m, WIRE_PONG, tx, 0x22);
+	ck_assert_int_eq(t_match(r, &a, &m, 1), RPC_ANSWERED);
+	ck_assert_uint_eq(rpc_room(r), 1);
+	t_io_clear(&io);
+	rpc_free(r);
+}
+END_TEST
+
+/* Jacobson/Karels over first-try answers, per address. */
+START_TEST(test_rtt)
+{
+	struct t_io io;
+	struct rpc *r = t_rpc(&io, 1000, 1);
+	uint32_t srtt, var;
+	struct wire_msg m;
+	struct addr a, b;
+	struct seen s;
+	uint64_t tx;
+
+	memset(&s, 0, sizeof(s));
+	t_addr(&a, "10.0.0.1:7000");
+	t_addr(&b, "10.0.0.2:7000");
+	ck_assert_int_eq(rpc_rtt(r, &a, &srtt, &var), -1);
+	tx = t_ping(r, &io, &a, NULL, &s, 0);
+	t_answer(&m, WIRE_PONG, tx, 0x22);
+	ck_assert_int_eq(t_match(r, &a, &m, 80), RPC_ANSWERED);
+	ck_assert_int_eq(rpc_rtt(r, &a, &srtt, &var), 0);
+	ck_assert_uint_eq(srtt, 80000);
+	ck_assert_uint_eq(var, 40000);
+	ck_assert_int_eq(rpc_rtt(r, &b, &srtt, &var), -1);
+	/* A second sample of 160 ms: srtt += (160 - 80) / 8, and so on. */
+	tx = t_ping(r, &io, &a, NULL, &s, 1000);
+	t_answer(&m, WIRE_PONG, tx, 0x22);
+	ck_assert_int_eq(t_match(r, &a, &m, 1160), RPC_ANSWERED);
+	ck_assert_int_eq(rpc_rtt(r, &a, &srtt, &var), 0);
+	ck_assert_uint_eq(srtt, 90000);
+	ck_assert_uint_eq(var, 50000);
+	t_io_clear(&io);
+	rpc_free(r);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("rpc");
+	TCase *tc;
+
+	tc = tcase_create("match");
+	tcase_add_test(tc, test_match);
+	tcase_add_test(tc, test_error_moved);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("time");
+	tcase_add_test(tc, test_retry_timeout);
+	tcase_add_test(tc, test_rtt);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("table");
+	tcase_add_test(tc, test_cancel_room);
+	tcase_add_test(tc, test_full);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}

@@ -1,0 +1,383 @@
+/*
+ * check_serve — how an engine answers requests, driven by hand-made
+ * datagrams injected from addresses that are no node (tests/sim/simnet.h
+ * captures the answers): STORE refused without the asker's own write
+ * token, accepted with it across one secret rotation but not two; values
+ * clamped before they reach the store; answers longer than a datagram
+ * only for an address that proved itself; malformed input dropped and
+ * counted without an answer.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dht.h"
+#include "env.h"
+#include "join.h"
+#include "simnet.h"
+#include "token.h"
+#include "wire.h"
+#include "check_util.h"
+#include "check_engine.h"
+
+/* A STORE of "evil" under "tok" from `from` to node 1; its one answer. */
+static void
+t_raw_store(struct simnet *sn, const struct addr *from, const uint8_t *tok,
+    size_t toklen, struct wire_msg *ans)
+{
+	struct wire_value v;
+	struct wire_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_STORE;
+	memset(m.sender.b, 0x5a, ID_LEN);
+	m.txid = 77;
+	id_from_name(&m.u.store.key, "tok", 3);
+	v.data = (const uint8_t *)"evil";
+	v.len = 4;
+	v.created_ms = simnet_wall(sn);
+	v.expires_ms = simnet_wall(sn) + 60000;
+	m.u.store.values = &v;
+	m.u.store.nvalues = 1;
+	if (toklen > 0)
+		memcpy(m.u.store.token, tok, toklen);
+	m.u.store.tokenlen = toklen;
+	ck_assert_uint_eq(t_raw(sn, from, 1, &m), 1);
+	t_captured_msg(sn, 0, ans);
+	ck_assert_uint_eq(ans->txid, 77);
+}
+
+/* A FIND_NODE from `from` to node 1; copies the token of the answer. */
+static size_t
+t_raw_token(struct simnet *sn, const struct addr *from, uint8_t *tok)
+{
+	struct wire_msg m, ans;
+	size_t n;
+
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_FIND_NODE;
+	memset(m.sender.b, 0x5a, ID_LEN);
+	m.txid = 78;
+	ck_assert_uint_eq(t_raw(sn, from, 1, &m), 1);
+	t_captured_msg(sn, 0, &ans);
+	ck_assert_int_eq(ans.type, WIRE_NODES);
+	ck_assert_uint_eq(ans.txid, 78);
+	n = ans.u.nodes.tokenlen;
+	ck_assert_uint_gt(n, 0);
+	memcpy(tok, ans.u.nodes.token, n);
+	wire_msg_free(&ans);
+	return n;
+}
+
+/* ---- write tokens ------------------------------------------------------ */
+
+START_TEST(test_store_token)
+{
+	struct simnet *sn = t_net(2, 6, NULL);
+	uint8_t tok[WIRE_MAX_TOKEN], bad[TOKEN_LEN];
+	struct wire_msg ans;
+	struct addr x, y;
+	struct id key;
+	size_t n;
+
+	simnet_outside_addr(&x, 100);
+	simnet_outside_addr(&y, 101);
+	id_from_name(&key, "tok", 3);
+
+	/* No token. */
+	t_raw_store(sn, &x, NULL, 0, &ans);
+	ck_assert_int_eq(ans.type, WIRE_ERROR);
+	ck_assert_uint_eq(ans.u.error.code, WIRE_ERR_BAD_TOKEN);
+	wire_msg_free(&ans);
+	/* A made-up token. */
+	memset(bad, 0xaa, sizeof(bad));
+	t_raw_store(sn, &x, bad, sizeof(bad), &ans);
+	ck_assert_int_eq(ans.type, WIRE_ERROR);
+	wire_msg_free(&ans);
+	/* y's token presented from x: a spoofer's attempt. */
+	n = t_raw_token(sn, &y, tok);
+	t_raw_store(sn, &x, tok, n, &ans);
+	ck_assert_int_eq(ans.type, WIRE_ERROR);
+	wire_msg_free(&ans);
+	ck_assert_uint_eq(t_stats(sn, 1).rx_dropped_token, 3);
+	ck_assert_uint_eq(t_stats(sn, 1).values_stored, 0);
+	ck_assert_int_eq(t_held(sn, 1, &key, NULL), 0);
+	/* The requester never made it into the table (y did, by asking). */
+	ck_assert_uint_eq(dht_peer_count(simnet_dht(sn, 1)), 1);
+
+	/* y with its own token: stored. */
+	t_raw_store(sn, &y, tok, n, &ans);
+	ck_assert_int_eq(ans.type, WIRE_STORE_ACK);
+	ck_assert_uint_eq(ans.u.store_ack.stored, 1);
+	wire_msg_free(&ans);
+	ck_assert_int_eq(t_held(sn, 1, &key, NULL), 1);
+	ck_assert_uint_eq(t_stats(sn, 1).values_stored, 1);
+
+	/* Still valid after one secret rotation, not after two. */
+	t_run(sn, TOKEN_ROTATE_MS + JOIN_MAINT_INTERVAL_MS);
+	t_raw_store(sn, &y, tok, n, &ans);
+	ck_assert_int_eq(ans.type, WIRE_STORE_ACK);
+	wire_msg_free(&ans);
+	t_run(sn, TOKEN_ROTATE_MS + JOIN_MAINT_INTERVAL_MS);
+	t_raw_store(sn, &y, tok, n, &ans);
+	ck_assert_int_eq(ans.type, WIRE_ERROR);
+	wire_msg_free(&ans);
+	simnet_free(sn);
+}
+END_TEST
+
+/* ---- clamps ------------------------------------------------------------ */
+
+/* Values from the network: expiry clamped to max_ttl, never extended. */
+START_TEST(test_store_clamp)
+{
+	struct simnet *sn = t_net(2, 7, NULL);
+	uint8_t tok[WIRE_MAX_TOKEN];
+	struct wire_value v[3];
+	struct wire_msg m, ans;
+	struct store_value sv;
+	struct addr y;
+	int64_t w;
+	size_t n;
+
+	simnet_outside_addr(&y, 101);
+	n = t_raw_token(sn, &y, tok);
+	w = simnet_wall(sn);
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_STORE;
+	memset(m.sender.b, 0x5b, ID_LEN);
+	m.txid = 79;
+	id_from_name(&m.u.store.key, "clamp", 5);
+	v[0].data = (const uint8_t *)"far";	/* expiry far away */
+	v[0].len = 3;
+	v[0].created_ms = w;
+	v[0].expires_ms = w + 1000LL * 86400 * 365;
+	v[1].data = (const uint8_t *)"future";	/* created too far ahead */
+	v[1].len = 6;
+	v[1].created_ms = w + ENV_CLOCK_SKEW_MS + 1;
+	v[1].expires_ms = w + 3600000;
+	v[2].data = (const uint8_t *)"old";	/* already expired */
+	v[2].len = 3;
+	v[2].created_ms = w - 5000;
+	v[2].expires_ms = w - 1;
+	m.u.store.values = v;
+	m.u.store.nvalues = 3;
+	memcpy(m.u.store.token, tok, n);
+	m.u.store.tokenlen = n;
+	ck_assert_uint_eq(t_raw(sn, &y, 1, &m), 1);	/* one answer */
+	t_captured_msg(sn, 0, &ans);
+	ck_assert_int_eq(ans.type, WIRE_STORE_ACK);
+	ck_assert_uint_eq(ans.u.store_ack.stored, 1);
+	wire_msg_free(&ans);
+	ck_assert_int_eq(t_held(sn, 1, &m.u.store.key, &sv), 1);
+	ck_assert_uint_eq(sv.len, 3);
+	ck_assert_int_eq(sv.expires_ms, w + (int64_t)t_cfg.max_ttl_s * 1000);
+	simnet_free(sn);
+}
+END_TEST
+
+/* ---- long answers ------------------------------------------------------ */
+
+/* A FIND_VALUE for key from x to node 1, echoing tok; how many came back. */
+static size_t
+t_raw_find_value(struct simnet *sn, const struct addr *x,
+    const struct id *key, const uint8_t *tok, size_t toklen)
+{
+	struct wire_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_FIND_VALUE;
+	memset(m.sender.b, 0x77, ID_LEN);
+	m.txid = 99;
+	m.u.find_value.key = *key;
+	if (toklen > 0)
+		memcpy(m.u.find_value.token, tok, toklen);
+	m.u.find_value.tokenlen = toklen;
+	return t_raw(sn, x, 1, &m);
+}
+
+/*
+ * Amplification: a FIND_VALUE whose answer needs fragments, from an
+ * address that never proved itself, draws one datagram: the first page
+ * cut to fit, with a token.  Echoing that token from the same address
+ * draws the whole page; from another address, or made up, it does not.
+ */
+START_TEST(test_long_answer_token)
+{
+	static uint8_t v[WIRE_MAX_VALUE];
+	struct simnet *sn = t_net(2, 18, NULL);
+	uint8_t tok[WIRE_MAX_TOKEN], bad[TOKEN_LEN];
+	const struct simnet_dgram *d;
+	struct wire_msg a;
+	struct addr x, y;
+	struct id key, small;
+	size_t i, n, bytes, toklen;
+	int64_t w = simnet_wall(sn);
+
+	simnet_outside_addr(&x, 100);
+	simnet_outside_addr(&y, 101);
+	id_from_name(&key, "amp", 3);
+	id_from_name(&small, "small", 5);
+	memset(v, 0x33, sizeof(v));
+	ck_assert_int_eq(store_put(simnet_store(sn, 1), key.b, v, sizeof(v),
+	    w, w + 60000, w, NULL), 1);
+	ck_assert_int_eq(store_put(simnet_store(sn, 1), small.b, v, 100,
+	    w, w + 60000, w, NULL), 1);
+
+	/* No token: one datagram, no values, but the count and a token. */
+	ck_assert_uint_eq(t_raw_find_value(sn, &x, &key, NULL, 0), 1);
+	ck_assert_uint_le(simnet_captured(sn, 0)->len, WIRE_MAX_DATAGRAM);
+	t_captured_msg(sn, 0, &a);
+	ck_assert_int_eq(a.type, WIRE_VALUES);
+	ck_assert_uint_eq(a.u.values.nvalues, 0);
+	ck_assert_uint_eq(a.u.values.total, 1);
+	ck_assert_uint_eq(a.u.values.next_offset, 0);
+	toklen = a.u.values.tokenlen;
+	ck_assert_uint_eq(toklen, TOKEN_LEN);
+	memcpy(tok, a.u.values.token, toklen);
+	wire_msg_free(&a);
+	ck_assert_uint_eq(t_stats(sn, 1).answers_cut, 1);
+
+	/* The token from the wrong address, or a made-up one: cut again. */
+	ck_assert_uint_eq(t_raw_find_value(sn, &y, &key, tok, toklen), 1);
+	ck_assert_uint_le(simnet_captured(sn, 0)->len, WIRE_MAX_DATAGRAM);
+	memset(bad, 0xaa, sizeof(bad));
+	ck_assert_uint_eq(t_raw_find_value(sn, &x, &key, bad, sizeof(bad)),
+	    1);
+	ck_assert_uint_eq(t_stats(sn, 1).answers_cut, 3);
+
+	/* x's own token: the 32 KiB value, in fragments. */
+	n = t_raw_find_value(sn, &x, &key, tok, toklen);
+	ck_assert_uint_gt(n, 20);
+	for (bytes = 0, i = 0; i < n; i++) {
+		d = simnet_captured(sn, i);
+		ck_assert_int_eq(d->buf[3], WIRE_KIND_FRAG);
+		ck_assert_uint_le(d->len, WIRE_MAX_DATAGRAM);
+		bytes += d->len;
+	}
+	ck_assert_uint_gt(bytes, sizeof(v));
+	ck_assert_uint_eq(t_stats(sn, 1).answers_cut, 3);
+
+	/* An answer that fits a datagram needs no token. */
+	ck_assert_uint_eq(t_raw_find_value(sn, &y, &small, NULL, 0), 1);
+	t_captured_msg(sn, 0, &a);
+	ck_assert_uint_eq(a.u.values.nvalues, 1);
+	ck_assert_uint_eq(a.u.values.values[0].len, 100);
+	wire_msg_free(&a);
+	ck_assert_uint_eq(t_stats(sn, 1).answers_cut, 3);
+	simnet_free(sn);
+}
+END_TEST
+
+/* ---- malformed input --------------------------------------------------- */
+
+/* Hands node 1 one datagram from x; returns what the network carried. */
+static uint64_t
+t_input(struct simnet *sn, const struct addr *x, const uint8_t *buf,
+    size_t len)
+{
+	struct simnet_stats ns;
+
+	ck_assert_int_eq(simnet_inject(sn, x, 1, buf, len), 0);
+	t_flush(sn);
+	simnet_get_stats(sn, &ns);
+	return ns.sent;
+}
+
+START_TEST(test_malformed)
+{
+	static uint8_t big[8192];
+	struct simnet *sn = t_net(2, 9, NULL);
+	uint8_t buf[512], junk[64], tok[TOKEN_LEN] = { 0 };
+	struct wire_value wv;
+	struct wire_msg m;
+	struct dht_stats st;
+	struct addr x;
+	struct res r;
+	ssize_t len;
+	size_t i;
+	uint64_t before;
+
+	simnet_outside_addr(&x, 100);
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_FIND_NODE;
+	memset(m.sender.b, 0x11, ID_LEN);
+	m.txid = 5;
+	len = wire_encode(&m, buf, sizeof(buf));
+	ck_assert_int_gt(len, 0);
+	/* Every truncation of a valid packet: dropped, nothing sent. */
+	for (i = 0; i < (size_t)len; i++)
+		ck_assert_uint_eq(t_input(sn, &x, buf, i), 0);
+	st = t_stats(sn, 1);
+	ck_assert_uint_eq(st.rx_dropped_decode, (uint64_t)len);
+	/* Garbage, and the Go crash: a fragment claiming part 255 of 255. */
+	before = st.rx_dropped_decode;
+	memset(junk, 0xff, sizeof(junk));
+	t_input(sn, &x, junk, sizeof(junk));
+	memcpy(junk, "EM\x01\x01", 4);
+	t_input(sn, &x, junk, 40);
+	junk[3] = 2;	/* a NACK for nothing */
+	t_input(sn, &x, junk, 20);
+	/* Our own ID as sender. */
+	memcpy(m.sender.b, simnet_id(sn, 1)->b, ID_LEN);
+	len = wire_encode(&m, buf, sizeof(buf));
+	ck_assert_int_gt(len, 0);
+	t_input(sn, &x, buf, (size_t)len);
+	/* A whole message longer than a datagram: valid, but refused. */
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_STORE;
+	memset(m.sender.b, 0x12, ID_LEN);
+	memset(big, 1, sizeof(big));
+	wv.data = big;
+	wv.len = 2000;
+	wv.created_ms = simnet_wall(sn);
+	wv.expires_ms = simnet_wall(sn) + 1000;
+	m.u.store.values = &wv;
+	m.u.store.nvalues = 1;
+	memcpy(m.u.store.token, tok, sizeof(tok));
+	m.u.store.tokenlen = sizeof(tok);
+	len = wire_encode(&m, big + 2048, sizeof(big) - 2048);
+	ck_assert_int_gt(len, WIRE_MAX_DATAGRAM);
+	ck_assert_uint_eq(t_input(sn, &x, big + 2048, (size_t)len), 0);
+	st = t_stats(sn, 1);
+	ck_assert_uint_eq(st.rx_dropped_decode, before + 3);
+	ck_assert_uint_eq(st.rx_dropped_token, 0);
+	ck_assert_uint_ge(st.rx_dropped_frag, 2);
+	ck_assert_uint_eq(simnet_ncaptured(sn), 0);
+	ck_assert_uint_eq(dht_peer_count(simnet_dht(sn, 1)), 0);
+	/* Still serving. */
+	memset(&r, 0, sizeof(r));
+	dht_ping(simnet_dht(sn, 0), simnet_addr(sn, 1), simnet_now(sn),
+	    ping_cb, &r);
+	simnet_touch(sn, 0);
+	t_run(sn, 1);
+	ck_assert_int_eq(r.err, DHT_OK);
+	ck_assert_int_eq(r.calls, 1);
+	simnet_free(sn);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("serve");
+	TCase *tc;
+
+	tc = tcase_create("token");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_store_token);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("clamp");
+	tcase_add_test(tc, test_store_clamp);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("long");
+	tcase_add_test(tc, test_long_answer_token);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("input");
+	tcase_add_test(tc, test_malformed);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}

@@ -1,0 +1,185 @@
+/*
+ * check_token — write tokens and proven addresses on their own: a token
+ * is valid only for its address, survives one rotation of the secret and
+ * not two; peers' tokens are used while young enough; an address that
+ * answered us counts as proven for TOKEN_VERIFIED_MAX_AGE_MS.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "token.h"
+#include "check_util.h"
+
+static void
+t_fill(struct prng *r, uint8_t *buf, size_t len)
+{
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < len; i += 8) {
+		v = prng_next(r);
+		memcpy(buf + i, &v, len - i < 8 ? len - i : 8);
+	}
+}
+
+static struct token *
+t_new(struct prng *r, int64_t now)
+{
+	uint8_t seed[TOKEN_SEED_LEN];
+	struct token *t;
+
+	t_fill(r, seed, sizeof(seed));
+	t = token_new(seed, now);
+	ck_assert_ptr_nonnull(t);
+	return t;
+}
+
+static void
+t_addr(struct addr *a, const char *s)
+{
+	const char *errstr;
+
+	ck_assert_int_eq(addr_parse(a, s, &errstr), 0);
+}
+
+START_TEST(test_make_check)
+{
+	struct prng r = { 3 };
+	struct token *t = t_new(&r, 0), *u = t_new(&r, 0);
+	uint8_t tok[TOKEN_LEN], again[TOKEN_LEN];
+	struct addr x, y, x2;
+
+	t_addr(&x, "10.0.0.1:7000");
+	t_addr(&y, "10.0.0.2:7000");
+	t_addr(&x2, "10.0.0.1:7001");
+	token_make(t, &x, tok);
+	token_make(t, &x, again);
+	ck_assert_mem_eq(tok, again, TOKEN_LEN);	/* a function of x */
+	ck_assert_int_eq(token_check(t, &x, tok, TOKEN_LEN), 1);
+	ck_assert_int_eq(token_check(t, &y, tok, TOKEN_LEN), 0);
+	ck_assert_int_eq(token_check(t, &x2, tok, TOKEN_LEN), 0);
+	ck_assert_int_eq(token_check(u, &x, tok, TOKEN_LEN), 0);
+	ck_assert_int_eq(token_check(t, &x, tok, TOKEN_LEN - 1), 0);
+	ck_assert_int_eq(token_check(t, &x, tok, 0), 0);
+	tok[5] ^= 1;
+	ck_assert_int_eq(token_check(t, &x, tok, TOKEN_LEN), 0);
+	token_free(t);
+	token_free(u);
+	token_free(NULL);
+}
+END_TEST
+
+START_TEST(test_rotation)
+{
+	struct prng r = { 4 };
+	struct token *t = t_new(&r, 1000);
+	uint8_t tok[TOKEN_LEN], tok2[TOKEN_LEN], fresh[TOKEN_SECRET_LEN];
+	struct addr x;
+
+	t_addr(&x, "10.0.0.1:7000");
+	token_make(t, &x, tok);
+	ck_assert_int_eq(token_rotate_due(t, 1000), 0);
+	ck_assert_int_eq(token_rotate_due(t, 1000 + TOKEN_ROTATE_MS - 1), 0);
+	ck_assert_int_eq(token_rotate_due(t, 1000 + TOKEN_ROTATE_MS), 1);
+	t_fill(&r, fresh, sizeof(fresh));
+	token_rotate(t, fresh, 1000 + TOKEN_ROTATE_MS);
+	ck_assert_int_eq(token_rotate_due(t, 1000 + TOKEN_ROTATE_MS), 0);
+	/* The previous secret stays valid; new tokens use the new one. */
+	ck_assert_int_eq(token_check(t, &x, tok, TOKEN_LEN), 1);
+	token_make(t, &x, tok2);
+	ck_assert_mem_ne(tok, tok2, TOKEN_LEN);
+	ck_assert_int_eq(token_check(t, &x, tok2, TOKEN_LEN), 1);
+	/* The one before the previous is dropped. */
+	t_fill(&r, fresh, sizeof(fresh));
+	token_rotate(t, fresh, 1000 + 2 * TOKEN_ROTATE_MS);
+	ck_assert_int_eq(token_check(t, &x, tok, TOKEN_LEN), 0);
+	ck_assert_int_eq(token_check(t, &x, tok2, TOKEN_LEN), 1);
+	token_free(t);
+}
+END_TEST
+
+START_TEST(test_peer_age)
+{
+	struct prng r = { 5 };
+	struct token *t = t_new(&r, 0);
+	const struct token_peer *p;
+	uint8_t tok[WIRE_MAX_TOKEN];
+	struct addr x, y;
+
+	t_addr(&x, "10.0.0.1:7000");
+	t_addr(&y, "[::1]:7000");
+	memset(tok, 0x5c, sizeof(tok));
+	ck_assert_ptr_null(token_peer_get(t, &x, 0));
+	token_peer_put(t, &x, tok, 8, 100);
+	token_peer_put(t, &y, tok, 0, 100);		/* empty: ignored */
+	token_peer_put(t, &y, tok, WIRE_MAX_TOKEN + 1, 100);	/* too long */
+	ck_assert_ptr_null(token_peer_get(t, &y, 100));
+	p = token_peer_get(t, &x, 100 + TOKEN_PEER_MAX_AGE_MS - 1);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(p->len, 8);
+	ck_assert_mem_eq(p->tok, tok, 8);
+	ck_assert_ptr_null(token_peer_get(t, &x, 100 + TOKEN_PEER_MAX_AGE_MS));
+	/* A new token from the same peer replaces the old, and its age. */
+	tok[0] = 1;
+	token_peer_put(t, &x, tok, 4, 100 + TOKEN_PEER_MAX_AGE_MS);
+	p = token_peer_get(t, &x, 100 + TOKEN_PEER_MAX_AGE_MS);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_uint_eq(p->len, 4);
+	ck_assert_uint_eq(p->tok[0], 1);
+	token_free(t);
+}
+END_TEST
+
+START_TEST(test_verified_age)
+{
+	struct prng r = { 6 };
+	struct token *t = t_new(&r, 0);
+	struct addr x, y;
+	char s[32];
+	int i;
+
+	t_addr(&x, "10.0.0.1:7000");
+	t_addr(&y, "10.0.0.2:7000");
+	ck_assert_int_eq(token_verified(t, &x, 0), 0);
+	token_verified_add(t, &x, 50);
+	ck_assert_int_eq(token_verified(t, &x, 50), 1);
+	ck_assert_int_eq(token_verified(t, &y, 50), 0);
+	ck_assert_int_eq(token_verified(t, &x,
+	    50 + TOKEN_VERIFIED_MAX_AGE_MS - 1), 1);
+	ck_assert_int_eq(token_verified(t, &x, 50 + TOKEN_VERIFIED_MAX_AGE_MS),
+	    0);
+	/* Answering again renews it. */
+	token_verified_add(t, &x, 50 + TOKEN_VERIFIED_MAX_AGE_MS);
+	ck_assert_int_eq(token_verified(t, &x, 50 + TOKEN_VERIFIED_MAX_AGE_MS),
+	    1);
+	/* Bounded: many addresses later it is forgotten, never an error. */
+	for (i = 0; i < 4 * TOKEN_VERIFIED_MAX; i++) {
+		snprintf(s, sizeof(s), "10.1.%d.%d:7000", i / 250, i % 250);
+		t_addr(&y, s);
+		token_verified_add(t, &y, 100000 + i);
+	}
+	ck_assert_int_eq(token_verified(t, &y, 100000 + i), 1);
+	token_free(t);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("token");
+	TCase *tc;
+
+	tc = tcase_create("write");
+	tcase_add_test(tc, test_make_check);
+	tcase_add_test(tc, test_rotation);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("peers");
+	tcase_add_test(tc, test_peer_age);
+	tcase_add_test(tc, test_verified_age);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
