@@ -204,7 +204,7 @@ START_TEST(test_put_invalid)
 {
 	struct simnet *sn = t_net(1, 5, NULL);
 	struct dht *d = simnet_dht(sn, 0);
-	static uint8_t big[WIRE_MAX_VALUE + 1];
+	static uint8_t big[EMO_MAX_VALUE + 1];
 	struct res p;
 	struct id key;
 	int64_t now = simnet_now(sn), w = simnet_wall(sn);
@@ -227,7 +227,7 @@ END_TEST
 /* The Go emo's 16-bit length bug: two 32 KiB values under one key. */
 START_TEST(test_two_big_values)
 {
-	static uint8_t a[WIRE_MAX_VALUE], b[WIRE_MAX_VALUE];
+	static uint8_t a[EMO_MAX_VALUE], b[EMO_MAX_VALUE];
 	struct simnet *sn = t_net(3, 10, NULL);
 	struct res p, g;
 	struct id key;
@@ -343,7 +343,7 @@ END_TEST
  */
 START_TEST(test_get_cut_answer)
 {
-	static uint8_t v[WIRE_MAX_VALUE];
+	static uint8_t v[EMO_MAX_VALUE];
 	struct simnet *sn = t_net(2, 19, NULL);
 	struct res g, r;
 	struct id key;
@@ -383,7 +383,7 @@ END_TEST
  */
 START_TEST(test_paging)
 {
-	static uint8_t v[WIRE_MAX_VALUE];
+	static uint8_t v[EMO_MAX_VALUE];
 	struct simnet *sn = t_net(2, 11, NULL);
 	struct res g;
 	struct id key;

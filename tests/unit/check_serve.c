@@ -204,7 +204,7 @@ t_raw_find_value(struct simnet *sn, const struct addr *x,
  */
 START_TEST(test_long_answer_token)
 {
-	static uint8_t v[WIRE_MAX_VALUE];
+	static uint8_t v[EMO_MAX_VALUE];
 	struct simnet *sn = t_net(2, 18, NULL);
 	uint8_t tok[WIRE_MAX_TOKEN], bad[TOKEN_LEN];
 	const struct simnet_dgram *d;
