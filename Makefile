@@ -131,7 +131,7 @@ $(EMOCTL): $(CTL_OBJS) $(LIBEMO)
 # simnet (the fake network of tests/sim/) as an archive: a Check suite
 # that includes simnet.h gets it, the others link nothing more from it.
 LIBSIMNET := $(B)/tests/libsimnet.a
-$(LIBSIMNET): $(B)/tests/sim/simnet.o
+$(LIBSIMNET): $(B)/tests/sim/simnet.o $(B)/tests/sim/simscen.o
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
@@ -144,7 +144,7 @@ $(B)/tests/unit/%.o: tests/unit/%.c $(PROTO_H) | $(DEPS_STAMP)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CPPFLAGS) -Itests/sim $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
-$(B)/tests/sim_%: $(B)/tests/sim/sim_%.o $(B)/tests/sim/simnet.o $(LIBEMO)
+$(B)/tests/sim_%: $(B)/tests/sim/sim_%.o $(B)/tests/sim/simnet.o $(B)/tests/sim/simscen.o $(LIBEMO)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
