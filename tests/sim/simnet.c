@@ -464,6 +464,31 @@ simnet_kill(struct simnet *sn, size_t i)
 	nd->dht = NULL;
 }
 
+int
+simnet_restart(struct simnet *sn, size_t i, const struct dht_config *cfg)
+{
+	struct simnet_node *nd;
+	struct dht_io io;
+
+	if (i >= sn->n)
+		return -1;
+	simnet_kill(sn, i);
+	nd = sn->node[i];
+	nd->down = 0;
+	io.send = simnet_io_send;
+	io.random = simnet_io_random;
+	io.arg = nd;
+	if ((nd->dht = dht_new(&nd->id, nd->store, cfg != NULL ? cfg :
+	    &sn->cfg.dht, &io, sn->now)) == NULL)
+		return -1;
+	nd->alive = 1;
+	nd->deadline = sn->now;
+	nd->hpos = sn->ndheap;
+	sn->dheap[sn->ndheap++] = nd->index;
+	simnet_dl_fix(sn, nd->hpos);
+	return 0;
+}
+
 void
 simnet_set_down(struct simnet *sn, size_t i, int down)
 {

@@ -83,6 +83,13 @@ void		 simnet_bootstrap(struct simnet *, size_t i, const size_t *via,
 /* Node i stops sending and receiving for good; its engine is freed. */
 void		 simnet_kill(struct simnet *, size_t i);
 /*
+ * Node i starts again as a process restarted on the same data would: the
+ * same ID, address and store under a new engine (new secrets, an empty
+ * routing table) of configuration cfg (NULL: the network's).  0, or -1.
+ */
+int		 simnet_restart(struct simnet *, size_t i,
+		    const struct dht_config *cfg);
+/*
  * A down node is sent nothing (datagrams to it are undeliverable) and runs
  * no timers, but keeps its engine and store; back up, its timers run from
  * now.  Reversible, unlike simnet_kill.

@@ -85,6 +85,59 @@ START_TEST(test_handover)
 }
 END_TEST
 
+/*
+ * A node restarted on its data comes back with a new token secret: the
+ * token its neighbours cached from its last life is void.  Hand-over to
+ * it must ask for a fresh one, not have every STORE refused (KNOWN-DEFECTS
+ * 1: 9,000-10,000 refused STOREs in a restarted node's first minute) and
+ * leave it without the keys put while it was away.
+ */
+START_TEST(test_handover_restart)
+{
+	struct simnet *sn = t_net(3, 17, NULL);
+	struct route_node peers[4];
+	struct store_stats before, after;
+	struct res p;
+	struct id key;
+	char name[16];
+	size_t i, n;
+
+	memset(&p, 0, sizeof(p));
+	t_join_all(sn);
+	/* Node 0's lookup for it hears node 2's token of this life. */
+	id_from_name(&key, "before", 6);
+	ck_assert_int_eq(simnet_put(sn, 0, &key, "before", 6, simnet_wall(sn),
+	    simnet_wall(sn) + 3600000, put_cb, &p), 0);
+	t_run(sn, 100);
+	ck_assert_int_eq(p.calls, 1);
+	store_stats(simnet_store(sn, 2), &before);
+	ck_assert_uint_eq(before.keys, 1);
+	simnet_set_down(sn, 2, 1);
+	for (i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "away%zu", i);
+		id_from_name(&key, name, strlen(name));
+		ck_assert_int_eq(simnet_put(sn, 0, &key, name, strlen(name),
+		    simnet_wall(sn), simnet_wall(sn) + 3600000, put_cb, &p), 0);
+		t_run(sn, 2000);
+	}
+	ck_assert_int_eq(p.calls, 41);
+	/* Its neighbours dropped it after its missed replies. */
+	n = dht_peers(simnet_dht(sn, 0), peers, 4);
+	for (i = 0; i < n; i++)
+		ck_assert(!id_eq(&peers[i].id, simnet_id(sn, 2)));
+	ck_assert_int_eq(simnet_restart(sn, 2, NULL), 0);
+	t_join_from(sn, 2);
+	t_run(sn, 5000);
+	store_stats(simnet_store(sn, 2), &after);
+	ck_assert_uint_eq(after.keys, before.keys + 40);
+	ck_assert_uint_eq(t_stats(sn, 2).rx_dropped_token, 0);
+	ck_assert_uint_ge(t_stats(sn, 0).values_handed_over +
+	    t_stats(sn, 1).values_handed_over, 40);
+	res_free(&p);
+	simnet_free(sn);
+}
+END_TEST
+
 /* ---- republish --------------------------------------------------------- */
 
 /*
@@ -386,6 +439,7 @@ main(void)
 	tc = tcase_create("handover");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_handover);
+	tcase_add_test(tc, test_handover_restart);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("timing");
