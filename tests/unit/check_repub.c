@@ -430,6 +430,54 @@ START_TEST(test_republish_bounded)
 }
 END_TEST
 
+/*
+ * Keys with many values to many nodes: each key's job keeps REPUB_WINDOW
+ * STOREs out at most, REPUB_JOBS keys at once, and does reach its window
+ * (4 pages of 16 values to 11 nodes is 44 STOREs a key).
+ */
+START_TEST(test_republish_window)
+{
+	const uint32_t iv = 60000;
+	struct dht_config quiet = t_cfg_iv(T_QUIET), c0 = t_cfg_iv(iv);
+	struct simnet *sn = t_net0(25);
+	struct store_stats ss;
+	struct bound b;
+	struct id key;
+	char name[16];
+	size_t i, j;
+
+	ck_assert_int_eq(simnet_add_config(sn, &c0), 0);
+	for (i = 1; i < 12; i++)
+		ck_assert_int_eq(simnet_add_config(sn, &quiet), (long)i);
+	t_join_all(sn);
+	for (i = 0; i < REPUB_JOBS; i++) {
+		snprintf(name, sizeof(name), "w%zu", i);
+		id_from_name(&key, name, strlen(name));
+		for (j = 0; j < 64; j++) {
+			snprintf(name, sizeof(name), "w%zu-%zu", i, j);
+			ck_assert_int_eq(store_put(simnet_store(sn, 0), key.b,
+			    name, strlen(name), simnet_wall(sn),
+			    simnet_wall(sn) + 86400000, simnet_wall(sn), NULL),
+			    1);
+		}
+	}
+	memset(&b, 0, sizeof(b));
+	b.sn = sn;
+	simnet_set_filter(sn, filter_rp_bound, &b);
+	t_pass(sn, 0, iv * 3 / 2);
+	ck_assert_uint_gt(b.peak, REPUB_WINDOW);
+	ck_assert_uint_le(b.peak, REPUB_JOBS * REPUB_WINDOW);
+	ck_assert_uint_eq(b.out, 0);
+	ck_assert_uint_eq(t_stats(sn, 0).republish_values, 11 * 64 *
+	    REPUB_JOBS);
+	for (i = 1; i < 12; i++) {
+		store_stats(simnet_store(sn, i), &ss);
+		ck_assert_uint_eq(ss.values, 64 * REPUB_JOBS);
+	}
+	simnet_free(sn);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -452,6 +500,7 @@ main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_republish_known_holders);
 	tcase_add_test(tc, test_republish_bounded);
+	tcase_add_test(tc, test_republish_window);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
