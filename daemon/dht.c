@@ -74,6 +74,14 @@ dht_on_request(struct dht *d, const struct addr *from,
 		dht_route_seen(d, &m->sender, from, 0, now_ms);
 }
 
+/* The outcome of a request, to whoever sent it (rpc.h). */
+static void
+dht_failed(const struct rpc_call *c, int64_t now_ms)
+{
+	if (c->ops->failed != NULL)
+		c->ops->failed(c->ctx, c, now_ms);
+}
+
 static void
 dht_on_response(struct dht *d, const struct addr *from,
     const struct wire_msg *m, int64_t now_ms, int64_t wall_ms)
@@ -91,7 +99,7 @@ dht_on_response(struct dht *d, const struct addr *from,
 	if (how == RPC_MOVED) {
 		/* Another node answers at that address now. */
 		route_failed(d->env.rt, &c.id, (uint64_t)now_ms);
-		c.ops->failed(c.ctx, &c, now_ms);
+		dht_failed(&c, now_ms);
 		dht_route_seen(d, &m->sender, from, srtt, now_ms);
 		return;
 	}
@@ -107,8 +115,8 @@ dht_on_response(struct dht *d, const struct addr *from,
 		/* Alive but refusing: a failure without the timeout. */
 		if (m->u.error.code == WIRE_ERR_BAD_TOKEN)
 			token_peer_forget(d->env.tok, from);
-		c.ops->failed(c.ctx, &c, now_ms);
-	} else
+		dht_failed(&c, now_ms);
+	} else if (c.ops->reply != NULL)
 		c.ops->reply(c.ctx, &c, m, now_ms, wall_ms);
 }
 
@@ -197,7 +205,7 @@ dht_expire(struct dht *d, int64_t now_ms)
 	while (rpc_expire(d->env.rpc, now_ms, &c)) {
 		if (c.id_known)
 			route_failed(d->env.rt, &c.id, (uint64_t)now_ms);
-		c.ops->failed(c.ctx, &c, now_ms);
+		dht_failed(&c, now_ms);
 	}
 }
 

@@ -158,14 +158,9 @@ handover_store_reply(void *ctx, const struct rpc_call *c,
 	h->st.values_handed_over += m->u.store_ack.stored;
 }
 
-static void
-handover_store_failed(void *ctx, const struct rpc_call *c, int64_t now_ms)
-{
-}
-
+/* A lost STORE is left to the republish pass. */
 static const struct rpc_ops handover_store_rpc = {
 	.reply = handover_store_reply,
-	.failed = handover_store_failed,
 };
 
 static void

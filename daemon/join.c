@@ -45,22 +45,8 @@ join_free(struct join *j)
 	free(j);
 }
 
-/* Answers and silences update the routing table in dht.c: nothing here. */
-static void
-join_liveness_reply(void *ctx, const struct rpc_call *c,
-    const struct wire_msg *m, int64_t now_ms, int64_t wall_ms)
-{
-}
-
-static void
-join_liveness_failed(void *ctx, const struct rpc_call *c, int64_t now_ms)
-{
-}
-
-static const struct rpc_ops join_liveness_rpc = {
-	.reply = join_liveness_reply,
-	.failed = join_liveness_failed,
-};
+/* Answers and silences update the routing table in dht.c: no hooks. */
+static const struct rpc_ops join_liveness_rpc = { NULL, NULL };
 
 void
 join_ping(struct join *j, const struct route_node *n, int64_t now_ms)
@@ -100,15 +86,9 @@ join_boot_reply(void *ctx, const struct rpc_call *c, const struct wire_msg *m,
 	join_start(j, now_ms);
 }
 
-/* The backoff's next round asks again. */
-static void
-join_boot_failed(void *ctx, const struct rpc_call *c, int64_t now_ms)
-{
-}
-
+/* No failure hook: the backoff's next round asks again. */
 static const struct rpc_ops join_boot_rpc = {
 	.reply = join_boot_reply,
-	.failed = join_boot_failed,
 };
 
 /* Pings every bootstrap address at once, so none waits for another. */

@@ -211,7 +211,7 @@ op_pump(struct op *op, int64_t now_ms)
 		}
 		op->set->st.lookup_queries++;
 	}
-	if (lookup_done(op->lk))
+	if (lookup_done(op->lk) && op->kind->lookup_done != NULL)
 		op->kind->lookup_done(op, now_ms);
 }
 

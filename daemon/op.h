@@ -22,7 +22,7 @@
 
 struct op;
 
-/* A kind of operation: its hooks, all optional but lookup_done. */
+/* A kind of operation: its hooks, each optional. */
 struct op_kind {
 	const char	*name;
 	int		 internal;	/* counts against OP_MAX_INTERNAL */

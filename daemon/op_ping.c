@@ -54,15 +54,8 @@ op_ping_complete(struct op *op, int64_t now_ms)
 	p->cb(p->arg, &r);
 }
 
-/* Never runs: a ping has no lookup. */
-static void
-op_ping_lookup_done(struct op *op, int64_t now_ms)
-{
-}
-
 static const struct op_kind op_ping_kind = {
 	.name = "ping",
-	.lookup_done = op_ping_lookup_done,
 	.complete = op_ping_complete,
 };
 

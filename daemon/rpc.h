@@ -67,6 +67,7 @@ struct rpc_call {
  * What a sender does with the outcome: exactly one of the two runs, once,
  * unless the request is cancelled.  `failed` covers a timeout after the
  * last resend, an ERROR answer, and another node answering at the address.
+ * Either may be NULL: the engine's routing upkeep is all some senders want.
  */
 struct rpc_ops {
 	void	(*reply)(void *ctx, const struct rpc_call *,
