@@ -313,7 +313,8 @@ dht_new(const struct id *self, struct store *store,
 	    (d->env.hold = hold_new(hsalt)) == NULL ||
 	    (d->fin = frag_in_new(fseed)) == NULL ||
 	    (d->ops = op_set_new(&d->env)) == NULL ||
-	    (d->serve = serve_new(&d->env, dht_stored, d)) == NULL ||
+	    (d->serve = serve_new(&d->env, cfg != NULL &&
+	    cfg->hold_store_acks, dht_stored, d)) == NULL ||
 	    (d->join = join_new(&d->env, d->ops, now_ms)) == NULL ||
 	    (d->ho = handover_new(&d->env)) == NULL ||
 	    (d->rp = repub_new(&d->env, d->ops, now_ms)) == NULL)
@@ -385,6 +386,18 @@ dht_find_node(struct dht *d, const struct id *target, int64_t now_ms,
 }
 
 size_t
+dht_held(const struct dht *d)
+{
+	return serve_held(d->serve);
+}
+
+void
+dht_flushed(struct dht *d, int ok, int64_t now_ms)
+{
+	serve_flushed(d->serve, ok, now_ms);
+}
+
+size_t
 dht_peers(const struct dht *d, struct route_node *out, size_t max)
 {
 	return route_export(d->env.rt, out, max);
@@ -419,6 +432,9 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 	st->rx_dropped_token = ss.rx_dropped_token;
 	st->values_stored = ss.values_stored;
 	st->answers_cut = ss.answers_cut;
+	st->store_acks_held = ss.acks_held;
+	st->store_refused_busy = ss.refused_busy;
+	st->store_refused_storage = ss.refused_storage;
 	op_get_stats(d->ops, &os);
 	st->lookups = os.lookups;
 	st->lookup_queries = os.lookup_queries;

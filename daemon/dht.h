@@ -43,6 +43,7 @@ struct dht_config {
 	uint32_t	max_ttl_s;	/* clamp for values from the network */
 	uint32_t	refresh_interval_ms;
 	uint32_t	republish_interval_ms;	/* 0: hourly; at least 1000 */
+	int		hold_store_acks;	/* StoreAcks wait for dht_flushed */
 };
 
 /* Every part's counters, gathered; docs/OPERATIONS.md says what each is. */
@@ -69,6 +70,9 @@ struct dht_stats {
 	uint64_t	republish_known_keys;	/* all holders known: skipped */
 	uint64_t	republish_known_nodes;	/* holders not sent again */
 	uint64_t	handover_skipped;	/* new nodes too far to matter */
+	uint64_t	store_acks_held;	/* StoreAcks that waited a flush */
+	uint64_t	store_refused_busy;	/* SERVE_MAX_HELD acks held */
+	uint64_t	store_refused_storage;	/* after a failed flush */
 };
 
 struct dht;
@@ -119,6 +123,16 @@ int	dht_ping(struct dht *, const struct addr *, int64_t now_ms,
 /* An iterative FIND_NODE: the simulator checks lookups with it. */
 int	dht_find_node(struct dht *, const struct id *target, int64_t now_ms,
 	    op_find_cb *, void *arg);
+
+/*
+ * With hold_store_acks, the answers to STOREs wait until the caller has
+ * made the store durable: dht_held says how many wait (the caller then
+ * flushes before it waits for input again), dht_flushed sends them after
+ * a flush (ok), or answers each with an error after a failed one, and then
+ * refuses every later STORE: a failed flush is final.
+ */
+size_t	dht_held(const struct dht *);
+void	dht_flushed(struct dht *, int ok, int64_t now_ms);
 
 size_t	dht_peers(const struct dht *, struct route_node *out, size_t max);
 size_t	dht_peer_count(const struct dht *);

@@ -21,10 +21,13 @@
 #include "log.h"
 #include "net.h"
 #include "node.h"
+#include "notify.h"
 #include "peerfile.h"
 
 #define NODE_EXPIRE_BATCH	2000	/* values deleted per sweep step */
 #define NODE_PEERS_SAVE_S	60	/* how often the routing table is saved */
+#define NODE_STORAGE_FAILING	"storage failing: an fsync of the store " \
+				"failed, emod refuses writes until restarted"
 
 enum node_op_kind {
 	NODE_OP_PUT,
@@ -129,6 +132,9 @@ node_udp_input(void *arg, const struct addr *from, const uint8_t *buf,
 	struct node *n = arg;
 
 	dht_input(n->dht, from, buf, len, node_mono_ms(), node_wall_ms());
+	/* StoreAcks held for the group commit at the end of this pass. */
+	if (dht_held(n->dht) > 0)
+		event_active(n->ev_sync, EV_TIMEOUT, 0);
 	/* Input may have created work due now (answers, next lookup step). */
 	if (n->dht_deadline != 0)
 		node_kick(n);
@@ -164,6 +170,9 @@ node_expire_cb(evutil_socket_t fd, short what, void *arg)
 	const char *errstr;
 	long got;
 
+	/* The store takes no more writes; reads skip expired values. */
+	if (n->st.storage_failed)
+		return;
 	got = store_expire(n->store, node_wall_ms(), NODE_EXPIRE_BATCH, &errstr);
 	if (got == -1) {
 		log_warnx("expiry sweep: %s", errstr);
@@ -337,6 +346,7 @@ node_new(struct event_base *base, const struct conf *conf,
 	dc.max_ttl_s = conf->max_ttl_s;
 	dc.refresh_interval_ms = conf->refresh_interval_s * 1000u;
 	dc.republish_interval_ms = conf->republish_interval_s * 1000u;
+	dc.hold_store_acks = conf->sync;
 	io.send = node_io_send;
 	io.random = node_io_random;
 	io.arg = n;
@@ -385,8 +395,8 @@ node_free(struct node *n)
 
 	if (n == NULL)
 		return;
-	/* Puts waiting for the group fsync get it now. */
-	if (!LIST_EMPTY(&n->syncq))
+	/* Puts and StoreAcks waiting for the group fsync get it now. */
+	if (!LIST_EMPTY(&n->syncq) || (n->dht != NULL && dht_held(n->dht) > 0))
 		node_sync_cb(-1, 0, n);
 	/* The engine completes nothing when freed: we do, once each. */
 	while ((op = LIST_FIRST(&n->ops)) != NULL)
@@ -431,9 +441,31 @@ node_op_free(struct node_op *op)
 static void	node_put_finish(struct node_op *, const struct op_put_result *);
 
 /*
+ * A failed fsync is final (docs/SECURITY.md, "Durability"): what the
+ * kernel failed to write may be gone while its pages read back fine, and
+ * LevelDB refuses every later write anyway.  So no retry: emod stays up,
+ * serves reads, refuses writes, and says so once, here.
+ */
+static void
+node_storage_failed(struct node *n, const char *why)
+{
+	char st[256];
+
+	n->st.storage_failed = 1;
+	log_warnx("storage failing: fsync of the store in %s failed: %s; "
+	    "every put and STORE is refused from now on, gets are still "
+	    "served; restart emod once the disk is fixed",
+	    n->conf->data_dir, why);
+	snprintf(st, sizeof(st), "STATUS=storage failing (fsync failed): "
+	    "read-only until restarted");
+	(void)notify_send(st);
+}
+
+/*
  * Group commit: with `sync = yes` the store writes without fsync and one
  * store_flush at the end of the loop iteration makes every put completed
- * in that iteration durable before any of them is acknowledged.
+ * in that iteration, and every value a STORE wrote, durable before any of
+ * them is acknowledged (the StoreAcks wait in the engine: dht_flushed).
  */
 static void
 node_sync_cb(evutil_socket_t fd, short what, void *arg)
@@ -442,19 +474,22 @@ node_sync_cb(evutil_socket_t fd, short what, void *arg)
 	struct node_op *op;
 	struct op_put_result r;
 	const char *errstr;
-	int failed;
+	int failed = 1;
 
-	failed = store_flush(n->store, &errstr) == -1;
-	n->st.syncs++;
-	if (failed)
-		log_warnx("fsync of the store failed: %s", errstr);
+	if (!n->st.storage_failed) {
+		failed = store_flush(n->store, &errstr) == -1;
+		n->st.syncs++;
+		if (failed)
+			node_storage_failed(n, errstr);
+	}
+	dht_flushed(n->dht, !failed, node_mono_ms());
 	while ((op = LIST_FIRST(&n->syncq)) != NULL) {
 		LIST_REMOVE(op, entry);
 		LIST_INSERT_HEAD(&n->ops, op, entry);
 		r = op->result;
 		if (failed && r.err == DHT_OK) {
 			r.err = DHT_ERR_STORAGE;
-			r.msg = "the store could not be synced to disk";
+			r.msg = NODE_STORAGE_FAILING;
 		}
 		node_put_finish(op, &r);
 	}
@@ -574,6 +609,9 @@ node_put(struct node *n, const struct id *key, const void *data, size_t len,
 	} else if (ttl_s > n->conf->max_ttl_s) {
 		r.err = DHT_ERR_INVALID;
 		r.msg = "ttl above the configured max_ttl";
+	} else if (n->st.storage_failed) {
+		r.err = DHT_ERR_STORAGE;
+		r.msg = NODE_STORAGE_FAILING;
 	}
 	if (r.err == DHT_OK && (op = node_op_new(n, NODE_OP_PUT, arg)) == NULL) {
 		r.err = DHT_ERR_UNAVAILABLE;

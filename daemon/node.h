@@ -58,6 +58,7 @@ struct node_peer {
 struct node_stats {
 	uint64_t	puts, put_errors, gets, get_not_found;
 	uint64_t	expired, syncs;
+	uint64_t	storage_failed;	/* 1 once an fsync failed: read-only */
 };
 
 struct node_status {

@@ -6,10 +6,20 @@
 
 #include "serve.h"
 
+/* A StoreAck waiting for the flush that makes its values durable. */
+struct serve_held {
+	struct addr	 to;
+	uint64_t	 txid;
+	uint32_t	 stored;
+};
+
 struct serve {
 	const struct env	*env;
 	serve_stored_cb		*stored;
 	void			*arg;
+	struct serve_held	*held;		/* SERVE_MAX_HELD, if holding */
+	size_t			 nheld;
+	int			 failed;	/* a flush failed: no writes */
 	struct serve_stats	 st;
 };
 
@@ -17,21 +27,31 @@ typedef int	serve_handler(struct serve *, const struct addr *,
 		    const struct wire_msg *, int64_t, int64_t);
 
 struct serve *
-serve_new(const struct env *env, serve_stored_cb *stored, void *arg)
+serve_new(const struct env *env, int hold_acks, serve_stored_cb *stored,
+    void *arg)
 {
 	struct serve *s;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
+	if (hold_acks && (s->held = calloc(SERVE_MAX_HELD,
+	    sizeof(*s->held))) == NULL) {
+		free(s);
+		return NULL;
+	}
 	s->env = env;
 	s->stored = stored;
 	s->arg = arg;
 	return s;
 }
 
+/* Held StoreAcks are dropped: their senders time out and count no ack. */
 void
 serve_free(struct serve *s)
 {
+	if (s == NULL)
+		return;
+	free(s->held);
 	free(s);
 }
 
@@ -195,6 +215,17 @@ serve_store(struct serve *s, const struct addr *from, const struct wire_msg *q,
 	}
 	/* Only who received our token could send it. */
 	token_verified_add(env->tok, from, now_ms);
+	/* Nothing is stored that could not be acknowledged durably. */
+	if (s->failed || (s->held != NULL && s->nheld == SERVE_MAX_HELD)) {
+		if (s->failed)
+			s->st.refused_storage++;
+		else
+			s->st.refused_busy++;
+		(void)rpc_reply_error(env->rpc, from, q->txid,
+		    WIRE_ERR_INTERNAL, s->failed ? "storage failing" :
+		    "too many stores waiting for the disk", now_ms);
+		return 1;
+	}
 	/*
 	 * The wire already bounds both times (wire_check); here a sender's
 	 * clock or malice meets ours: no expiry beyond max_ttl from now, no
@@ -217,11 +248,50 @@ serve_store(struct serve *s, const struct addr *from, const struct wire_msg *q,
 		stored++;
 		s->st.values_stored++;
 	}
+	/* Held until the values are on disk (serve_flushed). */
+	if (s->held != NULL && stored > 0) {
+		s->held[s->nheld].to = *from;
+		s->held[s->nheld].txid = q->txid;
+		s->held[s->nheld].stored = stored;
+		s->nheld++;
+		s->st.acks_held++;
+		return 1;
+	}
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_STORE_ACK;
 	m.u.store_ack.stored = stored;
 	(void)rpc_reply(env->rpc, from, &m, q->txid, now_ms);
 	return 1;
+}
+
+void
+serve_flushed(struct serve *s, int ok, int64_t now_ms)
+{
+	struct wire_msg m;
+	size_t i;
+
+	if (!ok)
+		s->failed = 1;
+	for (i = 0; i < s->nheld; i++) {
+		if (!ok) {
+			(void)rpc_reply_error(s->env->rpc, &s->held[i].to,
+			    s->held[i].txid, WIRE_ERR_INTERNAL,
+			    "storage failing", now_ms);
+			continue;
+		}
+		memset(&m, 0, sizeof(m));
+		m.type = WIRE_STORE_ACK;
+		m.u.store_ack.stored = s->held[i].stored;
+		(void)rpc_reply(s->env->rpc, &s->held[i].to, &m,
+		    s->held[i].txid, now_ms);
+	}
+	s->nheld = 0;
+}
+
+size_t
+serve_held(const struct serve *s)
+{
+	return s->nheld;
 }
 
 static serve_handler *const serve_handlers[] = {

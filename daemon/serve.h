@@ -4,7 +4,9 @@
  * that proved itself) and STORE, which must carry the write token we gave
  * its source address and whose values are clamped before they reach the
  * store.  It tells the engine, through the hook it was given, of each
- * value a STORE put in the store.
+ * value a STORE put in the store.  Told to hold acknowledgements, it keeps
+ * each StoreAck until the caller's next flush says the values are on disk
+ * (serve_flushed); after a failed flush it refuses every STORE.
  */
 #ifndef EMO_SERVE_H
 #define EMO_SERVE_H
@@ -12,11 +14,15 @@
 #include "env.h"
 
 #define SERVE_ANSWER_SPARE	8	/* extra candidates for an answer */
+#define SERVE_MAX_HELD		1024	/* StoreAcks waiting for a flush */
 
 struct serve_stats {
 	uint64_t	rx_dropped_token;	/* STORE with a bad token */
 	uint64_t	values_stored;		/* by STORE from the network */
 	uint64_t	answers_cut;	/* long answers cut to one datagram */
+	uint64_t	acks_held;	/* StoreAcks that waited for a flush */
+	uint64_t	refused_busy;	/* STOREs refused: SERVE_MAX_HELD held */
+	uint64_t	refused_storage;	/* STOREs refused: a flush failed */
 };
 
 /* A value a STORE from the network put in the store. */
@@ -25,7 +31,9 @@ typedef void	serve_stored_cb(void *arg, const struct id *key,
 
 struct serve;
 
-struct serve	*serve_new(const struct env *, serve_stored_cb *, void *arg);
+/* hold_acks: keep StoreAcks until serve_flushed (the caller fsyncs). */
+struct serve	*serve_new(const struct env *, int hold_acks,
+		    serve_stored_cb *, void *arg);
 void		 serve_free(struct serve *);
 
 /*
@@ -34,6 +42,13 @@ void		 serve_free(struct serve *);
  */
 int	serve_request(struct serve *, const struct addr *from,
 	    const struct wire_msg *q, int64_t now_ms, int64_t wall_ms);
+/*
+ * The store was flushed (ok) or the flush failed: every held StoreAck is
+ * sent, or replaced by a WIRE_ERR_INTERNAL error.  A failure is final:
+ * from then on every STORE is refused with WIRE_ERR_INTERNAL.
+ */
+void	serve_flushed(struct serve *, int ok, int64_t now_ms);
+size_t	serve_held(const struct serve *);	/* StoreAcks held now */
 void	serve_get_stats(const struct serve *, struct serve_stats *);
 
 #endif
