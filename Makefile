@@ -182,9 +182,17 @@ sim: $(SIM_BINS)
 fuzz-replay: $(REPLAY_BINS)
 	$(Q)sh tests/fuzz/replay-all.sh $(B)/tests
 
-integration: all
+# The fsync-failure shim of the integration tests (tests/integration/
+# fsync_shim.c): a plain shared object, never linked into emod.
+FSYNC_SHIM := $(B)/tests/fsync_shim.so
+$(FSYNC_SHIM): tests/integration/fsync_shim.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) -std=c11 -O2 -Wall -Wextra -fPIC -shared -o $@ $< -ldl
+
+integration: all $(FSYNC_SHIM)
 	$(Q)EMOD=$(abspath $(EMOD)) EMOCTL=$(abspath $(EMOCTL)) SANITIZE=$(SANITIZE) \
-		sh tests/integration/run-all.sh
+		FSYNC_SHIM=$(abspath $(FSYNC_SHIM)) sh tests/integration/run-all.sh
 
 test-sanitize:
 	$(Q)$(MAKE) --no-print-directory test SANITIZE=address,undefined

@@ -138,6 +138,44 @@ main_lock(struct emod *e, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Writes buf to path so that a crash or power loss leaves either no file
+ * or the whole file: write to tmp, fsync it, rename, fsync the directory
+ * (the rename is durable only once the directory is).  -1 with errno.
+ */
+static int
+main_write_durable(const char *dir, const char *tmp, const char *path,
+    const void *buf, size_t len)
+{
+	int fd, dfd, saved;
+
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1)
+		return -1;
+	if (write(fd, buf, len) != (ssize_t)len || fsync(fd) == -1) {
+		saved = errno == 0 ? EIO : errno;
+		close(fd);
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	if (close(fd) == -1 || rename(tmp, path) == -1) {
+		saved = errno;
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	if (fsync(dfd) == -1) {
+		saved = errno;
+		close(dfd);
+		errno = saved;
+		return -1;
+	}
+	return close(dfd);
+}
+
 /* The node ID is random once, then kept in DATA_DIR/node_id. */
 static int
 main_identity(struct emod *e, char *err, size_t errlen)
@@ -168,13 +206,11 @@ main_identity(struct emod *e, char *err, size_t errlen)
 	crypto_random(e->self.b, ID_LEN);
 	id_to_hex(&e->self, hex);
 	hex[ID_HEX_LEN] = '\n';
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) == -1 || write(fd, hex, ID_HEX_LEN + 1) != ID_HEX_LEN + 1 ||
-	    fsync(fd) == -1 || close(fd) == -1 || rename(tmp, path) == -1) {
+	errno = 0;
+	if (main_write_durable(e->conf.data_dir, tmp, path, hex,
+	    ID_HEX_LEN + 1) == -1) {
 		snprintf(err, errlen, "cannot write %s: %s", path,
 		    strerror(errno));
-		if (fd != -1)
-			close(fd);
 		return -1;
 	}
 	return 0;

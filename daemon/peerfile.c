@@ -13,6 +13,32 @@
 
 #define PEERFILE_LINE	256
 
+/* Makes a rename in path's directory durable: fsync of the directory. */
+static int
+peerfile_sync_dir(const char *path)
+{
+	char dir[4096];
+	const char *slash;
+	int fd, saved;
+
+	if ((slash = strrchr(path, '/')) == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path + 1),
+	    path) >= (int)sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	if (fsync(fd) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return close(fd);
+}
+
 int
 peerfile_save(const char *path, const struct peerfile_entry *nodes,
     size_t n)
@@ -55,7 +81,7 @@ peerfile_save(const char *path, const struct peerfile_entry *nodes,
 		errno = saved;
 		return -1;
 	}
-	return 0;
+	return peerfile_sync_dir(path);
 }
 
 long

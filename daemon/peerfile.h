@@ -19,7 +19,10 @@ struct peerfile_entry {
 	struct addr	addr;
 };
 
-/* Writes path atomically (temp file, fsync, rename); -1 with errno. */
+/*
+ * Writes path atomically and durably: temp file, fsync, rename, fsync of
+ * the directory.  -1 with errno.
+ */
 int	peerfile_save(const char *path, const struct peerfile_entry *,
 	    size_t n);
 /*
