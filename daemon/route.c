@@ -67,31 +67,7 @@ route_self(const struct route *rt)
 int
 route_addr_usable(const struct addr *a)
 {
-	uint8_t ip[16];
-	size_t n;
-
-	switch (addr_family(a)) {
-	case AF_INET:
-		if (a->len != sizeof(struct sockaddr_in))
-			return 0;
-		break;
-	case AF_INET6:
-		if (a->len != sizeof(struct sockaddr_in6))
-			return 0;
-		break;
-	default:
-		return 0;
-	}
-	if (addr_port(a) == 0 || addr_is_unspecified(a))
-		return 0;
-	n = addr_ip_bytes(a, ip);
-	if (n == 4)
-		return ip[0] < 224;	/* multicast, reserved, broadcast */
-	if (n != 16 || ip[0] == 0xff)	/* IPv6 multicast */
-		return 0;
-	if (IN6_IS_ADDR_V4MAPPED(&a->u.sin6.sin6_addr))
-		return ip[12] < 224 && (ip[12] | ip[13] | ip[14] | ip[15]) != 0;
-	return 1;
+	return addr_usable(a);
 }
 
 /*
