@@ -43,6 +43,7 @@ struct dht_config {
 	uint32_t	max_ttl_s;	/* clamp for values from the network */
 	uint32_t	refresh_interval_ms;
 	uint32_t	republish_interval_ms;	/* 0: hourly; at least 1000 */
+	int		limit_local;	/* IP limits for LAN, loopback too */
 };
 
 /* Every part's counters, gathered; docs/OPERATIONS.md says what each is. */
