@@ -285,7 +285,7 @@ int64_t
 dht_periodic(struct dht *d, int64_t now_ms, int64_t wall_ms)
 {
 	uint8_t fresh[TOKEN_SECRET_LEN];
-	int64_t next;
+	int64_t next, lk_next;
 
 	dht_expire(d, now_ms);
 	frag_in_tick(d->fin, now_ms, dht_emit, d);
@@ -295,6 +295,7 @@ dht_periodic(struct dht *d, int64_t now_ms, int64_t wall_ms)
 		token_rotate(d->env.tok, fresh, now_ms);
 	}
 	join_step(d->join, now_ms);
+	lk_next = op_tick(d->ops, now_ms);
 	handover_step(d->ho, now_ms, wall_ms);
 	repub_step(d->rp, now_ms, wall_ms);
 	op_run_completions(d->ops, now_ms);
@@ -304,6 +305,7 @@ dht_periodic(struct dht *d, int64_t now_ms, int64_t wall_ms)
 	next = dht_min(join_deadline(d->join), repub_deadline(d->rp));
 	next = dht_min(next, rpc_deadline(d->env.rpc));
 	next = dht_min(next, frag_in_next_deadline(d->fin));
+	next = dht_min(next, lk_next);
 	return next < now_ms ? now_ms : next;
 }
 
@@ -474,6 +476,7 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 	struct op_stats os;
 	struct handover_stats hs;
 	struct repub_stats ps;
+	struct route_stats rts;
 
 	memset(st, 0, sizeof(*st));
 	memcpy(st->rx_msgs, d->st.rx_msgs, sizeof(st->rx_msgs));
@@ -492,6 +495,14 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 	st->lookups = os.lookups;
 	st->lookup_queries = os.lookup_queries;
 	st->lookup_hops = os.lookup_hops;
+	st->lookup_capped = os.lookup_capped;
+	st->lookup_expired = os.lookup_expired;
+	st->relay_dropped = os.relay_dropped;
+	route_get_stats(d->env.rt, &rts);
+	st->route_refused_ip = rts.refused_ip;
+	st->route_refused_prefix = rts.refused_prefix;
+	st->admit_pings = d->st.admit_pings;
+	st->admit_limited = d->st.admit_limited;
 	handover_get_stats(d->ho, &hs);
 	st->values_handed_over = hs.values_handed_over;
 	st->handover_skipped = hs.skipped;

@@ -70,6 +70,13 @@ struct dht_stats {
 	uint64_t	republish_known_keys;	/* all holders known: skipped */
 	uint64_t	republish_known_nodes;	/* holders not sent again */
 	uint64_t	handover_skipped;	/* new nodes too far to matter */
+	uint64_t	lookup_capped;		/* ended by the query cap */
+	uint64_t	lookup_expired;		/* ended by the deadline */
+	uint64_t	relay_dropped;	/* named nodes refused (relay sanity) */
+	uint64_t	route_refused_ip;	/* over the per-host limit */
+	uint64_t	route_refused_prefix;	/* over a /24 (/64) limit */
+	uint64_t	admit_pings;	/* to unknown requesters */
+	uint64_t	admit_limited;	/* not sent: rate limit */
 };
 
 struct dht;
