@@ -251,3 +251,122 @@ addr_ip_bytes(const struct addr *a, uint8_t out[16])
 	}
 	return 0;
 }
+
+/*
+ * The address as 16 bytes, IPv4 mapped into IPv6 (::ffff:a.b.c.d), so a
+ * host has one form whichever socket family it came through; 0 if none.
+ */
+static int
+addr_ip16(const struct addr *a, uint8_t out[16])
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (a->u.sa.sa_family == AF_INET) {
+		memcpy(out, mapped, 12);
+		memcpy(out + 12, &a->u.sin.sin_addr, 4);
+		return 1;
+	}
+	if (a->u.sa.sa_family == AF_INET6) {
+		memcpy(out, &a->u.sin6.sin6_addr, 16);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+addr_ip16_is_v4(const uint8_t ip[16])
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	return memcmp(ip, mapped, 12) == 0;
+}
+
+enum addr_scope
+addr_scope(const struct addr *a)
+{
+	static const uint8_t loop6[16] = { [15] = 1 };
+	uint8_t ip[16];
+	const uint8_t *v4 = ip + 12;
+
+	if (!addr_ip16(a, ip))
+		return ADDR_PUBLIC;
+	if (addr_ip16_is_v4(ip)) {
+		if (v4[0] == 127)
+			return ADDR_LOOPBACK;
+		if (v4[0] == 10 || (v4[0] == 172 && (v4[1] & 0xf0) == 16) ||
+		    (v4[0] == 192 && v4[1] == 168) ||
+		    (v4[0] == 169 && v4[1] == 254) ||
+		    (v4[0] == 100 && (v4[1] & 0xc0) == 64))
+			return ADDR_PRIVATE;
+		return ADDR_PUBLIC;
+	}
+	if (memcmp(ip, loop6, 16) == 0)
+		return ADDR_LOOPBACK;
+	if ((ip[0] & 0xfe) == 0xfc || (ip[0] == 0xfe && (ip[1] & 0xc0) == 0x80))
+		return ADDR_PRIVATE;
+	return ADDR_PUBLIC;
+}
+
+int
+addr_usable(const struct addr *a)
+{
+	uint8_t ip[16];
+
+	switch (a->u.sa.sa_family) {
+	case AF_INET:
+		if (a->len != sizeof(struct sockaddr_in))
+			return 0;
+		break;
+	case AF_INET6:
+		if (a->len != sizeof(struct sockaddr_in6))
+			return 0;
+		break;
+	default:
+		return 0;
+	}
+	if (addr_port(a) == 0 || addr_is_unspecified(a) || !addr_ip16(a, ip))
+		return 0;
+	if (addr_ip16_is_v4(ip))	/* 0/8; multicast, reserved, broadcast */
+		return ip[12] != 0 && ip[12] < 224;
+	return ip[0] != 0xff;		/* IPv6 multicast */
+}
+
+int
+addr_relay_ok(const struct addr *from, const struct addr *relayed)
+{
+	enum addr_scope fs, rs;
+
+	if (!addr_usable(relayed))
+		return 0;
+	fs = addr_scope(from);
+	rs = addr_scope(relayed);
+	if (rs == ADDR_LOOPBACK)
+		return fs == ADDR_LOOPBACK;
+	if (rs == ADDR_PRIVATE)
+		return fs != ADDR_PUBLIC;
+	return 1;
+}
+
+/* The first n bytes of both addresses' 16-byte forms agree. */
+static int
+addr_same_bytes(const struct addr *a, const struct addr *b, size_t v4n,
+    size_t v6n)
+{
+	uint8_t x[16], y[16];
+
+	if (!addr_ip16(a, x) || !addr_ip16(b, y))
+		return 0;
+	return memcmp(x, y, addr_ip16_is_v4(x) ? v4n : v6n) == 0;
+}
+
+int
+addr_same_ip(const struct addr *a, const struct addr *b)
+{
+	return addr_same_bytes(a, b, 16, 16);
+}
+
+int
+addr_same_prefix(const struct addr *a, const struct addr *b)
+{
+	return addr_same_bytes(a, b, 12 + 3, 8);	/* /24, /64 */
+}

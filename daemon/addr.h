@@ -43,4 +43,31 @@ const char	*addr_str(const struct addr *, char *buf, size_t len);
 /* Raw address bytes (4 or 16) and port, for keyed hashes and encoding. */
 size_t		addr_ip_bytes(const struct addr *, uint8_t out[16]);
 
+/*
+ * Where an address can be reached from: anywhere, a private network
+ * (RFC 1918, 100.64/10 shared, 169.254/16 and fe80::/10 link-local,
+ * fc00::/7 unique local) or this host only (127/8, ::1).  An IPv4-mapped
+ * IPv6 address is classified as its IPv4 address.
+ */
+enum addr_scope {
+	ADDR_PUBLIC = 0,
+	ADDR_PRIVATE,
+	ADDR_LOOPBACK,
+};
+
+enum addr_scope	addr_scope(const struct addr *);
+/*
+ * A peer's address can be talked to: IPv4 or IPv6 of the right length,
+ * port non-zero, not unspecified, 0/8, multicast, reserved or broadcast.
+ */
+int		addr_usable(const struct addr *);
+/*
+ * An address `from` may name to us (geth's CheckRelayAddr): usable, and
+ * loopback only from loopback, private only from private or loopback.
+ */
+int		addr_relay_ok(const struct addr *from, const struct addr *relayed);
+/* Same host (any port); same /24 for IPv4, same /64 for IPv6. */
+int		addr_same_ip(const struct addr *, const struct addr *);
+int		addr_same_prefix(const struct addr *, const struct addr *);
+
 #endif

@@ -153,6 +153,8 @@ static const struct conf_row conf_rows[] = {
 	    "UDP socket receive buffer"),
 	ROW(send_buffer, CT_SIZE, send_buffer, 64 * KIB, GIB, "4M",
 	    "UDP socket send buffer"),
+	ROW(limit_local, CT_BOOL, limit_local, 0, 1, "no",
+	    "apply the routing table's per-IP limits to LAN and loopback too"),
 
 	ROW(refresh_interval, CT_DURATION, refresh_interval_s, 10, 86400,
 	    "3600", "a bucket without traffic for this long is refreshed"),

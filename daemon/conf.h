@@ -43,6 +43,7 @@ struct conf {
 	uint32_t	alpha;
 	uint32_t	recv_buffer;
 	uint32_t	send_buffer;
+	int		limit_local;		/* IP limits for LAN, loopback */
 	uint32_t	refresh_interval_s;
 	uint32_t	republish_interval_s;
 	uint32_t	expire_interval_s;

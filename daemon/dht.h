@@ -44,6 +44,7 @@ struct dht_config {
 	uint32_t	refresh_interval_ms;
 	uint32_t	republish_interval_ms;	/* 0: hourly; at least 1000 */
 	int		hold_store_acks;	/* StoreAcks wait for dht_flushed */
+	int		limit_local;	/* IP limits for LAN, loopback too */
 };
 
 /* Every part's counters, gathered; docs/OPERATIONS.md says what each is. */
@@ -73,6 +74,13 @@ struct dht_stats {
 	uint64_t	store_acks_held;	/* StoreAcks that waited a flush */
 	uint64_t	store_refused_busy;	/* SERVE_MAX_HELD acks held */
 	uint64_t	store_refused_storage;	/* after a failed flush */
+	uint64_t	lookup_capped;		/* ended by the query cap */
+	uint64_t	lookup_expired;		/* ended by the deadline */
+	uint64_t	relay_dropped;	/* named nodes refused (relay sanity) */
+	uint64_t	route_refused_ip;	/* over the per-host limit */
+	uint64_t	route_refused_prefix;	/* over a /24 (/64) limit */
+	uint64_t	admit_pings;	/* to unknown requesters */
+	uint64_t	admit_limited;	/* not sent: rate limit */
 };
 
 struct dht;

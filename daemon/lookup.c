@@ -21,6 +21,7 @@ struct lookup {
 	unsigned		alpha;
 	unsigned		k;
 	unsigned		inflight;
+	uint32_t		max_queries;
 	size_t			n;
 	size_t			cap;
 	struct lookup_stats	st;
@@ -123,6 +124,7 @@ lookup_new(const struct id *target, const struct id *self,
 	lk->alpha = alpha;
 	lk->k = k;
 	lk->cap = cap;
+	lk->max_queries = LOOKUP_QUERIES_PER_K * k + alpha;
 	for (i = 0; i < nseeds; i++)
 		lookup_add(lk, &seeds[i], 1);
 	return lk;
@@ -141,8 +143,12 @@ lookup_next(struct lookup *lk, struct route_node *out)
 	size_t i;
 	unsigned live = 0;
 
-	if (lk->inflight >= lk->alpha)
+	if (lk->inflight >= lk->alpha || lk->st.stopped)
 		return 0;
+	if (lk->st.queries >= lk->max_queries) {
+		lk->st.capped = 1;
+		return 0;
+	}
 	for (i = 0; i < lk->n && live < lk->k; i++) {
 		c = &lk->c[i];
 		if (c->state == LOOKUP_FAILED)
@@ -210,6 +216,9 @@ lookup_done(const struct lookup *lk)
 	size_t i;
 	unsigned live = 0;
 
+	if (lk->st.stopped ||
+	    (lk->st.queries >= lk->max_queries && lk->inflight == 0))
+		return 1;
 	for (i = 0; i < lk->n && live < lk->k; i++) {
 		c = &lk->c[i];
 		if (c->state == LOOKUP_FAILED)
@@ -219,6 +228,12 @@ lookup_done(const struct lookup *lk)
 			return 0;
 	}
 	return 1;
+}
+
+void
+lookup_stop(struct lookup *lk)
+{
+	lk->st.stopped = 1;
 }
 
 size_t

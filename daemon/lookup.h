@@ -17,6 +17,13 @@
 #define LOOKUP_MAX_ALPHA	16	/* queries in flight bound */
 /* Shortlist capacity: LOOKUP_CAND_PER_K * k + alpha candidates. */
 #define LOOKUP_CAND_PER_K	4
+/*
+ * Queries one lookup may send: LOOKUP_QUERIES_PER_K * k + alpha (63 for
+ * k = 20, alpha = 3).  An honest lookup in a 1,000-node simulated network
+ * sends about 22; one that keeps being handed closer nodes that do not
+ * exist (or that name still closer ones) would otherwise never end.
+ */
+#define LOOKUP_QUERIES_PER_K	3
 
 enum lookup_state {
 	LOOKUP_NEW = 0,		/* known, not queried */
@@ -31,6 +38,8 @@ struct lookup_stats {
 	uint32_t	failures;
 	uint32_t	learned;	/* candidates added from replies */
 	uint32_t	hops;		/* longest referral chain that replied */
+	uint8_t		capped;		/* ended by the query cap */
+	uint8_t		stopped;	/* ended by lookup_stop */
 };
 
 struct lookup;
@@ -48,7 +57,8 @@ void		 lookup_free(struct lookup *);
 /*
  * If fewer than alpha queries are in flight and a NEW candidate is among
  * the k closest non-failed ones, marks the closest such INFLIGHT, copies
- * it to out and returns 1; else 0.  Call until it returns 0.
+ * it to out and returns 1; else 0 (always 0 once the query cap is spent
+ * or the lookup was stopped).  Call until it returns 0.
  */
 int		 lookup_next(struct lookup *, struct route_node *out);
 /*
@@ -64,10 +74,16 @@ size_t		 lookup_reply(struct lookup *, const struct id *from,
 int		 lookup_failed(struct lookup *, const struct id *from);
 /*
  * True once the k closest non-failed candidates have all REPLIED (or fewer
- * than k are left and all of them have).  Queries to candidates pushed out
+ * than k are left and all of them have), once the query cap is spent and
+ * no query is in flight, or once lookup_stop was called.  Queries to candidates pushed out
  * of the k closest may still be in flight: their answers can be dropped.
  */
 int		 lookup_done(const struct lookup *);
+/*
+ * Ends the lookup with what it has (a deadline): no more queries, and
+ * lookup_done is true from now on.  Answers still in flight are merged.
+ */
+void		 lookup_stop(struct lookup *);
 /* The closest REPLIED candidates, closest first, at most min(k, max). */
 size_t		 lookup_result(const struct lookup *, struct route_node *out,
 		    size_t max);

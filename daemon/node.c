@@ -347,6 +347,7 @@ node_new(struct event_base *base, const struct conf *conf,
 	dc.refresh_interval_ms = conf->refresh_interval_s * 1000u;
 	dc.republish_interval_ms = conf->republish_interval_s * 1000u;
 	dc.hold_store_acks = conf->sync;
+	dc.limit_local = conf->limit_local;
 	io.send = node_io_send;
 	io.random = node_io_random;
 	io.arg = n;

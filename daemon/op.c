@@ -13,6 +13,7 @@ struct op_set {
 	struct op	*slot[OP_SLOTS];
 	unsigned	 nuser, ninternal;
 	int32_t		 qhead, qtail;	/* completions to run */
+	int64_t		 lk_next_ms;	/* no lookup deadline before this */
 	struct op_stats	 st;
 };
 
@@ -25,6 +26,7 @@ op_set_new(const struct env *env)
 		return NULL;
 	s->env = env;
 	s->qhead = s->qtail = -1;
+	s->lk_next_ms = INT64_MAX;
 	return s;
 }
 
@@ -45,6 +47,7 @@ op_free(struct op *op)
 	if (op->lk != NULL) {
 		lookup_get_stats(op->lk, &ls);
 		s->st.lookup_hops += ls.hops;
+		s->st.lookup_capped += ls.capped;
 		lookup_free(op->lk);
 	}
 	free(op->toks);
@@ -229,6 +232,8 @@ op_lookup_start(struct op *op, int64_t now_ms)
 	if (op->lk == NULL)
 		return -1;
 	op->set->st.lookups++;
+	if (now_ms + OP_LOOKUP_DEADLINE_MS < op->set->lk_next_ms)
+		op->set->lk_next_ms = now_ms + OP_LOOKUP_DEADLINE_MS;
 	route_touch_bucket(env->rt, &op->target, (uint64_t)now_ms);
 	op_pump(op, now_ms);
 	return 0;
@@ -240,7 +245,50 @@ op_result(const struct op *op, struct route_node *out, size_t max)
 	return op->lk != NULL ? lookup_result(op->lk, out, max) : 0;
 }
 
-/* The nodes of an answer, less those we saw die: peers still name them. */
+int64_t
+op_tick(struct op_set *s, int64_t now_ms)
+{
+	struct op *op;
+	int64_t due, next = INT64_MAX;
+	size_t i;
+
+	if (now_ms < s->lk_next_ms)
+		return s->lk_next_ms;
+	for (i = 0; i < OP_SLOTS; i++) {
+		if ((op = s->slot[i]) == NULL || op->lk == NULL || op->done ||
+		    op->closed || lookup_done(op->lk))
+			continue;
+		due = op->start_ms + OP_LOOKUP_DEADLINE_MS;
+		if (now_ms < due) {
+			if (due < next)
+				next = due;
+			continue;
+		}
+		lookup_stop(op->lk);
+		s->st.lookup_expired++;
+		op_pump(op, now_ms);	/* its lookup_done hook */
+	}
+	s->lk_next_ms = next;
+	return next;
+}
+
+/*
+ * Relay sanity (geth's CheckRelayAddr, jech/dht's is_martian): a node
+ * named by the peer at `from` is refused if its address is unusable, or
+ * loopback or private named by a peer outside that scope, or if it is us.
+ */
+static int
+op_relay_ok(const struct op *op, const struct addr *from,
+    const struct wire_node *wn)
+{
+	return addr_relay_ok(from, &wn->addr) &&
+	    !id_eq(&wn->id, &op->env->self);
+}
+
+/*
+ * The nodes of an answer, less those we saw die (peers still name them)
+ * and those relay sanity refuses.
+ */
 static void
 op_lookup_nodes(struct op *op, const struct rpc_call *c,
     const struct wire_node *wn, size_t n, int64_t now_ms)
@@ -252,6 +300,10 @@ op_lookup_nodes(struct op *op, const struct rpc_call *c,
 		n = WIRE_MAX_NODES;
 	memset(rn, 0, n * sizeof(rn[0]));
 	for (i = 0; i < n; i++) {
+		if (!op_relay_ok(op, &c->to, &wn[i])) {
+			op->set->st.relay_dropped++;
+			continue;
+		}
 		if (rpc_dead(op->env->rpc, &wn[i].id, now_ms))
 			continue;
 		rn[kept].id = wn[i].id;

@@ -19,6 +19,15 @@
 
 #define OP_MAX_USER		1024	/* concurrent user operations */
 #define OP_MAX_INTERNAL		64	/* join, refresh, republish */
+/*
+ * A lookup still running this long after it started ends with what it
+ * has (join, refresh and republish lookups too).  An honest lookup takes
+ * a few round trips; a silent node costs rpc_timeout_ms times its tries
+ * (3 s by default), and the query cap (lookup.h) allows 21 rounds of
+ * alpha queries: without a deadline, silent fakes could hold an
+ * operation for a minute.
+ */
+#define OP_LOOKUP_DEADLINE_MS	20000
 
 struct op;
 
@@ -71,6 +80,9 @@ struct op_stats {
 	uint64_t	lookups;
 	uint64_t	lookup_queries;
 	uint64_t	lookup_hops;	/* summed over lookups: rounds */
+	uint64_t	lookup_capped;	/* ended by the query cap */
+	uint64_t	lookup_expired;	/* ended by OP_LOOKUP_DEADLINE_MS */
+	uint64_t	relay_dropped;	/* nodes named in answers, refused */
 };
 
 struct op_set;
@@ -89,6 +101,12 @@ void	 op_complete(struct op *, enum dht_err, const char *msg);
 /* Runs the queued completions (not those they queue) and frees them. */
 void	 op_run_completions(struct op_set *, int64_t now_ms);
 int	 op_completions_due(const struct op_set *);
+
+/*
+ * Ends the lookups past their deadline (their lookup_done hooks run);
+ * returns when it must run next (INT64_MAX: no lookup running).
+ */
+int64_t	 op_tick(struct op_set *, int64_t now_ms);
 
 /* Starts the lookup of op->target from our closest nodes; -1: memory. */
 int	 op_lookup_start(struct op *, int64_t now_ms);

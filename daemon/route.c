@@ -25,9 +25,15 @@ struct route {
 	struct id		self;
 	size_t			count;
 	uint64_t		created_ms;
+	int			limit_local;
+	struct route_stats	st;
 	struct route_bucket	*bucket[ROUTE_BUCKETS];
 	uint64_t		refreshed_ms[ROUTE_BUCKETS]; /* 0: see below */
 };
+
+static int	route_index(const struct route *, const struct id *);
+static long	route_find(const struct route_node *, size_t,
+		    const struct id *);
 
 struct route *
 route_new(const struct id *self, uint64_t now_ms)
@@ -67,31 +73,94 @@ route_self(const struct route *rt)
 int
 route_addr_usable(const struct addr *a)
 {
-	uint8_t ip[16];
-	size_t n;
+	return addr_usable(a);
+}
 
-	switch (addr_family(a)) {
-	case AF_INET:
-		if (a->len != sizeof(struct sockaddr_in))
-			return 0;
-		break;
-	case AF_INET6:
-		if (a->len != sizeof(struct sockaddr_in6))
-			return 0;
-		break;
+void
+route_set_limit_local(struct route *rt, int on)
+{
+	rt->limit_local = on != 0;
+}
+
+void
+route_get_stats(const struct route *rt, struct route_stats *st)
+{
+	*st = rt->st;
+}
+
+enum route_limit {
+	ROUTE_LIMIT_OK = 0,
+	ROUTE_LIMIT_IP,
+	ROUTE_LIMIT_PREFIX,
+};
+
+/*
+ * Whether one more entry at addr in bucket bi keeps the IP limits, not
+ * counting the entry `skip` (a node changing address).  A linear pass
+ * over the entries, only for newcomers: a table holds about
+ * k * log2(network size) of them.
+ */
+static enum route_limit
+route_limit(const struct route *rt, int bi, const struct addr *addr,
+    const struct id *skip)
+{
+	const struct route_bucket *b;
+	const struct route_node *e;
+	size_t i, j, ip = 0, pt = 0, pb = 0;
+
+	if (addr_scope(addr) != ADDR_PUBLIC && !rt->limit_local)
+		return ROUTE_LIMIT_OK;
+	for (i = 0; i < ROUTE_BUCKETS; i++) {
+		if ((b = rt->bucket[i]) == NULL)
+			continue;
+		for (j = 0; j < b->n; j++) {
+			e = &b->node[j];
+			if (skip != NULL && id_eq(&e->id, skip))
+				continue;
+			if (!addr_same_prefix(&e->addr, addr))
+				continue;
+			pt++;
+			pb += (int)i == bi;
+			ip += addr_same_ip(&e->addr, addr);
+		}
+	}
+	if (ip >= ROUTE_IP_MAX)
+		return ROUTE_LIMIT_IP;
+	if (pb >= ROUTE_PREFIX_BUCKET_MAX || pt >= ROUTE_PREFIX_TABLE_MAX)
+		return ROUTE_LIMIT_PREFIX;
+	return ROUTE_LIMIT_OK;
+}
+
+/* route_limit, counting a refusal. */
+static int
+route_limit_refuses(struct route *rt, int bi, const struct addr *addr,
+    const struct id *skip)
+{
+	switch (route_limit(rt, bi, addr, skip)) {
+	case ROUTE_LIMIT_IP:
+		rt->st.refused_ip++;
+		return 1;
+	case ROUTE_LIMIT_PREFIX:
+		rt->st.refused_prefix++;
+		return 1;
 	default:
 		return 0;
 	}
-	if (addr_port(a) == 0 || addr_is_unspecified(a))
+}
+
+int
+route_admissible(const struct route *rt, const struct id *id,
+    const struct addr *addr)
+{
+	const struct route_bucket *b;
+	int bi;
+
+	if ((bi = route_index(rt, id)) < 0 || !route_addr_usable(addr))
 		return 0;
-	n = addr_ip_bytes(a, ip);
-	if (n == 4)
-		return ip[0] < 224;	/* multicast, reserved, broadcast */
-	if (n != 16 || ip[0] == 0xff)	/* IPv6 multicast */
+	if ((b = rt->bucket[bi]) != NULL &&
+	    (b->n >= ROUTE_K || route_find(b->node, b->n, id) >= 0))
 		return 0;
-	if (IN6_IS_ADDR_V4MAPPED(&a->u.sin6.sin6_addr))
-		return ip[12] < 224 && (ip[12] | ip[13] | ip[14] | ip[15]) != 0;
-	return 1;
+	return route_limit(rt, bi, addr, NULL) == ROUTE_LIMIT_OK;
 }
 
 /*
@@ -180,15 +249,22 @@ route_cache_push(struct route_bucket *b, const struct route_node *e)
 	b->cache[b->ncache++] = *e;
 }
 
-/* Fills a slot freed in a bucket with the newest cached replacement. */
+/*
+ * Fills a slot freed in a bucket with the newest cached replacement that
+ * keeps the IP limits; those that would not are dropped.
+ */
 static void
-route_promote(struct route *rt, struct route_bucket *b)
+route_promote(struct route *rt, struct route_bucket *b, int bi)
 {
 	struct route_node e;
 
-	if (b->ncache == 0 || b->n >= ROUTE_K)
+	if (b->n >= ROUTE_K)
 		return;
-	e = b->cache[--b->ncache];
+	do {
+		if (b->ncache == 0)
+			return;
+		e = b->cache[--b->ncache];
+	} while (route_limit_refuses(rt, bi, &e.addr, NULL));
 	e.fails = 0;
 	e.pinging = 0;
 	e.ping_ms = 0;
@@ -221,6 +297,8 @@ route_seen(struct route *rt, const struct id *id, const struct addr *addr,
 			 */
 			if (e.fails == 0)
 				return ROUTE_CONFLICT;
+			if (route_limit_refuses(rt, bi, addr, id))
+				return ROUTE_REFUSED;
 			e.addr = *addr;
 			e.rtt_us = 0;
 		}
@@ -248,6 +326,8 @@ route_seen(struct route *rt, const struct id *id, const struct addr *addr,
 		route_remove_at(b->cache, &b->ncache, (size_t)i);
 	}
 	route_rtt_sample(&e, rtt_us);
+	if (route_limit_refuses(rt, bi, addr, NULL))
+		return ROUTE_REFUSED;
 
 	if (b->n < ROUTE_K) {
 		b->node[b->n++] = e;
@@ -285,7 +365,7 @@ route_failed(struct route *rt, const struct id *id, uint64_t now_ms)
 			return 0;
 		route_remove_at(b->node, &b->n, (size_t)i);
 		rt->count--;
-		route_promote(rt, b);
+		route_promote(rt, b, bi);
 		return 1;
 	}
 	if ((i = route_find(b->cache, b->ncache, id)) >= 0) {
@@ -308,7 +388,7 @@ route_remove(struct route *rt, const struct id *id)
 	if ((i = route_find(b->node, b->n, id)) >= 0) {
 		route_remove_at(b->node, &b->n, (size_t)i);
 		rt->count--;
-		route_promote(rt, b);
+		route_promote(rt, b, bi);
 		return 0;
 	}
 	if ((i = route_find(b->cache, b->ncache, id)) >= 0) {

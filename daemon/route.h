@@ -25,6 +25,16 @@
  * the RPC timeout times its retries.
  */
 #define ROUTE_PING_STALE_MS	120000
+/*
+ * IP diversity (geth's table limits, libtorrent's restrict_routing_ips):
+ * entries of one host (any port) in the table, of one /24 (IPv6: /64) in
+ * a bucket and in the table.  Loopback and private addresses are exempt
+ * unless route_set_limit_local says otherwise.  Cached replacements obey
+ * the same limits, counted against the buckets' entries.
+ */
+#define ROUTE_IP_MAX		2
+#define ROUTE_PREFIX_BUCKET_MAX	2
+#define ROUTE_PREFIX_TABLE_MAX	10
 /* route_closest_fast considers at most twice this many candidates. */
 #define ROUTE_FAST_MAX		64
 
@@ -45,6 +55,12 @@ enum route_result {
 	ROUTE_PING,		/* bucket full: ping *ping_out, newcomer cached */
 	ROUTE_CACHED,		/* bucket full, its oldest already pinged */
 	ROUTE_CONFLICT,		/* known ID from another address: kept old */
+	ROUTE_REFUSED,		/* over an IP diversity limit: not kept */
+};
+
+struct route_stats {
+	uint64_t	refused_ip;	/* over ROUTE_IP_MAX */
+	uint64_t	refused_prefix;	/* over a /24 (/64) limit */
 };
 
 struct route;
@@ -55,6 +71,16 @@ const struct id	*route_self(const struct route *);
 
 /* Port non-zero, family IPv4/IPv6, not unspecified, multicast, broadcast. */
 int		 route_addr_usable(const struct addr *);
+/* Loopback and private addresses count against the IP limits too. */
+void		 route_set_limit_local(struct route *, int on);
+/*
+ * Whether a ping of `id` at `addr` could make it an entry: not in a
+ * bucket, its bucket has room, and within the IP limits.  Changes
+ * nothing, counts nothing.
+ */
+int		 route_admissible(const struct route *, const struct id *,
+		    const struct addr *);
+void		 route_get_stats(const struct route *, struct route_stats *);
 
 /*
  * Records that `id` at `addr` answered us (or sent a request that passed
@@ -63,7 +89,8 @@ int		 route_addr_usable(const struct addr *);
  * resets the failure count and clears `pinging`.  On ROUTE_PING the caller
  * must ping the node copied to ping_out and report the outcome through
  * route_seen or route_failed; ping_out may be NULL only for callers that
- * never act on pings (the result is then ROUTE_CACHED).
+ * never act on pings (the result is then ROUTE_CACHED).  A new node (or a
+ * known one at a new address) over an IP limit is ROUTE_REFUSED.
  */
 enum route_result route_seen(struct route *, const struct id *,
 		    const struct addr *, uint64_t now_ms, uint32_t rtt_us,

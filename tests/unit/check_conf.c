@@ -19,7 +19,7 @@
 #include "log.h"
 #include "check_util.h"
 
-#define NKEYS		22
+#define NKEYS		23
 #define ERRLEN		1024
 #define FIELD(m)	offsetof(struct conf, m), sizeof(((struct conf *)NULL)->m)
 
@@ -233,6 +233,8 @@ static const struct {
 	{ "alpha = 16", FIELD(alpha), 16, NULL },
 	{ "recv_buffer = 64K", FIELD(recv_buffer), 65536, NULL },
 	{ "send_buffer = 1G", FIELD(send_buffer), 1u << 30, NULL },
+	{ "limit_local = yes", FIELD(limit_local), 1, NULL },
+	{ "limit_local = no", FIELD(limit_local), 0, NULL },
 	{ "refresh_interval = 10", FIELD(refresh_interval_s), 10, NULL },
 	{ "republish_interval = 1d", FIELD(republish_interval_s), 86400,
 	  NULL },
@@ -619,7 +621,8 @@ START_TEST(test_print)
 	    "max_store_bytes = 1G\nsocket = /s\nsocket_group =\n"
 	    "control_max_clients = 64\ncontrol_idle_timeout = 60\n"
 	    "rpc_timeout_ms = 1000\nrpc_retries = 2\nalpha = 3\n"
-	    "recv_buffer = 8M\nsend_buffer = 4M\nrefresh_interval = 3600\n"
+	    "recv_buffer = 8M\nsend_buffer = 4M\nlimit_local = no\n"
+	    "refresh_interval = 3600\n"
 	    "republish_interval = 3600\nexpire_interval = 60\n");
 	free(p);
 	for (i = 0; conf_key_name(i) != NULL; i++)

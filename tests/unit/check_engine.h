@@ -101,6 +101,33 @@ t_stats(struct simnet *sn, size_t i)
 	return st;
 }
 
+/* Entries of node i's routing table at the host (any port) of a. */
+static inline size_t
+t_peers_at_ip(struct simnet *sn, size_t i, const struct addr *a)
+{
+	static struct route_node v[ROUTE_MAX_NODES];
+	size_t j, n, c = 0;
+
+	n = dht_peers(simnet_dht(sn, i), v, ROUTE_MAX_NODES);
+	for (j = 0; j < n; j++)
+		c += (size_t)addr_same_ip(&v[j].addr, a);
+	return c;
+}
+
+/* Whether node i's routing table has an entry at exactly a. */
+static inline int
+t_peer_at(struct simnet *sn, size_t i, const struct addr *a)
+{
+	static struct route_node v[ROUTE_MAX_NODES];
+	size_t j, n;
+
+	n = dht_peers(simnet_dht(sn, i), v, ROUTE_MAX_NODES);
+	for (j = 0; j < n; j++)
+		if (addr_eq(&v[j].addr, a))
+			return 1;
+	return 0;
+}
+
 /* ---- recorded results -------------------------------------------------- */
 
 #define T_VALS	8

@@ -635,6 +635,51 @@ run_network(uint64_t seed, unsigned dead_pct)
 	net_free(net);
 }
 
+/*
+ * Every answer names a closer node that was never seen: the lookup ends
+ * after LOOKUP_QUERIES_PER_K * k + alpha queries, and lookup_stop ends
+ * one at once.
+ */
+START_TEST(test_query_cap_and_stop)
+{
+	struct route_node seed, out, next;
+	struct lookup_stats st;
+	struct lookup *lk;
+	struct id self;
+	unsigned k = 2, alpha = 1, q = 0;
+	uint32_t dist = 0x00ffffff;
+
+	mk_self(&self);
+	mk_node(&seed, dist);
+	lk = lookup_new(&zero_target, &self, &seed, 1, alpha, k);
+	ck_assert_ptr_nonnull(lk);
+	while (lookup_next(lk, &out)) {
+		q++;
+		ck_assert_uint_le(q, LOOKUP_QUERIES_PER_K * k + alpha);
+		mk_node(&next, --dist);
+		lookup_reply(lk, &out.id, &next, 1);
+	}
+	ck_assert_uint_eq(q, LOOKUP_QUERIES_PER_K * k + alpha);
+	ck_assert(lookup_done(lk));
+	lookup_get_stats(lk, &st);
+	ck_assert_uint_eq(st.capped, 1);
+	lookup_free(lk);
+
+	mk_node(&seed, 0x00ffffff);
+	lk = lookup_new(&zero_target, &self, &seed, 1, alpha, k);
+	ck_assert(lookup_next(lk, &out));
+	ck_assert(!lookup_done(lk));
+	lookup_stop(lk);
+	ck_assert(lookup_done(lk));
+	mk_node(&next, 5);
+	lookup_reply(lk, &out.id, &next, 1);	/* a late answer */
+	ck_assert(!lookup_next(lk, &out));
+	ck_assert(lookup_done(lk));
+	ck_assert_uint_eq(lookup_result(lk, &out, 1), 1);
+	lookup_free(lk);
+}
+END_TEST
+
 START_TEST(test_network_converges)
 {
 	run_network(0x0123456789abcdefull, 0);
@@ -662,6 +707,7 @@ lookup_suite(void)
 	tcase_add_test(tc, test_merge_own_ids);
 	tcase_add_test(tc, test_termination);
 	tcase_add_test(tc, test_bounded_shortlist);
+	tcase_add_test(tc, test_query_cap_and_stop);
 	tcase_add_test(tc, test_network_converges);
 	tcase_add_test(tc, test_network_with_failures);
 	suite_add_tcase(s, tc);

@@ -109,7 +109,12 @@ START_TEST(test_response_source)
 	ck_assert_int_eq(rd.done, 1);
 	ck_assert_int_eq(r.calls, 0);
 	ck_assert_uint_eq(t_stats(sn, 0).rx_dropped_unmatched, 1);
-	ck_assert_uint_eq(dht_peer_count(simnet_dht(sn, 0)), 0);
+	/*
+	 * Node 1's answer from node 2's address made no entry.  (Node 1
+	 * may be in the table at its own address: it pinged node 0 to
+	 * admit it, and answered node 0's admission ping.)
+	 */
+	ck_assert(!t_peer_at(sn, 0, simnet_addr(sn, 2)));
 	/* The resend (same txid) is answered from the right address. */
 	simnet_set_filter(sn, NULL, NULL);
 	t_run(sn, 1000);

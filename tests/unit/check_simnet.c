@@ -9,6 +9,7 @@
 
 #include "dht.h"
 #include "simnet.h"
+#include "wire.h"
 #include "check_util.h"
 
 struct pong {
@@ -74,6 +75,20 @@ START_TEST(test_flush)
 }
 END_TEST
 
+static int
+dgram_type(const struct simnet_dgram *d)
+{
+	struct wire_msg m;
+	const char *errstr;
+	int type;
+
+	if (wire_decode(d->buf, d->len, &m, &errstr) == -1)
+		return -1;
+	type = (int)m.type;
+	wire_msg_free(&m);
+	return type;
+}
+
 START_TEST(test_capture_inject)
 {
 	struct simnet *sn = t_net(2, 1000);
@@ -102,8 +117,12 @@ START_TEST(test_capture_inject)
 	simnet_capture_clear(sn);
 	ck_assert_int_eq(simnet_inject(sn, &x, 1, buf, len), 0);
 	ck_assert_int_eq(simnet_flush(sn), 0);
-	ck_assert_uint_eq(simnet_ncaptured(sn), 1);
+	/* Then node 1's admission ping: x asked, but never answered. */
+	ck_assert_uint_eq(simnet_ncaptured(sn), 2);
 	ck_assert(addr_eq(&simnet_captured(sn, 0)->from, simnet_addr(sn, 1)));
+	ck_assert_int_eq(dgram_type(simnet_captured(sn, 0)), WIRE_PONG);
+	ck_assert(addr_eq(&simnet_captured(sn, 1)->from, simnet_addr(sn, 1)));
+	ck_assert_int_eq(dgram_type(simnet_captured(sn, 1)), WIRE_PING);
 	simnet_free(sn);
 }
 END_TEST
