@@ -54,8 +54,13 @@ struct control {
 	const struct conf	*conf;
 	struct evconnlistener	*listener;
 	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char			 name[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int			 dirfd;		/* the socket's directory */
+	int			 bound;
 	dev_t			 sock_dev;	/* the socket file we made, so */
 	ino_t			 sock_ino;	/* we never unlink a successor's */
+	gid_t			 sock_gid;	/* its group may connect */
+	uid_t			 uid;		/* ours: may connect, as may 0 */
 	TAILQ_HEAD(, control_conn) conns;
 	struct control_stats	 st;
 };
