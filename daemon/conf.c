@@ -144,6 +144,9 @@ static const struct conf_row conf_rows[] = {
 	    "control connections open at once"),
 	ROW(control_idle_timeout, CT_DURATION, control_idle_timeout_s, 1, 86400,
 	    "60", "seconds a control client may leave a request half-sent"),
+	ROW(control_output_timeout, CT_DURATION, control_output_timeout_s, 1,
+	    86400, "30", "seconds a control client with over 1 MiB of "
+	    "answers queued may take none of it"),
 
 	ROW(rpc_timeout_ms, CT_U32, rpc_timeout_ms, 50, 60000, "1000",
 	    "milliseconds to wait for a peer's answer"),

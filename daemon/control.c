@@ -33,8 +33,14 @@
 #include "log.h"
 
 #define CONTROL_MAX_PENDING	256		/* unanswered, per client */
-#define CONTROL_OUT_HIGH	(8u << 20)	/* stop reading above this */
-#define CONTROL_OUT_LOW		(1u << 20)	/* resume below this */
+/*
+ * Output queued for one client above which we stop reading from it; if it
+ * then takes no byte for control_output_timeout, it is dropped.
+ */
+#define CONTROL_MAX_OUTPUT	(1u << 20)
+#define CONTROL_OUT_HIGH	CONTROL_MAX_OUTPUT
+#define CONTROL_OUT_LOW		(256u << 10)	/* resume reading below this */
+#define CONTROL_MAX_PEER_GROUPS	256		/* SO_PEERGROUPS read */
 
 static void	control_conn_free(struct control_conn *);
 static void	control_read_cb(struct bufferevent *, void *);
@@ -262,6 +268,23 @@ control_event_cb(struct bufferevent *bev, short what, void *arg)
 		bufferevent_enable(bev, EV_READ);
 		return;
 	}
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_WRITING)) {
+		/* No byte taken for control_output_timeout. */
+		if (evbuffer_get_length(bufferevent_get_output(bev)) >
+		    CONTROL_MAX_OUTPUT) {
+			c->ctl->st.dropped_output++;
+			log_warnx("control client (uid %u, pid %d) read none of "
+			    "its %zu queued bytes for %u s; dropped",
+			    (unsigned)c->uid, (int)c->pid,
+			    evbuffer_get_length(bufferevent_get_output(bev)),
+			    c->ctl->conf->control_output_timeout_s);
+			control_conn_free(c);
+			return;
+		}
+		/* A little output waits: keep waiting for the client. */
+		bufferevent_enable(bev, EV_WRITE);
+		return;
+	}
 	control_conn_free(c);
 }
 
@@ -284,6 +307,47 @@ control_conn_free(struct control_conn *c)
 	free(c);
 }
 
+/* 1 if gid is among the peer's supplementary groups (SO_PEERGROUPS). */
+static int
+control_peer_in_group(int fd, gid_t gid)
+{
+	gid_t groups[CONTROL_MAX_PEER_GROUPS];
+	socklen_t len = sizeof(groups);
+	size_t i;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == -1)
+		return 0;	/* ERANGE: more than we read; not a member */
+	for (i = 0; i < len / sizeof(groups[0]); i++)
+		if (groups[i] == gid)
+			return 1;
+	return 0;
+}
+
+/*
+ * Whether the peer may use the socket: uid 0, our uid, or a member of the
+ * socket's group, as the file's mode 0660 intends.  Checked again here so
+ * that a socket made wider by mistake (a chmod, a systemd .socket unit's
+ * default 0666) still admits no one else.
+ */
+static int
+control_peer_ok(struct control *ctl, int fd, struct ucred *uc)
+{
+	socklen_t len = sizeof(*uc);
+
+	memset(uc, 0, sizeof(*uc));
+	uc->uid = (uid_t)-1;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, uc, &len) == -1 ||
+	    len != sizeof(*uc)) {
+		log_warnx("control: cannot read the client's credentials: %s",
+		    strerror(errno));
+		return 0;
+	}
+	log_debug("control client: uid %u gid %u pid %d", (unsigned)uc->uid,
+	    (unsigned)uc->gid, (int)uc->pid);
+	return uc->uid == 0 || uc->uid == ctl->uid ||
+	    uc->gid == ctl->sock_gid || control_peer_in_group(fd, ctl->sock_gid);
+}
+
 static void
 control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
@@ -291,7 +355,17 @@ control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	struct control *ctl = arg;
 	struct control_conn *c;
 	struct timeval idle = { ctl->conf->control_idle_timeout_s, 0 };
+	struct timeval stall = { ctl->conf->control_output_timeout_s, 0 };
+	struct ucred uc;
 
+	if (!control_peer_ok(ctl, fd, &uc)) {
+		ctl->st.refused_peer++;
+		log_debug("control: uid %u is neither 0, %u nor in group %u; "
+		    "refusing", (unsigned)uc.uid, (unsigned)ctl->uid,
+		    (unsigned)ctl->sock_gid);
+		close(fd);
+		return;
+	}
 	if (ctl->st.clients >= ctl->conf->control_max_clients) {
 		ctl->st.rejected++;
 		log_debug("control: client limit %u reached, refusing",
@@ -304,6 +378,8 @@ control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	c->ctl = ctl;
+	c->uid = uc.uid;
+	c->pid = uc.pid;
 	TAILQ_INIT(&c->pending);
 	c->bev = bufferevent_socket_new(ctl->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
@@ -317,7 +393,7 @@ control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	bufferevent_setcb(c->bev, control_read_cb, control_write_cb,
 	    control_event_cb, c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, CONTROL_OUT_LOW, 0);
-	bufferevent_set_timeouts(c->bev, &idle, NULL);
+	bufferevent_set_timeouts(c->bev, &idle, &stall);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 

@@ -27,6 +27,8 @@ struct control_req;
 struct control_stats {
 	uint64_t	clients;	/* connected now */
 	uint64_t	accepted, rejected, requests, bad_frames;
+	uint64_t	refused_peer;	/* SO_PEERCRED said no */
+	uint64_t	dropped_output;	/* stopped reading its answers */
 };
 
 struct control_conn {
@@ -35,6 +37,8 @@ struct control_conn {
 	TAILQ_ENTRY(control_conn)	 entry;
 	TAILQ_HEAD(, control_req)	 pending;	/* request order */
 	unsigned			 npending;
+	uid_t				 uid;		/* SO_PEERCRED */
+	pid_t				 pid;
 	int				 closing;	/* close once drained */
 };
 
