@@ -282,6 +282,10 @@ control_event_cb(struct bufferevent *bev, short what, void *arg)
 			return;
 		}
 		/* A little output waits: keep waiting for the client. */
+		if (c->closing) {
+			control_conn_free(c);
+			return;
+		}
 		bufferevent_enable(bev, EV_WRITE);
 		return;
 	}
