@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "control.pb-c.h"
+#include "addr.h"
 #include "bytes.h"
 #include "frame.h"
 #include "id.h"
@@ -50,6 +51,7 @@ struct ctl_inv {
 	const uint8_t		*value;		/* put */
 	size_t			 valuelen;
 	uint8_t			*valuebuf;	/* value read from stdin */
+	char			 pingaddr[ADDR_STRLEN];	/* resolved */
 	/* Request sub-messages live here so building needs no allocation. */
 	Emo__Ctl__PutRequest	 put;
 	Emo__Ctl__GetRequest	 get;

@@ -70,8 +70,9 @@ ctl_io_open(struct ctl_io *io, const char *path, int timeout_s)
 {
 	struct sockaddr_un sun;
 	struct timeval tv;
+	char fb[FRAME_MAX_FALLBACK_DIR], err[256];
 	size_t len = strlen(path);
-	int fl, rc;
+	int dirfd, fl, rc;
 
 	io->fd = -1;
 	io->path = path;
@@ -107,9 +108,26 @@ ctl_io_open(struct ctl_io *io, const char *path, int timeout_s)
 		ctl_warnx("setsockopt: %s", strerror(errno));
 		goto fail;
 	}
-	do {
-		rc = connect(io->fd, (struct sockaddr *)&sun, sizeof(sun));
-	} while (rc == -1 && errno == EINTR);
+	if (frame_fallback_dir(fb, sizeof(fb)) == 0 && frame_in_dir(path, fb)) {
+		/*
+		 * The shared /tmp: connect only through a directory that is
+		 * ours, or another user could plant a socket there for us.
+		 */
+		if ((dirfd = frame_dir_open_private(fb, 0, err,
+		    sizeof(err))) == -1) {
+			ctl_warnx("%s", err);
+			ctl_io_close(io);
+			return CTL_EXIT_UNREACHABLE;
+		}
+		rc = frame_sock_at(dirfd, path + strlen(fb) + 1, io->fd,
+		    connect);
+		close(dirfd);
+	} else {
+		do {
+			rc = connect(io->fd, (struct sockaddr *)&sun,
+			    sizeof(sun));
+		} while (rc == -1 && errno == EINTR);
+	}
 	if (rc == -1) {
 		if (errno == EAGAIN || errno == EINPROGRESS) {
 			ctl_warnx("%s: emod did not accept the connection "

@@ -117,7 +117,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "HOST:PORT",
 	    "ping a node and print its ID and round-trip time",
 	    "Has emod ping the node at HOST:PORT ([V6]:PORT for IPv6) and\n"
-	    "prints the node's ID and the round-trip time in ms.\n" },
+	    "prints the node's ID and the round-trip time in ms.  A host\n"
+	    "name is resolved by emoctl (emod takes numeric addresses).\n" },
 	{ "log", 1, 1, 0, 0, ctl_build_log,
 	    EMO__CTL__RESPONSE__BODY_LOG, ctl_print_log,
 	    "warn|info|debug",
@@ -458,13 +459,23 @@ static int
 ctl_build_ping(struct ctl_inv *inv, Emo__Ctl__Request *req)
 {
 	const char *errstr;
+	struct addr a;
 
 	if (ctl_args_address(inv->pos[0], &errstr) == -1) {
 		ctl_warnx("invalid address '%s': %s", inv->pos[0], errstr);
 		return CTL_EXIT_USAGE;
 	}
+	/*
+	 * emod takes numeric addresses only (it never blocks its loop on
+	 * DNS): a name is resolved here, where blocking costs nobody else.
+	 */
+	if (addr_resolve(&a, inv->pos[0], &errstr) == -1) {
+		ctl_warnx("cannot resolve '%s': %s", inv->pos[0], errstr);
+		return CTL_EXIT_USAGE;
+	}
+	addr_str(&a, inv->pingaddr, sizeof(inv->pingaddr));
 	emo__ctl__ping_request__init(&inv->ping);
-	inv->ping.address = (char *)(uintptr_t)inv->pos[0];
+	inv->ping.address = inv->pingaddr;
 	req->body_case = EMO__CTL__REQUEST__BODY_PING;
 	req->ping = &inv->ping;
 	return CTL_EXIT_OK;

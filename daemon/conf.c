@@ -45,7 +45,7 @@ conf_try_path(char *buf, size_t len, const char *prefix, const char *suffix)
 static int
 conf_default_data_dir(char *buf, size_t len)
 {
-	char tmp[64];
+	char tmp[FRAME_MAX_FALLBACK_DIR];
 
 	if (geteuid() == 0) {
 		if (conf_try_path(buf, len, "/var/lib/emo", "") == 0)
@@ -54,7 +54,8 @@ conf_default_data_dir(char *buf, size_t len)
 	    "/emo") == 0 || conf_try_path(buf, len, getenv("HOME"),
 	    "/.local/state/emo") == 0)
 		return 0;
-	snprintf(tmp, sizeof(tmp), "/tmp/emo-%u", (unsigned)geteuid());
+	if (frame_fallback_dir(tmp, sizeof(tmp)) == -1)
+		return -1;
 	return conf_try_path(buf, len, tmp, "/data");
 }
 
@@ -62,12 +63,13 @@ static int
 conf_default_socket(char *buf, size_t len)
 {
 	const char *sub;
-	char tmp[64];
+	char tmp[FRAME_MAX_FALLBACK_DIR];
 
 	if (frame_default_socket(buf, len) == 0 &&
 	    conf_check_text(CT_PATH, len - 1, buf, &sub) == CE_OK)
 		return 0;
-	snprintf(tmp, sizeof(tmp), "/tmp/emo-%u", (unsigned)geteuid());
+	if (frame_fallback_dir(tmp, sizeof(tmp)) == -1)
+		return -1;
 	return conf_try_path(buf, len, tmp, "/emod.sock");
 }
 
@@ -142,6 +144,9 @@ static const struct conf_row conf_rows[] = {
 	    "control connections open at once"),
 	ROW(control_idle_timeout, CT_DURATION, control_idle_timeout_s, 1, 86400,
 	    "60", "seconds a control client may leave a request half-sent"),
+	ROW(control_output_timeout, CT_DURATION, control_output_timeout_s, 1,
+	    86400, "30", "seconds a control client with over 1 MiB of "
+	    "answers queued may take none of it"),
 
 	ROW(rpc_timeout_ms, CT_U32, rpc_timeout_ms, 50, 60000, "1000",
 	    "milliseconds to wait for a peer's answer"),

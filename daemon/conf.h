@@ -37,6 +37,7 @@ struct conf {
 	int		sync;
 	uint32_t	control_max_clients;
 	uint32_t	control_idle_timeout_s;
+	uint32_t	control_output_timeout_s;
 	/* network */
 	uint32_t	rpc_timeout_ms;
 	uint32_t	rpc_retries;

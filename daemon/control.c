@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -32,8 +33,14 @@
 #include "log.h"
 
 #define CONTROL_MAX_PENDING	256		/* unanswered, per client */
-#define CONTROL_OUT_HIGH	(8u << 20)	/* stop reading above this */
-#define CONTROL_OUT_LOW		(1u << 20)	/* resume below this */
+/*
+ * Output queued for one client above which we stop reading from it; if it
+ * then takes no byte for control_output_timeout, it is dropped.
+ */
+#define CONTROL_MAX_OUTPUT	(1u << 20)
+#define CONTROL_OUT_HIGH	CONTROL_MAX_OUTPUT
+#define CONTROL_OUT_LOW		(256u << 10)	/* resume reading below this */
+#define CONTROL_MAX_PEER_GROUPS	256		/* SO_PEERGROUPS read */
 
 static void	control_conn_free(struct control_conn *);
 static void	control_read_cb(struct bufferevent *, void *);
@@ -261,6 +268,27 @@ control_event_cb(struct bufferevent *bev, short what, void *arg)
 		bufferevent_enable(bev, EV_READ);
 		return;
 	}
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_WRITING)) {
+		/* No byte taken for control_output_timeout. */
+		if (evbuffer_get_length(bufferevent_get_output(bev)) >
+		    CONTROL_MAX_OUTPUT) {
+			c->ctl->st.dropped_output++;
+			log_warnx("control client (uid %u, pid %d) read none of "
+			    "its %zu queued bytes for %u s; dropped",
+			    (unsigned)c->uid, (int)c->pid,
+			    evbuffer_get_length(bufferevent_get_output(bev)),
+			    c->ctl->conf->control_output_timeout_s);
+			control_conn_free(c);
+			return;
+		}
+		/* A little output waits: keep waiting for the client. */
+		if (c->closing) {
+			control_conn_free(c);
+			return;
+		}
+		bufferevent_enable(bev, EV_WRITE);
+		return;
+	}
 	control_conn_free(c);
 }
 
@@ -283,6 +311,47 @@ control_conn_free(struct control_conn *c)
 	free(c);
 }
 
+/* 1 if gid is among the peer's supplementary groups (SO_PEERGROUPS). */
+static int
+control_peer_in_group(int fd, gid_t gid)
+{
+	gid_t groups[CONTROL_MAX_PEER_GROUPS];
+	socklen_t len = sizeof(groups);
+	size_t i;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == -1)
+		return 0;	/* ERANGE: more than we read; not a member */
+	for (i = 0; i < len / sizeof(groups[0]); i++)
+		if (groups[i] == gid)
+			return 1;
+	return 0;
+}
+
+/*
+ * Whether the peer may use the socket: uid 0, our uid, or a member of the
+ * socket's group, as the file's mode 0660 intends.  Checked again here so
+ * that a socket made wider by mistake (a chmod, a systemd .socket unit's
+ * default 0666) still admits no one else.
+ */
+static int
+control_peer_ok(struct control *ctl, int fd, struct ucred *uc)
+{
+	socklen_t len = sizeof(*uc);
+
+	memset(uc, 0, sizeof(*uc));
+	uc->uid = (uid_t)-1;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, uc, &len) == -1 ||
+	    len != sizeof(*uc)) {
+		log_warnx("control: cannot read the client's credentials: %s",
+		    strerror(errno));
+		return 0;
+	}
+	log_debug("control client: uid %u gid %u pid %d", (unsigned)uc->uid,
+	    (unsigned)uc->gid, (int)uc->pid);
+	return uc->uid == 0 || uc->uid == ctl->uid ||
+	    uc->gid == ctl->sock_gid || control_peer_in_group(fd, ctl->sock_gid);
+}
+
 static void
 control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
@@ -290,7 +359,17 @@ control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	struct control *ctl = arg;
 	struct control_conn *c;
 	struct timeval idle = { ctl->conf->control_idle_timeout_s, 0 };
+	struct timeval stall = { ctl->conf->control_output_timeout_s, 0 };
+	struct ucred uc;
 
+	if (!control_peer_ok(ctl, fd, &uc)) {
+		ctl->st.refused_peer++;
+		log_debug("control: uid %u is neither 0, %u nor in group %u; "
+		    "refusing", (unsigned)uc.uid, (unsigned)ctl->uid,
+		    (unsigned)ctl->sock_gid);
+		close(fd);
+		return;
+	}
 	if (ctl->st.clients >= ctl->conf->control_max_clients) {
 		ctl->st.rejected++;
 		log_debug("control: client limit %u reached, refusing",
@@ -303,6 +382,8 @@ control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	c->ctl = ctl;
+	c->uid = uc.uid;
+	c->pid = uc.pid;
 	TAILQ_INIT(&c->pending);
 	c->bev = bufferevent_socket_new(ctl->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
@@ -316,37 +397,52 @@ control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	bufferevent_setcb(c->bev, control_read_cb, control_write_cb,
 	    control_event_cb, c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, CONTROL_OUT_LOW, 0);
-	bufferevent_set_timeouts(c->bev, &idle, NULL);
+	bufferevent_set_timeouts(c->bev, &idle, &stall);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
 /* ---- the socket ------------------------------------------------------ */
 
-/* 1 if a daemon answers on path, 0 if not (stale or absent). */
+/* 1 if a daemon answers on our socket's name, 0 if not (stale or absent). */
 static int
-control_alive(const struct sockaddr_un *sun)
+control_alive(struct control *ctl)
 {
 	int fd, rc;
 
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return 0;
-	rc = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	rc = frame_sock_at(ctl->dirfd, ctl->name, fd, connect);
 	close(fd);
 	return rc == 0;
 }
 
+/*
+ * Opens the directory of an explicitly chosen socket path (the user's
+ * choice: symbolic links are followed), creating it if missing.  The
+ * socket is then made, checked and removed relative to this descriptor.
+ */
 static int
-control_mkparent(const char *path, char *err, size_t errlen)
+control_open_parent(struct control *ctl, const char *path, char *err,
+    size_t errlen)
 {
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char dir[sizeof(ctl->path)];
 	char *slash;
 
 	snprintf(dir, sizeof(dir), "%s", path);
-	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
-		return 0;
-	*slash = '\0';
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
 	if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
 		snprintf(err, errlen, "cannot create socket directory %s: %s",
+		    dir, strerror(errno));
+		return -1;
+	}
+	if ((ctl->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1) {
+		snprintf(err, errlen, "cannot open socket directory %s: %s",
 		    dir, strerror(errno));
 		return -1;
 	}
@@ -362,93 +458,116 @@ control_unlink(struct control *ctl)
 {
 	struct stat sb;
 
-	if (ctl->path[0] == '\0' || lstat(ctl->path, &sb) == -1)
+	if (ctl->dirfd == -1 || !ctl->bound ||
+	    fstatat(ctl->dirfd, ctl->name, &sb, AT_SYMLINK_NOFOLLOW) == -1)
 		return;
 	if (sb.st_dev == ctl->sock_dev && sb.st_ino == ctl->sock_ino)
-		(void)unlink(ctl->path);
+		(void)unlinkat(ctl->dirfd, ctl->name, 0);
+}
+
+/*
+ * Binds the listening socket under umask 0117, so that it is born mode
+ * 0660 (no chmod by path), and checks that the file bound is ours.
+ */
+static int
+control_bind(struct control *ctl, int fd, char *err, size_t errlen)
+{
+	const char *path = ctl->conf->socket;
+	struct stat sb;
+	mode_t old;
+	int rc;
+
+	/* Stale: no daemon answered.  Only a socket file is removed. */
+	if (fstatat(ctl->dirfd, ctl->name, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISSOCK(sb.st_mode)) {
+			snprintf(err, errlen, "%s exists and is not a socket: "
+			    "remove it or choose another --socket", path);
+			return -1;
+		}
+		(void)unlinkat(ctl->dirfd, ctl->name, 0);
+	}
+	old = umask(0117);
+	rc = frame_sock_at(ctl->dirfd, ctl->name, fd, bind);
+	umask(old);
+	if (rc == -1) {
+		snprintf(err, errlen, "cannot bind control socket %s: %s",
+		    path, strerror(errno));
+		return -1;
+	}
+	if (fstatat(ctl->dirfd, ctl->name, &sb, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISSOCK(sb.st_mode) || sb.st_uid != geteuid()) {
+		snprintf(err, errlen, "control socket %s was replaced right "
+		    "after bind: check who else writes to its directory", path);
+		return -1;
+	}
+	ctl->bound = 1;
+	ctl->sock_dev = sb.st_dev;
+	ctl->sock_ino = sb.st_ino;
+	ctl->sock_gid = sb.st_gid;
+	return 0;
 }
 
 struct control *
 control_new(struct event_base *base, struct node *node,
-    const struct conf *conf, char *err, size_t errlen)
+    const struct conf *conf, int dirfd, char *err, size_t errlen)
 {
 	struct control *ctl;
-	struct sockaddr_un sun;
 	struct group *gr;
-	mode_t old;
+	const char *slash;
 	int fd = -1;
 
 	if ((ctl = calloc(1, sizeof(*ctl))) == NULL) {
 		snprintf(err, errlen, "out of memory");
+		if (dirfd != -1)
+			close(dirfd);
 		return NULL;
 	}
 	ctl->base = base;
 	ctl->node = node;
 	ctl->conf = conf;
+	ctl->dirfd = dirfd;
+	ctl->uid = geteuid();
 	TAILQ_INIT(&ctl->conns);
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(conf->socket) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "socket path too long (max %zu bytes): %s",
-		    sizeof(sun.sun_path) - 1, conf->socket);
+	slash = strrchr(conf->socket, '/');
+	snprintf(ctl->name, sizeof(ctl->name), "%s",
+	    slash != NULL ? slash + 1 : conf->socket);
+	if (strlen(conf->socket) >= sizeof(ctl->path) || ctl->name[0] == '\0') {
+		snprintf(err, errlen, "socket path too long (max %zu bytes) or "
+		    "naming a directory: %s", sizeof(ctl->path) - 1,
+		    conf->socket);
 		goto fail;
 	}
-	memcpy(sun.sun_path, conf->socket, strlen(conf->socket));
-	if (control_mkparent(conf->socket, err, errlen) == -1)
+	snprintf(ctl->path, sizeof(ctl->path), "%s", conf->socket);
+	if (ctl->dirfd == -1 &&
+	    control_open_parent(ctl, conf->socket, err, errlen) == -1)
 		goto fail;
-	if (control_alive(&sun)) {
+	if (control_alive(ctl)) {
 		snprintf(err, errlen, "another emod is already serving the "
 		    "control socket %s", conf->socket);
 		goto fail;
-	}
-	/* Stale: no daemon answered.  Only a socket file is removed. */
-	{
-		struct stat sb;
-
-		if (lstat(conf->socket, &sb) == 0) {
-			if (!S_ISSOCK(sb.st_mode)) {
-				snprintf(err, errlen, "%s exists and is not a "
-				    "socket", conf->socket);
-				goto fail;
-			}
-			(void)unlink(conf->socket);
-		}
 	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1) {
 		snprintf(err, errlen, "control socket: %s", strerror(errno));
 		goto fail;
 	}
-	old = umask(0117);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		umask(old);
-		snprintf(err, errlen, "cannot bind control socket %s: %s",
-		    conf->socket, strerror(errno));
+	if (control_bind(ctl, fd, err, errlen) == -1)
 		goto fail;
-	}
-	umask(old);
-	memcpy(ctl->path, sun.sun_path, sizeof(ctl->path));
-	{
-		struct stat sb;
-
-		if (stat(ctl->path, &sb) == 0) {
-			ctl->sock_dev = sb.st_dev;
-			ctl->sock_ino = sb.st_ino;
-		}
-	}
 	if (conf->socket_group[0] != '\0') {
 		if ((gr = getgrnam(conf->socket_group)) == NULL) {
 			snprintf(err, errlen, "socket_group: no group named %s",
 			    conf->socket_group);
 			goto fail;
 		}
-		if (chown(conf->socket, (uid_t)-1, gr->gr_gid) == -1) {
+		if (fchownat(ctl->dirfd, ctl->name, (uid_t)-1, gr->gr_gid,
+		    AT_SYMLINK_NOFOLLOW) == -1) {
 			snprintf(err, errlen, "cannot give %s to group %s: %s",
 			    conf->socket, conf->socket_group, strerror(errno));
 			goto fail;
 		}
+		ctl->sock_gid = gr->gr_gid;
 	}
-	if (chmod(conf->socket, 0660) == -1 || listen(fd, 128) == -1) {
+	if (listen(fd, 128) == -1) {
 		snprintf(err, errlen, "control socket %s: %s", conf->socket,
 		    strerror(errno));
 		goto fail;
@@ -464,6 +583,8 @@ fail:
 	if (fd != -1 && ctl->listener == NULL)
 		close(fd);
 	control_unlink(ctl);
+	if (ctl->dirfd != -1)
+		close(ctl->dirfd);
 	free(ctl);
 	return NULL;
 }
@@ -480,5 +601,7 @@ control_free(struct control *ctl)
 	if (ctl->listener != NULL)
 		evconnlistener_free(ctl->listener);
 	control_unlink(ctl);
+	if (ctl->dirfd != -1)
+		close(ctl->dirfd);
 	free(ctl);
 }

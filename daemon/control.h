@@ -18,9 +18,12 @@ struct node;
 /*
  * Creates the socket at conf->socket (mode 0660, group socket_group),
  * refusing when a live daemon answers there and removing a stale one.
+ * dirfd is its directory, already opened and checked by the caller (the
+ * fallback directory), which it takes over; -1: open (and create) the
+ * parent of conf->socket here.
  */
 struct control	*control_new(struct event_base *, struct node *,
-		    const struct conf *, char *err, size_t errlen);
+		    const struct conf *, int dirfd, char *err, size_t errlen);
 /* Closes every connection and removes the socket file. */
 void		 control_free(struct control *);
 

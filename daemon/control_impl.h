@@ -27,6 +27,8 @@ struct control_req;
 struct control_stats {
 	uint64_t	clients;	/* connected now */
 	uint64_t	accepted, rejected, requests, bad_frames;
+	uint64_t	refused_peer;	/* SO_PEERCRED said no */
+	uint64_t	dropped_output;	/* stopped reading its answers */
 };
 
 struct control_conn {
@@ -35,6 +37,8 @@ struct control_conn {
 	TAILQ_ENTRY(control_conn)	 entry;
 	TAILQ_HEAD(, control_req)	 pending;	/* request order */
 	unsigned			 npending;
+	uid_t				 uid;		/* SO_PEERCRED */
+	pid_t				 pid;
 	int				 closing;	/* close once drained */
 };
 
@@ -54,8 +58,13 @@ struct control {
 	const struct conf	*conf;
 	struct evconnlistener	*listener;
 	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char			 name[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int			 dirfd;		/* the socket's directory */
+	int			 bound;
 	dev_t			 sock_dev;	/* the socket file we made, so */
 	ino_t			 sock_ino;	/* we never unlink a successor's */
+	gid_t			 sock_gid;	/* its group may connect */
+	uid_t			 uid;		/* ours: may connect, as may 0 */
 	TAILQ_HEAD(, control_conn) conns;
 	struct control_stats	 st;
 };

@@ -134,6 +134,12 @@ static const struct control_counter {
 	CTL_C("ctl_requests", requests, "control requests served"),
 	CTL_C("ctl_bad_frames", bad_frames,
 	    "control connections closed for a malformed frame"),
+	CTL_C("ctl_refused_peer", refused_peer,
+	    "control clients closed at accept: uid neither 0, ours nor in "
+	    "the socket's group"),
+	CTL_C("ctl_dropped_output", dropped_output,
+	    "control clients dropped for reading none of over 1 MiB of "
+	    "answers for `control_output_timeout`"),
 #undef NODE_C
 #undef NET_C
 #undef DHT_C

@@ -22,6 +22,7 @@
 #include "control.h"
 #include "crypto.h"
 #include "id.h"
+#include "frame.h"
 #include "log.h"
 #include "node.h"
 #include "notify.h"
@@ -36,6 +37,7 @@ struct emod {
 	struct control		*ctl;
 	struct event		*ev_term, *ev_int, *ev_hup, *ev_watchdog;
 	int			 lock_fd;
+	int			 sock_dirfd;	/* checked fallback dir, or -1 */
 	int			 bootstrap_from_options;	/* SIGHUP keeps them */
 	struct id		 self;
 };
@@ -63,6 +65,32 @@ usage(FILE *f)
 "\n"
 "emod runs in the foreground and logs to stderr; SIGTERM or SIGINT stops it,\n"
 "SIGHUP reloads the configuration file.\n");
+}
+
+/*
+ * When the socket or the data directory is in the per-user fallback
+ * directory ($TMPDIR/emo-UID, shared /tmp), that directory must be ours
+ * and private, or another user could rename or replace what is in it.
+ * Created 0700 if missing; its descriptor goes to control_new.
+ */
+static int
+main_fallback_dir(struct emod *e, char *err, size_t errlen)
+{
+	char fb[FRAME_MAX_FALLBACK_DIR];
+	int fd, sock;
+
+	if (frame_fallback_dir(fb, sizeof(fb)) == -1)
+		return 0;
+	sock = frame_in_dir(e->conf.socket, fb);
+	if (!sock && !frame_in_dir(e->conf.data_dir, fb))
+		return 0;
+	if ((fd = frame_dir_open_private(fb, 1, err, errlen)) == -1)
+		return -1;
+	if (sock)
+		e->sock_dirfd = fd;
+	else
+		close(fd);
+	return 0;
 }
 
 static int
@@ -314,6 +342,7 @@ main(int argc, char *argv[])
 
 	memset(&e, 0, sizeof(e));
 	e.lock_fd = -1;
+	e.sock_dirfd = -1;
 	log_init(LOG_LEVEL_INFO, "emod");
 	while ((ch = getopt_long(argc, argv, "c:l:b:d:s:nvVh", longopts,
 	    NULL)) != -1) {
@@ -397,6 +426,11 @@ main(int argc, char *argv[])
 	if (crypto_init() == -1)
 		fatalx("libsodium failed to initialise");
 	signal(SIGPIPE, SIG_IGN);
+	/* Before anything is created in it: the fallback dir must be ours. */
+	if (main_fallback_dir(&e, err, sizeof(err)) == -1) {
+		fprintf(stderr, "emod: %s\n", err);
+		return 1;
+	}
 	if (main_mkdirs(e.conf.data_dir, 0700, err, sizeof(err)) == -1 ||
 	    main_lock(&e, err, sizeof(err)) == -1 ||
 	    main_identity(&e, err, sizeof(err)) == -1)
@@ -408,7 +442,7 @@ main(int argc, char *argv[])
 	if ((e.node = node_new(e.base, &e.conf, &e.self, err,
 	    sizeof(err))) == NULL)
 		fatalx("%s", err);
-	if ((e.ctl = control_new(e.base, e.node, &e.conf, err,
+	if ((e.ctl = control_new(e.base, e.node, &e.conf, e.sock_dirfd, err,
 	    sizeof(err))) == NULL) {
 		node_free(e.node);
 		fatalx("%s", err);

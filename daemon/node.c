@@ -676,8 +676,13 @@ node_ping(struct node *n, const char *address, node_ping_cb *cb, void *arg)
 	const char *errstr;
 
 	memset(&r, 0, sizeof(r));
-	if (addr_resolve(&a, address, &errstr) == -1) {
+	/* Numeric only: a name would block the loop in getaddrinfo. */
+	if (addr_parse(&a, address, &errstr) == -1) {
 		r.err = DHT_ERR_INVALID;
+		if (addr_split_hostport(address, NULL, 0, NULL, &errstr) == 0)
+			errstr = "ping needs a numeric address (A.B.C.D:PORT "
+			    "or [V6]:PORT); resolve the name first, as emoctl "
+			    "does";
 		r.msg = errstr;
 		cb(arg, &r);
 		return;

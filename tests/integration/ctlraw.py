@@ -3,6 +3,7 @@
 # tests: hand-built protobuf frames, garbage, bad prefixes, half-sent frames,
 # pipelining, client limits and backpressure.
 # Usage: ctlraw.py SOCKET SCENARIO [ARG...]; exit 0 ok, 1 failure, 2 usage.
+import json
 import os
 import socket
 import struct
@@ -375,6 +376,82 @@ def sc_backpressure(path, pid):
     check_status(path, "after the greedy client left")
 
 
+def ctl_counter(path, name):
+    emoctl = os.environ["EMOCTL"]
+    r = subprocess.run([emoctl, "--socket", path, "--timeout", str(10 * SLOW),
+                        "--json", "status"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=30 * SLOW)
+    if r.returncode != 0:
+        raise AssertionError("emoctl status exited %d: %s"
+                             % (r.returncode, r.stderr.decode(errors="replace")))
+    return json.loads(r.stdout)["counters"][name]
+
+
+def sc_stalled(path, timeout_s):
+    """With control_output_timeout = timeout_s: a client that pipelines gets
+    of a 32 KiB value and never reads is dropped once more than 1 MiB waits
+    for it and it has taken none for timeout_s; others are served all along."""
+    timeout_s = float(timeout_s)
+    greedy = connect(path)
+    greedy.settimeout(1.0)
+    req = frame(get_req(1, b"bp-key"))
+    sent = 0
+    stalled = time.monotonic()
+    try:
+        while sent < 4000:
+            greedy.sendall(req)
+            sent += 1
+    except (socket.timeout, BrokenPipeError, ConnectionResetError):
+        pass
+    deadline = stalled + timeout_s + 10.0 * SLOW
+    while ctl_counter(path, "ctl_dropped_output") < 1:
+        check_status(path, "while a client does not read its answers")
+        if time.monotonic() > deadline:
+            raise AssertionError("a client that read none of its answers "
+                                 "(%d gets) was not dropped within %.0f s"
+                                 % (sent, deadline - stalled))
+        time.sleep(0.2)
+    waited = time.monotonic() - stalled
+    if waited < timeout_s - 0.5:
+        raise AssertionError("dropped after %.1f s, before the %.0f s of "
+                             "control_output_timeout" % (waited, timeout_s))
+    # What the kernel already held can be read; then the end.
+    got = 0
+    greedy.settimeout(WAIT_S)
+    while True:
+        try:
+            chunk = greedy.recv(1 << 16)
+        except ConnectionResetError:
+            break
+        if not chunk:
+            break
+        got += len(chunk)
+        if got > (64 << 20):
+            raise AssertionError("still reading after 64 MiB")
+    greedy.close()
+    sys.stdout.write("stalled client sent %d gets, dropped after %.1f s, "
+                     "%d bytes were in flight\n" % (sent, waited, got))
+    check_status(path, "after the stalled client was dropped")
+
+
+def sc_pingname(path, address):
+    """A ping of a host name straight to the daemon (not through emoctl) is
+    refused with ERR_INVALID, saying a numeric address is needed: emod does
+    no DNS in its loop."""
+    s = connect(path)
+    s.sendall(frame(request(77, 14, field_bytes(1, address.encode()))))
+    resp = read_response(s)
+    s.close()
+    if response_id(resp) != 77 or error_code(resp) != 1:
+        raise AssertionError("ping %s: expected ERR_INVALID, got %r"
+                             % (address, resp))
+    msg = parse(resp[2][0]).get(2, [b""])[0]
+    if b"numeric address" not in msg:
+        raise AssertionError("ping %s: message %r does not ask for a "
+                             "numeric address" % (address, msg))
+    sys.stdout.write("emod: %s\n" % msg.decode(errors="replace"))
+
+
 SCENARIOS = {
     "garbage": sc_garbage,
     "bigprefix": sc_bigprefix,
@@ -383,6 +460,8 @@ SCENARIOS = {
     "maxclients": sc_maxclients,
     "idle": sc_idle,
     "backpressure": sc_backpressure,
+    "stalled": sc_stalled,
+    "pingname": sc_pingname,
 }
 
 

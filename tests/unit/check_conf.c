@@ -95,6 +95,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c.sync, 0);
 	ck_assert_uint_eq(c.control_max_clients, 64);
 	ck_assert_uint_eq(c.control_idle_timeout_s, 60);
+	ck_assert_uint_eq(c.control_output_timeout_s, 30);
 	ck_assert_uint_eq(c.rpc_timeout_ms, 1000);
 	ck_assert_uint_eq(c.rpc_retries, 2);
 	ck_assert_uint_eq(c.alpha, 3);
@@ -228,6 +229,8 @@ static const struct {
 	{ "control_max_clients = 1", FIELD(control_max_clients), 1, NULL },
 	{ "control_idle_timeout = 2m", FIELD(control_idle_timeout_s), 120,
 	  NULL },
+	{ "control_output_timeout = 5", FIELD(control_output_timeout_s), 5,
+	  NULL },
 	{ "rpc_timeout_ms = 50", FIELD(rpc_timeout_ms), 50, NULL },
 	{ "rpc_retries = 0", FIELD(rpc_retries), 0, NULL },
 	{ "alpha = 16", FIELD(alpha), 16, NULL },
@@ -306,6 +309,8 @@ static const struct {
 	  "control_max_clients: '0' is below the minimum 1" },
 	{ "control_idle_timeout = 2d\n", 1,
 	  "control_idle_timeout: '2d' is above the maximum 86400" },
+	{ "control_output_timeout = 0\n", 1,
+	  "control_output_timeout: '0' is below the minimum 1" },
 	{ "max_ttl = 8d\n", 1, "max_ttl: '8d' is above the maximum 604800" },
 	{ "default_ttl = 1w\n", 1,
 	  "default_ttl: '1w' has an unknown unit (use s, m, h or d)" },
@@ -570,6 +575,7 @@ static const char *const rt_texts[] = {
 	"sync = on\ndefault_ttl = 1m\nmax_ttl = 2h\nmax_values_per_key = 7\n"
 	"max_store_bytes = 1536K\nsocket = /run/e.sock\nsocket_group = adm\n"
 	"control_max_clients = 9\ncontrol_idle_timeout = 90\n"
+	"control_output_timeout = 7\n"
 	"rpc_timeout_ms = 333\nrpc_retries = 0\nalpha = 1\n"
 	"recv_buffer = 65537\nsend_buffer = 1023M\nsend_buffer_x = 1\n",
 	"max_store_bytes = 0\nlog_level = warn\nsocket_group = caf\xc3\xa9\n"
@@ -620,6 +626,7 @@ START_TEST(test_print)
 	    "default_ttl = 3600\nmax_ttl = 86400\nmax_values_per_key = 1024\n"
 	    "max_store_bytes = 1G\nsocket = /s\nsocket_group =\n"
 	    "control_max_clients = 64\ncontrol_idle_timeout = 60\n"
+	    "control_output_timeout = 30\n"
 	    "rpc_timeout_ms = 1000\nrpc_retries = 2\nalpha = 3\n"
 	    "recv_buffer = 8M\nsend_buffer = 4M\nlimit_local = no\n"
 	    "refresh_interval = 3600\n"
