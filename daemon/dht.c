@@ -278,6 +278,7 @@ dht_env_config(struct env *env, const struct dht_config *cfg,
 		env->republish_ms = REPUB_MIN_INTERVAL_MS;
 	rc->timeout_ms = c.rpc_timeout_ms;
 	rc->retries = c.rpc_retries;
+	rc->rtt_max = c.addr_cache_max;
 }
 
 struct dht *
@@ -318,6 +319,8 @@ dht_new(const struct id *self, struct store *store,
 	    (d->ho = handover_new(&d->env)) == NULL ||
 	    (d->rp = repub_new(&d->env, d->ops, now_ms)) == NULL)
 		goto fail;
+	if (cfg != NULL && cfg->addr_cache_max != 0)
+		token_limit(d->env.tok, cfg->addr_cache_max);
 	return d;
 fail:
 	dht_free(d);
