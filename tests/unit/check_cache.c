@@ -1,7 +1,8 @@
 /*
  * check_cache — the engine's bounded hash cache on its own: probing and
- * shared hashes, growth from min to max (and a lowered max), the oldest probed entry given
- * up when a probe run is full, drop, and hashes that are never 0.
+ * shared hashes, growth from min to max (and a lowered max), the oldest
+ * probed entry given up when a probe run is full, drop, and hashes that
+ * are never 0.
  */
 #include <check.h>
 #include <stdlib.h>
