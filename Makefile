@@ -91,7 +91,7 @@ EMOD   := $(B)/emod
 EMOCTL := $(B)/emoctl
 DEPS_STAMP := build/.deps-ok
 
-.PHONY: all deps run test check-layers unit sim fuzz-replay integration python-client bench fuzz \
+.PHONY: all deps run test check-layers unit sim sim-large fuzz-replay integration python-client bench fuzz \
         install uninstall clean check-sanitize test-sanitize
 all: $(EMOD) $(EMOCTL)
 
@@ -178,6 +178,21 @@ unit: $(UNIT_BINS)
 
 sim: $(SIM_BINS)
 	$(Q)sh tests/run-tier.sh sim $(SIM_BINS)
+
+# Bigger simulated networks (issue 13), outside `make test`: N = 1,000 (also
+# with 30% churn and 5% loss) and 10,000; SIM_LARGE_100K=1 adds 100,000
+# (long).  SIM_LARGE_ARGS go to every run, e.g. "--seed 7 --cache-max 64".
+# Every run prints its numbers; the target fails if one missed its bounds.
+SIM_LARGE_ARGS ?=
+SIM_LARGE_100K ?=
+sim-large: $(B)/tests/sim_scale
+	$(Q)s=$(B)/tests/sim_scale; rc=0; \
+	$$s --nodes 1000 $(SIM_LARGE_ARGS) || rc=1; \
+	$$s --nodes 1000 --churn 0.3 --loss 0.05 $(SIM_LARGE_ARGS) || rc=1; \
+	$$s --nodes 10000 $(SIM_LARGE_ARGS) || rc=1; \
+	if [ -n "$(SIM_LARGE_100K)" ]; then \
+		$$s --nodes 100000 $(SIM_LARGE_ARGS) || rc=1; fi; \
+	exit $$rc
 
 fuzz-replay: $(REPLAY_BINS)
 	$(Q)sh tests/fuzz/replay-all.sh $(B)/tests

@@ -22,6 +22,19 @@ cache_init(struct cache *c, size_t esize, size_t min, size_t max)
 }
 
 void
+cache_limit(struct cache *c, size_t max)
+{
+	size_t p = 1;
+
+	while (p * 2 <= max)
+		p *= 2;
+	if (p < c->max)
+		c->max = p;
+	if (c->min > c->max)
+		c->min = c->max;
+}
+
+void
 cache_free(struct cache *c)
 {
 	free(c->v);

@@ -34,6 +34,11 @@ struct cache {
 /* No allocation until the first cache_slot. */
 void	cache_init(struct cache *, size_t esize, size_t min, size_t max);
 void	cache_free(struct cache *);
+/*
+ * Lowers the bound to max entries (a power of two, never below 1), before
+ * the first cache_slot; one above the bound given to cache_init is ignored.
+ */
+void	cache_limit(struct cache *, size_t max);
 
 /*
  * The entries whose hash is h, in probe order: start with *i = 0 and call

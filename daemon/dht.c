@@ -346,6 +346,7 @@ dht_env_config(struct env *env, const struct dht_config *cfg,
 		env->republish_ms = REPUB_MIN_INTERVAL_MS;
 	rc->timeout_ms = c.rpc_timeout_ms;
 	rc->retries = c.rpc_retries;
+	rc->rtt_max = c.addr_cache_max;
 }
 
 struct dht *
@@ -390,6 +391,8 @@ dht_new(const struct id *self, struct store *store,
 	route_set_limit_local(d->env.rt, cfg != NULL && cfg->limit_local);
 	d->admit_mtok = DHT_ADMIT_BURST * 1000;
 	d->admit_ms = now_ms;
+	if (cfg != NULL && cfg->addr_cache_max != 0)
+		token_limit(d->env.tok, cfg->addr_cache_max);
 	return d;
 fail:
 	dht_free(d);

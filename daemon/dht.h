@@ -45,6 +45,12 @@ struct dht_config {
 	uint32_t	republish_interval_ms;	/* 0: hourly; at least 1000 */
 	int		hold_store_acks;	/* StoreAcks wait for dht_flushed */
 	int		limit_local;	/* IP limits for LAN, loopback too */
+	/*
+	 * Entries kept in each per-address cache (peers' tokens, verified
+	 * addresses, RTT estimates), rounded down to a power of two; 0: each
+	 * one's own bound (256, 1024, 1024).  The simulator's small nodes.
+	 */
+	uint32_t	addr_cache_max;
 };
 
 /* Every part's counters, gathered; docs/OPERATIONS.md says what each is. */

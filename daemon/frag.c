@@ -104,9 +104,14 @@ struct sent {
 	uint8_t			 msg[];
 };
 
+/*
+ * The hash heads (and frag_in's, and its ring of completed ids) are
+ * allocated when the first message needs them: most engines never send or
+ * receive a fragmented message, and a simulator runs thousands of them.
+ */
 struct frag_out {
 	TAILQ_HEAD(, sent)	 age;
-	LIST_HEAD(, sent)	 buckets[FRAG_SENT_BUCKETS];
+	LIST_HEAD(, sent)	*buckets;	/* FRAG_SENT_BUCKETS, or NULL */
 	size_t			 bytes;
 	struct frag_out_stats	 st;
 };
@@ -115,13 +120,10 @@ struct frag_out *
 frag_out_new(void)
 {
 	struct frag_out	*o;
-	size_t		 i;
 
 	if ((o = calloc(1, sizeof(*o))) == NULL)
 		return NULL;
 	TAILQ_INIT(&o->age);
-	for (i = 0; i < FRAG_SENT_BUCKETS; i++)
-		LIST_INIT(&o->buckets[i]);
 	return o;
 }
 
@@ -144,6 +146,7 @@ frag_out_free(struct frag_out *o)
 		return;
 	while ((s = TAILQ_FIRST(&o->age)) != NULL)
 		sent_drop(o, s);
+	free(o->buckets);
 	free(o);
 }
 
@@ -189,6 +192,9 @@ frag_out_send(struct frag_out *o, const struct addr *to, const uint8_t *msg,
 		o->st.evicted++;
 	}
 	/* Without a copy the message still went out; NACKs go unanswered. */
+	if (o->buckets == NULL && (o->buckets = calloc(FRAG_SENT_BUCKETS,
+	    sizeof(*o->buckets))) == NULL)
+		return n;
 	if ((s = malloc(cost)) == NULL)
 		return n;
 	memset(s, 0, sizeof(*s));
@@ -265,8 +271,10 @@ frag_out_nack(struct frag_out *o, const struct addr *from,
 		return -1;
 	}
 	frag_out_tick(o, now_ms);
-	LIST_FOREACH(s, &o->buckets[mix64(msg_id) & (FRAG_SENT_BUCKETS - 1)],
-	    hash) {
+	/* No table yet: nothing was ever kept, the NACK is for nothing. */
+	s = o->buckets != NULL ? LIST_FIRST(&o->buckets[mix64(msg_id) &
+	    (FRAG_SENT_BUCKETS - 1)]) : NULL;
+	for (; s != NULL; s = LIST_NEXT(s, hash)) {
 		if (s->msg_id != msg_id)
 			continue;
 		if (addr_eq(&s->to, from)) {
@@ -357,11 +365,11 @@ struct frag_in {
 	uint64_t		 seed;
 	TAILQ_HEAD(, partial)	 age;
 	TAILQ_HEAD(, partial)	 idle;
-	LIST_HEAD(, partial)	 buckets[FRAG_BUCKETS];
-	LIST_HEAD(, source)	 sources[FRAG_BUCKETS];
+	LIST_HEAD(, partial)	*buckets;	/* FRAG_BUCKETS, or NULL */
+	LIST_HEAD(, source)	*sources;	/* FRAG_BUCKETS, or NULL */
 	size_t			 npartials;
 	size_t			 bytes;
-	struct done		 done[FRAG_IN_DONE_RING];
+	struct done		*done;		/* FRAG_IN_DONE_RING, or NULL */
 	unsigned		 done_next;
 	struct frag_in_stats	 st;
 };
@@ -370,17 +378,12 @@ struct frag_in *
 frag_in_new(uint64_t seed)
 {
 	struct frag_in	*in;
-	size_t		 i;
 
 	if ((in = calloc(1, sizeof(*in))) == NULL)
 		return NULL;
 	in->seed = seed;
 	TAILQ_INIT(&in->age);
 	TAILQ_INIT(&in->idle);
-	for (i = 0; i < FRAG_BUCKETS; i++) {
-		LIST_INIT(&in->buckets[i]);
-		LIST_INIT(&in->sources[i]);
-	}
 	return in;
 }
 
@@ -412,6 +415,8 @@ source_find(struct frag_in *in, const struct addr *from, int create)
 	memset(ip, 0, sizeof(ip));
 	iplen = addr_ip_bytes(from, ip);
 	h = source_hash(in, ip, iplen);
+	if (in->sources == NULL)
+		return NULL;	/* partial_new allocates both tables */
 	LIST_FOREACH(s, &in->sources[h & (FRAG_BUCKETS - 1)], hash)
 		if (s->iplen == iplen && memcmp(s->ip, ip, iplen) == 0)
 			return s;
@@ -455,6 +460,9 @@ frag_in_free(struct frag_in *in)
 		return;
 	while ((p = TAILQ_FIRST(&in->age)) != NULL)
 		partial_drop(in, p);
+	free(in->buckets);
+	free(in->sources);
+	free(in->done);
 	free(in);
 }
 
@@ -469,6 +477,8 @@ partial_find(struct frag_in *in, const struct addr *from, uint64_t msg_id,
 	memset(ip, 0, sizeof(ip));
 	iplen = addr_ip_bytes(from, ip);
 	*hp = partial_hash(source_hash(in, ip, iplen), from, msg_id);
+	if (in->buckets == NULL)
+		return NULL;
 	LIST_FOREACH(p, &in->buckets[*hp & (FRAG_BUCKETS - 1)], hash)
 		if (p->msg_id == msg_id && addr_eq(&p->from, from))
 			return p;
@@ -498,7 +508,7 @@ done_seen(const struct frag_in *in, const struct addr *from, uint64_t msg_id)
 {
 	size_t	i;
 
-	for (i = 0; i < FRAG_IN_DONE_RING; i++)
+	for (i = 0; in->done != NULL && i < FRAG_IN_DONE_RING; i++)
 		if (in->done[i].used && in->done[i].msg_id == msg_id &&
 		    addr_eq(&in->done[i].from, from))
 			return 1;
@@ -524,6 +534,12 @@ partial_new(struct frag_in *in, const struct addr *from, uint64_t msg_id,
 		in->st.evicted_full++;
 	}
 	if (make_room(in, sizeof(*p) + first_len, NULL) == -1)
+		return NULL;
+	if (in->buckets == NULL && (in->buckets = calloc(FRAG_BUCKETS,
+	    sizeof(*in->buckets))) == NULL)
+		return NULL;
+	if (in->sources == NULL && (in->sources = calloc(FRAG_BUCKETS,
+	    sizeof(*in->sources))) == NULL)
 		return NULL;
 	if ((s = source_find(in, from, 1)) == NULL)
 		return NULL;
@@ -570,6 +586,10 @@ partial_join(struct frag_in *in, struct partial *p)
 	for (i = 0; i < p->count; i++)
 		memcpy(m + (size_t)i * FRAG_PAYLOAD_MAX, p->part[i],
 		    part_len(p->total, p->count, i));
+	/* Without the ring a late duplicate starts a partial that expires. */
+	if (in->done == NULL && (in->done = calloc(FRAG_IN_DONE_RING,
+	    sizeof(*in->done))) == NULL)
+		return m;
 	in->done[in->done_next].from = p->from;
 	in->done[in->done_next].msg_id = p->msg_id;
 	in->done[in->done_next].used = 1;

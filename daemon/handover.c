@@ -24,10 +24,17 @@ struct handover_job {
 	uint32_t	 serial;
 };
 
+/*
+ * The queue is a ring that grows from HANDOVER_QUEUE_MIN jobs to
+ * HANDOVER_QUEUE and is freed when empty: an engine that has no new
+ * neighbours (most of them, most of the time) holds no jobs' memory.
+ */
+#define HANDOVER_QUEUE_MIN	8
+
 struct handover {
 	const struct env	*env;
-	struct handover_job	 q[HANDOVER_QUEUE];
-	size_t			 head, n;
+	struct handover_job	*q;
+	size_t			 head, n, cap;
 	uint32_t		 serial;
 	struct handover_stats	 st;
 };
@@ -46,7 +53,31 @@ handover_new(const struct env *env)
 void
 handover_free(struct handover *h)
 {
+	if (h == NULL)
+		return;
+	free(h->q);
 	free(h);
+}
+
+/* Doubles the ring (allocates it when empty), oldest job first; -1: full. */
+static int
+handover_grow(struct handover *h)
+{
+	struct handover_job *nq;
+	size_t ncap, i;
+
+	ncap = h->cap ? h->cap * 2 : HANDOVER_QUEUE_MIN;
+	if (ncap > HANDOVER_QUEUE)
+		ncap = HANDOVER_QUEUE;
+	if (ncap <= h->cap || (nq = calloc(ncap, sizeof(*nq))) == NULL)
+		return -1;
+	for (i = 0; i < h->n; i++)
+		nq[i] = h->q[(h->head + i) % h->cap];
+	free(h->q);
+	h->q = nq;
+	h->cap = ncap;
+	h->head = 0;
+	return 0;
 }
 
 /*
@@ -78,11 +109,11 @@ handover_add(struct handover *h, const struct id *id, const struct addr *a)
 		h->st.skipped++;
 		return;
 	}
-	if (h->n == HANDOVER_QUEUE) {
+	if (h->n == h->cap && handover_grow(h) == -1) {
 		h->st.dropped++;
 		return;
 	}
-	job = &h->q[(h->head + h->n) % HANDOVER_QUEUE];
+	job = &h->q[(h->head + h->n) % h->cap];
 	memset(job, 0, sizeof(*job));
 	job->node.id = *id;
 	job->node.addr = *a;
@@ -99,8 +130,12 @@ handover_head(struct handover *h)
 static void
 handover_pop(struct handover *h)
 {
-	h->head = (h->head + 1) % HANDOVER_QUEUE;
-	h->n--;
+	h->head = (h->head + 1) % h->cap;
+	if (--h->n == 0) {
+		free(h->q);
+		h->q = NULL;
+		h->cap = h->head = 0;
+	}
 }
 
 /* Hand-over leaves half of the request table to everything else. */

@@ -7,10 +7,12 @@
 #include "op.h"
 
 #define OP_SLOTS	(OP_MAX_USER + OP_MAX_INTERNAL)
+#define OP_SLOTS_MIN	8	/* the slot array grows from this to OP_SLOTS */
 
 struct op_set {
 	const struct env *env;
-	struct op	*slot[OP_SLOTS];
+	struct op	**slot;		/* nslot of them, NULL: free */
+	size_t		 nslot;
 	unsigned	 nuser, ninternal;
 	int32_t		 qhead, qtail;	/* completions to run */
 	int64_t		 lk_next_ms;	/* no lookup deadline before this */
@@ -61,10 +63,30 @@ op_set_free(struct op_set *s)
 
 	if (s == NULL)
 		return;
-	for (i = 0; i < OP_SLOTS; i++)
+	for (i = 0; i < s->nslot; i++)
 		if (s->slot[i] != NULL)
 			op_free(s->slot[i]);
+	free(s->slot);
 	free(s);
+}
+
+/* Doubles the slot array, up to OP_SLOTS; -1 at the bound or on memory. */
+static int
+op_grow(struct op_set *s)
+{
+	struct op **nv;
+	size_t ncap;
+
+	ncap = s->nslot ? s->nslot * 2 : OP_SLOTS_MIN;
+	if (ncap > OP_SLOTS)
+		ncap = OP_SLOTS;
+	if (ncap <= s->nslot ||
+	    (nv = reallocarray(s->slot, ncap, sizeof(*nv))) == NULL)
+		return -1;
+	memset(nv + s->nslot, 0, (ncap - s->nslot) * sizeof(*nv));
+	s->slot = nv;
+	s->nslot = ncap;
+	return 0;
 }
 
 void *
@@ -77,10 +99,10 @@ op_new(struct op_set *s, const struct op_kind *kind, size_t size,
 	if (kind->internal ? s->ninternal >= OP_MAX_INTERNAL :
 	    s->nuser >= OP_MAX_USER)
 		return NULL;
-	for (i = 0; i < OP_SLOTS; i++)
+	for (i = 0; i < s->nslot; i++)
 		if (s->slot[i] == NULL)
 			break;
-	if (i == OP_SLOTS || size < sizeof(*op) ||
+	if ((i == s->nslot && op_grow(s) == -1) || size < sizeof(*op) ||
 	    (op = calloc(1, size)) == NULL)
 		return NULL;
 	op->kind = kind;
@@ -254,7 +276,7 @@ op_tick(struct op_set *s, int64_t now_ms)
 
 	if (now_ms < s->lk_next_ms)
 		return s->lk_next_ms;
-	for (i = 0; i < OP_SLOTS; i++) {
+	for (i = 0; i < s->nslot; i++) {
 		if ((op = s->slot[i]) == NULL || op->lk == NULL || op->done ||
 		    op->closed || lookup_done(op->lk))
 			continue;

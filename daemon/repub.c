@@ -32,7 +32,7 @@ struct repub {
 	int			 walked;	/* its key walk is over */
 	uint8_t			 cursor[ID_LEN];
 	int			 has_cursor;
-	uint8_t			 keys[REPUB_KEYS_PER_STEP][ID_LEN];
+	uint8_t			(*keys)[ID_LEN];	/* during a pass */
 	size_t			 nkeys, ikey;
 	struct op_repub		*job[REPUB_JOBS];
 	unsigned		 njobs;
@@ -422,6 +422,7 @@ repub_free(struct repub *rp)
 	if (rp == NULL)
 		return;
 	cache_free(&rp->seen);
+	free(rp->keys);
 	free(rp);
 }
 
@@ -446,6 +447,9 @@ repub_step(struct repub *rp, int64_t now_ms, int64_t wall_ms)
 		rp->has_cursor = 0;
 		rp->nkeys = rp->ikey = 0;
 		rp->start_ms = now_ms;
+		/* The key page lives only during a pass; none: a pass of 0. */
+		if ((rp->keys = calloc(REPUB_KEYS_PER_STEP, ID_LEN)) == NULL)
+			rp->walked = 1;
 	}
 	for (i = rp->njobs; i > 0; i--)
 		repub_pump(rp->job[i - 1], now_ms, wall_ms);
@@ -471,6 +475,8 @@ repub_step(struct repub *rp, int64_t now_ms, int64_t wall_ms)
 		rp->more = 1;
 	if (rp->walked && rp->njobs == 0) {
 		rp->active = 0;
+		free(rp->keys);
+		rp->keys = NULL;
 		rp->st.passes++;
 		repub_schedule(rp, rp->start_ms, now_ms);
 	}

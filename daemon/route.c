@@ -8,12 +8,19 @@
 
 #include "route.h"
 
+/*
+ * Both arrays grow (route_room) to ROUTE_K and ROUTE_REPLACEMENTS entries:
+ * the deep buckets of a table hold a few nodes, and most replacement
+ * caches stay empty.
+ */
 struct route_bucket {
-	struct route_node	node[ROUTE_K];	/* least recently seen first */
-	struct route_node	cache[ROUTE_REPLACEMENTS]; /* oldest first */
-	size_t			n;
-	size_t			ncache;
+	struct route_node	*node;	/* least recently seen first */
+	struct route_node	*cache;	/* oldest first */
+	size_t			 n, cap;
+	size_t			 ncache, ccap;
 };
+
+#define ROUTE_ROOM_MIN	4	/* first capacity of a bucket's arrays */
 
 /*
  * All 256 buckets would take about 630 KB, and a network of N nodes fills
@@ -59,8 +66,13 @@ route_free(struct route *rt)
 
 	if (rt == NULL)
 		return;
-	for (i = 0; i < ROUTE_BUCKETS; i++)
+	for (i = 0; i < ROUTE_BUCKETS; i++) {
+		if (rt->bucket[i] == NULL)
+			continue;
+		free(rt->bucket[i]->node);
+		free(rt->bucket[i]->cache);
 		free(rt->bucket[i]);
+	}
 	free(rt);
 }
 
@@ -204,6 +216,25 @@ route_find(const struct route_node *v, size_t n, const struct id *id)
 	return -1;
 }
 
+/* Room for one entry more than n in *v, up to max; -1 at max or memory. */
+static int
+route_room(struct route_node **v, size_t *cap, size_t n, size_t max)
+{
+	struct route_node *nv;
+	size_t ncap;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : ROUTE_ROOM_MIN;
+	if (ncap > max)
+		ncap = max;
+	if (ncap <= *cap || (nv = reallocarray(*v, ncap, sizeof(*nv))) == NULL)
+		return -1;
+	*v = nv;
+	*cap = ncap;
+	return 0;
+}
+
 static void
 route_remove_at(struct route_node *v, size_t *n, size_t i)
 {
@@ -246,6 +277,9 @@ route_cache_push(struct route_bucket *b, const struct route_node *e)
 {
 	if (b->ncache == ROUTE_REPLACEMENTS)
 		route_remove_at(b->cache, &b->ncache, 0);
+	else if (route_room(&b->cache, &b->ccap, b->ncache,
+	    ROUTE_REPLACEMENTS) == -1)
+		return;		/* no memory: the sighting is forgotten */
 	b->cache[b->ncache++] = *e;
 }
 
@@ -258,7 +292,8 @@ route_promote(struct route *rt, struct route_bucket *b, int bi)
 {
 	struct route_node e;
 
-	if (b->n >= ROUTE_K)
+	if (b->ncache == 0 || b->n >= ROUTE_K ||
+	    route_room(&b->node, &b->cap, b->n, ROUTE_K) == -1)
 		return;
 	do {
 		if (b->ncache == 0)
@@ -330,6 +365,8 @@ route_seen(struct route *rt, const struct id *id, const struct addr *addr,
 		return ROUTE_REFUSED;
 
 	if (b->n < ROUTE_K) {
+		if (route_room(&b->node, &b->cap, b->n, ROUTE_K) == -1)
+			return ROUTE_IGNORED;
 		b->node[b->n++] = e;
 		rt->count++;
 		return ROUTE_ADDED;

@@ -11,6 +11,7 @@
 #include "rpc.h"
 
 #define RPC_HASH_MIN	128
+#define RPC_CALLS_MIN	8	/* the request table grows from this */
 
 struct rpc_req {
 	struct rpc_call	 c;
@@ -234,7 +235,7 @@ rpc_grow(struct rpc *r)
 	int32_t *nh, *nb;
 	size_t ncap, nb_n, i;
 
-	ncap = r->cap ? r->cap * 2 : 32;
+	ncap = r->cap ? r->cap * 2 : RPC_CALLS_MIN;
 	if (ncap > RPC_MAX_CALLS)
 		ncap = RPC_MAX_CALLS;
 	if (ncap <= r->cap)
@@ -627,6 +628,8 @@ rpc_new(const struct id *self, const struct rpc_config *cfg,
 	cache_init(&r->dead, sizeof(struct rpc_dead), RPC_DEAD_MIN,
 	    RPC_DEAD_MAX);
 	cache_init(&r->rtt, sizeof(struct rpc_rtt), RPC_RTT_MIN, RPC_RTT_MAX);
+	if (r->cfg.rtt_max != 0)
+		cache_limit(&r->rtt, r->cfg.rtt_max);
 	if ((r->fout = frag_out_new()) == NULL) {
 		free(r);
 		return NULL;

@@ -43,6 +43,7 @@ struct rpc_io {
 struct rpc_config {
 	uint32_t	timeout_ms;	/* per try */
 	uint32_t	retries;	/* resends before a request fails */
+	uint32_t	rtt_max;	/* RTT estimates kept; 0: RPC_RTT_MAX */
 };
 
 struct rpc_ops;

@@ -45,6 +45,13 @@ token_new(const uint8_t seed[TOKEN_SEED_LEN], int64_t now_ms)
 }
 
 void
+token_limit(struct token *t, size_t max)
+{
+	cache_limit(&t->peers, max);
+	cache_limit(&t->verified, max);
+}
+
+void
 token_free(struct token *t)
 {
 	if (t == NULL)

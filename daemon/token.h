@@ -41,6 +41,11 @@ struct token;
 #define TOKEN_SEED_LEN		(TOKEN_SECRET_LEN * 2 + 8)
 struct token	*token_new(const uint8_t seed[TOKEN_SEED_LEN], int64_t now_ms);
 void		 token_free(struct token *);
+/*
+ * Keeps at most max peers' tokens and max verified addresses (never more
+ * than TOKEN_PEER_MAX and TOKEN_VERIFIED_MAX); call right after token_new.
+ */
+void		 token_limit(struct token *, size_t max);
 
 /* Time for token_rotate?  Then the current secret becomes the previous. */
 int	token_rotate_due(const struct token *, int64_t now_ms);

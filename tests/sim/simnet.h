@@ -17,7 +17,7 @@
 #include "keccak.h"
 #include "store.h"
 
-#define SIMNET_MAX_NODES	65000
+#define SIMNET_MAX_NODES	1000000	/* addresses 127.0.0.1 up */
 #define SIMNET_PORT		7000
 #define SIMNET_KEY_VALUES	4	/* values a struct simnet_key holds */
 #define SIMNET_NOWHERE		(-1L)	/* the index of an address no node has */

@@ -1,7 +1,8 @@
 /*
  * check_cache — the engine's bounded hash cache on its own: probing and
- * shared hashes, growth from min to max, the oldest probed entry given
- * up when a probe run is full, drop, and hashes that are never 0.
+ * shared hashes, growth from min to max (and a lowered max), the oldest
+ * probed entry given up when a probe run is full, drop, and hashes that
+ * are never 0.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -85,6 +86,33 @@ START_TEST(test_growth)
 	/* The newest entries are still there. */
 	ck_assert_ptr_nonnull(t_find(&c, h[63], 63));
 	ck_assert_ptr_nonnull(t_find(&c, h[62], 62));
+	cache_free(&c);
+}
+END_TEST
+
+/* cache_limit lowers the bound (to a power of two), never raises it. */
+START_TEST(test_limit)
+{
+	struct cache c;
+	struct prng r = { 11 };
+	uint32_t k;
+
+	cache_init(&c, sizeof(struct ent), 16, 1024);
+	cache_limit(&c, 100);			/* rounds down to 64 */
+	ck_assert_uint_eq(c.max, 64);
+	for (k = 0; k < 500; k++)
+		t_put(&c, prng_next(&r) | 1, k, k);
+	ck_assert_uint_eq(c.cap, 64);
+	cache_free(&c);
+
+	cache_init(&c, sizeof(struct ent), 16, 32);
+	cache_limit(&c, 4096);			/* above the bound: no effect */
+	ck_assert_uint_eq(c.max, 32);
+	cache_limit(&c, 3);			/* below min: min follows */
+	ck_assert_uint_eq(c.max, 2);
+	ck_assert_uint_eq(c.min, 2);
+	t_put(&c, 5, 5, 5);
+	ck_assert_uint_eq(c.cap, 2);
 	cache_free(&c);
 }
 END_TEST
@@ -176,6 +204,7 @@ main(void)
 	tc = tcase_create("bounds");
 	tcase_add_test(tc, test_growth);
 	tcase_add_test(tc, test_oldest_evicted);
+	tcase_add_test(tc, test_limit);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("hash");
