@@ -375,6 +375,26 @@ def sc_backpressure(path, pid):
     check_status(path, "after the greedy client left")
 
 
+def sc_putmany(path, name, count, size):
+    """Puts COUNT distinct values of SIZE bytes under NAME, 32 pipelined at
+    a time: value i is i in 8 decimal digits, then 'x' up to SIZE."""
+    count, size = int(count), int(size)
+    s = connect(path)
+    for start in range(0, count, 32):
+        batch = range(start, min(count, start + 32))
+        msgs = []
+        for i in batch:
+            value = (b"%08d" % i).ljust(size, b"x")
+            msgs.append(frame(request(i + 1, 10, field_bytes(2, name.encode())
+                                      + field_bytes(3, value))))
+        s.sendall(b"".join(msgs))
+        for i in batch:
+            resp = read_response(s)
+            if response_id(resp) != i + 1 or 10 not in resp:
+                raise AssertionError("put %d: %r" % (i, resp))
+    s.close()
+
+
 SCENARIOS = {
     "garbage": sc_garbage,
     "bigprefix": sc_bigprefix,
@@ -383,6 +403,7 @@ SCENARIOS = {
     "maxclients": sc_maxclients,
     "idle": sc_idle,
     "backpressure": sc_backpressure,
+    "putmany": sc_putmany,
 }
 
 
