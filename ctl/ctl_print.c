@@ -241,9 +241,21 @@ ctl_print_get(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
 			fwrite(v->data.data, 1, v->data.len, stdout);
 			fputc('\n', stdout);
 		}
+		/* Exit 0: what is printed is right, only not all (emoctl(1)). */
+		if (r->truncated) {
+			fflush(stdout);
+			fprintf(stderr, "emoctl: truncated: at least %" PRIu32
+			    " more values; continue with --since %" PRId64
+			    "\n", r->omitted, r->next_since_ms);
+		}
 		return CTL_EXIT_OK;
 	}
 	now = ctl_print_wallclock_ms();
+	/* A complete answer stays a plain array, as before. */
+	if (r->truncated)
+		printf("{\"truncated\":true,\"omitted\":%" PRIu32
+		    ",\"next_since_ms\":%" PRId64 ",\"values\":",
+		    r->omitted, r->next_since_ms);
 	fputc('[', stdout);
 	for (i = 0; i < r->n_values; i++) {
 		v = r->values[i];
@@ -259,7 +271,7 @@ ctl_print_get(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
 		    ",\"ttl_s\":%" PRId64 "}", v->created_ms, v->expires_ms,
 		    ctl_print_ttl_left(v->expires_ms, now));
 	}
-	fputs("]\n", stdout);
+	fputs(r->truncated ? "]}\n" : "]\n", stdout);
 	return CTL_EXIT_OK;
 }
 

@@ -93,7 +93,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "print the live values stored under KEY",
 	    "Prints every live value under KEY, oldest first, each followed\n"
 	    "by a newline.  --since UNIX_MS keeps values created at or after\n"
-	    "that time (milliseconds since 1970).  Exits 1 if there is none.\n" },
+	    "that time (milliseconds since 1970).  Exits 1 if there is none.\n"
+	    "When the values do not fit one answer (48 MiB), prints the oldest\n"
+	    "that fit, says on stderr where to continue with --since, exits 0.\n" },
 	{ "hash", 1, 1, 0, 1, NULL, EMO__CTL__RESPONSE__BODY__NOT_SET, NULL,
 	    "KEY",
 	    "print KEY's 32-byte key in hex (offline)",

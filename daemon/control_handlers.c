@@ -121,6 +121,9 @@ control_get_done(void *arg, const struct node_get_result *res)
 	}
 	gr.n_values = n;
 	gr.values = vp;
+	gr.truncated = res->truncated != 0;
+	gr.omitted = res->omitted;
+	gr.next_since_ms = res->next_since_ms;
 	rsp.body_case = EMO__CTL__RESPONSE__BODY_GET;
 	rsp.get = &gr;
 	control_respond(r, &rsp);

@@ -106,6 +106,8 @@ static const struct control_counter {
 	    "values given to newly joined nodes"),
 	DHT_C("handover_skipped", handover_skipped,
 	    "newly joined nodes too far from our keys to be given any"),
+	DHT_C("handover_dropped", handover_dropped,
+	    "newly joined nodes not given keys: the hand-over queue was full"),
 	DHT_C("frag_nacks_sent", frag_nacks_sent,
 	    "requests for missing fragments"),
 	DHT_C("answers_cut", answers_cut,

@@ -525,6 +525,7 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 	handover_get_stats(d->ho, &hs);
 	st->values_handed_over = hs.values_handed_over;
 	st->handover_skipped = hs.skipped;
+	st->handover_dropped = hs.dropped;
 	frag_in_get_stats(d->fin, &fs);
 	st->frag_nacks_sent = fs.nacks_sent;
 	repub_get_stats(d->rp, &ps);

@@ -77,6 +77,7 @@ struct dht_stats {
 	uint64_t	republish_known_keys;	/* all holders known: skipped */
 	uint64_t	republish_known_nodes;	/* holders not sent again */
 	uint64_t	handover_skipped;	/* new nodes too far to matter */
+	uint64_t	handover_dropped;	/* the hand-over queue was full */
 	uint64_t	store_acks_held;	/* StoreAcks that waited a flush */
 	uint64_t	store_refused_busy;	/* SERVE_MAX_HELD acks held */
 	uint64_t	store_refused_storage;	/* after a failed flush */

@@ -541,6 +541,9 @@ node_get_done(void *arg, const struct op_get_result *dr)
 	r.err = dr->err;
 	r.msg = dr->msg;
 	r.values = dr->values;		/* still owned by the engine */
+	r.truncated = dr->truncated;
+	r.omitted = dr->omitted;
+	r.next_since_ms = dr->next_since_ms;
 	if (r.err == DHT_ERR_NOT_FOUND)
 		op->node->st.get_not_found++;
 	op->cb.get(op->arg, &r);

@@ -32,6 +32,9 @@ struct node_get_result {
 	enum dht_err		 err;
 	const char		*msg;
 	struct store_result	 values;	/* owned by the node */
+	int			 truncated;	/* see op_get.h */
+	uint32_t		 omitted;
+	int64_t			 next_since_ms;
 };
 
 struct node_ping_result {

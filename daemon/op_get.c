@@ -14,12 +14,18 @@ struct op_get {
 	int64_t		 since_ms;
 	unsigned	 pending;	/* pages in flight */
 	uint32_t	 responders;
+	/* Every value seen; those left out keep their hash, data NULL. */
 	struct store_value *vals;
 	uint8_t		(*vhash)[KECCAK256_LEN];
 	size_t		 nvals, capvals;
-	uint64_t	 vbytes;
+	size_t		 nkept;		/* vals with data */
+	uint64_t	 vbytes;	/* their cost (OP_GET_VALUE_COST) */
 	int32_t		*vset;		/* open addressing over vals */
 	size_t		 vsetcap;
+	int32_t		*heap;		/* kept vals, newest on top */
+	int		 truncated;	/* values left out to fit */
+	int64_t		 cut_ms;	/* kept: created <= cut_ms */
+	uint32_t	 omitted;	/* distinct values left out */
 };
 
 /* What a page request's rpc_call.arg[] holds. */
@@ -67,18 +73,105 @@ op_get_vals_grow(struct op_get *g)
 	return 0;
 }
 
+static int op_get_value_cmp(const void *, const void *);
+
+/* Leaves value i out (or a value not held, when i is -1). */
+static void
+op_get_cut(struct op_get *g, int64_t created_ms, int32_t i)
+{
+	if (!g->truncated || created_ms < g->cut_ms)
+		g->cut_ms = created_ms;
+	g->truncated = 1;
+	g->omitted++;
+	if (i < 0)
+		return;
+	free(g->vals[i].data);
+	g->vals[i].data = NULL;
+	g->nkept--;
+	g->vbytes -= g->vals[i].len + OP_GET_VALUE_COST;
+}
+
+static int
+op_get_heap_cmp(const struct op_get *g, size_t a, size_t b)
+{
+	return op_get_value_cmp(&g->vals[g->heap[a]], &g->vals[g->heap[b]]);
+}
+
+static void
+op_get_heap_swap(struct op_get *g, size_t a, size_t b)
+{
+	int32_t t = g->heap[a];
+
+	g->heap[a] = g->heap[b];
+	g->heap[b] = t;
+}
+
+/* Adds vals[i] (just kept) to the heap of size g->nkept - 1. */
+static void
+op_get_heap_push(struct op_get *g, int32_t i)
+{
+	size_t c = g->nkept - 1;
+
+	g->heap[c] = i;
+	while (c > 0 && op_get_heap_cmp(g, c, (c - 1) / 2) > 0) {
+		op_get_heap_swap(g, c, (c - 1) / 2);
+		c = (c - 1) / 2;
+	}
+}
+
+/* Removes the top (the newest kept) from a heap of size g->nkept + 1. */
+static void
+op_get_heap_pop(struct op_get *g)
+{
+	size_t c = 0, l, n = g->nkept;
+
+	g->heap[0] = g->heap[n];
+	while ((l = 2 * c + 1) < n) {
+		if (l + 1 < n && op_get_heap_cmp(g, l + 1, l) > 0)
+			l++;
+		if (op_get_heap_cmp(g, l, c) <= 0)
+			break;
+		op_get_heap_swap(g, l, c);
+		c = l;
+	}
+}
+
+/*
+ * Makes room for v under the caps by leaving out the newest values kept,
+ * as long as they are newer than v.  Returns 0 when v fits, -1 when v
+ * itself is the one to leave out.
+ */
+static int
+op_get_room(struct op_get *g, const struct store_value *v)
+{
+	int32_t newest;
+
+	while (g->nkept + 1 > OP_GET_MAX_VALUES ||
+	    g->vbytes + v->len + OP_GET_VALUE_COST > OP_GET_MAX_BYTES) {
+		if (g->nkept == 0 || op_get_value_cmp(v,
+		    &g->vals[g->heap[0]]) > 0)
+			return -1;
+		newest = g->heap[0];
+		op_get_cut(g, g->vals[newest].created_ms, newest);
+		op_get_heap_pop(g);
+	}
+	return 0;
+}
+
 /*
  * Adds one value to the union; the same bytes keep the longest expiry.
  * Values from the network (max_exp > 0) meet the clamps a STORE would.
+ * Over the caps, the oldest values stay (see op_get.h).
  */
 static void
 op_get_add(struct op_get *g, const uint8_t *data, uint32_t len,
     int64_t created_ms, int64_t expires_ms, int64_t max_exp)
 {
-	struct store_value *v;
+	struct store_value *v, nv;
 	uint8_t h[KECCAK256_LEN];
 	size_t slot;
 	int32_t i;
+	int keep;
 
 	if (max_exp > 0) {
 		if (expires_ms > max_exp)
@@ -102,19 +195,33 @@ op_get_add(struct op_get *g, const uint8_t *data, uint32_t len,
 			return;
 		}
 	}
-	if (g->nvals >= OP_GET_MAX_VALUES ||
-	    g->vbytes + len > OP_GET_MAX_BYTES)
+	nv.data = (uint8_t *)(uintptr_t)data;
+	nv.len = len;
+	nv.created_ms = created_ms;
+	nv.expires_ms = expires_ms;
+	keep = !(g->truncated && created_ms >= g->cut_ms) &&
+	    op_get_room(g, &nv) == 0;
+	if (!keep && g->nvals >= OP_GET_MAX_SEEN) {
+		/* Not remembered: a repeat of it is not recognised. */
+		op_get_cut(g, created_ms, -1);
+		g->omitted--;
 		return;
+	}
 	if ((g->nvals == g->capvals && op_get_vals_grow(g) == -1) ||
 	    ((g->nvals + 1) * 2 > g->vsetcap && op_get_vset_grow(g) == -1))
 		return;
 	v = &g->vals[g->nvals];
-	if ((v->data = malloc(len)) == NULL)
-		return;
-	memcpy(v->data, data, len);
-	v->len = len;
-	v->created_ms = created_ms;
-	v->expires_ms = expires_ms;
+	*v = nv;
+	v->data = NULL;
+	if (keep) {
+		if ((v->data = malloc(len)) == NULL)
+			return;
+		memcpy(v->data, data, len);
+		g->nkept++;
+		g->vbytes += len + OP_GET_VALUE_COST;
+		op_get_heap_push(g, (int32_t)g->nvals);
+	} else
+		op_get_cut(g, created_ms, -1);
 	memcpy(g->vhash[g->nvals], h, sizeof(h));
 	memcpy(&slot, h, sizeof(slot));
 	for (slot &= g->vsetcap - 1; g->vset[slot] >= 0;
@@ -122,13 +229,12 @@ op_get_add(struct op_get *g, const uint8_t *data, uint32_t len,
 		;
 	g->vset[slot] = (int32_t)g->nvals;
 	g->nvals++;
-	g->vbytes += len;
 }
 
 static void
 op_get_finish(struct op_get *g)
 {
-	if (g->nvals > 0)
+	if (g->nkept > 0)
 		op_complete(&g->op, DHT_OK, NULL);
 	else if (g->responders > 0 || g->op.table_empty)
 		op_complete(&g->op, DHT_ERR_NOT_FOUND, "not found");
@@ -190,8 +296,10 @@ op_get_next_page(struct op_get *g, const struct rpc_call *c,
 		reask = 1;
 	} else
 		return;
-	if (page + 1 >= OP_GET_MAX_PAGES_PER_NODE ||
-	    g->nvals >= OP_GET_MAX_VALUES)
+	/* Pages come oldest first: past the cut, the rest is newer still. */
+	if (page + 1 >= OP_GET_MAX_PAGES_PER_NODE || (g->truncated &&
+	    wv->nvalues > 0 &&
+	    wv->values[wv->nvalues - 1].created_ms >= g->cut_ms))
 		return;
 	op_get_query_at(g, &c->to, off, now_ms, &m);
 	if ((nc = op_send(&g->op, &c->to, &c->id, &m, &op_get_page_rpc,
@@ -284,6 +392,43 @@ op_get_value_cmp(const void *pa, const void *pb)
 	return a->len < b->len ? -1 : a->len > b->len;
 }
 
+/*
+ * Sorts the kept values to the front, oldest first.  When truncated, the
+ * values of the cut's millisecond go too, so that a get since the cut
+ * repeats none; unless they are all there is, and then the next get
+ * starts a millisecond later (values of that millisecond that did not
+ * fit are out of reach by since_ms: docs/SECURITY.md).
+ */
+static void
+op_get_trim(struct op_get *g, struct op_get_result *r)
+{
+	size_t i, n = 0, keep;
+
+	for (i = 0; i < g->nvals; i++)
+		if (g->vals[i].data != NULL)
+			g->vals[n++] = g->vals[i];
+	g->nvals = n;	/* the hashes are stale now; the op is over */
+	qsort(g->vals, n, sizeof(g->vals[0]), op_get_value_cmp);
+	if (!g->truncated)
+		return;
+	for (keep = n; keep > 0 && g->vals[keep - 1].created_ms >= g->cut_ms;
+	    keep--)
+		;
+	r->truncated = 1;
+	r->next_since_ms = g->cut_ms;
+	if (keep == 0)
+		r->next_since_ms = g->cut_ms + 1;
+	else {
+		for (i = keep; i < n; i++) {
+			free(g->vals[i].data);
+			g->vals[i].data = NULL;
+			g->omitted++;
+		}
+		g->nvals = g->nkept = keep;
+	}
+	r->omitted = g->omitted;
+}
+
 static void
 op_get_complete(struct op *op, int64_t now_ms)
 {
@@ -294,10 +439,9 @@ op_get_complete(struct op *op, int64_t now_ms)
 	r.err = op->err;
 	r.msg = op->msg;
 	if (op->err == DHT_OK) {
-		qsort(g->vals, g->nvals, sizeof(g->vals[0]),
-		    op_get_value_cmp);
+		op_get_trim(g, &r);
 		r.values.v = g->vals;
-		r.values.n = g->nvals;
+		r.values.n = g->nkept;
 	}
 	r.responders = g->responders;
 	g->cb(g->arg, &r);
@@ -313,6 +457,7 @@ op_get_free(struct op *op)
 		free(g->vals[i].data);
 	free(g->vals);
 	free(g->vhash);
+	free(g->heap);
 	free(g->vset);
 }
 
@@ -339,6 +484,10 @@ op_get_start(struct op_set *s, const struct id *key, int64_t since_ms,
 	g->cb = cb;
 	g->arg = arg;
 	g->op.target = *key;
+	if ((g->heap = calloc(OP_GET_MAX_VALUES, sizeof(*g->heap))) == NULL) {
+		op_complete(&g->op, DHT_ERR_STORAGE, "out of memory");
+		return 0;
+	}
 	g->since_ms = since_ms < 0 ? 0 : since_ms;
 	if (g->since_ms > WIRE_MAX_TIME_MS)
 		g->since_ms = WIRE_MAX_TIME_MS;

@@ -248,13 +248,26 @@ class Client:
         """Stores value under key; returns the PutResult."""
         return self.call(put_request(key, value, ttl_s), "put")
 
-    def get(self, key, since_ms=0):
-        """Returns the live values (bytes) under key, oldest first; raises
-        EmoError ERR_NOT_FOUND if there are none."""
+    def get_page(self, key, since_ms=0):
+        """Returns the GetResult: the oldest values created at or after
+        since_ms that fit one answer; res.truncated says more were left
+        out, and a get since res.next_since_ms continues.  Raises EmoError
+        ERR_NOT_FOUND if there are none."""
         res = self.call(get_request(key, since_ms), "get")
         if not res.values:
             raise EmoError(pb.ERR_NOT_FOUND, "not found")
-        return [v.data for v in res.values]
+        return res
+
+    def get(self, key, since_ms=0):
+        """Returns the live values (bytes) under key, oldest first, every
+        page of them (see get_page)."""
+        out = []
+        while True:
+            res = self.get_page(key, since_ms)
+            out += [v.data for v in res.values]
+            if not res.truncated:
+                return out
+            since_ms = res.next_since_ms
 
     def status(self):
         return self.call(status_request(), "status")
@@ -276,9 +289,14 @@ def _cmd_put(c, a):
 
 def _cmd_get(c, a):
     out = sys.stdout.buffer
-    for v in c.get(a.key):
-        out.write(v + b"\n")
+    res = c.get_page(a.key)
+    for v in res.values:
+        out.write(v.data + b"\n")
     out.flush()
+    if res.truncated:
+        print("emo_client: truncated: at least %d more values; continue "
+              "with since_ms %d" % (res.omitted, res.next_since_ms),
+              file=sys.stderr)
 
 
 def _cmd_status(c, a):

@@ -452,6 +452,26 @@ def sc_pingname(path, address):
     sys.stdout.write("emod: %s\n" % msg.decode(errors="replace"))
 
 
+def sc_putmany(path, name, count, size):
+    """Puts COUNT distinct values of SIZE bytes under NAME, 32 pipelined at
+    a time: value i is i in 8 decimal digits, then 'x' up to SIZE."""
+    count, size = int(count), int(size)
+    s = connect(path)
+    for start in range(0, count, 32):
+        batch = range(start, min(count, start + 32))
+        msgs = []
+        for i in batch:
+            value = (b"%08d" % i).ljust(size, b"x")
+            msgs.append(frame(request(i + 1, 10, field_bytes(2, name.encode())
+                                      + field_bytes(3, value))))
+        s.sendall(b"".join(msgs))
+        for i in batch:
+            resp = read_response(s)
+            if response_id(resp) != i + 1 or 10 not in resp:
+                raise AssertionError("put %d: %r" % (i, resp))
+    s.close()
+
+
 SCENARIOS = {
     "garbage": sc_garbage,
     "bigprefix": sc_bigprefix,
@@ -462,6 +482,9 @@ SCENARIOS = {
     "backpressure": sc_backpressure,
     "stalled": sc_stalled,
     "pingname": sc_pingname,
+
+
+    "putmany": sc_putmany,
 }
 
 
