@@ -15,12 +15,13 @@
 /*
  * Defaults; docs/SECURITY.md, "Rate limits", has the reasoning.  One
  * honest peer sends a node about two requests per operation it runs
- * through it; the busiest client node of `make bench` runs about a
- * hundred operations a second.  A flood from one source draws at most
- * RATELIMIT_BURST + RATELIMIT_PER_S * seconds answers.
+ * through it, and a client node of `make bench` runs ~500 operations a
+ * second.  A flood from one source draws at most
+ * RATELIMIT_BURST + RATELIMIT_PER_S * seconds answers: under 1,000 in
+ * any second.
  */
-#define RATELIMIT_PER_S		250	/* requests per second per source */
-#define RATELIMIT_BURST		500	/* requests a quiet source may send */
+#define RATELIMIT_PER_S		800	/* requests per second per source */
+#define RATELIMIT_BURST		200	/* requests a quiet source may send */
 #define RATELIMIT_ANSWER_BPS	(8u * 1024 * 1024)	/* answer bytes/s */
 #define RATELIMIT_SOURCES_MIN	64
 #define RATELIMIT_SOURCES_MAX	4096	/* sources remembered */

@@ -635,7 +635,7 @@ START_TEST(test_print)
 	    "control_output_timeout = 30\n"
 	    "rpc_timeout_ms = 1000\nrpc_retries = 2\nalpha = 3\n"
 	    "recv_buffer = 8M\nsend_buffer = 4M\nlimit_local = no\n"
-	    "rate_limit = 250\nrate_burst = 500\nanswer_budget = 8M\n"
+	    "rate_limit = 800\nrate_burst = 200\nanswer_budget = 8M\n"
 	    "refresh_interval = 3600\n"
 	    "republish_interval = 3600\nexpire_interval = 60\n");
 	free(p);
