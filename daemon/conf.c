@@ -160,6 +160,12 @@ static const struct conf_row conf_rows[] = {
 	    "UDP socket send buffer"),
 	ROW(limit_local, CT_BOOL, limit_local, 0, 1, "no",
 	    "apply the routing table's per-IP limits to LAN and loopback too"),
+	ROW(rate_limit, CT_U32, rate_limit, 1, 1000000, "800",
+	    "requests per second answered per source"),
+	ROW(rate_burst, CT_U32, rate_burst, 1, 1000000, "200",
+	    "requests a quiet source may send at once"),
+	ROW(answer_budget, CT_SIZE, answer_budget, 64 * KIB, GIB, "8M",
+	    "bytes per second of answers to other nodes' requests"),
 
 	ROW(refresh_interval, CT_DURATION, refresh_interval_s, 10, 86400,
 	    "3600", "a bucket without traffic for this long is refreshed"),

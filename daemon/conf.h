@@ -45,6 +45,9 @@ struct conf {
 	uint32_t	recv_buffer;
 	uint32_t	send_buffer;
 	int		limit_local;		/* IP limits for LAN, loopback */
+	uint32_t	rate_limit;		/* requests/s per source */
+	uint32_t	rate_burst;
+	uint32_t	answer_budget;		/* answer bytes/s, global */
 	uint32_t	refresh_interval_s;
 	uint32_t	republish_interval_s;
 	uint32_t	expire_interval_s;

@@ -13,6 +13,7 @@
 #include "handover.h"
 #include "join.h"
 #include "op.h"
+#include "ratelimit.h"
 #include "repub.h"
 #include "serve.h"
 
@@ -39,6 +40,7 @@ struct dht {
 	struct join		*join;
 	struct handover		*ho;
 	struct repub		*rp;
+	struct ratelimit	*rl;
 	int64_t			 admit_mtok;	/* thousandths of a ping */
 	int64_t			 admit_ms;	/* when last refilled */
 	struct {
@@ -136,8 +138,20 @@ static void
 dht_on_request(struct dht *d, const struct addr *from,
     const struct wire_msg *m, int64_t now_ms, int64_t wall_ms)
 {
+	/* Over its source's rate: no answer, no routing upkeep. */
+	if (!ratelimit_request(d->rl, from, now_ms))
+		return;
 	if (serve_request(d->serve, from, m, now_ms, wall_ms))
 		dht_route_request(d, &m->sender, from, now_ms);
+}
+
+/* rpc asks before each answer goes: the global byte budget. */
+static int
+dht_answer_gate(void *arg, size_t len, int64_t now_ms)
+{
+	struct dht *d = arg;
+
+	return ratelimit_answer(d->rl, len, now_ms);
 }
 
 /* The outcome of a request, to whoever sent it (rpc.h). */
@@ -355,9 +369,10 @@ dht_new(const struct id *self, struct store *store,
 {
 	uint8_t seed[TOKEN_SEED_LEN];
 	struct rpc_config rc;
+	struct ratelimit_config rlc;
 	struct rpc_io rio;
 	struct dht *d;
-	uint64_t fseed, hsalt;
+	uint64_t fseed, hsalt, rsalt;
 
 	if (store == NULL || io == NULL || io->send == NULL ||
 	    io->random == NULL)
@@ -376,11 +391,22 @@ dht_new(const struct id *self, struct store *store,
 	env_random(&d->env, seed, sizeof(seed));
 	env_random(&d->env, &fseed, sizeof(fseed));
 	env_random(&d->env, &hsalt, sizeof(hsalt));
+	/* Not a draw of its own: the simulator's runs stay as they were. */
+	rsalt = hsalt ^ UINT64_C(0x9e3779b97f4a7c15);
+	memset(&rlc, 0, sizeof(rlc));
+	if (cfg != NULL) {
+		rlc.per_s = cfg->rate_per_s;
+		rlc.burst = cfg->rate_burst;
+		rlc.answer_bps = cfg->answer_bps;
+		rlc.sources_max = cfg->addr_cache_max;
+		rlc.limit_local = cfg->limit_local;
+	}
 	if ((d->env.rt = route_new(self, (uint64_t)now_ms)) == NULL ||
 	    (d->env.rpc = rpc_new(self, &rc, &rio, now_ms)) == NULL ||
 	    (d->env.tok = token_new(seed, now_ms)) == NULL ||
 	    (d->env.hold = hold_new(hsalt)) == NULL ||
 	    (d->fin = frag_in_new(fseed)) == NULL ||
+	    (d->rl = ratelimit_new(&rlc, rsalt, now_ms)) == NULL ||
 	    (d->ops = op_set_new(&d->env)) == NULL ||
 	    (d->serve = serve_new(&d->env, cfg != NULL &&
 	    cfg->hold_store_acks, dht_stored, d)) == NULL ||
@@ -389,6 +415,7 @@ dht_new(const struct id *self, struct store *store,
 	    (d->rp = repub_new(&d->env, d->ops, now_ms)) == NULL)
 		goto fail;
 	route_set_limit_local(d->env.rt, cfg != NULL && cfg->limit_local);
+	rpc_set_answer_gate(d->env.rpc, dht_answer_gate, d);
 	d->admit_mtok = DHT_ADMIT_BURST * 1000;
 	d->admit_ms = now_ms;
 	if (cfg != NULL && cfg->addr_cache_max != 0)
@@ -411,6 +438,7 @@ dht_free(struct dht *d)
 	join_free(d->join);
 	serve_free(d->serve);
 	frag_in_free(d->fin);
+	ratelimit_free(d->rl);
 	hold_free(d->env.hold);
 	token_free(d->env.tok);
 	rpc_free(d->env.rpc);
@@ -493,6 +521,7 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 	struct handover_stats hs;
 	struct repub_stats ps;
 	struct route_stats rts;
+	struct ratelimit_stats ls;
 
 	memset(st, 0, sizeof(*st));
 	memcpy(st->rx_msgs, d->st.rx_msgs, sizeof(st->rx_msgs));
@@ -522,6 +551,10 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 	st->route_refused_prefix = rts.refused_prefix;
 	st->admit_pings = d->st.admit_pings;
 	st->admit_limited = d->st.admit_limited;
+	ratelimit_get_stats(d->rl, &ls);
+	st->rx_dropped_rate = ls.requests_dropped;
+	st->tx_dropped_budget = ls.answers_dropped;
+	st->rate_sources = ls.sources;
 	handover_get_stats(d->ho, &hs);
 	st->values_handed_over = hs.values_handed_over;
 	st->handover_skipped = hs.skipped;

@@ -51,6 +51,10 @@ struct dht_config {
 	 * one's own bound (256, 1024, 1024).  The simulator's small nodes.
 	 */
 	uint32_t	addr_cache_max;
+	/* Rate limits (ratelimit.h); 0: RATELIMIT_PER_S, _BURST, _ANSWER_BPS. */
+	uint32_t	rate_per_s;	/* requests per second per source */
+	uint32_t	rate_burst;
+	uint64_t	answer_bps;	/* answer bytes per second, global */
 };
 
 /* Every part's counters, gathered; docs/OPERATIONS.md says what each is. */
@@ -88,6 +92,9 @@ struct dht_stats {
 	uint64_t	route_refused_prefix;	/* over a /24 (/64) limit */
 	uint64_t	admit_pings;	/* to unknown requesters */
 	uint64_t	admit_limited;	/* not sent: rate limit */
+	uint64_t	rx_dropped_rate;	/* requests over their source's rate */
+	uint64_t	tx_dropped_budget;	/* answers over the byte budget */
+	uint64_t	rate_sources;		/* sources remembered now */
 };
 
 struct dht;

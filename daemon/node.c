@@ -348,6 +348,9 @@ node_new(struct event_base *base, const struct conf *conf,
 	dc.republish_interval_ms = conf->republish_interval_s * 1000u;
 	dc.hold_store_acks = conf->sync;
 	dc.limit_local = conf->limit_local;
+	dc.rate_per_s = conf->rate_limit;
+	dc.rate_burst = conf->rate_burst;
+	dc.answer_bps = conf->answer_budget;
 	io.send = node_io_send;
 	io.random = node_io_random;
 	io.arg = n;

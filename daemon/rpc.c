@@ -50,6 +50,8 @@ struct rpc {
 
 	struct cache		 dead;		/* struct rpc_dead */
 	struct cache		 rtt;		/* struct rpc_rtt */
+	rpc_answer_gate		*gate;
+	void			*gate_arg;
 };
 
 static void
@@ -121,9 +123,19 @@ rpc_reply(struct rpc *r, const struct addr *to, struct wire_msg *m,
 
 	if ((buf = rpc_encode(r, m, txid, &len)) == NULL)
 		return -1;
-	rc = rpc_send_bytes(r, to, buf, len, m->type, now_ms);
+	if (r->gate != NULL && !r->gate(r->gate_arg, len, now_ms))
+		rc = -1;
+	else
+		rc = rpc_send_bytes(r, to, buf, len, m->type, now_ms);
 	free(buf);
 	return rc;
+}
+
+void
+rpc_set_answer_gate(struct rpc *r, rpc_answer_gate *gate, void *arg)
+{
+	r->gate = gate;
+	r->gate_arg = arg;
 }
 
 int

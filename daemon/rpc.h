@@ -110,6 +110,12 @@ int	rpc_reply(struct rpc *, const struct addr *to, struct wire_msg *m,
 	    uint64_t txid, int64_t now_ms);
 int	rpc_reply_error(struct rpc *, const struct addr *to, uint64_t txid,
 	    uint32_t code, const char *text, int64_t now_ms);
+/*
+ * Asked before each answer goes, with its encoded length: 0 drops it (the
+ * gate counts).  dht.c's global answer budget (ratelimit.h).
+ */
+typedef int	rpc_answer_gate(void *arg, size_t len, int64_t now_ms);
+void	rpc_set_answer_gate(struct rpc *, rpc_answer_gate *, void *arg);
 
 /*
  * A response from `from`: finds its request and releases it into *out.

@@ -19,7 +19,7 @@
 #include "log.h"
 #include "check_util.h"
 
-#define NKEYS		24
+#define NKEYS		27
 #define ERRLEN		1024
 #define FIELD(m)	offsetof(struct conf, m), sizeof(((struct conf *)NULL)->m)
 
@@ -238,6 +238,9 @@ static const struct {
 	{ "send_buffer = 1G", FIELD(send_buffer), 1u << 30, NULL },
 	{ "limit_local = yes", FIELD(limit_local), 1, NULL },
 	{ "limit_local = no", FIELD(limit_local), 0, NULL },
+	{ "rate_limit = 1", FIELD(rate_limit), 1, NULL },
+	{ "rate_burst = 1000000", FIELD(rate_burst), 1000000, NULL },
+	{ "answer_budget = 64K", FIELD(answer_budget), 65536, NULL },
 	{ "refresh_interval = 10", FIELD(refresh_interval_s), 10, NULL },
 	{ "republish_interval = 1d", FIELD(republish_interval_s), 86400,
 	  NULL },
@@ -303,6 +306,9 @@ static const struct {
 	{ "rpc_timeout_ms = 49\n", 1,
 	  "rpc_timeout_ms: '49' is below the minimum 50" },
 	{ "rpc_retries = 11\n", 1, "rpc_retries: '11' is above the maximum 10" },
+	{ "rate_limit = 0\n", 1, "rate_limit: '0' is below the minimum 1" },
+	{ "answer_budget = 2G\n", 1,
+	  "answer_budget: '2G' is above the maximum 1G" },
 	{ "max_values_per_key = 4097\n", 1,
 	  "max_values_per_key: '4097' is above the maximum 4096" },
 	{ "control_max_clients = 0\n", 1,
@@ -629,6 +635,7 @@ START_TEST(test_print)
 	    "control_output_timeout = 30\n"
 	    "rpc_timeout_ms = 1000\nrpc_retries = 2\nalpha = 3\n"
 	    "recv_buffer = 8M\nsend_buffer = 4M\nlimit_local = no\n"
+	    "rate_limit = 800\nrate_burst = 200\nanswer_budget = 8M\n"
 	    "refresh_interval = 3600\n"
 	    "republish_interval = 3600\nexpire_interval = 60\n");
 	free(p);
