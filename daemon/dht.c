@@ -172,15 +172,15 @@ dht_on_response(struct dht *d, const struct addr *from,
 	dht_route_seen(d, &m->sender, from, srtt, now_ms);
 	token_verified_add(d->env.tok, from, now_ms);
 	if (m->type == WIRE_NODES)
-		token_peer_put(d->env.tok, from, m->u.nodes.token,
+		token_peer_put(d->env.tok, from, &c.key, m->u.nodes.token,
 		    m->u.nodes.tokenlen, now_ms);
 	else if (m->type == WIRE_VALUES)
-		token_peer_put(d->env.tok, from, m->u.values.token,
+		token_peer_put(d->env.tok, from, &c.key, m->u.values.token,
 		    m->u.values.tokenlen, now_ms);
 	if (m->type == WIRE_ERROR) {
 		/* Alive but refusing: a failure without the timeout. */
 		if (m->u.error.code == WIRE_ERR_BAD_TOKEN)
-			token_peer_forget(d->env.tok, from);
+			token_peer_forget(d->env.tok, from, &c.key);
 		dht_failed(&c, now_ms);
 	} else if (c.ops->reply != NULL)
 		c.ops->reply(c.ctx, &c, m, now_ms, wall_ms);

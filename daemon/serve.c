@@ -107,7 +107,8 @@ serve_find_node(struct serve *s, const struct addr *from,
 	m.u.nodes.nnodes = serve_closest(s, &q->u.find_node.target,
 	    &q->sender, nodes);
 	m.u.nodes.nodes = nodes;
-	token_make(s->env->tok, from, m.u.nodes.token);
+	token_make(s->env->tok, from, &q->u.find_node.target,
+	    m.u.nodes.token);
 	m.u.nodes.tokenlen = TOKEN_LEN;
 	(void)rpc_reply(s->env->rpc, from, &m, q->txid, now_ms);
 	return 1;
@@ -172,7 +173,7 @@ serve_find_value(struct serve *s, const struct addr *from,
 		    nodes);
 		m.u.values.nodes = nodes;
 	}
-	token_make(env->tok, from, m.u.values.token);
+	token_make(env->tok, from, &fv->key, m.u.values.token);
 	m.u.values.tokenlen = TOKEN_LEN;
 	fit = wire_values_fit(&m, wv, i);
 	m.u.values.values = wv;
@@ -180,7 +181,7 @@ serve_find_value(struct serve *s, const struct addr *from,
 	m.u.values.total = (uint32_t)total;
 	m.u.values.next_offset = off + fit < total ? (uint32_t)(off + fit) : 0;
 	if (wire_encoded_len(&m) > WIRE_MAX_DATAGRAM &&
-	    !token_check(env->tok, from, fv->token, fv->tokenlen) &&
+	    !token_check(env->tok, from, &fv->key, fv->token, fv->tokenlen) &&
 	    !token_verified(env->tok, from, now_ms)) {
 		cut = serve_fit_datagram(&m, off, total, fit);
 		m.u.values.nvalues = cut;
@@ -206,7 +207,8 @@ serve_store(struct serve *s, const struct addr *from, const struct wire_msg *q,
 	uint32_t stored = 0;
 	size_t i;
 
-	if (!token_check(env->tok, from, st->token, st->tokenlen)) {
+	if (!token_check(env->tok, from, &st->key, st->token,
+	    st->tokenlen)) {
 		/* Smaller than the request: nothing to amplify. */
 		s->st.rx_dropped_token++;
 		(void)rpc_reply_error(env->rpc, from, q->txid,

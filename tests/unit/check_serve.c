@@ -47,9 +47,13 @@ t_raw_store(struct simnet *sn, const struct addr *from, const uint8_t *tok,
 	ck_assert_uint_eq(ans->txid, 77);
 }
 
-/* A FIND_NODE from `from` to node 1; copies the token of the answer. */
+/*
+ * A FIND_NODE for key from `from` to node 1; copies the token of the
+ * answer (good for STOREs under that key).
+ */
 static size_t
-t_raw_token(struct simnet *sn, const struct addr *from, uint8_t *tok)
+t_raw_token(struct simnet *sn, const struct addr *from, const struct id *key,
+    uint8_t *tok)
 {
 	struct wire_msg m, ans;
 	size_t n;
@@ -58,6 +62,7 @@ t_raw_token(struct simnet *sn, const struct addr *from, uint8_t *tok)
 	m.type = WIRE_FIND_NODE;
 	memset(m.sender.b, 0x5a, ID_LEN);
 	m.txid = 78;
+	m.u.find_node.target = *key;
 	ck_assert_uint_eq(t_raw(sn, from, 1, &m), 1);
 	t_captured_msg(sn, 0, &ans);
 	ck_assert_int_eq(ans.type, WIRE_NODES);
@@ -74,10 +79,10 @@ t_raw_token(struct simnet *sn, const struct addr *from, uint8_t *tok)
 START_TEST(test_store_token)
 {
 	struct simnet *sn = t_net(2, 6, NULL);
-	uint8_t tok[WIRE_MAX_TOKEN], bad[TOKEN_LEN];
+	uint8_t tok[WIRE_MAX_TOKEN], otok[WIRE_MAX_TOKEN], bad[TOKEN_LEN];
 	struct wire_msg ans;
 	struct addr x, y;
-	struct id key;
+	struct id key, other;
 	size_t n;
 
 	simnet_outside_addr(&x, 100);
@@ -95,11 +100,19 @@ START_TEST(test_store_token)
 	ck_assert_int_eq(ans.type, WIRE_ERROR);
 	wire_msg_free(&ans);
 	/* y's token presented from x: a spoofer's attempt. */
-	n = t_raw_token(sn, &y, tok);
+	n = t_raw_token(sn, &y, &key, tok);
 	t_raw_store(sn, &x, tok, n, &ans);
 	ck_assert_int_eq(ans.type, WIRE_ERROR);
 	wire_msg_free(&ans);
-	ck_assert_uint_eq(t_stats(sn, 1).rx_dropped_token, 3);
+	/* y's own token, but asked for another key: bound to that key. */
+	id_from_name(&other, "other", 5);
+	ck_assert_uint_eq(t_raw_token(sn, &y, &other, otok), n);
+	ck_assert_mem_ne(otok, tok, n);
+	t_raw_store(sn, &y, otok, n, &ans);
+	ck_assert_int_eq(ans.type, WIRE_ERROR);
+	ck_assert_uint_eq(ans.u.error.code, WIRE_ERR_BAD_TOKEN);
+	wire_msg_free(&ans);
+	ck_assert_uint_eq(t_stats(sn, 1).rx_dropped_token, 4);
 	ck_assert_uint_eq(t_stats(sn, 1).values_stored, 0);
 	ck_assert_int_eq(t_held(sn, 1, &key, NULL), 0);
 	/*
@@ -144,13 +157,13 @@ START_TEST(test_store_clamp)
 	size_t n;
 
 	simnet_outside_addr(&y, 101);
-	n = t_raw_token(sn, &y, tok);
 	w = simnet_wall(sn);
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_STORE;
 	memset(m.sender.b, 0x5b, ID_LEN);
 	m.txid = 79;
 	id_from_name(&m.u.store.key, "clamp", 5);
+	n = t_raw_token(sn, &y, &m.u.store.key, tok);
 	v[0].data = (const uint8_t *)"far";	/* expiry far away */
 	v[0].len = 3;
 	v[0].created_ms = w;
