@@ -203,7 +203,7 @@ serve_store(struct serve *s, const struct addr *from, const struct wire_msg *q,
 	const struct wire_value *v;
 	struct wire_msg m;
 	const char *errstr;
-	int64_t exp, max_exp;
+	int64_t exp, max_exp, life;
 	uint32_t stored = 0;
 	size_t i;
 
@@ -231,19 +231,25 @@ serve_store(struct serve *s, const struct addr *from, const struct wire_msg *q,
 	/*
 	 * The wire already bounds both times (wire_check); here a sender's
 	 * clock or malice meets ours: no expiry beyond max_ttl from now, no
-	 * creation time from the future beyond the skew.  store_put keeps the
-	 * later of two expiries, so a republish, which carries the original
-	 * expiry, never extends a value's life.
+	 * creation time from the future beyond the skew, and no life beyond
+	 * max_ttl from creation: store_put_life keeps the stored creation
+	 * time of the same bytes and the later of two expiries, capped at
+	 * that creation + max_ttl, so neither a republish (which carries the
+	 * original expiry) nor a re-STORE with fresh times, however often,
+	 * keeps a value alive past created + max_ttl.
 	 */
-	max_exp = wall_ms + (int64_t)env->max_ttl_s * 1000;
+	life = (int64_t)env->max_ttl_s * 1000;
+	max_exp = wall_ms + life;
 	for (i = 0; i < st->nvalues; i++) {
 		v = &st->values[i];
 		exp = v->expires_ms < max_exp ? v->expires_ms : max_exp;
+		if (v->created_ms >= 0 && v->created_ms + life < exp)
+			exp = v->created_ms + life;
 		if (exp <= wall_ms || v->created_ms >= exp ||
 		    v->created_ms > wall_ms + ENV_CLOCK_SKEW_MS)
 			continue;
-		if (store_put(env->store, st->key.b, v->data, v->len,
-		    v->created_ms, exp, wall_ms, &errstr) < 0)
+		if (store_put_life(env->store, st->key.b, v->data, v->len,
+		    v->created_ms, exp, life, wall_ms, &errstr) < 0)
 			continue;
 		if (s->stored != NULL)
 			s->stored(s->arg, &st->key, v->data, v->len, now_ms);

@@ -90,6 +90,15 @@ void		 store_close(struct store *);	/* NULL is a no-op */
 int	store_put(struct store *, const uint8_t key[ID_LEN],
 	    const void *data, size_t len, int64_t created_ms,
 	    int64_t expires_ms, int64_t now_ms, const char **errstr);
+/*
+ * store_put, but a refresh raises the expiry to no later than the kept
+ * creation time + max_life_ms (max_life_ms > 0): storing the same bytes
+ * again and again does not keep a value alive past its maximum life.
+ */
+int	store_put_life(struct store *, const uint8_t key[ID_LEN],
+	    const void *data, size_t len, int64_t created_ms,
+	    int64_t expires_ms, int64_t max_life_ms, int64_t now_ms,
+	    const char **errstr);
 
 /*
  * Fills res with copies of the live (expires_ms > now_ms) values created at

@@ -347,6 +347,7 @@ mem_put(void *be, const struct store_put_req *r, const char **errstr)
 	struct mem_key	*k, *nk = NULL;
 	struct mem_val	*v, *found = NULL, *nv = NULL, **arr;
 	uint64_t	 live = 0, dropped = 0, dbytes = 0;
+	int64_t		 exp;
 	size_t		 ncap;
 	uint32_t	 i, need;
 
@@ -366,8 +367,9 @@ mem_put(void *be, const struct store_put_req *r, const char **errstr)
 	}
 	/* Like LevelDB's, a refresh leaves expired values to store_expire. */
 	if (found != NULL) {
-		if (r->expires_ms > found->expires_ms) {
-			found->expires_ms = r->expires_ms;
+		exp = store_refresh_expiry(r, found->created_ms);
+		if (exp > found->expires_ms) {
+			found->expires_ms = exp;
 			mem_heap_down(m, found->heap_idx);
 		}
 		return STORE_PUT_REFRESHED;

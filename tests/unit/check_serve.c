@@ -192,6 +192,75 @@ START_TEST(test_store_clamp)
 }
 END_TEST
 
+/* A STORE of one value (data, created, expires) under key from y. */
+static void
+t_store_one(struct simnet *sn, const struct addr *y, const struct id *key,
+    const char *data, int64_t created, int64_t expires)
+{
+	uint8_t tok[WIRE_MAX_TOKEN];
+	struct wire_value v;
+	struct wire_msg m, ans;
+	size_t n;
+
+	n = t_raw_token(sn, y, key, tok);
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_STORE;
+	memset(m.sender.b, 0x5b, ID_LEN);
+	m.txid = 80;
+	m.u.store.key = *key;
+	v.data = (const uint8_t *)data;
+	v.len = (uint32_t)strlen(data);
+	v.created_ms = created;
+	v.expires_ms = expires;
+	m.u.store.values = &v;
+	m.u.store.nvalues = 1;
+	memcpy(m.u.store.token, tok, n);
+	m.u.store.tokenlen = n;
+	ck_assert_uint_eq(t_raw(sn, y, 1, &m), 1);
+	t_captured_msg(sn, 0, &ans);
+	ck_assert_int_eq(ans.type, WIRE_STORE_ACK);
+	ck_assert_uint_eq(ans.u.store_ack.stored, 1);
+	wire_msg_free(&ans);
+}
+
+/*
+ * No life past created + max_ttl: a value created 23 h 50 min ago lives
+ * 10 more minutes whatever expiry it asks for, and STOREing the same
+ * bytes again with fresh times (as often as one likes) keeps the first
+ * creation time and does not extend it.
+ */
+START_TEST(test_store_no_extend)
+{
+	struct simnet *sn = t_net(2, 8, NULL);
+	struct store_value sv;
+	struct addr y;
+	struct id key;
+	int64_t w, life = (int64_t)t_cfg.max_ttl_s * 1000, c0;
+	int i;
+
+	simnet_outside_addr(&y, 101);
+	id_from_name(&key, "extend", 6);
+	w = simnet_wall(sn);
+	c0 = w - life + 600000;
+	t_store_one(sn, &y, &key, "old", c0, w + life);
+	ck_assert_int_eq(t_held(sn, 1, &key, &sv), 1);
+	ck_assert_int_eq(sv.created_ms, c0);
+	ck_assert_int_eq(sv.expires_ms, c0 + life);
+	for (i = 0; i < 3; i++) {
+		t_run(sn, 60000);
+		w = simnet_wall(sn);
+		t_store_one(sn, &y, &key, "old", w, w + life);
+		ck_assert_int_eq(t_held(sn, 1, &key, &sv), 1);
+		ck_assert_int_eq(sv.created_ms, c0);
+		ck_assert_int_eq(sv.expires_ms, c0 + life);
+	}
+	/* Gone at created + max_ttl. */
+	t_run(sn, c0 + life - simnet_wall(sn) + 1000);
+	ck_assert_int_eq(t_held(sn, 1, &key, NULL), 0);
+	simnet_free(sn);
+}
+END_TEST
+
 /* ---- long answers ------------------------------------------------------ */
 
 /* A FIND_VALUE for key from x to node 1, echoing tok; how many came back. */
@@ -386,6 +455,7 @@ main(void)
 
 	tc = tcase_create("clamp");
 	tcase_add_test(tc, test_store_clamp);
+	tcase_add_test(tc, test_store_no_extend);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("long");
