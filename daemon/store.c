@@ -179,6 +179,29 @@ store_put_life(struct store *st, const uint8_t key[ID_LEN],
 }
 
 int
+store_del(struct store *st, const uint8_t key[ID_LEN],
+    const uint8_t hash[STORE_HASH_LEN], const char **errstr)
+{
+	const char	*dummy;
+	int		 rc;
+
+	if (errstr == NULL)
+		errstr = &dummy;
+	if (st == NULL || key == NULL || hash == NULL)
+		return store_fail(st, STORE_ERR_INVALID, errstr,
+		    "no store, key or hash");
+	if ((rc = st->ops->del(st->be, key, hash, errstr)) < 0)
+		return store_fail(st, STORE_ERR_IO, errstr, NULL);
+	return rc;
+}
+
+void
+store_hash(const void *data, size_t len, uint8_t out[STORE_HASH_LEN])
+{
+	keccak256(data, len, out);
+}
+
+int
 store_quota_check(const struct store_put_req *req, uint64_t live,
     uint64_t bytes_after, const char **errstr)
 {

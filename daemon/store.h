@@ -101,6 +101,18 @@ int	store_put_life(struct store *, const uint8_t key[ID_LEN],
 	    const char **errstr);
 
 /*
+ * Deletes the value whose bytes hash (store_hash) to `hash` under the key,
+ * live or not: the engine's quota evicts with it.  Returns 1 if deleted,
+ * 0 if the key holds no such value, -1 with *errstr (STORE_ERR_IO).
+ */
+#define STORE_HASH_LEN		32
+int	store_del(struct store *, const uint8_t key[ID_LEN],
+	    const uint8_t hash[STORE_HASH_LEN], const char **errstr);
+/* The hash that names a value's bytes under its key (Keccak-256). */
+void	store_hash(const void *data, size_t len,
+	    uint8_t out[STORE_HASH_LEN]);
+
+/*
  * Fills res with copies of the live (expires_ms > now_ms) values created at
  * or after since_ms, oldest first.  res->n == 0 means none.  Returns 0, or -1
  * with *errstr on an I/O error.  Free with store_result_free.  The same as

@@ -69,6 +69,8 @@ struct store_ops {
 			    uint8_t (*)[ID_LEN], const char **);
 	int		 (*flush)(void *be, const char **);
 	void		 (*stats)(void *be, struct store_stats *);
+	int		 (*del)(void *be, const uint8_t *key,
+			    const uint8_t *hash, const char **);
 	int		 (*raw_put)(void *be, const void *key, size_t klen,
 			    const void *val, size_t vlen, const char **);
 };

@@ -491,5 +491,6 @@ const struct store_ops store_ldb_ops = {
 	.keys = store_ldb_keys,
 	.flush = ldb_flush,
 	.stats = ldb_stats,
+	.del = store_ldb_del,
 	.raw_put = ldb_raw_put,
 };
