@@ -389,6 +389,8 @@ dht_new(const struct id *self, struct store *store,
 	    (d->rp = repub_new(&d->env, d->ops, now_ms)) == NULL)
 		goto fail;
 	route_set_limit_local(d->env.rt, cfg != NULL && cfg->limit_local);
+	if (cfg != NULL && serve_quota(d->serve, &cfg->quota, ~hsalt) == -1)
+		goto fail;
 	d->admit_mtok = DHT_ADMIT_BURST * 1000;
 	d->admit_ms = now_ms;
 	if (cfg != NULL && cfg->addr_cache_max != 0)
@@ -510,6 +512,11 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 	st->store_acks_held = ss.acks_held;
 	st->store_refused_busy = ss.refused_busy;
 	st->store_refused_storage = ss.refused_storage;
+	st->quota_refused_key = ss.quota_refused_key;
+	st->quota_refused_source = ss.quota_refused_source;
+	st->quota_refused_full = ss.quota_refused_full;
+	st->quota_evicted = ss.quota_evicted;
+	st->tokens_withheld = ss.tokens_withheld;
 	op_get_stats(d->ops, &os);
 	st->lookups = os.lookups;
 	st->lookup_queries = os.lookup_queries;

@@ -348,6 +348,10 @@ node_new(struct event_base *base, const struct conf *conf,
 	dc.republish_interval_ms = conf->republish_interval_s * 1000u;
 	dc.hold_store_acks = conf->sync;
 	dc.limit_local = conf->limit_local;
+	dc.quota.per_key = conf->quota_values_per_key;
+	dc.quota.source_bytes = conf->quota_source_bytes;
+	dc.quota.total = conf->quota_total_bytes;
+	dc.quota.limit_local = conf->limit_local;
 	io.send = node_io_send;
 	io.random = node_io_random;
 	io.arg = n;
