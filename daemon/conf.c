@@ -134,6 +134,14 @@ static const struct conf_row conf_rows[] = {
 	    "values kept under one key"),
 	ROW(max_store_bytes, CT_SIZE, max_store_bytes, 0, UINT64_MAX, "1G",
 	    "bytes of values this node stores; 0 is unlimited"),
+	ROW(quota_values_per_key, CT_U32, quota_values_per_key, 1, 4096, "256",
+	    "values one source (IP address) may store under one key"),
+	ROW(quota_source_bytes, CT_SIZE, quota_source_bytes, 0, UINT64_MAX,
+	    "64M", "bytes, with 155 a value, one source may store; "
+	    "0 is unlimited"),
+	ROW(quota_total_bytes, CT_SIZE, quota_total_bytes, 0, UINT64_MAX, "1G",
+	    "bytes, with 155 a value, stored before the heaviest source's "
+	    "oldest values are evicted; 0 is unlimited"),
 
 	PATHROW(socket, CONF_SOCKET_MAX, conf_default_socket,
 	    "path of the control socket"),

@@ -34,6 +34,9 @@ struct conf {
 	uint32_t	max_ttl_s;
 	uint32_t	max_values_per_key;
 	uint64_t	max_store_bytes;
+	uint32_t	quota_values_per_key;	/* per source, per key */
+	uint64_t	quota_source_bytes;	/* cost per source; 0: none */
+	uint64_t	quota_total_bytes;	/* cost before evicting; 0: none */
 	int		sync;
 	uint32_t	control_max_clients;
 	uint32_t	control_idle_timeout_s;

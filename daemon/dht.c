@@ -186,15 +186,15 @@ dht_on_response(struct dht *d, const struct addr *from,
 	dht_route_seen(d, &m->sender, from, srtt, now_ms);
 	token_verified_add(d->env.tok, from, now_ms);
 	if (m->type == WIRE_NODES)
-		token_peer_put(d->env.tok, from, m->u.nodes.token,
+		token_peer_put(d->env.tok, from, &c.key, m->u.nodes.token,
 		    m->u.nodes.tokenlen, now_ms);
 	else if (m->type == WIRE_VALUES)
-		token_peer_put(d->env.tok, from, m->u.values.token,
+		token_peer_put(d->env.tok, from, &c.key, m->u.values.token,
 		    m->u.values.tokenlen, now_ms);
 	if (m->type == WIRE_ERROR) {
 		/* Alive but refusing: a failure without the timeout. */
 		if (m->u.error.code == WIRE_ERR_BAD_TOKEN)
-			token_peer_forget(d->env.tok, from);
+			token_peer_forget(d->env.tok, from, &c.key);
 		dht_failed(&c, now_ms);
 	} else if (c.ops->reply != NULL)
 		c.ops->reply(c.ctx, &c, m, now_ms, wall_ms);
@@ -416,6 +416,8 @@ dht_new(const struct id *self, struct store *store,
 		goto fail;
 	route_set_limit_local(d->env.rt, cfg != NULL && cfg->limit_local);
 	rpc_set_answer_gate(d->env.rpc, dht_answer_gate, d);
+	if (cfg != NULL && serve_quota(d->serve, &cfg->quota, ~hsalt) == -1)
+		goto fail;
 	d->admit_mtok = DHT_ADMIT_BURST * 1000;
 	d->admit_ms = now_ms;
 	if (cfg != NULL && cfg->addr_cache_max != 0)
@@ -539,6 +541,11 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 	st->store_acks_held = ss.acks_held;
 	st->store_refused_busy = ss.refused_busy;
 	st->store_refused_storage = ss.refused_storage;
+	st->quota_refused_key = ss.quota_refused_key;
+	st->quota_refused_source = ss.quota_refused_source;
+	st->quota_refused_full = ss.quota_refused_full;
+	st->quota_evicted = ss.quota_evicted;
+	st->tokens_withheld = ss.tokens_withheld;
 	op_get_stats(d->ops, &os);
 	st->lookups = os.lookups;
 	st->lookup_queries = os.lookup_queries;

@@ -21,6 +21,7 @@
 #include "op_get.h"
 #include "op_ping.h"
 #include "op_put.h"
+#include "quota.h"
 #include "route.h"
 #include "store.h"
 
@@ -55,6 +56,8 @@ struct dht_config {
 	uint32_t	rate_per_s;	/* requests per second per source */
 	uint32_t	rate_burst;
 	uint64_t	answer_bps;	/* answer bytes per second, global */
+	/* Per-source storage quotas (quota.h); all zero: 256 a key only. */
+	struct quota_limits quota;
 };
 
 /* Every part's counters, gathered; docs/OPERATIONS.md says what each is. */
@@ -65,6 +68,11 @@ struct dht_stats {
 	uint64_t	rx_dropped_frag;	/* refused by reassembly */
 	uint64_t	rx_dropped_unmatched;	/* response to nothing */
 	uint64_t	rx_dropped_token;	/* STORE with a bad token */
+	uint64_t	quota_refused_key;	/* values over a source's per key */
+	uint64_t	quota_refused_source;	/* over a source's bytes */
+	uint64_t	quota_refused_full;	/* full, the source the heaviest */
+	uint64_t	quota_evicted;	/* values evicted for other sources' */
+	uint64_t	tokens_withheld;	/* answers without: would refuse */
 	uint64_t	rpc_timeouts;
 	uint64_t	rpc_retries;
 	uint64_t	lookups;

@@ -18,8 +18,8 @@ struct handover_job {
 	uint8_t		 cursor[ID_LEN];
 	uint8_t		 has_cursor;
 	uint8_t		 waiting;	/* token request outstanding */
-	uint8_t		 asked;		/* its token is from this job */
-	uint8_t		 vkey[ID_LEN];	/* a key cut short, */
+	uint8_t		 asked;		/* vkey's token is from this job */
+	uint8_t		 vkey[ID_LEN];	/* a key cut short or asked for, */
 	uint32_t	 voff;		/* at this value */
 	uint32_t	 serial;
 };
@@ -210,7 +210,8 @@ handover_token_reply(void *ctx, const struct rpc_call *c,
 	job->waiting = 0;
 	job->asked = 1;
 	/* No usable token in the answer: asking again would loop. */
-	if (token_peer_get(h->env->tok, &job->node.addr, now_ms) == NULL)
+	if (token_peer_get(h->env->tok, &job->node.addr, &c->key, now_ms) ==
+	    NULL)
 		handover_pop(h);
 }
 
@@ -256,17 +257,20 @@ handover_send(struct handover *h, const struct handover_job *job,
 	return bytes;
 }
 
-/* Asks the new node for a write token; the walk resumes on its answer. */
+/*
+ * Asks the new node for a write token for the key (tokens bind the key:
+ * a FIND_NODE of it); the walk resumes on its answer.
+ */
 static int
 handover_ask_token(struct handover *h, struct handover_job *job,
-    int64_t now_ms)
+    const uint8_t *key, int64_t now_ms)
 {
 	struct rpc_call *c;
 	struct wire_msg m;
 
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_FIND_NODE;
-	m.u.find_node.target = job->node.id;
+	memcpy(m.u.find_node.target.b, key, ID_LEN);
 	if ((c = rpc_send(h->env->rpc, &job->node.addr, &job->node.id, &m,
 	    &handover_token_rpc, h, now_ms)) == NULL)
 		return -1;
@@ -279,6 +283,9 @@ handover_ask_token(struct handover *h, struct handover_job *job,
 static void
 handover_pause(struct handover_job *job, const uint8_t *key, size_t off)
 {
+	/* The token asked for another key is no use for this one. */
+	if (memcmp(job->vkey, key, ID_LEN) != 0)
+		job->asked = 0;
 	job->voff = (uint32_t)off;
 	memcpy(job->vkey, key, ID_LEN);
 }
@@ -327,18 +334,22 @@ handover_step(struct handover *h, int64_t now_ms, int64_t wall_ms)
 			}
 			/*
 			 * A token from before the node (re)joined belongs to
-			 * its last life: a restarted node refuses it.
+			 * its last life: a restarted node refuses it.  So the
+			 * token is one this job asked for, for this key.
 			 */
-			t = job->asked ? token_peer_get(env->tok,
-			    &job->node.addr, now_ms) : NULL;
+			memcpy(k.b, keys[i], ID_LEN);
+			t = job->asked && memcmp(job->vkey, keys[i], ID_LEN) ==
+			    0 ? token_peer_get(env->tok, &job->node.addr, &k,
+			    now_ms) : NULL;
 			if (t == NULL) {
 				store_result_free(&res);
 				handover_pause(job, keys[i], off);
-				if (handover_ask_token(h, job, now_ms) == -1)
+				job->asked = 0;
+				if (handover_ask_token(h, job, keys[i],
+				    now_ms) == -1)
 					handover_pop(h);
 				return;
 			}
-			memcpy(k.b, keys[i], ID_LEN);
 			sent += handover_send(h, job, &k, &res, t, now_ms);
 			off += res.n;
 			store_result_free(&res);

@@ -351,6 +351,10 @@ node_new(struct event_base *base, const struct conf *conf,
 	dc.rate_per_s = conf->rate_limit;
 	dc.rate_burst = conf->rate_burst;
 	dc.answer_bps = conf->answer_budget;
+	dc.quota.per_key = conf->quota_values_per_key;
+	dc.quota.source_bytes = conf->quota_source_bytes;
+	dc.quota.total = conf->quota_total_bytes;
+	dc.quota.limit_local = conf->limit_local;
 	io.send = node_io_send;
 	io.random = node_io_random;
 	io.arg = n;

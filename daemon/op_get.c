@@ -254,7 +254,8 @@ op_get_query_at(struct op_get *g, const struct addr *to, uint32_t offset,
 	m->u.find_value.key = g->op.target;
 	m->u.find_value.since_ms = g->since_ms;
 	m->u.find_value.offset = offset;
-	if ((t = token_peer_get(g->op.env->tok, to, now_ms)) != NULL) {
+	if ((t = token_peer_get(g->op.env->tok, to, &m->u.find_value.key,
+	    now_ms)) != NULL) {
 		memcpy(m->u.find_value.token, t->tok, t->len);
 		m->u.find_value.tokenlen = t->len;
 	}

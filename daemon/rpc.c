@@ -336,6 +336,12 @@ rpc_send(struct rpc *r, const struct addr *to, const struct id *id,
 		q->c.id_known = 1;
 	}
 	q->c.type = (uint8_t)m->type;
+	if (m->type == WIRE_FIND_NODE)
+		q->c.key = m->u.find_node.target;
+	else if (m->type == WIRE_FIND_VALUE)
+		q->c.key = m->u.find_value.key;
+	else if (m->type == WIRE_STORE)
+		q->c.key = m->u.store.key;
 	q->c.txid = txid;
 	q->c.sent_ms = now_ms;
 	q->c.len = len;

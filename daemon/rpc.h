@@ -56,6 +56,8 @@ struct rpc_call {
 	struct id	 id;		/* valid if id_known */
 	uint8_t		 id_known;
 	uint8_t		 type;		/* the request's enum wire_type */
+	struct id	 key;		/* FIND_NODE's target, FIND_VALUE's or
+					   STORE's key: what tokens bind */
 	uint8_t		 tries;		/* resends so far */
 	uint64_t	 txid;
 	int64_t		 sent_ms;	/* last (re)send */

@@ -20,6 +20,7 @@ struct serve {
 	struct serve_held	*held;		/* SERVE_MAX_HELD, if holding */
 	size_t			 nheld;
 	int			 failed;	/* a flush failed: no writes */
+	struct quota		*quota;		/* NULL: no per-source quotas */
 	struct serve_stats	 st;
 };
 
@@ -51,8 +52,89 @@ serve_free(struct serve *s)
 {
 	if (s == NULL)
 		return;
+	quota_free(s->quota);
 	free(s->held);
 	free(s);
+}
+
+int
+serve_quota(struct serve *s, const struct quota_limits *lim, uint64_t salt)
+{
+	struct quota_limits l = *lim;
+
+	if (l.per_key == 0)
+		l.per_key = SERVE_QUOTA_PER_KEY;
+	quota_free(s->quota);
+	return (s->quota = quota_new(&l, salt)) == NULL ? -1 : 0;
+}
+
+/* What the store's values cost now (quota.h). */
+static uint64_t
+serve_store_cost(const struct serve *s)
+{
+	struct store_stats ss;
+
+	store_stats(s->env->store, &ss);
+	return quota_store_cost(ss.values, ss.bytes);
+}
+
+/*
+ * The write token for `from` and key into tok, unless no STORE would get
+ * in at all (libtorrent's way: a node that is full hands out none).
+ */
+static uint8_t
+serve_token(struct serve *s, const struct addr *from, const struct id *key,
+    uint8_t *tok)
+{
+	if (s->quota != NULL && !quota_accepting(s->quota,
+	    serve_store_cost(s))) {
+		s->st.tokens_withheld++;
+		return 0;
+	}
+	token_make(s->env->tok, from, key, tok);
+	return TOKEN_LEN;
+}
+
+/*
+ * May this value from `from` go in?  Evicts the heaviest source's oldest
+ * values as the quota says (at most QUOTA_EVICT_MAX of them); counts a
+ * refusal.
+ */
+static int
+serve_admit(struct serve *s, const struct addr *from, const struct id *key,
+    size_t len, int64_t wall_ms)
+{
+	struct quota_victim vic;
+	enum quota_verdict vd = QUOTA_REFUSE_FULL;
+	const char *errstr;
+	int ev;
+
+	for (ev = 0; ev <= QUOTA_EVICT_MAX; ev++) {
+		if (ev == QUOTA_EVICT_MAX) {
+			vd = QUOTA_REFUSE_FULL;
+			break;
+		}
+		if ((vd = quota_admit(s->quota, from, key, len,
+		    serve_store_cost(s), wall_ms, &vic)) != QUOTA_EVICT)
+			break;
+		if (store_del(s->env->store, vic.key.b, vic.hash, &errstr) ==
+		    1)
+			s->st.quota_evicted++;
+	}
+	switch (vd) {
+	case QUOTA_OK:
+		return 1;
+	case QUOTA_REFUSE_KEY:
+		s->st.quota_refused_key++;
+		break;
+	case QUOTA_REFUSE_SOURCE:
+		s->st.quota_refused_source++;
+		break;
+	default:
+		s->st.quota_refused_full++;
+		break;
+	}
+	return 0;
 }
 
 /*
@@ -107,8 +189,8 @@ serve_find_node(struct serve *s, const struct addr *from,
 	m.u.nodes.nnodes = serve_closest(s, &q->u.find_node.target,
 	    &q->sender, nodes);
 	m.u.nodes.nodes = nodes;
-	token_make(s->env->tok, from, m.u.nodes.token);
-	m.u.nodes.tokenlen = TOKEN_LEN;
+	m.u.nodes.tokenlen = serve_token(s, from, &q->u.find_node.target,
+	    m.u.nodes.token);
 	(void)rpc_reply(s->env->rpc, from, &m, q->txid, now_ms);
 	return 1;
 }
@@ -172,15 +254,15 @@ serve_find_value(struct serve *s, const struct addr *from,
 		    nodes);
 		m.u.values.nodes = nodes;
 	}
-	token_make(env->tok, from, m.u.values.token);
-	m.u.values.tokenlen = TOKEN_LEN;
+	m.u.values.tokenlen = serve_token(s, from, &fv->key,
+	    m.u.values.token);
 	fit = wire_values_fit(&m, wv, i);
 	m.u.values.values = wv;
 	m.u.values.nvalues = fit;
 	m.u.values.total = (uint32_t)total;
 	m.u.values.next_offset = off + fit < total ? (uint32_t)(off + fit) : 0;
 	if (wire_encoded_len(&m) > WIRE_MAX_DATAGRAM &&
-	    !token_check(env->tok, from, fv->token, fv->tokenlen) &&
+	    !token_check(env->tok, from, &fv->key, fv->token, fv->tokenlen) &&
 	    !token_verified(env->tok, from, now_ms)) {
 		cut = serve_fit_datagram(&m, off, total, fit);
 		m.u.values.nvalues = cut;
@@ -202,11 +284,14 @@ serve_store(struct serve *s, const struct addr *from, const struct wire_msg *q,
 	const struct wire_value *v;
 	struct wire_msg m;
 	const char *errstr;
-	int64_t exp, max_exp;
+	int64_t exp, max_exp, life;
+	uint8_t hash[STORE_HASH_LEN];
 	uint32_t stored = 0;
 	size_t i;
+	int rc;
 
-	if (!token_check(env->tok, from, st->token, st->tokenlen)) {
+	if (!token_check(env->tok, from, &st->key, st->token,
+	    st->tokenlen)) {
 		/* Smaller than the request: nothing to amplify. */
 		s->st.rx_dropped_token++;
 		(void)rpc_reply_error(env->rpc, from, q->txid,
@@ -229,20 +314,33 @@ serve_store(struct serve *s, const struct addr *from, const struct wire_msg *q,
 	/*
 	 * The wire already bounds both times (wire_check); here a sender's
 	 * clock or malice meets ours: no expiry beyond max_ttl from now, no
-	 * creation time from the future beyond the skew.  store_put keeps the
-	 * later of two expiries, so a republish, which carries the original
-	 * expiry, never extends a value's life.
+	 * creation time from the future beyond the skew, and no life beyond
+	 * max_ttl from creation: store_put_life keeps the stored creation
+	 * time of the same bytes and the later of two expiries, capped at
+	 * that creation + max_ttl, so neither a republish (which carries the
+	 * original expiry) nor a re-STORE with fresh times, however often,
+	 * keeps a value alive past created + max_ttl.
 	 */
-	max_exp = wall_ms + (int64_t)env->max_ttl_s * 1000;
+	life = (int64_t)env->max_ttl_s * 1000;
+	max_exp = wall_ms + life;
 	for (i = 0; i < st->nvalues; i++) {
 		v = &st->values[i];
 		exp = v->expires_ms < max_exp ? v->expires_ms : max_exp;
+		if (v->created_ms >= 0 && v->created_ms + life < exp)
+			exp = v->created_ms + life;
 		if (exp <= wall_ms || v->created_ms >= exp ||
 		    v->created_ms > wall_ms + ENV_CLOCK_SKEW_MS)
 			continue;
-		if (store_put(env->store, st->key.b, v->data, v->len,
-		    v->created_ms, exp, wall_ms, &errstr) < 0)
+		if (s->quota != NULL && !serve_admit(s, from, &st->key, v->len,
+		    wall_ms))
 			continue;
+		if ((rc = store_put_life(env->store, st->key.b, v->data,
+		    v->len, v->created_ms, exp, life, wall_ms, &errstr)) < 0)
+			continue;
+		if (s->quota != NULL && rc == STORE_PUT_NEW) {
+			store_hash(v->data, v->len, hash);
+			quota_add(s->quota, from, &st->key, hash, v->len, exp);
+		}
 		if (s->stored != NULL)
 			s->stored(s->arg, &st->key, v->data, v->len, now_ms);
 		stored++;

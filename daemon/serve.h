@@ -12,6 +12,7 @@
 #define EMO_SERVE_H
 
 #include "env.h"
+#include "quota.h"
 
 #define SERVE_ANSWER_SPARE	8	/* extra candidates for an answer */
 #define SERVE_MAX_HELD		1024	/* StoreAcks waiting for a flush */
@@ -23,7 +24,14 @@ struct serve_stats {
 	uint64_t	acks_held;	/* StoreAcks that waited for a flush */
 	uint64_t	refused_busy;	/* STOREs refused: SERVE_MAX_HELD held */
 	uint64_t	refused_storage;	/* STOREs refused: a flush failed */
+	uint64_t	quota_refused_key;	/* values: source's per key */
+	uint64_t	quota_refused_source;	/* values: source's bytes */
+	uint64_t	quota_refused_full;	/* values: full, source heaviest */
+	uint64_t	quota_evicted;	/* values evicted for others */
+	uint64_t	tokens_withheld;	/* answers without a token: full */
 };
+
+#define SERVE_QUOTA_PER_KEY	256	/* per_key when 0 is given */
 
 /* A value a STORE from the network put in the store. */
 typedef void	serve_stored_cb(void *arg, const struct id *key,
@@ -35,6 +43,13 @@ struct serve;
 struct serve	*serve_new(const struct env *, int hold_acks,
 		    serve_stored_cb *, void *arg);
 void		 serve_free(struct serve *);
+/*
+ * Turns on the per-source quotas (quota.h): per_key 0 means
+ * SERVE_QUOTA_PER_KEY.  Without it every STORE with a token is taken in
+ * as far as the store's own quotas allow.  -1 without memory.
+ */
+int		 serve_quota(struct serve *, const struct quota_limits *,
+		    uint64_t salt);
 
 /*
  * Answers request q from `from`.  Returns 1 if the sender may enter the

@@ -120,6 +120,24 @@ store_put(struct store *st, const uint8_t key[ID_LEN],
     const void *data, size_t len, int64_t created_ms, int64_t expires_ms,
     int64_t now_ms, const char **errstr)
 {
+	return store_put_life(st, key, data, len, created_ms, expires_ms, 0,
+	    now_ms, errstr);
+}
+
+int64_t
+store_refresh_expiry(const struct store_put_req *req, int64_t created_ms)
+{
+	if (req->max_life_ms > 0 && created_ms <= INT64_MAX - req->max_life_ms &&
+	    created_ms + req->max_life_ms < req->expires_ms)
+		return created_ms + req->max_life_ms;
+	return req->expires_ms;
+}
+
+int
+store_put_life(struct store *st, const uint8_t key[ID_LEN],
+    const void *data, size_t len, int64_t created_ms, int64_t expires_ms,
+    int64_t max_life_ms, int64_t now_ms, const char **errstr)
+{
 	struct store_put_req	 req;
 	const char		*dummy;
 	int			 rc;
@@ -152,11 +170,35 @@ store_put(struct store *st, const uint8_t key[ID_LEN],
 	req.now_ms = now_ms;
 	req.max_values_per_key = st->max_values_per_key;
 	req.max_bytes = st->max_bytes;
+	req.max_life_ms = max_life_ms > 0 ? max_life_ms : 0;
 	if ((rc = st->ops->put(st->be, &req, errstr)) == STORE_BE_QUOTA)
 		return store_fail(st, STORE_ERR_QUOTA, errstr, NULL);
 	if (rc < 0)
 		return store_fail(st, STORE_ERR_IO, errstr, NULL);
 	return rc;
+}
+
+int
+store_del(struct store *st, const uint8_t key[ID_LEN],
+    const uint8_t hash[STORE_HASH_LEN], const char **errstr)
+{
+	const char	*dummy;
+	int		 rc;
+
+	if (errstr == NULL)
+		errstr = &dummy;
+	if (st == NULL || key == NULL || hash == NULL)
+		return store_fail(st, STORE_ERR_INVALID, errstr,
+		    "no store, key or hash");
+	if ((rc = st->ops->del(st->be, key, hash, errstr)) < 0)
+		return store_fail(st, STORE_ERR_IO, errstr, NULL);
+	return rc;
+}
+
+void
+store_hash(const void *data, size_t len, uint8_t out[STORE_HASH_LEN])
+{
+	keccak256(data, len, out);
 }
 
 int

@@ -90,6 +90,27 @@ void		 store_close(struct store *);	/* NULL is a no-op */
 int	store_put(struct store *, const uint8_t key[ID_LEN],
 	    const void *data, size_t len, int64_t created_ms,
 	    int64_t expires_ms, int64_t now_ms, const char **errstr);
+/*
+ * store_put, but a refresh raises the expiry to no later than the kept
+ * creation time + max_life_ms (max_life_ms > 0): storing the same bytes
+ * again and again does not keep a value alive past its maximum life.
+ */
+int	store_put_life(struct store *, const uint8_t key[ID_LEN],
+	    const void *data, size_t len, int64_t created_ms,
+	    int64_t expires_ms, int64_t max_life_ms, int64_t now_ms,
+	    const char **errstr);
+
+/*
+ * Deletes the value whose bytes hash (store_hash) to `hash` under the key,
+ * live or not: the engine's quota evicts with it.  Returns 1 if deleted,
+ * 0 if the key holds no such value, -1 with *errstr (STORE_ERR_IO).
+ */
+#define STORE_HASH_LEN		32
+int	store_del(struct store *, const uint8_t key[ID_LEN],
+	    const uint8_t hash[STORE_HASH_LEN], const char **errstr);
+/* The hash that names a value's bytes under its key (Keccak-256). */
+void	store_hash(const void *data, size_t len,
+	    uint8_t out[STORE_HASH_LEN]);
 
 /*
  * Fills res with copies of the live (expires_ms > now_ms) values created at

@@ -32,7 +32,14 @@ struct store_put_req {
 	int64_t		 now_ms;
 	uint32_t	 max_values_per_key;
 	uint64_t	 max_bytes;
+	int64_t		 max_life_ms;	/* refresh cap past creation; 0: none */
 };
+
+/*
+ * The expiry a refresh of a value created at created_ms may raise it to:
+ * req->expires_ms, but no later than created_ms + req->max_life_ms.
+ */
+int64_t	store_refresh_expiry(const struct store_put_req *, int64_t created_ms);
 
 /* What a backend's put returns when store_quota_check refused. */
 #define STORE_BE_QUOTA		(-2)
@@ -62,6 +69,8 @@ struct store_ops {
 			    uint8_t (*)[ID_LEN], const char **);
 	int		 (*flush)(void *be, const char **);
 	void		 (*stats)(void *be, struct store_stats *);
+	int		 (*del)(void *be, const uint8_t *key,
+			    const uint8_t *hash, const char **);
 	int		 (*raw_put)(void *be, const void *key, size_t klen,
 			    const void *val, size_t vlen, const char **);
 };

@@ -345,6 +345,7 @@ ldb_refresh(struct ldb *l, const struct store_put_req *r,
 	char			*rec, *lerr = NULL;
 	uint8_t			 ekey[LDB_EKEY_LEN];
 	size_t			 rlen;
+	int64_t			 exp;
 	int			 rc = 0;
 
 	rec = leveldb_get(l->db, l->ro, (const char *)vkey, LDB_VKEY_LEN,
@@ -356,7 +357,7 @@ ldb_refresh(struct ldb *l, const struct store_put_req *r,
 	    v.len != r->len || memcmp(v.data, r->data, r->len) != 0)
 		goto done;
 	rc = STORE_PUT_REFRESHED;
-	if (r->expires_ms <= v.expires_ms)
+	if ((exp = store_refresh_expiry(r, v.created_ms)) <= v.expires_ms)
 		goto done;
 	/*
 	 * Raise the expiry, keep the creation time.  The index entry moves
@@ -364,7 +365,7 @@ ldb_refresh(struct ldb *l, const struct store_put_req *r,
 	 */
 	ldb_ekey(ekey, v.expires_ms, r->key, vkey + LDB_KPREFIX_LEN);
 	leveldb_writebatch_delete(l->wb, (const char *)ekey, sizeof(ekey));
-	ldb_batch_value(l, r, vkey, v.created_ms, r->expires_ms);
+	ldb_batch_value(l, r, vkey, v.created_ms, exp);
 	if (store_ldb_write(l, l->wo, errstr) == -1)
 		rc = -1;
 done:
@@ -490,5 +491,6 @@ const struct store_ops store_ldb_ops = {
 	.keys = store_ldb_keys,
 	.flush = ldb_flush,
 	.stats = ldb_stats,
+	.del = store_ldb_del,
 	.raw_put = ldb_raw_put,
 };

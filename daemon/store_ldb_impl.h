@@ -65,6 +65,8 @@ int	store_ldb_get(void *be, const uint8_t *key, int64_t since_ms,
 	    size_t *total, const char **errstr);
 long	store_ldb_expire(void *be, int64_t now_ms, size_t max,
 	    const char **errstr);
+int	store_ldb_del(void *be, const uint8_t *key, const uint8_t *hash,
+	    const char **errstr);
 long	store_ldb_keys(void *be, const uint8_t *after, size_t max,
 	    uint8_t (*keys)[ID_LEN], const char **errstr);
 

@@ -190,6 +190,55 @@ ldb_key_has_value(leveldb_iterator_t *it, const uint8_t *key)
 	return 0;
 }
 
+/* One value by its hash, with its index entry; see store_del. */
+int
+store_ldb_del(void *be, const uint8_t *key, const uint8_t *hash,
+    const char **errstr)
+{
+	struct ldb		*l = be;
+	leveldb_iterator_t	*it;
+	struct store_value	 v;
+	const char		*why;
+	char			*rec, *lerr = NULL;
+	uint8_t			 vkey[LDB_VKEY_LEN], ekey[LDB_EKEY_LEN];
+	size_t			 rlen;
+	int			 ok;
+
+	store_ldb_vkey(vkey, key, hash);
+	rec = leveldb_get(l->db, l->ro, (const char *)vkey, LDB_VKEY_LEN,
+	    &rlen, &lerr);
+	if (lerr != NULL)
+		return store_ldb_fail(l, "read", lerr, errstr);
+	if (rec == NULL)
+		return 0;
+	ok = store_ldb_decode_record((const uint8_t *)rec, rlen, &v, &why) ==
+	    0;
+	leveldb_writebatch_clear(l->wb);
+	leveldb_writebatch_delete(l->wb, (const char *)vkey, LDB_VKEY_LEN);
+	if (ok) {
+		ekey[0] = LDB_PREFIX_EXPIRY;
+		bytes_put_be64(ekey + 1, (uint64_t)v.expires_ms);
+		memcpy(ekey + 9, key, ID_LEN);
+		memcpy(ekey + 9 + ID_LEN, hash, KECCAK256_LEN);
+		leveldb_writebatch_delete(l->wb, (const char *)ekey,
+		    sizeof(ekey));
+	}
+	leveldb_free(rec);
+	if (store_ldb_write(l, l->wo, errstr) == -1)
+		return -1;
+	leveldb_writebatch_clear(l->wb);
+	/* An unreadable record was never counted. */
+	if (!ok)
+		return 0;
+	l->st.values--;
+	l->st.bytes -= v.len;
+	it = leveldb_create_iterator(l->db, l->ro);
+	if (!ldb_key_has_value(it, key))
+		l->st.keys--;
+	leveldb_iter_destroy(it);
+	return 1;
+}
+
 /* Writes one expiry batch of n values, then fixes the counters. */
 static int
 ldb_expire_commit(struct ldb *l, size_t n, uint64_t bytes,

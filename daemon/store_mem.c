@@ -347,6 +347,7 @@ mem_put(void *be, const struct store_put_req *r, const char **errstr)
 	struct mem_key	*k, *nk = NULL;
 	struct mem_val	*v, *found = NULL, *nv = NULL, **arr;
 	uint64_t	 live = 0, dropped = 0, dbytes = 0;
+	int64_t		 exp;
 	size_t		 ncap;
 	uint32_t	 i, need;
 
@@ -366,8 +367,9 @@ mem_put(void *be, const struct store_put_req *r, const char **errstr)
 	}
 	/* Like LevelDB's, a refresh leaves expired values to store_expire. */
 	if (found != NULL) {
-		if (r->expires_ms > found->expires_ms) {
-			found->expires_ms = r->expires_ms;
+		exp = store_refresh_expiry(r, found->created_ms);
+		if (exp > found->expires_ms) {
+			found->expires_ms = exp;
 			mem_heap_down(m, found->heap_idx);
 		}
 		return STORE_PUT_REFRESHED;
@@ -512,6 +514,29 @@ mem_keys(void *be, const uint8_t *after, size_t max,
 }
 
 static int
+mem_del(void *be, const uint8_t *key, const uint8_t *hash,
+    const char **errstr)
+{
+	struct mem	*m = be;
+	struct mem_key	*k;
+	uint8_t		 h[KECCAK256_LEN];
+	uint32_t	 i;
+
+	if ((k = mem_tree_find(m->root, key)) == NULL)
+		return 0;
+	for (i = 0; i < k->n; i++) {
+		keccak256(k->vals[i]->data, k->vals[i]->len, h);
+		if (memcmp(h, hash, sizeof(h)) != 0)
+			continue;
+		mem_drop(m, k, i);
+		if (k->n == 0)
+			mem_key_remove(m, k);
+		return 1;
+	}
+	return 0;
+}
+
+static int
 mem_flush(void *be, const char **errstr)
 {
 	return 0;
@@ -535,5 +560,6 @@ const struct store_ops store_mem_ops = {
 	.keys = mem_keys,
 	.flush = mem_flush,
 	.stats = mem_stats,
+	.del = mem_del,
 	.raw_put = NULL,
 };

@@ -11,6 +11,7 @@
 struct token_peer_ent {
 	struct cache_ent e;		/* e.ms: when we got it */
 	struct addr	 addr;
+	struct id	 key;
 	struct token_peer t;
 };
 
@@ -78,10 +79,12 @@ token_rotate(struct token *t, const uint8_t fresh[TOKEN_SECRET_LEN],
 
 /*
  * Keccak has no length-extension weakness, so a secret prefix makes a
- * sound keyed hash of the address (BEP 5's scheme).
+ * sound keyed hash of the address (BEP 5's scheme) and the key: a token
+ * got by asking about one key stores under no other (OpenDHT's binding).
  */
 static void
-token_hash(const uint8_t *secret, const struct addr *a, uint8_t out[TOKEN_LEN])
+token_hash(const uint8_t *secret, const struct addr *a, const struct id *key,
+    uint8_t out[TOKEN_LEN])
 {
 	struct keccak k;
 	uint8_t ip[16], port[2], h[KECCAK256_LEN];
@@ -96,20 +99,21 @@ token_hash(const uint8_t *secret, const struct addr *a, uint8_t out[TOKEN_LEN])
 	keccak256_update(&k, secret, TOKEN_SECRET_LEN);
 	keccak256_update(&k, ip, n);
 	keccak256_update(&k, port, sizeof(port));
+	keccak256_update(&k, key->b, ID_LEN);
 	keccak256_final(&k, h);
 	memcpy(out, h, TOKEN_LEN);
 }
 
 void
-token_make(const struct token *t, const struct addr *a,
+token_make(const struct token *t, const struct addr *a, const struct id *key,
     uint8_t out[TOKEN_LEN])
 {
-	token_hash(t->secret[0], a, out);
+	token_hash(t->secret[0], a, key, out);
 }
 
 int
-token_check(const struct token *t, const struct addr *a, const uint8_t *tok,
-    size_t len)
+token_check(const struct token *t, const struct addr *a, const struct id *key,
+    const uint8_t *tok, size_t len)
 {
 	uint8_t want[TOKEN_LEN], diff;
 	size_t s, i;
@@ -117,7 +121,7 @@ token_check(const struct token *t, const struct addr *a, const uint8_t *tok,
 	if (len != TOKEN_LEN)
 		return 0;
 	for (s = 0; s < 2; s++) {
-		token_hash(t->secret[s], a, want);
+		token_hash(t->secret[s], a, key, want);
 		for (diff = 0, i = 0; i < TOKEN_LEN; i++)
 			diff |= (uint8_t)(want[i] ^ tok[i]);
 		if (diff == 0)
@@ -126,10 +130,7 @@ token_check(const struct token *t, const struct addr *a, const uint8_t *tok,
 	return 0;
 }
 
-/*
- * Both caches are keyed by address, their entries an address first after
- * the header: one finder serves both.
- */
+/* The verified addresses, keyed by address. */
 static struct cache_ent *
 token_find(const struct cache *c, uint64_t salt, const struct addr *a)
 {
@@ -157,36 +158,67 @@ token_slot(struct cache *c, uint64_t salt, const struct addr *a,
 	return e;
 }
 
-void
-token_peer_put(struct token *t, const struct addr *a, const uint8_t *tok,
-    size_t len, int64_t now_ms)
+/* Peers' tokens are keyed by address and key. */
+static uint64_t
+token_peer_hash(uint64_t salt, const struct addr *a, const struct id *key)
+{
+	return cache_hash_addr(salt, a) ^ cache_hash(salt, key->b, ID_LEN);
+}
+
+static struct cache_ent *
+token_peer_find(const struct cache *c, uint64_t salt, const struct addr *a,
+    const struct id *key)
 {
 	struct token_peer_ent *p;
+	struct cache_ent *e;
+	size_t i = 0;
+	uint64_t h = token_peer_hash(salt, a, key);
+
+	while ((e = cache_next(c, h, &i)) != NULL) {
+		p = (struct token_peer_ent *)(void *)e;
+		if (addr_eq(&p->addr, a) && id_eq(&p->key, key))
+			return e;
+	}
+	return NULL;
+}
+
+void
+token_peer_put(struct token *t, const struct addr *a, const struct id *key,
+    const uint8_t *tok, size_t len, int64_t now_ms)
+{
+	struct token_peer_ent *p;
+	struct cache_ent *e;
 
 	if (len == 0 || len > WIRE_MAX_TOKEN)
 		return;
-	if ((p = (struct token_peer_ent *)(void *)token_slot(&t->peers,
-	    t->salt, a, now_ms)) == NULL)
+	if ((e = token_peer_find(&t->peers, t->salt, a, key)) == NULL &&
+	    (e = cache_slot(&t->peers, token_peer_hash(t->salt, a, key))) ==
+	    NULL)
 		return;
+	p = (struct token_peer_ent *)(void *)e;
+	p->addr = *a;
+	p->key = *key;
+	e->ms = now_ms;
 	memcpy(p->t.tok, tok, len);
 	p->t.len = (uint8_t)len;
 }
 
 void
-token_peer_forget(struct token *t, const struct addr *a)
+token_peer_forget(struct token *t, const struct addr *a, const struct id *key)
 {
 	struct cache_ent *e;
 
-	if ((e = token_find(&t->peers, t->salt, a)) != NULL)
+	if ((e = token_peer_find(&t->peers, t->salt, a, key)) != NULL)
 		cache_drop(&t->peers, e);
 }
 
 const struct token_peer *
-token_peer_get(const struct token *t, const struct addr *a, int64_t now_ms)
+token_peer_get(const struct token *t, const struct addr *a,
+    const struct id *key, int64_t now_ms)
 {
 	const struct cache_ent *e;
 
-	if ((e = token_find(&t->peers, t->salt, a)) == NULL ||
+	if ((e = token_peer_find(&t->peers, t->salt, a, key)) == NULL ||
 	    now_ms - e->ms >= TOKEN_PEER_MAX_AGE_MS)
 		return NULL;
 	return &((const struct token_peer_ent *)(const void *)e)->t;

@@ -1,7 +1,9 @@
 /*
  * token — who has shown that it receives at its address: the write tokens
- * we hand out (a keyed hash of the address under a rotating secret; the
- * previous secret stays valid), the tokens peers handed us, and the
+ * we hand out (a keyed hash of the address and the key asked about under
+ * a rotating secret; the previous secret stays valid: a token admits
+ * STOREs from that address under that key only), the tokens peers handed
+ * us, by their address and the key we asked about, and the
  * addresses that answered our requests recently.  Sans-I/O: the caller
  * supplies fresh secrets.
  */
@@ -17,7 +19,7 @@
 #define TOKEN_LEN		16
 #define TOKEN_SECRET_LEN	32
 #define TOKEN_ROTATE_MS		300000	/* the previous secret stays valid */
-#define TOKEN_PEER_MIN		16	/* peers' tokens kept, by address */
+#define TOKEN_PEER_MIN		16	/* peers' tokens kept, by address, key */
 #define TOKEN_PEER_MAX		256
 #define TOKEN_PEER_MAX_AGE_MS	240000	/* use a peer's token this long */
 /*
@@ -52,18 +54,21 @@ int	token_rotate_due(const struct token *, int64_t now_ms);
 void	token_rotate(struct token *, const uint8_t fresh[TOKEN_SECRET_LEN],
 	    int64_t now_ms);
 
+/* The token for STOREs from `a` under `key` (a FIND_NODE's target). */
 void	token_make(const struct token *, const struct addr *,
-	    uint8_t out[TOKEN_LEN]);
+	    const struct id *key, uint8_t out[TOKEN_LEN]);
 int	token_check(const struct token *, const struct addr *,
-	    const uint8_t *, size_t);
+	    const struct id *key, const uint8_t *, size_t);
 
-void	token_peer_put(struct token *, const struct addr *, const uint8_t *,
-	    size_t, int64_t now_ms);
+/* The token `a` gave us in answer to a request about `key`. */
+void	token_peer_put(struct token *, const struct addr *,
+	    const struct id *key, const uint8_t *, size_t, int64_t now_ms);
 /* `a` refused the token it gave us (it restarted, or rotated twice). */
-void	token_peer_forget(struct token *, const struct addr *);
-/* The token `a` gave us, if recent enough to use; else NULL. */
+void	token_peer_forget(struct token *, const struct addr *,
+	    const struct id *key);
+/* The token `a` gave us for `key`, if recent enough to use; else NULL. */
 const struct token_peer *token_peer_get(const struct token *,
-	    const struct addr *, int64_t now_ms);
+	    const struct addr *, const struct id *key, int64_t now_ms);
 
 void	token_verified_add(struct token *, const struct addr *, int64_t now_ms);
 int	token_verified(const struct token *, const struct addr *,

@@ -19,7 +19,7 @@
 #include "log.h"
 #include "check_util.h"
 
-#define NKEYS		27
+#define NKEYS		30
 #define ERRLEN		1024
 #define FIELD(m)	offsetof(struct conf, m), sizeof(((struct conf *)NULL)->m)
 
@@ -92,6 +92,9 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(c.max_ttl_s, 86400);
 	ck_assert_uint_eq(c.max_values_per_key, 1024);
 	ck_assert_uint_eq(c.max_store_bytes, 1ull << 30);
+	ck_assert_uint_eq(c.quota_values_per_key, 256);
+	ck_assert_uint_eq(c.quota_source_bytes, 64ull << 20);
+	ck_assert_uint_eq(c.quota_total_bytes, 1ull << 30);
 	ck_assert_int_eq(c.sync, 0);
 	ck_assert_uint_eq(c.control_max_clients, 64);
 	ck_assert_uint_eq(c.control_idle_timeout_s, 60);
@@ -223,6 +226,9 @@ static const struct {
 	{ "max_values_per_key = 4096", FIELD(max_values_per_key), 4096, NULL },
 	{ "max_store_bytes = 0", FIELD(max_store_bytes), 0, NULL },
 	{ "max_store_bytes = 3K", FIELD(max_store_bytes), 3072, NULL },
+	{ "quota_values_per_key = 1", FIELD(quota_values_per_key), 1, NULL },
+	{ "quota_source_bytes = 0", FIELD(quota_source_bytes), 0, NULL },
+	{ "quota_total_bytes = 2M", FIELD(quota_total_bytes), 2 << 20, NULL },
 	{ "socket = /run/x.sock", FIELD(socket), 0, "/run/x.sock" },
 	{ "socket_group = emo", FIELD(socket_group), 0, "emo" },
 	{ "socket_group =", FIELD(socket_group), 0, "" },
@@ -630,7 +636,9 @@ START_TEST(test_print)
 	    "listen = 0.0.0.0:9000\n# bootstrap = (none)\ndata_dir = /d\n"
 	    "log_level = info\nstorage = leveldb\nsync = no\n"
 	    "default_ttl = 3600\nmax_ttl = 86400\nmax_values_per_key = 1024\n"
-	    "max_store_bytes = 1G\nsocket = /s\nsocket_group =\n"
+	    "max_store_bytes = 1G\nquota_values_per_key = 256\n"
+	    "quota_source_bytes = 64M\nquota_total_bytes = 1G\n"
+	    "socket = /s\nsocket_group =\n"
 	    "control_max_clients = 64\ncontrol_idle_timeout = 60\n"
 	    "control_output_timeout = 30\n"
 	    "rpc_timeout_ms = 1000\nrpc_retries = 2\nalpha = 3\n"

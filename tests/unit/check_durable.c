@@ -32,7 +32,7 @@ t_hold_cfg(void)
 	return c;
 }
 
-/* A FIND_NODE from `from` to node 0; copies the token of the answer. */
+/* A FIND_NODE of "dur" from `from` to node 0; copies the answer's token. */
 static size_t
 t_token(struct simnet *sn, const struct addr *from, uint8_t *tok)
 {
@@ -43,6 +43,7 @@ t_token(struct simnet *sn, const struct addr *from, uint8_t *tok)
 	m.type = WIRE_FIND_NODE;
 	memset(m.sender.b, 0x5a, ID_LEN);
 	m.txid = 78;
+	id_from_name(&m.u.find_node.target, "dur", 3);
 	ck_assert_uint_eq(t_raw(sn, from, 0, &m), 1);
 	t_captured_msg(sn, 0, &ans);
 	ck_assert_int_eq(ans.type, WIRE_NODES);

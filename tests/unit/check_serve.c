@@ -47,9 +47,13 @@ t_raw_store(struct simnet *sn, const struct addr *from, const uint8_t *tok,
 	ck_assert_uint_eq(ans->txid, 77);
 }
 
-/* A FIND_NODE from `from` to node 1; copies the token of the answer. */
+/*
+ * A FIND_NODE for key from `from` to node 1; copies the token of the
+ * answer (good for STOREs under that key).
+ */
 static size_t
-t_raw_token(struct simnet *sn, const struct addr *from, uint8_t *tok)
+t_raw_token(struct simnet *sn, const struct addr *from, const struct id *key,
+    uint8_t *tok)
 {
 	struct wire_msg m, ans;
 	size_t n;
@@ -58,6 +62,7 @@ t_raw_token(struct simnet *sn, const struct addr *from, uint8_t *tok)
 	m.type = WIRE_FIND_NODE;
 	memset(m.sender.b, 0x5a, ID_LEN);
 	m.txid = 78;
+	m.u.find_node.target = *key;
 	ck_assert_uint_eq(t_raw(sn, from, 1, &m), 1);
 	t_captured_msg(sn, 0, &ans);
 	ck_assert_int_eq(ans.type, WIRE_NODES);
@@ -74,10 +79,10 @@ t_raw_token(struct simnet *sn, const struct addr *from, uint8_t *tok)
 START_TEST(test_store_token)
 {
 	struct simnet *sn = t_net(2, 6, NULL);
-	uint8_t tok[WIRE_MAX_TOKEN], bad[TOKEN_LEN];
+	uint8_t tok[WIRE_MAX_TOKEN], otok[WIRE_MAX_TOKEN], bad[TOKEN_LEN];
 	struct wire_msg ans;
 	struct addr x, y;
-	struct id key;
+	struct id key, other;
 	size_t n;
 
 	simnet_outside_addr(&x, 100);
@@ -95,11 +100,19 @@ START_TEST(test_store_token)
 	ck_assert_int_eq(ans.type, WIRE_ERROR);
 	wire_msg_free(&ans);
 	/* y's token presented from x: a spoofer's attempt. */
-	n = t_raw_token(sn, &y, tok);
+	n = t_raw_token(sn, &y, &key, tok);
 	t_raw_store(sn, &x, tok, n, &ans);
 	ck_assert_int_eq(ans.type, WIRE_ERROR);
 	wire_msg_free(&ans);
-	ck_assert_uint_eq(t_stats(sn, 1).rx_dropped_token, 3);
+	/* y's own token, but asked for another key: bound to that key. */
+	id_from_name(&other, "other", 5);
+	ck_assert_uint_eq(t_raw_token(sn, &y, &other, otok), n);
+	ck_assert_mem_ne(otok, tok, n);
+	t_raw_store(sn, &y, otok, n, &ans);
+	ck_assert_int_eq(ans.type, WIRE_ERROR);
+	ck_assert_uint_eq(ans.u.error.code, WIRE_ERR_BAD_TOKEN);
+	wire_msg_free(&ans);
+	ck_assert_uint_eq(t_stats(sn, 1).rx_dropped_token, 4);
 	ck_assert_uint_eq(t_stats(sn, 1).values_stored, 0);
 	ck_assert_int_eq(t_held(sn, 1, &key, NULL), 0);
 	/*
@@ -144,13 +157,13 @@ START_TEST(test_store_clamp)
 	size_t n;
 
 	simnet_outside_addr(&y, 101);
-	n = t_raw_token(sn, &y, tok);
 	w = simnet_wall(sn);
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_STORE;
 	memset(m.sender.b, 0x5b, ID_LEN);
 	m.txid = 79;
 	id_from_name(&m.u.store.key, "clamp", 5);
+	n = t_raw_token(sn, &y, &m.u.store.key, tok);
 	v[0].data = (const uint8_t *)"far";	/* expiry far away */
 	v[0].len = 3;
 	v[0].created_ms = w;
@@ -175,6 +188,75 @@ START_TEST(test_store_clamp)
 	ck_assert_int_eq(t_held(sn, 1, &m.u.store.key, &sv), 1);
 	ck_assert_uint_eq(sv.len, 3);
 	ck_assert_int_eq(sv.expires_ms, w + (int64_t)t_cfg.max_ttl_s * 1000);
+	simnet_free(sn);
+}
+END_TEST
+
+/* A STORE of one value (data, created, expires) under key from y. */
+static void
+t_store_one(struct simnet *sn, const struct addr *y, const struct id *key,
+    const char *data, int64_t created, int64_t expires)
+{
+	uint8_t tok[WIRE_MAX_TOKEN];
+	struct wire_value v;
+	struct wire_msg m, ans;
+	size_t n;
+
+	n = t_raw_token(sn, y, key, tok);
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_STORE;
+	memset(m.sender.b, 0x5b, ID_LEN);
+	m.txid = 80;
+	m.u.store.key = *key;
+	v.data = (const uint8_t *)data;
+	v.len = (uint32_t)strlen(data);
+	v.created_ms = created;
+	v.expires_ms = expires;
+	m.u.store.values = &v;
+	m.u.store.nvalues = 1;
+	memcpy(m.u.store.token, tok, n);
+	m.u.store.tokenlen = n;
+	ck_assert_uint_eq(t_raw(sn, y, 1, &m), 1);
+	t_captured_msg(sn, 0, &ans);
+	ck_assert_int_eq(ans.type, WIRE_STORE_ACK);
+	ck_assert_uint_eq(ans.u.store_ack.stored, 1);
+	wire_msg_free(&ans);
+}
+
+/*
+ * No life past created + max_ttl: a value created 23 h 50 min ago lives
+ * 10 more minutes whatever expiry it asks for, and STOREing the same
+ * bytes again with fresh times (as often as one likes) keeps the first
+ * creation time and does not extend it.
+ */
+START_TEST(test_store_no_extend)
+{
+	struct simnet *sn = t_net(2, 8, NULL);
+	struct store_value sv;
+	struct addr y;
+	struct id key;
+	int64_t w, life = (int64_t)t_cfg.max_ttl_s * 1000, c0;
+	int i;
+
+	simnet_outside_addr(&y, 101);
+	id_from_name(&key, "extend", 6);
+	w = simnet_wall(sn);
+	c0 = w - life + 600000;
+	t_store_one(sn, &y, &key, "old", c0, w + life);
+	ck_assert_int_eq(t_held(sn, 1, &key, &sv), 1);
+	ck_assert_int_eq(sv.created_ms, c0);
+	ck_assert_int_eq(sv.expires_ms, c0 + life);
+	for (i = 0; i < 3; i++) {
+		t_run(sn, 60000);
+		w = simnet_wall(sn);
+		t_store_one(sn, &y, &key, "old", w, w + life);
+		ck_assert_int_eq(t_held(sn, 1, &key, &sv), 1);
+		ck_assert_int_eq(sv.created_ms, c0);
+		ck_assert_int_eq(sv.expires_ms, c0 + life);
+	}
+	/* Gone at created + max_ttl. */
+	t_run(sn, c0 + life - simnet_wall(sn) + 1000);
+	ck_assert_int_eq(t_held(sn, 1, &key, NULL), 0);
 	simnet_free(sn);
 }
 END_TEST
@@ -373,6 +455,7 @@ main(void)
 
 	tc = tcase_create("clamp");
 	tcase_add_test(tc, test_store_clamp);
+	tcase_add_test(tc, test_store_no_extend);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("long");

@@ -494,6 +494,85 @@ START_TEST(test_refresh_leaves_expired)
 }
 END_TEST
 
+/*
+ * store_put_life: a refresh raises the expiry to at most the kept
+ * creation time + max life, whatever expiry and creation it brings.
+ */
+START_TEST(test_refresh_life)
+{
+	struct t_ctx		c;
+	struct store_result	res;
+	uint8_t			k[ID_LEN];
+	const char		*why;
+
+	t_open(&c, _i, 16, 0);
+	t_key(k, 7);
+	ck_assert_int_eq(store_put_life(c.st, k, "v", 1, 10, 500, 1000, 0,
+	    &why), STORE_PUT_NEW);
+	ck_assert_int_eq(store_put_life(c.st, k, "v", 1, 400, 5000, 1000, 300,
+	    &why), STORE_PUT_REFRESHED);
+	ck_assert_int_eq(store_get(c.st, k, 0, 300, &res, &why), 0);
+	ck_assert_uint_eq(res.n, 1);
+	ck_assert_int_eq(res.v[0].created_ms, 10);
+	ck_assert_int_eq(res.v[0].expires_ms, 1010);
+	store_result_free(&res);
+	/* Past the cap: nothing changes. */
+	ck_assert_int_eq(store_put_life(c.st, k, "v", 1, 900, 5000, 1000, 900,
+	    &why), STORE_PUT_REFRESHED);
+	ck_assert_int_eq(store_expire(c.st, 1010, 10, &why), 1);
+	/* Without a cap (store_put), a refresh raises it as asked. */
+	ck_assert_int_eq(store_put(c.st, k, "w", 1, 10, 500, 0, &why),
+	    STORE_PUT_NEW);
+	ck_assert_int_eq(store_put(c.st, k, "w", 1, 400, 5000, 300, &why),
+	    STORE_PUT_REFRESHED);
+	ck_assert_int_eq(store_get(c.st, k, 0, 300, &res, &why), 0);
+	ck_assert_int_eq(res.v[0].expires_ms, 5000);
+	store_result_free(&res);
+	t_close(&c);
+}
+END_TEST
+
+/* store_del: one value by its hash, with the counters and its index. */
+START_TEST(test_del)
+{
+	struct t_ctx		c;
+	struct store_result	res;
+	struct store_stats	s;
+	uint8_t			k[ID_LEN], k2[ID_LEN], h[STORE_HASH_LEN];
+	const char		*why;
+
+	t_open(&c, _i, 16, 0);
+	t_key(k, 8);
+	t_key(k2, 9);
+	t_put(c.st, k, "aa", 2, 10, 1000, 0);
+	t_put(c.st, k, "bbb", 3, 20, 2000, 0);
+	t_put(c.st, k2, "c", 1, 20, 3000, 0);
+	store_hash("aa", 2, h);
+	ck_assert_int_eq(store_del(c.st, k2, h, &why), 0);	/* other key */
+	ck_assert_int_eq(store_del(c.st, k, h, &why), 1);
+	ck_assert_int_eq(store_del(c.st, k, h, &why), 0);	/* gone */
+	store_stats(c.st, &s);
+	ck_assert_uint_eq(s.keys, 2);
+	ck_assert_uint_eq(s.values, 2);
+	ck_assert_uint_eq(s.bytes, 4);
+	ck_assert_int_eq(store_get(c.st, k, 0, 0, &res, &why), 0);
+	ck_assert_uint_eq(res.n, 1);
+	ck_assert_uint_eq(res.v[0].len, 3);
+	store_result_free(&res);
+	store_hash("bbb", 3, h);
+	ck_assert_int_eq(store_del(c.st, k, h, &why), 1);
+	store_stats(c.st, &s);
+	ck_assert_uint_eq(s.keys, 1);
+	ck_assert_uint_eq(s.values, 1);
+	ck_assert_uint_eq(s.bytes, 1);
+	/* Its index entries went too: only "c" expires. */
+	ck_assert_int_eq(store_expire(c.st, 5000, 10, &why), 1);
+	store_stats(c.st, &s);
+	ck_assert_uint_eq(s.keys, 0);
+	t_close(&c);
+}
+END_TEST
+
 static Suite *
 store_page_suite(void)
 {
@@ -508,6 +587,8 @@ store_page_suite(void)
 	tcase_add_loop_test(tc, test_page_many, 0, T_NBACKENDS);
 	tcase_add_loop_test(tc, test_errkind, 0, T_NBACKENDS);
 	tcase_add_loop_test(tc, test_refresh_leaves_expired, 0, T_NBACKENDS);
+	tcase_add_loop_test(tc, test_refresh_life, 0, T_NBACKENDS);
+	tcase_add_loop_test(tc, test_del, 0, T_NBACKENDS);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("leveldb");

@@ -37,6 +37,9 @@ t_new(struct prng *r, int64_t now)
 	return t;
 }
 
+/* The keys tokens are asked for. */
+static const struct id k1 = { { 1, 2, 3 } }, k2 = { { 1, 2, 4 } };
+
 static void
 t_addr(struct addr *a, const char *s)
 {
@@ -55,17 +58,22 @@ START_TEST(test_make_check)
 	t_addr(&x, "10.0.0.1:7000");
 	t_addr(&y, "10.0.0.2:7000");
 	t_addr(&x2, "10.0.0.1:7001");
-	token_make(t, &x, tok);
-	token_make(t, &x, again);
+	token_make(t, &x, &k1, tok);
+	token_make(t, &x, &k1, again);
 	ck_assert_mem_eq(tok, again, TOKEN_LEN);	/* a function of x */
-	ck_assert_int_eq(token_check(t, &x, tok, TOKEN_LEN), 1);
-	ck_assert_int_eq(token_check(t, &y, tok, TOKEN_LEN), 0);
-	ck_assert_int_eq(token_check(t, &x2, tok, TOKEN_LEN), 0);
-	ck_assert_int_eq(token_check(u, &x, tok, TOKEN_LEN), 0);
-	ck_assert_int_eq(token_check(t, &x, tok, TOKEN_LEN - 1), 0);
-	ck_assert_int_eq(token_check(t, &x, tok, 0), 0);
+	ck_assert_int_eq(token_check(t, &x, &k1, tok, TOKEN_LEN), 1);
+	ck_assert_int_eq(token_check(t, &y, &k1, tok, TOKEN_LEN), 0);
+	ck_assert_int_eq(token_check(t, &x2, &k1, tok, TOKEN_LEN), 0);
+	ck_assert_int_eq(token_check(u, &x, &k1, tok, TOKEN_LEN), 0);
+	ck_assert_int_eq(token_check(t, &x, &k1, tok, TOKEN_LEN - 1), 0);
+	ck_assert_int_eq(token_check(t, &x, &k1, tok, 0), 0);
+	/* Bound to the key: no STORE under another key with it. */
+	ck_assert_int_eq(token_check(t, &x, &k2, tok, TOKEN_LEN), 0);
+	token_make(t, &x, &k2, again);
+	ck_assert_mem_ne(tok, again, TOKEN_LEN);
+	ck_assert_int_eq(token_check(t, &x, &k2, again, TOKEN_LEN), 1);
 	tok[5] ^= 1;
-	ck_assert_int_eq(token_check(t, &x, tok, TOKEN_LEN), 0);
+	ck_assert_int_eq(token_check(t, &x, &k1, tok, TOKEN_LEN), 0);
 	token_free(t);
 	token_free(u);
 	token_free(NULL);
@@ -80,7 +88,7 @@ START_TEST(test_rotation)
 	struct addr x;
 
 	t_addr(&x, "10.0.0.1:7000");
-	token_make(t, &x, tok);
+	token_make(t, &x, &k1, tok);
 	ck_assert_int_eq(token_rotate_due(t, 1000), 0);
 	ck_assert_int_eq(token_rotate_due(t, 1000 + TOKEN_ROTATE_MS - 1), 0);
 	ck_assert_int_eq(token_rotate_due(t, 1000 + TOKEN_ROTATE_MS), 1);
@@ -88,15 +96,15 @@ START_TEST(test_rotation)
 	token_rotate(t, fresh, 1000 + TOKEN_ROTATE_MS);
 	ck_assert_int_eq(token_rotate_due(t, 1000 + TOKEN_ROTATE_MS), 0);
 	/* The previous secret stays valid; new tokens use the new one. */
-	ck_assert_int_eq(token_check(t, &x, tok, TOKEN_LEN), 1);
-	token_make(t, &x, tok2);
+	ck_assert_int_eq(token_check(t, &x, &k1, tok, TOKEN_LEN), 1);
+	token_make(t, &x, &k1, tok2);
 	ck_assert_mem_ne(tok, tok2, TOKEN_LEN);
-	ck_assert_int_eq(token_check(t, &x, tok2, TOKEN_LEN), 1);
+	ck_assert_int_eq(token_check(t, &x, &k1, tok2, TOKEN_LEN), 1);
 	/* The one before the previous is dropped. */
 	t_fill(&r, fresh, sizeof(fresh));
 	token_rotate(t, fresh, 1000 + 2 * TOKEN_ROTATE_MS);
-	ck_assert_int_eq(token_check(t, &x, tok, TOKEN_LEN), 0);
-	ck_assert_int_eq(token_check(t, &x, tok2, TOKEN_LEN), 1);
+	ck_assert_int_eq(token_check(t, &x, &k1, tok, TOKEN_LEN), 0);
+	ck_assert_int_eq(token_check(t, &x, &k1, tok2, TOKEN_LEN), 1);
 	token_free(t);
 }
 END_TEST
@@ -112,20 +120,28 @@ START_TEST(test_peer_age)
 	t_addr(&x, "10.0.0.1:7000");
 	t_addr(&y, "[::1]:7000");
 	memset(tok, 0x5c, sizeof(tok));
-	ck_assert_ptr_null(token_peer_get(t, &x, 0));
-	token_peer_put(t, &x, tok, 8, 100);
-	token_peer_put(t, &y, tok, 0, 100);		/* empty: ignored */
-	token_peer_put(t, &y, tok, WIRE_MAX_TOKEN + 1, 100);	/* too long */
-	ck_assert_ptr_null(token_peer_get(t, &y, 100));
-	p = token_peer_get(t, &x, 100 + TOKEN_PEER_MAX_AGE_MS - 1);
+	ck_assert_ptr_null(token_peer_get(t, &x, &k1, 0));
+	token_peer_put(t, &x, &k1, tok, 8, 100);
+	token_peer_put(t, &y, &k1, tok, 0, 100);		/* empty: ignored */
+	token_peer_put(t, &y, &k1, tok, WIRE_MAX_TOKEN + 1, 100);	/* too long */
+	ck_assert_ptr_null(token_peer_get(t, &y, &k1, 100));
+	p = token_peer_get(t, &x, &k1, 100 + TOKEN_PEER_MAX_AGE_MS - 1);
 	ck_assert_ptr_nonnull(p);
 	ck_assert_uint_eq(p->len, 8);
 	ck_assert_mem_eq(p->tok, tok, 8);
-	ck_assert_ptr_null(token_peer_get(t, &x, 100 + TOKEN_PEER_MAX_AGE_MS));
+	/* Kept by address and key: none for another key. */
+	ck_assert_ptr_null(token_peer_get(t, &x, &k2, 100));
+	token_peer_put(t, &x, &k2, tok, 2, 100);
+	ck_assert_uint_eq(token_peer_get(t, &x, &k2, 100)->len, 2);
+	ck_assert_uint_eq(token_peer_get(t, &x, &k1, 100)->len, 8);
+	token_peer_forget(t, &x, &k2);
+	ck_assert_ptr_null(token_peer_get(t, &x, &k2, 100));
+	ck_assert_ptr_nonnull(token_peer_get(t, &x, &k1, 100));
+	ck_assert_ptr_null(token_peer_get(t, &x, &k1, 100 + TOKEN_PEER_MAX_AGE_MS));
 	/* A new token from the same peer replaces the old, and its age. */
 	tok[0] = 1;
-	token_peer_put(t, &x, tok, 4, 100 + TOKEN_PEER_MAX_AGE_MS);
-	p = token_peer_get(t, &x, 100 + TOKEN_PEER_MAX_AGE_MS);
+	token_peer_put(t, &x, &k1, tok, 4, 100 + TOKEN_PEER_MAX_AGE_MS);
+	p = token_peer_get(t, &x, &k1, 100 + TOKEN_PEER_MAX_AGE_MS);
 	ck_assert_ptr_nonnull(p);
 	ck_assert_uint_eq(p->len, 4);
 	ck_assert_uint_eq(p->tok[0], 1);

@@ -1,0 +1,334 @@
+/*
+ * quota — per-source accounting of values from the network: see quota.h.
+ *
+ * Sources live in an array searched linearly (at most QUOTA_SOURCES);
+ * each holds its values as a queue in arrival order, so its oldest is at
+ * the front.  A new source when the array is full takes the place of the
+ * lightest one, whose values become nobody's (still counted in the
+ * store's total, no longer evictable).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache.h"
+#include "quota.h"
+
+/* An address class: the IP, and the port where it counts. */
+struct quota_src {
+	uint8_t		 ip[16];
+	uint8_t		 len;
+	uint16_t	 port;
+};
+
+struct quota_val {
+	uint8_t		 key[ID_LEN];
+	uint8_t		 hash[32];
+	int64_t		 expires_ms;
+	uint32_t	 cost;
+};
+
+struct quota_source {
+	struct quota_src src;
+	uint64_t	 cost;
+	struct quota_val *v;		/* v[head .. head + n) */
+	size_t		 head, n, cap;
+};
+
+struct quota_keyent {
+	struct cache_ent e;
+	struct quota_src src;
+	struct id	 key;
+	uint32_t	 n;
+};
+
+struct quota {
+	struct quota_limits lim;
+	struct quota_source *s;
+	size_t		 ns, scap;
+	size_t		 entries, ledger_max;
+	uint64_t	 salt;
+	struct cache	 keys;		/* struct quota_keyent */
+};
+
+uint64_t
+quota_cost(size_t len)
+{
+	return (uint64_t)len + QUOTA_VALUE_OVERHEAD;
+}
+
+uint64_t
+quota_store_cost(uint64_t values, uint64_t bytes)
+{
+	return values * QUOTA_VALUE_OVERHEAD + bytes;
+}
+
+struct quota *
+quota_new(const struct quota_limits *lim, uint64_t salt)
+{
+	struct quota *q;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return NULL;
+	q->lim = *lim;
+	q->salt = salt;
+	q->ledger_max = QUOTA_LEDGER_MAX;
+	if (lim->total != 0 && lim->total / quota_cost(1) < q->ledger_max)
+		q->ledger_max = (size_t)(lim->total / quota_cost(1));
+	if (q->ledger_max == 0)
+		q->ledger_max = 1;
+	cache_init(&q->keys, sizeof(struct quota_keyent), QUOTA_KEYS_MIN,
+	    QUOTA_KEYS_MAX);
+	return q;
+}
+
+void
+quota_free(struct quota *q)
+{
+	size_t i;
+
+	if (q == NULL)
+		return;
+	for (i = 0; i < q->ns; i++)
+		free(q->s[i].v);
+	free(q->s);
+	cache_free(&q->keys);
+	free(q);
+}
+
+static void
+quota_class(const struct quota *q, const struct addr *a, struct quota_src *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->len = (uint8_t)addr_ip_bytes(a, c->ip);
+	if (addr_scope(a) != ADDR_PUBLIC && !q->lim.limit_local)
+		c->port = addr_port(a);
+}
+
+static int
+quota_src_eq(const struct quota_src *a, const struct quota_src *b)
+{
+	return a->len == b->len && a->port == b->port &&
+	    memcmp(a->ip, b->ip, a->len) == 0;
+}
+
+static struct quota_source *
+quota_find(const struct quota *q, const struct quota_src *c)
+{
+	size_t i;
+
+	for (i = 0; i < q->ns; i++)
+		if (quota_src_eq(&q->s[i].src, c))
+			return &q->s[i];
+	return NULL;
+}
+
+/* ---- (source, key) counts ---------------------------------------------- */
+
+static uint64_t
+quota_key_hash(const struct quota *q, const struct quota_src *c,
+    const uint8_t *key)
+{
+	uint8_t b[sizeof(*c) + ID_LEN];
+
+	memcpy(b, c, sizeof(*c));
+	memcpy(b + sizeof(*c), key, ID_LEN);
+	return cache_hash(q->salt, b, sizeof(b));
+}
+
+static struct quota_keyent *
+quota_key_find(const struct quota *q, const struct quota_src *c,
+    const uint8_t *key)
+{
+	struct quota_keyent *k;
+	struct cache_ent *e;
+	size_t i = 0;
+	uint64_t h = quota_key_hash(q, c, key);
+
+	while ((e = cache_next(&q->keys, h, &i)) != NULL) {
+		k = (struct quota_keyent *)(void *)e;
+		if (quota_src_eq(&k->src, c) && memcmp(k->key.b, key, ID_LEN) ==
+		    0)
+			return k;
+	}
+	return NULL;
+}
+
+static void
+quota_key_add(struct quota *q, const struct quota_src *c, const uint8_t *key,
+    int delta)
+{
+	struct quota_keyent *k;
+
+	if ((k = quota_key_find(q, c, key)) == NULL) {
+		if (delta < 0 || (k = (struct quota_keyent *)(void *)
+		    cache_slot(&q->keys, quota_key_hash(q, c, key))) == NULL)
+			return;
+		k->src = *c;
+		memcpy(k->key.b, key, ID_LEN);
+	}
+	if (delta < 0 && k->n <= (uint32_t)-delta) {
+		cache_drop(&q->keys, &k->e);
+		return;
+	}
+	k->n = (uint32_t)((int64_t)k->n + delta);
+}
+
+/* ---- a source's values ------------------------------------------------- */
+
+/* Takes the source's oldest value out of the accounting. */
+static void
+quota_pop(struct quota *q, struct quota_source *s, struct quota_val *out)
+{
+	struct quota_val *v = &s->v[s->head];
+
+	*out = *v;
+	s->head++;
+	s->n--;
+	s->cost -= v->cost;
+	q->entries--;
+	quota_key_add(q, &s->src, v->key, -1);
+	if (s->n == 0)
+		s->head = 0;
+}
+
+/* The source's slot, made if need be; NULL without memory. */
+static struct quota_source *
+quota_source_get(struct quota *q, const struct quota_src *c)
+{
+	struct quota_source *s, *ns;
+	struct quota_val gone;
+	size_t i, ncap;
+
+	if ((s = quota_find(q, c)) != NULL)
+		return s;
+	if (q->ns == QUOTA_SOURCES) {
+		/* The lightest gives up its place; its values are nobody's. */
+		for (s = &q->s[0], i = 1; i < q->ns; i++)
+			if (q->s[i].cost < s->cost)
+				s = &q->s[i];
+		while (s->n > 0)
+			quota_pop(q, s, &gone);
+		s->src = *c;
+		return s;
+	}
+	if (q->ns == q->scap) {
+		ncap = q->scap ? q->scap * 2 : 8;
+		if ((ns = realloc(q->s, ncap * sizeof(*ns))) == NULL)
+			return NULL;
+		q->s = ns;
+		q->scap = ncap;
+	}
+	s = &q->s[q->ns++];
+	memset(s, 0, sizeof(*s));
+	s->src = *c;
+	return s;
+}
+
+/* Room at the back of the queue: slides it to the front, or grows it. */
+static int
+quota_room(struct quota_source *s)
+{
+	struct quota_val *nv;
+	size_t ncap;
+
+	if (s->head + s->n < s->cap)
+		return 0;
+	if (s->head > 0 && s->head >= s->cap / 2) {
+		memmove(s->v, s->v + s->head, s->n * sizeof(*s->v));
+		s->head = 0;
+		return 0;
+	}
+	ncap = s->cap ? s->cap * 2 : 16;
+	if ((nv = realloc(s->v, ncap * sizeof(*nv))) == NULL)
+		return -1;
+	s->v = nv;
+	s->cap = ncap;
+	return 0;
+}
+
+/* ---- decisions --------------------------------------------------------- */
+
+static int
+quota_full(const struct quota *q, uint64_t store_cost, uint64_t cost)
+{
+	return (q->lim.total != 0 && store_cost + cost > q->lim.total) ||
+	    q->entries >= q->ledger_max;
+}
+
+enum quota_verdict
+quota_admit(struct quota *q, const struct addr *from, const struct id *key,
+    size_t len, uint64_t store_cost, int64_t now_ms,
+    struct quota_victim *victim)
+{
+	struct quota_source *s, *h = NULL;
+	struct quota_keyent *k;
+	struct quota_src c;
+	struct quota_val v;
+	uint64_t cost = quota_cost(len);
+	size_t i;
+
+	quota_class(q, from, &c);
+	if ((s = quota_find(q, &c)) != NULL)
+		/* What expired in front no longer counts against it. */
+		while (s->n > 0 && s->v[s->head].expires_ms <= now_ms)
+			quota_pop(q, s, &v);
+	if ((k = quota_key_find(q, &c, key->b)) != NULL &&
+	    k->n >= q->lim.per_key)
+		return QUOTA_REFUSE_KEY;
+	if (q->lim.source_bytes != 0 &&
+	    (s != NULL ? s->cost : 0) + cost > q->lim.source_bytes)
+		return QUOTA_REFUSE_SOURCE;
+	if (!quota_full(q, store_cost, cost))
+		return QUOTA_OK;
+	/* Full: the heaviest source gives up its oldest value. */
+	for (i = 0; i < q->ns; i++)
+		if (q->s[i].n > 0 && (h == NULL || q->s[i].cost > h->cost))
+			h = &q->s[i];
+	if (h == NULL || h == s)
+		return QUOTA_REFUSE_FULL;
+	quota_pop(q, h, &v);
+	memcpy(victim->key.b, v.key, ID_LEN);
+	memcpy(victim->hash, v.hash, sizeof(victim->hash));
+	return QUOTA_EVICT;
+}
+
+void
+quota_add(struct quota *q, const struct addr *from, const struct id *key,
+    const uint8_t hash[32], size_t len, int64_t expires_ms)
+{
+	struct quota_source *s;
+	struct quota_val *v;
+	struct quota_src c;
+
+	quota_class(q, from, &c);
+	if ((s = quota_source_get(q, &c)) == NULL || quota_room(s) == -1)
+		return;		/* nobody's: counted in the total only */
+	v = &s->v[s->head + s->n];
+	memcpy(v->key, key->b, ID_LEN);
+	memcpy(v->hash, hash, sizeof(v->hash));
+	v->expires_ms = expires_ms;
+	v->cost = (uint32_t)quota_cost(len);
+	s->n++;
+	s->cost += v->cost;
+	q->entries++;
+	quota_key_add(q, &c, key->b, 1);
+}
+
+int
+quota_accepting(const struct quota *q, uint64_t store_cost)
+{
+	return !quota_full(q, store_cost, quota_cost(1)) || q->entries > 0;
+}
+
+void
+quota_source_usage(const struct quota *q, const struct addr *from,
+    uint64_t *values, uint64_t *cost)
+{
+	const struct quota_source *s;
+	struct quota_src c;
+
+	quota_class(q, from, &c);
+	s = quota_find(q, &c);
+	*values = s != NULL ? s->n : 0;
+	*cost = s != NULL ? s->cost : 0;
+}

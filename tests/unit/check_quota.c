@@ -1,0 +1,290 @@
+/*
+ * check_quota — storage quotas per source (issue 9 part 3), driven by
+ * STOREs injected from addresses that are no node: a source's values
+ * under one key are capped, so 2,000 junk values from one address leave
+ * room for an honest value from another, which a third node then finds;
+ * a source's bytes are capped; when the store is full the heaviest
+ * source's oldest values go first; a node that would refuse every STORE
+ * hands out no write token, and its own (local) values are never evicted.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dht.h"
+#include "quota.h"
+#include "simnet.h"
+#include "wire.h"
+#include "check_util.h"
+#include "check_engine.h"
+
+/*
+ * The tests' node: thousands of hand-made requests arrive from one source
+ * in one virtual instant, beyond any rate limit (check_flood tests those).
+ */
+static struct dht_config
+t_qcfg(void)
+{
+	struct dht_config c = t_cfg;
+
+	c.rate_burst = 100000;
+	return c;
+}
+
+/* A FIND_NODE for key from `from` to node `to`: the answer's token. */
+static size_t
+t_qtoken(struct simnet *sn, const struct addr *from, size_t to,
+    const struct id *key, uint8_t *tok)
+{
+	struct wire_msg m, ans;
+	size_t n;
+
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_FIND_NODE;
+	memset(m.sender.b, 0x5a, ID_LEN);
+	m.txid = 78;
+	m.u.find_node.target = *key;
+	ck_assert_uint_eq(t_raw(sn, from, to, &m), 1);
+	t_captured_msg(sn, 0, &ans);
+	ck_assert_int_eq(ans.type, WIRE_NODES);
+	n = ans.u.nodes.tokenlen;
+	memcpy(tok, ans.u.nodes.token, n);
+	wire_msg_free(&ans);
+	return n;
+}
+
+/* A STORE of `len` bytes of data under key from `from` to node to: stored? */
+static int
+t_qstore(struct simnet *sn, const struct addr *from, size_t to,
+    const struct id *key, const uint8_t *tok, size_t toklen,
+    const char *data, size_t len, int64_t created)
+{
+	struct wire_value v;
+	struct wire_msg m, ans;
+	int stored;
+
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_STORE;
+	memset(m.sender.b, 0x5b, ID_LEN);
+	m.txid = 79;
+	m.u.store.key = *key;
+	v.data = (const uint8_t *)data;
+	v.len = (uint32_t)len;
+	v.created_ms = created;
+	v.expires_ms = simnet_wall(sn) + 3600000;
+	m.u.store.values = &v;
+	m.u.store.nvalues = 1;
+	memcpy(m.u.store.token, tok, toklen);
+	m.u.store.tokenlen = toklen;
+	ck_assert_uint_eq(t_raw(sn, from, to, &m), 1);
+	t_captured_msg(sn, 0, &ans);
+	ck_assert_int_eq(ans.type, WIRE_STORE_ACK);
+	stored = (int)ans.u.store_ack.stored;
+	wire_msg_free(&ans);
+	return stored;
+}
+
+/* A value of 100 bytes named by (tag, i), under its own key, to node to. */
+static int
+t_qstore_own(struct simnet *sn, size_t to, const struct addr *from,
+    const char *tag, size_t i)
+{
+	uint8_t tok[WIRE_MAX_TOKEN];
+	char data[100];
+	struct id key;
+	size_t n;
+
+	simnet_key_id(&key, tag, i);
+	memset(data, 'x', sizeof(data));
+	snprintf(data, sizeof(data), "%s-%zu", tag, i);
+	n = t_qtoken(sn, from, to, &key, tok);
+	ck_assert_uint_gt(n, 0);
+	return t_qstore(sn, from, to, &key, tok, n, data, sizeof(data),
+	    simnet_wall(sn));
+}
+
+static int
+t_qheld(struct simnet *sn, size_t node, const char *tag, size_t i)
+{
+	struct id key;
+
+	simnet_key_id(&key, tag, i);
+	return t_held(sn, node, &key, NULL);
+}
+
+/*
+ * 2,000 junk values under one key from one address: the first 16 (the
+ * per-key quota here) are kept, the rest refused; the store's own cap
+ * of 64 values a key is never reached, so an honest value from another
+ * address gets in, and a third node's get finds it.
+ */
+START_TEST(test_junk_one_key)
+{
+	struct dht_config cfg = t_qcfg();
+	uint8_t tok[WIRE_MAX_TOKEN], ytok[WIRE_MAX_TOKEN];
+	struct simnet *sn;
+	struct store_result res;
+	struct addr x, y;
+	struct res r;
+	struct id key;
+	char data[32];
+	size_t n, yn, i, found = 0, kept = 0;
+
+	cfg.quota.per_key = 16;
+	sn = t_net(3, 301, &cfg);
+	t_join_all(sn);
+	simnet_outside_addr(&x, 100);
+	simnet_outside_addr(&y, 101);
+	simnet_key_id(&key, "junk", 0);
+	n = t_qtoken(sn, &x, 1, &key, tok);
+	for (i = 0; i < 2000; i++) {
+		snprintf(data, sizeof(data), "junk %zu", i);
+		kept += (size_t)t_qstore(sn, &x, 1, &key, tok, n, data,
+		    strlen(data), simnet_wall(sn));
+	}
+	ck_assert_uint_eq(kept, 16);
+	ck_assert_uint_eq(t_stats(sn, 1).quota_refused_key, 2000 - 16);
+	yn = t_qtoken(sn, &y, 1, &key, ytok);
+	ck_assert_int_eq(t_qstore(sn, &y, 1, &key, ytok, yn, "honest", 6,
+	    simnet_wall(sn) - 1000), 1);
+	memset(&res, 0, sizeof(res));
+	ck_assert_int_eq(store_get(simnet_store(sn, 1), key.b, 0,
+	    simnet_wall(sn), &res, NULL), 0);
+	ck_assert_uint_eq(res.n, 17);
+	store_result_free(&res);
+
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(simnet_get(sn, 2, &key, 0, get_cb, &r), 0);
+	t_run(sn, 5000);
+	ck_assert_int_eq(r.calls, 1);
+	ck_assert_int_eq(r.err, DHT_OK);
+	ck_assert_uint_eq(r.nvals, 17);
+	for (i = 0; i < T_VALS && i < r.nvals; i++)
+		if (r.v[i].len == 6 && memcmp(r.v[i].data, "honest", 6) == 0)
+			found++;
+	ck_assert_uint_eq(found, 1);
+	res_free(&r);
+	simnet_free(sn);
+}
+END_TEST
+
+/* A source's cost is capped: the sixth value of 100 bytes is refused. */
+START_TEST(test_source_bytes)
+{
+	struct dht_config cfg = t_qcfg();
+	struct simnet *sn;
+	struct addr x, y;
+	size_t i, kept = 0;
+
+	cfg.quota.source_bytes = 5 * quota_cost(100);
+	sn = t_net(2, 302, &cfg);
+	t_join_all(sn);
+	simnet_outside_addr(&x, 100);
+	simnet_outside_addr(&y, 101);
+	for (i = 0; i < 8; i++)
+		kept += (size_t)t_qstore_own(sn, 1, &x, "sb", i);
+	ck_assert_uint_eq(kept, 5);
+	ck_assert_uint_eq(t_stats(sn, 1).quota_refused_source, 3);
+	/* Another address is another source. */
+	ck_assert_int_eq(t_qstore_own(sn, 1, &y, "sby", 0), 1);
+	simnet_free(sn);
+}
+END_TEST
+
+/*
+ * The store holds 40 values of 100 bytes' cost.  B stores 10 first, then
+ * A 25: 35.  C's 10 then fill it and take 5 of A's (the heaviest) oldest
+ * values, none of B's (the first to come), and A, still the heaviest,
+ * is refused its next one.
+ */
+START_TEST(test_evict_heaviest)
+{
+	struct dht_config cfg = t_qcfg();
+	struct simnet *sn;
+	struct addr a, b, c;
+	size_t i;
+
+	cfg.quota.total = 40 * quota_cost(100);
+	sn = t_net(1, 303, &cfg);
+	simnet_outside_addr(&a, 100);
+	simnet_outside_addr(&b, 101);
+	simnet_outside_addr(&c, 102);
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(t_qstore_own(sn, 0, &b, "B", i), 1);
+	for (i = 0; i < 25; i++)
+		ck_assert_int_eq(t_qstore_own(sn, 0, &a, "A", i), 1);
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(t_qstore_own(sn, 0, &c, "C", i), 1);
+	ck_assert_uint_eq(t_stats(sn, 0).quota_evicted, 5);
+	for (i = 0; i < 10; i++) {
+		ck_assert_int_eq(t_qheld(sn, 0, "B", i), 1);
+		ck_assert_int_eq(t_qheld(sn, 0, "C", i), 1);
+	}
+	for (i = 0; i < 25; i++)
+		ck_assert_int_eq(t_qheld(sn, 0, "A", i), i >= 5);
+	ck_assert_int_eq(t_qstore_own(sn, 0, &a, "A", 25), 0);
+	ck_assert_uint_eq(t_stats(sn, 0).quota_refused_full, 1);
+	ck_assert_int_eq(t_qheld(sn, 0, "A", 25), 0);
+	simnet_free(sn);
+}
+END_TEST
+
+/*
+ * The node's own values fill it: no STORE could get in (nothing is
+ * evictable), so no write token is handed out, and a STORE with a token
+ * from before is refused while every local value stays.
+ */
+START_TEST(test_full_of_local)
+{
+	struct dht_config cfg = t_qcfg();
+	uint8_t tok[WIRE_MAX_TOKEN], data[100];
+	struct simnet *sn;
+	struct addr x;
+	struct res r;
+	struct id key, k;
+	size_t i, n;
+
+	cfg.quota.total = 10 * quota_cost(100);
+	sn = t_net(1, 304, &cfg);
+	simnet_outside_addr(&x, 100);
+	simnet_key_id(&key, "remote", 0);
+	n = t_qtoken(sn, &x, 0, &key, tok);
+	ck_assert_uint_gt(n, 0);
+	memset(data, 'l', sizeof(data));
+	for (i = 0; i < 10; i++) {
+		simnet_key_id(&k, "local", i);
+		memset(&r, 0, sizeof(r));
+		ck_assert_int_eq(simnet_put(sn, 0, &k, data, sizeof(data),
+		    simnet_wall(sn), simnet_wall(sn) + 3600000, put_cb, &r),
+		    0);
+		t_run(sn, 100);
+		ck_assert_int_eq(r.calls, 1);
+		ck_assert_int_eq(r.err, DHT_OK);
+	}
+	ck_assert_uint_eq(t_qtoken(sn, &x, 0, &key, tok + 16), 0);
+	ck_assert_uint_eq(t_stats(sn, 0).tokens_withheld, 1);
+	ck_assert_int_eq(t_qstore(sn, &x, 0, &key, tok, n, "r", 1,
+	    simnet_wall(sn)), 0);
+	ck_assert_uint_eq(t_stats(sn, 0).quota_refused_full, 1);
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(t_qheld(sn, 0, "local", i), 1);
+	simnet_free(sn);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("quota");
+	TCase *tc;
+
+	tc = tcase_create("quota");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_junk_one_key);
+	tcase_add_test(tc, test_source_bytes);
+	tcase_add_test(tc, test_evict_heaviest);
+	tcase_add_test(tc, test_full_of_local);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
