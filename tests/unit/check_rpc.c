@@ -64,7 +64,7 @@ t_io_clear(struct t_io *io)
 static struct rpc *
 t_rpc(struct t_io *io, uint32_t timeout_ms, uint32_t retries)
 {
-	struct rpc_config cfg = { timeout_ms, retries };
+	struct rpc_config cfg = { .timeout_ms = timeout_ms, .retries = retries };
 	struct rpc_io rio;
 	struct id self;
 	struct rpc *r;
