@@ -20,20 +20,8 @@
 #define SIM_NODES	1000
 #define SIM_BOOT	3
 #define SIM_LOOKUPS	200
-#define SIM_PARALLEL	10
-#define SIM_LIMIT_MS	120000
 #define SIM_CHURN_MIN	15	/* of the true 20 closest, with churn */
 #define SIM_CHURN_AVG	0.99	/* of all true closest, with churn */
-
-struct find {
-	unsigned		*pending;
-	int			 done;
-	enum dht_err		 err;
-	struct route_node	 nodes[ROUTE_K];
-	size_t			 n;
-	size_t			 asker;
-	struct id		 target;
-};
 
 struct tally {
 	unsigned	pass, fail;
@@ -42,56 +30,35 @@ struct tally {
 	struct keccak	digest;
 };
 
-static void
-find_cb(void *arg, enum dht_err err, const struct route_node *nodes, size_t n,
-    int64_t now_ms)
-{
-	struct find *f = arg;
+/* What run_lookups hands each finished lookup to. */
+struct check {
+	size_t		 min_hit;
+	struct tally	*t;
+};
 
-	f->done = 1;
-	f->err = err;
-	f->n = n < ROUTE_K ? n : ROUTE_K;
-	if (f->n > 0)
-		memcpy(f->nodes, nodes, f->n * sizeof(nodes[0]));
-	(*f->pending)--;
-}
-
-/*
- * Exact: the true k closest in order.  With churn (min_hit < k): every
- * node returned alive and at least min_hit of the true k closest found.
- */
 static void
-check_find(const struct simnet *sn, const struct find *f, size_t min_hit,
-    struct tally *t)
+check_find(void *arg, const struct simnet *sn, const struct simnet_find *f)
 {
-	size_t want[ROUTE_K], n, i, j, hit = 0;
-	int exact, ok;
+	const struct check *c = arg;
+	struct tally *t = c->t;
+	struct simnet_score sc;
+	size_t i;
+	int ok;
 	long idx;
 
-	n = simnet_closest(sn, &f->target, f->asker, want, ROUTE_K);
-	exact = f->done && f->err == DHT_OK && f->n == n;
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < f->n; j++)
-			if (id_eq(&f->nodes[j].id, simnet_id(sn, want[i])))
-				break;
-		if (j < f->n)
-			hit++;
-		if (i >= f->n ||
-		    !id_eq(&f->nodes[i].id, simnet_id(sn, want[i])))
-			exact = 0;
-	}
-	ok = exact;
-	if (min_hit < n) {
-		ok = f->done && f->err == DHT_OK && hit >= min_hit;
+	simnet_find_score(sn, f, &sc);
+	ok = sc.exact;
+	if (c->min_hit < sc.want) {
+		ok = f->done && f->err == DHT_OK && sc.hit >= c->min_hit;
 		for (i = 0; i < f->n && ok; i++) {
 			idx = simnet_find_id(sn, &f->nodes[i].id);
 			ok = idx != SIMNET_NOWHERE && simnet_alive(sn,
 			    (size_t)idx);
 		}
 	}
-	t->found += (unsigned)hit;
-	t->exact += (unsigned)exact;
-	keccak256_update(&t->digest, &hit, sizeof(hit));
+	t->found += (unsigned)sc.hit;
+	t->exact += (unsigned)sc.exact;
+	keccak256_update(&t->digest, &sc.hit, sizeof(sc.hit));
 	for (i = 0; i < f->n; i++)
 		keccak256_update(&t->digest, f->nodes[i].id.b, ID_LEN);
 	if (ok)
@@ -99,38 +66,22 @@ check_find(const struct simnet *sn, const struct find *f, size_t min_hit,
 	else {
 		t->fail++;
 		fprintf(stderr, "sim_lookup: lookup from node %zu: %zu of %zu "
-		    "true closest, %zu returned, err %d\n", f->asker, hit, n,
-		    f->n, (int)f->err);
+		    "true closest, %zu returned, err %d\n", f->asker, sc.hit,
+		    sc.want, f->n, (int)f->err);
 	}
 }
 
+/*
+ * Exact: the true k closest in order.  With churn (min_hit < k): every
+ * node returned alive and at least min_hit of the true k closest found.
+ */
 static int
 run_lookups(struct simnet *sn, unsigned count, size_t min_hit,
     struct tally *t)
 {
-	struct find f[SIM_PARALLEL];
-	unsigned pending, started = 0, i, batch;
+	struct check c = { min_hit, t };
 
-	while (started < count) {
-		batch = count - started < SIM_PARALLEL ? count - started :
-		    SIM_PARALLEL;
-		pending = 0;
-		for (i = 0; i < batch; i++) {
-			memset(&f[i], 0, sizeof(f[i]));
-			f[i].pending = &pending;
-			f[i].asker = simnet_random_live(sn);
-			simnet_io_fill(sn, f[i].target.b, ID_LEN);
-			pending++;
-			if (simnet_find_node(sn, f[i].asker, &f[i].target,
-			    find_cb, &f[i]) == -1)
-				return -1;
-		}
-		simnet_wait(sn, &pending, SIM_LIMIT_MS, "sim_lookup: lookups");
-		for (i = 0; i < batch; i++)
-			check_find(sn, &f[i], min_hit, t);
-		started += batch;
-	}
-	return 0;
+	return simnet_lookups(sn, count, "sim_lookup: lookups", check_find, &c);
 }
 
 int

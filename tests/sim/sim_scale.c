@@ -56,16 +56,6 @@ struct scale_opts {
 	unsigned	cache_max;
 };
 
-struct find {
-	unsigned		*pending;
-	int			 done;
-	enum dht_err		 err;
-	struct route_node	 nodes[ROUTE_K];
-	size_t			 n;
-	size_t			 asker;
-	struct id		 target;
-};
-
 struct result {
 	unsigned	lookups, success, exact;
 	uint64_t	found;		/* true k closest present, summed */
@@ -186,74 +176,28 @@ heap_bytes(void)
 }
 
 static void
-find_cb(void *arg, enum dht_err err, const struct route_node *nodes, size_t n,
-    int64_t now_ms)
+check_find(void *arg, const struct simnet *sn, const struct simnet_find *f)
 {
-	struct find *f = arg;
+	struct result *r = arg;
+	struct simnet_score sc;
 
-	f->done = 1;
-	f->err = err;
-	f->n = n < ROUTE_K ? n : ROUTE_K;
-	if (f->n > 0)
-		memcpy(f->nodes, nodes, f->n * sizeof(nodes[0]));
-	(*f->pending)--;
-}
-
-static void
-check_find(const struct simnet *sn, const struct find *f, struct result *r)
-{
-	size_t want[ROUTE_K], n, i, j, hit = 0;
-	int exact, first = 0;
-
-	n = simnet_closest(sn, &f->target, f->asker, want, ROUTE_K);
-	exact = f->done && f->err == DHT_OK && f->n == n;
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < f->n; j++)
-			if (id_eq(&f->nodes[j].id, simnet_id(sn, want[i])))
-				break;
-		if (j < f->n) {
-			hit++;
-			if (i == 0)
-				first = 1;
-		}
-		if (i >= f->n ||
-		    !id_eq(&f->nodes[i].id, simnet_id(sn, want[i])))
-			exact = 0;
-	}
+	simnet_find_score(sn, f, &sc);
 	r->lookups++;
-	r->found += hit;
-	r->exact += (unsigned)exact;
-	if (f->done && f->err == DHT_OK && first)
+	r->found += sc.hit;
+	r->exact += (unsigned)sc.exact;
+	if (f->done && f->err == DHT_OK && sc.first)
 		r->success++;
 }
 
 static int
 run_lookups(struct simnet *sn, unsigned count, struct result *r)
 {
-	struct find f[SCALE_PARALLEL];
-	unsigned pending, started = 0, i, batch;
 	uint64_t q0;
 
 	q0 = simnet_sum_stat(sn, offsetof(struct dht_stats, lookup_queries));
-	while (started < count) {
-		batch = count - started < SCALE_PARALLEL ? count - started :
-		    SCALE_PARALLEL;
-		pending = 0;
-		for (i = 0; i < batch; i++) {
-			memset(&f[i], 0, sizeof(f[i]));
-			f[i].pending = &pending;
-			f[i].asker = simnet_random_live(sn);
-			simnet_io_fill(sn, f[i].target.b, ID_LEN);
-			pending++;
-			if (simnet_find_node(sn, f[i].asker, &f[i].target,
-			    find_cb, &f[i]) == -1)
-				return -1;
-		}
-		simnet_wait(sn, &pending, SCALE_LIMIT_MS, "sim_scale: lookups");
-		for (i = 0; i < batch; i++)
-			check_find(sn, &f[i], r);
-		started += batch;
-	}
+	if (simnet_lookups(sn, count, "sim_scale: lookups", check_find,
+	    r) == -1)
+		return -1;
 	/* Background lookups (refresh) count too; they are few. */
 	r->queries = simnet_sum_stat(sn, offsetof(struct dht_stats,
 	    lookup_queries)) - q0;

@@ -230,6 +230,36 @@ void		 simnet_op_put_cb(void *, const struct op_put_result *);
 void		 simnet_op_get_cb(void *, const struct op_get_result *);
 
 /*
+ * Checked lookups: simnet_lookups runs `count` FIND_NODE lookups, 10 at a
+ * time, each from a random live node to a random target, and hands each
+ * finished one to `check`; -1 if one could not start.  simnet_find_score
+ * holds a lookup's answer against the true k closest live nodes.
+ */
+struct simnet_find {
+	int			 done;
+	enum dht_err		 err;
+	struct route_node	 nodes[ROUTE_K];
+	size_t			 n;
+	size_t			 asker;
+	struct id		 target;
+	unsigned		*pending;
+};
+
+struct simnet_score {
+	size_t		 want;		/* true closest that exist */
+	size_t		 hit;		/* of them, in the answer */
+	int		 exact;		/* all of them, in order, no error */
+	int		 first;		/* the very closest is in the answer */
+};
+
+typedef void	simnet_find_check(void *arg, const struct simnet *,
+		    const struct simnet_find *);
+int		 simnet_lookups(struct simnet *, unsigned count,
+		    const char *what, simnet_find_check *, void *arg);
+void		 simnet_find_score(const struct simnet *,
+		    const struct simnet_find *, struct simnet_score *);
+
+/*
  * Adds n nodes.  The first nboot join through node 0; each later one joins
  * through two random nodes among the first nboot, one every gap_ms; then
  * the network runs for settle_ms.  Returns 0, or -1 if a node cannot be

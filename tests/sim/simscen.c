@@ -264,3 +264,75 @@ simnet_op_get_cb(void *arg, const struct op_get_result *r)
 	}
 	(*o->pending)--;
 }
+
+/* ---- checked lookups ---------------------------------------------------- */
+
+#define SIMNET_LOOKUPS_PARALLEL	10
+#define SIMNET_LOOKUPS_LIMIT_MS	120000
+
+static void
+simnet_find_done(void *arg, enum dht_err err, const struct route_node *nodes,
+    size_t n, int64_t now_ms)
+{
+	struct simnet_find *f = arg;
+
+	f->done = 1;
+	f->err = err;
+	f->n = n < ROUTE_K ? n : ROUTE_K;
+	if (f->n > 0)
+		memcpy(f->nodes, nodes, f->n * sizeof(nodes[0]));
+	(*f->pending)--;
+}
+
+int
+simnet_lookups(struct simnet *sn, unsigned count, const char *what,
+    simnet_find_check *check, void *arg)
+{
+	struct simnet_find f[SIMNET_LOOKUPS_PARALLEL];
+	unsigned pending, started = 0, i, batch;
+
+	while (started < count) {
+		batch = count - started < SIMNET_LOOKUPS_PARALLEL ?
+		    count - started : SIMNET_LOOKUPS_PARALLEL;
+		pending = 0;
+		for (i = 0; i < batch; i++) {
+			memset(&f[i], 0, sizeof(f[i]));
+			f[i].pending = &pending;
+			f[i].asker = simnet_random_live(sn);
+			simnet_io_fill(sn, f[i].target.b, ID_LEN);
+			pending++;
+			if (simnet_find_node(sn, f[i].asker, &f[i].target,
+			    simnet_find_done, &f[i]) == -1)
+				return -1;
+		}
+		simnet_wait(sn, &pending, SIMNET_LOOKUPS_LIMIT_MS, what);
+		for (i = 0; i < batch; i++)
+			check(arg, sn, &f[i]);
+		started += batch;
+	}
+	return 0;
+}
+
+void
+simnet_find_score(const struct simnet *sn, const struct simnet_find *f,
+    struct simnet_score *sc)
+{
+	size_t want[ROUTE_K], i, j;
+
+	memset(sc, 0, sizeof(*sc));
+	sc->want = simnet_closest(sn, &f->target, f->asker, want, ROUTE_K);
+	sc->exact = f->done && f->err == DHT_OK && f->n == sc->want;
+	for (i = 0; i < sc->want; i++) {
+		for (j = 0; j < f->n; j++)
+			if (id_eq(&f->nodes[j].id, simnet_id(sn, want[i])))
+				break;
+		if (j < f->n) {
+			sc->hit++;
+			if (i == 0)
+				sc->first = 1;
+		}
+		if (i >= f->n ||
+		    !id_eq(&f->nodes[i].id, simnet_id(sn, want[i])))
+			sc->exact = 0;
+	}
+}
