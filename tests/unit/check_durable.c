@@ -32,25 +32,14 @@ t_hold_cfg(void)
 	return c;
 }
 
-/* A FIND_NODE of "dur" from `from` to node 0; copies the answer's token. */
+/* The token node 0 gives `from` for key "dur". */
 static size_t
-t_token(struct simnet *sn, const struct addr *from, uint8_t *tok)
+t_dur_token(struct simnet *sn, const struct addr *from, uint8_t *tok)
 {
-	struct wire_msg m, ans;
-	size_t n;
+	struct id key;
 
-	memset(&m, 0, sizeof(m));
-	m.type = WIRE_FIND_NODE;
-	memset(m.sender.b, 0x5a, ID_LEN);
-	m.txid = 78;
-	id_from_name(&m.u.find_node.target, "dur", 3);
-	ck_assert_uint_eq(t_raw(sn, from, 0, &m), 1);
-	t_captured_msg(sn, 0, &ans);
-	ck_assert_int_eq(ans.type, WIRE_NODES);
-	n = ans.u.nodes.tokenlen;
-	memcpy(tok, ans.u.nodes.token, n);
-	wire_msg_free(&ans);
-	return n;
+	id_from_name(&key, "dur", 3);
+	return t_token(sn, from, 0, &key, tok);
 }
 
 /* A STORE of "v<txid>" under "dur" to node 0; how many answers came. */
@@ -115,7 +104,7 @@ START_TEST(test_ack_after_flush)
 	ck_assert_int_eq(simnet_add_config(sn, &hc), 0);
 	simnet_outside_addr(&x, 100);
 	id_from_name(&key, "dur", 3);
-	n = t_token(sn, &x, tok);
+	n = t_dur_token(sn, &x, tok);
 
 	/* Stored at once, answered only after the flush. */
 	ck_assert_uint_eq(t_store(sn, &x, tok, n, 1), 0);
@@ -166,7 +155,7 @@ START_TEST(test_no_hold)
 	size_t n;
 
 	simnet_outside_addr(&x, 100);
-	n = t_token(sn, &x, tok);
+	n = t_dur_token(sn, &x, tok);
 	ck_assert_uint_eq(t_store(sn, &x, tok, n, 1), 1);
 	t_answer(sn, 0, WIRE_STORE_ACK, 1, 0);
 	ck_assert_uint_eq(dht_held(simnet_dht(sn, 0)), 0);
@@ -187,7 +176,7 @@ START_TEST(test_held_bound)
 	ck_assert_int_eq(simnet_add_config(sn, &hc), 0);
 	simnet_outside_addr(&x, 100);
 	id_from_name(&key, "dur", 3);
-	n = t_token(sn, &x, tok);
+	n = t_dur_token(sn, &x, tok);
 	/* One value under the key, refreshed: the quota stays out of it. */
 	for (i = 0; i < SERVE_MAX_HELD; i++)
 		ck_assert_uint_eq(t_store(sn, &x, tok, n, 1), 0);

@@ -243,6 +243,33 @@ t_captured_msg(struct simnet *sn, size_t i, struct wire_msg *out)
 	ck_assert_int_eq(wire_decode(d->buf, d->len, out, &errstr), 0);
 }
 
+/*
+ * A FIND_NODE for key from `from` (an outside address) to node `to`;
+ * copies the answer's write token (good for STOREs under key from that
+ * address) and returns its length: 0 when the node withholds it.
+ */
+static inline size_t
+t_token(struct simnet *sn, const struct addr *from, size_t to,
+    const struct id *key, uint8_t *tok)
+{
+	struct wire_msg m, ans;
+	size_t n;
+
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_FIND_NODE;
+	memset(m.sender.b, 0x5a, ID_LEN);
+	m.txid = 78;
+	m.u.find_node.target = *key;
+	ck_assert_uint_eq(t_raw(sn, from, to, &m), 1);
+	t_captured_msg(sn, 0, &ans);
+	ck_assert_int_eq(ans.type, WIRE_NODES);
+	ck_assert_uint_eq(ans.txid, 78);
+	n = ans.u.nodes.tokenlen;
+	memcpy(tok, ans.u.nodes.token, n);
+	wire_msg_free(&ans);
+	return n;
+}
+
 /* The type of a whole message, or -1 (a fragment, a NACK, garbage). */
 static inline int
 t_dgram_type(const struct simnet_dgram *d)

@@ -32,28 +32,6 @@ t_qcfg(void)
 	return c;
 }
 
-/* A FIND_NODE for key from `from` to node `to`: the answer's token. */
-static size_t
-t_qtoken(struct simnet *sn, const struct addr *from, size_t to,
-    const struct id *key, uint8_t *tok)
-{
-	struct wire_msg m, ans;
-	size_t n;
-
-	memset(&m, 0, sizeof(m));
-	m.type = WIRE_FIND_NODE;
-	memset(m.sender.b, 0x5a, ID_LEN);
-	m.txid = 78;
-	m.u.find_node.target = *key;
-	ck_assert_uint_eq(t_raw(sn, from, to, &m), 1);
-	t_captured_msg(sn, 0, &ans);
-	ck_assert_int_eq(ans.type, WIRE_NODES);
-	n = ans.u.nodes.tokenlen;
-	memcpy(tok, ans.u.nodes.token, n);
-	wire_msg_free(&ans);
-	return n;
-}
-
 /* A STORE of `len` bytes of data under key from `from` to node to: stored? */
 static int
 t_qstore(struct simnet *sn, const struct addr *from, size_t to,
@@ -98,7 +76,7 @@ t_qstore_own(struct simnet *sn, size_t to, const struct addr *from,
 	simnet_key_id(&key, tag, i);
 	memset(data, 'x', sizeof(data));
 	snprintf(data, sizeof(data), "%s-%zu", tag, i);
-	n = t_qtoken(sn, from, to, &key, tok);
+	n = t_token(sn, from, to, &key, tok);
 	ck_assert_uint_gt(n, 0);
 	return t_qstore(sn, from, to, &key, tok, n, data, sizeof(data),
 	    simnet_wall(sn));
@@ -137,7 +115,7 @@ START_TEST(test_junk_one_key)
 	simnet_outside_addr(&x, 100);
 	simnet_outside_addr(&y, 101);
 	simnet_key_id(&key, "junk", 0);
-	n = t_qtoken(sn, &x, 1, &key, tok);
+	n = t_token(sn, &x, 1, &key, tok);
 	for (i = 0; i < 2000; i++) {
 		snprintf(data, sizeof(data), "junk %zu", i);
 		kept += (size_t)t_qstore(sn, &x, 1, &key, tok, n, data,
@@ -145,7 +123,7 @@ START_TEST(test_junk_one_key)
 	}
 	ck_assert_uint_eq(kept, 16);
 	ck_assert_uint_eq(t_stats(sn, 1).quota_refused_key, 2000 - 16);
-	yn = t_qtoken(sn, &y, 1, &key, ytok);
+	yn = t_token(sn, &y, 1, &key, ytok);
 	ck_assert_int_eq(t_qstore(sn, &y, 1, &key, ytok, yn, "honest", 6,
 	    simnet_wall(sn) - 1000), 1);
 	memset(&res, 0, sizeof(res));
@@ -249,7 +227,7 @@ START_TEST(test_full_of_local)
 	sn = t_net(1, 304, &cfg);
 	simnet_outside_addr(&x, 100);
 	simnet_key_id(&key, "remote", 0);
-	n = t_qtoken(sn, &x, 0, &key, tok);
+	n = t_token(sn, &x, 0, &key, tok);
 	ck_assert_uint_gt(n, 0);
 	memset(data, 'l', sizeof(data));
 	for (i = 0; i < 10; i++) {
@@ -262,7 +240,7 @@ START_TEST(test_full_of_local)
 		ck_assert_int_eq(r.calls, 1);
 		ck_assert_int_eq(r.err, DHT_OK);
 	}
-	ck_assert_uint_eq(t_qtoken(sn, &x, 0, &key, tok + 16), 0);
+	ck_assert_uint_eq(t_token(sn, &x, 0, &key, tok + 16), 0);
 	ck_assert_uint_eq(t_stats(sn, 0).tokens_withheld, 1);
 	ck_assert_int_eq(t_qstore(sn, &x, 0, &key, tok, n, "r", 1,
 	    simnet_wall(sn)), 0);

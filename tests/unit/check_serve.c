@@ -47,33 +47,6 @@ t_raw_store(struct simnet *sn, const struct addr *from, const uint8_t *tok,
 	ck_assert_uint_eq(ans->txid, 77);
 }
 
-/*
- * A FIND_NODE for key from `from` to node 1; copies the token of the
- * answer (good for STOREs under that key).
- */
-static size_t
-t_raw_token(struct simnet *sn, const struct addr *from, const struct id *key,
-    uint8_t *tok)
-{
-	struct wire_msg m, ans;
-	size_t n;
-
-	memset(&m, 0, sizeof(m));
-	m.type = WIRE_FIND_NODE;
-	memset(m.sender.b, 0x5a, ID_LEN);
-	m.txid = 78;
-	m.u.find_node.target = *key;
-	ck_assert_uint_eq(t_raw(sn, from, 1, &m), 1);
-	t_captured_msg(sn, 0, &ans);
-	ck_assert_int_eq(ans.type, WIRE_NODES);
-	ck_assert_uint_eq(ans.txid, 78);
-	n = ans.u.nodes.tokenlen;
-	ck_assert_uint_gt(n, 0);
-	memcpy(tok, ans.u.nodes.token, n);
-	wire_msg_free(&ans);
-	return n;
-}
-
 /* ---- write tokens ------------------------------------------------------ */
 
 START_TEST(test_store_token)
@@ -100,13 +73,13 @@ START_TEST(test_store_token)
 	ck_assert_int_eq(ans.type, WIRE_ERROR);
 	wire_msg_free(&ans);
 	/* y's token presented from x: a spoofer's attempt. */
-	n = t_raw_token(sn, &y, &key, tok);
+	n = t_token(sn, &y, 1, &key, tok);
 	t_raw_store(sn, &x, tok, n, &ans);
 	ck_assert_int_eq(ans.type, WIRE_ERROR);
 	wire_msg_free(&ans);
 	/* y's own token, but asked for another key: bound to that key. */
 	id_from_name(&other, "other", 5);
-	ck_assert_uint_eq(t_raw_token(sn, &y, &other, otok), n);
+	ck_assert_uint_eq(t_token(sn, &y, 1, &other, otok), n);
 	ck_assert_mem_ne(otok, tok, n);
 	t_raw_store(sn, &y, otok, n, &ans);
 	ck_assert_int_eq(ans.type, WIRE_ERROR);
@@ -163,7 +136,7 @@ START_TEST(test_store_clamp)
 	memset(m.sender.b, 0x5b, ID_LEN);
 	m.txid = 79;
 	id_from_name(&m.u.store.key, "clamp", 5);
-	n = t_raw_token(sn, &y, &m.u.store.key, tok);
+	n = t_token(sn, &y, 1, &m.u.store.key, tok);
 	v[0].data = (const uint8_t *)"far";	/* expiry far away */
 	v[0].len = 3;
 	v[0].created_ms = w;
@@ -202,7 +175,7 @@ t_store_one(struct simnet *sn, const struct addr *y, const struct id *key,
 	struct wire_msg m, ans;
 	size_t n;
 
-	n = t_raw_token(sn, y, key, tok);
+	n = t_token(sn, y, 1, key, tok);
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_STORE;
 	memset(m.sender.b, 0x5b, ID_LEN);
