@@ -6,7 +6,11 @@
  * control_request_check as control_dispatch does before any handler runs.
  * Nothing may crash; a refusal has a reason; a request that passes is one
  * a handler can take (a known body, its fields in range); and a request
- * re-packed reads back and checks the same.
+ * re-packed without its unknown fields reads back and checks the same.
+ * (Unknown fields are left out because protobuf-c keeps them verbatim, tag
+ * and all: it accepts an overlong-encoded field number 0, "80 00", then
+ * packs it as "00", which it refuses.  The daemon never re-packs a request,
+ * so that is no property of ours; corpus/control/unknown-tag0-overlong.)
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -53,19 +57,50 @@ fuzz_passed(const Emo__Ctl__Request *q, const struct control_args *a)
 	}
 }
 
-/* Packs q into a frame, reads it back and checks it again: same verdict. */
+#define FUZZ_KNOWN(m)	do {						\
+	(m).base.n_unknown_fields = 0;					\
+	(m).base.unknown_fields = NULL;					\
+} while (0)
+
+/*
+ * Packs q's known fields into a frame, reads it back and checks it again:
+ * the same verdict.
+ */
 static void
-fuzz_repack(const Emo__Ctl__Request *q, int rv,
+fuzz_repack(const Emo__Ctl__Request *q0, int rv,
     const struct control_args *a, Emo__Ctl__ErrorCode code)
 {
-	Emo__Ctl__Request *q2;
+	Emo__Ctl__Request qk = *q0, *q = &qk, *q2;
+	Emo__Ctl__PutRequest put;
+	Emo__Ctl__GetRequest get;
+	Emo__Ctl__StatusRequest st;
+	Emo__Ctl__PeersRequest pe;
+	Emo__Ctl__PingRequest pi;
+	Emo__Ctl__LogRequest lg;
 	struct control_args a2;
 	Emo__Ctl__ErrorCode code2;
 	const char *why, *errstr;
-	size_t len = emo__ctl__request__get_packed_size(q), need;
+	size_t len, need;
 	uint8_t *buf;
 
-	/* Unknown fields are dropped, so the re-packing is never longer. */
+	FUZZ_KNOWN(qk);
+	switch (qk.body_case) {
+	case EMO__CTL__REQUEST__BODY_PUT:
+		put = *qk.put; FUZZ_KNOWN(put); qk.put = &put; break;
+	case EMO__CTL__REQUEST__BODY_GET:
+		get = *qk.get; FUZZ_KNOWN(get); qk.get = &get; break;
+	case EMO__CTL__REQUEST__BODY_STATUS:
+		st = *qk.status; FUZZ_KNOWN(st); qk.status = &st; break;
+	case EMO__CTL__REQUEST__BODY_PEERS:
+		pe = *qk.peers; FUZZ_KNOWN(pe); qk.peers = &pe; break;
+	case EMO__CTL__REQUEST__BODY_PING:
+		pi = *qk.ping; FUZZ_KNOWN(pi); qk.ping = &pi; break;
+	case EMO__CTL__REQUEST__BODY_LOG:
+		lg = *qk.log; FUZZ_KNOWN(lg); qk.log = &lg; break;
+	default:
+		break;
+	}
+	len = emo__ctl__request__get_packed_size(q);
 	if (len > EMO_CTL_MAX_REQUEST || len == 0)
 		return;		/* an empty request has no frame */
 	if ((buf = malloc(EMO_CTL_HDR_LEN + len)) == NULL)
