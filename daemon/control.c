@@ -198,15 +198,38 @@ control_conn_fail(struct control_conn *c, const char *msg)
 		control_conn_free(c);
 }
 
+ssize_t
+control_frame_read(const uint8_t *buf, size_t len, size_t *need,
+    Emo__Ctl__Request **q, const char **errstr)
+{
+	uint32_t blen;
+
+	*q = NULL;
+	if ((*need = EMO_CTL_HDR_LEN) > len)
+		return 0;
+	if (frame_get_len(buf, EMO_CTL_MAX_REQUEST, &blen, errstr) == -1)
+		return -1;
+	if ((*need = EMO_CTL_HDR_LEN + (size_t)blen) > len)
+		return 0;
+	*q = emo__ctl__request__unpack(NULL, blen, buf + EMO_CTL_HDR_LEN);
+	if (*q == NULL) {
+		*errstr = "malformed request message";
+		return -1;
+	}
+	return (ssize_t)(EMO_CTL_HDR_LEN + (size_t)blen);
+}
+
 static void
 control_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct control_conn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	Emo__Ctl__Request *q;
-	uint8_t hdr[EMO_CTL_HDR_LEN], *body;
+	uint8_t hdr[EMO_CTL_HDR_LEN];
+	const uint8_t *buf;
 	const char *errstr;
-	uint32_t len;
+	size_t need;
+	ssize_t n;
 
 	while (!c->closing) {
 		if (c->npending >= CONTROL_MAX_PENDING ||
@@ -215,22 +238,26 @@ control_read_cb(struct bufferevent *bev, void *arg)
 			bufferevent_disable(bev, EV_READ);
 			return;
 		}
+		/* The prefix first, then the frame it announces, contiguous. */
 		if (evbuffer_copyout(in, hdr, sizeof(hdr)) < (ssize_t)sizeof(hdr))
 			return;
-		if (frame_get_len(hdr, EMO_CTL_MAX_REQUEST, &len, &errstr) == -1) {
+		if (control_frame_read(hdr, sizeof(hdr), &need, &q,
+		    &errstr) == -1) {
 			control_conn_fail(c, errstr);
 			return;
 		}
-		if (evbuffer_get_length(in) < EMO_CTL_HDR_LEN + (size_t)len)
+		if (evbuffer_get_length(in) < need)
 			return;
-		evbuffer_drain(in, EMO_CTL_HDR_LEN);
-		body = evbuffer_pullup(in, len);
-		q = emo__ctl__request__unpack(NULL, len, body);
-		evbuffer_drain(in, len);
-		if (q == NULL) {
-			control_conn_fail(c, "malformed request message");
+		if ((buf = evbuffer_pullup(in, (ssize_t)need)) == NULL) {
+			control_conn_fail(c, "out of memory");
 			return;
 		}
+		if ((n = control_frame_read(buf, need, &need, &q,
+		    &errstr)) <= 0) {
+			control_conn_fail(c, n == 0 ? "short frame" : errstr);
+			return;
+		}
+		evbuffer_drain(in, (size_t)n);
 		control_dispatch(c, q);
 		emo__ctl__request__free_unpacked(q, NULL);
 	}

@@ -16,34 +16,89 @@
 #include "log.h"
 #include "node.h"
 
-/* Resolves the key/name pair of a put or get; -1 after answering. */
+/* Resolves the key/name pair of a put or get; -1 with *why if invalid. */
 static int
-control_key(struct control_req *r, ProtobufCBinaryData key,
-    ProtobufCBinaryData name, struct id *id)
+control_key(ProtobufCBinaryData key, ProtobufCBinaryData name, struct id *id,
+    const char **why)
 {
 	if (key.len > 0 && name.len > 0) {
-		control_error(r, DHT_ERR_INVALID,
-		    "give either key or name, not both");
+		*why = "give either key or name, not both";
 		return -1;
 	}
 	if (key.len > 0) {
 		if (key.len != ID_LEN) {
-			control_error(r, DHT_ERR_INVALID,
-			    "key must be exactly " BYTES_STR(ID_LEN) " bytes");
+			*why = "key must be exactly " BYTES_STR(ID_LEN) " bytes";
 			return -1;
 		}
 		memcpy(id->b, key.data, ID_LEN);
 		return 0;
 	}
 	if (name.len > EMO_MAX_KEY_NAME) {
-		control_error(r, DHT_ERR_INVALID,
-		    "key name longer than " BYTES_STR(EMO_MAX_KEY_NAME)
-		    " bytes");
+		*why = "key name longer than " BYTES_STR(EMO_MAX_KEY_NAME)
+		    " bytes";
 		return -1;
 	}
 	/* An empty name is a valid key: Keccak-256(""). */
 	id_from_name(id, name.data, name.len);
 	return 0;
+}
+
+int
+control_request_check(const Emo__Ctl__Request *q, struct control_args *a,
+    Emo__Ctl__ErrorCode *code, const char **why)
+{
+	memset(a, 0, sizeof(*a));
+	*code = EMO__CTL__ERROR_CODE__ERR_INVALID;
+	if (q->version != EMO_CTL_VERSION) {
+		*code = EMO__CTL__ERROR_CODE__ERR_VERSION;
+		*why = "unsupported control protocol version (this emod speaks "
+		    BYTES_STR(EMO_CTL_VERSION) ")";
+		return -1;
+	}
+	switch (q->body_case) {
+	case EMO__CTL__REQUEST__BODY_PUT:
+		if (control_key(q->put->key, q->put->name, &a->key, why) == -1)
+			return -1;
+		if (q->put->value.len == 0) {
+			*why = "empty value";
+			return -1;
+		}
+		if (q->put->value.len > EMO_MAX_VALUE) {
+			*code = EMO__CTL__ERROR_CODE__ERR_TOO_LARGE;
+			*why = "value larger than " BYTES_STR(EMO_MAX_VALUE)
+			    " bytes";
+			return -1;
+		}
+		return 0;
+	case EMO__CTL__REQUEST__BODY_GET:
+		if (control_key(q->get->key, q->get->name, &a->key, why) == -1)
+			return -1;
+		if (q->get->since_ms < 0) {
+			*why = "since_ms must not be negative";
+			return -1;
+		}
+		return 0;
+	case EMO__CTL__REQUEST__BODY_STATUS:
+	case EMO__CTL__REQUEST__BODY_PEERS:
+		return 0;
+	case EMO__CTL__REQUEST__BODY_PING:
+		if (q->ping->address == NULL || q->ping->address[0] == '\0' ||
+		    strlen(q->ping->address) >= CONTROL_MAX_ADDRESS) {
+			*why = "ping needs an address HOST:PORT";
+			return -1;
+		}
+		return 0;
+	case EMO__CTL__REQUEST__BODY_LOG:
+		if (q->log->level == NULL ||
+		    (a->level = log_level_parse(q->log->level)) == -1) {
+			*why = "log level must be warn, info or debug";
+			return -1;
+		}
+		return 0;
+	default:
+		*why = "unknown request";
+		return -1;
+	}
 }
 
 static void
@@ -58,7 +113,7 @@ control_put_done(void *arg, const struct node_put_result *res)
 		return;
 	}
 	pr.acks = res->acks;
-	pr.key.data = r->key.b;
+	pr.key.data = r->args.key.b;
 	pr.key.len = ID_LEN;
 	pr.created_ms = res->created_ms;
 	pr.expires_ms = res->expires_ms;
@@ -72,23 +127,9 @@ control_put(struct control_conn *c, struct control_req *r,
     const Emo__Ctl__Request *q)
 {
 	const Emo__Ctl__PutRequest *p = q->put;
-	struct id key;
 
-	if (control_key(r, p->key, p->name, &key) == -1)
-		return;
-	if (p->value.len == 0) {
-		control_error(r, DHT_ERR_INVALID,
-		    "empty value");
-		return;
-	}
-	if (p->value.len > EMO_MAX_VALUE) {
-		control_error(r, DHT_ERR_TOO_LARGE,
-		    "value larger than " BYTES_STR(EMO_MAX_VALUE) " bytes");
-		return;
-	}
-	r->key = key;
-	node_put(c->ctl->node, &key, p->value.data, p->value.len, p->ttl_s,
-	    control_put_done, r);
+	node_put(c->ctl->node, &r->args.key, p->value.data, p->value.len,
+	    p->ttl_s, control_put_done, r);
 }
 
 static void
@@ -135,17 +176,8 @@ static void
 control_get(struct control_conn *c, struct control_req *r,
     const Emo__Ctl__Request *q)
 {
-	const Emo__Ctl__GetRequest *g = q->get;
-	struct id key;
-
-	if (control_key(r, g->key, g->name, &key) == -1)
-		return;
-	if (g->since_ms < 0) {
-		control_error(r, DHT_ERR_INVALID,
-		    "since_ms must not be negative");
-		return;
-	}
-	node_get(c->ctl->node, &key, g->since_ms, control_get_done, r);
+	node_get(c->ctl->node, &r->args.key, q->get->since_ms, control_get_done,
+	    r);
 }
 
 static void
@@ -154,14 +186,8 @@ control_log(struct control_conn *c, struct control_req *r,
 {
 	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
 	Emo__Ctl__LogResult lr = EMO__CTL__LOG_RESULT__INIT;
-	int lvl;
+	int lvl = r->args.level;
 
-	if (q->log->level == NULL ||
-	    (lvl = log_level_parse(q->log->level)) == -1) {
-		control_error(r, DHT_ERR_INVALID,
-		    "log level must be warn, info or debug");
-		return;
-	}
 	log_setlevel(lvl);
 	log_info("log level set to %s by a control client",
 	    log_level_name(lvl));
@@ -238,12 +264,6 @@ static void
 control_ping(struct control_conn *c, struct control_req *r,
     const Emo__Ctl__Request *q)
 {
-	if (q->ping->address == NULL || q->ping->address[0] == '\0' ||
-	    strlen(q->ping->address) >= 256) {
-		control_error(r, DHT_ERR_INVALID,
-		    "ping needs an address HOST:PORT");
-		return;
-	}
 	node_ping(c->ctl->node, q->ping->address, control_ping_done, r);
 }
 
@@ -265,6 +285,8 @@ void
 control_dispatch(struct control_conn *c, const Emo__Ctl__Request *q)
 {
 	struct control_req *r;
+	Emo__Ctl__ErrorCode code;
+	const char *why;
 	size_t i;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL) {
@@ -276,9 +298,8 @@ control_dispatch(struct control_conn *c, const Emo__Ctl__Request *q)
 	TAILQ_INSERT_TAIL(&c->pending, r, entry);
 	c->npending++;
 	c->ctl->st.requests++;
-	if (q->version != EMO_CTL_VERSION) {
-		control_error_pb(r, EMO__CTL__ERROR_CODE__ERR_VERSION,
-		    "unsupported control protocol version (this emod speaks 1)");
+	if (control_request_check(q, &r->args, &code, &why) == -1) {
+		control_error_pb(r, code, why);
 		return;
 	}
 	for (i = 0; i < sizeof(control_handlers) /
@@ -287,5 +308,6 @@ control_dispatch(struct control_conn *c, const Emo__Ctl__Request *q)
 			control_handlers[i].fn(c, r, q);
 			return;
 		}
+	/* control_request_check knows every body of the table. */
 	control_error(r, DHT_ERR_INVALID, "unknown request");
 }

@@ -42,11 +42,19 @@ struct control_conn {
 	int				 closing;	/* close once drained */
 };
 
+#define CONTROL_MAX_ADDRESS	256	/* bytes of a ping's address, NUL too */
+
+/* What control_request_check made of a request for its handler. */
+struct control_args {
+	struct id	key;		/* put, get: resolved; a put echoes it */
+	int		level;		/* log: the parsed level */
+};
+
 struct control_req {
 	TAILQ_ENTRY(control_req)	 entry;
 	struct control_conn		*conn;		/* NULL: orphaned */
 	uint64_t			 id;
-	struct id			 key;		/* of a put, echoed */
+	struct control_args		 args;
 	int				 done;
 	uint8_t				*out;		/* framed response */
 	size_t				 outlen;
@@ -79,7 +87,28 @@ void	control_error_pb(struct control_req *, Emo__Ctl__ErrorCode,
 	    const char *msg);
 void	control_error(struct control_req *, enum dht_err, const char *msg);
 
-/* Queues a request on its connection and runs its handler. */
+/*
+ * Reads one request frame from the len bytes at buf as the daemon does:
+ * the length prefix checked against EMO_CTL_MAX_REQUEST, then the body
+ * unpacked.  Returns the frame's size (prefix included) with *q set (free
+ * it with emo__ctl__request__free_unpacked), 0 if buf holds less than the
+ * whole frame (wait until there are *need bytes: the prefix, or once it is
+ * read the whole frame), or -1 with *errstr if the frame is bad (the
+ * connection is closed).  Needs no node, socket or event base.
+ */
+ssize_t	control_frame_read(const uint8_t *buf, size_t len, size_t *need,
+	    Emo__Ctl__Request **q, const char **errstr);
+/*
+ * The checks of an unpacked request that come before any handler touches
+ * the node: version, a known body, and each body's fields (key or name,
+ * value size, since_ms, address, log level).  Returns 0 with *a filled
+ * for the handler, or -1 with the protocol's error *code and a sentence
+ * *why (static).  Pure: needs no node, socket or event base.
+ */
+int	control_request_check(const Emo__Ctl__Request *q,
+	    struct control_args *a, Emo__Ctl__ErrorCode *code,
+	    const char **why);
+/* Queues a request on its connection, checks it and runs its handler. */
 void	control_dispatch(struct control_conn *, const Emo__Ctl__Request *);
 /* The status request: node state and every counter of control_status.c. */
 void	control_status(struct control_conn *, struct control_req *,
