@@ -34,8 +34,11 @@
 
 #define CONTROL_MAX_PENDING	256		/* unanswered, per client */
 /*
- * Output queued for one client above which we stop reading from it; if it
- * then takes no byte for control_output_timeout, it is dropped.
+ * Output queued for one client above which we stop reading from it; we
+ * read again below CONTROL_OUT_LOW.  A client that takes no byte for
+ * control_output_timeout while reading from it is stopped is dropped:
+ * the kernel's socket buffer may hold part of the output, so what stays
+ * queued can be anywhere between the two marks.
  */
 #define CONTROL_MAX_OUTPUT	(1u << 20)
 #define CONTROL_OUT_HIGH	CONTROL_MAX_OUTPUT
@@ -298,7 +301,7 @@ control_event_cb(struct bufferevent *bev, short what, void *arg)
 	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_WRITING)) {
 		/* No byte taken for control_output_timeout. */
 		if (evbuffer_get_length(bufferevent_get_output(bev)) >
-		    CONTROL_MAX_OUTPUT) {
+		    CONTROL_OUT_LOW) {
 			c->ctl->st.dropped_output++;
 			log_warnx("control client (uid %u, pid %d) read none of "
 			    "its %zu queued bytes for %u s; dropped",
