@@ -378,6 +378,82 @@ store_get_page(struct store *st, const uint8_t key[ID_LEN],
 }
 
 int
+store_get_digests(struct store *st, const uint8_t key[ID_LEN],
+    int64_t since_ms, int64_t now_ms, size_t offset, size_t max,
+    struct store_digest *out, size_t *n, size_t *total, const char **errstr)
+{
+	struct store_result	 res;
+	const char		*dummy;
+	size_t			 i;
+
+	if (errstr == NULL)
+		errstr = &dummy;
+	*n = 0;
+	*total = 0;
+	if (st == NULL || key == NULL || (out == NULL && max > 0))
+		return store_fail(st, STORE_ERR_INVALID, errstr,
+		    "no store, key or digests");
+	if (st->ops->digests != NULL) {
+		if (st->ops->digests(st->be, key, since_ms, now_ms, offset,
+		    max, out, n, total, errstr) == -1) {
+			*n = 0;
+			*total = 0;
+			return store_fail(st, STORE_ERR_IO, errstr, NULL);
+		}
+		return 0;
+	}
+	if (store_get_page(st, key, since_ms, now_ms, offset, max, &res,
+	    total, errstr) == -1)
+		return -1;
+	for (i = 0; i < res.n && i < max; i++) {
+		store_hash(res.v[i].data, res.v[i].len, out[i].hash);
+		out[i].len = res.v[i].len;
+		out[i].created_ms = res.v[i].created_ms;
+		out[i].expires_ms = res.v[i].expires_ms;
+	}
+	*n = i;
+	store_result_free(&res);
+	return 0;
+}
+
+int
+store_get_hash(struct store *st, const uint8_t key[ID_LEN],
+    const uint8_t hash[STORE_HASH_LEN], int64_t now_ms,
+    struct store_value *out, const char **errstr)
+{
+	struct store_result	 res;
+	uint8_t			 h[STORE_HASH_LEN];
+	const char		*dummy;
+	size_t			 i;
+	int			 found = 0;
+
+	if (errstr == NULL)
+		errstr = &dummy;
+	if (st == NULL || key == NULL || hash == NULL || out == NULL)
+		return store_fail(st, STORE_ERR_INVALID, errstr,
+		    "no store, key, hash or result");
+	memset(out, 0, sizeof(*out));
+	if (st->ops->get_hash != NULL) {
+		if ((found = st->ops->get_hash(st->be, key, hash, now_ms, out,
+		    errstr)) == -1)
+			return store_fail(st, STORE_ERR_IO, errstr, NULL);
+		return found;
+	}
+	if (store_get(st, key, 0, now_ms, &res, errstr) == -1)
+		return -1;
+	for (i = 0; i < res.n && !found; i++) {
+		store_hash(res.v[i].data, res.v[i].len, h);
+		if (memcmp(h, hash, STORE_HASH_LEN) != 0)
+			continue;
+		*out = res.v[i];
+		res.v[i].data = NULL;
+		found = 1;
+	}
+	store_result_free(&res);
+	return found;
+}
+
+int
 store_get(struct store *st, const uint8_t key[ID_LEN],
     int64_t since_ms, int64_t now_ms, struct store_result *res,
     const char **errstr)

@@ -136,6 +136,35 @@ int	store_get_page(struct store *, const uint8_t key[ID_LEN],
 void	store_result_free(struct store_result *);
 
 /*
+ * What a digest-first FIND_VALUE answer lists of a value: its hash
+ * (store_hash), size and times, without its bytes.
+ */
+struct store_digest {
+	uint8_t		hash[STORE_HASH_LEN];
+	uint32_t	len;
+	int64_t		created_ms;
+	int64_t		expires_ms;
+};
+/*
+ * The digests of one page of what store_get_page would return, in the
+ * same order, into out[0 .. *n) (at most max).  *total as store_get_page.
+ * Returns 0, or -1 with *errstr (*n and *total 0).
+ */
+int	store_get_digests(struct store *, const uint8_t key[ID_LEN],
+	    int64_t since_ms, int64_t now_ms, size_t offset, size_t max,
+	    struct store_digest *out, size_t *n, size_t *total,
+	    const char **errstr);
+/*
+ * The live value under key whose bytes hash to `hash`, copied into *out
+ * (free out->data).  Returns 1, 0 if the key holds no such live value,
+ * or -1 with *errstr.
+ */
+int	store_get_hash(struct store *, const uint8_t key[ID_LEN],
+	    const uint8_t hash[STORE_HASH_LEN], int64_t now_ms,
+	    struct store_value *out,
+	    const char **errstr);
+
+/*
  * Deletes at most `max` values whose expiry is <= now_ms, cheapest first
  * (the LevelDB backend keeps an expiry index, so this costs what expires).
  * Returns how many were deleted, or -1 with *errstr.

@@ -73,6 +73,17 @@ struct store_ops {
 			    const uint8_t *hash, const char **);
 	int		 (*raw_put)(void *be, const void *key, size_t klen,
 			    const void *val, size_t vlen, const char **);
+	/*
+	 * Optional (NULL: the front reads pages with get and hashes them):
+	 * store_get_digests and store_get_hash, arguments validated.
+	 */
+	int		 (*digests)(void *be, const uint8_t *key,
+			    int64_t since_ms, int64_t now_ms, size_t offset,
+			    size_t max, struct store_digest *, size_t *n,
+			    size_t *total, const char **);
+	int		 (*get_hash)(void *be, const uint8_t *key,
+			    const uint8_t *hash, int64_t now_ms,
+			    struct store_value *, const char **);
 };
 
 extern const struct store_ops store_ldb_ops;

@@ -187,6 +187,43 @@ START_TEST(test_multi_value)
 }
 END_TEST
 
+/* Digests list what a page lists; a value is found again by its hash. */
+START_TEST(test_digests_and_hash)
+{
+	struct t_ctx		c;
+	struct store_digest	d[4];
+	struct store_value	v;
+	uint8_t			k1[ID_LEN], h[STORE_HASH_LEN];
+	const char		*why;
+	size_t			n, total;
+
+	t_open(&c, _i, 16, 0);
+	t_key(k1, 1);
+	t_put(c.st, k1, "three", 300, T_FAR, 50);
+	t_put(c.st, k1, "one", 100, T_FAR, 50);
+	t_put(c.st, k1, "two", 200, 400, 50);
+	ck_assert_int_eq(store_get_digests(c.st, k1, 0, 50, 1, 4, d, &n,
+	    &total, &why), 0);
+	ck_assert_uint_eq(total, 3);
+	ck_assert_uint_eq(n, 2);
+	store_hash("two", 3, h);
+	ck_assert(memcmp(d[0].hash, h, STORE_HASH_LEN) == 0);
+	ck_assert_uint_eq(d[0].len, 3);
+	ck_assert_int_eq(d[0].created_ms, 200);
+	ck_assert_int_eq(d[0].expires_ms, 400);
+	ck_assert_int_eq(d[1].created_ms, 300);
+	ck_assert_int_eq(store_get_hash(c.st, k1, h, 50, &v, &why), 1);
+	t_val_is(&v, "two");
+	ck_assert_int_eq(v.created_ms, 200);
+	free(v.data);
+	/* Expired, or never there: not found. */
+	ck_assert_int_eq(store_get_hash(c.st, k1, h, 400, &v, &why), 0);
+	store_hash("four", 4, h);
+	ck_assert_int_eq(store_get_hash(c.st, k1, h, 50, &v, &why), 0);
+	t_close(&c);
+}
+END_TEST
+
 START_TEST(test_dedup)
 {
 	struct t_ctx		c;
@@ -833,6 +870,7 @@ store_suite(void)
 	tc = tcase_create("backends");
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_multi_value, 0, T_NBACKENDS);
+	tcase_add_loop_test(tc, test_digests_and_hash, 0, T_NBACKENDS);
 	tcase_add_loop_test(tc, test_dedup, 0, T_NBACKENDS);
 	tcase_add_loop_test(tc, test_order_ties, 0, T_NBACKENDS);
 	tcase_add_loop_test(tc, test_ttl, 0, T_NBACKENDS);
