@@ -7,6 +7,7 @@
  */
 #include <sys/queue.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,8 @@ struct node_op {
 	void			*arg;
 	int64_t			 created_ms, expires_ms;
 	int64_t			 started_us;	/* ping: RTT at µs resolution */
+	uint32_t		 min_acks;	/* put: 0 = the node's bar */
+	int			 aborted;	/* completed by node_free */
 	struct op_put_result	 result;	/* put waiting for the fsync */
 };
 
@@ -70,6 +73,9 @@ struct node {
 	int64_t			 dht_deadline;
 	LIST_HEAD(, node_op)	 ops;
 	struct node_stats	 st;
+	int			 networked;	/* bootstrap, saved or seen peers */
+	uint32_t		 boot_rounds;	/* last bootstrap round warned */
+	char			 msg[160];	/* a result's formatted message */
 };
 
 static int64_t
@@ -132,6 +138,8 @@ node_udp_input(void *arg, const struct addr *from, const uint8_t *buf,
 	struct node *n = arg;
 
 	dht_input(n->dht, from, buf, len, node_mono_ms(), node_wall_ms());
+	if (!n->networked && dht_peer_count(n->dht) > 0)
+		n->networked = 1;
 	/* StoreAcks held for the group commit at the end of this pass. */
 	if (dht_held(n->dht) > 0)
 		event_active(n->ev_sync, EV_TIMEOUT, 0);
@@ -379,6 +387,7 @@ node_new(struct event_base *base, const struct conf *conf,
 		goto fail;
 	}
 	node_load_peers(n);
+	n->networked = conf->nbootstrap > 0 || n->nsaved > 0;
 	{
 		struct timeval tv = { NODE_PEERS_SAVE_S, 0 };
 
@@ -407,8 +416,10 @@ node_free(struct node *n)
 	if (!LIST_EMPTY(&n->syncq) || (n->dht != NULL && dht_held(n->dht) > 0))
 		node_sync_cb(-1, 0, n);
 	/* The engine completes nothing when freed: we do, once each. */
-	while ((op = LIST_FIRST(&n->ops)) != NULL)
+	while ((op = LIST_FIRST(&n->ops)) != NULL) {
+		op->aborted = 1;
 		node_op_abort(op);
+	}
 	if (n->dht != NULL && n->net != NULL)
 		node_save_peers(n);
 	dht_free(n->dht);
@@ -503,12 +514,16 @@ node_sync_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+static void	node_put_bar(struct node_op *, struct op_put_result *);
+
 static void
-node_put_done(void *arg, const struct op_put_result *dr)
+node_put_done(void *arg, const struct op_put_result *engine)
 {
 	struct node_op *op = arg;
 	struct node *n = op->node;
+	struct op_put_result judged = *engine, *dr = &judged;
 
+	node_put_bar(op, dr);
 	if (n->conf->sync && dr->err == DHT_OK) {
 		op->result = *dr;
 		LIST_REMOVE(op, entry);
@@ -517,6 +532,39 @@ node_put_done(void *arg, const struct op_put_result *dr)
 		return;
 	}
 	node_put_finish(op, dr);
+}
+
+/*
+ * The engine's put succeeds on an empty table and fails without a remote
+ * acknowledgement on any other; the node's bar is the caller's min_acks,
+ * else whether this node is meant to have peers (node_put_acks).  Only a
+ * put the local store took is judged: other failures stand.
+ */
+static void
+node_put_bar(struct node_op *op, struct op_put_result *r)
+{
+	struct node *n = op->node;
+	uint32_t need = op->min_acks;
+
+	if (op->aborted || r->acks == r->remote_acks ||
+	    (r->err != DHT_OK && r->err != DHT_ERR_UNAVAILABLE))
+		return;
+	if (need == 0)
+		need = n->networked ? 2 : 1;
+	if (r->acks >= need) {
+		r->err = DHT_OK;
+		r->msg = NULL;
+		return;
+	}
+	r->err = DHT_ERR_UNAVAILABLE;
+	if (r->remote_acks == 0)
+		r->msg = "stored on this node only: no peer answered";
+	else {
+		snprintf(n->msg, sizeof(n->msg), "stored on %" PRIu32 " nodes, "
+		    "fewer than the %" PRIu32 " asked (min_acks)", r->acks,
+		    need);
+		r->msg = n->msg;
+	}
 }
 
 static void
@@ -551,6 +599,17 @@ node_get_done(void *arg, const struct op_get_result *dr)
 	r.truncated = dr->truncated;
 	r.omitted = dr->omitted;
 	r.next_since_ms = dr->next_since_ms;
+	/*
+	 * Absence and outage differ for scripts: no value and nobody asked
+	 * on a node that should have peers is an outage.
+	 */
+	if (!op->aborted && dr->responders == 0 && ((r.err ==
+	    DHT_ERR_NOT_FOUND && op->node->networked) ||
+	    r.err == DHT_ERR_UNAVAILABLE)) {
+		r.err = DHT_ERR_UNAVAILABLE;
+		r.msg = "network unavailable: no peer answered, so the key "
+		    "may exist elsewhere";
+	}
 	if (r.err == DHT_ERR_NOT_FOUND)
 		op->node->st.get_not_found++;
 	op->cb.get(op->arg, &r);
@@ -604,6 +663,13 @@ void
 node_put(struct node *n, const struct id *key, const void *data, size_t len,
     uint32_t ttl_s, node_put_cb *cb, void *arg)
 {
+	node_put_acks(n, key, data, len, ttl_s, 0, cb, arg);
+}
+
+void
+node_put_acks(struct node *n, const struct id *key, const void *data,
+    size_t len, uint32_t ttl_s, uint32_t min_acks, node_put_cb *cb, void *arg)
+{
 	struct node_put_result r;
 	struct node_op *op;
 	int64_t wall;
@@ -619,7 +685,10 @@ node_put(struct node *n, const struct id *key, const void *data, size_t len,
 		r.msg = "value larger than " BYTES_STR(EMO_MAX_VALUE) " bytes";
 	} else if (ttl_s > n->conf->max_ttl_s) {
 		r.err = DHT_ERR_INVALID;
-		r.msg = "ttl above the configured max_ttl";
+		snprintf(n->msg, sizeof(n->msg), "ttl %" PRIu32 " s is above "
+		    "this node's max_ttl of %" PRIu32 " s", ttl_s,
+		    n->conf->max_ttl_s);
+		r.msg = n->msg;
 	} else if (n->st.storage_failed) {
 		r.err = DHT_ERR_STORAGE;
 		r.msg = NODE_STORAGE_FAILING;
@@ -635,6 +704,7 @@ node_put(struct node *n, const struct id *key, const void *data, size_t len,
 	}
 	wall = node_wall_ms();
 	op->cb.put = cb;
+	op->min_acks = min_acks;
 	op->created_ms = wall;
 	op->expires_ms = wall + (int64_t)ttl_s * 1000;
 	if (dht_put(n->dht, key, data, len, op->created_ms, op->expires_ms,
@@ -749,6 +819,8 @@ node_status(struct node *n, struct node_status *s)
 	s->storage = n->conf->storage == CONF_STORAGE_MEMORY ? "memory" :
 	    "leveldb";
 	s->data_dir = n->conf->data_dir;
+	s->network = s->peers > 0 ? "connected" : n->networked ? "isolated" :
+	    "standalone";
 	s->node = n->st;
 	net_get_stats(n->net, &s->net);
 	dht_get_stats(n->dht, &s->dht);
