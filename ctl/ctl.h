@@ -114,6 +114,8 @@ void	ctl_print_safe(FILE *, const void *, size_t);
 int64_t	ctl_print_ttl_left(int64_t expires_ms, int64_t now_ms);
 void	ctl_print_notfound(const struct ctl_inv *);
 int	ctl_print_hash(const struct ctl_inv *);
+int	ctl_print_daemon_error(const struct ctl_inv *,
+	    const Emo__Ctl__Error *);
 int	ctl_print_put(const struct ctl_inv *, const Emo__Ctl__Response *);
 int	ctl_print_get(const struct ctl_inv *, const Emo__Ctl__Response *);
 int	ctl_print_status(const struct ctl_inv *, const Emo__Ctl__Response *);

@@ -241,6 +241,56 @@ ctl_print_notfound(const struct ctl_inv *inv)
 	fputs(": not found\n", stderr);
 }
 
+static const struct {
+	Emo__Ctl__ErrorCode	 code;
+	int			 exit;
+	const char		*name;		/* --json's "code" */
+	const char		*what;
+} ctl_errors[] = {
+	{ EMO__CTL__ERROR_CODE__ERR_INVALID, CTL_EXIT_USAGE,
+	    "ERR_INVALID", "invalid request" },
+	{ EMO__CTL__ERROR_CODE__ERR_NOT_FOUND, CTL_EXIT_NOTFOUND,
+	    "ERR_NOT_FOUND", "not found" },
+	{ EMO__CTL__ERROR_CODE__ERR_TOO_LARGE, CTL_EXIT_USAGE,
+	    "ERR_TOO_LARGE", "value too large" },
+	{ EMO__CTL__ERROR_CODE__ERR_VERSION, CTL_EXIT_FAIL,
+	    "ERR_VERSION", "control protocol version not spoken by emod" },
+	{ EMO__CTL__ERROR_CODE__ERR_STORAGE, CTL_EXIT_FAIL,
+	    "ERR_STORAGE", "storage failure" },
+	{ EMO__CTL__ERROR_CODE__ERR_UNAVAILABLE, CTL_EXIT_FAIL,
+	    "ERR_UNAVAILABLE", "unavailable" },
+	{ EMO__CTL__ERROR_CODE__ERR_TIMEOUT, CTL_EXIT_FAIL,
+	    "ERR_TIMEOUT", "timed out" },
+	{ EMO__CTL__ERROR_CODE__ERR_QUOTA, CTL_EXIT_FAIL,
+	    "ERR_QUOTA", "storage quota full" },
+};
+
+/* An Error answer from emod: printed, and its exit status. */
+int
+ctl_print_daemon_error(const struct ctl_inv *inv, const Emo__Ctl__Error *e)
+{
+	char what[64], name[32];
+	int rc = CTL_EXIT_FAIL;
+	size_t i;
+
+	snprintf(what, sizeof(what), "error %d", (int)e->code);
+	snprintf(name, sizeof(name), "%d", (int)e->code);
+	for (i = 0; i < sizeof(ctl_errors) / sizeof(ctl_errors[0]); i++) {
+		if (ctl_errors[i].code == e->code) {
+			snprintf(what, sizeof(what), "%s", ctl_errors[i].what);
+			snprintf(name, sizeof(name), "%s", ctl_errors[i].name);
+			rc = ctl_errors[i].exit;
+			break;
+		}
+	}
+	if (rc == CTL_EXIT_NOTFOUND && inv->npos > 0) {
+		ctl_print_notfound(inv);
+		return rc;
+	}
+	ctl_print_error(inv->cmdname, what, name, e->message);
+	return rc;
+}
+
 int
 ctl_print_hash(const struct ctl_inv *inv)
 {

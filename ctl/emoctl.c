@@ -598,55 +598,6 @@ ctl_build_log(struct ctl_inv *inv, Emo__Ctl__Request *req)
 	return CTL_EXIT_OK;
 }
 
-static const struct {
-	Emo__Ctl__ErrorCode	 code;
-	int			 exit;
-	const char		*name;		/* --json's "code" */
-	const char		*what;
-} ctl_errors[] = {
-	{ EMO__CTL__ERROR_CODE__ERR_INVALID, CTL_EXIT_USAGE,
-	    "ERR_INVALID", "invalid request" },
-	{ EMO__CTL__ERROR_CODE__ERR_NOT_FOUND, CTL_EXIT_NOTFOUND,
-	    "ERR_NOT_FOUND", "not found" },
-	{ EMO__CTL__ERROR_CODE__ERR_TOO_LARGE, CTL_EXIT_USAGE,
-	    "ERR_TOO_LARGE", "value too large" },
-	{ EMO__CTL__ERROR_CODE__ERR_VERSION, CTL_EXIT_FAIL,
-	    "ERR_VERSION", "control protocol version not spoken by emod" },
-	{ EMO__CTL__ERROR_CODE__ERR_STORAGE, CTL_EXIT_FAIL,
-	    "ERR_STORAGE", "storage failure" },
-	{ EMO__CTL__ERROR_CODE__ERR_UNAVAILABLE, CTL_EXIT_FAIL,
-	    "ERR_UNAVAILABLE", "unavailable" },
-	{ EMO__CTL__ERROR_CODE__ERR_TIMEOUT, CTL_EXIT_FAIL,
-	    "ERR_TIMEOUT", "timed out" },
-	{ EMO__CTL__ERROR_CODE__ERR_QUOTA, CTL_EXIT_FAIL,
-	    "ERR_QUOTA", "storage quota full" },
-};
-
-static int
-ctl_error(const struct ctl_inv *inv, const Emo__Ctl__Error *e)
-{
-	char what[64], name[32];
-	int rc = CTL_EXIT_FAIL;
-	size_t i;
-
-	snprintf(what, sizeof(what), "error %d", (int)e->code);
-	snprintf(name, sizeof(name), "%d", (int)e->code);
-	for (i = 0; i < sizeof(ctl_errors) / sizeof(ctl_errors[0]); i++) {
-		if (ctl_errors[i].code == e->code) {
-			snprintf(what, sizeof(what), "%s", ctl_errors[i].what);
-			snprintf(name, sizeof(name), "%s", ctl_errors[i].name);
-			rc = ctl_errors[i].exit;
-			break;
-		}
-	}
-	if (rc == CTL_EXIT_NOTFOUND && inv->cmd->needkey) {
-		ctl_print_notfound(inv);
-		return rc;
-	}
-	ctl_print_error(inv->cmd->name, what, name, e->message);
-	return rc;
-}
-
 static const char *
 ctl_answer_name(Emo__Ctl__Response__BodyCase body)
 {
@@ -701,7 +652,7 @@ ctl_remote(struct ctl_inv *inv, Emo__Ctl__Request *req)
 		return rc;
 	if (resp->body_case == EMO__CTL__RESPONSE__BODY_ERROR &&
 	    resp->error != NULL)
-		rc = ctl_error(inv, resp->error);
+		rc = ctl_print_daemon_error(inv, resp->error);
 	else if (resp->body_case != inv->cmd->answer) {
 		ctl_warnx("%s: emod answered a %s request with a %s result",
 		    path, inv->cmd->name, ctl_answer_name(resp->body_case));

@@ -7,7 +7,6 @@
  */
 #include <sys/queue.h>
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include "log.h"
 #include "net.h"
 #include "node.h"
+#include "node_health.h"
 #include "notify.h"
 #include "peerfile.h"
 
@@ -73,9 +73,7 @@ struct node {
 	int64_t			 dht_deadline;
 	LIST_HEAD(, node_op)	 ops;
 	struct node_stats	 st;
-	int			 networked;	/* bootstrap, saved or seen peers */
-	uint32_t		 boot_rounds;	/* last bootstrap round warned */
-	char			 msg[160];	/* a result's formatted message */
+	struct node_health	 health;
 };
 
 static int64_t
@@ -120,6 +118,12 @@ node_dht_cb(evutil_socket_t fd, short what, void *arg)
 	struct timeval tv;
 
 	next = dht_periodic(n->dht, now, node_wall_ms());
+	{
+		struct join_boot b;
+
+		dht_boot_state(n->dht, &b);
+		node_health_boot(&n->health, &b, dht_peer_count(n->dht), now);
+	}
 	wait = next - now;
 	if (wait < 0)
 		wait = 0;
@@ -138,8 +142,8 @@ node_udp_input(void *arg, const struct addr *from, const uint8_t *buf,
 	struct node *n = arg;
 
 	dht_input(n->dht, from, buf, len, node_mono_ms(), node_wall_ms());
-	if (!n->networked && dht_peer_count(n->dht) > 0)
-		n->networked = 1;
+	if (!n->health.networked)
+		node_health_peers(&n->health, dht_peer_count(n->dht));
 	/* StoreAcks held for the group commit at the end of this pass. */
 	if (dht_held(n->dht) > 0)
 		event_active(n->ev_sync, EV_TIMEOUT, 0);
@@ -387,7 +391,7 @@ node_new(struct event_base *base, const struct conf *conf,
 		goto fail;
 	}
 	node_load_peers(n);
-	n->networked = conf->nbootstrap > 0 || n->nsaved > 0;
+	node_health_init(&n->health, conf->nbootstrap > 0 || n->nsaved > 0);
 	{
 		struct timeval tv = { NODE_PEERS_SAVE_S, 0 };
 
@@ -514,8 +518,6 @@ node_sync_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-static void	node_put_bar(struct node_op *, struct op_put_result *);
-
 static void
 node_put_done(void *arg, const struct op_put_result *engine)
 {
@@ -523,7 +525,8 @@ node_put_done(void *arg, const struct op_put_result *engine)
 	struct node *n = op->node;
 	struct op_put_result judged = *engine, *dr = &judged;
 
-	node_put_bar(op, dr);
+	if (!op->aborted)
+		node_health_put(&n->health, op->min_acks, dr);
 	if (n->conf->sync && dr->err == DHT_OK) {
 		op->result = *dr;
 		LIST_REMOVE(op, entry);
@@ -532,39 +535,6 @@ node_put_done(void *arg, const struct op_put_result *engine)
 		return;
 	}
 	node_put_finish(op, dr);
-}
-
-/*
- * The engine's put succeeds on an empty table and fails without a remote
- * acknowledgement on any other; the node's bar is the caller's min_acks,
- * else whether this node is meant to have peers (node_put_acks).  Only a
- * put the local store took is judged: other failures stand.
- */
-static void
-node_put_bar(struct node_op *op, struct op_put_result *r)
-{
-	struct node *n = op->node;
-	uint32_t need = op->min_acks;
-
-	if (op->aborted || r->acks == r->remote_acks ||
-	    (r->err != DHT_OK && r->err != DHT_ERR_UNAVAILABLE))
-		return;
-	if (need == 0)
-		need = n->networked ? 2 : 1;
-	if (r->acks >= need) {
-		r->err = DHT_OK;
-		r->msg = NULL;
-		return;
-	}
-	r->err = DHT_ERR_UNAVAILABLE;
-	if (r->remote_acks == 0)
-		r->msg = "stored on this node only: no peer answered";
-	else {
-		snprintf(n->msg, sizeof(n->msg), "stored on %" PRIu32 " nodes, "
-		    "fewer than the %" PRIu32 " asked (min_acks)", r->acks,
-		    need);
-		r->msg = n->msg;
-	}
 }
 
 static void
@@ -599,17 +569,9 @@ node_get_done(void *arg, const struct op_get_result *dr)
 	r.truncated = dr->truncated;
 	r.omitted = dr->omitted;
 	r.next_since_ms = dr->next_since_ms;
-	/*
-	 * Absence and outage differ for scripts: no value and nobody asked
-	 * on a node that should have peers is an outage.
-	 */
-	if (!op->aborted && dr->responders == 0 && ((r.err ==
-	    DHT_ERR_NOT_FOUND && op->node->networked) ||
-	    r.err == DHT_ERR_UNAVAILABLE)) {
-		r.err = DHT_ERR_UNAVAILABLE;
-		r.msg = "network unavailable: no peer answered, so the key "
-		    "may exist elsewhere";
-	}
+	if (!op->aborted)
+		node_health_get(&op->node->health, &r.err, &r.msg,
+		    dr->responders);
 	if (r.err == DHT_ERR_NOT_FOUND)
 		op->node->st.get_not_found++;
 	op->cb.get(op->arg, &r);
@@ -685,10 +647,7 @@ node_put_acks(struct node *n, const struct id *key, const void *data,
 		r.msg = "value larger than " BYTES_STR(EMO_MAX_VALUE) " bytes";
 	} else if (ttl_s > n->conf->max_ttl_s) {
 		r.err = DHT_ERR_INVALID;
-		snprintf(n->msg, sizeof(n->msg), "ttl %" PRIu32 " s is above "
-		    "this node's max_ttl of %" PRIu32 " s", ttl_s,
-		    n->conf->max_ttl_s);
-		r.msg = n->msg;
+		r.msg = node_health_ttl(&n->health, ttl_s, n->conf->max_ttl_s);
 	} else if (n->st.storage_failed) {
 		r.err = DHT_ERR_STORAGE;
 		r.msg = NODE_STORAGE_FAILING;
@@ -819,8 +778,7 @@ node_status(struct node *n, struct node_status *s)
 	s->storage = n->conf->storage == CONF_STORAGE_MEMORY ? "memory" :
 	    "leveldb";
 	s->data_dir = n->conf->data_dir;
-	s->network = s->peers > 0 ? "connected" : n->networked ? "isolated" :
-	    "standalone";
+	s->network = node_health_network(&n->health, s->peers);
 	s->node = n->st;
 	net_get_stats(n->net, &s->net);
 	dht_get_stats(n->dht, &s->dht);
