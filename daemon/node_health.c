@@ -78,10 +78,11 @@ node_health_boot(struct node_health *h, const struct join_boot *b,
 	if (b->rounds < 2 || b->naddrs == 0 || peers > 0)
 		return;
 	addr_str(&b->first, a, sizeof(a));
-	log_warnx("bootstrap: no answer from %s%s (%zu address%s, %" PRIu32
-	    " tries); no peers, trying again in %" PRId64 " s", a,
+	log_warnx("bootstrap: no answer from %s%s (%zu address%s) after %"
+	    PRIu32 " round%s; no peers, trying again in %" PRId64 " s", a,
 	    b->naddrs > 1 ? " or the others" : "", b->naddrs,
 	    b->naddrs == 1 ? "" : "es", b->rounds - 1,
+	    b->rounds == 2 ? "" : "s",
 	    b->next_ms == INT64_MAX ? 0 : (b->next_ms - now + 999) / 1000);
 }
 
