@@ -156,8 +156,9 @@ $(B)/tests/bench_%: $(B)/tests/bench/bench_%.o $(LIBEMO)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+# A sandbox under build/run/ (tools/run.sh): never an installed node's state.
 run: all
-	$(EMOD) -v
+	$(Q)sh tools/run.sh $(EMOD) $(ARGS)
 
 # ---- tests -------------------------------------------------------------
 # `make test` runs every tier; each tier is also its own target.  The layer
