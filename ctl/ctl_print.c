@@ -605,8 +605,8 @@ ctl_print_peers(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
 			ctl_print_hex(stdout, p->id.data, p->id.len);
 			fputs("\",\"address\":", stdout);
 			ctl_print_json_cstr(stdout, p->address);
-			printf(",\"last_seen_ms\":%" PRId64 ",\"rtt_us\":%"
-			    PRIu32 "}", p->last_seen_ms, p->rtt_us);
+			printf(",\"last_seen_ago_ms\":%" PRId64 ",\"rtt_us\":%"
+			    PRIu32 "}", p->last_seen_ago_ms, p->rtt_us);
 		}
 		fputs("]\n", stdout);
 		return CTL_EXIT_OK;
@@ -623,7 +623,7 @@ ctl_print_peers(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
 			aw = (int)len;
 	}
 	printf("%-*s  %-*s  %10s  %s\n", CTL_PRINT_ID_WIDTH, "ID", aw,
-	    "ADDRESS", "LAST SEEN", "RTT");
+	    "ADDRESS", "SEEN AGO", "RTT");
 	for (i = 0; i < r->n_peers; i++) {
 		p = r->peers[i];
 		ctl_print_hex(stdout, p->id.data, p->id.len);
@@ -631,7 +631,7 @@ ctl_print_peers(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
 		printf("%*s", (int)len * 2 + 2, "");
 		len = strlen(p->address);
 		ctl_print_safe_cstr(stdout, p->address);
-		ctl_print_age(age, sizeof(age), p->last_seen_ms);
+		ctl_print_age(age, sizeof(age), p->last_seen_ago_ms);
 		printf("%*s%10s  ", len < (size_t)aw ? aw - (int)len + 2 : 2,
 		    "", age);
 		if (p->rtt_us == 0)

@@ -230,7 +230,7 @@ control_peers(struct control_conn *c, struct control_req *r,
 		peers[i].id.data = np[i].id.b;
 		peers[i].id.len = ID_LEN;
 		peers[i].address = np[i].address;
-		peers[i].last_seen_ms = np[i].last_seen_ms;
+		peers[i].last_seen_ago_ms = np[i].last_seen_ms;
 		peers[i].rtt_us = np[i].rtt_us;
 		pp[i] = &peers[i];
 	}
