@@ -247,6 +247,7 @@ install: all
 	test -e $(DESTDIR)$(SYSCONFDIR)/emo/emod.conf || \
 		install -m 0644 conf/emod.conf $(DESTDIR)$(SYSCONFDIR)/emo/emod.conf
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		$(if $(filter /etc,$(SYSCONFDIR)),,-e 's|^ConfigurationDirectory=.*|# ConfigurationDirectory= is under /etc only; the file is $(SYSCONFDIR)/emo/emod.conf|') \
 		systemd/emod.service.in > $(DESTDIR)$(UNITDIR)/emod.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/emod.service
 	for m in $(MANPAGES); do s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \

@@ -49,6 +49,7 @@ struct node_op {
 	void			*arg;
 	int64_t			 created_ms, expires_ms;
 	int64_t			 started_us;	/* ping: RTT at µs resolution */
+	struct addr		 to;		/* ping: whom */
 	uint32_t		 min_acks;	/* put: 0 = the node's bar */
 	int			 aborted;	/* completed by node_free */
 	struct op_put_result	 result;	/* put waiting for the fsync */
@@ -590,6 +591,9 @@ node_ping_done(void *arg, const struct op_ping_result *dr)
 	r.id = dr->id;
 	/* The engine's clock has ms resolution; loopback RTTs are µs. */
 	r.rtt_us = (uint32_t)(node_mono_us() - op->started_us);
+	if (r.err == DHT_ERR_TIMEOUT && !op->aborted)
+		r.msg = node_health_ping_silent(&op->node->health, &op->to,
+		    r.rtt_us / 1000);
 	op->cb.ping(op->arg, &r);
 	node_op_free(op);
 }
@@ -726,6 +730,12 @@ node_ping(struct node *n, const char *address, node_ping_cb *cb, void *arg)
 		cb(arg, &r);
 		return;
 	}
+	if ((r.msg = node_health_ping_check(&n->health, net_local(n->net),
+	    &a)) != NULL) {
+		r.err = DHT_ERR_INVALID;
+		cb(arg, &r);
+		return;
+	}
 	if ((op = node_op_new(n, NODE_OP_PING, arg)) == NULL) {
 		r.err = DHT_ERR_UNAVAILABLE;
 		r.msg = "out of memory";
@@ -733,6 +743,7 @@ node_ping(struct node *n, const char *address, node_ping_cb *cb, void *arg)
 		return;
 	}
 	op->cb.ping = cb;
+	op->to = a;
 	op->started_us = node_mono_us();
 	if (dht_ping(n->dht, &a, node_mono_ms(), node_ping_done, op) == -1) {
 		struct op_ping_result xr;

@@ -2,6 +2,7 @@
  * node_health — networked or alone by design, and results judged by it:
  * see node_health.h.
  */
+#include <sys/socket.h>
 #include <inttypes.h>
 #include <stdio.h>
 
@@ -91,6 +92,41 @@ node_health_network(const struct node_health *h, size_t peers)
 {
 	return peers > 0 ? "connected" : h->networked ? "isolated" :
 	    "standalone";
+}
+
+const char *
+node_health_ping_check(struct node_health *h, const struct addr *local,
+    const struct addr *to)
+{
+	char a[ADDR_STRLEN], l[ADDR_STRLEN];
+
+	addr_str(to, a, sizeof(a));
+	addr_str(local, l, sizeof(l));
+	if (addr_eq(to, local) || (addr_port(to) == addr_port(local) &&
+	    addr_is_unspecified(local) && addr_scope(to) == ADDR_LOOPBACK)) {
+		snprintf(h->msg, sizeof(h->msg), "%s is this node's own "
+		    "address (listen %s): a node does not ping itself", a, l);
+		return h->msg;
+	}
+	if (addr_family(to) == AF_INET6 && addr_family(local) == AF_INET) {
+		snprintf(h->msg, sizeof(h->msg), "%s is IPv6 and this node "
+		    "listens on IPv4 only (listen %s); listen on [::]:%u to "
+		    "reach both", a, l, (unsigned)addr_port(local));
+		return h->msg;
+	}
+	return NULL;
+}
+
+const char *
+node_health_ping_silent(struct node_health *h, const struct addr *to,
+    uint32_t waited_ms)
+{
+	char a[ADDR_STRLEN];
+
+	snprintf(h->msg, sizeof(h->msg), "no answer from %s within %.1f s: "
+	    "that node is down, listens elsewhere, or a firewall drops UDP",
+	    addr_str(to, a, sizeof(a)), (double)waited_ms / 1000);
+	return h->msg;
 }
 
 const char *

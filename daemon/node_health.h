@@ -38,6 +38,15 @@ void	node_health_boot(struct node_health *, const struct join_boot *,
 	    size_t peers, int64_t now_ms);
 /* "connected", "isolated" or "standalone". */
 const char *node_health_network(const struct node_health *, size_t peers);
+/*
+ * Why pinging `to` from a node listening on `local` cannot work (our own
+ * address; IPv6 from an IPv4 socket), or NULL.
+ */
+const char *node_health_ping_check(struct node_health *,
+	    const struct addr *local, const struct addr *to);
+/* A ping nobody answered: the pinged node is silent, not emod. */
+const char *node_health_ping_silent(struct node_health *,
+	    const struct addr *to, uint32_t waited_ms);
 /* The put's refusal of a ttl over max_ttl, naming the limit. */
 const char *node_health_ttl(struct node_health *, uint32_t ttl_s,
 	    uint32_t max_ttl_s);
