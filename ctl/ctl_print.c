@@ -407,7 +407,7 @@ ctl_print_get(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
 	if (inv->given & CTL_OPT_OUTPUT)
 		return ctl_print_to_file(inv->output, r->values[first]);
 	if ((inv->given & CTL_OPT_RAW) && end - first > 1) {
-		ctl_warnx("get: --raw writes one value and KEY has %zu; add "
+		ctl_warnx("get: --raw writes one value and the key has %zu; add "
 		    "--latest, or use -0 or --json", end - first);
 		return CTL_EXIT_USAGE;
 	}
