@@ -52,8 +52,9 @@ static const struct ctl_opt ctl_opts[] = {
 	{ 't', "timeout", "SECONDS", CTL_O_TIMEOUT, 0,
 	    "wait at most SECONDS (1..3600) for emod; default 30" },
 	{ 0, "ttl", "TIME", CTL_O_TTL, CTL_OPT_TTL,
-	    "put: keep the value TIME: 90s, 10m, 1h, 7d or plain seconds,\n"
-	    "at most emod's max_ttl (default: emod's default_ttl)" },
+	    "put: keep the value for TIME: 90s, 10m, 1h, 7d or\n"
+	    "seconds, at most emod's max_ttl (default: its\n"
+	    "default_ttl)" },
 	{ 0, "min-acks", "N", CTL_O_MIN_ACKS, CTL_OPT_MIN_ACKS,
 	    "put: fail (exit 4) unless N nodes, this one included,\n"
 	    "stored the value (1.." BYTES_STR(CTL_MAX_MIN_ACKS) ")" },
@@ -212,8 +213,11 @@ ctl_usage(FILE *f)
 	for (i = 0; i < CTL_NCMDS; i++) {
 		n = fprintf(f, "  %s%s%s", ctl_cmds[i].name,
 		    ctl_cmds[i].args[0] != '\0' ? " " : "", ctl_cmds[i].args);
-		fprintf(f, "%*s%s\n", n < 33 ? 33 - n : 2, "",
-		    ctl_cmds[i].help);
+		/* A long synopsis puts the help on a line of its own. */
+		if (n > 31)
+			fprintf(f, "\n%33s%s\n", "", ctl_cmds[i].help);
+		else
+			fprintf(f, "%*s%s\n", 33 - n, "", ctl_cmds[i].help);
 	}
 	fputs("\noptions:\n", f);
 	for (i = 0; i < CTL_NOPTS; i++) {
