@@ -58,15 +58,6 @@ ctl_args_key(const char *s, int hexkey, uint8_t key[ID_LEN],
 			return -1;
 		}
 	} else {
-		/*
-		 * "" is a valid name (Keccak-256 of nothing) but, typed, almost
-		 * always an unset shell variable: refused, -x reaches it.
-		 */
-		if (len == 0) {
-			*errstr = "empty key (an empty name is refused; give "
-			    "the 32-byte key as hex with -x)";
-			return -1;
-		}
 		/* Same cap as a name in the protocol, so any client can use it. */
 		if (len > EMO_MAX_KEY_NAME) {
 			*errstr = "key longer than "

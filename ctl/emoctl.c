@@ -713,6 +713,17 @@ ctl_run(struct ctl_inv *inv)
 		return CTL_EXIT_USAGE;
 	}
 	inv->latest_scan = (inv->given & (CTL_OPT_LATEST | CTL_OPT_OUTPUT)) != 0;
+	/*
+	 * "" is a valid name (Keccak-256 of nothing) but, typed to put or
+	 * get, almost always an unset shell variable: refused; hash gives
+	 * its hex, which -x takes.
+	 */
+	if (cmd->needkey && cmd->build != NULL && !inv->hexkey &&
+	    inv->pos[0][0] == '\0') {
+		ctl_warnx("invalid key: empty key (an empty name is refused; "
+		    "give its 32-byte key as hex: -x \"$(emoctl hash '')\")");
+		return CTL_EXIT_USAGE;
+	}
 	if (cmd->needkey &&
 	    ctl_args_key(inv->pos[0], inv->hexkey, inv->key, &errstr) == -1) {
 		if (inv->hexkey && strlen(inv->pos[0]) <= 2 * ID_HEX_LEN)

@@ -88,8 +88,8 @@ jerr "code=ERR_INVALID" "message=max_ttl of 7200 s" "command=put"
 assert_exit 2 ctl a put "" v
 assert_grep "$ERR" "empty key" "the empty key error"
 assert_exit 2 ctl a get ""
-empty=$("$EMOCTL" hash -x 0000000000000000000000000000000000000000000000000000000000000000) ||
-    fail "emoctl hash -x"
+assert_grep "$ERR" "hash ''" "the empty key error's hint"
+empty=$("$EMOCTL" hash '') || fail "emoctl hash ''"
 assert_exit 0 ctl a -x put "$empty" v-hex
 assert_exit 0 ctl a -x get "$empty"
 assert_eq "v-hex" "$(cat "$OUT")" "a put and get by hex key"
