@@ -51,7 +51,7 @@ struct node_op {
 	int64_t			 started_us;	/* ping: RTT at µs resolution */
 	struct addr		 to;		/* ping: whom */
 	uint32_t		 min_acks;	/* put: 0 = the node's bar */
-	int			 aborted;	/* completed by node_free */
+	int			 aborted;	/* completed by the node itself */
 	struct op_put_result	 result;	/* put waiting for the fsync */
 };
 
@@ -704,6 +704,7 @@ node_get(struct node *n, const struct id *key, int64_t since_ms,
 		memset(&gr, 0, sizeof(gr));
 		gr.err = DHT_ERR_UNAVAILABLE;
 		gr.msg = "too many operations in progress";
+		op->aborted = 1;	/* the node's answer, not the network's */
 		node_get_done(op, &gr);
 		return;
 	}
