@@ -156,8 +156,9 @@ $(B)/tests/bench_%: $(B)/tests/bench/bench_%.o $(LIBEMO)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+# A sandbox under build/run/ (tools/run.sh): never an installed node's state.
 run: all
-	$(EMOD) -v
+	$(Q)sh tools/run.sh $(EMOD) $(ARGS)
 
 # ---- tests -------------------------------------------------------------
 # `make test` runs every tier; each tier is also its own target.  The layer
@@ -246,6 +247,7 @@ install: all
 	test -e $(DESTDIR)$(SYSCONFDIR)/emo/emod.conf || \
 		install -m 0644 conf/emod.conf $(DESTDIR)$(SYSCONFDIR)/emo/emod.conf
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		$(if $(filter /etc,$(SYSCONFDIR)),,-e 's|^ConfigurationDirectory=.*|# ConfigurationDirectory= is under /etc only; the file is $(SYSCONFDIR)/emo/emod.conf|') \
 		systemd/emod.service.in > $(DESTDIR)$(UNITDIR)/emod.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/emod.service
 	for m in $(MANPAGES); do s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \

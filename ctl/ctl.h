@@ -31,6 +31,13 @@ enum ctl_exit {
 /* Command options; a command row lists the ones it accepts. */
 #define CTL_OPT_TTL		0x01
 #define CTL_OPT_SINCE		0x02
+#define CTL_OPT_LATEST		0x04
+#define CTL_OPT_RAW		0x08
+#define CTL_OPT_NUL		0x10
+#define CTL_OPT_OUTPUT		0x20
+#define CTL_OPT_MIN_ACKS	0x40
+
+#define CTL_MAX_MIN_ACKS	64	/* as emod's CONTROL_MAX_MIN_ACKS */
 
 struct ctl_cmd;
 
@@ -46,6 +53,9 @@ struct ctl_inv {
 	int			 npos;
 	unsigned		 given;		/* CTL_OPT_* seen */
 	uint32_t		 ttl_s;
+	uint32_t		 min_acks;
+	const char		*output;	/* get -o FILE */
+	int			 latest_scan;	/* read truncated answers on */
 	int64_t			 since_ms;
 	uint8_t			 key[ID_LEN];
 	const uint8_t		*value;		/* put */
@@ -86,8 +96,17 @@ int	ctl_io_call(struct ctl_io *, Emo__Ctl__Request *,
 void	ctl_io_close(struct ctl_io *);
 
 /* ctl_print.c — formatting helpers and one printer per command. */
+/*
+ * Errors: "emoctl: MESSAGE" on stderr, or with --json one line
+ * {"error":"MESSAGE"} (ctl_print_json_errors switches, before parsing).
+ */
+void	ctl_print_json_errors(int);
+int	ctl_print_json_errors_on(void);
 void	ctl_warnx(const char *, ...)
 	    __attribute__((format(printf, 1, 2)));
+/* An error from emod: code is its ErrorCode name, e.g. ERR_UNAVAILABLE. */
+void	ctl_print_error(const char *cmd, const char *what, const char *code,
+	    const char *message);
 void	ctl_print_json_string(FILE *, const void *, size_t);
 void	ctl_print_base64(FILE *, const void *, size_t);
 void	ctl_print_hex(FILE *, const uint8_t *, size_t);
@@ -95,6 +114,8 @@ void	ctl_print_safe(FILE *, const void *, size_t);
 int64_t	ctl_print_ttl_left(int64_t expires_ms, int64_t now_ms);
 void	ctl_print_notfound(const struct ctl_inv *);
 int	ctl_print_hash(const struct ctl_inv *);
+int	ctl_print_daemon_error(const struct ctl_inv *,
+	    const Emo__Ctl__Error *);
 int	ctl_print_put(const struct ctl_inv *, const Emo__Ctl__Response *);
 int	ctl_print_get(const struct ctl_inv *, const Emo__Ctl__Response *);
 int	ctl_print_status(const struct ctl_inv *, const Emo__Ctl__Response *);

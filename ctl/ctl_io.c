@@ -3,8 +3,10 @@
  * Request, read back the framed Response, all under one deadline.
  * Prints its own error messages and returns emoctl exit codes.
  */
+#include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -24,6 +26,63 @@ ctl_io_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The group of path, else of its directory; NULL if neither is known. */
+static const char *
+ctl_io_group(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)NULL)->sun_path)];
+	const struct group *gr;
+	const char *slash;
+	struct stat sb;
+
+	if (stat(path, &sb) == -1) {
+		if ((slash = strrchr(path, '/')) == NULL || slash == path ||
+		    (size_t)(slash - path) >= sizeof(dir))
+			return NULL;
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = '\0';
+		if (stat(dir, &sb) == -1)
+			return NULL;
+	}
+	if (sb.st_gid == 0 || (gr = getgrgid(sb.st_gid)) == NULL)
+		return NULL;
+	return gr->gr_name;
+}
+
+/* Says what is really wrong with the socket path, not only errno. */
+static void
+ctl_io_connect_failed(const char *path, int err)
+{
+	struct stat sb;
+	const char *grp;
+
+	if (err != EACCES && stat(path, &sb) == 0 && !S_ISSOCK(sb.st_mode)) {
+		if (S_ISDIR(sb.st_mode))
+			ctl_warnx("cannot connect to %s: it is a directory, not "
+			    "emod's socket (--socket takes the socket's own "
+			    "path, such as %s/emod.sock)", path, path);
+		else
+			ctl_warnx("cannot connect to %s: it is a %s, not emod's "
+			    "socket (check --socket, $EMO_SOCKET and emod's "
+			    "socket setting)", path, S_ISREG(sb.st_mode) ?
+			    "regular file" : "file of another kind");
+		return;
+	}
+	if (err == EACCES) {
+		if ((grp = ctl_io_group(path)) != NULL)
+			ctl_warnx("cannot connect to %s: permission denied: join "
+			    "the group '%s' (sudo usermod -aG %s $USER, then log "
+			    "in again) or run as root", path, grp, grp);
+		else
+			ctl_warnx("cannot connect to %s: permission denied: run "
+			    "as root or as a member of emod's socket_group",
+			    path);
+		return;
+	}
+	ctl_warnx("cannot connect to %s: %s%s", path, strerror(err),
+	    err == ENOENT || err == ECONNREFUSED ? " (is emod running?)" : "");
 }
 
 static int
@@ -135,9 +194,7 @@ ctl_io_open(struct ctl_io *io, const char *path, int timeout_s)
 			ctl_io_close(io);
 			return CTL_EXIT_FAIL;
 		}
-		ctl_warnx("cannot connect to %s: %s%s", path, strerror(errno),
-		    errno == ENOENT || errno == ECONNREFUSED ?
-		    " (is emod running?)" : "");
+		ctl_io_connect_failed(path, errno);
 		ctl_io_close(io);
 		return CTL_EXIT_UNREACHABLE;
 	}

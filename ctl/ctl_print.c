@@ -3,6 +3,7 @@
  * form of each answer, and the helpers they need (JSON string escaping,
  * base64 and hex through crypto.c, terminal-safe text).  No socket I/O.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,18 +15,76 @@
 
 #define CTL_PRINT_MAX_LABEL	40	/* alignment stops growing here */
 #define CTL_PRINT_ID_WIDTH	ID_HEX_LEN
+#define CTL_PRINT_MAX_ERROR	2048	/* an error line, before escaping */
+
+/*
+ * The one piece of state in emoctl's output: whether errors are JSON.
+ * Set once, from main, before anything is printed.
+ */
+static int ctl_json_errors;
+
+void
+ctl_print_json_errors(int on)
+{
+	ctl_json_errors = on;
+}
+
+int
+ctl_print_json_errors_on(void)
+{
+	return ctl_json_errors;
+}
 
 void
 ctl_warnx(const char *fmt, ...)
 {
+	char buf[CTL_PRINT_MAX_ERROR];
 	va_list ap;
 
 	fflush(stdout);
-	fputs("emoctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (ctl_json_errors) {
+		vsnprintf(buf, sizeof(buf), fmt, ap);
+		fputs("{\"error\":", stderr);
+		ctl_print_json_string(stderr, buf, strlen(buf));
+		fputs("}\n", stderr);
+	} else {
+		fputs("emoctl: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+void
+ctl_print_error(const char *cmd, const char *what, const char *code,
+    const char *message)
+{
+	char buf[CTL_PRINT_MAX_ERROR];
+
+	fflush(stdout);
+	if (message == NULL)
+		message = "";
+	if (!ctl_json_errors) {
+		fprintf(stderr, "emoctl: %s: %s", cmd, what);
+		if (message[0] != '\0') {
+			fputs(": ", stderr);
+			ctl_print_safe(stderr, message, strlen(message));
+		}
+		fputc('\n', stderr);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%s: %s%s%s", cmd, what,
+	    message[0] != '\0' ? ": " : "", message);
+	fputs("{\"error\":", stderr);
+	ctl_print_json_string(stderr, buf, strlen(buf));
+	fputs(",\"command\":", stderr);
+	ctl_print_json_string(stderr, cmd, strlen(cmd));
+	fputs(",\"code\":", stderr);
+	ctl_print_json_string(stderr, code, strlen(code));
+	fputs(",\"message\":", stderr);
+	ctl_print_json_string(stderr, message, strlen(message));
+	fputs("}\n", stderr);
 }
 
 /* A JSON string; ill-formed UTF-8 becomes U+FFFD so output stays valid. */
@@ -168,13 +227,68 @@ ctl_print_ttl_left(int64_t expires_ms, int64_t now_ms)
 	return left / 1000 + (left % 1000 != 0);
 }
 
+/* --json: an empty array on stdout (exit 1 says it), nothing on stderr. */
 void
 ctl_print_notfound(const struct ctl_inv *inv)
 {
+	if (inv->json) {
+		fputs("[]\n", stdout);
+		return;
+	}
 	fflush(stdout);
 	fputs("emoctl: ", stderr);
 	ctl_print_safe_cstr(stderr, inv->pos[0]);
 	fputs(": not found\n", stderr);
+}
+
+static const struct {
+	Emo__Ctl__ErrorCode	 code;
+	int			 exit;
+	const char		*name;		/* --json's "code" */
+	const char		*what;
+} ctl_errors[] = {
+	{ EMO__CTL__ERROR_CODE__ERR_INVALID, CTL_EXIT_USAGE,
+	    "ERR_INVALID", "invalid request" },
+	{ EMO__CTL__ERROR_CODE__ERR_NOT_FOUND, CTL_EXIT_NOTFOUND,
+	    "ERR_NOT_FOUND", "not found" },
+	{ EMO__CTL__ERROR_CODE__ERR_TOO_LARGE, CTL_EXIT_USAGE,
+	    "ERR_TOO_LARGE", "value too large" },
+	{ EMO__CTL__ERROR_CODE__ERR_VERSION, CTL_EXIT_FAIL,
+	    "ERR_VERSION", "control protocol version not spoken by emod" },
+	{ EMO__CTL__ERROR_CODE__ERR_STORAGE, CTL_EXIT_FAIL,
+	    "ERR_STORAGE", "storage failure" },
+	{ EMO__CTL__ERROR_CODE__ERR_UNAVAILABLE, CTL_EXIT_FAIL,
+	    "ERR_UNAVAILABLE", "unavailable" },
+	{ EMO__CTL__ERROR_CODE__ERR_TIMEOUT, CTL_EXIT_FAIL,
+	    "ERR_TIMEOUT", "timed out" },
+	{ EMO__CTL__ERROR_CODE__ERR_QUOTA, CTL_EXIT_FAIL,
+	    "ERR_QUOTA", "storage quota full" },
+};
+
+/* An Error answer from emod: printed, and its exit status. */
+int
+ctl_print_daemon_error(const struct ctl_inv *inv, const Emo__Ctl__Error *e)
+{
+	char what[64], name[32];
+	int rc = CTL_EXIT_FAIL;
+	size_t i;
+
+	snprintf(what, sizeof(what), "error %d", (int)e->code);
+	snprintf(name, sizeof(name), "%d", (int)e->code);
+	for (i = 0; i < sizeof(ctl_errors) / sizeof(ctl_errors[0]); i++) {
+		if (ctl_errors[i].code == e->code) {
+			snprintf(what, sizeof(what), "%s", ctl_errors[i].what);
+			snprintf(name, sizeof(name), "%s", ctl_errors[i].name);
+			rc = ctl_errors[i].exit;
+			break;
+		}
+	}
+	if (rc == CTL_EXIT_NOTFOUND && inv->npos > 0) {
+		ctl_print_notfound(inv);
+		return rc;
+	}
+	ctl_print_error(inv->cmdname, what, name, e->message);
+	return rc;
 }
 
 int
@@ -223,55 +337,106 @@ ctl_print_wallclock_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The newest value: the latest creation time, the last of equals. */
+static size_t
+ctl_print_newest(const Emo__Ctl__GetResult *r)
+{
+	size_t i, best = 0;
+
+	for (i = 1; i < r->n_values; i++)
+		if (r->values[i]->created_ms >= r->values[best]->created_ms)
+			best = i;
+	return best;
+}
+
+/* -o FILE: the value's bytes, nothing added; 0 or an exit code. */
+static int
+ctl_print_to_file(const char *path, const Emo__Ctl__Value *v)
+{
+	FILE *f;
+
+	if ((f = fopen(path, "wb")) == NULL) {
+		ctl_warnx("cannot write %s: %s", path, strerror(errno));
+		return CTL_EXIT_FAIL;
+	}
+	if (fwrite(v->data.data, 1, v->data.len, f) != v->data.len ||
+	    fflush(f) == EOF) {
+		ctl_warnx("writing %s: %s", path, strerror(errno));
+		fclose(f);
+		return CTL_EXIT_FAIL;
+	}
+	if (fclose(f) == EOF) {
+		ctl_warnx("writing %s: %s", path, strerror(errno));
+		return CTL_EXIT_FAIL;
+	}
+	return CTL_EXIT_OK;
+}
+
+static void
+ctl_print_value_json(const Emo__Ctl__Value *v, int64_t now, int first)
+{
+	fputs(first ? "{\"value\":" : ",{\"value\":", stdout);
+	if (bytes_utf8_valid(v->data.data, v->data.len))
+		ctl_print_json_string(stdout, v->data.data, v->data.len);
+	else
+		fputs("null", stdout);
+	fputs(",\"value_base64\":\"", stdout);
+	ctl_print_base64(stdout, v->data.data, v->data.len);
+	printf("\",\"created_ms\":%" PRId64 ",\"expires_ms\":%" PRId64
+	    ",\"ttl_s\":%" PRId64 "}", v->created_ms, v->expires_ms,
+	    ctl_print_ttl_left(v->expires_ms, now));
+}
+
 int
 ctl_print_get(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
 {
 	const Emo__Ctl__GetResult *r = resp->get;
 	const Emo__Ctl__Value *v;
+	int latest = (inv->given & (CTL_OPT_LATEST | CTL_OPT_OUTPUT)) != 0;
+	size_t i, first = 0, end = r->n_values;
 	int64_t now;
-	size_t i;
 
 	if (r->n_values == 0) {
 		ctl_print_notfound(inv);
 		return CTL_EXIT_NOTFOUND;
 	}
+	if (latest) {
+		first = ctl_print_newest(r);
+		end = first + 1;
+	}
+	if (inv->given & CTL_OPT_OUTPUT)
+		return ctl_print_to_file(inv->output, r->values[first]);
+	if ((inv->given & CTL_OPT_RAW) && end - first > 1) {
+		ctl_warnx("get: --raw writes one value and the key has %zu; add "
+		    "--latest, or use -0 or --json", end - first);
+		return CTL_EXIT_USAGE;
+	}
 	if (!inv->json) {
-		for (i = 0; i < r->n_values; i++) {
+		for (i = first; i < end; i++) {
 			v = r->values[i];
 			fwrite(v->data.data, 1, v->data.len, stdout);
-			fputc('\n', stdout);
+			if (inv->given & CTL_OPT_NUL)
+				fputc('\0', stdout);
+			else if (!(inv->given & CTL_OPT_RAW))
+				fputc('\n', stdout);
 		}
 		/* Exit 0: what is printed is right, only not all (emoctl(1)). */
-		if (r->truncated) {
-			fflush(stdout);
-			fprintf(stderr, "emoctl: truncated: at least %" PRIu32
-			    " more values; continue with --since %" PRId64
-			    "\n", r->omitted, r->next_since_ms);
-		}
+		if (r->truncated && !latest)
+			ctl_warnx("truncated: at least %" PRIu32 " more values; "
+			    "continue with --since %" PRId64, r->omitted,
+			    r->next_since_ms);
 		return CTL_EXIT_OK;
 	}
 	now = ctl_print_wallclock_ms();
 	/* A complete answer stays a plain array, as before. */
-	if (r->truncated)
+	if (r->truncated && !latest)
 		printf("{\"truncated\":true,\"omitted\":%" PRIu32
 		    ",\"next_since_ms\":%" PRId64 ",\"values\":",
 		    r->omitted, r->next_since_ms);
 	fputc('[', stdout);
-	for (i = 0; i < r->n_values; i++) {
-		v = r->values[i];
-		fputs(i == 0 ? "{\"value\":" : ",{\"value\":", stdout);
-		if (bytes_utf8_valid(v->data.data, v->data.len))
-			ctl_print_json_string(stdout, v->data.data,
-			    v->data.len);
-		else
-			fputs("null", stdout);
-		fputs(",\"value_base64\":\"", stdout);
-		ctl_print_base64(stdout, v->data.data, v->data.len);
-		printf("\",\"created_ms\":%" PRId64 ",\"expires_ms\":%" PRId64
-		    ",\"ttl_s\":%" PRId64 "}", v->created_ms, v->expires_ms,
-		    ctl_print_ttl_left(v->expires_ms, now));
-	}
-	fputs(r->truncated ? "]}\n" : "]\n", stdout);
+	for (i = first; i < end; i++)
+		ctl_print_value_json(r->values[i], now, i == first);
+	fputs(r->truncated && !latest ? "]}\n" : "]\n", stdout);
 	return CTL_EXIT_OK;
 }
 
@@ -334,6 +499,10 @@ ctl_print_status_json(const Emo__Ctl__StatusResult *r)
 	ctl_print_json_cstr(stdout, r->version);
 	fputs(",\"data_dir\":", stdout);
 	ctl_print_json_cstr(stdout, r->data_dir);
+	if (r->network != NULL && r->network[0] != '\0') {
+		fputs(",\"network\":", stdout);
+		ctl_print_json_cstr(stdout, r->network);
+	}
 	fputs(",\"counters\":{", stdout);
 	for (i = 0; i < r->n_counters; i++) {
 		if (i > 0)
@@ -376,7 +545,13 @@ ctl_print_status(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
 	}
 	fputc('\n', stdout);
 	ctl_print_row("peers", w, NULL);
-	printf("%" PRIu32 "\n", r->peers);
+	printf("%" PRIu32, r->peers);
+	if (r->network != NULL && strcmp(r->network, "isolated") == 0)
+		fputs(" (isolated: no peer answers; puts and gets fail until "
+		    "one does, see emod's log)", stdout);
+	else if (r->network != NULL && strcmp(r->network, "standalone") == 0)
+		fputs(" (standalone: no bootstrap, no peer yet)", stdout);
+	fputc('\n', stdout);
 	ctl_print_row("keys", w, NULL);
 	printf("%" PRIu64 "\n", r->keys);
 	ctl_print_row("values", w, NULL);
@@ -430,8 +605,8 @@ ctl_print_peers(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
 			ctl_print_hex(stdout, p->id.data, p->id.len);
 			fputs("\",\"address\":", stdout);
 			ctl_print_json_cstr(stdout, p->address);
-			printf(",\"last_seen_ms\":%" PRId64 ",\"rtt_us\":%"
-			    PRIu32 "}", p->last_seen_ms, p->rtt_us);
+			printf(",\"last_seen_ago_ms\":%" PRId64 ",\"rtt_us\":%"
+			    PRIu32 "}", p->last_seen_ago_ms, p->rtt_us);
 		}
 		fputs("]\n", stdout);
 		return CTL_EXIT_OK;
@@ -448,7 +623,7 @@ ctl_print_peers(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
 			aw = (int)len;
 	}
 	printf("%-*s  %-*s  %10s  %s\n", CTL_PRINT_ID_WIDTH, "ID", aw,
-	    "ADDRESS", "LAST SEEN", "RTT");
+	    "ADDRESS", "SEEN AGO", "RTT");
 	for (i = 0; i < r->n_peers; i++) {
 		p = r->peers[i];
 		ctl_print_hex(stdout, p->id.data, p->id.len);
@@ -456,7 +631,7 @@ ctl_print_peers(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
 		printf("%*s", (int)len * 2 + 2, "");
 		len = strlen(p->address);
 		ctl_print_safe_cstr(stdout, p->address);
-		ctl_print_age(age, sizeof(age), p->last_seen_ms);
+		ctl_print_age(age, sizeof(age), p->last_seen_ago_ms);
 		printf("%*s%10s  ", len < (size_t)aw ? aw - (int)len + 2 : 2,
 		    "", age);
 		if (p->rtt_us == 0)

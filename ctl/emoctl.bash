@@ -19,12 +19,12 @@ _emoctl()
 	local commands="put get hash status peers ping log help"
 
 	case $prev in
-	--socket|-s)
+	--socket|-s|--output|-o)
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
-	--timeout|-t|--ttl|--since)
+	--timeout|-t|--ttl|--since|--min-acks)
 		return
 		;;
 	esac
@@ -39,7 +39,7 @@ _emoctl()
 				endopts=1
 				continue
 				;;
-			--socket|-s|--timeout|-t|--ttl|--since)
+			--socket|-s|--timeout|-t|--ttl|--since|--min-acks|--output|-o)
 				((i++))
 				continue
 				;;
@@ -57,8 +57,8 @@ _emoctl()
 
 	if [[ $cur == -* ]] && ((endopts == 0)); then
 		case $cmd in
-		put) COMPREPLY=($(compgen -W "$globals --ttl" -- "$cur")) ;;
-		get) COMPREPLY=($(compgen -W "$globals --since" -- "$cur")) ;;
+		put) COMPREPLY=($(compgen -W "$globals --ttl --min-acks" -- "$cur")) ;;
+		get) COMPREPLY=($(compgen -W "$globals --since --latest --raw --null --output" -- "$cur")) ;;
 		*) COMPREPLY=($(compgen -W "$globals" -- "$cur")) ;;
 		esac
 		return

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
 #include "ctl.h"
 #include "id.h"
 
@@ -23,6 +24,11 @@ enum ctl_optid {
 	CTL_O_TIMEOUT,
 	CTL_O_TTL,
 	CTL_O_SINCE,
+	CTL_O_LATEST,
+	CTL_O_RAW,
+	CTL_O_NUL,
+	CTL_O_OUTPUT,
+	CTL_O_MIN_ACKS,
 	CTL_O_HELP,
 	CTL_O_VERSION,
 };
@@ -45,10 +51,24 @@ static const struct ctl_opt ctl_opts[] = {
 	    "KEY is 64 hex digits: the raw 32-byte key" },
 	{ 't', "timeout", "SECONDS", CTL_O_TIMEOUT, 0,
 	    "wait at most SECONDS (1..3600) for emod; default 30" },
-	{ 0, "ttl", "SECONDS", CTL_O_TTL, CTL_OPT_TTL,
-	    "put: keep the value 1..4294967295 s (default: emod's)" },
+	{ 0, "ttl", "TIME", CTL_O_TTL, CTL_OPT_TTL,
+	    "put: keep the value for TIME: 90s, 10m, 1h, 7d or\n"
+	    "seconds, at most emod's max_ttl (default: its\n"
+	    "default_ttl)" },
+	{ 0, "min-acks", "N", CTL_O_MIN_ACKS, CTL_OPT_MIN_ACKS,
+	    "put: fail (exit 4) unless N nodes, this one included,\n"
+	    "stored the value (1.." BYTES_STR(CTL_MAX_MIN_ACKS) ")" },
 	{ 0, "since", "UNIX_MS", CTL_O_SINCE, CTL_OPT_SINCE,
 	    "get: only values created at or after UNIX_MS" },
+	{ 0, "latest", NULL, CTL_O_LATEST, CTL_OPT_LATEST,
+	    "get: only the newest value" },
+	{ 0, "raw", NULL, CTL_O_RAW, CTL_OPT_RAW,
+	    "get: the value's bytes exactly, no newline (one value:\n"
+	    "with several, only with --latest)" },
+	{ '0', "null", NULL, CTL_O_NUL, CTL_OPT_NUL,
+	    "get: end each value with a NUL byte, not a newline" },
+	{ 'o', "output", "FILE", CTL_O_OUTPUT, CTL_OPT_OUTPUT,
+	    "get: write the newest value's bytes to FILE" },
 	{ 'h', "help", NULL, CTL_O_HELP, 0, "show this help" },
 	{ 'V', "version", NULL, CTL_O_VERSION, 0, "show emoctl's version" },
 };
@@ -77,25 +97,39 @@ static int	ctl_build_ping(struct ctl_inv *, Emo__Ctl__Request *);
 static int	ctl_build_log(struct ctl_inv *, Emo__Ctl__Request *);
 
 static const struct ctl_cmd ctl_cmds[] = {
-	{ "put", 2, 2, CTL_OPT_TTL, 1, ctl_build_put,
+	{ "put", 2, 2, CTL_OPT_TTL | CTL_OPT_MIN_ACKS, 1, ctl_build_put,
 	    EMO__CTL__RESPONSE__BODY_PUT, ctl_print_put,
-	    "KEY VALUE [--ttl SECONDS]",
+	    "KEY VALUE [--ttl TIME] [--min-acks N]",
 	    "store VALUE under KEY (VALUE - reads stdin)",
 	    "Stores VALUE (1 to " BYTES_STR(EMO_MAX_VALUE) " bytes) under KEY "
 	    "on the nodes closest to\n"
 	    "the key.  VALUE - reads the value from standard input up to end\n"
 	    "of file, binary-safe.  A VALUE starting with - goes after --.\n"
-	    "--ttl SECONDS keeps it 1..4294967295 s instead of emod's default.\n"
-	    "Prints the size, the key and how many nodes acknowledged it.\n" },
-	{ "get", 1, 1, CTL_OPT_SINCE, 1, ctl_build_get,
+	    "--ttl TIME keeps it that long instead of emod's default_ttl:\n"
+	    "90s, 10m, 1h, 7d (the units of emod.conf) or plain seconds; above\n"
+	    "the node's max_ttl is refused, and the message names the limit.\n"
+	    "Prints the size, the key and how many nodes acknowledged it.\n"
+	    "A put that no peer acknowledged fails (exit 4, \"stored on this\n"
+	    "node only\") on a node that has a bootstrap list or has had\n"
+	    "peers; a node alone by design (no bootstrap, never a peer)\n"
+	    "succeeds with 1.  --min-acks N sets the bar instead: N nodes,\n"
+	    "this one included (--min-acks 1 accepts this node alone).\n" },
+	{ "get", 1, 1, CTL_OPT_SINCE | CTL_OPT_LATEST | CTL_OPT_RAW |
+	    CTL_OPT_NUL | CTL_OPT_OUTPUT, 1, ctl_build_get,
 	    EMO__CTL__RESPONSE__BODY_GET, ctl_print_get,
-	    "KEY [--since UNIX_MS]",
+	    "KEY [--since UNIX_MS] [--latest] [--raw] [-0] [-o FILE]",
 	    "print the live values stored under KEY",
 	    "Prints every live value under KEY, oldest first, each followed\n"
 	    "by a newline.  --since UNIX_MS keeps values created at or after\n"
-	    "that time (milliseconds since 1970).  Exits 1 if there is none.\n"
+	    "that time (milliseconds since 1970).  Exits 1 if there is none\n"
+	    "(--json prints []), 4 if no node could be asked (network down).\n"
+	    "--latest prints only the newest value; --raw writes the bytes\n"
+	    "with nothing added (one value, or with --latest); -0 ends each\n"
+	    "value with a NUL instead of a newline; -o FILE writes the newest\n"
+	    "value's bytes to FILE and prints nothing.\n"
 	    "When the values do not fit one answer (48 MiB), prints the oldest\n"
-	    "that fit, says on stderr where to continue with --since, exits 0.\n" },
+	    "that fit, says on stderr where to continue with --since, exits 0\n"
+	    "(--latest and -o read on to the newest instead).\n" },
 	{ "hash", 1, 1, 0, 1, NULL, EMO__CTL__RESPONSE__BODY__NOT_SET, NULL,
 	    "KEY",
 	    "print KEY's 32-byte key in hex (offline)",
@@ -125,7 +159,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    EMO__CTL__RESPONSE__BODY_LOG, ctl_print_log,
 	    "warn|info|debug",
 	    "set emod's log level",
-	    "Sets emod's log verbosity until it restarts; prints the level.\n" },
+	    "Sets emod's log verbosity until it restarts or reloads its\n"
+	    "configuration (SIGHUP), which set the file's log_level again;\n"
+	    "prints the level.\n" },
 	{ "help", 0, 1, 0, 0, NULL, EMO__CTL__RESPONSE__BODY__NOT_SET, NULL,
 	    "[COMMAND]",
 	    "show the help, or a command's help",
@@ -133,6 +169,7 @@ static const struct ctl_cmd ctl_cmds[] = {
 };
 
 #define CTL_NCMDS	(sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
+#define CTL_MAX_PAGES	4096	/* --latest: answers read to the newest */
 #define CTL_NOPTS	(sizeof(ctl_opts) / sizeof(ctl_opts[0]))
 
 static const char ctl_synopsis[] = "usage: emoctl [--socket PATH] [--json] "
@@ -141,11 +178,14 @@ static const char ctl_synopsis[] = "usage: emoctl [--socket PATH] [--json] "
 static const char ctl_exits[] =
     "exit status:\n"
     "  0  success\n"
-    "  1  key not found\n"
+    "  1  key not found (the network answered: there is no value)\n"
     "  2  usage error or invalid input\n"
     "  3  emod unreachable (no socket, permission denied, connection\n"
     "     refused or closed)\n"
-    "  4  any other failure (error from emod, timeout, I/O error)\n";
+    "  4  any other failure (error from emod, network unavailable, put\n"
+    "     stored on fewer nodes than asked, timeout, I/O error)\n"
+    "with --json, errors are one JSON object per line on stderr:\n"
+    "  {\"error\":TEXT} and, from emod, \"command\", \"code\", \"message\"\n";
 
 static const struct ctl_cmd *
 ctl_cmd_find(const char *name)
@@ -162,6 +202,7 @@ static void
 ctl_usage(FILE *f)
 {
 	char sock[256], arg[64];
+	const char *h, *nl;
 	size_t i;
 	int n;
 
@@ -172,8 +213,11 @@ ctl_usage(FILE *f)
 	for (i = 0; i < CTL_NCMDS; i++) {
 		n = fprintf(f, "  %s%s%s", ctl_cmds[i].name,
 		    ctl_cmds[i].args[0] != '\0' ? " " : "", ctl_cmds[i].args);
-		fprintf(f, "%*s%s\n", n < 33 ? 33 - n : 2, "",
-		    ctl_cmds[i].help);
+		/* A long synopsis puts the help on a line of its own. */
+		if (n > 31)
+			fprintf(f, "\n%33s%s\n", "", ctl_cmds[i].help);
+		else
+			fprintf(f, "%*s%s\n", 33 - n, "", ctl_cmds[i].help);
 	}
 	fputs("\noptions:\n", f);
 	for (i = 0; i < CTL_NOPTS; i++) {
@@ -187,7 +231,11 @@ ctl_usage(FILE *f)
 			    ctl_opts[i].longname,
 			    ctl_opts[i].argname ? " " : "",
 			    ctl_opts[i].argname ? ctl_opts[i].argname : "");
-		fprintf(f, "  %-22s %s\n", arg, ctl_opts[i].help);
+		fprintf(f, "  %-22s ", arg);
+		for (h = ctl_opts[i].help; (nl = strchr(h, '\n')) != NULL;
+		    h = nl + 1)
+			fprintf(f, "%.*s\n%25s", (int)(nl - h), h, "");
+		fprintf(f, "%s\n", h);
 		if (ctl_opts[i].id == CTL_O_SOCKET)
 			fprintf(f, "%25s%s\n", "", sock);
 	}
@@ -198,6 +246,9 @@ ctl_usage(FILE *f)
 static void
 ctl_usage_cmd(FILE *f, const struct ctl_cmd *cmd)
 {
+	/* With --json, stderr carries JSON only. */
+	if (f == stderr && ctl_print_json_errors_on())
+		return;
 	fprintf(f, "usage: emoctl [options] %s%s%s\n", cmd->name,
 	    cmd->args[0] != '\0' ? " " : "", cmd->args);
 }
@@ -264,12 +315,33 @@ ctl_opt_apply(struct ctl_inv *inv, const struct ctl_opt *o, const char *val,
 		inv->timeout_s = (int)v;
 		break;
 	case CTL_O_TTL:
-		if (ctl_args_uint(val, 1, UINT32_MAX, &v, &errstr) == -1) {
-			ctl_warnx("invalid --ttl '%s': %s (1..%" PRIu32
-			    " seconds)", val, errstr, UINT32_MAX);
+		if (conf_parse_duration(val, 1, UINT32_MAX, &v,
+		    &errstr) == -1) {
+			ctl_warnx("invalid --ttl '%s': %s (90s, 10m, 1h, 7d or "
+			    "seconds, at most emod's max_ttl)", val, errstr);
 			return -1;
 		}
 		inv->ttl_s = (uint32_t)v;
+		break;
+	case CTL_O_MIN_ACKS:
+		if (ctl_args_uint(val, 1, CTL_MAX_MIN_ACKS, &v,
+		    &errstr) == -1) {
+			ctl_warnx("invalid --min-acks '%s': %s (1..%d)", val,
+			    errstr, CTL_MAX_MIN_ACKS);
+			return -1;
+		}
+		inv->min_acks = (uint32_t)v;
+		break;
+	case CTL_O_OUTPUT:
+		if (val[0] == '\0') {
+			ctl_warnx("invalid -o '': empty file name");
+			return -1;
+		}
+		inv->output = val;
+		break;
+	case CTL_O_LATEST:
+	case CTL_O_RAW:
+	case CTL_O_NUL:
 		break;
 	case CTL_O_SINCE:
 		if (ctl_args_uint(val, 0, INT64_MAX, &v, &errstr) == -1) {
@@ -302,6 +374,36 @@ ctl_positional(struct ctl_inv *inv, const char *arg, int *extra)
 		inv->pos[inv->npos++] = arg;
 	else
 		(*extra)++;
+	return 0;
+}
+
+/*
+ * Whether --json is on the command line, looked for before parsing so
+ * that parse errors are JSON too: --json, -j, or -j among short flags.
+ */
+static int
+ctl_wants_json(int argc, char **argv)
+{
+	const struct ctl_opt *o;
+	const char *a;
+	int i, j;
+
+	for (i = 1; i < argc; i++) {
+		a = argv[i];
+		if (strcmp(a, "--") == 0)
+			break;
+		if (strcmp(a, "--json") == 0)
+			return 1;
+		if (a[0] != '-' || a[1] == '-' || a[1] == '\0')
+			continue;
+		for (j = 1; a[j] != '\0'; j++) {
+			if ((o = ctl_opt_find(a[j], NULL, 0)) == NULL ||
+			    o->argname != NULL)
+				break;
+			if (o->id == CTL_O_JSON)
+				return 1;
+		}
+	}
 	return 0;
 }
 
@@ -418,6 +520,7 @@ ctl_build_put(struct ctl_inv *inv, Emo__Ctl__Request *req)
 	inv->put.value.data = (uint8_t *)(uintptr_t)inv->value;
 	inv->put.value.len = inv->valuelen;
 	inv->put.ttl_s = inv->ttl_s;
+	inv->put.min_acks = inv->min_acks;
 	req->body_case = EMO__CTL__REQUEST__BODY_PUT;
 	req->put = &inv->put;
 	return CTL_EXIT_OK;
@@ -499,59 +602,6 @@ ctl_build_log(struct ctl_inv *inv, Emo__Ctl__Request *req)
 	return CTL_EXIT_OK;
 }
 
-static const struct {
-	Emo__Ctl__ErrorCode	 code;
-	int			 exit;
-	const char		*what;
-} ctl_errors[] = {
-	{ EMO__CTL__ERROR_CODE__ERR_INVALID, CTL_EXIT_USAGE,
-	    "invalid request" },
-	{ EMO__CTL__ERROR_CODE__ERR_NOT_FOUND, CTL_EXIT_NOTFOUND,
-	    "not found" },
-	{ EMO__CTL__ERROR_CODE__ERR_TOO_LARGE, CTL_EXIT_USAGE,
-	    "value too large" },
-	{ EMO__CTL__ERROR_CODE__ERR_VERSION, CTL_EXIT_FAIL,
-	    "control protocol version not spoken by emod" },
-	{ EMO__CTL__ERROR_CODE__ERR_STORAGE, CTL_EXIT_FAIL,
-	    "storage failure" },
-	{ EMO__CTL__ERROR_CODE__ERR_UNAVAILABLE, CTL_EXIT_FAIL,
-	    "unavailable" },
-	{ EMO__CTL__ERROR_CODE__ERR_TIMEOUT, CTL_EXIT_FAIL,
-	    "timed out" },
-	{ EMO__CTL__ERROR_CODE__ERR_QUOTA, CTL_EXIT_FAIL,
-	    "storage quota full" },
-};
-
-static int
-ctl_error(const struct ctl_inv *inv, const Emo__Ctl__Error *e)
-{
-	const char *what = "error";
-	int rc = CTL_EXIT_FAIL;
-	size_t i;
-
-	for (i = 0; i < sizeof(ctl_errors) / sizeof(ctl_errors[0]); i++) {
-		if (ctl_errors[i].code == e->code) {
-			what = ctl_errors[i].what;
-			rc = ctl_errors[i].exit;
-			break;
-		}
-	}
-	if (rc == CTL_EXIT_NOTFOUND && inv->cmd->needkey) {
-		ctl_print_notfound(inv);
-		return rc;
-	}
-	fflush(stdout);
-	fprintf(stderr, "emoctl: %s: %s", inv->cmd->name, what);
-	if (i == sizeof(ctl_errors) / sizeof(ctl_errors[0]))
-		fprintf(stderr, " %d", (int)e->code);
-	if (e->message != NULL && e->message[0] != '\0') {
-		fputs(": ", stderr);
-		ctl_print_safe(stderr, e->message, strlen(e->message));
-	}
-	fputc('\n', stderr);
-	return rc;
-}
-
 static const char *
 ctl_answer_name(Emo__Ctl__Response__BodyCase body)
 {
@@ -573,7 +623,7 @@ ctl_remote(struct ctl_inv *inv, Emo__Ctl__Request *req)
 	struct ctl_io io;
 	char defsock[256];
 	const char *path = inv->socket;
-	int rc;
+	int rc, pages;
 
 	if (path == NULL && (path = getenv("EMO_SOCKET")) != NULL &&
 	    path[0] == '\0')
@@ -589,12 +639,24 @@ ctl_remote(struct ctl_inv *inv, Emo__Ctl__Request *req)
 	if ((rc = ctl_io_open(&io, path, inv->timeout_s)) != CTL_EXIT_OK)
 		return rc;
 	rc = ctl_io_call(&io, req, &resp);
+	/*
+	 * The newest value may be among those a truncated answer left out
+	 * (they are newer than what it holds): read on from where it ended.
+	 */
+	for (pages = 1; rc == CTL_EXIT_OK && inv->latest_scan &&
+	    resp->body_case == EMO__CTL__RESPONSE__BODY_GET &&
+	    resp->get->truncated && pages < CTL_MAX_PAGES; pages++) {
+		inv->get.since_ms = resp->get->next_since_ms;
+		emo__ctl__response__free_unpacked(resp, NULL);
+		resp = NULL;
+		rc = ctl_io_call(&io, req, &resp);
+	}
 	ctl_io_close(&io);
 	if (rc != CTL_EXIT_OK)
 		return rc;
 	if (resp->body_case == EMO__CTL__RESPONSE__BODY_ERROR &&
 	    resp->error != NULL)
-		rc = ctl_error(inv, resp->error);
+		rc = ctl_print_daemon_error(inv, resp->error);
 	else if (resp->body_case != inv->cmd->answer) {
 		ctl_warnx("%s: emod answered a %s request with a %s result",
 		    path, inv->cmd->name, ctl_answer_name(resp->body_case));
@@ -603,6 +665,23 @@ ctl_remote(struct ctl_inv *inv, Emo__Ctl__Request *req)
 		rc = inv->cmd->print(inv, resp);
 	emo__ctl__response__free_unpacked(resp, NULL);
 	return rc;
+}
+
+/* Output options that cannot go together; NULL if none. */
+static const char *
+ctl_conflict(const struct ctl_inv *inv)
+{
+	unsigned g = inv->given;
+
+	if ((g & CTL_OPT_OUTPUT) && (inv->json || (g & (CTL_OPT_RAW |
+	    CTL_OPT_NUL))))
+		return "-o writes the value's bytes to FILE: not with --json, "
+		    "--raw or -0";
+	if ((g & CTL_OPT_RAW) && (inv->json || (g & CTL_OPT_NUL)))
+		return "--raw is not for use with --json or -0";
+	if ((g & CTL_OPT_NUL) && inv->json)
+		return "-0 is not for use with --json";
+	return NULL;
 }
 
 static int
@@ -627,6 +706,22 @@ ctl_run(struct ctl_inv *inv)
 	if (inv->npos < cmd->minargs) {
 		ctl_warnx("%s: missing argument", cmd->name);
 		ctl_usage_cmd(stderr, cmd);
+		return CTL_EXIT_USAGE;
+	}
+	if ((errstr = ctl_conflict(inv)) != NULL) {
+		ctl_warnx("%s: %s", cmd->name, errstr);
+		return CTL_EXIT_USAGE;
+	}
+	inv->latest_scan = (inv->given & (CTL_OPT_LATEST | CTL_OPT_OUTPUT)) != 0;
+	/*
+	 * "" is a valid name (Keccak-256 of nothing) but, typed to put or
+	 * get, almost always an unset shell variable: refused; hash gives
+	 * its hex, which -x takes.
+	 */
+	if (cmd->needkey && cmd->build != NULL && !inv->hexkey &&
+	    inv->pos[0][0] == '\0') {
+		ctl_warnx("invalid key: empty key (an empty name is refused; "
+		    "give its 32-byte key as hex: -x \"$(emoctl hash '')\")");
 		return CTL_EXIT_USAGE;
 	}
 	if (cmd->needkey &&
@@ -656,6 +751,7 @@ main(int argc, char *argv[])
 
 	memset(&inv, 0, sizeof(inv));
 	inv.timeout_s = CTL_TIMEOUT_DEFAULT_S;
+	ctl_print_json_errors(ctl_wants_json(argc, argv));
 	if (ctl_parse(&inv, argc, argv, &flags) == -1)
 		return CTL_EXIT_USAGE;
 	if (flags & (1u << CTL_O_VERSION)) {
@@ -670,7 +766,8 @@ main(int argc, char *argv[])
 		rc = CTL_EXIT_OK;
 	} else if (inv.cmd == NULL) {
 		ctl_warnx("no command given");
-		ctl_usage(stderr);
+		if (!inv.json)
+			ctl_usage(stderr);
 		rc = CTL_EXIT_USAGE;
 	} else
 		rc = ctl_run(&inv);

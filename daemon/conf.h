@@ -81,6 +81,13 @@ int	conf_set_msg(struct conf *, const char *key, const char *value,
 int	conf_validate(const struct conf *, const char **errstr);
 /* Prints every key with its effective value, in file syntax. */
 void	conf_print(const struct conf *, FILE *);
+/*
+ * A duration as the file writes it (digits and one of s, m, h, d), in
+ * seconds within min..max; -1 with a static reason in *errstr.  emoctl's
+ * --ttl uses it, so both take the same text.
+ */
+int	conf_parse_duration(const char *, uint64_t min, uint64_t max,
+	    uint64_t *out, const char **errstr);
 /* The key table, for documentation checks: NULL past the end. */
 const char *conf_key_name(unsigned i);
 #endif

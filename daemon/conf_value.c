@@ -170,6 +170,25 @@ conf_parse_num(const struct conf_row *r, const char *s, uint64_t *out)
 	return CE_OK;
 }
 
+int
+conf_parse_duration(const char *s, uint64_t min, uint64_t max, uint64_t *out,
+    const char **errstr)
+{
+	struct conf_row r;
+	enum conf_err e;
+
+	memset(&r, 0, sizeof(r));
+	r.type = CT_DURATION;
+	r.min = min;
+	r.max = max;
+	if ((e = conf_parse_num(&r, s, out)) == CE_OK)
+		return 0;
+	*errstr = e == CE_SUFFIX ? "unit is not one of s, m, h, d" :
+	    e == CE_NUMBER ? "not a number (digits, then s, m, h or d)" :
+	    e == CE_BELOW ? "below the minimum" : "above the maximum";
+	return -1;
+}
+
 static enum conf_err
 conf_parse_bool(const char *s, uint64_t *out)
 {

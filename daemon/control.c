@@ -510,8 +510,10 @@ control_bind(struct control *ctl, int fd, char *err, size_t errlen)
 	/* Stale: no daemon answered.  Only a socket file is removed. */
 	if (fstatat(ctl->dirfd, ctl->name, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (!S_ISSOCK(sb.st_mode)) {
-			snprintf(err, errlen, "%s exists and is not a socket: "
-			    "remove it or choose another --socket", path);
+			snprintf(err, errlen, "%s exists and is a %s, not a "
+			    "socket: remove it or choose another --socket", path,
+			    S_ISDIR(sb.st_mode) ? "directory" : S_ISREG(
+			    sb.st_mode) ? "regular file" : "file of another kind");
 			return -1;
 		}
 		(void)unlinkat(ctl->dirfd, ctl->name, 0);

@@ -69,6 +69,10 @@ control_request_check(const Emo__Ctl__Request *q, struct control_args *a,
 			    " bytes";
 			return -1;
 		}
+		if (q->put->min_acks > CONTROL_MAX_MIN_ACKS) {
+			*why = "min_acks above " BYTES_STR(CONTROL_MAX_MIN_ACKS);
+			return -1;
+		}
 		return 0;
 	case EMO__CTL__REQUEST__BODY_GET:
 		if (control_key(q->get->key, q->get->name, &a->key, why) == -1)
@@ -128,8 +132,8 @@ control_put(struct control_conn *c, struct control_req *r,
 {
 	const Emo__Ctl__PutRequest *p = q->put;
 
-	node_put(c->ctl->node, &r->args.key, p->value.data, p->value.len,
-	    p->ttl_s, control_put_done, r);
+	node_put_acks(c->ctl->node, &r->args.key, p->value.data,
+	    p->value.len, p->ttl_s, p->min_acks, control_put_done, r);
 }
 
 static void
@@ -226,7 +230,7 @@ control_peers(struct control_conn *c, struct control_req *r,
 		peers[i].id.data = np[i].id.b;
 		peers[i].id.len = ID_LEN;
 		peers[i].address = np[i].address;
-		peers[i].last_seen_ms = np[i].last_seen_ms;
+		peers[i].last_seen_ago_ms = np[i].last_seen_ms;
 		peers[i].rtt_us = np[i].rtt_us;
 		pp[i] = &peers[i];
 	}

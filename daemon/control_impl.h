@@ -43,6 +43,7 @@ struct control_conn {
 };
 
 #define CONTROL_MAX_ADDRESS	256	/* bytes of a ping's address, NUL too */
+#define CONTROL_MAX_MIN_ACKS	64	/* a put's min_acks; k is 20 */
 
 /* What control_request_check made of a request for its handler. */
 struct control_args {

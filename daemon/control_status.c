@@ -216,6 +216,7 @@ control_status(struct control_conn *c, struct control_req *r,
 	sr.version = EMO_VERSION;
 	sr.storage = (char *)ns.storage;
 	sr.data_dir = (char *)ns.data_dir;
+	sr.network = (char *)ns.network;
 	sr.n_counters = CONTROL_NCOUNTERS;
 	sr.counters = cp;
 	rsp.body_case = EMO__CTL__RESPONSE__BODY_STATUS;

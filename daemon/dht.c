@@ -514,6 +514,12 @@ dht_peer_count(const struct dht *d)
 }
 
 void
+dht_boot_state(const struct dht *d, struct join_boot *b)
+{
+	join_boot_state(d->join, b);
+}
+
+void
 dht_get_stats(const struct dht *d, struct dht_stats *st)
 {
 	struct frag_in_stats fs;

@@ -17,6 +17,7 @@
 #include "addr.h"
 #include "err.h"
 #include "id.h"
+#include "join.h"
 #include "op_find.h"
 #include "op_get.h"
 #include "op_ping.h"
@@ -166,6 +167,7 @@ void	dht_flushed(struct dht *, int ok, int64_t now_ms);
 
 size_t	dht_peers(const struct dht *, struct route_node *out, size_t max);
 size_t	dht_peer_count(const struct dht *);
+void	dht_boot_state(const struct dht *, struct join_boot *);
 void	dht_get_stats(const struct dht *, struct dht_stats *);
 /* Names for dht_stats.rx_msgs/tx_msgs indexes; NULL if unused. */
 const char *dht_msg_name(unsigned type);

@@ -14,6 +14,7 @@ struct join {
 	size_t		 nboot;
 	uint32_t	 boot_backoff_ms;
 	int64_t		 boot_next_ms;
+	uint32_t	 boot_rounds;	/* unanswered rounds in a row */
 	int		 joined;	/* join lookup started */
 	int64_t		 maint_next_ms;
 	int		 refreshing;	/* a refresh lookup runs */
@@ -83,6 +84,7 @@ join_boot_reply(void *ctx, const struct rpc_call *c, const struct wire_msg *m,
 
 	j->boot_backoff_ms = JOIN_BOOT_MIN_MS;
 	j->boot_next_ms = INT64_MAX;
+	j->boot_rounds = 0;
 	join_start(j, now_ms);
 }
 
@@ -110,6 +112,7 @@ join_boot_round(struct join *j, int64_t now_ms)
 		(void)rpc_send(j->env->rpc, &j->boot[i], NULL, &m,
 		    &join_boot_rpc, j, now_ms);
 	}
+	j->boot_rounds++;
 	join_backoff(j, now_ms);
 }
 
@@ -275,6 +278,15 @@ join_step(struct join *j, int64_t now_ms)
 	}
 	join_refresh_stale(j, now_ms);
 	join_ping_stale(j, now_ms);
+}
+
+void
+join_boot_state(const struct join *j, struct join_boot *b)
+{
+	b->rounds = j->boot_rounds;
+	b->naddrs = j->nboot;
+	b->first = j->nboot > 0 ? j->boot[0] : (struct addr){ 0 };
+	b->next_ms = j->boot_next_ms;
 }
 
 int64_t

@@ -26,6 +26,15 @@ int	join_bootstrap(struct join *, const struct addr *, size_t n,
 /* Asks a node whether it is alive; its answer or silence updates route. */
 void	join_ping(struct join *, const struct route_node *, int64_t now_ms);
 void	join_step(struct join *, int64_t now_ms);
+
+/* Where bootstrapping stands, for the operator's log. */
+struct join_boot {
+	uint32_t	rounds;		/* rounds sent since the last answer */
+	size_t		naddrs;		/* bootstrap addresses */
+	struct addr	first;		/* the first of them */
+	int64_t		next_ms;	/* next round; INT64_MAX: none due */
+};
+void	join_boot_state(const struct join *, struct join_boot *);
 int64_t	join_deadline(const struct join *);
 
 #endif

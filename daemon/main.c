@@ -5,10 +5,12 @@
  * signal handlers, and teardown in reverse order.
  */
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@
 
 #include <event2/event.h>
 
+#include "addr.h"
 #include "conf.h"
 #include "control.h"
 #include "crypto.h"
@@ -244,6 +247,94 @@ main_identity(struct emod *e, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * --check-config: what start-up would refuse, checked without starting.
+ * A directory emod creates must have a writable nearest ancestor; one
+ * that exists must be a directory it can write to.
+ */
+static int
+main_check_dir(const char *what, const char *path, char *err, size_t errlen)
+{
+	char buf[PATH_MAX], *slash;
+	struct stat sb;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf)) {
+		snprintf(err, errlen, "%s %s: path too long", what, path);
+		return -1;
+	}
+	while (stat(buf, &sb) == -1) {
+		if (errno != ENOENT || (slash = strrchr(buf, '/')) == NULL) {
+			snprintf(err, errlen, "%s %s: %s", what, path,
+			    strerror(errno));
+			return -1;
+		}
+		*(slash == buf ? slash + 1 : slash) = '\0';
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		snprintf(err, errlen, "%s %s: %s is not a directory", what, path,
+		    buf);
+		return -1;
+	}
+	if (access(buf, W_OK | X_OK) == -1) {
+		snprintf(err, errlen, "%s %s: %s: %s", what, path,
+		    strcmp(buf, path) == 0 ? "cannot write to it" :
+		    "cannot create it in", strerror(errno));
+		if (strcmp(buf, path) != 0)
+			snprintf(err + strlen(err), errlen - strlen(err),
+			    " (%s)", buf);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+main_check(const struct conf *c, char *err, size_t errlen)
+{
+	char dir[PATH_MAX], *slash;
+	const char *errstr;
+	struct addr a;
+	struct stat sb;
+	int fd, rc;
+
+	if (addr_parse(&a, c->listen, &errstr) == -1) {
+		snprintf(err, errlen, "listen %s: %s (a numeric A.B.C.D:PORT "
+		    "or [V6]:PORT; emod resolves no names)", c->listen, errstr);
+		return -1;
+	}
+	/* An address of this host, and a port we may bind. */
+	if ((fd = socket(addr_family(&a), SOCK_DGRAM | SOCK_CLOEXEC, 0)) != -1) {
+		rc = bind(fd, &a.u.sa, a.len);
+		if (rc == -1 && errno == EADDRINUSE)
+			fprintf(stderr, "emod: note: listen %s is in use now (by "
+			    "a running emod?)\n", c->listen);
+		else if (rc == -1) {
+			snprintf(err, errlen, "listen %s: %s", c->listen,
+			    errno == EADDRNOTAVAIL ? "not an address of this "
+			    "host" : strerror(errno));
+			close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	if (c->socket_group[0] != '\0' && getgrnam(c->socket_group) == NULL) {
+		snprintf(err, errlen, "socket_group: no group named %s",
+		    c->socket_group);
+		return -1;
+	}
+	if (main_check_dir("data_dir", c->data_dir, err, errlen) == -1)
+		return -1;
+	if (lstat(c->socket, &sb) == 0 && !S_ISSOCK(sb.st_mode)) {
+		snprintf(err, errlen, "socket %s exists and is a %s, not a "
+		    "socket", c->socket, S_ISDIR(sb.st_mode) ? "directory" :
+		    "regular file or other file");
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s", c->socket);
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir)
+		*slash = '\0';
+	return main_check_dir("socket", dir, err, errlen);
+}
+
 static void
 main_stop_cb(evutil_socket_t sig, short what, void *arg)
 {
@@ -418,6 +509,10 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	if (check) {
+		if (main_check(&e.conf, err, sizeof(err)) == -1) {
+			fprintf(stderr, "emod: %s\n", err);
+			return 1;
+		}
 		conf_print(&e.conf, stdout);
 		return 0;
 	}

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "net.h"
 #include "node.h"
+#include "node_health.h"
 #include "notify.h"
 #include "peerfile.h"
 
@@ -48,6 +49,9 @@ struct node_op {
 	void			*arg;
 	int64_t			 created_ms, expires_ms;
 	int64_t			 started_us;	/* ping: RTT at µs resolution */
+	struct addr		 to;		/* ping: whom */
+	uint32_t		 min_acks;	/* put: 0 = the node's bar */
+	int			 aborted;	/* completed by the node itself */
 	struct op_put_result	 result;	/* put waiting for the fsync */
 };
 
@@ -70,6 +74,7 @@ struct node {
 	int64_t			 dht_deadline;
 	LIST_HEAD(, node_op)	 ops;
 	struct node_stats	 st;
+	struct node_health	 health;
 };
 
 static int64_t
@@ -114,6 +119,12 @@ node_dht_cb(evutil_socket_t fd, short what, void *arg)
 	struct timeval tv;
 
 	next = dht_periodic(n->dht, now, node_wall_ms());
+	{
+		struct join_boot b;
+
+		dht_boot_state(n->dht, &b);
+		node_health_boot(&n->health, &b, dht_peer_count(n->dht), now);
+	}
 	wait = next - now;
 	if (wait < 0)
 		wait = 0;
@@ -132,6 +143,8 @@ node_udp_input(void *arg, const struct addr *from, const uint8_t *buf,
 	struct node *n = arg;
 
 	dht_input(n->dht, from, buf, len, node_mono_ms(), node_wall_ms());
+	if (!n->health.networked)
+		node_health_peers(&n->health, dht_peer_count(n->dht));
 	/* StoreAcks held for the group commit at the end of this pass. */
 	if (dht_held(n->dht) > 0)
 		event_active(n->ev_sync, EV_TIMEOUT, 0);
@@ -379,6 +392,7 @@ node_new(struct event_base *base, const struct conf *conf,
 		goto fail;
 	}
 	node_load_peers(n);
+	node_health_init(&n->health, conf->nbootstrap > 0 || n->nsaved > 0);
 	{
 		struct timeval tv = { NODE_PEERS_SAVE_S, 0 };
 
@@ -407,8 +421,10 @@ node_free(struct node *n)
 	if (!LIST_EMPTY(&n->syncq) || (n->dht != NULL && dht_held(n->dht) > 0))
 		node_sync_cb(-1, 0, n);
 	/* The engine completes nothing when freed: we do, once each. */
-	while ((op = LIST_FIRST(&n->ops)) != NULL)
+	while ((op = LIST_FIRST(&n->ops)) != NULL) {
+		op->aborted = 1;
 		node_op_abort(op);
+	}
 	if (n->dht != NULL && n->net != NULL)
 		node_save_peers(n);
 	dht_free(n->dht);
@@ -504,11 +520,14 @@ node_sync_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-node_put_done(void *arg, const struct op_put_result *dr)
+node_put_done(void *arg, const struct op_put_result *engine)
 {
 	struct node_op *op = arg;
 	struct node *n = op->node;
+	struct op_put_result judged = *engine, *dr = &judged;
 
+	if (!op->aborted)
+		node_health_put(&n->health, op->min_acks, dr);
 	if (n->conf->sync && dr->err == DHT_OK) {
 		op->result = *dr;
 		LIST_REMOVE(op, entry);
@@ -551,6 +570,9 @@ node_get_done(void *arg, const struct op_get_result *dr)
 	r.truncated = dr->truncated;
 	r.omitted = dr->omitted;
 	r.next_since_ms = dr->next_since_ms;
+	if (!op->aborted)
+		node_health_get(&op->node->health, &r.err, &r.msg,
+		    dr->responders);
 	if (r.err == DHT_ERR_NOT_FOUND)
 		op->node->st.get_not_found++;
 	op->cb.get(op->arg, &r);
@@ -569,6 +591,9 @@ node_ping_done(void *arg, const struct op_ping_result *dr)
 	r.id = dr->id;
 	/* The engine's clock has ms resolution; loopback RTTs are µs. */
 	r.rtt_us = (uint32_t)(node_mono_us() - op->started_us);
+	if (r.err == DHT_ERR_TIMEOUT && !op->aborted)
+		r.msg = node_health_ping_silent(&op->node->health, &op->to,
+		    r.rtt_us / 1000);
 	op->cb.ping(op->arg, &r);
 	node_op_free(op);
 }
@@ -604,6 +629,13 @@ void
 node_put(struct node *n, const struct id *key, const void *data, size_t len,
     uint32_t ttl_s, node_put_cb *cb, void *arg)
 {
+	node_put_acks(n, key, data, len, ttl_s, 0, cb, arg);
+}
+
+void
+node_put_acks(struct node *n, const struct id *key, const void *data,
+    size_t len, uint32_t ttl_s, uint32_t min_acks, node_put_cb *cb, void *arg)
+{
 	struct node_put_result r;
 	struct node_op *op;
 	int64_t wall;
@@ -619,7 +651,7 @@ node_put(struct node *n, const struct id *key, const void *data, size_t len,
 		r.msg = "value larger than " BYTES_STR(EMO_MAX_VALUE) " bytes";
 	} else if (ttl_s > n->conf->max_ttl_s) {
 		r.err = DHT_ERR_INVALID;
-		r.msg = "ttl above the configured max_ttl";
+		r.msg = node_health_ttl(&n->health, ttl_s, n->conf->max_ttl_s);
 	} else if (n->st.storage_failed) {
 		r.err = DHT_ERR_STORAGE;
 		r.msg = NODE_STORAGE_FAILING;
@@ -635,6 +667,7 @@ node_put(struct node *n, const struct id *key, const void *data, size_t len,
 	}
 	wall = node_wall_ms();
 	op->cb.put = cb;
+	op->min_acks = min_acks;
 	op->created_ms = wall;
 	op->expires_ms = wall + (int64_t)ttl_s * 1000;
 	if (dht_put(n->dht, key, data, len, op->created_ms, op->expires_ms,
@@ -671,6 +704,7 @@ node_get(struct node *n, const struct id *key, int64_t since_ms,
 		memset(&gr, 0, sizeof(gr));
 		gr.err = DHT_ERR_UNAVAILABLE;
 		gr.msg = "too many operations in progress";
+		op->aborted = 1;	/* the node's answer, not the network's */
 		node_get_done(op, &gr);
 		return;
 	}
@@ -697,6 +731,12 @@ node_ping(struct node *n, const char *address, node_ping_cb *cb, void *arg)
 		cb(arg, &r);
 		return;
 	}
+	if ((r.msg = node_health_ping_check(&n->health, net_local(n->net),
+	    &a)) != NULL) {
+		r.err = DHT_ERR_INVALID;
+		cb(arg, &r);
+		return;
+	}
 	if ((op = node_op_new(n, NODE_OP_PING, arg)) == NULL) {
 		r.err = DHT_ERR_UNAVAILABLE;
 		r.msg = "out of memory";
@@ -704,6 +744,7 @@ node_ping(struct node *n, const char *address, node_ping_cb *cb, void *arg)
 		return;
 	}
 	op->cb.ping = cb;
+	op->to = a;
 	op->started_us = node_mono_us();
 	if (dht_ping(n->dht, &a, node_mono_ms(), node_ping_done, op) == -1) {
 		struct op_ping_result xr;
@@ -749,6 +790,7 @@ node_status(struct node *n, struct node_status *s)
 	s->storage = n->conf->storage == CONF_STORAGE_MEMORY ? "memory" :
 	    "leveldb";
 	s->data_dir = n->conf->data_dir;
+	s->network = node_health_network(&n->health, s->peers);
 	s->node = n->st;
 	net_get_stats(n->net, &s->net);
 	dht_get_stats(n->dht, &s->dht);

@@ -72,6 +72,8 @@ struct node_status {
 	struct store_stats	store;
 	const char		*storage;
 	const char		*data_dir;
+	/* "connected", "isolated" or "standalone": see node_put_acks. */
+	const char		*network;
 	struct node_stats	node;
 	struct net_stats	net;
 	struct dht_stats	dht;
@@ -91,6 +93,17 @@ void	node_rejoin(struct node *);
 /* ttl_s 0 = the configured default; above max_ttl is refused. */
 void	node_put(struct node *, const struct id *key, const void *data,
 	    size_t len, uint32_t ttl_s, node_put_cb *, void *arg);
+/*
+ * node_put that fails (DHT_ERR_UNAVAILABLE) unless min_acks nodes, this
+ * one included, stored the value.  min_acks 0: 1 on a standalone node (no
+ * bootstrap list, no saved peers, never a peer), 2 on any other, so that
+ * a node cut off from its network says so instead of keeping the value to
+ * itself.  A get on such a node that no peer answered is "network
+ * unavailable", never "not found".
+ */
+void	node_put_acks(struct node *, const struct id *key, const void *data,
+	    size_t len, uint32_t ttl_s, uint32_t min_acks, node_put_cb *,
+	    void *arg);
 void	node_get(struct node *, const struct id *key, int64_t since_ms,
 	    node_get_cb *, void *arg);
 /* Pings HOST:PORT (numeric, or a name resolved now). */

@@ -14,7 +14,7 @@ and protoc is installed.
 
 As a program:
 
-    emo_client.py [--socket PATH] put KEY VALUE [--ttl SECONDS]
+    emo_client.py [--socket PATH] put KEY VALUE [--ttl SECONDS] [--min-acks N]
     emo_client.py [--socket PATH] get KEY
     emo_client.py [--socket PATH] status
 
@@ -138,11 +138,13 @@ def _key_fields(msg, key):
     msg.name = name
 
 
-def put_request(key, value, ttl_s=0):
+def put_request(key, value, ttl_s=0, min_acks=0):
     req = pb.Request()
     _key_fields(req.put, key)
     req.put.value = value.encode() if isinstance(value, str) else value
     req.put.ttl_s = ttl_s
+    # 0: the node's bar (itself and one peer, unless alone by design).
+    req.put.min_acks = min_acks
     return req
 
 
@@ -244,9 +246,11 @@ class Client:
             raise ProtocolError("asked for %s, got %s" % (want, body))
         return getattr(resp, want)
 
-    def put(self, key, value, ttl_s=0):
-        """Stores value under key; returns the PutResult."""
-        return self.call(put_request(key, value, ttl_s), "put")
+    def put(self, key, value, ttl_s=0, min_acks=0):
+        """Stores value under key; returns the PutResult.  Raises
+        EmoError ERR_UNAVAILABLE when fewer than min_acks nodes (this one
+        included) stored it."""
+        return self.call(put_request(key, value, ttl_s, min_acks), "put")
 
     def get_page(self, key, since_ms=0):
         """Returns the GetResult: the oldest values created at or after
@@ -282,7 +286,8 @@ def _exit_for(err):
 
 
 def _cmd_put(c, a):
-    res = c.put(a.key, a.value.encode("utf-8", "surrogateescape"), a.ttl)
+    res = c.put(a.key, a.value.encode("utf-8", "surrogateescape"), a.ttl,
+                a.min_acks)
     where = " under " + res.key.hex() if res.key else ""
     print("stored%s, %d node(s) acknowledged" % (where, res.acks))
 
@@ -305,7 +310,8 @@ def _cmd_status(c, a):
     print("version  %s" % s.version)
     print("listen   %s" % s.listen)
     print("uptime   %d s" % s.uptime_s)
-    print("peers    %d" % s.peers)
+    print("peers    %d%s" % (s.peers, " (%s)" % s.network
+                                 if s.network and s.peers == 0 else ""))
     print("values   %d (%d bytes, %d keys)" % (s.values, s.bytes, s.keys))
     print("storage  %s in %s" % (s.storage, s.data_dir))
 
@@ -324,6 +330,8 @@ def main(argv=None):
     sp.add_argument("value")
     sp.add_argument("--ttl", type=int, default=0,
                     help="lifetime in seconds (default: the daemon's)")
+    sp.add_argument("--min-acks", type=int, default=0,
+                    help="nodes that must store it, this one included")
     sp.set_defaults(fn=_cmd_put)
     sp = sub.add_parser("get", help="print the values under KEY")
     sp.add_argument("key")

@@ -44,7 +44,7 @@ for i in range(n + 1):
         elif ids[p["id"]][1] != p["address"]:
             bad.append("n%d lists n%d at %s, it listens on %s"
                        % (i, ids[p["id"]][0], p["address"], ids[p["id"]][1]))
-        for f in ("last_seen_ms", "rtt_us"):
+        for f in ("last_seen_ago_ms", "rtt_us"):
             if not isinstance(p.get(f), int) or p[f] < 0:
                 bad.append("n%d: peer %s has %s=%r" % (i, p["id"][:16], f, p.get(f)))
 print("\n".join(bad[:20]))

@@ -45,6 +45,11 @@ assert_grep "$ERR" 'ERR_NOT_FOUND' "emo_client.py get of a missing key"
 big=$(head -c 32769 /dev/zero | tr '\0' 'x')
 assert_exit 2 py put too-big "$big"
 assert_grep "$ERR" 'ERR_TOO_LARGE' "emo_client.py put of 32769 bytes"
+# min_acks (PutRequest field 5): a lone node cannot give 2; status says why.
+assert_exit 4 py put --min-acks 2 lonely v
+assert_grep "$ERR" 'stored on this node only' "emo_client.py put --min-acks 2 alone"
+assert_exit 0 py status
+assert_grep "$OUT" '^peers +0 \(standalone\)' "emo_client.py status of a lone node"
 assert_exit 3 "$PYTHON" "$client" --socket "$T/no-such.sock" --pb-dir "$T/pb" \
     get greeting
 

@@ -88,6 +88,8 @@ start_node a
 check_mode a "$g"
 assert_exit 3 as_user --init-groups -- status
 assert_grep "$ERR" '[Pp]ermission denied' "emoctl's message as $u outside $g"
+# The message names the group to join.
+assert_grep "$ERR" "join the group '$g'" "emoctl's advice as $u outside $g"
 assert_exit 0 ctl a put perms root-wrote-this
 stop_node a
 

@@ -224,6 +224,7 @@ START_TEST(test_args_key)
 	char hex[65], name[EMO_MAX_KEY_NAME + 2];
 	const char *errstr = NULL;
 
+	/* The parser takes "" (put and get refuse it in emoctl.c). */
 	ck_assert_int_eq(ctl_args_key("", 0, key, &errstr), 0);
 	key_hex(key, hex);
 	ck_assert_str_eq(hex, empty);
@@ -443,10 +444,44 @@ START_TEST(test_print_get)
 	    "\"expires_ms\":4,\"ttl_s\":0}]\n");
 	free(out);
 
+	/* --latest: the newest only, as a one-element array. */
+	inv.given = CTL_OPT_LATEST;
+	out = capture(ctl_print_get, &inv, &resp, &rc);
+	ck_assert_int_eq(rc, CTL_EXIT_OK);
+	ck_assert_str_eq(out, "[{\"value\":null,\"value_base64\":\"/wA=\","
+	    "\"created_ms\":3,\"expires_ms\":4,\"ttl_s\":0}]\n");
+	free(out);
+
+	/* --raw --latest: the bytes, nothing added; -0: NUL after each. */
+	inv.json = 0;
+	inv.given = CTL_OPT_LATEST | CTL_OPT_RAW;
+	out = capture(ctl_print_get, &inv, &resp, &rc);
+	ck_assert_int_eq(rc, CTL_EXIT_OK);
+	ck_assert_mem_eq(out, "\xff\x00", 2);
+	free(out);
+	inv.given = CTL_OPT_NUL;
+	out = capture(ctl_print_get, &inv, &resp, &rc);
+	ck_assert_int_eq(rc, CTL_EXIT_OK);
+	ck_assert_mem_eq(out, "a\"\n\0\xff\x00\0", 7);
+	free(out);
+	/* --raw with two values and no --latest: a usage error, no output. */
+	inv.given = CTL_OPT_RAW;
+	out = capture(ctl_print_get, &inv, &resp, &rc);
+	ck_assert_int_eq(rc, CTL_EXIT_USAGE);
+	ck_assert_str_eq(out, "");
+	free(out);
+
+	/* Nothing: exit 1; --json prints [] (stdout), text says it on stderr. */
+	inv.given = 0;
 	get.n_values = 0;
 	out = capture(ctl_print_get, &inv, &resp, &rc);
 	ck_assert_int_eq(rc, CTL_EXIT_NOTFOUND);
 	ck_assert_str_eq(out, "");
+	free(out);
+	inv.json = 1;
+	out = capture(ctl_print_get, &inv, &resp, &rc);
+	ck_assert_int_eq(rc, CTL_EXIT_NOTFOUND);
+	ck_assert_str_eq(out, "[]\n");
 	free(out);
 }
 END_TEST
