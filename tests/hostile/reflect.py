@@ -5,7 +5,8 @@
 # source address forged to a victim address (a UDP socket of ours on
 # 127.0.0.77 and up, one per type), and counts the UDP payload bytes the
 # victim receives against those the attacker sent.  Also hand-built
-# FIND_VALUEs for a key with many values and for a key with 32 KiB values,
+# FIND_VALUEs for a key with 100 values of 1-4 KiB, one with 32 KiB values
+# and one with 1,000-byte values (one fits a datagram),
 # and NACKs for a fragmented message the target sent.  Prints the table
 # "type sent reflected ratio" and fails if any ratio exceeds 1.0.
 # Usage: reflect.py TARGET_SOCK TARGET_ADDR SOCK1 SOCK2 ADDR...
@@ -57,9 +58,12 @@ def traffic(put_sock, get_sock, target, rng):
     for n in range(3):
         ctl(put_sock, "put", "big", "-", stdin=bytes(
             rng.choice(b"klmnopqrst") for _ in range(32768)))
+    for n in range(20):
+        ctl(put_sock, "put", "kilo", "-", stdin=bytes(
+            rng.choice(b"uvwxyz") for _ in range(1000)))
     for n in range(5):
         ctl(put_sock, "put", "small-%d" % n, "x%d" % n)
-    for name in ("many", "big", "small-0"):
+    for name in ("many", "big", "kilo", "small-0"):
         ctl(get_sock, "get", name)
     ctl(get_sock, "ping", "%s:%d" % target)
     ctl(put_sock, "ping", "%s:%d" % target)
@@ -163,7 +167,7 @@ def main():
                       frag_req[2], "msgid"))
     else:
         print("note: no fragmented request captured")
-    for name in ("many", "big"):
+    for name in ("many", "big", "kilo"):
         fv = H.packet(me, 1, "find_value", H.fbytes(1, keyof(name)) +
                       H.fvar(2, 0) + H.fvar(3, 0))
         cases.append(("find_value_%s" % name, [fv], "txid"))
