@@ -17,7 +17,9 @@ RATE_LIMIT=800
 RATE_BURST=200
 cl_conf 0 "limit_local = yes" "rate_limit = $RATE_LIMIT" "rate_burst = $RATE_BURST"
 cluster_start 0 $N
-cluster_wait_peers $N 0 $N
+# n0 holds at most 2 nodes of one /24 per bucket (limit_local): 2 of 4.
+cluster_wait_peers $N 1 $N
+cluster_wait_peers 2 0 0
 
 # Honest work: keys put before the flood and read during it, and keys put
 # during it and read after it.
