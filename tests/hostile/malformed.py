@@ -11,7 +11,6 @@
 import os
 import random
 import socket
-import struct
 import sys
 import time
 

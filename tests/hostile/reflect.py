@@ -128,7 +128,7 @@ def main():
     # one fragmented request (all its parts), and a fragmented message the
     # target sent (for NACKs).
     whole = {}
-    frags = {}		# (src, msg_id) -> {index: datagram}
+    frags = {}		# (src, dst, msg_id) -> {index: (count, datagram)}
     for _, sip, sp, dip, dp, d in seen:
         kind, body, _ = H.classify(d)
         if kind == H.KIND_WHOLE and body:
@@ -153,6 +153,8 @@ def main():
         "%s%s" % (b, "" if whole[b][0] == target else "(other node)")
         for b in sorted(whole)))
     missing = [b for b in H.REQUESTS if b not in whole]
+    if frag_req is None:
+        missing.append("fragmented request (a STORE of 32 KiB)")
     if missing:
         print("FAIL: no %s captured between the nodes" % ", ".join(missing))
         return 1
@@ -162,11 +164,8 @@ def main():
     cases = []
     for b in sorted(whole):
         cases.append((b, [whole[b][1]], "txid"))
-    if frag_req:
-        cases.append(("%s_fragmented(%d parts)" % (frag_req[0], len(frag_req[2])),
-                      frag_req[2], "msgid"))
-    else:
-        print("note: no fragmented request captured")
+    cases.append(("%s_fragmented(%d parts)" % (frag_req[0], len(frag_req[2])),
+                  frag_req[2], "msgid"))
     for name in ("many", "big", "kilo"):
         fv = H.packet(me, 1, "find_value", H.fbytes(1, keyof(name)) +
                       H.fvar(2, 0) + H.fvar(3, 0))
