@@ -104,7 +104,9 @@ class Victims:
                 label = k[1] or {0: "whole", 1: "frag", 2: "nack"}.get(k[0], "?")
                 with self.lock:
                     self.bytes[n] += len(d)
-                    self.kinds[n][label] = self.kinds[n].get(label, 0) + 1
+                    c = self.kinds[n].setdefault(label, [0, 0])
+                    c[0] += 1
+                    c[1] += len(d)
 
     def stop(self):
         self.stop_flag = True
@@ -198,6 +200,8 @@ def main():
     victims.stop()
     after = H.counters(target_sock)
 
+    # Everything the victim gets counts: answers, and the admission PINGs
+    # a request from an unknown node draws (sent again on a timeout).
     print("%-34s %9s %10s %7s  %s" % ("type", "sent", "reflected", "ratio",
                                       "what the victim got"))
     bad = []
@@ -205,8 +209,8 @@ def main():
         got = victims.bytes[name]
         ratio = got / sent[name] if sent[name] else 0.0
         print("%-34s %9d %10d %7.2f  %s" % (name, sent[name], got, ratio,
-              ", ".join("%s x%d" % kv for kv in sorted(victims.kinds[name].items()))
-              or "-"))
+              ", ".join("%s x%d (%d B)" % (k, c[0], c[1]) for k, c in
+                        sorted(victims.kinds[name].items())) or "-"))
         if ratio > 1.0:
             bad.append("%s %.2f" % (name, ratio))
     delta = {k: after.get(k, 0) - before.get(k, 0) for k in after}

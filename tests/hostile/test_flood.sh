@@ -63,6 +63,7 @@ wait $p1
 wait $p2
 t1=$(now_ms)
 wait $flood_pid
+flood_rc=$?
 cat "$T/flood.out"
 [ -s "$T/rc.put" ] && [ -s "$T/rc.get" ] || fail "honest load did not finish"
 # Every value put during the flood must be readable afterwards, elsewhere.
@@ -87,6 +88,7 @@ note "n0 rx_dropped_rate: $drops0 -> $drops1"
 [ "${drops1:-0}" -gt "${drops0:-0}" ] ||
     fail "n0 counted no rate-limit drops during the flood ($drops0 -> $drops1)"
 grep -q '^FAIL' "$T/flood.out" && fail "flood: $(grep '^FAIL' "$T/flood.out")"
+[ "$flood_rc" = 0 ] || fail "flood.py exited $flood_rc"
 grep -q '^answers:' "$T/flood.out" || fail "flood.py did not finish"
 i=0
 while [ $i -le $N ]; do
