@@ -164,8 +164,17 @@ def main():
     # The cases: (name, [list of datagrams per replay], fresh-id rewriter).
     me = os.urandom(32)
     cases = []
+    names = {keyof(n): n for n in ("many", "big", "kilo") +
+             tuple("small-%d" % i for i in range(5))}
     for b in sorted(whole):
-        cases.append((b, [whole[b][1]], "txid"))
+        label = b
+        if b in ("find_value", "store"):	# name the key asked about
+            d = whole[b][1]
+            for tag, wt, v, _ in H.fields(d[4:]):
+                if tag == H.TAGS[b]:
+                    k = [x[2] for x in H.fields(v) if x[0] == 1]
+                    label = "%s(%s)" % (b, names.get(k[0], "?") if k else "?")
+        cases.append((label, [whole[b][1]], "txid"))
     cases.append(("%s_fragmented(%d parts)" % (frag_req[0], len(frag_req[2])),
                   frag_req[2], "msgid"))
     for name in ("many", "big", "kilo"):
