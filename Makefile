@@ -91,7 +91,7 @@ EMOD   := $(B)/emod
 EMOCTL := $(B)/emoctl
 DEPS_STAMP := build/.deps-ok
 
-.PHONY: all deps run test check-layers unit sim sim-large fuzz-replay integration python-client bench fuzz \
+.PHONY: all deps run test check-layers unit sim sim-large fuzz-replay integration hostile python-client bench fuzz \
         install uninstall clean check-sanitize test-sanitize
 all: $(EMOD) $(EMOCTL)
 
@@ -165,7 +165,7 @@ run: all
 # check comes first: it needs no build and fails fastest.
 test: check-layers
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory unit fuzz-replay sim integration
+	$(Q)$(MAKE) --no-print-directory unit fuzz-replay sim integration hostile
 	@echo "make test: all tiers passed"
 
 # The checker's own test over fake trees, then the checker over this tree
@@ -209,6 +209,12 @@ $(FSYNC_SHIM): tests/integration/fsync_shim.c
 integration: all $(FSYNC_SHIM)
 	$(Q)EMOD=$(abspath $(EMOD)) EMOCTL=$(abspath $(EMOCTL)) SANITIZE=$(SANITIZE) \
 		FSYNC_SHIM=$(abspath $(FSYNC_SHIM)) sh tests/integration/run-all.sh
+
+# The hostile-peer tier (tests/hostile): forged source addresses, floods,
+# malformed datagrams against real daemons.  Needs root; skips without.
+hostile: all
+	$(Q)EMOD=$(abspath $(EMOD)) EMOCTL=$(abspath $(EMOCTL)) SANITIZE=$(SANITIZE) \
+		sh tests/hostile/run-all.sh
 
 test-sanitize:
 	$(Q)$(MAKE) --no-print-directory test SANITIZE=address,undefined
