@@ -14,7 +14,7 @@
 #include "frame.h"	/* EMO_MAX_VALUE */
 #include "id.h"		/* ID_LEN: keys are node-ID sized */
 
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2
 #define STORE_MAX_VALUES_PER_KEY 4096u		/* hard cap; config lowers */
 
 enum store_kind {
