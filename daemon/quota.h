@@ -22,10 +22,11 @@
 
 /*
  * What a value costs the LevelDB store beyond its bytes: the value key
- * (65 bytes), the record header (17) and the expiry index key (73);
- * docs/STORAGE.md.  The memory store costs less; the cap counts this.
+ * (65 bytes), the record header (17), the expiry index key (73) and the
+ * order index entry (73 + 12); docs/STORAGE.md.  The memory store costs
+ * less; the cap counts this.
  */
-#define QUOTA_VALUE_OVERHEAD	155
+#define QUOTA_VALUE_OVERHEAD	240
 #define QUOTA_SOURCES		1024	/* sources accounted at once */
 #define QUOTA_LEDGER_MAX	(1u << 18)	/* values attributed, at most */
 #define QUOTA_KEYS_MIN		64	/* (source, key) counts kept */
