@@ -139,6 +139,12 @@ static const struct conf_row conf_rows[] = {
 	ROW(quota_source_bytes, CT_SIZE, quota_source_bytes, 0, UINT64_MAX,
 	    "64M", "bytes, with 240 a value, one source may store; "
 	    "0 is unlimited"),
+	ROW(quota_prefix_values_per_key, CT_U32, quota_prefix_values_per_key,
+	    0, 4096, "512", "values one /24 or /64 may store under one key; "
+	    "0 is unlimited"),
+	ROW(quota_prefix_bytes, CT_SIZE, quota_prefix_bytes, 0, UINT64_MAX,
+	    "256M", "bytes, with 240 a value, one /24 or /64 may store; "
+	    "0 is unlimited"),
 	ROW(quota_total_bytes, CT_SIZE, quota_total_bytes, 0, UINT64_MAX, "1G",
 	    "bytes, with 240 a value, stored before the heaviest source's "
 	    "oldest values are evicted; 0 is unlimited"),

@@ -353,6 +353,8 @@ node_new(struct event_base *base, const struct conf *conf,
 	dc.answer_bps = conf->answer_budget;
 	dc.quota.per_key = conf->quota_values_per_key;
 	dc.quota.source_bytes = conf->quota_source_bytes;
+	dc.quota.prefix_per_key = conf->quota_prefix_values_per_key;
+	dc.quota.prefix_bytes = conf->quota_prefix_bytes;
 	dc.quota.total = conf->quota_total_bytes;
 	dc.quota.limit_local = conf->limit_local;
 	io.send = node_io_send;
