@@ -463,6 +463,7 @@ ldb_put(void *be, const struct store_put_req *r, const char **errstr)
 	keccak256(r->data, r->len, hash);
 	store_ldb_vkey(vkey, r->key, hash);
 	leveldb_writebatch_clear(l->wb);
+	store_ldb_changed(l, r->key);
 	if ((rc = ldb_refresh(l, r, vkey, errstr)) != 0)
 		return rc;
 
@@ -541,6 +542,7 @@ ldb_raw_put(void *be, const void *key, size_t klen, const void *val,
 	struct ldb	*l = be;
 	char		*lerr = NULL;
 
+	store_ldb_changed(l, NULL);
 	if (val == NULL)
 		leveldb_delete(l->db, l->wo_sync, key, klen, &lerr);
 	else

@@ -29,7 +29,28 @@
 #define LDB_CVAL_LEN		4
 #define LDB_MIGRATE_BATCH	1024	/* writes per batch of a migration */
 #define LDB_EXPIRE_CHUNK	256	/* values deleted per write batch */
+#define LDB_CURSORS		16	/* where the last pages ended */
+#define LDB_GENS		256	/* change counters, by a key's 1st byte */
 #define LDB_ERR_LEN		256
+
+/*
+ * Where a page of a key ended: the order entry the next page starts at,
+ * with the counts of the walk up to it.  Valid for the page at `offset`
+ * while nothing under the key changed (gen) and the clock has neither
+ * gone back nor reached the expiry of a value counted before it
+ * (min_exp): then the walk would skip exactly the same entries.
+ */
+struct ldb_cursor {
+	uint8_t		key[ID_LEN];
+	int64_t		since_ms;
+	int64_t		now_ms;
+	int64_t		min_exp;
+	size_t		offset;		/* live entries before okey */
+	size_t		walked;		/* entries before okey */
+	uint32_t	gen;
+	int		used;
+	uint8_t		okey[LDB_OKEY_LEN];
+};
 
 struct ldb {
 	leveldb_t		*db;
@@ -45,6 +66,9 @@ struct ldb {
 	int64_t			 exp_floor;	/* no index entry below */
 	struct store_digest	*pg;		/* paged reads; kept, grown */
 	size_t			 pgcap;
+	struct ldb_cursor	 cur[LDB_CURSORS];
+	unsigned		 curnext;	/* the next to replace */
+	uint32_t		 gen[LDB_GENS];	/* bumped by every write */
 	char			 lasterr[LDB_ERR_LEN];
 	uint8_t			 gone[LDB_EXPIRE_CHUNK][ID_LEN];
 	uint8_t			 rec[STORE_RECORD_MAX_LEN];
@@ -90,6 +114,8 @@ int	store_ldb_iter_done(struct ldb *, leveldb_iterator_t *,
 /* The iterator's key, if it is a record (any length) under the prefix. */
 const uint8_t *store_ldb_iter_under(leveldb_iterator_t *,
 	    const uint8_t *prefix, size_t plen, size_t *klen);
+/* Notes a write under key (NULL: under any key) for the page cursors. */
+void	store_ldb_changed(struct ldb *, const uint8_t *key);
 /* Writes the batch l->wb with wo; -1 with *errstr. */
 int	store_ldb_write(struct ldb *, leveldb_writeoptions_t *wo,
 	    const char **errstr);

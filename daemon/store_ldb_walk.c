@@ -32,15 +32,69 @@ ldb_pg_add(struct ldb *l, size_t n)
 	return &l->pg[n];
 }
 
+void
+store_ldb_changed(struct ldb *l, const uint8_t *key)
+{
+	size_t	i;
+
+	if (key != NULL) {
+		l->gen[key[0]]++;
+		return;
+	}
+	for (i = 0; i < LDB_GENS; i++)
+		l->gen[i]++;
+}
+
+/* A cursor that lets the page at `offset` start without skipping. */
+static struct ldb_cursor *
+ldb_cursor_find(struct ldb *l, const uint8_t *key, int64_t since_ms,
+    int64_t now_ms, size_t offset)
+{
+	struct ldb_cursor	*c;
+	size_t			 i;
+
+	for (i = 0; i < LDB_CURSORS; i++) {
+		c = &l->cur[i];
+		if (c->used && c->offset == offset && c->since_ms == since_ms &&
+		    c->gen == l->gen[key[0]] && now_ms >= c->now_ms &&
+		    now_ms < c->min_exp && memcmp(c->key, key, ID_LEN) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+/* Notes where a full page ended: at k, the first live entry past it. */
+static void
+ldb_cursor_save(struct ldb *l, struct ldb_cursor *c, const uint8_t *key,
+    int64_t since_ms, int64_t now_ms, int64_t min_exp, size_t offset,
+    size_t walked, const uint8_t *k)
+{
+	if (c == NULL) {
+		c = &l->cur[l->curnext];
+		l->curnext = (l->curnext + 1) % LDB_CURSORS;
+	}
+	memcpy(c->key, key, ID_LEN);
+	c->since_ms = since_ms;
+	c->now_ms = now_ms;
+	c->min_exp = min_exp;
+	c->offset = offset;
+	c->walked = walked;
+	c->gen = l->gen[key[0]];
+	c->used = 1;
+	memcpy(c->okey, k, LDB_OKEY_LEN);
+}
+
 /*
  * One page of the key's order index into l->pg[0 .. *n): a seek to
  * (key, since_ms), then a walk that skips `offset` live entries and
  * takes up to `max`.  Reads index entries only (no value bytes), offset
- * + max of them plus the expired ones among them.  *total is exact when
- * the walk reached the key's end; otherwise (the page is full and a
- * live entry follows) it is what the walk counted plus the key's count
- * record less the entries walked: an upper bound, exact unless values
- * older than since_ms or expired ones not yet swept lie past the page.
+ * + max of them plus the expired ones among them; a page that starts
+ * where an earlier one ended (a cursor) seeks there and skips nothing.
+ * *total is exact when the walk reached the key's end; otherwise (the
+ * page is full and a live entry follows) it is what the walk counted
+ * plus the key's count record less the entries walked: an upper bound,
+ * exact unless values older than since_ms or expired ones not yet swept
+ * lie past the page.
  */
 static int
 ldb_page(struct ldb *l, const uint8_t *key, int64_t since_ms,
@@ -48,10 +102,12 @@ ldb_page(struct ldb *l, const uint8_t *key, int64_t since_ms,
     const char **errstr)
 {
 	leveldb_iterator_t	*it;
+	struct ldb_cursor	*c;
 	struct store_digest	 d, *e;
 	const uint8_t		*k, *val;
 	uint8_t			 seek[LDB_KPREFIX_LEN + 8];
 	size_t			 klen, vlen, live = 0, walked = 0;
+	int64_t			 min_exp = INT64_MAX;
 	uint32_t		 count;
 	int			 end = 1;
 
@@ -61,19 +117,35 @@ ldb_page(struct ldb *l, const uint8_t *key, int64_t since_ms,
 	bytes_put_be64(seek + LDB_KPREFIX_LEN,
 	    (uint64_t)(since_ms > 0 ? since_ms : 0));
 	it = leveldb_create_iterator(l->db, l->ro);
-	leveldb_iter_seek(it, (const char *)seek, sizeof(seek));
+	if (offset > 0 && (c = ldb_cursor_find(l, key, since_ms, now_ms,
+	    offset)) != NULL) {
+		live = c->offset;
+		walked = c->walked;
+		min_exp = c->min_exp;
+		leveldb_iter_seek(it, (const char *)c->okey, LDB_OKEY_LEN);
+	} else {
+		c = NULL;
+		leveldb_iter_seek(it, (const char *)seek, sizeof(seek));
+	}
 	for (; (k = store_ldb_iter_under(it, seek, LDB_KPREFIX_LEN,
 	    &klen)) != NULL; leveldb_iter_next(it)) {
 		val = (const uint8_t *)leveldb_iter_value(it, &vlen);
 		if (store_ldb_oent(k, klen, val, vlen, &d) == -1)
 			continue;
 		walked++;
-		if (d.expires_ms <= now_ms || live++ < offset)
+		if (d.expires_ms <= now_ms)
 			continue;
-		if (*n == max) {
+		if (live >= offset && *n == max) {
 			end = 0;
+			ldb_cursor_save(l, c, key, since_ms, now_ms, min_exp,
+			    live, walked - 1, k);
+			live++;
 			break;
 		}
+		if (d.expires_ms < min_exp)
+			min_exp = d.expires_ms;
+		if (live++ < offset)
+			continue;
 		if ((e = ldb_pg_add(l, *n)) == NULL) {
 			leveldb_iter_destroy(it);
 			*errstr = "out of memory";
@@ -221,6 +293,7 @@ store_ldb_del(void *be, const uint8_t *key, const uint8_t *hash,
 	int			 ok, empty = 0;
 
 	store_ldb_vkey(vkey, key, hash);
+	store_ldb_changed(l, key);
 	rec = leveldb_get(l->db, l->ro, (const char *)vkey, LDB_VKEY_LEN,
 	    &rlen, &lerr);
 	if (lerr != NULL)
@@ -271,6 +344,7 @@ ldb_expire_commit(struct ldb *l, size_t n, uint64_t bytes,
 		for (j = i + 1; j < n && memcmp(l->gone[i], l->gone[j],
 		    ID_LEN) == 0; j++)
 			;
+		store_ldb_changed(l, l->gone[i]);
 		if ((rc = ldb_count_sub(l, l->gone[i], (uint32_t)(j - i),
 		    errstr)) == -1)
 			return -1;

@@ -354,6 +354,84 @@ START_TEST(test_page_ties)
 }
 END_TEST
 
+/* The page (offset, max) at now equals store_get's slice at now. */
+static void
+t_page_is_slice(struct store *st, const uint8_t *key, int64_t now,
+    size_t off, size_t max)
+{
+	struct store_result	all, pg;
+	const char		*why = NULL;
+	size_t			i, total, want;
+
+	ck_assert_int_eq(store_get(st, key, 0, now, &all, &why), 0);
+	ck_assert_int_eq(store_get_page(st, key, 0, now, off, max, &pg,
+	    &total, &why), 0);
+	want = off >= all.n ? 0 : all.n - off < max ? all.n - off : max;
+	ck_assert_uint_eq(pg.n, want);
+	t_total_ok(total, all.n, off, pg.n);
+	for (i = 0; i < pg.n; i++)
+		t_same(&pg.v[i], &all.v[off + i]);
+	t_digests_match(st, key, 0, now, off, max, &pg, all.n);
+	store_result_free(&pg);
+	store_result_free(&all);
+}
+
+/*
+ * A page that starts where the last one ended (LevelDB keeps a cursor
+ * there) is still the slice of the whole list when, between the pages,
+ * the clock passes the expiry of a value before the cursor, goes back
+ * over one that had expired, or the key gains, loses or sweeps values.
+ */
+START_TEST(test_page_cursor)
+{
+	struct t_ctx		c;
+	struct store_result	pg;
+	uint8_t			k[ID_LEN], h[STORE_HASH_LEN];
+	char			v[16];
+	const char		*why;
+	size_t			total;
+	int			i;
+
+	t_open(&c, _i, 64, 0);
+	t_key(k, 12);
+	for (i = 0; i < 20; i++) {
+		snprintf(v, sizeof(v), "c%02d", i);
+		/* c00 expires at 300, c01 at 1000, c02 at 2000. */
+		t_put(c.st, k, v, strlen(v), i, i == 0 ? 300 : i == 1 ? 1000 :
+		    i == 2 ? 2000 : T_FAR, 0);
+	}
+	/* The clock passes c01 (counted before the cursor). */
+	t_page_is_slice(c.st, k, 0, 0, 5);
+	t_page_is_slice(c.st, k, 1000, 5, 5);
+	/* The clock goes back over c00 (skipped as expired at 500). */
+	t_page_is_slice(c.st, k, 500, 0, 5);
+	t_page_is_slice(c.st, k, 100, 5, 5);
+	/* Same clock, no change: the cursor's case. */
+	t_page_is_slice(c.st, k, 100, 0, 5);
+	t_page_is_slice(c.st, k, 100, 5, 5);
+	t_page_is_slice(c.st, k, 100, 10, 5);
+	t_page_is_slice(c.st, k, 100, 15, 5);
+	/* A value before the cursor arrives, then one goes. */
+	t_page_is_slice(c.st, k, 100, 0, 5);
+	t_put(c.st, k, "early", 5, 0, T_FAR, 100);
+	t_page_is_slice(c.st, k, 100, 5, 5);
+	store_hash("c03", 3, h);
+	ck_assert_int_eq(store_del(c.st, k, h, &why), 1);
+	t_page_is_slice(c.st, k, 100, 10, 5);
+	/* The sweep removes c00 and c01 between pages. */
+	t_page_is_slice(c.st, k, 1500, 0, 4);
+	ck_assert_int_eq(store_expire(c.st, 1500, 100, &why), 2);
+	t_page_is_slice(c.st, k, 1500, 4, 4);
+	t_page_is_slice(c.st, k, 1500, 8, 4);
+	/* A count-only request at a cursor's offset. */
+	ck_assert_int_eq(store_get_page(c.st, k, 0, 1500, 12, 0, &pg, &total,
+	    &why), 0);
+	ck_assert_uint_eq(pg.n, 0);
+	ck_assert_uint_ge(total, 18);
+	t_close(&c);
+}
+END_TEST
+
 /* A key with many values: pages far apart, with gaps between records. */
 START_TEST(test_page_many)
 {
@@ -795,6 +873,7 @@ store_page_suite(void)
 	tcase_add_loop_test(tc, test_page_expired, 0, T_NBACKENDS);
 	tcase_add_loop_test(tc, test_page_ties, 0, T_NBACKENDS);
 	tcase_add_loop_test(tc, test_page_many, 0, T_NBACKENDS);
+	tcase_add_loop_test(tc, test_page_cursor, 0, T_NBACKENDS);
 	tcase_add_loop_test(tc, test_errkind, 0, T_NBACKENDS);
 	tcase_add_loop_test(tc, test_refresh_leaves_expired, 0, T_NBACKENDS);
 	tcase_add_loop_test(tc, test_refresh_life, 0, T_NBACKENDS);
