@@ -137,10 +137,16 @@ static const struct conf_row conf_rows[] = {
 	ROW(quota_values_per_key, CT_U32, quota_values_per_key, 1, 4096, "256",
 	    "values one source (IP address) may store under one key"),
 	ROW(quota_source_bytes, CT_SIZE, quota_source_bytes, 0, UINT64_MAX,
-	    "64M", "bytes, with 155 a value, one source may store; "
+	    "64M", "bytes, with 240 a value, one source may store; "
+	    "0 is unlimited"),
+	ROW(quota_prefix_values_per_key, CT_U32, quota_prefix_values_per_key,
+	    0, 4096, "512", "values one /24 or /64 may store under one key; "
+	    "0 is unlimited"),
+	ROW(quota_prefix_bytes, CT_SIZE, quota_prefix_bytes, 0, UINT64_MAX,
+	    "256M", "bytes, with 240 a value, one /24 or /64 may store; "
 	    "0 is unlimited"),
 	ROW(quota_total_bytes, CT_SIZE, quota_total_bytes, 0, UINT64_MAX, "1G",
-	    "bytes, with 155 a value, stored before the heaviest source's "
+	    "bytes, with 240 a value, stored before the heaviest source's "
 	    "oldest values are evicted; 0 is unlimited"),
 
 	PATHROW(socket, CONF_SOCKET_MAX, conf_default_socket,

@@ -36,6 +36,8 @@ struct conf {
 	uint64_t	max_store_bytes;
 	uint32_t	quota_values_per_key;	/* per source, per key */
 	uint64_t	quota_source_bytes;	/* cost per source; 0: none */
+	uint32_t	quota_prefix_values_per_key; /* per /24, /64; 0: none */
+	uint64_t	quota_prefix_bytes;	/* cost per prefix; 0: none */
 	uint64_t	quota_total_bytes;	/* cost before evicting; 0: none */
 	int		sync;
 	uint32_t	control_max_clients;

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "net.h"
 #include "node.h"
+#include "node_dns.h"
 #include "node_health.h"
 #include "notify.h"
 #include "peerfile.h"
@@ -70,6 +71,9 @@ struct node {
 	char			 peers_path[4096];
 	struct addr		 saved[PEERFILE_MAX];
 	size_t			 nsaved;
+	struct node_dns		*dns;		/* bootstrap names at SIGHUP */
+	struct addr		 boot[DHT_MAX_BOOTSTRAP];	/* joined via */
+	size_t			 nboot;
 	int64_t			 started_ms;	/* monotonic */
 	int64_t			 dht_deadline;
 	LIST_HEAD(, node_op)	 ops;
@@ -200,25 +204,56 @@ node_expire_cb(evutil_socket_t fd, short what, void *arg)
 	    n->conf->expire_interval_s);
 }
 
+/* A bootstrap name resolved (or not) after a SIGHUP: join through it too. */
+static void
+node_boot_resolved(void *arg, const char *name, const struct addr *a,
+    const char *err)
+{
+	struct node *n = arg;
+	char buf[ADDR_STRLEN];
+	size_t i;
+
+	if (a == NULL) {
+		log_warnx("bootstrap %s: %s; skipped", name, err);
+		return;
+	}
+	log_info("bootstrap %s is %s", name, addr_str(a, buf, sizeof(buf)));
+	for (i = 0; i < n->nboot && !addr_eq(&n->boot[i], a); i++)
+		;
+	if (i < n->nboot || n->nboot == DHT_MAX_BOOTSTRAP)
+		return;
+	n->boot[n->nboot++] = *a;
+	dht_bootstrap(n->dht, n->boot, n->nboot, node_mono_ms());
+	node_kick(n);
+}
+
 /*
  * Joins through the configured bootstrap addresses and the peers saved by
  * the previous run (used once), so a restarted node rejoins even when
- * every bootstrap address is gone.
+ * every bootstrap address is gone.  Names are resolved with a blocking
+ * getaddrinfo only before the loop runs (may_block); later (SIGHUP) with
+ * evdns, and each joins the list as it resolves.
  */
-void
-node_rejoin(struct node *n)
+static void
+node_join_through(struct node *n, int may_block)
 {
 	struct addr a[CONF_MAX_BOOTSTRAP + PEERFILE_MAX];
 	const char *errstr;
 	size_t i, j, na = 0, nboot;
 
+	node_dns_cancel(n->dns);
 	for (i = 0; i < n->conf->nbootstrap; i++) {
-		if (addr_resolve(&a[na], n->conf->bootstrap[i], &errstr) == -1) {
-			log_warnx("bootstrap %s: %s; skipped",
-			    n->conf->bootstrap[i], errstr);
+		if ((may_block ? addr_resolve(&a[na], n->conf->bootstrap[i],
+		    &errstr) : addr_parse(&a[na], n->conf->bootstrap[i],
+		    &errstr)) == 0) {
+			na++;
 			continue;
 		}
-		na++;
+		if (may_block || n->dns == NULL || node_dns_resolve(n->dns,
+		    n->conf->bootstrap[i], addr_family(net_local(n->net)),
+		    node_boot_resolved, n, &errstr) == -1)
+			log_warnx("bootstrap %s: %s; skipped",
+			    n->conf->bootstrap[i], errstr);
 	}
 	nboot = na;
 	for (i = 0; i < n->nsaved; i++) {
@@ -228,18 +263,23 @@ node_rejoin(struct node *n)
 			a[na++] = n->saved[i];
 	}
 	n->nsaved = 0;
-	if (na > 0) {
-		if (na == nboot)
-			log_info("joining through %zu bootstrap address%s",
-			    nboot, nboot == 1 ? "" : "es");
-		else
-			log_info("joining through %zu bootstrap address%s and "
-			    "%zu saved peer%s", nboot, nboot == 1 ? "" : "es",
-			    na - nboot, na - nboot == 1 ? "" : "s");
-		dht_bootstrap(n->dht, a, na < DHT_MAX_BOOTSTRAP ? na :
-		    DHT_MAX_BOOTSTRAP, node_mono_ms());
+	for (i = 0; i < na && n->nboot < DHT_MAX_BOOTSTRAP; i++)
+		n->boot[n->nboot++] = a[i];
+	if (na > 0)
+		log_info("joining through %zu bootstrap address%s and %zu "
+		    "saved peer%s", nboot, nboot == 1 ? "" : "es", na - nboot,
+		    na - nboot == 1 ? "" : "s");
+	if (n->nboot > 0) {
+		dht_bootstrap(n->dht, n->boot, n->nboot, node_mono_ms());
 		node_kick(n);
 	}
+}
+
+void
+node_rejoin(struct node *n)
+{
+	n->nboot = 0;
+	node_join_through(n, 0);
 }
 
 static void
@@ -366,6 +406,8 @@ node_new(struct event_base *base, const struct conf *conf,
 	dc.answer_bps = conf->answer_budget;
 	dc.quota.per_key = conf->quota_values_per_key;
 	dc.quota.source_bytes = conf->quota_source_bytes;
+	dc.quota.prefix_per_key = conf->quota_prefix_values_per_key;
+	dc.quota.prefix_bytes = conf->quota_prefix_bytes;
 	dc.quota.total = conf->quota_total_bytes;
 	dc.quota.limit_local = conf->limit_local;
 	io.send = node_io_send;
@@ -401,7 +443,9 @@ node_new(struct event_base *base, const struct conf *conf,
 	node_check_buffers(n);
 	node_arm_expire(n, 0);
 	node_kick(n);
-	node_rejoin(n);
+	if ((n->dns = node_dns_new(base)) == NULL)
+		log_warnx("no resolver: bootstrap names will need a restart");
+	node_join_through(n, 1);
 	return n;
 fail:
 	node_free(n);
@@ -427,6 +471,7 @@ node_free(struct node *n)
 	}
 	if (n->dht != NULL && n->net != NULL)
 		node_save_peers(n);
+	node_dns_free(n->dns);
 	dht_free(n->dht);
 	if (n->ev_save != NULL)
 		event_free(n->ev_save);

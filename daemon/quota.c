@@ -5,7 +5,8 @@
  * each holds its values as a queue in arrival order, so its oldest is at
  * the front.  A new source when the array is full takes the place of the
  * lightest one, whose values become nobody's (still counted in the
- * store's total, no longer evictable).
+ * store's total, no longer evictable).  Prefixes live in a second array
+ * (at most one per source) holding the sum of their sources' costs.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +14,17 @@
 #include "cache.h"
 #include "quota.h"
 
-/* An address class: the IP, and the port where it counts. */
+/* An address class: the IP, and the port where it counts; or a prefix. */
 struct quota_src {
 	uint8_t		 ip[16];
 	uint8_t		 len;
+	uint8_t		 prefix;	/* 1: ip holds a /24 or /64 */
 	uint16_t	 port;
+};
+
+struct quota_prefix {
+	struct quota_src pfx;
+	uint64_t	 cost;
 };
 
 struct quota_val {
@@ -29,6 +36,7 @@ struct quota_val {
 
 struct quota_source {
 	struct quota_src src;
+	struct quota_src pfx;		/* its prefix's class */
 	uint64_t	 cost;
 	struct quota_val *v;		/* v[head .. head + n) */
 	size_t		 head, n, cap;
@@ -45,6 +53,8 @@ struct quota {
 	struct quota_limits lim;
 	struct quota_source *s;
 	size_t		 ns, scap;
+	struct quota_prefix *p;		/* p[0 .. np), each cost > 0 */
+	size_t		 np, pcap;
 	size_t		 entries, ledger_max;
 	uint64_t	 salt;
 	struct cache	 keys;		/* struct quota_keyent */
@@ -91,6 +101,7 @@ quota_free(struct quota *q)
 	for (i = 0; i < q->ns; i++)
 		free(q->s[i].v);
 	free(q->s);
+	free(q->p);
 	cache_free(&q->keys);
 	free(q);
 }
@@ -104,11 +115,80 @@ quota_class(const struct quota *q, const struct addr *a, struct quota_src *c)
 		c->port = addr_port(a);
 }
 
+/*
+ * The prefix of an address class: /24 of IPv4 (also IPv4-mapped IPv6),
+ * /64 of IPv6; a class with a port (loopback, private) is its own.
+ */
+static void
+quota_prefix_of(const struct quota_src *c, struct quota_src *p)
+{
+	static const uint8_t mapped[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
+	};
+	size_t keep;
+
+	*p = *c;
+	p->prefix = 1;
+	if (c->port != 0)
+		return;
+	if (c->len == 4)
+		keep = 3;
+	else if (c->len == 16 && memcmp(c->ip, mapped, sizeof(mapped)) == 0)
+		keep = 15;
+	else
+		keep = 8;
+	if (keep < c->len)
+		memset(p->ip + keep, 0, c->len - keep);
+}
+
 static int
 quota_src_eq(const struct quota_src *a, const struct quota_src *b)
 {
 	return a->len == b->len && a->port == b->port &&
-	    memcmp(a->ip, b->ip, a->len) == 0;
+	    a->prefix == b->prefix && memcmp(a->ip, b->ip, a->len) == 0;
+}
+
+static struct quota_prefix *
+quota_pfx_find(const struct quota *q, const struct quota_src *p)
+{
+	size_t i;
+
+	for (i = 0; i < q->np; i++)
+		if (quota_src_eq(&q->p[i].pfx, p))
+			return &q->p[i];
+	return NULL;
+}
+
+/* Adds (or takes) cost to a prefix; one at zero leaves the array. */
+static int
+quota_pfx_add(struct quota *q, const struct quota_src *p, uint64_t cost,
+    int add)
+{
+	struct quota_prefix *e, *np;
+	size_t ncap;
+
+	if ((e = quota_pfx_find(q, p)) == NULL) {
+		if (!add)
+			return 0;
+		if (q->np == q->pcap) {
+			ncap = q->pcap ? q->pcap * 2 : 8;
+			if ((np = realloc(q->p, ncap * sizeof(*np))) == NULL)
+				return -1;
+			q->p = np;
+			q->pcap = ncap;
+		}
+		e = &q->p[q->np++];
+		e->pfx = *p;
+		e->cost = 0;
+	}
+	if (add) {
+		e->cost += cost;
+		return 0;
+	}
+	e->cost = e->cost > cost ? e->cost - cost : 0;
+	if (e->cost == 0)
+		*e = q->p[--q->np];
+	return 0;
 }
 
 static struct quota_source *
@@ -187,6 +267,8 @@ quota_pop(struct quota *q, struct quota_source *s, struct quota_val *out)
 	s->cost -= v->cost;
 	q->entries--;
 	quota_key_add(q, &s->src, v->key, -1);
+	quota_key_add(q, &s->pfx, v->key, -1);
+	(void)quota_pfx_add(q, &s->pfx, v->cost, 0);
 	if (s->n == 0)
 		s->head = 0;
 }
@@ -209,6 +291,7 @@ quota_source_get(struct quota *q, const struct quota_src *c)
 		while (s->n > 0)
 			quota_pop(q, s, &gone);
 		s->src = *c;
+		quota_prefix_of(c, &s->pfx);
 		return s;
 	}
 	if (q->ns == q->scap) {
@@ -221,6 +304,7 @@ quota_source_get(struct quota *q, const struct quota_src *c)
 	s = &q->s[q->ns++];
 	memset(s, 0, sizeof(*s));
 	s->src = *c;
+	quota_prefix_of(c, &s->pfx);
 	return s;
 }
 
@@ -255,36 +339,77 @@ quota_full(const struct quota *q, uint64_t store_cost, uint64_t cost)
 	    q->entries >= q->ledger_max;
 }
 
+/* What expired at the front of each source of prefix p no longer counts. */
+static void
+quota_prune(struct quota *q, const struct quota_src *p, int64_t now_ms)
+{
+	struct quota_source *s;
+	struct quota_val v;
+	size_t i;
+
+	for (i = 0; i < q->ns; i++) {
+		s = &q->s[i];
+		if (!quota_src_eq(&s->pfx, p))
+			continue;
+		while (s->n > 0 && s->v[s->head].expires_ms <= now_ms)
+			quota_pop(q, s, &v);
+	}
+}
+
+/* The heaviest source of the heaviest prefix, or NULL. */
+static struct quota_source *
+quota_heaviest(const struct quota *q)
+{
+	const struct quota_prefix *hp = NULL;
+	struct quota_source *h = NULL;
+	size_t i;
+
+	for (i = 0; i < q->np; i++)
+		if (hp == NULL || q->p[i].cost > hp->cost)
+			hp = &q->p[i];
+	if (hp == NULL)
+		return NULL;
+	for (i = 0; i < q->ns; i++)
+		if (q->s[i].n > 0 && quota_src_eq(&q->s[i].pfx, &hp->pfx) &&
+		    (h == NULL || q->s[i].cost > h->cost))
+			h = &q->s[i];
+	return h;
+}
+
 enum quota_verdict
 quota_admit(struct quota *q, const struct addr *from, const struct id *key,
     size_t len, uint64_t store_cost, int64_t now_ms,
     struct quota_victim *victim)
 {
-	struct quota_source *s, *h = NULL;
+	struct quota_source *s, *h;
+	struct quota_prefix *pe;
 	struct quota_keyent *k;
-	struct quota_src c;
+	struct quota_src c, p;
 	struct quota_val v;
 	uint64_t cost = quota_cost(len);
-	size_t i;
 
 	quota_class(q, from, &c);
-	if ((s = quota_find(q, &c)) != NULL)
-		/* What expired in front no longer counts against it. */
-		while (s->n > 0 && s->v[s->head].expires_ms <= now_ms)
-			quota_pop(q, s, &v);
+	quota_prefix_of(&c, &p);
+	quota_prune(q, &p, now_ms);
+	s = quota_find(q, &c);
 	if ((k = quota_key_find(q, &c, key->b)) != NULL &&
 	    k->n >= q->lim.per_key)
+		return QUOTA_REFUSE_KEY;
+	if (q->lim.prefix_per_key != 0 &&
+	    (k = quota_key_find(q, &p, key->b)) != NULL &&
+	    k->n >= q->lim.prefix_per_key)
 		return QUOTA_REFUSE_KEY;
 	if (q->lim.source_bytes != 0 &&
 	    (s != NULL ? s->cost : 0) + cost > q->lim.source_bytes)
 		return QUOTA_REFUSE_SOURCE;
+	pe = quota_pfx_find(q, &p);
+	if (q->lim.prefix_bytes != 0 &&
+	    (pe != NULL ? pe->cost : 0) + cost > q->lim.prefix_bytes)
+		return QUOTA_REFUSE_SOURCE;
 	if (!quota_full(q, store_cost, cost))
 		return QUOTA_OK;
-	/* Full: the heaviest source gives up its oldest value. */
-	for (i = 0; i < q->ns; i++)
-		if (q->s[i].n > 0 && (h == NULL || q->s[i].cost > h->cost))
-			h = &q->s[i];
-	if (h == NULL || h == s)
+	/* Full: the heaviest prefix's heaviest source gives its oldest. */
+	if ((h = quota_heaviest(q)) == NULL || h == s)
 		return QUOTA_REFUSE_FULL;
 	quota_pop(q, h, &v);
 	memcpy(victim->key.b, v.key, ID_LEN);
@@ -301,7 +426,8 @@ quota_add(struct quota *q, const struct addr *from, const struct id *key,
 	struct quota_src c;
 
 	quota_class(q, from, &c);
-	if ((s = quota_source_get(q, &c)) == NULL || quota_room(s) == -1)
+	if ((s = quota_source_get(q, &c)) == NULL || quota_room(s) == -1 ||
+	    quota_pfx_add(q, &s->pfx, quota_cost(len), 1) == -1)
 		return;		/* nobody's: counted in the total only */
 	v = &s->v[s->head + s->n];
 	memcpy(v->key, key->b, ID_LEN);
@@ -312,6 +438,7 @@ quota_add(struct quota *q, const struct addr *from, const struct id *key,
 	s->cost += v->cost;
 	q->entries++;
 	quota_key_add(q, &c, key->b, 1);
+	quota_key_add(q, &s->pfx, key->b, 1);
 }
 
 int
@@ -331,4 +458,16 @@ quota_source_usage(const struct quota *q, const struct addr *from,
 	s = quota_find(q, &c);
 	*values = s != NULL ? s->n : 0;
 	*cost = s != NULL ? s->cost : 0;
+}
+
+uint64_t
+quota_prefix_cost(const struct quota *q, const struct addr *from)
+{
+	const struct quota_prefix *pe;
+	struct quota_src c, p;
+
+	quota_class(q, from, &c);
+	quota_prefix_of(&c, &p);
+	pe = quota_pfx_find(q, &p);
+	return pe != NULL ? pe->cost : 0;
 }

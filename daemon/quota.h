@@ -2,10 +2,12 @@
  * quota — who stored what: the engine's per-source accounting of values
  * from the network, in memory.  A value's source is the storing peer's
  * address class: its IP for a public address, IP and port for loopback
- * and private ones (unless limit_local).  Per source it keeps the values
- * it stored, oldest first, and their cost (value bytes + the store's
- * per-value overhead); per (source, key) a count of values, in a bounded
- * lossy cache (cache.h).  It decides; the caller (serve) stores, evicts
+ * and private ones (unless limit_local).  A source's prefix is its /24
+ * (IPv4) or /64 (IPv6), or the source itself where the source has a port.
+ * Per source it keeps the values it stored, oldest first, and their cost
+ * (value bytes + the store's per-value overhead); per prefix the sum of
+ * its sources' costs; per (source, key) and (prefix, key) a count of
+ * values, in a bounded lossy cache (cache.h).  It decides; the caller (serve) stores, evicts
  * with store_del and withholds tokens.  Local puts never enter it, so
  * they are never evicted.  The total the caller passes is the store's own
  * count (store_stats), which holds across a restart; the attribution does
@@ -22,10 +24,11 @@
 
 /*
  * What a value costs the LevelDB store beyond its bytes: the value key
- * (65 bytes), the record header (17) and the expiry index key (73);
- * docs/STORAGE.md.  The memory store costs less; the cap counts this.
+ * (65 bytes), the record header (17), the expiry index key (73) and the
+ * order index entry (73 + 12); docs/STORAGE.md.  The memory store costs
+ * less; the cap counts this.
  */
-#define QUOTA_VALUE_OVERHEAD	155
+#define QUOTA_VALUE_OVERHEAD	240
 #define QUOTA_SOURCES		1024	/* sources accounted at once */
 #define QUOTA_LEDGER_MAX	(1u << 18)	/* values attributed, at most */
 #define QUOTA_KEYS_MIN		64	/* (source, key) counts kept */
@@ -35,6 +38,8 @@
 struct quota_limits {
 	uint32_t	per_key;	/* values per source under one key */
 	uint64_t	source_bytes;	/* cost one source may hold; 0: no cap */
+	uint32_t	prefix_per_key;	/* values per prefix, one key; 0: none */
+	uint64_t	prefix_bytes;	/* cost one prefix may hold; 0: no cap */
 	uint64_t	total;		/* cost the store may hold; 0: no cap */
 	int		limit_local;	/* LAN, loopback: by IP too */
 };
@@ -42,8 +47,8 @@ struct quota_limits {
 enum quota_verdict {
 	QUOTA_OK = 0,
 	QUOTA_EVICT,		/* evict *victim, then ask again */
-	QUOTA_REFUSE_KEY,	/* the source's values under the key */
-	QUOTA_REFUSE_SOURCE,	/* the source's bytes */
+	QUOTA_REFUSE_KEY,	/* the source's (or prefix's) values, key */
+	QUOTA_REFUSE_SOURCE,	/* the source's (or its prefix's) bytes */
 	QUOTA_REFUSE_FULL,	/* full, and the source is the heaviest */
 };
 
@@ -65,9 +70,11 @@ uint64_t	 quota_store_cost(uint64_t values, uint64_t bytes);
 
 /*
  * May `from` store a value of `len` bytes under key, when the store's
- * values cost store_cost?  QUOTA_EVICT fills *victim: the oldest value of
- * the heaviest source (not `from`), which the caller deletes before it
- * asks again.
+ * values cost store_cost?  The limits hold per source and per prefix
+ * (/24, /64; a loopback or private source is its own prefix unless
+ * limit_local).  QUOTA_EVICT fills *victim: the oldest value of the
+ * heaviest source of the heaviest prefix (not `from`), which the caller
+ * deletes before it asks again.
  */
 enum quota_verdict quota_admit(struct quota *, const struct addr *from,
 	    const struct id *key, size_t len, uint64_t store_cost,
@@ -81,5 +88,7 @@ int	quota_accepting(const struct quota *, uint64_t store_cost);
 /* How much `from`'s class holds (tests, status): values and cost. */
 void	quota_source_usage(const struct quota *, const struct addr *from,
 	    uint64_t *values, uint64_t *cost);
+/* What `from`'s prefix holds, all its sources together: cost. */
+uint64_t quota_prefix_cost(const struct quota *, const struct addr *from);
 
 #endif

@@ -219,16 +219,15 @@ store_quota_check(const struct store_put_req *req, uint64_t live,
 int
 store_value_cmp(const struct store_value *a, const struct store_value *b)
 {
-	uint32_t	n;
-	int		c;
+	uint8_t	ha[STORE_HASH_LEN], hb[STORE_HASH_LEN];
+	int	c;
 
 	if (a->created_ms != b->created_ms)
 		return a->created_ms < b->created_ms ? -1 : 1;
-	n = a->len < b->len ? a->len : b->len;
-	if (n > 0 && (c = memcmp(a->data, b->data, n)) != 0)
+	store_hash(a->data, a->len, ha);
+	store_hash(b->data, b->len, hb);
+	if ((c = memcmp(ha, hb, sizeof(ha))) != 0)
 		return c < 0 ? -1 : 1;
-	if (a->len != b->len)
-		return a->len < b->len ? -1 : 1;
 	return 0;
 }
 
@@ -262,88 +261,6 @@ store_result_add(struct store_result *res, size_t *cap,
 		return -1;
 	res->n++;
 	return 0;
-}
-
-static int
-store_value_qcmp(const void *a, const void *b)
-{
-	return store_value_cmp(a, b);
-}
-
-void
-store_result_sort(struct store_result *res)
-{
-	if (res->n > 1)
-		qsort(res->v, res->n, sizeof(*res->v), store_value_qcmp);
-}
-
-struct store_ent *
-store_ent_add(struct store_ent **ents, size_t *cap, size_t n)
-{
-	struct store_ent	*ne;
-	size_t			 ncap;
-
-	if (n == *cap) {
-		ncap = *cap == 0 ? STORE_GROW_MIN : *cap * 2;
-		if ((ne = reallocarray(*ents, ncap, sizeof(*ne))) == NULL)
-			return NULL;
-		*ents = ne;
-		*cap = ncap;
-	}
-	return &(*ents)[n];
-}
-
-/* Coarse result order: what created_ms and the first bytes decide. */
-static int
-store_ent_cmp(const struct store_ent *a, const struct store_ent *b)
-{
-	uint32_t	ta, tb;
-	int		c;
-
-	if (a->created_ms != b->created_ms)
-		return a->created_ms < b->created_ms ? -1 : 1;
-	/* Truncating keeps the bytewise order, so only equal heads tie. */
-	ta = a->len < STORE_TIE_LEN ? a->len : STORE_TIE_LEN;
-	tb = b->len < STORE_TIE_LEN ? b->len : STORE_TIE_LEN;
-	if ((c = memcmp(a->head, b->head, ta < tb ? ta : tb)) != 0)
-		return c < 0 ? -1 : 1;
-	if (ta != tb)
-		return ta < tb ? -1 : 1;
-	return 0;
-}
-
-static int
-store_ent_qcmp(const void *a, const void *b)
-{
-	return store_ent_cmp(a, b);
-}
-
-static int
-store_ent_idcmp(const void *a, const void *b)
-{
-	const struct store_ent	*x = a, *y = b;
-
-	return memcmp(x->id, y->id, KECCAK256_LEN);
-}
-
-void
-store_ent_page(struct store_ent *e, size_t n, size_t lo, size_t hi,
-    int (*cmp)(const void *, const void *, void *), void *arg)
-{
-	size_t	s, i;
-
-	if (n > 1)
-		qsort(e, n, sizeof(*e), store_ent_qcmp);
-	for (s = 0; s < n && s < hi; s = i) {
-		for (i = s + 1; i < n && store_ent_cmp(&e[s], &e[i]) == 0; i++)
-			;
-		if (i - s > 1 && i > lo)
-			qsort_r(&e[s], i - s, sizeof(*e), cmp, arg);
-	}
-	for (i = lo; i < hi; i++)
-		e[i].slot = i - lo;
-	if (hi - lo > 1)
-		qsort(e + lo, hi - lo, sizeof(*e), store_ent_idcmp);
 }
 
 int

@@ -14,7 +14,7 @@
 #include "frame.h"	/* EMO_MAX_VALUE */
 #include "id.h"		/* ID_LEN: keys are node-ID sized */
 
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2
 #define STORE_MAX_VALUES_PER_KEY 4096u		/* hard cap; config lowers */
 
 enum store_kind {
@@ -37,7 +37,7 @@ struct store_value {
 	int64_t		expires_ms;
 };
 
-/* The live values under one key, oldest first (ties: by content). */
+/* The live values under one key, oldest first (ties: by store_hash). */
 struct store_result {
 	struct store_value	*v;
 	size_t			n;
@@ -126,9 +126,13 @@ int	store_get(struct store *, const uint8_t key[ID_LEN],
  * One page of what store_get would return: skips the first `offset`
  * matching values and copies at most `max` of the rest into res (max 0:
  * none, only the count; res may then be NULL).  *total (if total is not
- * NULL) becomes the number of matching values, whatever the page.  Only
- * the page's values are copied: the rest of the key costs a scan of
- * record headers.  Returns 0, or -1 with *errstr (res empty, *total 0).
+ * NULL) becomes the number of matching values: exact when the page
+ * reaches the end of the list, else at least that (LevelDB: an upper
+ * bound from the key's count record, which may count values expired but
+ * not yet swept and, with since_ms, older ones).  Only the page's values
+ * are read: LevelDB walks offset + max entries of its order index and
+ * reads the page's records.  Returns 0, or -1 with *errstr (res empty,
+ * *total 0).
  */
 int	store_get_page(struct store *, const uint8_t key[ID_LEN],
 	    int64_t since_ms, int64_t now_ms, size_t offset, size_t max,

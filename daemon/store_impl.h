@@ -98,7 +98,10 @@ extern const struct store_ops store_mem_ops;
 int	store_quota_check(const struct store_put_req *, uint64_t live,
 	    uint64_t bytes_after, const char **);
 
-/* Result order: created_ms ascending, then content (memcmp, shorter first). */
+/*
+ * Result order: created_ms ascending, then the value's hash (store_hash,
+ * bytewise), the order of the LevelDB order index.
+ */
 int	store_value_cmp(const struct store_value *, const struct store_value *);
 
 /* Copies src to dst with its bytes; 0, or -1 (out of memory). */
@@ -110,39 +113,6 @@ int	store_value_copy(struct store_value *dst, const struct store_value *);
  */
 int	store_result_add(struct store_result *, size_t *cap,
 	    const struct store_value *);
-void	store_result_sort(struct store_result *);
-
-/*
- * A value known from its record header alone, for paged reads of a
- * backend that does not keep values in result order: enough to order it
- * (the first STORE_TIE_LEN bytes settle most ties on created_ms) and to
- * find it again (id: the LevelDB value hash).
- */
-#define STORE_TIE_LEN		16
-#define KECCAK256_LEN	32
-
-struct store_ent {
-	int64_t		created_ms;
-	size_t		slot;		/* place in the page */
-	uint32_t	len;
-	uint8_t		head[STORE_TIE_LEN];
-	uint8_t		id[KECCAK256_LEN];
-};
-
-/* The next free entry of a growing array of n, or NULL (out of memory). */
-struct store_ent *store_ent_add(struct store_ent **, size_t *cap, size_t n);
-
-/*
- * Picks the page ent[lo, hi) out of n entries in any order: sorts all by
- * created_ms and head, and the runs of entries that the head cannot tell
- * apart and that reach into the page with cmp, which compares the full
- * values (it reads them and may not fail: a backend notes a failure in
- * arg and returns any answer).  Then gives each page entry its place in
- * slot (0 .. hi-lo-1) and sorts the page by id, so that a backend keyed
- * by id reads the page in one forward walk.
- */
-void	store_ent_page(struct store_ent *, size_t n, size_t lo, size_t hi,
-	    int (*cmp)(const void *, const void *, void *), void *arg);
 
 /*
  * Decodes one LevelDB value record.  On success v->data points into buf

@@ -1,8 +1,9 @@
 /*
  * store_ldb — the LevelDB backend: key layout, record codec, schema check,
  * open and close, puts and the in-memory counters.  With store_ldb_walk.c
- * (paged gets, the expiry sweep, key listing) the only files that include
- * leveldb/c.h.  The layout is documented in docs/STORAGE.md.
+ * (paged gets, the expiry sweep, key listing) and store_ldb_mig.c (per-key
+ * counts, migration) the only files that include leveldb/c.h.  The layout
+ * is documented in docs/STORAGE.md.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,9 +33,42 @@ store_ldb_vkey(uint8_t out[LDB_VKEY_LEN], const uint8_t *key,
 	memcpy(out + LDB_KPREFIX_LEN, hash, KECCAK256_LEN);
 }
 
-static void
-ldb_ekey(uint8_t out[LDB_EKEY_LEN], int64_t expires_ms, const uint8_t *key,
-    const uint8_t *hash)
+void
+store_ldb_okey(uint8_t out[LDB_OKEY_LEN], const uint8_t *key,
+    int64_t created_ms, const uint8_t *hash)
+{
+	out[0] = LDB_PREFIX_ORDER;
+	memcpy(out + 1, key, ID_LEN);
+	bytes_put_be64(out + LDB_KPREFIX_LEN, (uint64_t)created_ms);
+	memcpy(out + LDB_KPREFIX_LEN + 8, hash, KECCAK256_LEN);
+}
+
+void
+store_ldb_oval(uint8_t out[LDB_OVAL_LEN], uint32_t len, int64_t expires_ms)
+{
+	bytes_put_be32(out, len);
+	bytes_put_be64(out + 4, (uint64_t)expires_ms);
+}
+
+int
+store_ldb_oent(const uint8_t *k, size_t klen, const uint8_t *val,
+    size_t vlen, struct store_digest *d)
+{
+	if (klen != LDB_OKEY_LEN || vlen != LDB_OVAL_LEN)
+		return -1;
+	d->created_ms = (int64_t)bytes_get_be64(k + LDB_KPREFIX_LEN);
+	d->len = bytes_get_be32(val);
+	d->expires_ms = (int64_t)bytes_get_be64(val + 4);
+	if (d->created_ms < 0 || d->expires_ms < 0 || d->len < 1 ||
+	    d->len > EMO_MAX_VALUE)
+		return -1;
+	memcpy(d->hash, k + LDB_KPREFIX_LEN + 8, KECCAK256_LEN);
+	return 0;
+}
+
+void
+store_ldb_ekey(uint8_t out[LDB_EKEY_LEN], int64_t expires_ms,
+    const uint8_t *key, const uint8_t *hash)
 {
 	out[0] = LDB_PREFIX_EXPIRY;
 	bytes_put_be64(out + 1, (uint64_t)expires_ms);
@@ -42,12 +76,15 @@ ldb_ekey(uint8_t out[LDB_EKEY_LEN], int64_t expires_ms, const uint8_t *key,
 	memcpy(out + 9 + ID_LEN, hash, KECCAK256_LEN);
 }
 
-/* Adds the put's value record and its expiry index entry to the batch. */
+/*
+ * Adds the put's value record and its expiry and order index entries to
+ * the batch.
+ */
 static void
 ldb_batch_value(struct ldb *l, const struct store_put_req *r,
     const uint8_t *vkey, int64_t created_ms, int64_t expires_ms)
 {
-	uint8_t	ekey[LDB_EKEY_LEN];
+	uint8_t	ekey[LDB_EKEY_LEN], okey[LDB_OKEY_LEN], oval[LDB_OVAL_LEN];
 
 	l->rec[0] = STORE_RECORD_VERSION;
 	bytes_put_be64(l->rec + 1, (uint64_t)created_ms);
@@ -55,8 +92,12 @@ ldb_batch_value(struct ldb *l, const struct store_put_req *r,
 	memcpy(l->rec + STORE_RECORD_HDR_LEN, r->data, r->len);
 	leveldb_writebatch_put(l->wb, (const char *)vkey, LDB_VKEY_LEN,
 	    (const char *)l->rec, STORE_RECORD_HDR_LEN + (size_t)r->len);
-	ldb_ekey(ekey, expires_ms, r->key, vkey + LDB_KPREFIX_LEN);
+	store_ldb_ekey(ekey, expires_ms, r->key, vkey + LDB_KPREFIX_LEN);
 	leveldb_writebatch_put(l->wb, (const char *)ekey, sizeof(ekey), "", 0);
+	store_ldb_okey(okey, r->key, created_ms, vkey + LDB_KPREFIX_LEN);
+	store_ldb_oval(oval, r->len, expires_ms);
+	leveldb_writebatch_put(l->wb, (const char *)okey, sizeof(okey),
+	    (const char *)oval, sizeof(oval));
 }
 
 int
@@ -157,7 +198,7 @@ ldb_close(void *be)
 		leveldb_filterpolicy_destroy(l->filter);
 	if (l->cache != NULL)
 		leveldb_cache_destroy(l->cache);
-	free(l->ents);
+	free(l->pg);
 	free(l);
 }
 
@@ -178,11 +219,25 @@ ldb_open_error(const char *dir, const char *lerr, char *err, size_t errlen)
 		    lerr);
 }
 
+int
+store_ldb_schema_put(struct ldb *l, int version, const char **errstr)
+{
+	char	*lerr = NULL, buf[16];
+
+	snprintf(buf, sizeof(buf), "%d", version);
+	leveldb_put(l->db, l->wo_sync, LDB_SCHEMA_KEY, LDB_SCHEMA_KEY_LEN,
+	    buf, strlen(buf), &lerr);
+	if (lerr != NULL)
+		return store_ldb_fail(l, "write", lerr, errstr);
+	return 0;
+}
+
 static int
 ldb_check_schema(struct ldb *l, const char *dir, char *err, size_t errlen)
 {
 	leveldb_iterator_t	*it;
-	char			*lerr = NULL, *val, buf[16];
+	const char		*why;
+	char			*lerr = NULL, *val;
 	size_t			 vlen, i;
 	unsigned long		 version;
 	int			 empty;
@@ -195,11 +250,11 @@ ldb_check_schema(struct ldb *l, const char *dir, char *err, size_t errlen)
 	if (lerr != NULL)
 		goto lfail;
 	if (empty) {
-		snprintf(buf, sizeof(buf), "%d", STORE_SCHEMA_VERSION);
-		leveldb_put(l->db, l->wo_sync, LDB_SCHEMA_KEY,
-		    LDB_SCHEMA_KEY_LEN, buf, strlen(buf), &lerr);
-		if (lerr != NULL)
-			goto lfail;
+		if (store_ldb_schema_put(l, STORE_SCHEMA_VERSION, &why) == -1) {
+			snprintf(err, errlen, "cannot write the schema record "
+			    "in %s: %s", dir, why);
+			return -1;
+		}
 		return 0;
 	}
 	val = leveldb_get(l->db, l->ro, LDB_SCHEMA_KEY, LDB_SCHEMA_KEY_LEN,
@@ -223,6 +278,9 @@ ldb_check_schema(struct ldb *l, const char *dir, char *err, size_t errlen)
 		    "version)", dir);
 		return -1;
 	}
+	/* Schema 1 had no order index: build it, in batches. */
+	if (version == 1)
+		return store_ldb_migrate(l, dir, err, errlen);
 	if (version != STORE_SCHEMA_VERSION) {
 		snprintf(err, errlen, "unknown schema version %lu in %s "
 		    "(this emod reads version %d)", version, dir,
@@ -237,33 +295,37 @@ lfail:
 	return -1;
 }
 
-/* One scan at open; afterwards every mutation keeps the counters. */
+/*
+ * One scan of the order index at open (entries, no value bytes);
+ * afterwards every mutation keeps the counters.  Keys are those with a
+ * count record above zero.
+ */
 static int
 ldb_count(struct ldb *l, const char *dir, char *err, size_t errlen)
 {
 	leveldb_iterator_t	*it;
+	struct store_digest	 d;
 	const uint8_t		*k, *val;
 	const char		*why;
-	struct store_value	 v;
-	uint8_t			 last[ID_LEN], prefix = LDB_PREFIX_VALUE;
-	size_t			 klen, vlen;
-	int			 have_last = 0;
+	uint8_t			 prefix[2] = { LDB_PREFIX_ORDER, LDB_PREFIX_COUNT };
+	size_t			 klen, vlen, i;
 
 	it = leveldb_create_iterator(l->db, l->ro_scan);
-	leveldb_iter_seek(it, (const char *)&prefix, 1);
-	for (; (k = store_ldb_iter_under(it, &prefix, 1, &klen)) != NULL;
-	    leveldb_iter_next(it)) {
-		if (klen != LDB_VKEY_LEN)
-			continue;
-		val = (const uint8_t *)leveldb_iter_value(it, &vlen);
-		if (store_ldb_decode_record(val, vlen, &v, &why) == -1)
-			continue;
-		l->st.values++;
-		l->st.bytes += v.len;
-		if (!have_last || memcmp(last, k + 1, ID_LEN) != 0) {
-			l->st.keys++;
-			memcpy(last, k + 1, ID_LEN);
-			have_last = 1;
+	for (i = 0; i < sizeof(prefix); i++) {
+		leveldb_iter_seek(it, (const char *)&prefix[i], 1);
+		for (; (k = store_ldb_iter_under(it, &prefix[i], 1, &klen)) !=
+		    NULL; leveldb_iter_next(it)) {
+			val = (const uint8_t *)leveldb_iter_value(it, &vlen);
+			if (prefix[i] == LDB_PREFIX_COUNT) {
+				if (klen == LDB_CKEY_LEN && vlen ==
+				    LDB_CVAL_LEN && bytes_get_be32(val) > 0)
+					l->st.keys++;
+				continue;
+			}
+			if (store_ldb_oent(k, klen, val, vlen, &d) == -1)
+				continue;
+			l->st.values++;
+			l->st.bytes += d.len;
 		}
 	}
 	if (store_ldb_iter_done(l, it, "scan", &why) == -1) {
@@ -333,8 +395,9 @@ store_ldb_write(struct ldb *l, leveldb_writeoptions_t *wo,
 
 /*
  * A put of bytes the key holds live already: one point read, which the
- * bloom filters make cheap, settles it without a scan of the key.
- * Returns STORE_PUT_REFRESHED, 0 when the put is no refresh, or -1.
+ * bloom filters make cheap, settles it without a scan of the key.  Other
+ * live bytes under the same hash are a collision, refused.  Returns
+ * STORE_PUT_REFRESHED, 0 when the put is no refresh, or -1.
  */
 static int
 ldb_refresh(struct ldb *l, const struct store_put_req *r,
@@ -353,17 +416,22 @@ ldb_refresh(struct ldb *l, const struct store_put_req *r,
 	if (lerr != NULL)
 		return store_ldb_fail(l, "read", lerr, errstr);
 	if (rec == NULL || store_ldb_decode_record((const uint8_t *)rec, rlen,
-	    &v, &why) == -1 || v.expires_ms <= r->now_ms ||
-	    v.len != r->len || memcmp(v.data, r->data, r->len) != 0)
+	    &v, &why) == -1 || v.expires_ms <= r->now_ms)
 		goto done;
+	if (v.len != r->len || memcmp(v.data, r->data, r->len) != 0) {
+		*errstr = "value hash collision";
+		rc = -1;
+		goto done;
+	}
 	rc = STORE_PUT_REFRESHED;
 	if ((exp = store_refresh_expiry(r, v.created_ms)) <= v.expires_ms)
 		goto done;
 	/*
-	 * Raise the expiry, keep the creation time.  The index entry moves
-	 * up, so exp_floor stays below it.
+	 * Raise the expiry, keep the creation time (so the order index key
+	 * stays; its entry is rewritten).  The expiry entry moves up, so
+	 * exp_floor stays below it.
 	 */
-	ldb_ekey(ekey, v.expires_ms, r->key, vkey + LDB_KPREFIX_LEN);
+	store_ldb_ekey(ekey, v.expires_ms, r->key, vkey + LDB_KPREFIX_LEN);
 	leveldb_writebatch_delete(l->wb, (const char *)ekey, sizeof(ekey));
 	ldb_batch_value(l, r, vkey, v.created_ms, exp);
 	if (store_ldb_write(l, l->wo, errstr) == -1)
@@ -373,65 +441,67 @@ done:
 	return rc;
 }
 
+/*
+ * A new value: one walk of the key's order index (entries, no value
+ * bytes) counts the live values for the quota and drops the expired
+ * ones, record and both index entries, in the same batch as the new
+ * value and the key's new count.
+ */
 static int
 ldb_put(void *be, const struct store_put_req *r, const char **errstr)
 {
 	struct ldb		*l = be;
 	leveldb_iterator_t	*it;
-	struct store_value	 v;
+	struct store_digest	 d;
 	const uint8_t		*k, *val;
-	const char		*why;
 	uint8_t			 hash[KECCAK256_LEN], prefix[LDB_KPREFIX_LEN];
 	uint8_t			 vkey[LDB_VKEY_LEN], ekey[LDB_EKEY_LEN];
 	uint64_t		 valid = 0, live = 0, dropped = 0, dbytes = 0;
 	size_t			 klen, vlen;
-	int			 rc, collision = 0;
+	int			 rc;
 
 	keccak256(r->data, r->len, hash);
 	store_ldb_vkey(vkey, r->key, hash);
 	leveldb_writebatch_clear(l->wb);
+	store_ldb_changed(l, r->key);
 	if ((rc = ldb_refresh(l, r, vkey, errstr)) != 0)
 		return rc;
 
-	/* What the key holds now; expired values go in the same batch. */
-	prefix[0] = LDB_PREFIX_VALUE;
+	prefix[0] = LDB_PREFIX_ORDER;
 	memcpy(prefix + 1, r->key, ID_LEN);
 	it = leveldb_create_iterator(l->db, l->ro);
 	leveldb_iter_seek(it, (const char *)prefix, sizeof(prefix));
 	for (; (k = store_ldb_iter_under(it, prefix, sizeof(prefix),
 	    &klen)) != NULL; leveldb_iter_next(it)) {
 		val = (const uint8_t *)leveldb_iter_value(it, &vlen);
-		if (klen != LDB_VKEY_LEN ||
-		    store_ldb_decode_record(val, vlen, &v, &why) == -1) {
+		if (store_ldb_oent(k, klen, val, vlen, &d) == -1) {
 			/* Unreadable and never served: let it go. */
 			leveldb_writebatch_delete(l->wb, (const char *)k, klen);
 			continue;
 		}
 		valid++;
-		if (v.expires_ms <= r->now_ms) {
-			ldb_ekey(ekey, v.expires_ms, r->key, k + LDB_KPREFIX_LEN);
-			leveldb_writebatch_delete(l->wb, (const char *)k, klen);
-			leveldb_writebatch_delete(l->wb, (const char *)ekey,
-			    sizeof(ekey));
-			dropped++;
-			dbytes += v.len;
+		if (d.expires_ms > r->now_ms) {
+			live++;
 			continue;
 		}
-		live++;
-		/* Not a refresh, so other bytes under the same hash. */
-		if (memcmp(k + LDB_KPREFIX_LEN, hash, sizeof(hash)) == 0)
-			collision = 1;
+		store_ldb_vkey(vkey, r->key, d.hash);
+		store_ldb_ekey(ekey, d.expires_ms, r->key, d.hash);
+		leveldb_writebatch_delete(l->wb, (const char *)k, klen);
+		leveldb_writebatch_delete(l->wb, (const char *)vkey,
+		    sizeof(vkey));
+		leveldb_writebatch_delete(l->wb, (const char *)ekey,
+		    sizeof(ekey));
+		dropped++;
+		dbytes += d.len;
 	}
 	if (store_ldb_iter_done(l, it, "read", errstr) == -1)
 		return -1;
-	if (collision) {
-		*errstr = "value hash collision";
-		return -1;
-	}
 	if (store_quota_check(r, live, l->st.bytes - dbytes + r->len,
 	    errstr) == -1)
 		return STORE_BE_QUOTA;
+	store_ldb_vkey(vkey, r->key, hash);
 	ldb_batch_value(l, r, vkey, r->created_ms, r->expires_ms);
+	store_ldb_count_put(l, r->key, (uint32_t)live + 1);
 	if (store_ldb_write(l, l->wo, errstr) == -1)
 		return -1;
 
@@ -472,6 +542,7 @@ ldb_raw_put(void *be, const void *key, size_t klen, const void *val,
 	struct ldb	*l = be;
 	char		*lerr = NULL;
 
+	store_ldb_changed(l, NULL);
 	if (val == NULL)
 		leveldb_delete(l->db, l->wo_sync, key, klen, &lerr);
 	else
@@ -493,4 +564,6 @@ const struct store_ops store_ldb_ops = {
 	.stats = ldb_stats,
 	.del = store_ldb_del,
 	.raw_put = ldb_raw_put,
+	.digests = store_ldb_digests,
+	.get_hash = store_ldb_get_hash,
 };

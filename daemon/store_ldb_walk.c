@@ -1,8 +1,9 @@
 /*
- * store_ldb_walk — the LevelDB backend's walks over many records: paged
- * gets (one pass of notes, then the page read again in id order), the
- * sweep along the expiry index, and the listing of keys.  Opening, puts
- * and the record codec are in store_ldb.c.
+ * store_ldb_walk — the LevelDB backend's reads and walks: paged gets and
+ * digests along the order index, point reads by hash, deletes, the sweep
+ * along the expiry index, and the listing of keys.  Opening, puts and
+ * the record codec are in store_ldb.c; counts and migration in
+ * store_ldb_mig.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,67 +15,162 @@
 #include "store_impl.h"
 #include "store_ldb_impl.h"
 
-/* For a paged read: the key, and an iterator per side of a comparison. */
-struct ldb_page {
-	struct ldb		*l;
-	const uint8_t		*key;
-	leveldb_iterator_t	*it[2];
-	int			 failed;
-};
+/* The next free entry of l->pg, grown; NULL when out of memory. */
+static struct store_digest *
+ldb_pg_add(struct ldb *l, size_t n)
+{
+	struct store_digest	*np;
+	size_t			 ncap;
+
+	if (n == l->pgcap) {
+		ncap = l->pgcap == 0 ? 16 : l->pgcap * 2;
+		if ((np = reallocarray(l->pg, ncap, sizeof(*np))) == NULL)
+			return NULL;
+		l->pg = np;
+		l->pgcap = ncap;
+	}
+	return &l->pg[n];
+}
+
+void
+store_ldb_changed(struct ldb *l, const uint8_t *key)
+{
+	size_t	i;
+
+	if (key != NULL) {
+		l->gen[key[0]]++;
+		return;
+	}
+	for (i = 0; i < LDB_GENS; i++)
+		l->gen[i]++;
+}
+
+/* A cursor that lets the page at `offset` start without skipping. */
+static struct ldb_cursor *
+ldb_cursor_find(struct ldb *l, const uint8_t *key, int64_t since_ms,
+    int64_t now_ms, size_t offset)
+{
+	struct ldb_cursor	*c;
+	size_t			 i;
+
+	for (i = 0; i < LDB_CURSORS; i++) {
+		c = &l->cur[i];
+		if (c->used && c->offset == offset && c->since_ms == since_ms &&
+		    c->gen == l->gen[key[0]] && now_ms >= c->now_ms &&
+		    now_ms < c->min_exp && memcmp(c->key, key, ID_LEN) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+/* Notes where a full page ended: at k, the first live entry past it. */
+static void
+ldb_cursor_save(struct ldb *l, struct ldb_cursor *c, const uint8_t *key,
+    int64_t since_ms, int64_t now_ms, int64_t min_exp, size_t offset,
+    size_t walked, const uint8_t *k)
+{
+	if (c == NULL) {
+		c = &l->cur[l->curnext];
+		l->curnext = (l->curnext + 1) % LDB_CURSORS;
+	}
+	memcpy(c->key, key, ID_LEN);
+	c->since_ms = since_ms;
+	c->now_ms = now_ms;
+	c->min_exp = min_exp;
+	c->offset = offset;
+	c->walked = walked;
+	c->gen = l->gen[key[0]];
+	c->used = 1;
+	memcpy(c->okey, k, LDB_OKEY_LEN);
+}
 
 /*
- * Positions it on e's record and decodes it.  When it is before the
- * record, up to `steps` nexts get there instead of a seek.
+ * One page of the key's order index into l->pg[0 .. *n): a seek to
+ * (key, since_ms), then a walk that skips `offset` live entries and
+ * takes up to `max`.  Reads index entries only (no value bytes), offset
+ * + max of them plus the expired ones among them; a page that starts
+ * where an earlier one ended (a cursor) seeks there and skips nothing.
+ * *total is exact when the walk reached the key's end; otherwise (the
+ * page is full and a live entry follows) it is what the walk counted
+ * plus the key's count record less the entries walked: an upper bound,
+ * exact unless values older than since_ms or expired ones not yet swept
+ * lie past the page.
  */
 static int
-ldb_seek_ent(leveldb_iterator_t *it, const uint8_t *key,
-    const struct store_ent *e, int steps, struct store_value *v)
+ldb_page(struct ldb *l, const uint8_t *key, int64_t since_ms,
+    int64_t now_ms, size_t offset, size_t max, size_t *n, size_t *total,
+    const char **errstr)
 {
-	const uint8_t	*k, *val;
-	const char	*why;
-	uint8_t		 vkey[LDB_VKEY_LEN];
-	size_t		 klen, vlen;
+	leveldb_iterator_t	*it;
+	struct ldb_cursor	*c;
+	struct store_digest	 d, *e;
+	const uint8_t		*k, *val;
+	uint8_t			 seek[LDB_KPREFIX_LEN + 8];
+	size_t			 klen, vlen, live = 0, walked = 0;
+	int64_t			 min_exp = INT64_MAX;
+	uint32_t		 count;
+	int			 end = 1;
 
-	store_ldb_vkey(vkey, key, e->id);
-	while ((k = store_ldb_iter_under(it, vkey, LDB_KPREFIX_LEN, &klen)) !=
-	    NULL && klen == sizeof(vkey) && memcmp(k, vkey, klen) < 0 &&
-	    steps-- > 0)
-		leveldb_iter_next(it);
-	if (k == NULL || klen != sizeof(vkey) || memcmp(k, vkey, klen) != 0) {
-		leveldb_iter_seek(it, (const char *)vkey, sizeof(vkey));
-		if (store_ldb_iter_under(it, vkey, sizeof(vkey), &klen) ==
-		    NULL || klen != sizeof(vkey))
+	*n = 0;
+	seek[0] = LDB_PREFIX_ORDER;
+	memcpy(seek + 1, key, ID_LEN);
+	bytes_put_be64(seek + LDB_KPREFIX_LEN,
+	    (uint64_t)(since_ms > 0 ? since_ms : 0));
+	it = leveldb_create_iterator(l->db, l->ro);
+	if (offset > 0 && (c = ldb_cursor_find(l, key, since_ms, now_ms,
+	    offset)) != NULL) {
+		live = c->offset;
+		walked = c->walked;
+		min_exp = c->min_exp;
+		leveldb_iter_seek(it, (const char *)c->okey, LDB_OKEY_LEN);
+	} else {
+		c = NULL;
+		leveldb_iter_seek(it, (const char *)seek, sizeof(seek));
+	}
+	for (; (k = store_ldb_iter_under(it, seek, LDB_KPREFIX_LEN,
+	    &klen)) != NULL; leveldb_iter_next(it)) {
+		val = (const uint8_t *)leveldb_iter_value(it, &vlen);
+		if (store_ldb_oent(k, klen, val, vlen, &d) == -1)
+			continue;
+		walked++;
+		if (d.expires_ms <= now_ms)
+			continue;
+		if (live >= offset && *n == max) {
+			end = 0;
+			ldb_cursor_save(l, c, key, since_ms, now_ms, min_exp,
+			    live, walked - 1, k);
+			live++;
+			break;
+		}
+		if (d.expires_ms < min_exp)
+			min_exp = d.expires_ms;
+		if (live++ < offset)
+			continue;
+		if ((e = ldb_pg_add(l, *n)) == NULL) {
+			leveldb_iter_destroy(it);
+			*errstr = "out of memory";
 			return -1;
+		}
+		*e = d;
+		(*n)++;
 	}
-	val = (const uint8_t *)leveldb_iter_value(it, &vlen);
-	return store_ldb_decode_record(val, vlen, v, &why);
-}
-
-/* Full comparison for ties the first bytes leave open: reads both. */
-static int
-ldb_ent_cmp(const void *pa, const void *pb, void *arg)
-{
-	struct ldb_page		*pg = arg;
-	const struct store_ent	*a = pa, *b = pb;
-	struct store_value	 va, vb;
-
-	if (pg->it[1] == NULL)
-		pg->it[1] = leveldb_create_iterator(pg->l->db, pg->l->ro);
-	if (ldb_seek_ent(pg->it[0], pg->key, a, 0, &va) == -1 ||
-	    ldb_seek_ent(pg->it[1], pg->key, b, 0, &vb) == -1) {
-		pg->failed = 1;
-		return memcmp(a->id, b->id, KECCAK256_LEN);
+	if (store_ldb_iter_done(l, it, "read", errstr) == -1)
+		return -1;
+	*total = live;
+	if (!end) {
+		if (store_ldb_count_get(l, key, &count, errstr) == -1)
+			return -1;
+		if (count > walked)
+			*total += count - walked;
 	}
-	return store_value_cmp(&va, &vb);
+	return 0;
 }
 
 /*
- * One pass over the key's records notes what each matching one needs for
- * ordering (no value bytes but the first STORE_TIE_LEN); after sorting,
- * a forward walk reads only the page's records again and copies them.
- * Most keys fit in one page, so while the page can still hold every match
- * (offset 0, at most max so far) the pass copies them instead; past that
- * it drops the copies (at most max) and starts over taking notes.
+ * The page's records, read by point lookups in result order.  A record
+ * that its index entry names but that is missing or unreadable is left
+ * out (only damage does that; the next put of a new value under the key
+ * drops the entry once it has expired).
  */
 int
 store_ldb_get(void *be, const uint8_t *key, int64_t since_ms, int64_t now_ms,
@@ -82,82 +178,80 @@ store_ldb_get(void *be, const uint8_t *key, int64_t since_ms, int64_t now_ms,
     const char **errstr)
 {
 	struct ldb		*l = be;
-	struct ldb_page		 pg;
-	struct store_ent	*e;
 	struct store_value	 v;
-	const uint8_t		*k, *val;
-	const char		*why, *fail = "out of memory";
-	uint8_t			 prefix[LDB_KPREFIX_LEN];
-	size_t			 klen, vlen, n = 0, want, cap = 0;
-	int			 rc = -1, spec = offset == 0 && max > 0;
+	const char		*why;
+	char			*rec, *lerr = NULL;
+	uint8_t			 vkey[LDB_VKEY_LEN];
+	size_t			 n, i, rlen, cap = 0;
+	int			 ok;
 
-	memset(&pg, 0, sizeof(pg));
-	pg.l = l;
-	pg.key = key;
-	prefix[0] = LDB_PREFIX_VALUE;
-	memcpy(prefix + 1, key, ID_LEN);
-	pg.it[0] = leveldb_create_iterator(l->db, l->ro);
-restart:
-	leveldb_iter_seek(pg.it[0], (const char *)prefix, sizeof(prefix));
-	for (; (k = store_ldb_iter_under(pg.it[0], prefix, sizeof(prefix),
-	    &klen)) != NULL; leveldb_iter_next(pg.it[0])) {
-		val = (const uint8_t *)leveldb_iter_value(pg.it[0], &vlen);
-		if (klen != LDB_VKEY_LEN ||
-		    store_ldb_decode_record(val, vlen, &v, &why) == -1 ||
-		    v.expires_ms <= now_ms || v.created_ms < since_ms)
-			continue;
-		if (spec && ++n > max) {
-			store_result_free(res);
-			cap = n = 0;
-			spec = 0;
-			goto restart;
-		}
-		if (spec) {
-			if (store_result_add(res, &cap, &v) == -1)
-				goto done;
-			continue;
-		}
-		if ((e = store_ent_add(&l->ents, &l->entcap, n++)) == NULL)
-			goto done;
-		e->created_ms = v.created_ms;
-		e->len = v.len;
-		memcpy(e->head, v.data, v.len < STORE_TIE_LEN ? v.len :
-		    STORE_TIE_LEN);
-		memcpy(e->id, k + LDB_KPREFIX_LEN, KECCAK256_LEN);
-	}
-	*total = n;
-	if (spec || offset >= n || max == 0) {
-		store_result_sort(res);
-		rc = 0;
-		goto done;
-	}
-	want = n - offset < max ? n - offset : max;
-	store_ent_page(l->ents, n, offset, offset + want, ldb_ent_cmp, &pg);
-	if ((res->v = calloc(want, sizeof(*res->v))) == NULL)
-		goto done;
-	res->n = want;
-	for (e = &l->ents[offset]; !pg.failed && e < &l->ents[offset + want];
-	    e++) {
-		if (ldb_seek_ent(pg.it[0], key, e, LDB_WALK_STEPS, &v) == -1)
-			pg.failed = 1;
-		else if (store_value_copy(&res->v[e->slot], &v) == -1)
-			goto done;
-	}
-	/* Seen in the first pass, unreadable now: LevelDB may say why. */
-	if (pg.failed)
-		fail = "value record unreadable on second read";
-	else
-		rc = 0;
-done:
-	if (rc == -1)
-		*errstr = fail;
-	if (store_ldb_iter_done(l, pg.it[0], "read", errstr) == -1)
-		rc = -1;
-	if (pg.it[1] != NULL && store_ldb_iter_done(l, pg.it[1], "read",
+	if (ldb_page(l, key, since_ms, now_ms, offset, max, &n, total,
 	    errstr) == -1)
-		rc = -1;
-	if (rc == -1)
-		store_result_free(res);
+		return -1;
+	for (i = 0; i < n; i++) {
+		store_ldb_vkey(vkey, key, l->pg[i].hash);
+		rec = leveldb_get(l->db, l->ro, (const char *)vkey,
+		    sizeof(vkey), &rlen, &lerr);
+		if (lerr != NULL) {
+			store_result_free(res);
+			return store_ldb_fail(l, "read", lerr, errstr);
+		}
+		ok = rec != NULL && store_ldb_decode_record((uint8_t *)rec,
+		    rlen, &v, &why) == 0;
+		if (ok && store_result_add(res, &cap, &v) == -1) {
+			leveldb_free(rec);
+			store_result_free(res);
+			*errstr = "out of memory";
+			return -1;
+		}
+		leveldb_free(rec);
+	}
+	return 0;
+}
+
+/* A page of digests: the order index holds all of it, no record read. */
+int
+store_ldb_digests(void *be, const uint8_t *key, int64_t since_ms,
+    int64_t now_ms, size_t offset, size_t max, struct store_digest *out,
+    size_t *n, size_t *total, const char **errstr)
+{
+	struct ldb	*l = be;
+
+	if (ldb_page(l, key, since_ms, now_ms, offset, max, n, total,
+	    errstr) == -1)
+		return -1;
+	if (*n > 0)
+		memcpy(out, l->pg, *n * sizeof(*out));
+	return 0;
+}
+
+/* One point lookup of the record named by (key, hash). */
+int
+store_ldb_get_hash(void *be, const uint8_t *key, const uint8_t *hash,
+    int64_t now_ms, struct store_value *out, const char **errstr)
+{
+	struct ldb		*l = be;
+	struct store_value	 v;
+	const char		*why;
+	char			*rec, *lerr = NULL;
+	uint8_t			 vkey[LDB_VKEY_LEN];
+	size_t			 rlen;
+	int			 rc = 0;
+
+	store_ldb_vkey(vkey, key, hash);
+	rec = leveldb_get(l->db, l->ro, (const char *)vkey, sizeof(vkey),
+	    &rlen, &lerr);
+	if (lerr != NULL)
+		return store_ldb_fail(l, "read", lerr, errstr);
+	if (rec != NULL && store_ldb_decode_record((uint8_t *)rec, rlen, &v,
+	    &why) == 0 && v.expires_ms > now_ms) {
+		if (store_value_copy(out, &v) == -1) {
+			*errstr = "out of memory";
+			rc = -1;
+		} else
+			rc = 1;
+	}
+	leveldb_free(rec);
 	return rc;
 }
 
@@ -167,44 +261,39 @@ ldb_key_cmp(const void *a, const void *b)
 	return memcmp(a, b, ID_LEN);
 }
 
-/* Whether any readable value is left under the key (counter upkeep). */
+/*
+ * Lowers the key's count record by `gone` in the batch; returns 1 when
+ * the key is left with no value (for the keys counter), 0, or -1.
+ */
 static int
-ldb_key_has_value(leveldb_iterator_t *it, const uint8_t *key)
+ldb_count_sub(struct ldb *l, const uint8_t *key, uint32_t gone,
+    const char **errstr)
 {
-	struct store_value	 v;
-	const uint8_t		*val;
-	const char		*why;
-	uint8_t			 prefix[LDB_KPREFIX_LEN];
-	size_t			 klen, vlen;
+	uint32_t	n;
 
-	prefix[0] = LDB_PREFIX_VALUE;
-	memcpy(prefix + 1, key, ID_LEN);
-	leveldb_iter_seek(it, (const char *)prefix, sizeof(prefix));
-	for (; store_ldb_iter_under(it, prefix, sizeof(prefix), &klen) != NULL;
-	    leveldb_iter_next(it)) {
-		val = (const uint8_t *)leveldb_iter_value(it, &vlen);
-		if (klen == LDB_VKEY_LEN &&
-		    store_ldb_decode_record(val, vlen, &v, &why) == 0)
-			return 1;
-	}
-	return 0;
+	if (store_ldb_count_get(l, key, &n, errstr) == -1)
+		return -1;
+	n = n > gone ? n - gone : 0;
+	store_ldb_count_put(l, key, n);
+	return n == 0;
 }
 
-/* One value by its hash, with its index entry; see store_del. */
+/* One value by its hash, with its index entries; see store_del. */
 int
 store_ldb_del(void *be, const uint8_t *key, const uint8_t *hash,
     const char **errstr)
 {
 	struct ldb		*l = be;
-	leveldb_iterator_t	*it;
 	struct store_value	 v;
 	const char		*why;
 	char			*rec, *lerr = NULL;
 	uint8_t			 vkey[LDB_VKEY_LEN], ekey[LDB_EKEY_LEN];
+	uint8_t			 okey[LDB_OKEY_LEN];
 	size_t			 rlen;
-	int			 ok;
+	int			 ok, empty = 0;
 
 	store_ldb_vkey(vkey, key, hash);
+	store_ldb_changed(l, key);
 	rec = leveldb_get(l->db, l->ro, (const char *)vkey, LDB_VKEY_LEN,
 	    &rlen, &lerr);
 	if (lerr != NULL)
@@ -213,17 +302,19 @@ store_ldb_del(void *be, const uint8_t *key, const uint8_t *hash,
 		return 0;
 	ok = store_ldb_decode_record((const uint8_t *)rec, rlen, &v, &why) ==
 	    0;
+	leveldb_free(rec);
 	leveldb_writebatch_clear(l->wb);
 	leveldb_writebatch_delete(l->wb, (const char *)vkey, LDB_VKEY_LEN);
 	if (ok) {
-		ekey[0] = LDB_PREFIX_EXPIRY;
-		bytes_put_be64(ekey + 1, (uint64_t)v.expires_ms);
-		memcpy(ekey + 9, key, ID_LEN);
-		memcpy(ekey + 9 + ID_LEN, hash, KECCAK256_LEN);
+		store_ldb_ekey(ekey, v.expires_ms, key, hash);
 		leveldb_writebatch_delete(l->wb, (const char *)ekey,
 		    sizeof(ekey));
+		store_ldb_okey(okey, key, v.created_ms, hash);
+		leveldb_writebatch_delete(l->wb, (const char *)okey,
+		    sizeof(okey));
+		if ((empty = ldb_count_sub(l, key, 1, errstr)) == -1)
+			return -1;
 	}
-	leveldb_free(rec);
 	if (store_ldb_write(l, l->wo, errstr) == -1)
 		return -1;
 	leveldb_writebatch_clear(l->wb);
@@ -232,37 +323,39 @@ store_ldb_del(void *be, const uint8_t *key, const uint8_t *hash,
 		return 0;
 	l->st.values--;
 	l->st.bytes -= v.len;
-	it = leveldb_create_iterator(l->db, l->ro);
-	if (!ldb_key_has_value(it, key))
+	if (empty)
 		l->st.keys--;
-	leveldb_iter_destroy(it);
 	return 1;
 }
 
-/* Writes one expiry batch of n values, then fixes the counters. */
+/*
+ * Writes one expiry batch of n values, with the counts of their keys
+ * (each key once), then fixes the counters.
+ */
 static int
 ldb_expire_commit(struct ldb *l, size_t n, uint64_t bytes,
     const char **errstr)
 {
-	leveldb_iterator_t	*it;
-	size_t			 i;
+	size_t	i, j, emptied = 0;
+	int	rc;
 
+	qsort(l->gone, n, ID_LEN, ldb_key_cmp);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && memcmp(l->gone[i], l->gone[j],
+		    ID_LEN) == 0; j++)
+			;
+		store_ldb_changed(l, l->gone[i]);
+		if ((rc = ldb_count_sub(l, l->gone[i], (uint32_t)(j - i),
+		    errstr)) == -1)
+			return -1;
+		emptied += (size_t)rc;
+	}
 	if (store_ldb_write(l, l->wo, errstr) == -1)
 		return -1;
 	leveldb_writebatch_clear(l->wb);
 	l->st.values -= n;
 	l->st.bytes -= bytes;
-	/* A key counts while it holds a value; check each key once. */
-	qsort(l->gone, n, ID_LEN, ldb_key_cmp);
-	it = leveldb_create_iterator(l->db, l->ro_scan);
-	for (i = 0; i < n; i++) {
-		if (i > 0 && memcmp(l->gone[i], l->gone[i - 1],
-		    ID_LEN) == 0)
-			continue;
-		if (!ldb_key_has_value(it, l->gone[i]))
-			l->st.keys--;
-	}
-	leveldb_iter_destroy(it);
+	l->st.keys -= emptied;
 	return 0;
 }
 
@@ -281,6 +374,7 @@ store_ldb_expire(void *be, int64_t now_ms, size_t max, const char **errstr)
 	const char		*why;
 	char			*rec, *lerr = NULL;
 	uint8_t			 seek[9], vkey[LDB_VKEY_LEN];
+	uint8_t			 okey[LDB_OKEY_LEN];
 	uint64_t		 bytes = 0;
 	size_t			 klen, rlen, n = 0, total = 0, nops = 0;
 	int64_t			 exp, last = l->exp_floor;
@@ -333,7 +427,11 @@ store_ldb_expire(void *be, int64_t now_ms, size_t max, const char **errstr)
 		} else if (rec != NULL && v.expires_ms == exp) {
 			leveldb_writebatch_delete(l->wb, (const char *)vkey,
 			    sizeof(vkey));
-			nops++;
+			store_ldb_okey(okey, vkey + 1, v.created_ms,
+			    vkey + LDB_KPREFIX_LEN);
+			leveldb_writebatch_delete(l->wb, (const char *)okey,
+			    sizeof(okey));
+			nops += 2;
 			bytes += v.len;
 			memcpy(l->gone[n++], vkey + 1, ID_LEN);
 		}

@@ -20,6 +20,7 @@ struct mem_val {
 	struct mem_key	*owner;
 	size_t		 heap_idx;
 	uint32_t	 len;
+	uint8_t		 hash[KECCAK256_LEN];	/* store_hash of data */
 	uint8_t		 data[];
 };
 
@@ -28,7 +29,7 @@ struct mem_key {
 	struct mem_key	*right;
 	int		 height;
 	uint8_t		 key[ID_LEN];
-	struct mem_val	**vals;		/* result order: created, content */
+	struct mem_val	**vals;		/* result order: created, hash */
 	uint32_t	 n;
 	uint32_t	 cap;
 };
@@ -242,20 +243,25 @@ mem_heap_remove(struct mem *m, struct mem_val *v)
 
 /* ---- values under a key --------------------------------------------- */
 
+/* Result order (store_value_cmp): created_ms, then the hash. */
 static int
-mem_val_cmp(const struct mem_val *a, int64_t created_ms, const uint8_t *data,
-    uint32_t len)
+mem_val_cmp(const struct mem_val *a, const struct mem_val *b)
 {
-	struct store_value	x, y;
+	if (a->created_ms != b->created_ms)
+		return a->created_ms < b->created_ms ? -1 : 1;
+	return memcmp(a->hash, b->hash, KECCAK256_LEN);
+}
 
-	x.data = (uint8_t *)a->data;
-	x.len = a->len;
-	x.created_ms = a->created_ms;
-	y.data = (uint8_t *)data;
-	y.len = len;
-	y.created_ms = created_ms;
-	x.expires_ms = y.expires_ms = 0;
-	return store_value_cmp(&x, &y);
+/* The place of the value hashing to hash under k, or k->n. */
+static uint32_t
+mem_find_hash(const struct mem_key *k, const uint8_t *hash)
+{
+	uint32_t	i;
+
+	for (i = 0; i < k->n; i++)
+		if (memcmp(k->vals[i]->hash, hash, KECCAK256_LEN) == 0)
+			break;
+	return i;
 }
 
 /* Removes vals[i] everywhere; the key stays, even if now empty. */
@@ -350,7 +356,9 @@ mem_put(void *be, const struct store_put_req *r, const char **errstr)
 	int64_t		 exp;
 	size_t		 ncap;
 	uint32_t	 i, need;
+	uint8_t		 hash[KECCAK256_LEN];
 
+	keccak256(r->data, r->len, hash);
 	if ((k = mem_tree_find(m->root, r->key)) != NULL) {
 		for (i = 0; i < k->n; i++) {
 			v = k->vals[i];
@@ -360,9 +368,14 @@ mem_put(void *be, const struct store_put_req *r, const char **errstr)
 				continue;
 			}
 			live++;
-			if (v->len == r->len &&
-			    memcmp(v->data, r->data, r->len) == 0)
-				found = v;
+			if (memcmp(v->hash, hash, sizeof(hash)) != 0)
+				continue;
+			if (v->len != r->len ||
+			    memcmp(v->data, r->data, r->len) != 0) {
+				*errstr = "value hash collision";
+				return -1;
+			}
+			found = v;
 		}
 	}
 	/* Like LevelDB's, a refresh leaves expired values to store_expire. */
@@ -415,10 +428,10 @@ mem_put(void *be, const struct store_put_req *r, const char **errstr)
 	nv->expires_ms = r->expires_ms;
 	nv->owner = k;
 	nv->len = r->len;
+	memcpy(nv->hash, hash, sizeof(hash));
 	memcpy(nv->data, r->data, r->len);
 	for (i = k->n; i > 0; i--)
-		if (mem_val_cmp(k->vals[i - 1], nv->created_ms, nv->data,
-		    nv->len) <= 0)
+		if (mem_val_cmp(k->vals[i - 1], nv) <= 0)
 			break;
 	memmove(&k->vals[i + 1], &k->vals[i],
 	    (size_t)(k->n - i) * sizeof(*k->vals));
@@ -519,21 +532,70 @@ mem_del(void *be, const uint8_t *key, const uint8_t *hash,
 {
 	struct mem	*m = be;
 	struct mem_key	*k;
-	uint8_t		 h[KECCAK256_LEN];
+	uint32_t	 i;
+
+	if ((k = mem_tree_find(m->root, key)) == NULL ||
+	    (i = mem_find_hash(k, hash)) == k->n)
+		return 0;
+	mem_drop(m, k, i);
+	if (k->n == 0)
+		mem_key_remove(m, k);
+	return 1;
+}
+
+/* A page of digests: the values keep their hashes, nothing is hashed. */
+static int
+mem_digests(void *be, const uint8_t *key, int64_t since_ms, int64_t now_ms,
+    size_t offset, size_t max, struct store_digest *out, size_t *n,
+    size_t *total, const char **errstr)
+{
+	struct mem	*m = be;
+	struct mem_key	*k;
+	struct mem_val	*v;
+	size_t		 live = 0;
 	uint32_t	 i;
 
 	if ((k = mem_tree_find(m->root, key)) == NULL)
 		return 0;
 	for (i = 0; i < k->n; i++) {
-		keccak256(k->vals[i]->data, k->vals[i]->len, h);
-		if (memcmp(h, hash, sizeof(h)) != 0)
+		v = k->vals[i];
+		if (v->expires_ms <= now_ms || v->created_ms < since_ms ||
+		    live++ < offset || *n >= max)
 			continue;
-		mem_drop(m, k, i);
-		if (k->n == 0)
-			mem_key_remove(m, k);
-		return 1;
+		memcpy(out[*n].hash, v->hash, KECCAK256_LEN);
+		out[*n].len = v->len;
+		out[*n].created_ms = v->created_ms;
+		out[*n].expires_ms = v->expires_ms;
+		(*n)++;
 	}
+	*total = live;
 	return 0;
+}
+
+static int
+mem_get_hash(void *be, const uint8_t *key, const uint8_t *hash,
+    int64_t now_ms, struct store_value *out, const char **errstr)
+{
+	struct mem		*m = be;
+	struct mem_key		*k;
+	struct mem_val		*v;
+	struct store_value	 sv;
+	uint32_t		 i;
+
+	if ((k = mem_tree_find(m->root, key)) == NULL ||
+	    (i = mem_find_hash(k, hash)) == k->n ||
+	    k->vals[i]->expires_ms <= now_ms)
+		return 0;
+	v = k->vals[i];
+	sv.data = v->data;
+	sv.len = v->len;
+	sv.created_ms = v->created_ms;
+	sv.expires_ms = v->expires_ms;
+	if (store_value_copy(out, &sv) == -1) {
+		*errstr = "out of memory";
+		return -1;
+	}
+	return 1;
 }
 
 static int
@@ -562,4 +624,6 @@ const struct store_ops store_mem_ops = {
 	.stats = mem_stats,
 	.del = mem_del,
 	.raw_put = NULL,
+	.digests = mem_digests,
+	.get_hash = mem_get_hash,
 };

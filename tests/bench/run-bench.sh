@@ -42,6 +42,12 @@ for storage in leveldb memory; do
 done
 storage=leveldb; sync=yes
 single leveldb yes
+echo
+echo "one key of 4,096 values in LevelDB: a page of 64, read as FIND_VALUE does"
+for vb in 100 1024; do
+	rm -rf "$tmp/store"
+	"$BENCHDIR/bench_store" "$tmp/store" 4096 "$vb" 100 || exit 1
+done
 if [ -f tests/bench/cluster-bench.sh ]; then
 	sh tests/bench/cluster-bench.sh
 fi

@@ -19,7 +19,7 @@
 #include "log.h"
 #include "check_util.h"
 
-#define NKEYS		30
+#define NKEYS		32
 #define ERRLEN		1024
 #define FIELD(m)	offsetof(struct conf, m), sizeof(((struct conf *)NULL)->m)
 
@@ -94,6 +94,8 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(c.max_store_bytes, 1ull << 30);
 	ck_assert_uint_eq(c.quota_values_per_key, 256);
 	ck_assert_uint_eq(c.quota_source_bytes, 64ull << 20);
+	ck_assert_uint_eq(c.quota_prefix_values_per_key, 512);
+	ck_assert_uint_eq(c.quota_prefix_bytes, 256ull << 20);
 	ck_assert_uint_eq(c.quota_total_bytes, 1ull << 30);
 	ck_assert_int_eq(c.sync, 0);
 	ck_assert_uint_eq(c.control_max_clients, 64);
@@ -228,6 +230,10 @@ static const struct {
 	{ "max_store_bytes = 3K", FIELD(max_store_bytes), 3072, NULL },
 	{ "quota_values_per_key = 1", FIELD(quota_values_per_key), 1, NULL },
 	{ "quota_source_bytes = 0", FIELD(quota_source_bytes), 0, NULL },
+	{ "quota_prefix_values_per_key = 0", FIELD(quota_prefix_values_per_key),
+	    0, NULL },
+	{ "quota_prefix_bytes = 1M", FIELD(quota_prefix_bytes), 1 << 20,
+	    NULL },
 	{ "quota_total_bytes = 2M", FIELD(quota_total_bytes), 2 << 20, NULL },
 	{ "socket = /run/x.sock", FIELD(socket), 0, "/run/x.sock" },
 	{ "socket_group = emo", FIELD(socket_group), 0, "emo" },
@@ -637,7 +643,8 @@ START_TEST(test_print)
 	    "log_level = info\nstorage = leveldb\nsync = no\n"
 	    "default_ttl = 3600\nmax_ttl = 86400\nmax_values_per_key = 1024\n"
 	    "max_store_bytes = 1G\nquota_values_per_key = 256\n"
-	    "quota_source_bytes = 64M\nquota_total_bytes = 1G\n"
+	    "quota_source_bytes = 64M\nquota_prefix_values_per_key = 512\n"
+	    "quota_prefix_bytes = 256M\nquota_total_bytes = 1G\n"
 	    "socket = /s\nsocket_group =\n"
 	    "control_max_clients = 64\ncontrol_idle_timeout = 60\n"
 	    "control_output_timeout = 30\n"

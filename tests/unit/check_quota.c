@@ -6,6 +6,9 @@
  * a source's bytes are capped; when the store is full the heaviest
  * source's oldest values go first; a node that would refuse every STORE
  * hands out no write token, and its own (local) values are never evicted.
+ * The same limits per prefix (/24): 50 sources of one /24 are held to the
+ * prefix's values per key and bytes, and eviction takes from the heaviest
+ * prefix, not the heaviest single source.
  */
 #include <check.h>
 #include <stdio.h>
@@ -251,6 +254,137 @@ START_TEST(test_full_of_local)
 }
 END_TEST
 
+/* ---- per prefix ------------------------------------------------------ */
+
+/* A public IPv4 source a.b.c.d (the simulator's nodes are on loopback). */
+static void
+t_pub(struct addr *x, unsigned a, unsigned b, unsigned c, unsigned d)
+{
+	memset(x, 0, sizeof(*x));
+	x->u.sin.sin_family = AF_INET;
+	x->u.sin.sin_port = htons(4000 + (d & 0xff));
+	x->u.sin.sin_addr.s_addr = htonl((uint32_t)(a << 24 | b << 16 |
+	    c << 8 | d));
+	x->len = sizeof(x->u.sin);
+}
+
+/*
+ * 50 sources in one /24 store 10 junk values each under one key: each
+ * is under its own per-key quota (16), but together they are held to
+ * the prefix's (40); an honest value from another prefix still gets in
+ * and a third node's get finds it.
+ */
+START_TEST(test_prefix_one_key)
+{
+	struct dht_config cfg = t_qcfg();
+	uint8_t tok[WIRE_MAX_TOKEN];
+	struct simnet *sn;
+	struct addr x, y;
+	struct res r;
+	struct id key;
+	char data[32];
+	size_t n, i, j, kept = 0, found = 0;
+
+	cfg.quota.per_key = 16;
+	cfg.quota.prefix_per_key = 40;
+	sn = t_net(3, 305, &cfg);
+	t_join_all(sn);
+	simnet_key_id(&key, "pjunk", 0);
+	for (i = 0; i < 50; i++) {
+		t_pub(&x, 203, 0, 113, (unsigned)i + 1);
+		n = t_token(sn, &x, 1, &key, tok);
+		ck_assert_uint_gt(n, 0);
+		for (j = 0; j < 10; j++) {
+			snprintf(data, sizeof(data), "junk %zu.%zu", i, j);
+			kept += (size_t)t_qstore(sn, &x, 1, &key, tok, n,
+			    data, strlen(data), simnet_wall(sn));
+		}
+	}
+	ck_assert_uint_eq(kept, 40);
+	ck_assert_uint_eq(t_stats(sn, 1).quota_refused_key, 500 - 40);
+	t_pub(&y, 198, 51, 100, 7);
+	n = t_token(sn, &y, 1, &key, tok);
+	ck_assert_uint_gt(n, 0);
+	ck_assert_int_eq(t_qstore(sn, &y, 1, &key, tok, n, "honest", 6,
+	    simnet_wall(sn) - 1000), 1);
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(simnet_get(sn, 2, &key, 0, get_cb, &r), 0);
+	t_run(sn, 5000);
+	ck_assert_int_eq(r.calls, 1);
+	ck_assert_int_eq(r.err, DHT_OK);
+	ck_assert_uint_eq(r.nvals, 41);
+	for (i = 0; i < T_VALS && i < r.nvals; i++)
+		if (r.v[i].len == 6 && memcmp(r.v[i].data, "honest", 6) == 0)
+			found++;
+	ck_assert_uint_eq(found, 1);
+	res_free(&r);
+	simnet_free(sn);
+}
+END_TEST
+
+/*
+ * A prefix's cost is capped across its sources: 50 sources of one /24
+ * storing a value of 100 bytes each get 20 in; another /24 is another
+ * prefix.
+ */
+START_TEST(test_prefix_bytes)
+{
+	struct dht_config cfg = t_qcfg();
+	struct simnet *sn;
+	struct addr x;
+	size_t i, kept = 0;
+
+	cfg.quota.prefix_bytes = 20 * quota_cost(100);
+	sn = t_net(2, 306, &cfg);
+	t_join_all(sn);
+	for (i = 0; i < 50; i++) {
+		t_pub(&x, 203, 0, 113, (unsigned)i + 1);
+		kept += (size_t)t_qstore_own(sn, 1, &x, "pb", i);
+	}
+	ck_assert_uint_eq(kept, 20);
+	ck_assert_uint_eq(t_stats(sn, 1).quota_refused_source, 30);
+	t_pub(&x, 203, 0, 114, 1);
+	ck_assert_int_eq(t_qstore_own(sn, 1, &x, "pbo", 0), 1);
+	simnet_free(sn);
+}
+END_TEST
+
+/*
+ * The store holds 40 values.  25 sources of one /24 store one each, B
+ * (another /24) 10: B is the heaviest source, the /24 the heaviest
+ * prefix.  C's 10 then take 5 values of the /24, none of B's.
+ */
+START_TEST(test_prefix_evict)
+{
+	struct dht_config cfg = t_qcfg();
+	struct simnet *sn;
+	struct addr p[25], b, c;
+	size_t i, held = 0;
+
+	cfg.quota.total = 40 * quota_cost(100);
+	sn = t_net(1, 307, &cfg);
+	t_pub(&b, 198, 51, 100, 1);
+	t_pub(&c, 192, 0, 2, 1);
+	for (i = 0; i < 25; i++) {
+		t_pub(&p[i], 203, 0, 113, (unsigned)i + 1);
+		ck_assert_int_eq(t_qstore_own(sn, 0, &p[i], "P", i), 1);
+	}
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(t_qstore_own(sn, 0, &b, "B", i), 1);
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(t_qstore_own(sn, 0, &c, "C", i), 1);
+	ck_assert_uint_eq(t_stats(sn, 0).quota_evicted, 5);
+	for (i = 0; i < 10; i++) {
+		ck_assert_int_eq(t_qheld(sn, 0, "B", i), 1);
+		ck_assert_int_eq(t_qheld(sn, 0, "C", i), 1);
+	}
+	for (i = 0; i < 25; i++)
+		held += (size_t)t_qheld(sn, 0, "P", i);
+	ck_assert_uint_eq(held, 20);
+	simnet_free(sn);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -263,6 +397,9 @@ main(void)
 	tcase_add_test(tc, test_source_bytes);
 	tcase_add_test(tc, test_evict_heaviest);
 	tcase_add_test(tc, test_full_of_local);
+	tcase_add_test(tc, test_prefix_one_key);
+	tcase_add_test(tc, test_prefix_bytes);
+	tcase_add_test(tc, test_prefix_evict);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -648,7 +648,7 @@ START_TEST(test_ldb_schema)
 		const char	*val;	/* NULL: delete the record */
 		const char	*want;
 	} rows[] = {
-		{ "2", "unknown schema version 2 in " },
+		{ "3", "unknown schema version 3 in " },
 		{ "7", "unknown schema version 7 in " },
 		{ NULL, "is not an emo store (no schema record)" },
 		{ "x1", "bad schema record in " },

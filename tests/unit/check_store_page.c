@@ -1,7 +1,9 @@
 /*
- * check_store_page — paged reads (store_get_page against store_get and
- * against orders written out by hand), the kinds of store_last_error, and
- * refresh by point read; every backend from one table.
+ * check_store_page — paged reads (store_get_page, store_get_digests and
+ * store_get_hash against store_get and against orders written out by
+ * hand), the kinds of store_last_error, refresh by point read, and the
+ * migration of a LevelDB store from schema 1; every backend from one
+ * table.
  */
 #include <sys/resource.h>
 
@@ -103,8 +105,53 @@ t_same(const struct store_value *a, const struct store_value *b)
 }
 
 /*
+ * A page's total: exact when the page reaches the end of the list; else
+ * at least the exact count (LevelDB's is then an upper bound from the
+ * key's count record, store.h).
+ */
+static void
+t_total_ok(size_t total, size_t exact, size_t off, size_t n)
+{
+	if (off + n >= exact)
+		ck_assert_uint_eq(total, exact);
+	else
+		ck_assert_uint_ge(total, exact);
+}
+
+/* The digests of a page are those of store_get_page's values, in order. */
+static void
+t_digests_match(struct store *st, const uint8_t *key, int64_t since,
+    int64_t now, size_t off, size_t max, const struct store_result *pg,
+    size_t exact)
+{
+	struct store_digest	 dg[8];
+	struct store_value	 v;
+	uint8_t			 h[STORE_HASH_LEN];
+	const char		*why = NULL;
+	size_t			 n, total, i;
+
+	if (max > 8)
+		max = 8;
+	ck_assert_int_eq(store_get_digests(st, key, since, now, off, max, dg,
+	    &n, &total, &why), 0);
+	ck_assert_uint_eq(n, pg->n < max ? pg->n : max);
+	t_total_ok(total, exact, off, n);
+	for (i = 0; i < n; i++) {
+		store_hash(pg->v[i].data, pg->v[i].len, h);
+		ck_assert(memcmp(dg[i].hash, h, sizeof(h)) == 0);
+		ck_assert_uint_eq(dg[i].len, pg->v[i].len);
+		ck_assert_int_eq(dg[i].created_ms, pg->v[i].created_ms);
+		ck_assert_int_eq(dg[i].expires_ms, pg->v[i].expires_ms);
+		ck_assert_int_eq(store_get_hash(st, key, h, now, &v, &why), 1);
+		t_same(&v, &pg->v[i]);
+		free(v.data);
+	}
+}
+
+/*
  * Every page (offset, max) of the key equals the matching slice of
- * store_get's answer, and pages of every size walk it exactly.
+ * store_get's answer (its digests too), and pages of every size walk it
+ * exactly.
  */
 static void
 t_pages_match(struct store *st, const uint8_t *key, int64_t since,
@@ -122,13 +169,15 @@ t_pages_match(struct store *st, const uint8_t *key, int64_t since,
 			total = 12345;
 			ck_assert_msg(store_get_page(st, key, since, now, off,
 			    maxes[m], &pg, &total, &why) == 0, "page: %s", why);
-			ck_assert_uint_eq(total, want_total);
 			expect = off >= want_total ? 0 : want_total - off;
 			if (expect > maxes[m])
 				expect = maxes[m];
 			ck_assert_uint_eq(pg.n, expect);
+			t_total_ok(total, want_total, off, pg.n);
 			for (i = 0; i < pg.n; i++)
 				t_same(&pg.v[i], &all.v[off + i]);
+			t_digests_match(st, key, since, now, off, maxes[m],
+			    &pg, want_total);
 			store_result_free(&pg);
 		}
 	}
@@ -136,7 +185,7 @@ t_pages_match(struct store *st, const uint8_t *key, int64_t since,
 		for (seen = 0;; seen += got) {
 			ck_assert_int_eq(store_get_page(st, key, since, now,
 			    seen, psize, &pg, &total, &why), 0);
-			ck_assert_uint_eq(total, want_total);
+			t_total_ok(total, want_total, seen, pg.n);
 			for (i = 0; i < pg.n; i++)
 				t_same(&pg.v[i], &all.v[seen + i]);
 			got = pg.n;
@@ -179,7 +228,8 @@ START_TEST(test_page_order)
 	t_pages_match(c.st, k, 1101, 0, 0);
 	ck_assert_int_eq(store_get_page(c.st, k, 500, 0, 2, 3, &res, &total,
 	    &why), 0);
-	ck_assert_uint_eq(total, N - 5);
+	t_total_ok(total, N - 5, 2, 3);
+	ck_assert_uint_le(total, N);
 	ck_assert_uint_eq(res.n, 3);
 	for (i = 0; i < res.n; i++) {
 		snprintf(v, sizeof(v), "value-%02zu", i + 7);
@@ -196,6 +246,7 @@ START_TEST(test_page_order)
 	ck_assert_ptr_null(res.v);
 	ck_assert_uint_eq(total, N);
 	total = 0;
+	/* Since 0 and nothing expired: the count record is exact. */
 	ck_assert_int_eq(store_get_page(c.st, k, 0, 0, 0, 0, NULL, &total,
 	    &why), 0);
 	ck_assert_uint_eq(total, N);
@@ -241,47 +292,142 @@ START_TEST(test_page_expired)
 }
 END_TEST
 
+struct t_tie {
+	const char	*v;
+	int64_t		 created;
+	uint8_t		 h[STORE_HASH_LEN];
+};
+
+static int
+t_tie_cmp(const void *pa, const void *pb)
+{
+	const struct t_tie	*a = pa, *b = pb;
+
+	if (a->created != b->created)
+		return a->created < b->created ? -1 : 1;
+	return memcmp(a->h, b->h, STORE_HASH_LEN);
+}
+
 /*
- * Equal creation times are ordered by content, also where the first
- * STORE_TIE_LEN bytes are the same and only the full values decide.
+ * Equal creation times are ordered by the values' Keccak-256 hashes
+ * (computed here, independently of the store), not by content.
  */
 START_TEST(test_page_ties)
 {
-	static const char *want[] = {
-		"0123456789abcdeg", "0123", "01234567", "0123456789abcdef",
-		"0123456789abcdefA", "0123456789abcdefAA", "0123456789abcdefB",
-		"0123456789abcdefBA", "0123456789abcdefC", "1",
-		"z",
+	static struct t_tie want[] = {
+		{ "0123456789abcdeg", 10, { 0 } }, { "0123", 50, { 0 } },
+		{ "01234567", 50, { 0 } }, { "0123456789abcdef", 50, { 0 } },
+		{ "0123456789abcdefA", 50, { 0 } }, { "1", 50, { 0 } },
+		{ "0123456789abcdefAA", 50, { 0 } }, { "z", 60, { 0 } },
+		{ "0123456789abcdefB", 50, { 0 } }, { "b", 50, { 0 } },
+		{ "0123456789abcdefC", 50, { 0 } },
 	};
-	static const int64_t created[] = {
-		10, 50, 50, 50, 50, 50, 50, 50, 50, 50, 60,
-	};
-	static const size_t order[] = { 7, 2, 9, 0, 5, 10, 3, 8, 1, 6, 4 };
 	enum { N = sizeof(want) / sizeof(want[0]) };
 	struct t_ctx		c;
 	struct store_result	res;
 	uint8_t			k[ID_LEN];
 	const char		*why;
-	size_t			i, j, total;
+	size_t			i, total;
 
 	t_open(&c, _i, 64, 0);
 	t_key(k, 4);
 	for (i = 0; i < N; i++) {
-		j = order[i];
-		t_put(c.st, k, want[j], strlen(want[j]), created[j], T_FAR, 0);
+		keccak256(want[i].v, strlen(want[i].v), want[i].h);
+		t_put(c.st, k, want[i].v, strlen(want[i].v), want[i].created,
+		    T_FAR, 0);
 	}
+	qsort(want, N, sizeof(want[0]), t_tie_cmp);
 	t_pages_match(c.st, k, 0, 0, N);
-	/* Against the order written out above, one value per page. */
+	/* Against the order computed above, one value per page. */
 	for (i = 0; i < N; i++) {
 		ck_assert_int_eq(store_get_page(c.st, k, 0, 0, i, 1, &res,
 		    &total, &why), 0);
 		ck_assert_uint_eq(total, N);
 		ck_assert_uint_eq(res.n, 1);
-		ck_assert_uint_eq(res.v[0].len, strlen(want[i]));
-		ck_assert(memcmp(res.v[0].data, want[i], res.v[0].len) == 0);
-		ck_assert_int_eq(res.v[0].created_ms, created[i]);
+		ck_assert_uint_eq(res.v[0].len, strlen(want[i].v));
+		ck_assert(memcmp(res.v[0].data, want[i].v, res.v[0].len) ==
+		    0);
+		ck_assert_int_eq(res.v[0].created_ms, want[i].created);
 		store_result_free(&res);
 	}
+	t_close(&c);
+}
+END_TEST
+
+/* The page (offset, max) at now equals store_get's slice at now. */
+static void
+t_page_is_slice(struct store *st, const uint8_t *key, int64_t now,
+    size_t off, size_t max)
+{
+	struct store_result	all, pg;
+	const char		*why = NULL;
+	size_t			i, total, want;
+
+	ck_assert_int_eq(store_get(st, key, 0, now, &all, &why), 0);
+	ck_assert_int_eq(store_get_page(st, key, 0, now, off, max, &pg,
+	    &total, &why), 0);
+	want = off >= all.n ? 0 : all.n - off < max ? all.n - off : max;
+	ck_assert_uint_eq(pg.n, want);
+	t_total_ok(total, all.n, off, pg.n);
+	for (i = 0; i < pg.n; i++)
+		t_same(&pg.v[i], &all.v[off + i]);
+	t_digests_match(st, key, 0, now, off, max, &pg, all.n);
+	store_result_free(&pg);
+	store_result_free(&all);
+}
+
+/*
+ * A page that starts where the last one ended (LevelDB keeps a cursor
+ * there) is still the slice of the whole list when, between the pages,
+ * the clock passes the expiry of a value before the cursor, goes back
+ * over one that had expired, or the key gains, loses or sweeps values.
+ */
+START_TEST(test_page_cursor)
+{
+	struct t_ctx		c;
+	struct store_result	pg;
+	uint8_t			k[ID_LEN], h[STORE_HASH_LEN];
+	char			v[16];
+	const char		*why;
+	size_t			total;
+	int			i;
+
+	t_open(&c, _i, 64, 0);
+	t_key(k, 12);
+	for (i = 0; i < 20; i++) {
+		snprintf(v, sizeof(v), "c%02d", i);
+		/* c00 expires at 300, c01 at 1000, c02 at 2000. */
+		t_put(c.st, k, v, strlen(v), i, i == 0 ? 300 : i == 1 ? 1000 :
+		    i == 2 ? 2000 : T_FAR, 0);
+	}
+	/* The clock passes c01 (counted before the cursor). */
+	t_page_is_slice(c.st, k, 0, 0, 5);
+	t_page_is_slice(c.st, k, 1000, 5, 5);
+	/* The clock goes back over c00 (skipped as expired at 500). */
+	t_page_is_slice(c.st, k, 500, 0, 5);
+	t_page_is_slice(c.st, k, 100, 5, 5);
+	/* Same clock, no change: the cursor's case. */
+	t_page_is_slice(c.st, k, 100, 0, 5);
+	t_page_is_slice(c.st, k, 100, 5, 5);
+	t_page_is_slice(c.st, k, 100, 10, 5);
+	t_page_is_slice(c.st, k, 100, 15, 5);
+	/* A value before the cursor arrives, then one goes. */
+	t_page_is_slice(c.st, k, 100, 0, 5);
+	t_put(c.st, k, "early", 5, 0, T_FAR, 100);
+	t_page_is_slice(c.st, k, 100, 5, 5);
+	store_hash("c03", 3, h);
+	ck_assert_int_eq(store_del(c.st, k, h, &why), 1);
+	t_page_is_slice(c.st, k, 100, 10, 5);
+	/* The sweep removes c00 and c01 between pages. */
+	t_page_is_slice(c.st, k, 1500, 0, 4);
+	ck_assert_int_eq(store_expire(c.st, 1500, 100, &why), 2);
+	t_page_is_slice(c.st, k, 1500, 4, 4);
+	t_page_is_slice(c.st, k, 1500, 8, 4);
+	/* A count-only request at a cursor's offset. */
+	ck_assert_int_eq(store_get_page(c.st, k, 0, 1500, 12, 0, &pg, &total,
+	    &why), 0);
+	ck_assert_uint_eq(pg.n, 0);
+	ck_assert_uint_ge(total, 18);
 	t_close(&c);
 }
 END_TEST
@@ -314,7 +460,7 @@ START_TEST(test_page_many)
 	for (i = 0; i < N; i += 37) {
 		ck_assert_int_eq(store_get_page(c.st, k, 0, 0, i, 5, &res,
 		    &total, &why), 0);
-		ck_assert_uint_eq(total, N);
+		ck_assert_uint_eq(total, N);	/* since 0, none expired */
 		ck_assert_uint_eq(res.n, i + 5 <= N ? 5 : N - i);
 		for (total = 0; total < res.n; total++)
 			t_same(&res.v[total], &all.v[i + total]);
@@ -434,9 +580,13 @@ START_TEST(test_collision)
 		STORE_RECORD_VERSION, 0, 0, 0, 0, 0, 0, 0, 1,
 		0, 0, 0, 0, 0x7f, 0, 0, 0, 'Y', 'Y',
 	};
+	static const uint8_t	 oval[] = {
+		0, 0, 0, 2, 0, 0, 0, 0, 0x7f, 0, 0, 0,
+	};
 	struct t_ctx		 c;
 	struct store_result	 res;
 	uint8_t			 k[ID_LEN], rk[1 + 2 * ID_LEN];
+	uint8_t			 ok[1 + ID_LEN + 8 + ID_LEN];
 	const char		*why = NULL;
 
 	t_open(&c, 0, 16, 0);
@@ -446,6 +596,14 @@ START_TEST(test_collision)
 	keccak256("XX", 2, rk + 1 + ID_LEN);
 	ck_assert_int_eq(store_debug_raw_put(c.st, rk, sizeof(rk), rec,
 	    sizeof(rec), &why), 0);
+	/* Its order index entry (created 1), so that reads see it. */
+	ok[0] = 'o';
+	memcpy(ok + 1, k, ID_LEN);
+	memset(ok + 1 + ID_LEN, 0, 8);
+	ok[ID_LEN + 8] = 1;
+	memcpy(ok + 1 + ID_LEN + 8, rk + 1 + ID_LEN, ID_LEN);
+	ck_assert_int_eq(store_debug_raw_put(c.st, ok, sizeof(ok), oval,
+	    sizeof(oval), &why), 0);
 	ck_assert_int_eq(store_put(c.st, k, "XX", 2, 0, T_FAR, 0, &why), -1);
 	ck_assert_ptr_nonnull(strstr(why, "collision"));
 	ck_assert_int_eq(store_last_error(c.st), STORE_ERR_IO);
@@ -573,6 +731,136 @@ START_TEST(test_del)
 }
 END_TEST
 
+/* ---- migration from schema 1 (LevelDB) ------------------------------- */
+
+static void
+t_reopen(struct t_ctx *c, uint32_t maxv)
+{
+	struct store_opts	 o;
+	char			 err[512];
+
+	memset(&o, 0, sizeof(o));
+	o.kind = STORE_LEVELDB;
+	o.dir = c->dir;
+	o.max_values_per_key = maxv;
+	c->st = store_open(&o, err, sizeof(err));
+	ck_assert_msg(c->st != NULL, "store_open: %s", err);
+}
+
+static void
+t_raw(struct store *st, const uint8_t *k, size_t klen, const void *v,
+    size_t vlen)
+{
+	const char	*why = NULL;
+
+	ck_assert_msg(store_debug_raw_put(st, k, klen, v, vlen, &why) == 0,
+	    "raw put: %s", why != NULL ? why : "?");
+}
+
+/* The order index key of a value ('o' | key | created | hash). */
+static void
+t_okey(uint8_t out[1 + ID_LEN + 8 + STORE_HASH_LEN], const uint8_t *key,
+    int64_t created, const void *v, size_t len)
+{
+	int	i;
+
+	out[0] = 'o';
+	memcpy(out + 1, key, ID_LEN);
+	for (i = 0; i < 8; i++)
+		out[1 + ID_LEN + i] = (uint8_t)((uint64_t)created >> (56 - 8 * i));
+	store_hash(v, len, out + 1 + ID_LEN + 8);
+}
+
+/*
+ * A schema 1 store (no order index, no counts) is migrated at open, and
+ * so is one where a migration stopped halfway and an emod of schema 1
+ * wrote since: half the index there, a stale entry and a wrong count.
+ * Simulated with raw records; reads, digests, counters and the expiry
+ * sweep come out as before.
+ */
+START_TEST(test_migrate)
+{
+	enum { NK = 3, NV = 40, NOW = 200 };
+	static const int nvals[NK] = { NV, 3, 1 };
+	struct t_ctx		c;
+	struct store_result	before[NK], after;
+	struct store_stats	s0, s1;
+	uint8_t			k[NK][ID_LEN], junk[ID_LEN], ok[1 + 2 * ID_LEN + 8];
+	uint8_t			ck[1 + ID_LEN], cnt[4] = { 0, 0, 0, 9 };
+	uint8_t			oval[12] = { 0, 0, 0, 5, 0, 0, 0, 0, 0x7f };
+	char			v[32];
+	const char		*why;
+	int			i, j, round;
+
+	t_open(&c, 0, 64, 0);
+	for (i = 0; i < NK; i++) {
+		t_key(k[i], 20 + (unsigned)i);
+		for (j = 0; j < nvals[i]; j++) {
+			snprintf(v, sizeof(v), "key %d value %d", i, j);
+			t_put(c.st, k[i], v, strlen(v), j % 5,
+			    j % 4 == 0 ? 1000 : T_FAR, 0);
+		}
+	}
+	store_stats(c.st, &s0);
+	for (i = 0; i < NK; i++)
+		ck_assert_int_eq(store_get(c.st, k[i], 0, NOW, &before[i],
+		    &why), 0);
+	for (round = 0; round < 2; round++) {
+		/* Round 0: no index at all; round 1: half, and leftovers. */
+		for (i = 0; i < NK; i++) {
+			for (j = 0; j < nvals[i]; j++) {
+				if (round == 1 && j % 2 == 1)
+					continue;
+				snprintf(v, sizeof(v), "key %d value %d", i, j);
+				t_okey(ok, k[i], j % 5, v, strlen(v));
+				t_raw(c.st, ok, sizeof(ok), NULL, 0);
+			}
+			ck[0] = 'c';
+			memcpy(ck + 1, k[i], ID_LEN);
+			t_raw(c.st, ck, sizeof(ck), NULL, 0);
+		}
+		if (round == 1) {
+			t_okey(ok, k[1], 3, "gone", 4);
+			t_raw(c.st, ok, sizeof(ok), oval, sizeof(oval));
+			t_key(junk, 99);
+			ck[0] = 'c';
+			memcpy(ck + 1, junk, ID_LEN);
+			t_raw(c.st, ck, sizeof(ck), cnt, sizeof(cnt));
+		}
+		t_raw(c.st, (const uint8_t *)"\0schema", 7, "1", 1);
+		store_close(c.st);
+		t_reopen(&c, 64);
+		store_stats(c.st, &s1);
+		ck_assert_uint_eq(s1.keys, s0.keys);
+		ck_assert_uint_eq(s1.values, s0.values);
+		ck_assert_uint_eq(s1.bytes, s0.bytes);
+		for (i = 0; i < NK; i++) {
+			ck_assert_int_eq(store_get(c.st, k[i], 0, NOW, &after,
+			    &why), 0);
+			ck_assert_uint_eq(after.n, before[i].n);
+			for (j = 0; j < (int)after.n; j++)
+				t_same(&after.v[j], &before[i].v[j]);
+			store_result_free(&after);
+		}
+		t_pages_match(c.st, k[0], 0, NOW, before[0].n);
+		t_pages_match(c.st, k[0], 2, NOW, before[0].n * 3 / 5);
+	}
+	/* Written as schema 2: opens again without a migration. */
+	store_close(c.st);
+	t_reopen(&c, 64);
+	t_pages_match(c.st, k[1], 0, NOW, before[1].n);
+	/* The counts came out right: the sweep empties k[2] (one value). */
+	ck_assert_int_eq(store_expire(c.st, 1000, 1000, &why),
+	    NV / 4 + 1 + 1);
+	store_stats(c.st, &s1);
+	ck_assert_uint_eq(s1.keys, NK - 1);
+	ck_assert_uint_eq(s1.values, s0.values - (NV / 4 + 2));
+	for (i = 0; i < NK; i++)
+		store_result_free(&before[i]);
+	t_close(&c);
+}
+END_TEST
+
 static Suite *
 store_page_suite(void)
 {
@@ -585,6 +873,7 @@ store_page_suite(void)
 	tcase_add_loop_test(tc, test_page_expired, 0, T_NBACKENDS);
 	tcase_add_loop_test(tc, test_page_ties, 0, T_NBACKENDS);
 	tcase_add_loop_test(tc, test_page_many, 0, T_NBACKENDS);
+	tcase_add_loop_test(tc, test_page_cursor, 0, T_NBACKENDS);
 	tcase_add_loop_test(tc, test_errkind, 0, T_NBACKENDS);
 	tcase_add_loop_test(tc, test_refresh_leaves_expired, 0, T_NBACKENDS);
 	tcase_add_loop_test(tc, test_refresh_life, 0, T_NBACKENDS);
@@ -595,6 +884,7 @@ store_page_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_errkind_io);
 	tcase_add_test(tc, test_collision);
+	tcase_add_test(tc, test_migrate);
 	suite_add_tcase(s, tc);
 	return s;
 }

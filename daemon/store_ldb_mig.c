@@ -1,0 +1,166 @@
+/*
+ * store_ldb_mig — the LevelDB backend's per-key count records and the
+ * migration of a schema 1 store (values and the expiry index only) to
+ * schema 2 (with the order index and the counts).  See docs/STORAGE.md.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <leveldb/c.h>
+
+#include "bytes.h"
+#include "store.h"
+#include "store_impl.h"
+#include "store_ldb_impl.h"
+
+int
+store_ldb_count_get(struct ldb *l, const uint8_t *key, uint32_t *n,
+    const char **errstr)
+{
+	uint8_t	ckey[LDB_CKEY_LEN];
+	char	*val, *lerr = NULL;
+	size_t	 vlen;
+
+	ckey[0] = LDB_PREFIX_COUNT;
+	memcpy(ckey + 1, key, ID_LEN);
+	*n = 0;
+	val = leveldb_get(l->db, l->ro, (const char *)ckey, sizeof(ckey),
+	    &vlen, &lerr);
+	if (lerr != NULL)
+		return store_ldb_fail(l, "read", lerr, errstr);
+	if (val != NULL && vlen == LDB_CVAL_LEN)
+		*n = bytes_get_be32((const uint8_t *)val);
+	leveldb_free(val);
+	return 0;
+}
+
+void
+store_ldb_count_put(struct ldb *l, const uint8_t *key, uint32_t n)
+{
+	uint8_t	ckey[LDB_CKEY_LEN], cval[LDB_CVAL_LEN];
+
+	ckey[0] = LDB_PREFIX_COUNT;
+	memcpy(ckey + 1, key, ID_LEN);
+	if (n == 0) {
+		leveldb_writebatch_delete(l->wb, (const char *)ckey,
+		    sizeof(ckey));
+		return;
+	}
+	bytes_put_be32(cval, n);
+	leveldb_writebatch_put(l->wb, (const char *)ckey, sizeof(ckey),
+	    (const char *)cval, sizeof(cval));
+}
+
+/* Writes the batch once it holds `*ops` writes or when `force`. */
+static int
+mig_write(struct ldb *l, size_t *ops, int force, const char **errstr)
+{
+	if (*ops == 0 || (!force && *ops < LDB_MIGRATE_BATCH))
+		return 0;
+	if (store_ldb_write(l, l->wo, errstr) == -1)
+		return -1;
+	leveldb_writebatch_clear(l->wb);
+	*ops = 0;
+	return 0;
+}
+
+/*
+ * Deletes whatever a migration stopped halfway left of the order index
+ * and the counts, so that a schema 1 store changed since (by an emod
+ * that knew no index) is indexed afresh.
+ */
+static int
+mig_clear(struct ldb *l, const char **errstr)
+{
+	leveldb_iterator_t	*it;
+	const uint8_t		*k;
+	uint8_t			 prefix[2] = { LDB_PREFIX_ORDER, LDB_PREFIX_COUNT };
+	size_t			 klen, ops = 0, i;
+
+	it = leveldb_create_iterator(l->db, l->ro_scan);
+	for (i = 0; i < sizeof(prefix); i++) {
+		leveldb_iter_seek(it, (const char *)&prefix[i], 1);
+		for (; (k = store_ldb_iter_under(it, &prefix[i], 1, &klen)) !=
+		    NULL; leveldb_iter_next(it)) {
+			leveldb_writebatch_delete(l->wb, (const char *)k, klen);
+			if (++ops >= LDB_MIGRATE_BATCH &&
+			    mig_write(l, &ops, 1, errstr) == -1) {
+				leveldb_iter_destroy(it);
+				return -1;
+			}
+		}
+	}
+	if (store_ldb_iter_done(l, it, "read", errstr) == -1)
+		return -1;
+	return mig_write(l, &ops, 1, errstr);
+}
+
+/*
+ * Indexes every readable value record: one walk of the 'v' range (whose
+ * records of a key are adjacent), an order entry per value and a count
+ * per key, written in batches of LDB_MIGRATE_BATCH.  The schema record
+ * says 2 only after the last batch (a synced write after them in
+ * LevelDB's log), so a migration stopped at any point starts over at the
+ * next open, from mig_clear.
+ */
+static int
+mig_build(struct ldb *l, const char **errstr)
+{
+	leveldb_iterator_t	*it;
+	struct store_value	 v;
+	const uint8_t		*k, *val;
+	const char		*why;
+	uint8_t			 okey[LDB_OKEY_LEN], oval[LDB_OVAL_LEN];
+	uint8_t			 last[ID_LEN], prefix = LDB_PREFIX_VALUE;
+	size_t			 klen, vlen, ops = 0;
+	uint32_t		 n = 0;
+
+	it = leveldb_create_iterator(l->db, l->ro_scan);
+	leveldb_iter_seek(it, (const char *)&prefix, 1);
+	for (; (k = store_ldb_iter_under(it, &prefix, 1, &klen)) != NULL;
+	    leveldb_iter_next(it)) {
+		val = (const uint8_t *)leveldb_iter_value(it, &vlen);
+		if (klen != LDB_VKEY_LEN ||
+		    store_ldb_decode_record(val, vlen, &v, &why) == -1)
+			continue;
+		if (n > 0 && memcmp(last, k + 1, ID_LEN) != 0) {
+			store_ldb_count_put(l, last, n);
+			ops++;
+			n = 0;
+		}
+		memcpy(last, k + 1, ID_LEN);
+		n++;
+		store_ldb_okey(okey, k + 1, v.created_ms, k + LDB_KPREFIX_LEN);
+		store_ldb_oval(oval, v.len, v.expires_ms);
+		leveldb_writebatch_put(l->wb, (const char *)okey, sizeof(okey),
+		    (const char *)oval, sizeof(oval));
+		if (++ops >= LDB_MIGRATE_BATCH &&
+		    mig_write(l, &ops, 1, errstr) == -1) {
+			leveldb_iter_destroy(it);
+			return -1;
+		}
+	}
+	if (n > 0) {
+		store_ldb_count_put(l, last, n);
+		ops++;
+	}
+	if (store_ldb_iter_done(l, it, "read", errstr) == -1)
+		return -1;
+	return mig_write(l, &ops, 1, errstr);
+}
+
+int
+store_ldb_migrate(struct ldb *l, const char *dir, char *err, size_t errlen)
+{
+	const char	*why;
+
+	leveldb_writebatch_clear(l->wb);
+	if (mig_clear(l, &why) == -1 || mig_build(l, &why) == -1 ||
+	    store_ldb_schema_put(l, STORE_SCHEMA_VERSION, &why) == -1) {
+		leveldb_writebatch_clear(l->wb);
+		snprintf(err, errlen, "cannot migrate the store in %s from "
+		    "schema 1 to %d: %s", dir, STORE_SCHEMA_VERSION, why);
+		return -1;
+	}
+	return 0;
+}
