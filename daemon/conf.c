@@ -155,6 +155,9 @@ static const struct conf_row conf_rows[] = {
 	ROW(control_output_timeout, CT_DURATION, control_output_timeout_s, 1,
 	    86400, "30", "seconds a control client with over 1 MiB of "
 	    "answers queued may take none of it"),
+	ROW(metrics_listen, CT_HOSTPORT, metrics_listen, 0, CONF_ADDR_LEN - 1,
+	    "", "TCP address serving Prometheus metrics at /metrics; empty "
+	    "is off"),
 
 	ROW(rpc_timeout_ms, CT_U32, rpc_timeout_ms, 50, 60000, "1000",
 	    "milliseconds to wait for a peer's answer"),

@@ -41,6 +41,7 @@ struct conf {
 	uint32_t	control_max_clients;
 	uint32_t	control_idle_timeout_s;
 	uint32_t	control_output_timeout_s;
+	char		metrics_listen[CONF_ADDR_LEN];	/* "": off */
 	/* network */
 	uint32_t	rpc_timeout_ms;
 	uint32_t	rpc_retries;

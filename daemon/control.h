@@ -7,6 +7,7 @@
 #define EMO_CONTROL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "dht.h"
 
@@ -14,6 +15,7 @@ struct conf;
 struct control;
 struct event_base;
 struct node;
+struct node_status;
 
 /*
  * Creates the socket at conf->socket (mode 0660, group socket_group),
@@ -34,5 +36,10 @@ int		 control_error_code(enum dht_err);
  * NULL); NULL past the end.  For the documentation check.
  */
 const char	*control_counter_name(size_t i, const char **help);
+/* The i-th counter is a level now (ctl_clients), not a running count. */
+int		 control_counter_gauge(size_t i);
+/* The i-th counter's value: from ns, or the server's own counters. */
+uint64_t	 control_counter_value(const struct control *,
+		    const struct node_status *, size_t i);
 
 #endif

@@ -547,6 +547,7 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 	st->quota_evicted = ss.quota_evicted;
 	st->tokens_withheld = ss.tokens_withheld;
 	op_get_stats(d->ops, &os);
+	memcpy(st->hist, os.hist, sizeof(st->hist));
 	st->lookups = os.lookups;
 	st->lookup_queries = os.lookup_queries;
 	st->lookup_hops = os.lookup_hops;

@@ -24,6 +24,7 @@
 #include "id.h"
 #include "frame.h"
 #include "log.h"
+#include "metrics.h"
 #include "node.h"
 #include "notify.h"
 
@@ -35,6 +36,7 @@ struct emod {
 	struct event_base	*base;
 	struct node		*node;
 	struct control		*ctl;
+	struct metrics		*metrics;	/* NULL: metrics_listen off */
 	struct event		*ev_term, *ev_int, *ev_hup, *ev_watchdog;
 	int			 lock_fd;
 	int			 sock_dirfd;	/* checked fallback dir, or -1 */
@@ -447,6 +449,12 @@ main(int argc, char *argv[])
 		node_free(e.node);
 		fatalx("%s", err);
 	}
+	if (e.conf.metrics_listen[0] != '\0' && (e.metrics = metrics_new(e.base,
+	    e.node, e.ctl, e.conf.metrics_listen, err, sizeof(err))) == NULL) {
+		control_free(e.ctl);
+		node_free(e.node);
+		fatalx("%s", err);
+	}
 	e.ev_term = evsignal_new(e.base, SIGTERM, main_stop_cb, &e);
 	e.ev_int = evsignal_new(e.base, SIGINT, main_stop_cb, &e);
 	e.ev_hup = evsignal_new(e.base, SIGHUP, main_hup_cb, &e);
@@ -475,11 +483,15 @@ main(int argc, char *argv[])
 		    "data %s (%s), %llu values", EMO_VERSION, hex, st.listen,
 		    e.conf.socket, e.conf.data_dir, st.storage,
 		    (unsigned long long)st.store.values);
+		if (e.metrics != NULL)
+			log_info("metrics at http://%s/metrics",
+			    e.conf.metrics_listen);
 	}
 	(void)notify_send("READY=1\nSTATUS=serving");
 
 	event_base_dispatch(e.base);
 
+	metrics_free(e.metrics);
 	control_free(e.ctl);
 	node_free(e.node);
 	if (e.ev_watchdog != NULL)

@@ -19,7 +19,7 @@
 #include "log.h"
 #include "check_util.h"
 
-#define NKEYS		30
+#define NKEYS		31
 #define ERRLEN		1024
 #define FIELD(m)	offsetof(struct conf, m), sizeof(((struct conf *)NULL)->m)
 
