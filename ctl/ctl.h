@@ -26,11 +26,13 @@ enum ctl_exit {
 #define CTL_TIMEOUT_DEFAULT_S	30
 #define CTL_TIMEOUT_MAX_S	3600
 #define CTL_MAX_POSITIONAL	2	/* no command takes more */
+#define CTL_VALUE_ID_LEN	16	/* a value id: Keccak-256 head */
 #define CTL_MAX_ADDRESS		270	/* "[" 253-byte host "]:" 5 digits */
 
 /* Command options; a command row lists the ones it accepts. */
 #define CTL_OPT_TTL		0x01
 #define CTL_OPT_SINCE		0x02
+#define CTL_OPT_PERMANENT	0x100
 
 struct ctl_cmd;
 
@@ -59,6 +61,10 @@ struct ctl_inv {
 	Emo__Ctl__PeersRequest	 peers;
 	Emo__Ctl__PingRequest	 ping;
 	Emo__Ctl__LogRequest	 log;
+	Emo__Ctl__CancelRequest	 cancel;
+	Emo__Ctl__PermanentRequest permanent;
+	int			 perm;		/* put --permanent */
+	uint8_t			 vid[CTL_VALUE_ID_LEN];	/* cancel */
 };
 
 /* ctl_args.c — strict parsers; *errstr gets a static reason on failure. */
@@ -101,5 +107,16 @@ int	ctl_print_status(const struct ctl_inv *, const Emo__Ctl__Response *);
 int	ctl_print_peers(const struct ctl_inv *, const Emo__Ctl__Response *);
 int	ctl_print_ping(const struct ctl_inv *, const Emo__Ctl__Response *);
 int	ctl_print_log(const struct ctl_inv *, const Emo__Ctl__Response *);
+
+/*
+ * ctl_perm.c — permanent values: cancel's argument, the printers, and
+ * status's permanent count and restart-only keys (JSON: members to add).
+ */
+void	ctl_perm_status(const Emo__Ctl__StatusResult *, int json);
+int	ctl_perm_id(const char *, uint8_t id[CTL_VALUE_ID_LEN]);
+int	ctl_perm_print_cancel(const struct ctl_inv *,
+	    const Emo__Ctl__Response *);
+int	ctl_perm_print_list(const struct ctl_inv *,
+	    const Emo__Ctl__Response *);
 
 #endif

@@ -203,14 +203,28 @@ ctl_print_put(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
 		fputs("{\"key\":\"", stdout);
 		ctl_print_hex(stdout, key, ID_LEN);
 		printf("\",\"acks\":%" PRIu32 ",\"created_ms\":%" PRId64
-		    ",\"expires_ms\":%" PRId64 "}\n",
-		    r->acks, r->created_ms, r->expires_ms);
+		    ",\"expires_ms\":%" PRId64, r->acks, r->created_ms,
+		    r->expires_ms);
+		if (r->value_id.len > 0) {
+			fputs(",\"id\":\"", stdout);
+			ctl_print_hex(stdout, r->value_id.data,
+			    r->value_id.len);
+			fputc('"', stdout);
+		}
+		if (inv->perm)
+			fputs(",\"permanent\":true", stdout);
+		fputs("}\n", stdout);
 		return CTL_EXIT_OK;
 	}
 	printf("stored %zu B under ", inv->valuelen);
 	ctl_print_hex(stdout, key, ID_LEN);
-	printf(", %" PRIu32 " node%s acknowledged\n", r->acks,
+	printf(", %" PRIu32 " node%s acknowledged", r->acks,
 	    r->acks == 1 ? "" : "s");
+	if (r->value_id.len > 0) {
+		fputs(inv->perm ? "; permanent, id " : "; id ", stdout);
+		ctl_print_hex(stdout, r->value_id.data, r->value_id.len);
+	}
+	fputc('\n', stdout);
 	return CTL_EXIT_OK;
 }
 
@@ -268,8 +282,14 @@ ctl_print_get(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
 		fputs(",\"value_base64\":\"", stdout);
 		ctl_print_base64(stdout, v->data.data, v->data.len);
 		printf("\",\"created_ms\":%" PRId64 ",\"expires_ms\":%" PRId64
-		    ",\"ttl_s\":%" PRId64 "}", v->created_ms, v->expires_ms,
+		    ",\"ttl_s\":%" PRId64, v->created_ms, v->expires_ms,
 		    ctl_print_ttl_left(v->expires_ms, now));
+		if (v->id.len > 0) {
+			fputs(",\"id\":\"", stdout);
+			ctl_print_hex(stdout, v->id.data, v->id.len);
+			fputc('"', stdout);
+		}
+		fputc('}', stdout);
 	}
 	fputs(r->truncated ? "]}\n" : "]\n", stdout);
 	return CTL_EXIT_OK;
@@ -341,7 +361,9 @@ ctl_print_status_json(const Emo__Ctl__StatusResult *r)
 		ctl_print_json_cstr(stdout, r->counters[i]->name);
 		printf(":%" PRIu64, r->counters[i]->value);
 	}
-	fputs("}}\n", stdout);
+	fputc('}', stdout);
+	ctl_perm_status(r, 1);
+	fputs("}\n", stdout);
 }
 
 int
@@ -387,6 +409,10 @@ ctl_print_status(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
 	ctl_print_row("storage", w, r->storage);
 	ctl_print_row("version", w, r->version);
 	ctl_print_row("data_dir", w, r->data_dir);
+	ctl_print_row("permanent", w, NULL);
+	printf("%" PRIu32 "\n", r->permanent);
+	if (r->n_restart_keys > 0)
+		ctl_perm_status(r, 0);
 	for (i = 0; i < r->n_counters; i++) {
 		len = strlen(r->counters[i]->name);
 		ctl_print_safe_cstr(stdout, r->counters[i]->name);

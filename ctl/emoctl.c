@@ -23,6 +23,7 @@ enum ctl_optid {
 	CTL_O_TIMEOUT,
 	CTL_O_TTL,
 	CTL_O_SINCE,
+	CTL_O_PERMANENT,
 	CTL_O_HELP,
 	CTL_O_VERSION,
 };
@@ -49,6 +50,8 @@ static const struct ctl_opt ctl_opts[] = {
 	    "put: keep the value 1..4294967295 s (default: emod's)" },
 	{ 0, "since", "UNIX_MS", CTL_O_SINCE, CTL_OPT_SINCE,
 	    "get: only values created at or after UNIX_MS" },
+	{ 0, "permanent", NULL, CTL_O_PERMANENT, CTL_OPT_PERMANENT,
+	    "put: emod re-puts the value until cancelled" },
 	{ 'h', "help", NULL, CTL_O_HELP, 0, "show this help" },
 	{ 'V', "version", NULL, CTL_O_VERSION, 0, "show emoctl's version" },
 };
@@ -75,18 +78,23 @@ static int	ctl_build_status(struct ctl_inv *, Emo__Ctl__Request *);
 static int	ctl_build_peers(struct ctl_inv *, Emo__Ctl__Request *);
 static int	ctl_build_ping(struct ctl_inv *, Emo__Ctl__Request *);
 static int	ctl_build_log(struct ctl_inv *, Emo__Ctl__Request *);
+static int	ctl_build_cancel(struct ctl_inv *, Emo__Ctl__Request *);
+static int	ctl_build_permanent(struct ctl_inv *, Emo__Ctl__Request *);
 
 static const struct ctl_cmd ctl_cmds[] = {
-	{ "put", 2, 2, CTL_OPT_TTL, 1, ctl_build_put,
+	{ "put", 2, 2, CTL_OPT_TTL | CTL_OPT_PERMANENT, 1, ctl_build_put,
 	    EMO__CTL__RESPONSE__BODY_PUT, ctl_print_put,
-	    "KEY VALUE [--ttl SECONDS]",
+	    "KEY VALUE [--ttl SECONDS] [--permanent]",
 	    "store VALUE under KEY (VALUE - reads stdin)",
 	    "Stores VALUE (1 to " BYTES_STR(EMO_MAX_VALUE) " bytes) under KEY "
 	    "on the nodes closest to\n"
 	    "the key.  VALUE - reads the value from standard input up to end\n"
 	    "of file, binary-safe.  A VALUE starting with - goes after --.\n"
 	    "--ttl SECONDS keeps it 1..4294967295 s instead of emod's default.\n"
-	    "Prints the size, the key and how many nodes acknowledged it.\n" },
+	    "--permanent: emod puts it again before it expires, across\n"
+	    "restarts, until 'emoctl cancel KEY VALUE_ID'.\n"
+	    "Prints the size, the key, how many nodes acknowledged it and\n"
+	    "the value's id.\n" },
 	{ "get", 1, 1, CTL_OPT_SINCE, 1, ctl_build_get,
 	    EMO__CTL__RESPONSE__BODY_GET, ctl_print_get,
 	    "KEY [--since UNIX_MS]",
@@ -126,6 +134,19 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "warn|info|debug",
 	    "set emod's log level",
 	    "Sets emod's log verbosity until it restarts; prints the level.\n" },
+	{ "permanent", 0, 0, 0, 0, ctl_build_permanent,
+	    EMO__CTL__RESPONSE__BODY_PERMANENT, ctl_perm_print_list,
+	    "",
+	    "list the values this node keeps alive",
+	    "Prints one line per permanent value: key (its name if put by\n"
+	    "name), value id, size, TTL and when emod puts it again.\n" },
+	{ "cancel", 2, 2, 0, 1, ctl_build_cancel,
+	    EMO__CTL__RESPONSE__BODY_CANCEL, ctl_perm_print_cancel,
+	    "KEY VALUE_ID",
+	    "stop keeping a permanent value alive",
+	    "Takes the value with VALUE_ID (32 hex digits, as put and\n"
+	    "'get --json' show it) under KEY off the permanent list; it then\n"
+	    "expires at the end of its TTL.  Exits 1 if it is not on the list.\n" },
 	{ "help", 0, 1, 0, 0, NULL, EMO__CTL__RESPONSE__BODY__NOT_SET, NULL,
 	    "[COMMAND]",
 	    "show the help, or a command's help",
@@ -279,6 +300,9 @@ ctl_opt_apply(struct ctl_inv *inv, const struct ctl_opt *o, const char *val,
 		}
 		inv->since_ms = (int64_t)v;
 		break;
+	case CTL_O_PERMANENT:
+		inv->perm = 1;
+		break;
 	case CTL_O_HELP:
 	case CTL_O_VERSION:
 		*flags |= 1u << o->id;
@@ -418,6 +442,15 @@ ctl_build_put(struct ctl_inv *inv, Emo__Ctl__Request *req)
 	inv->put.value.data = (uint8_t *)(uintptr_t)inv->value;
 	inv->put.value.len = inv->valuelen;
 	inv->put.ttl_s = inv->ttl_s;
+	if (inv->perm) {
+		inv->put.permanent = 1;
+		/* By name, so that `emoctl permanent` can show it. */
+		if (!inv->hexkey && strlen(inv->pos[0]) <= EMO_MAX_KEY_NAME) {
+			inv->put.key.len = 0;
+			inv->put.name.data = (uint8_t *)(uintptr_t)inv->pos[0];
+			inv->put.name.len = strlen(inv->pos[0]);
+		}
+	}
 	req->body_case = EMO__CTL__REQUEST__BODY_PUT;
 	req->put = &inv->put;
 	return CTL_EXIT_OK;
@@ -436,6 +469,33 @@ ctl_build_get(struct ctl_inv *inv, Emo__Ctl__Request *req)
 	inv->get.since_ms = inv->since_ms;
 	req->body_case = EMO__CTL__REQUEST__BODY_GET;
 	req->get = &inv->get;
+	return CTL_EXIT_OK;
+}
+
+static int
+ctl_build_cancel(struct ctl_inv *inv, Emo__Ctl__Request *req)
+{
+	if (ctl_perm_id(inv->pos[1], inv->vid) == -1) {
+		ctl_warnx("invalid value id '%s': 32 hex digits expected",
+		    inv->pos[1]);
+		return CTL_EXIT_USAGE;
+	}
+	emo__ctl__cancel_request__init(&inv->cancel);
+	inv->cancel.key.data = inv->key;
+	inv->cancel.key.len = ID_LEN;
+	inv->cancel.value_id.data = inv->vid;
+	inv->cancel.value_id.len = CTL_VALUE_ID_LEN;
+	req->body_case = EMO__CTL__REQUEST__BODY_CANCEL;
+	req->cancel = &inv->cancel;
+	return CTL_EXIT_OK;
+}
+
+static int
+ctl_build_permanent(struct ctl_inv *inv, Emo__Ctl__Request *req)
+{
+	emo__ctl__permanent_request__init(&inv->permanent);
+	req->body_case = EMO__CTL__REQUEST__BODY_PERMANENT;
+	req->permanent = &inv->permanent;
 	return CTL_EXIT_OK;
 }
 
@@ -520,6 +580,10 @@ static const struct {
 	    "timed out" },
 	{ EMO__CTL__ERROR_CODE__ERR_QUOTA, CTL_EXIT_FAIL,
 	    "storage quota full" },
+	{ EMO__CTL__ERROR_CODE__ERR_NO_SUCH_VALUE, CTL_EXIT_NOTFOUND,
+	    "not on the permanent list" },
+	{ EMO__CTL__ERROR_CODE__ERR_LIMIT, CTL_EXIT_FAIL,
+	    "limit reached" },
 };
 
 static int
@@ -536,7 +600,8 @@ ctl_error(const struct ctl_inv *inv, const Emo__Ctl__Error *e)
 			break;
 		}
 	}
-	if (rc == CTL_EXIT_NOTFOUND && inv->cmd->needkey) {
+	if (e->code == EMO__CTL__ERROR_CODE__ERR_NOT_FOUND &&
+	    inv->cmd->needkey) {
 		ctl_print_notfound(inv);
 		return rc;
 	}

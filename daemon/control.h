@@ -16,6 +16,7 @@ struct control;
 struct event_base;
 struct node;
 struct node_status;
+struct perm;
 
 /*
  * Creates the socket at conf->socket (mode 0660, group socket_group),
@@ -26,6 +27,11 @@ struct node_status;
  */
 struct control	*control_new(struct event_base *, struct node *,
 		    const struct conf *, int dirfd, char *err, size_t errlen);
+/* The list of permanent values that put --permanent, cancel use. */
+void		 control_set_perm(struct control *, struct perm *);
+/* Config keys changed in the file since start that need a restart. */
+void		 control_set_restart_keys(struct control *,
+		    const char *const *keys, size_t n);
 /* Closes every connection and removes the socket file. */
 void		 control_free(struct control *);
 

@@ -11,6 +11,7 @@
 #include "control_impl.h"
 #include "id.h"
 #include "node.h"
+#include "perm.h"
 #include "wire.h"
 
 /* Where a status counter's value lives. */
@@ -185,6 +186,25 @@ control_counter_name(size_t i, const char **help)
 	return control_counters[i].name;
 }
 
+void
+control_set_perm(struct control *ctl, struct perm *p)
+{
+	ctl->perm = p;
+}
+
+void
+control_set_restart_keys(struct control *ctl, const char *const *keys,
+    size_t n)
+{
+	size_t i;
+
+	if (n > CONTROL_MAX_RESTART_KEYS)
+		n = CONTROL_MAX_RESTART_KEYS;
+	for (i = 0; i < n; i++)
+		ctl->restart_keys[i] = keys[i];
+	ctl->nrestart_keys = n;
+}
+
 int
 control_counter_gauge(size_t i)
 {
@@ -252,6 +272,9 @@ control_status(struct control_conn *c, struct control_req *r,
 	sr.data_dir = (char *)ns.data_dir;
 	sr.n_counters = CONTROL_NCOUNTERS;
 	sr.counters = cp;
+	sr.permanent = ctl->perm != NULL ? (uint32_t)perm_count(ctl->perm) : 0;
+	sr.n_restart_keys = ctl->nrestart_keys;
+	sr.restart_keys = (char **)ctl->restart_keys;
 	rsp.body_case = EMO__CTL__RESPONSE__BODY_STATUS;
 	rsp.status = &sr;
 	control_respond(r, &rsp);

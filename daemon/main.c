@@ -27,6 +27,7 @@
 #include "metrics.h"
 #include "node.h"
 #include "notify.h"
+#include "perm.h"
 
 #define MAIN_MAX_OPTS	(CONF_MAX_BOOTSTRAP + 16)
 
@@ -37,6 +38,7 @@ struct emod {
 	struct node		*node;
 	struct control		*ctl;
 	struct metrics		*metrics;	/* NULL: metrics_listen off */
+	struct perm		*perm;
 	struct event		*ev_term, *ev_int, *ev_hup, *ev_watchdog;
 	int			 lock_fd;
 	int			 sock_dirfd;	/* checked fallback dir, or -1 */
@@ -444,15 +446,23 @@ main(int argc, char *argv[])
 	if ((e.node = node_new(e.base, &e.conf, &e.self, err,
 	    sizeof(err))) == NULL)
 		fatalx("%s", err);
-	if ((e.ctl = control_new(e.base, e.node, &e.conf, e.sock_dirfd, err,
+	if ((e.perm = perm_new(e.base, e.node, node_store(e.node), err,
 	    sizeof(err))) == NULL) {
 		node_free(e.node);
 		fatalx("%s", err);
 	}
+	if ((e.ctl = control_new(e.base, e.node, &e.conf, e.sock_dirfd, err,
+	    sizeof(err))) == NULL) {
+		node_free(e.node);
+		perm_free(e.perm);
+		fatalx("%s", err);
+	}
+	control_set_perm(e.ctl, e.perm);
 	if (e.conf.metrics_listen[0] != '\0' && (e.metrics = metrics_new(e.base,
 	    e.node, e.ctl, e.conf.metrics_listen, err, sizeof(err))) == NULL) {
 		control_free(e.ctl);
 		node_free(e.node);
+		perm_free(e.perm);
 		fatalx("%s", err);
 	}
 	e.ev_term = evsignal_new(e.base, SIGTERM, main_stop_cb, &e);
@@ -493,7 +503,8 @@ main(int argc, char *argv[])
 
 	metrics_free(e.metrics);
 	control_free(e.ctl);
-	node_free(e.node);
+	node_free(e.node);	/* its aborted puts call back into perm */
+	perm_free(e.perm);
 	if (e.ev_watchdog != NULL)
 		event_free(e.ev_watchdog);
 	event_free(e.ev_term);

@@ -73,6 +73,9 @@ struct store_ops {
 			    const uint8_t *hash, const char **);
 	int		 (*raw_put)(void *be, const void *key, size_t klen,
 			    const void *val, size_t vlen, const char **);
+	/* One raw record: *val malloc'd, or NULL if absent; NULL op too. */
+	int		 (*raw_get)(void *be, const void *key, size_t klen,
+			    uint8_t **val, size_t *vlen, const char **);
 };
 
 extern const struct store_ops store_ldb_ops;

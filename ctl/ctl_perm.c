@@ -1,0 +1,111 @@
+/*
+ * ctl_perm — emoctl's side of permanent values: the VALUE_ID argument of
+ * cancel, the printers of cancel and `permanent`, and what status adds
+ * (the permanent count, restart-only keys changed since start).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto.h"
+#include "ctl.h"
+
+int
+ctl_perm_id(const char *s, uint8_t id[CTL_VALUE_ID_LEN])
+{
+	return crypto_hex_decode(id, CTL_VALUE_ID_LEN, s);
+}
+
+int
+ctl_perm_print_cancel(const struct ctl_inv *inv,
+    const Emo__Ctl__Response *resp)
+{
+	if (inv->json)
+		printf("{\"cancelled\":\"%s\"}\n", inv->pos[1]);
+	else
+		printf("cancelled: %s is no longer kept alive\n", inv->pos[1]);
+	return CTL_EXIT_OK;
+}
+
+static int64_t
+ctl_perm_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+ctl_perm_print_list(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
+{
+	const Emo__Ctl__PermanentResult *r = resp->permanent;
+	const Emo__Ctl__PermanentValue *v;
+	int64_t now = ctl_perm_now_ms(), in;
+	size_t i;
+
+	if (inv->json)
+		fputc('[', stdout);
+	for (i = 0; i < r->n_values; i++) {
+		v = r->values[i];
+		in = v->next_put_ms > now ? (v->next_put_ms - now + 999) / 1000 :
+		    0;
+		if (inv->json) {
+			fputs(i == 0 ? "{\"key\":\"" : ",{\"key\":\"", stdout);
+			ctl_print_hex(stdout, v->key.data, v->key.len);
+			fputs("\",\"name\":", stdout);
+			if (v->name.len > 0 &&
+			    bytes_utf8_valid(v->name.data, v->name.len))
+				ctl_print_json_string(stdout, v->name.data,
+				    v->name.len);
+			else
+				fputs("null", stdout);
+			fputs(",\"id\":\"", stdout);
+			ctl_print_hex(stdout, v->value_id.data,
+			    v->value_id.len);
+			printf("\",\"size\":%" PRIu32 ",\"ttl_s\":%" PRIu32
+			    ",\"next_put_ms\":%" PRId64 "}", v->size, v->ttl_s,
+			    v->next_put_ms);
+			continue;
+		}
+		if (v->name.len > 0)
+			ctl_print_safe(stdout, v->name.data, v->name.len);
+		else
+			ctl_print_hex(stdout, v->key.data, v->key.len);
+		fputc(' ', stdout);
+		ctl_print_hex(stdout, v->value_id.data, v->value_id.len);
+		printf(" %" PRIu32 " B, ttl %" PRIu32 " s, next put in %" PRId64
+		    " s\n", v->size, v->ttl_s, in);
+	}
+	if (inv->json)
+		fputs("]\n", stdout);
+	return CTL_EXIT_OK;
+}
+
+void
+ctl_perm_status(const Emo__Ctl__StatusResult *r, int json)
+{
+	size_t i;
+
+	if (json) {
+		printf(",\"permanent\":%" PRIu32 ",\"restart_keys\":[",
+		    r->permanent);
+		for (i = 0; i < r->n_restart_keys; i++) {
+			if (i > 0)
+				fputc(',', stdout);
+			ctl_print_json_string(stdout, r->restart_keys[i],
+			    strlen(r->restart_keys[i]));
+		}
+		fputc(']', stdout);
+		return;
+	}
+	fputs("restart to apply: ", stdout);
+	for (i = 0; i < r->n_restart_keys; i++) {
+		if (i > 0)
+			fputs(", ", stdout);
+		ctl_print_safe(stdout, r->restart_keys[i],
+		    strlen(r->restart_keys[i]));
+	}
+	fputc('\n', stdout);
+}
