@@ -582,8 +582,6 @@ static const struct {
 	    "storage quota full" },
 	{ EMO__CTL__ERROR_CODE__ERR_NO_SUCH_VALUE, CTL_EXIT_NOTFOUND,
 	    "not on the permanent list" },
-	{ EMO__CTL__ERROR_CODE__ERR_LIMIT, CTL_EXIT_FAIL,
-	    "limit reached" },
 };
 
 static int
