@@ -187,6 +187,7 @@ static const struct conf_row conf_rows[] = {
 };
 
 #define CONF_NROWS	(sizeof(conf_rows) / sizeof(conf_rows[0]))
+_Static_assert(CONF_NROWS <= CONF_MAX_KEYS, "raise CONF_MAX_KEYS");
 
 static const struct conf_row *
 conf_row_find(const char *name)
@@ -438,6 +439,29 @@ conf_print(const struct conf *c, FILE *fp)
 		fprintf(fp, "%s =%s%s\n", r->name, buf[0] != '\0' ? " " : "",
 		    buf);
 	}
+}
+
+size_t
+conf_diff(const struct conf *a, const struct conf *b, const char **keys,
+    size_t max)
+{
+	const struct conf_row *r;
+	size_t i, n = 0;
+	int differ;
+
+	for (i = 0; i < CONF_NROWS; i++) {
+		r = &conf_rows[i];
+		if (r->type == CT_ADDRLIST)
+			differ = a->nbootstrap != b->nbootstrap ||
+			    memcmp(a->bootstrap, b->bootstrap,
+			    sizeof(a->bootstrap)) != 0;
+		else	/* conf_set zeroes string tails: bytes compare */
+			differ = memcmp((const char *)a + r->off,
+			    (const char *)b + r->off, r->size) != 0;
+		if (differ && n++ < max)
+			keys[n - 1] = r->name;
+	}
+	return n;
 }
 
 const char *

@@ -15,6 +15,7 @@
 #define CONF_MAX_BOOTSTRAP	32	/* bootstrap addresses */
 #define CONF_ADDR_LEN		256	/* "HOST:PORT", NUL included */
 #define CONF_MAX_TTL_S		604800	/* hard upper bound for max_ttl */
+#define CONF_MAX_KEYS		64	/* rows of the key table, at most */
 
 enum conf_storage {
 	CONF_STORAGE_LEVELDB,
@@ -82,6 +83,12 @@ int	conf_set_msg(struct conf *, const char *key, const char *value,
 int	conf_validate(const struct conf *, const char **errstr);
 /* Prints every key with its effective value, in file syntax. */
 void	conf_print(const struct conf *, FILE *);
+/*
+ * The keys whose values differ between a and b, in table order, at most
+ * max of them into keys (static names); returns how many differ.
+ */
+size_t	conf_diff(const struct conf *a, const struct conf *b,
+	    const char **keys, size_t max);
 /* The key table, for documentation checks: NULL past the end. */
 const char *conf_key_name(unsigned i);
 #endif
