@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "op.h"
 
 #define OP_SLOTS	(OP_MAX_USER + OP_MAX_INTERNAL)
@@ -61,6 +62,29 @@ op_set_new(const struct env *env)
 	return s;
 }
 
+/* A lookup ended by a limit, at debug level (rate-limited: log.h). */
+static void
+op_log_limit(const struct op *op, int deadline, const struct lookup_stats *ls)
+{
+	char hex[ID_HEX_LEN + 1];
+
+	if (log_getlevel() < LOG_LEVEL_DEBUG)
+		return;
+	id_to_hex(&op->target, hex);
+	hex[16] = '\0';
+	/* One format per limit: log_debug_rl counts per format. */
+	if (deadline)
+		log_debug_rl("lookup of %s (%s) ended by its deadline: %u "
+		    "queries, %u replies, %u failed, %u hops", hex,
+		    op->kind->name, ls->queries, ls->replies, ls->failures,
+		    ls->hops);
+	else
+		log_debug_rl("lookup of %s (%s) ended by its query cap: %u "
+		    "queries, %u replies, %u failed, %u hops", hex,
+		    op->kind->name, ls->queries, ls->replies, ls->failures,
+		    ls->hops);
+}
+
 static void
 op_free(struct op *op)
 {
@@ -79,6 +103,8 @@ op_free(struct op *op)
 		lookup_get_stats(op->lk, &ls);
 		s->st.lookup_hops += ls.hops;
 		s->st.lookup_capped += ls.capped;
+		if (ls.capped)
+			op_log_limit(op, 0, &ls);
 		lookup_free(op->lk);
 	}
 	free(op->toks);
@@ -374,6 +400,12 @@ op_tick(struct op_set *s, int64_t now_ms)
 		}
 		lookup_stop(op->lk);
 		s->st.lookup_expired++;
+		if (log_getlevel() >= LOG_LEVEL_DEBUG) {
+			struct lookup_stats ls;
+
+			lookup_get_stats(op->lk, &ls);
+			op_log_limit(op, 1, &ls);
+		}
 		op_pump(op, now_ms);	/* its lookup_done hook */
 	}
 	s->lk_next_ms = next;
