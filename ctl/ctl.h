@@ -108,11 +108,7 @@ int	ctl_print_peers(const struct ctl_inv *, const Emo__Ctl__Response *);
 int	ctl_print_ping(const struct ctl_inv *, const Emo__Ctl__Response *);
 int	ctl_print_log(const struct ctl_inv *, const Emo__Ctl__Response *);
 
-/*
- * ctl_perm.c — permanent values: cancel's argument, the printers, and
- * status's permanent count and restart-only keys (JSON: members to add).
- */
-void	ctl_perm_status(const Emo__Ctl__StatusResult *, int json);
+/* ctl_perm.c — permanent values: cancel's argument and the printers. */
 int	ctl_perm_id(const char *, uint8_t id[CTL_VALUE_ID_LEN]);
 int	ctl_perm_print_cancel(const struct ctl_inv *,
 	    const Emo__Ctl__Response *);

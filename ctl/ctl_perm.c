@@ -1,7 +1,6 @@
 /*
  * ctl_perm — emoctl's side of permanent values: the VALUE_ID argument of
- * cancel, the printers of cancel and `permanent`, and what status adds
- * (the permanent count, restart-only keys changed since start).
+ * cancel, and the printers of cancel and `permanent`.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -81,31 +80,4 @@ ctl_perm_print_list(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
 	if (inv->json)
 		fputs("]\n", stdout);
 	return CTL_EXIT_OK;
-}
-
-void
-ctl_perm_status(const Emo__Ctl__StatusResult *r, int json)
-{
-	size_t i;
-
-	if (json) {
-		printf(",\"permanent\":%" PRIu32 ",\"restart_keys\":[",
-		    r->permanent);
-		for (i = 0; i < r->n_restart_keys; i++) {
-			if (i > 0)
-				fputc(',', stdout);
-			ctl_print_json_string(stdout, r->restart_keys[i],
-			    strlen(r->restart_keys[i]));
-		}
-		fputc(']', stdout);
-		return;
-	}
-	fputs("restart to apply: ", stdout);
-	for (i = 0; i < r->n_restart_keys; i++) {
-		if (i > 0)
-			fputs(", ", stdout);
-		ctl_print_safe(stdout, r->restart_keys[i],
-		    strlen(r->restart_keys[i]));
-	}
-	fputc('\n', stdout);
 }

@@ -336,6 +336,32 @@ ctl_print_size(uint64_t b)
 	printf(" (%.1f %s)", d, unit[u]);
 }
 
+/* The permanent count and the restart-only keys changed since start. */
+static void
+ctl_print_status_extra(const Emo__Ctl__StatusResult *r, int json)
+{
+	size_t i;
+
+	if (json) {
+		printf(",\"permanent\":%" PRIu32 ",\"restart_keys\":[",
+		    r->permanent);
+		for (i = 0; i < r->n_restart_keys; i++) {
+			if (i > 0)
+				fputc(',', stdout);
+			ctl_print_json_cstr(stdout, r->restart_keys[i]);
+		}
+		fputc(']', stdout);
+		return;
+	}
+	fputs("restart to apply: ", stdout);
+	for (i = 0; i < r->n_restart_keys; i++) {
+		if (i > 0)
+			fputs(", ", stdout);
+		ctl_print_safe_cstr(stdout, r->restart_keys[i]);
+	}
+	fputc('\n', stdout);
+}
+
 static void
 ctl_print_status_json(const Emo__Ctl__StatusResult *r)
 {
@@ -362,7 +388,7 @@ ctl_print_status_json(const Emo__Ctl__StatusResult *r)
 		printf(":%" PRIu64, r->counters[i]->value);
 	}
 	fputc('}', stdout);
-	ctl_perm_status(r, 1);
+	ctl_print_status_extra(r, 1);
 	fputs("}\n", stdout);
 }
 
@@ -412,7 +438,7 @@ ctl_print_status(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
 	ctl_print_row("permanent", w, NULL);
 	printf("%" PRIu32 "\n", r->permanent);
 	if (r->n_restart_keys > 0)
-		ctl_perm_status(r, 0);
+		ctl_print_status_extra(r, 0);
 	for (i = 0; i < r->n_counters; i++) {
 		len = strlen(r->counters[i]->name);
 		ctl_print_safe_cstr(stdout, r->counters[i]->name);
