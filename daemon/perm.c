@@ -213,11 +213,21 @@ perm_parse(struct perm *p, const uint8_t *b, size_t len, const char **why)
 
 static void perm_tick(evutil_socket_t, short, void *);
 
+/* The timer runs only while the list has values: an idle node pays nothing. */
+static void
+perm_arm(struct perm *p)
+{
+	struct timeval tv = { PERM_TICK_MS / 1000, PERM_TICK_MS % 1000 * 1000 };
+
+	if (p->n > 0 && !evtimer_pending(p->ev, NULL) &&
+	    evtimer_add(p->ev, &tv) == -1)
+		log_warnx("permanent values: cannot arm the timer");
+}
+
 struct perm *
 perm_new(struct event_base *base, struct node *node, struct store *store,
     char *err, size_t errlen)
 {
-	struct timeval tv = { PERM_TICK_MS / 1000, PERM_TICK_MS % 1000 * 1000 };
 	struct perm *p;
 	uint8_t *buf = NULL;
 	size_t len = 0;
@@ -241,11 +251,12 @@ perm_new(struct event_base *base, struct node *node, struct store *store,
 	}
 	free(buf);
 	buf = NULL;
-	if ((p->ev = event_new(base, -1, EV_PERSIST, perm_tick, p)) == NULL ||
-	    event_add(p->ev, &tv) == -1) {
-		snprintf(err, errlen, "cannot arm the permanent values' timer");
+	if ((p->ev = evtimer_new(base, perm_tick, p)) == NULL) {
+		snprintf(err, errlen, "cannot create the permanent values' "
+		    "timer");
 		goto fail;
 	}
+	perm_arm(p);
 	if (p->n > 0)
 		log_info("%zu permanent value%s to keep alive", p->n,
 		    p->n == 1 ? "" : "s");
@@ -330,6 +341,7 @@ perm_put_done(void *arg, const struct node_put_result *r)
 			pv->next_ms = perm_next(now, ttl);
 			p->v[p->n++] = pv;
 			p->bytes += pv->len;
+			perm_arm(p);
 		}
 		if (res.err == DHT_OK && perm_save(p) == -1) {
 			res.err = DHT_ERR_STORAGE;
@@ -430,4 +442,5 @@ perm_tick(evutil_socket_t fd, short what, void *arg)
 		node_put(p->node, &pv->key, pv->data, pv->len, pv->ttl_s,
 		    perm_put_done, t);
 	}
+	perm_arm(p);
 }
