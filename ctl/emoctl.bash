@@ -16,7 +16,7 @@ _emoctl()
 	fi
 
 	local globals="--socket --json --hex-key --timeout --help --version"
-	local commands="put get hash status peers ping log help"
+	local commands="put get hash status peers ping log permanent cancel help"
 
 	case $prev in
 	--socket|-s)
@@ -57,7 +57,7 @@ _emoctl()
 
 	if [[ $cur == -* ]] && ((endopts == 0)); then
 		case $cmd in
-		put) COMPREPLY=($(compgen -W "$globals --ttl" -- "$cur")) ;;
+		put) COMPREPLY=($(compgen -W "$globals --ttl --permanent" -- "$cur")) ;;
 		get) COMPREPLY=($(compgen -W "$globals --since" -- "$cur")) ;;
 		*) COMPREPLY=($(compgen -W "$globals" -- "$cur")) ;;
 		esac
