@@ -108,8 +108,9 @@ int	ctl_print_peers(const struct ctl_inv *, const Emo__Ctl__Response *);
 int	ctl_print_ping(const struct ctl_inv *, const Emo__Ctl__Response *);
 int	ctl_print_log(const struct ctl_inv *, const Emo__Ctl__Response *);
 
-/* ctl_perm.c — permanent values: cancel's argument and the printers. */
-int	ctl_perm_id(const char *, uint8_t id[CTL_VALUE_ID_LEN]);
+/* ctl_perm.c — permanent values: the requests and their printers. */
+int	ctl_perm_build_cancel(struct ctl_inv *, Emo__Ctl__Request *);
+int	ctl_perm_build_list(struct ctl_inv *, Emo__Ctl__Request *);
 int	ctl_perm_print_cancel(const struct ctl_inv *,
 	    const Emo__Ctl__Response *);
 int	ctl_perm_print_list(const struct ctl_inv *,

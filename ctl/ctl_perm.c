@@ -1,6 +1,6 @@
 /*
- * ctl_perm — emoctl's side of permanent values: the VALUE_ID argument of
- * cancel, and the printers of cancel and `permanent`.
+ * ctl_perm — emoctl's side of permanent values: the requests of cancel
+ * (KEY VALUE_ID) and `permanent`, and their printers.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,19 +11,39 @@
 #include "ctl.h"
 
 int
-ctl_perm_id(const char *s, uint8_t id[CTL_VALUE_ID_LEN])
+ctl_perm_build_cancel(struct ctl_inv *inv, Emo__Ctl__Request *req)
 {
-	return crypto_hex_decode(id, CTL_VALUE_ID_LEN, s);
+	if (crypto_hex_decode(inv->vid, CTL_VALUE_ID_LEN, inv->pos[1]) == -1) {
+		ctl_warnx("invalid value id '%s': 32 hex digits expected",
+		    inv->pos[1]);
+		return CTL_EXIT_USAGE;
+	}
+	emo__ctl__cancel_request__init(&inv->cancel);
+	inv->cancel.key.data = inv->key;
+	inv->cancel.key.len = ID_LEN;
+	inv->cancel.value_id.data = inv->vid;
+	inv->cancel.value_id.len = CTL_VALUE_ID_LEN;
+	req->body_case = EMO__CTL__REQUEST__BODY_CANCEL;
+	req->cancel = &inv->cancel;
+	return CTL_EXIT_OK;
+}
+
+int
+ctl_perm_build_list(struct ctl_inv *inv, Emo__Ctl__Request *req)
+{
+	emo__ctl__permanent_request__init(&inv->permanent);
+	req->body_case = EMO__CTL__REQUEST__BODY_PERMANENT;
+	req->permanent = &inv->permanent;
+	return CTL_EXIT_OK;
 }
 
 int
 ctl_perm_print_cancel(const struct ctl_inv *inv,
     const Emo__Ctl__Response *resp)
 {
-	if (inv->json)
-		printf("{\"cancelled\":\"%s\"}\n", inv->pos[1]);
-	else
-		printf("cancelled: %s is no longer kept alive\n", inv->pos[1]);
+	fputs(inv->json ? "{\"cancelled\":\"" : "cancelled: ", stdout);
+	ctl_print_hex(stdout, inv->vid, CTL_VALUE_ID_LEN);
+	fputs(inv->json ? "\"}\n" : " is no longer kept alive\n", stdout);
 	return CTL_EXIT_OK;
 }
 

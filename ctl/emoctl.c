@@ -78,8 +78,6 @@ static int	ctl_build_status(struct ctl_inv *, Emo__Ctl__Request *);
 static int	ctl_build_peers(struct ctl_inv *, Emo__Ctl__Request *);
 static int	ctl_build_ping(struct ctl_inv *, Emo__Ctl__Request *);
 static int	ctl_build_log(struct ctl_inv *, Emo__Ctl__Request *);
-static int	ctl_build_cancel(struct ctl_inv *, Emo__Ctl__Request *);
-static int	ctl_build_permanent(struct ctl_inv *, Emo__Ctl__Request *);
 
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "put", 2, 2, CTL_OPT_TTL | CTL_OPT_PERMANENT, 1, ctl_build_put,
@@ -134,13 +132,13 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "warn|info|debug",
 	    "set emod's log level",
 	    "Sets emod's log verbosity until it restarts; prints the level.\n" },
-	{ "permanent", 0, 0, 0, 0, ctl_build_permanent,
+	{ "permanent", 0, 0, 0, 0, ctl_perm_build_list,
 	    EMO__CTL__RESPONSE__BODY_PERMANENT, ctl_perm_print_list,
 	    "",
 	    "list the values this node keeps alive",
 	    "Prints one line per permanent value: key (its name if put by\n"
 	    "name), value id, size, TTL and when emod puts it again.\n" },
-	{ "cancel", 2, 2, 0, 1, ctl_build_cancel,
+	{ "cancel", 2, 2, 0, 1, ctl_perm_build_cancel,
 	    EMO__CTL__RESPONSE__BODY_CANCEL, ctl_perm_print_cancel,
 	    "KEY VALUE_ID",
 	    "stop keeping a permanent value alive",
@@ -469,33 +467,6 @@ ctl_build_get(struct ctl_inv *inv, Emo__Ctl__Request *req)
 	inv->get.since_ms = inv->since_ms;
 	req->body_case = EMO__CTL__REQUEST__BODY_GET;
 	req->get = &inv->get;
-	return CTL_EXIT_OK;
-}
-
-static int
-ctl_build_cancel(struct ctl_inv *inv, Emo__Ctl__Request *req)
-{
-	if (ctl_perm_id(inv->pos[1], inv->vid) == -1) {
-		ctl_warnx("invalid value id '%s': 32 hex digits expected",
-		    inv->pos[1]);
-		return CTL_EXIT_USAGE;
-	}
-	emo__ctl__cancel_request__init(&inv->cancel);
-	inv->cancel.key.data = inv->key;
-	inv->cancel.key.len = ID_LEN;
-	inv->cancel.value_id.data = inv->vid;
-	inv->cancel.value_id.len = CTL_VALUE_ID_LEN;
-	req->body_case = EMO__CTL__REQUEST__BODY_CANCEL;
-	req->cancel = &inv->cancel;
-	return CTL_EXIT_OK;
-}
-
-static int
-ctl_build_permanent(struct ctl_inv *inv, Emo__Ctl__Request *req)
-{
-	emo__ctl__permanent_request__init(&inv->permanent);
-	req->body_case = EMO__CTL__REQUEST__BODY_PERMANENT;
-	req->permanent = &inv->permanent;
 	return CTL_EXIT_OK;
 }
 
