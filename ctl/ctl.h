@@ -26,6 +26,7 @@ enum ctl_exit {
 #define CTL_TIMEOUT_DEFAULT_S	30
 #define CTL_TIMEOUT_MAX_S	3600
 #define CTL_MAX_POSITIONAL	2	/* no command takes more */
+#define CTL_VALUE_ID_LEN	16	/* a value id: Keccak-256 head */
 #define CTL_MAX_ADDRESS		270	/* "[" 253-byte host "]:" 5 digits */
 
 /* Command options; a command row lists the ones it accepts. */
@@ -38,6 +39,7 @@ enum ctl_exit {
 #define CTL_OPT_MIN_ACKS	0x40
 
 #define CTL_MAX_MIN_ACKS	64	/* as emod's CONTROL_MAX_MIN_ACKS */
+#define CTL_OPT_PERMANENT	0x100
 
 struct ctl_cmd;
 
@@ -69,6 +71,10 @@ struct ctl_inv {
 	Emo__Ctl__PeersRequest	 peers;
 	Emo__Ctl__PingRequest	 ping;
 	Emo__Ctl__LogRequest	 log;
+	Emo__Ctl__CancelRequest	 cancel;
+	Emo__Ctl__PermanentRequest permanent;
+	int			 perm;		/* put --permanent */
+	uint8_t			 vid[CTL_VALUE_ID_LEN];	/* cancel */
 };
 
 /* ctl_args.c — strict parsers; *errstr gets a static reason on failure. */
@@ -122,5 +128,13 @@ int	ctl_print_status(const struct ctl_inv *, const Emo__Ctl__Response *);
 int	ctl_print_peers(const struct ctl_inv *, const Emo__Ctl__Response *);
 int	ctl_print_ping(const struct ctl_inv *, const Emo__Ctl__Response *);
 int	ctl_print_log(const struct ctl_inv *, const Emo__Ctl__Response *);
+
+/* ctl_perm.c — permanent values: the requests and their printers. */
+int	ctl_perm_build_cancel(struct ctl_inv *, Emo__Ctl__Request *);
+int	ctl_perm_build_list(struct ctl_inv *, Emo__Ctl__Request *);
+int	ctl_perm_print_cancel(const struct ctl_inv *,
+	    const Emo__Ctl__Response *);
+int	ctl_perm_print_list(const struct ctl_inv *,
+	    const Emo__Ctl__Response *);
 
 #endif

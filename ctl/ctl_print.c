@@ -263,6 +263,8 @@ static const struct {
 	    "ERR_TIMEOUT", "timed out" },
 	{ EMO__CTL__ERROR_CODE__ERR_QUOTA, CTL_EXIT_FAIL,
 	    "ERR_QUOTA", "storage quota full" },
+	{ EMO__CTL__ERROR_CODE__ERR_NO_SUCH_VALUE, CTL_EXIT_NOTFOUND,
+	    "ERR_NO_SUCH_VALUE", "not on the permanent list" },
 };
 
 /* An Error answer from emod: printed, and its exit status. */
@@ -317,14 +319,28 @@ ctl_print_put(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
 		fputs("{\"key\":\"", stdout);
 		ctl_print_hex(stdout, key, ID_LEN);
 		printf("\",\"acks\":%" PRIu32 ",\"created_ms\":%" PRId64
-		    ",\"expires_ms\":%" PRId64 "}\n",
-		    r->acks, r->created_ms, r->expires_ms);
+		    ",\"expires_ms\":%" PRId64, r->acks, r->created_ms,
+		    r->expires_ms);
+		if (r->value_id.len > 0) {
+			fputs(",\"id\":\"", stdout);
+			ctl_print_hex(stdout, r->value_id.data,
+			    r->value_id.len);
+			fputc('"', stdout);
+		}
+		if (inv->perm)
+			fputs(",\"permanent\":true", stdout);
+		fputs("}\n", stdout);
 		return CTL_EXIT_OK;
 	}
 	printf("stored %zu B under ", inv->valuelen);
 	ctl_print_hex(stdout, key, ID_LEN);
-	printf(", %" PRIu32 " node%s acknowledged\n", r->acks,
+	printf(", %" PRIu32 " node%s acknowledged", r->acks,
 	    r->acks == 1 ? "" : "s");
+	if (r->value_id.len > 0) {
+		fputs(inv->perm ? "; permanent, id " : "; id ", stdout);
+		ctl_print_hex(stdout, r->value_id.data, r->value_id.len);
+	}
+	fputc('\n', stdout);
 	return CTL_EXIT_OK;
 }
 
@@ -383,8 +399,14 @@ ctl_print_value_json(const Emo__Ctl__Value *v, int64_t now, int first)
 	fputs(",\"value_base64\":\"", stdout);
 	ctl_print_base64(stdout, v->data.data, v->data.len);
 	printf("\",\"created_ms\":%" PRId64 ",\"expires_ms\":%" PRId64
-	    ",\"ttl_s\":%" PRId64 "}", v->created_ms, v->expires_ms,
+	    ",\"ttl_s\":%" PRId64, v->created_ms, v->expires_ms,
 	    ctl_print_ttl_left(v->expires_ms, now));
+	if (v->id.len > 0) {
+		fputs(",\"id\":\"", stdout);
+		ctl_print_hex(stdout, v->id.data, v->id.len);
+		fputc('"', stdout);
+	}
+	fputc('}', stdout);
 }
 
 int
@@ -481,6 +503,32 @@ ctl_print_size(uint64_t b)
 	printf(" (%.1f %s)", d, unit[u]);
 }
 
+/* The permanent count and the restart-only keys changed since start. */
+static void
+ctl_print_status_extra(const Emo__Ctl__StatusResult *r, int json)
+{
+	size_t i;
+
+	if (json) {
+		printf(",\"permanent\":%" PRIu32 ",\"restart_keys\":[",
+		    r->permanent);
+		for (i = 0; i < r->n_restart_keys; i++) {
+			if (i > 0)
+				fputc(',', stdout);
+			ctl_print_json_cstr(stdout, r->restart_keys[i]);
+		}
+		fputc(']', stdout);
+		return;
+	}
+	fputs("restart to apply: ", stdout);
+	for (i = 0; i < r->n_restart_keys; i++) {
+		if (i > 0)
+			fputs(", ", stdout);
+		ctl_print_safe_cstr(stdout, r->restart_keys[i]);
+	}
+	fputc('\n', stdout);
+}
+
 static void
 ctl_print_status_json(const Emo__Ctl__StatusResult *r)
 {
@@ -510,7 +558,9 @@ ctl_print_status_json(const Emo__Ctl__StatusResult *r)
 		ctl_print_json_cstr(stdout, r->counters[i]->name);
 		printf(":%" PRIu64, r->counters[i]->value);
 	}
-	fputs("}}\n", stdout);
+	fputc('}', stdout);
+	ctl_print_status_extra(r, 1);
+	fputs("}\n", stdout);
 }
 
 int
@@ -562,6 +612,10 @@ ctl_print_status(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
 	ctl_print_row("storage", w, r->storage);
 	ctl_print_row("version", w, r->version);
 	ctl_print_row("data_dir", w, r->data_dir);
+	ctl_print_row("permanent", w, NULL);
+	printf("%" PRIu32 "\n", r->permanent);
+	if (r->n_restart_keys > 0)
+		ctl_print_status_extra(r, 0);
 	for (i = 0; i < r->n_counters; i++) {
 		len = strlen(r->counters[i]->name);
 		ctl_print_safe_cstr(stdout, r->counters[i]->name);

@@ -16,7 +16,7 @@ _emoctl()
 	fi
 
 	local globals="--socket --json --hex-key --timeout --help --version"
-	local commands="put get hash status peers ping log help"
+	local commands="put get hash status peers ping log permanent cancel help"
 
 	case $prev in
 	--socket|-s|--output|-o)
@@ -57,7 +57,7 @@ _emoctl()
 
 	if [[ $cur == -* ]] && ((endopts == 0)); then
 		case $cmd in
-		put) COMPREPLY=($(compgen -W "$globals --ttl --min-acks" -- "$cur")) ;;
+		put) COMPREPLY=($(compgen -W "$globals --ttl --min-acks --permanent" -- "$cur")) ;;
 		get) COMPREPLY=($(compgen -W "$globals --since --latest --raw --null --output" -- "$cur")) ;;
 		*) COMPREPLY=($(compgen -W "$globals" -- "$cur")) ;;
 		esac

@@ -29,6 +29,7 @@ enum ctl_optid {
 	CTL_O_NUL,
 	CTL_O_OUTPUT,
 	CTL_O_MIN_ACKS,
+	CTL_O_PERMANENT,
 	CTL_O_HELP,
 	CTL_O_VERSION,
 };
@@ -69,6 +70,8 @@ static const struct ctl_opt ctl_opts[] = {
 	    "get: end each value with a NUL byte, not a newline" },
 	{ 'o', "output", "FILE", CTL_O_OUTPUT, CTL_OPT_OUTPUT,
 	    "get: write the newest value's bytes to FILE" },
+	{ 0, "permanent", NULL, CTL_O_PERMANENT, CTL_OPT_PERMANENT,
+	    "put: emod re-puts the value until cancelled" },
 	{ 'h', "help", NULL, CTL_O_HELP, 0, "show this help" },
 	{ 'V', "version", NULL, CTL_O_VERSION, 0, "show emoctl's version" },
 };
@@ -97,9 +100,9 @@ static int	ctl_build_ping(struct ctl_inv *, Emo__Ctl__Request *);
 static int	ctl_build_log(struct ctl_inv *, Emo__Ctl__Request *);
 
 static const struct ctl_cmd ctl_cmds[] = {
-	{ "put", 2, 2, CTL_OPT_TTL | CTL_OPT_MIN_ACKS, 1, ctl_build_put,
-	    EMO__CTL__RESPONSE__BODY_PUT, ctl_print_put,
-	    "KEY VALUE [--ttl TIME] [--min-acks N]",
+	{ "put", 2, 2, CTL_OPT_TTL | CTL_OPT_MIN_ACKS | CTL_OPT_PERMANENT, 1,
+	    ctl_build_put, EMO__CTL__RESPONSE__BODY_PUT, ctl_print_put,
+	    "KEY VALUE [--ttl TIME] [--min-acks N] [--permanent]",
 	    "store VALUE under KEY (VALUE - reads stdin)",
 	    "Stores VALUE (1 to " BYTES_STR(EMO_MAX_VALUE) " bytes) under KEY "
 	    "on the nodes closest to\n"
@@ -108,7 +111,10 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "--ttl TIME keeps it that long instead of emod's default_ttl:\n"
 	    "90s, 10m, 1h, 7d (the units of emod.conf) or plain seconds; above\n"
 	    "the node's max_ttl is refused, and the message names the limit.\n"
-	    "Prints the size, the key and how many nodes acknowledged it.\n"
+	    "--permanent: emod puts it again before it expires, across\n"
+	    "restarts, until 'emoctl cancel KEY VALUE_ID'.\n"
+	    "Prints the size, the key, how many nodes acknowledged it and\n"
+	    "the value's id.\n"
 	    "A put that no peer acknowledged fails (exit 4, \"stored on this\n"
 	    "node only\") on a node that has a bootstrap list or has had\n"
 	    "peers; a node alone by design (no bootstrap, never a peer)\n"
@@ -162,6 +168,19 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "Sets emod's log verbosity until it restarts or reloads its\n"
 	    "configuration (SIGHUP), which set the file's log_level again;\n"
 	    "prints the level.\n" },
+	{ "permanent", 0, 0, 0, 0, ctl_perm_build_list,
+	    EMO__CTL__RESPONSE__BODY_PERMANENT, ctl_perm_print_list,
+	    "",
+	    "list the values this node keeps alive",
+	    "Prints one line per permanent value: key (its name if put by\n"
+	    "name), value id, size, TTL and when emod puts it again.\n" },
+	{ "cancel", 2, 2, 0, 1, ctl_perm_build_cancel,
+	    EMO__CTL__RESPONSE__BODY_CANCEL, ctl_perm_print_cancel,
+	    "KEY VALUE_ID",
+	    "stop keeping a permanent value alive",
+	    "Takes the value with VALUE_ID (32 hex digits, as put and\n"
+	    "'get --json' show it) under KEY off the permanent list; it then\n"
+	    "expires at the end of its TTL.  Exits 1 if it is not on the list.\n" },
 	{ "help", 0, 1, 0, 0, NULL, EMO__CTL__RESPONSE__BODY__NOT_SET, NULL,
 	    "[COMMAND]",
 	    "show the help, or a command's help",
@@ -351,6 +370,9 @@ ctl_opt_apply(struct ctl_inv *inv, const struct ctl_opt *o, const char *val,
 		}
 		inv->since_ms = (int64_t)v;
 		break;
+	case CTL_O_PERMANENT:
+		inv->perm = 1;
+		break;
 	case CTL_O_HELP:
 	case CTL_O_VERSION:
 		*flags |= 1u << o->id;
@@ -521,6 +543,15 @@ ctl_build_put(struct ctl_inv *inv, Emo__Ctl__Request *req)
 	inv->put.value.len = inv->valuelen;
 	inv->put.ttl_s = inv->ttl_s;
 	inv->put.min_acks = inv->min_acks;
+	if (inv->perm) {
+		inv->put.permanent = 1;
+		/* By name, so that `emoctl permanent` can show it. */
+		if (!inv->hexkey && strlen(inv->pos[0]) <= EMO_MAX_KEY_NAME) {
+			inv->put.key.len = 0;
+			inv->put.name.data = (uint8_t *)(uintptr_t)inv->pos[0];
+			inv->put.name.len = strlen(inv->pos[0]);
+		}
+	}
 	req->body_case = EMO__CTL__REQUEST__BODY_PUT;
 	req->put = &inv->put;
 	return CTL_EXIT_OK;

@@ -161,6 +161,9 @@ static const struct conf_row conf_rows[] = {
 	ROW(control_output_timeout, CT_DURATION, control_output_timeout_s, 1,
 	    86400, "30", "seconds a control client with over 1 MiB of "
 	    "answers queued may take none of it"),
+	ROW(metrics_listen, CT_HOSTPORT, metrics_listen, 0, CONF_ADDR_LEN - 1,
+	    "", "TCP address serving Prometheus metrics at /metrics; empty "
+	    "is off"),
 
 	ROW(rpc_timeout_ms, CT_U32, rpc_timeout_ms, 50, 60000, "1000",
 	    "milliseconds to wait for a peer's answer"),
@@ -190,6 +193,7 @@ static const struct conf_row conf_rows[] = {
 };
 
 #define CONF_NROWS	(sizeof(conf_rows) / sizeof(conf_rows[0]))
+_Static_assert(CONF_NROWS <= CONF_MAX_KEYS, "raise CONF_MAX_KEYS");
 
 static const struct conf_row *
 conf_row_find(const char *name)
@@ -441,6 +445,29 @@ conf_print(const struct conf *c, FILE *fp)
 		fprintf(fp, "%s =%s%s\n", r->name, buf[0] != '\0' ? " " : "",
 		    buf);
 	}
+}
+
+size_t
+conf_diff(const struct conf *a, const struct conf *b, const char **keys,
+    size_t max)
+{
+	const struct conf_row *r;
+	size_t i, n = 0;
+	int differ;
+
+	for (i = 0; i < CONF_NROWS; i++) {
+		r = &conf_rows[i];
+		if (r->type == CT_ADDRLIST)
+			differ = a->nbootstrap != b->nbootstrap ||
+			    memcmp(a->bootstrap, b->bootstrap,
+			    sizeof(a->bootstrap)) != 0;
+		else	/* conf_set zeroes string tails: bytes compare */
+			differ = memcmp((const char *)a + r->off,
+			    (const char *)b + r->off, r->size) != 0;
+		if (differ && n++ < max)
+			keys[n - 1] = r->name;
+	}
+	return n;
 }
 
 const char *

@@ -15,6 +15,7 @@
 #define CONF_MAX_BOOTSTRAP	32	/* bootstrap addresses */
 #define CONF_ADDR_LEN		256	/* "HOST:PORT", NUL included */
 #define CONF_MAX_TTL_S		604800	/* hard upper bound for max_ttl */
+#define CONF_MAX_KEYS		64	/* rows of the key table, at most */
 
 enum conf_storage {
 	CONF_STORAGE_LEVELDB,
@@ -43,6 +44,7 @@ struct conf {
 	uint32_t	control_max_clients;
 	uint32_t	control_idle_timeout_s;
 	uint32_t	control_output_timeout_s;
+	char		metrics_listen[CONF_ADDR_LEN];	/* "": off */
 	/* network */
 	uint32_t	rpc_timeout_ms;
 	uint32_t	rpc_retries;
@@ -90,6 +92,12 @@ void	conf_print(const struct conf *, FILE *);
  */
 int	conf_parse_duration(const char *, uint64_t min, uint64_t max,
 	    uint64_t *out, const char **errstr);
+/*
+ * The keys whose values differ between a and b, in table order, at most
+ * max of them into keys (static names); returns how many differ.
+ */
+size_t	conf_diff(const struct conf *a, const struct conf *b,
+	    const char **keys, size_t max);
 /* The key table, for documentation checks: NULL past the end. */
 const char *conf_key_name(unsigned i);
 #endif

@@ -214,7 +214,7 @@ conf_set_row(struct conf *c, const struct conf_row *r, const char *value,
 	enum conf_err e;
 	uint64_t v = 0;
 	char *dst;
-	int ev;
+	int ev, off;
 
 	*sub = NULL;
 	if (r->type == CT_ADDRLIST && value[0] == '\0') {
@@ -222,14 +222,18 @@ conf_set_row(struct conf *c, const struct conf_row *r, const char *value,
 		c->nbootstrap = 0;
 		return CE_OK;
 	}
-	if (value[0] == '\0' && r->type != CT_STRING)
+	/* An address whose default is empty may be empty: off. */
+	off = r->type == CT_HOSTPORT && r->def != NULL && r->def[0] == '\0' &&
+	    value[0] == '\0';
+	if (value[0] == '\0' && r->type != CT_STRING && !off)
 		return CE_EMPTY;
 	switch (r->type) {
 	case CT_STRING:
 	case CT_PATH:
 	case CT_HOSTPORT:
 	case CT_ADDRLIST:
-		if ((e = conf_check_text(r->type, r->max, value, sub)) != CE_OK)
+		if (!off &&
+		    (e = conf_check_text(r->type, r->max, value, sub)) != CE_OK)
 			return e;
 		dst = (char *)c + r->off;
 		if (r->type == CT_ADDRLIST) {
@@ -365,9 +369,12 @@ conf_row_ok(const struct conf *c, const struct conf_row *r)
 	case CT_STRING:
 	case CT_PATH:
 	case CT_HOSTPORT:
-		return memchr(s, '\0', r->size) != NULL &&
-		    (s[0] != '\0' || r->type == CT_STRING) &&
-		    conf_check_text(r->type, r->max, s, &sub) == CE_OK;
+		if (memchr(s, '\0', r->size) == NULL)
+			return 0;
+		if (s[0] == '\0')	/* an address may be empty: off */
+			return r->type == CT_STRING || (r->type == CT_HOSTPORT &&
+			    r->def != NULL && r->def[0] == '\0');
+		return conf_check_text(r->type, r->max, s, &sub) == CE_OK;
 	case CT_ADDRLIST:
 		for (i = 0; i < c->nbootstrap && i < CONF_MAX_BOOTSTRAP; i++)
 			if (memchr(c->bootstrap[i], '\0', CONF_ADDR_LEN) ==

@@ -15,6 +15,7 @@
 #include "id.h"
 #include "log.h"
 #include "node.h"
+#include "perm.h"
 
 /* Resolves the key/name pair of a put or get; -1 with *why if invalid. */
 static int
@@ -73,6 +74,20 @@ control_request_check(const Emo__Ctl__Request *q, struct control_args *a,
 			*why = "min_acks above " BYTES_STR(CONTROL_MAX_MIN_ACKS);
 			return -1;
 		}
+		perm_value_id(q->put->value.data, q->put->value.len, a->vid);
+		return 0;
+	case EMO__CTL__REQUEST__BODY_CANCEL:
+		if (control_key(q->cancel->key, q->cancel->name, &a->key,
+		    why) == -1)
+			return -1;
+		if (q->cancel->value_id.len != PERM_ID_LEN) {
+			*why = "value_id must be exactly "
+			    BYTES_STR(PERM_ID_LEN) " bytes";
+			return -1;
+		}
+		memcpy(a->vid, q->cancel->value_id.data, PERM_ID_LEN);
+		return 0;
+	case EMO__CTL__REQUEST__BODY_PERMANENT:
 		return 0;
 	case EMO__CTL__REQUEST__BODY_GET:
 		if (control_key(q->get->key, q->get->name, &a->key, why) == -1)
@@ -121,6 +136,8 @@ control_put_done(void *arg, const struct node_put_result *res)
 	pr.key.len = ID_LEN;
 	pr.created_ms = res->created_ms;
 	pr.expires_ms = res->expires_ms;
+	pr.value_id.data = r->args.vid;
+	pr.value_id.len = PERM_ID_LEN;
 	rsp.body_case = EMO__CTL__RESPONSE__BODY_PUT;
 	rsp.put = &pr;
 	control_respond(r, &rsp);
@@ -132,6 +149,16 @@ control_put(struct control_conn *c, struct control_req *r,
 {
 	const Emo__Ctl__PutRequest *p = q->put;
 
+	if (p->permanent) {
+		if (c->ctl->perm == NULL) {
+			control_error(r, DHT_ERR_UNAVAILABLE,
+			    "this emod keeps no permanent values");
+			return;
+		}
+		perm_put(c->ctl->perm, &r->args.key, p->name.data, p->name.len,
+		    p->value.data, p->value.len, p->ttl_s, control_put_done, r);
+		return;
+	}
 	node_put_acks(c->ctl->node, &r->args.key, p->value.data,
 	    p->value.len, p->ttl_s, p->min_acks, control_put_done, r);
 }
@@ -143,6 +170,7 @@ control_get_done(void *arg, const struct node_get_result *res)
 	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
 	Emo__Ctl__GetResult gr = EMO__CTL__GET_RESULT__INIT;
 	Emo__Ctl__Value *vals = NULL, **vp = NULL;
+	uint8_t (*ids)[PERM_ID_LEN] = NULL;
 	size_t i, n = res->values.n;
 
 	if (res->err != DHT_OK) {
@@ -150,8 +178,10 @@ control_get_done(void *arg, const struct node_get_result *res)
 		return;
 	}
 	if ((vals = calloc(n, sizeof(*vals))) == NULL ||
-	    (vp = calloc(n, sizeof(*vp))) == NULL) {
+	    (vp = calloc(n, sizeof(*vp))) == NULL ||
+	    (ids = calloc(n, sizeof(*ids))) == NULL) {
 		free(vals);
+		free(vp);
 		control_error(r, DHT_ERR_UNAVAILABLE,
 		    "out of memory");
 		return;
@@ -162,6 +192,10 @@ control_get_done(void *arg, const struct node_get_result *res)
 		vals[i].data.len = res->values.v[i].len;
 		vals[i].created_ms = res->values.v[i].created_ms;
 		vals[i].expires_ms = res->values.v[i].expires_ms;
+		perm_value_id(res->values.v[i].data, res->values.v[i].len,
+		    ids[i]);
+		vals[i].id.data = ids[i];
+		vals[i].id.len = PERM_ID_LEN;
 		vp[i] = &vals[i];
 	}
 	gr.n_values = n;
@@ -174,6 +208,7 @@ control_get_done(void *arg, const struct node_get_result *res)
 	control_respond(r, &rsp);
 	free(vals);
 	free(vp);
+	free(ids);
 }
 
 static void
@@ -271,6 +306,72 @@ control_ping(struct control_conn *c, struct control_req *r,
 	node_ping(c->ctl->node, q->ping->address, control_ping_done, r);
 }
 
+static void
+control_cancel(struct control_conn *c, struct control_req *r,
+    const Emo__Ctl__Request *q)
+{
+	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
+	Emo__Ctl__CancelResult cr = EMO__CTL__CANCEL_RESULT__INIT;
+	int rv;
+
+	rv = c->ctl->perm != NULL ? perm_cancel(c->ctl->perm, &r->args.key,
+	    r->args.vid) : 0;
+	if (rv == 0) {
+		control_error_pb(r, EMO__CTL__ERROR_CODE__ERR_NO_SUCH_VALUE,
+		    "no permanent value with that id under the key");
+		return;
+	}
+	if (rv == -1) {
+		control_error(r, DHT_ERR_STORAGE, "taken off the list, but "
+		    "the list could not be saved: it may be back after a "
+		    "restart");
+		return;
+	}
+	rsp.body_case = EMO__CTL__RESPONSE__BODY_CANCEL;
+	rsp.cancel = &cr;
+	control_respond(r, &rsp);
+}
+
+static void
+control_permanent(struct control_conn *c, struct control_req *r,
+    const Emo__Ctl__Request *q)
+{
+	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
+	Emo__Ctl__PermanentResult pr = EMO__CTL__PERMANENT_RESULT__INIT;
+	Emo__Ctl__PermanentValue *vals = NULL, **vp = NULL;
+	const struct perm_value *pv;
+	size_t i, n;
+
+	n = c->ctl->perm != NULL ? perm_count(c->ctl->perm) : 0;
+	if (n > 0 && ((vals = calloc(n, sizeof(*vals))) == NULL ||
+	    (vp = calloc(n, sizeof(*vp))) == NULL)) {
+		free(vals);
+		control_error(r, DHT_ERR_UNAVAILABLE, "out of memory");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		pv = perm_at(c->ctl->perm, i);
+		emo__ctl__permanent_value__init(&vals[i]);
+		vals[i].key.data = (uint8_t *)pv->key.b;
+		vals[i].key.len = ID_LEN;
+		vals[i].name.data = pv->name;
+		vals[i].name.len = pv->namelen;
+		vals[i].value_id.data = (uint8_t *)pv->id;
+		vals[i].value_id.len = PERM_ID_LEN;
+		vals[i].size = pv->len;
+		vals[i].ttl_s = pv->ttl_s;
+		vals[i].next_put_ms = pv->next_ms;
+		vp[i] = &vals[i];
+	}
+	pr.n_values = n;
+	pr.values = vp;
+	rsp.body_case = EMO__CTL__RESPONSE__BODY_PERMANENT;
+	rsp.permanent = &pr;
+	control_respond(r, &rsp);
+	free(vals);
+	free(vp);
+}
+
 static const struct {
 	Emo__Ctl__Request__BodyCase	 body;
 	void				(*fn)(struct control_conn *,
@@ -283,6 +384,8 @@ static const struct {
 	{ EMO__CTL__REQUEST__BODY_PEERS, control_peers },
 	{ EMO__CTL__REQUEST__BODY_PING, control_ping },
 	{ EMO__CTL__REQUEST__BODY_LOG, control_log },
+	{ EMO__CTL__REQUEST__BODY_CANCEL, control_cancel },
+	{ EMO__CTL__REQUEST__BODY_PERMANENT, control_permanent },
 };
 
 void

@@ -49,7 +49,10 @@ struct control_conn {
 struct control_args {
 	struct id	key;		/* put, get: resolved; a put echoes it */
 	int		level;		/* log: the parsed level */
+	uint8_t		vid[16];	/* put: the value's id; cancel: given */
 };
+
+#define CONTROL_MAX_RESTART_KEYS	64	/* restart-only keys changed */
 
 struct control_req {
 	TAILQ_ENTRY(control_req)	 entry;
@@ -76,6 +79,9 @@ struct control {
 	uid_t			 uid;		/* ours: may connect, as may 0 */
 	TAILQ_HEAD(, control_conn) conns;
 	struct control_stats	 st;
+	struct perm		*perm;		/* NULL: no permanent puts */
+	const char		*restart_keys[CONTROL_MAX_RESTART_KEYS];
+	size_t			 nrestart_keys;
 };
 
 /*

@@ -11,6 +11,7 @@
 #include "control_impl.h"
 #include "id.h"
 #include "node.h"
+#include "perm.h"
 #include "wire.h"
 
 /* Where a status counter's value lives. */
@@ -31,13 +32,16 @@ static const struct control_counter {
 	const char		*help;
 	enum control_src	 src;
 	size_t			 off;	/* of a uint64_t in the src struct */
+	int			 gauge;	/* a level now, not a running count */
 } control_counters[] = {
-#define NODE_C(n, f, h)	{ n, h, CONTROL_SRC_NODE, \
-			  offsetof(struct node_stats, f) }
-#define NET_C(n, f, h)	{ n, h, CONTROL_SRC_NET, offsetof(struct net_stats, f) }
-#define DHT_C(n, f, h)	{ n, h, CONTROL_SRC_DHT, offsetof(struct dht_stats, f) }
-#define CTL_C(n, f, h)	{ n, h, CONTROL_SRC_CONTROL, \
-			  offsetof(struct control_stats, f) }
+#define ROW_(n, s, t, f, h, g) { n, h, CONTROL_SRC_##s, offsetof(struct t, f), g }
+#define NODE_C(n, f, h)	ROW_(n, NODE, node_stats, f, h, 0)
+#define NET_C(n, f, h)	ROW_(n, NET, net_stats, f, h, 0)
+#define DHT_C(n, f, h)	ROW_(n, DHT, dht_stats, f, h, 0)
+#define CTL_C(n, f, h)	ROW_(n, CONTROL, control_stats, f, h, 0)
+#define NODE_G(n, f, h)	ROW_(n, NODE, node_stats, f, h, 1)
+#define DHT_G(n, f, h)	ROW_(n, DHT, dht_stats, f, h, 1)
+#define CTL_G(n, f, h)	ROW_(n, CONTROL, control_stats, f, h, 1)
 #define MSG_C(n, t)	DHT_C("rx_" n, rx_msgs[t], "`" n "` messages received"),\
 			DHT_C("tx_" n, tx_msgs[t], "`" n "` messages sent")
 	NODE_C("puts", puts, "puts from control clients that succeeded"),
@@ -48,7 +52,7 @@ static const struct control_counter {
 	    "gets that found no live value"),
 	NODE_C("values_expired", expired, "values removed by the expiry sweep"),
 	NODE_C("store_syncs", syncs, "group-commit fsyncs (`sync = yes`)"),
-	NODE_C("storage_failed", storage_failed,
+	NODE_G("storage_failed", storage_failed,
 	    "1 once an fsync of the store failed: puts and STOREs refused "
 	    "until restart"),
 	NET_C("udp_rx_packets", rx_packets, "datagrams received"),
@@ -104,7 +108,7 @@ static const struct control_counter {
 	    "requests dropped: over their source's rate (rate_limit)"),
 	DHT_C("tx_dropped_budget", tx_dropped_budget,
 	    "answers dropped: over the global byte budget (answer_budget)"),
-	DHT_C("rate_sources", rate_sources,
+	DHT_G("rate_sources", rate_sources,
 	    "request sources remembered by the rate limit"),
 	DHT_C("values_stored_remote", values_stored,
 	    "values stored by other nodes' STOREs"),
@@ -146,7 +150,7 @@ static const struct control_counter {
 	    "values evicted (the heaviest source's oldest) for another source's"),
 	DHT_C("tokens_withheld", tokens_withheld,
 	    "answers sent without a write token: store full, nothing evictable"),
-	CTL_C("ctl_clients", clients, "control-socket clients connected now"),
+	CTL_G("ctl_clients", clients, "control-socket clients connected now"),
 	CTL_C("ctl_accepted", accepted, "control-socket clients accepted"),
 	CTL_C("ctl_rejected", rejected,
 	    "control-socket clients refused at `control_max_clients`"),
@@ -164,6 +168,10 @@ static const struct control_counter {
 #undef DHT_C
 #undef CTL_C
 #undef MSG_C
+#undef NODE_G
+#undef DHT_G
+#undef CTL_G
+#undef ROW_
 };
 #define CONTROL_NCOUNTERS \
 	(sizeof(control_counters) / sizeof(control_counters[0]))
@@ -178,6 +186,60 @@ control_counter_name(size_t i, const char **help)
 	return control_counters[i].name;
 }
 
+void
+control_set_perm(struct control *ctl, struct perm *p)
+{
+	ctl->perm = p;
+}
+
+void
+control_set_restart_keys(struct control *ctl, const char *const *keys,
+    size_t n)
+{
+	size_t i;
+
+	if (n > CONTROL_MAX_RESTART_KEYS)
+		n = CONTROL_MAX_RESTART_KEYS;
+	for (i = 0; i < n; i++)
+		ctl->restart_keys[i] = keys[i];
+	ctl->nrestart_keys = n;
+}
+
+int
+control_counter_gauge(size_t i)
+{
+	return i < CONTROL_NCOUNTERS && control_counters[i].gauge;
+}
+
+uint64_t
+control_counter_value(const struct control *ctl, const struct node_status *ns,
+    size_t i)
+{
+	const struct control_counter *cc;
+	const void *src;
+	uint64_t v;
+
+	if (i >= CONTROL_NCOUNTERS)
+		return 0;
+	cc = &control_counters[i];
+	switch (cc->src) {
+	case CONTROL_SRC_NODE:
+		src = &ns->node;
+		break;
+	case CONTROL_SRC_NET:
+		src = &ns->net;
+		break;
+	case CONTROL_SRC_DHT:
+		src = &ns->dht;
+		break;
+	default:
+		src = &ctl->st;
+		break;
+	}
+	memcpy(&v, (const char *)src + cc->off, sizeof(v));
+	return v;
+}
+
 /* Answers a status request from the node's state and the counters. */
 void
 control_status(struct control_conn *c, struct control_req *r,
@@ -188,21 +250,13 @@ control_status(struct control_conn *c, struct control_req *r,
 	Emo__Ctl__StatusResult sr = EMO__CTL__STATUS_RESULT__INIT;
 	Emo__Ctl__Counter cnt[CONTROL_NCOUNTERS], *cp[CONTROL_NCOUNTERS];
 	struct node_status ns;
-	const struct control_counter *cc;
-	const void *src[4];
 	size_t i;
 
 	node_status(ctl->node, &ns);
-	src[CONTROL_SRC_NODE] = &ns.node;
-	src[CONTROL_SRC_NET] = &ns.net;
-	src[CONTROL_SRC_DHT] = &ns.dht;
-	src[CONTROL_SRC_CONTROL] = &ctl->st;
 	for (i = 0; i < CONTROL_NCOUNTERS; i++) {
-		cc = &control_counters[i];
 		emo__ctl__counter__init(&cnt[i]);
-		cnt[i].name = (char *)cc->name;
-		memcpy(&cnt[i].value, (const char *)src[cc->src] + cc->off,
-		    sizeof(cnt[i].value));
+		cnt[i].name = (char *)control_counters[i].name;
+		cnt[i].value = control_counter_value(ctl, &ns, i);
 		cp[i] = &cnt[i];
 	}
 	sr.node_id.data = ns.id.b;
@@ -219,6 +273,9 @@ control_status(struct control_conn *c, struct control_req *r,
 	sr.network = (char *)ns.network;
 	sr.n_counters = CONTROL_NCOUNTERS;
 	sr.counters = cp;
+	sr.permanent = ctl->perm != NULL ? (uint32_t)perm_count(ctl->perm) : 0;
+	sr.n_restart_keys = ctl->nrestart_keys;
+	sr.restart_keys = (char **)ctl->restart_keys;
 	rsp.body_case = EMO__CTL__RESPONSE__BODY_STATUS;
 	rsp.status = &sr;
 	control_respond(r, &rsp);

@@ -4,6 +4,7 @@
  * of libsodium's constant-time hex and base64 encoders.
  */
 #include <stdint.h>
+#include <string.h>
 
 #include <sodium.h>
 
@@ -43,6 +44,19 @@ crypto_hex_encode(char *out, size_t outlen, const void *bin, size_t len)
 	if (len > (SIZE_MAX - 1) / 2 || outlen < 2 * len + 1)
 		return -1;
 	sodium_bin2hex(out, outlen, bin, len);
+	return 0;
+}
+
+int
+crypto_hex_decode(void *out, size_t len, const char *hex)
+{
+	size_t got = 0;
+	const char *end = NULL;
+
+	if (len > (SIZE_MAX - 1) / 2 || strlen(hex) != 2 * len ||
+	    sodium_hex2bin(out, len, hex, 2 * len, NULL, &got, &end) != 0 ||
+	    got != len || end != hex + 2 * len)
+		return -1;
 	return 0;
 }
 

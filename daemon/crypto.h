@@ -19,6 +19,8 @@ uint32_t	crypto_random_uniform(uint32_t upper);	/* [0, upper) */
  */
 int		crypto_hex_encode(char *out, size_t outlen, const void *,
 		    size_t len);
+/* Exactly 2 * len hex digits (either case) into len bytes; -1 if not. */
+int		crypto_hex_decode(void *out, size_t len, const char *hex);
 /* Bytes, NUL included, of the padded standard base64 of len bytes. */
 size_t		crypto_b64_len(size_t len);
 /* Padded standard base64 (RFC 4648 section 4); -1 if outlen is short. */

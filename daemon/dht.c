@@ -12,6 +12,7 @@
 #include "frag.h"
 #include "handover.h"
 #include "join.h"
+#include "log.h"
 #include "op.h"
 #include "ratelimit.h"
 #include "repub.h"
@@ -60,6 +61,43 @@ dht_emit(void *arg, const struct addr *to, const uint8_t *buf, size_t len)
 	d->io.send(d->io.arg, to, buf, len);
 }
 
+enum dht_peer_event { DHT_PEER_ADDED, DHT_PEER_REFUSED, DHT_PEER_EVICTED };
+
+/*
+ * A routing-table change at debug level, rate-limited per kind (log.h):
+ * one format string each, since log_debug_rl counts per format.
+ */
+static void
+dht_log_peer(enum dht_peer_event ev, const struct id *id,
+    const struct addr *a)
+{
+	char hex[ID_HEX_LEN + 1], as[ADDR_STRLEN];
+
+	if (log_getlevel() < LOG_LEVEL_DEBUG)
+		return;
+	id_to_hex(id, hex);
+	hex[16] = '\0';
+	addr_str(a, as, sizeof(as));
+	if (ev == DHT_PEER_ADDED)
+		log_debug_rl("peer %s at %s added to the routing table", hex,
+		    as);
+	else if (ev == DHT_PEER_REFUSED)
+		log_debug_rl("peer %s at %s refused: over a per-IP or "
+		    "per-prefix limit", hex, as);
+	else
+		log_debug_rl("peer %s at %s evicted: stopped answering", hex,
+		    as);
+}
+
+/* An RPC to id failed: the routing table learns (and may evict it). */
+static void
+dht_route_failed(struct dht *d, const struct id *id, const struct addr *a,
+    int64_t now_ms)
+{
+	if (route_failed(d->env.rt, id, (uint64_t)now_ms) == 1)
+		dht_log_peer(DHT_PEER_EVICTED, id, a);
+}
+
 /* A node was heard from: the routing table, dead list and hand-over learn. */
 static void
 dht_route_seen(struct dht *d, const struct id *id, const struct addr *from,
@@ -71,7 +109,11 @@ dht_route_seen(struct dht *d, const struct id *id, const struct addr *from,
 	switch (route_seen(d->env.rt, id, from, (uint64_t)now_ms, rtt_us,
 	    &ev)) {
 	case ROUTE_ADDED:
+		dht_log_peer(DHT_PEER_ADDED, id, from);
 		handover_add(d->ho, id, from);
+		break;
+	case ROUTE_REFUSED:
+		dht_log_peer(DHT_PEER_REFUSED, id, from);
 		break;
 	case ROUTE_PING:
 		join_ping(d->join, &ev, now_ms);
@@ -178,7 +220,7 @@ dht_on_response(struct dht *d, const struct addr *from,
 		(void)rpc_rtt(d->env.rpc, from, &srtt, &rttvar);
 	if (how == RPC_MOVED) {
 		/* Another node answers at that address now. */
-		route_failed(d->env.rt, &c.id, (uint64_t)now_ms);
+		dht_route_failed(d, &c.id, &c.to, now_ms);
 		dht_failed(&c, now_ms);
 		dht_route_seen(d, &m->sender, from, srtt, now_ms);
 		return;
@@ -284,7 +326,7 @@ dht_expire(struct dht *d, int64_t now_ms)
 
 	while (rpc_expire(d->env.rpc, now_ms, &c)) {
 		if (c.id_known)
-			route_failed(d->env.rt, &c.id, (uint64_t)now_ms);
+			dht_route_failed(d, &c.id, &c.to, now_ms);
 		dht_failed(&c, now_ms);
 	}
 }
@@ -553,6 +595,7 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 	st->quota_evicted = ss.quota_evicted;
 	st->tokens_withheld = ss.tokens_withheld;
 	op_get_stats(d->ops, &os);
+	memcpy(st->hist, os.hist, sizeof(st->hist));
 	st->lookups = os.lookups;
 	st->lookup_queries = os.lookup_queries;
 	st->lookup_hops = os.lookup_hops;

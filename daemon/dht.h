@@ -18,6 +18,7 @@
 #include "err.h"
 #include "id.h"
 #include "join.h"
+#include "op.h"
 #include "op_find.h"
 #include "op_get.h"
 #include "op_ping.h"
@@ -63,6 +64,7 @@ struct dht_config {
 
 /* Every part's counters, gathered; docs/OPERATIONS.md says what each is. */
 struct dht_stats {
+	struct op_hist	hist[OP_NHIST];	/* op.h: durations, queries */
 	uint64_t	rx_msgs[16];	/* by enum wire_type */
 	uint64_t	tx_msgs[16];
 	uint64_t	rx_dropped_decode;	/* malformed datagrams */

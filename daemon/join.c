@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "join.h"
+#include "log.h"
 #include "op_find.h"
 
 struct join {
@@ -81,7 +82,10 @@ join_boot_reply(void *ctx, const struct rpc_call *c, const struct wire_msg *m,
     int64_t now_ms, int64_t wall_ms)
 {
 	struct join *j = ctx;
+	char a[ADDR_STRLEN];
 
+	log_debug("bootstrap: %s answered; joining",
+	    addr_str(&c->to, a, sizeof(a)));
 	j->boot_backoff_ms = JOIN_BOOT_MIN_MS;
 	j->boot_next_ms = INT64_MAX;
 	j->boot_rounds = 0;
@@ -114,6 +118,9 @@ join_boot_round(struct join *j, int64_t now_ms)
 	}
 	j->boot_rounds++;
 	join_backoff(j, now_ms);
+	log_debug("bootstrap: pinged %zu address%s; next round in %lld ms "
+	    "unless one answers", j->nboot, j->nboot == 1 ? "" : "es",
+	    (long long)(j->boot_next_ms - now_ms));
 }
 
 int
@@ -159,8 +166,12 @@ join_done(void *arg, enum dht_err err, const struct route_node *nodes,
 		 */
 		j->joined = 0;
 		join_backoff(j, now_ms);
+		log_debug("join: the lookup of our ID reached nobody; again "
+		    "in %lld ms", (long long)(j->boot_next_ms - now_ms));
 		return;
 	}
+	log_debug("join: the lookup of our ID found %zu nodes; filling the "
+	    "far buckets", n);
 	j->boot_backoff_ms = JOIN_BOOT_MIN_MS;
 	j->join_refresh = 1;
 	j->join_bucket = 0;

@@ -1,16 +1,20 @@
 /*
- * log — messages to stderr, OpenBSD style.  The verbosity is the daemon's
- * only global mutable state.  When stderr is connected to the journal
- * ($JOURNAL_STREAM), lines carry sd-daemon <N> priority prefixes instead
- * of a program name, so journald files them at the right level.
+ * log — messages to stderr, OpenBSD style.  The verbosity (and the
+ * rate-limited lines' memory) is the daemon's only global mutable state.
+ * When stderr is connected to the journal ($JOURNAL_STREAM), lines carry
+ * sd-daemon <N> priority prefixes instead of a program name, so journald
+ * files them at the right level and adds the time; anywhere else each
+ * line starts with the UTC time to the millisecond.
  */
 #include <sys/stat.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "log.h"
 
@@ -19,6 +23,14 @@ static const char	*log_prog = "emod";
 static int		 log_journal;
 
 static const char *const log_names[] = { "warn", "info", "debug" };
+
+/* log_debug_rl's memory: one slot per format string (call site). */
+struct log_rl {
+	const char	*fmt;
+	int64_t		 last_ms;	/* monotonic: the last line written */
+	uint64_t	 suppressed;	/* since then */
+};
+static struct log_rl	 log_rls[LOG_RL_SLOTS];
 
 /* $JOURNAL_STREAM is "DEV:INODE" of the stream journald gave us. */
 static int
@@ -83,17 +95,22 @@ log_level_parse(const char *name)
 static void
 log_vwrite(int prio, const char *emsg, const char *fmt, va_list ap)
 {
-	char msg[1024];
+	char msg[1024], when[40];
+	struct timespec ts;
+	struct tm tm;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_journal)
-		fprintf(stderr, "<%d>", prio);
-	else
-		fprintf(stderr, "%s: ", log_prog);
-	if (emsg != NULL)
-		fprintf(stderr, "%s: %s\n", msg, emsg);
-	else
-		fprintf(stderr, "%s\n", msg);
+		fprintf(stderr, "<%d>%s%s%s\n", prio, msg, emsg ? ": " : "",
+		    emsg ? emsg : "");
+	else {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+		fprintf(stderr, "%s.%03ldZ %s: %s%s%s\n", when,
+		    ts.tv_nsec / 1000000, log_prog, msg, emsg ? ": " : "",
+		    emsg ? emsg : "");
+	}
 }
 
 void
@@ -140,6 +157,50 @@ log_debug(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vwrite(7, NULL, fmt, ap);
 	va_end(ap);
+}
+
+static int64_t
+log_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+log_debug_rl(const char *fmt, ...)
+{
+	struct log_rl *rl = NULL;
+	char msg[900];
+	va_list ap;
+	int64_t now;
+	size_t i;
+
+	if (log_level < LOG_LEVEL_DEBUG)
+		return;
+	now = log_mono_ms();
+	for (i = 0; i < LOG_RL_SLOTS && rl == NULL; i++)
+		if (log_rls[i].fmt == fmt || log_rls[i].fmt == NULL)
+			rl = &log_rls[i];
+	if (rl == NULL)			/* more call sites than slots */
+		rl = &log_rls[(uintptr_t)fmt / 8 % LOG_RL_SLOTS];
+	if (rl->fmt == fmt && now - rl->last_ms < LOG_RL_INTERVAL_MS) {
+		rl->suppressed++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (rl->fmt == fmt && rl->suppressed > 0)
+		log_debug("%s (and %llu more like it in %lld s)", msg,
+		    (unsigned long long)rl->suppressed,
+		    (long long)((now - rl->last_ms) / 1000));
+	else
+		log_debug("%s", msg);
+	rl->fmt = fmt;
+	rl->last_ms = now;
+	rl->suppressed = 0;
 }
 
 void

@@ -21,6 +21,14 @@ void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * log_debug, at most one line per format string (call site) per
+ * LOG_RL_INTERVAL_MS, the next one saying how many were left out.  For
+ * events that can repeat per packet (quota, rate limits, evictions).
+ */
+#define LOG_RL_INTERVAL_MS	10000
+#define LOG_RL_SLOTS		64
+void	log_debug_rl(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	fatal(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 void	fatalx(const char *, ...)

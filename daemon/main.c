@@ -27,17 +27,22 @@
 #include "id.h"
 #include "frame.h"
 #include "log.h"
+#include "metrics.h"
 #include "node.h"
 #include "notify.h"
+#include "perm.h"
 
 #define MAIN_MAX_OPTS	(CONF_MAX_BOOTSTRAP + 16)
 
 struct emod {
 	struct conf		 conf;
+	struct conf		 file_conf;	/* the file as read at start */
 	const char		*config_path;
 	struct event_base	*base;
 	struct node		*node;
 	struct control		*ctl;
+	struct metrics		*metrics;	/* NULL: metrics_listen off */
+	struct perm		*perm;
 	struct event		*ev_term, *ev_int, *ev_hup, *ev_watchdog;
 	int			 lock_fd;
 	int			 sock_dirfd;	/* checked fallback dir, or -1 */
@@ -346,6 +351,40 @@ main_stop_cb(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(e->base, NULL);
 }
 
+/* The keys SIGHUP applies; every other change needs a restart. */
+static const char *const main_reloadable[] = { "log_level", "bootstrap" };
+
+/*
+ * Which keys changed in the file since start and need a restart: logged,
+ * and shown by `emoctl status`.  Compared with the file as read at start,
+ * so that command-line options do not count as changes.
+ */
+static void
+main_restart_keys(struct emod *e, const struct conf *c)
+{
+	const char *diff[CONF_MAX_KEYS], *keep[CONF_MAX_KEYS];
+	char list[1024];
+	size_t n, i, j, nkeep = 0, off = 0;
+
+	n = conf_diff(&e->file_conf, c, diff, CONF_MAX_KEYS);
+	for (i = 0; i < n && i < CONF_MAX_KEYS; i++) {
+		for (j = 0; j < sizeof(main_reloadable) /
+		    sizeof(main_reloadable[0]); j++)
+			if (strcmp(diff[i], main_reloadable[j]) == 0)
+				break;
+		if (j == sizeof(main_reloadable) / sizeof(main_reloadable[0]))
+			keep[nkeep++] = diff[i];
+	}
+	control_set_restart_keys(e->ctl, keep, nkeep);
+	list[0] = '\0';
+	for (i = 0; i < nkeep && off < sizeof(list); i++)
+		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
+		    i > 0 ? ", " : "", keep[i]);
+	if (nkeep > 0)
+		log_warnx("SIGHUP: changed in %s but applied only by a "
+		    "restart: %s", e->config_path, list);
+}
+
 /* SIGHUP: reload what can change at runtime, say what changed. */
 static void
 main_hup_cb(evutil_socket_t sig, short what, void *arg)
@@ -390,9 +429,10 @@ main_hup_cb(evutil_socket_t sig, short what, void *arg)
 		node_rejoin(e->node);
 		changed = 1;
 	}
+	main_restart_keys(e, &c);
 	if (!changed)
-		log_info("SIGHUP: %s reloaded, nothing to change "
-		    "(other keys need a restart)", e->config_path);
+		log_info("SIGHUP: %s reloaded, nothing to change now",
+		    e->config_path);
 	(void)notify_send("READY=1");
 }
 
@@ -486,6 +526,7 @@ main(int argc, char *argv[])
 		fprintf(stderr, "emod: %s\n", err);
 		return 1;
 	}
+	e.file_conf = e.conf;
 	for (i = 0; i < nopts; i++) {
 		if (strcmp(opts[i].key, "bootstrap") == 0 && !cleared) {
 			(void)conf_set(&e.conf, "bootstrap", "", &errstr);
@@ -537,9 +578,23 @@ main(int argc, char *argv[])
 	if ((e.node = node_new(e.base, &e.conf, &e.self, err,
 	    sizeof(err))) == NULL)
 		fatalx("%s", err);
+	if ((e.perm = perm_new(e.base, e.node, node_store(e.node), err,
+	    sizeof(err))) == NULL) {
+		node_free(e.node);
+		fatalx("%s", err);
+	}
 	if ((e.ctl = control_new(e.base, e.node, &e.conf, e.sock_dirfd, err,
 	    sizeof(err))) == NULL) {
 		node_free(e.node);
+		perm_free(e.perm);
+		fatalx("%s", err);
+	}
+	control_set_perm(e.ctl, e.perm);
+	if (e.conf.metrics_listen[0] != '\0' && (e.metrics = metrics_new(e.base,
+	    e.node, e.ctl, e.conf.metrics_listen, err, sizeof(err))) == NULL) {
+		control_free(e.ctl);
+		node_free(e.node);
+		perm_free(e.perm);
 		fatalx("%s", err);
 	}
 	e.ev_term = evsignal_new(e.base, SIGTERM, main_stop_cb, &e);
@@ -570,13 +625,18 @@ main(int argc, char *argv[])
 		    "data %s (%s), %llu values", EMO_VERSION, hex, st.listen,
 		    e.conf.socket, e.conf.data_dir, st.storage,
 		    (unsigned long long)st.store.values);
+		if (e.metrics != NULL)
+			log_info("metrics at http://%s/metrics",
+			    e.conf.metrics_listen);
 	}
 	(void)notify_send("READY=1\nSTATUS=serving");
 
 	event_base_dispatch(e.base);
 
+	metrics_free(e.metrics);
 	control_free(e.ctl);
-	node_free(e.node);
+	node_free(e.node);	/* its aborted puts call back into perm */
+	perm_free(e.perm);
 	if (e.ev_watchdog != NULL)
 		event_free(e.ev_watchdog);
 	event_free(e.ev_term);

@@ -823,6 +823,12 @@ node_peers(struct node *n, struct node_peer *out, size_t max)
 	return got;
 }
 
+struct store *
+node_store(struct node *n)
+{
+	return n->store;
+}
+
 void
 node_status(struct node *n, struct node_status *s)
 {

@@ -112,5 +112,7 @@ void	node_ping(struct node *, const char *address, node_ping_cb *,
 /* The routing table, at most max entries. */
 size_t	node_peers(struct node *, struct node_peer *out, size_t max);
 void	node_status(struct node *, struct node_status *);
+/* The node's store, for what keeps its own records there (perm). */
+struct store *node_store(struct node *);
 
 #endif

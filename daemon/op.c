@@ -4,10 +4,40 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "op.h"
 
 #define OP_SLOTS	(OP_MAX_USER + OP_MAX_INTERNAL)
 #define OP_SLOTS_MIN	8	/* the slot array grows from this to OP_SLOTS */
+
+static const uint64_t op_ms_bounds[] = { 1, 2, 5, 10, 25, 50, 100, 250, 500,
+    1000, 2500, 5000, 10000, 20000, 60000 };
+/* The query cap is 3k + alpha: 63 for the defaults. */
+static const uint64_t op_query_bounds[] = { 1, 2, 3, 4, 6, 8, 12, 16, 24, 32,
+    48, 64, 96, 128, 256 };
+#define OP_NBOUNDS(a)	(sizeof(a) / sizeof(a[0]))
+
+static const struct {
+	const char	*name;
+	const uint64_t	*bounds;
+	size_t		 nbounds;
+} op_hists[OP_NHIST] = {
+	[OP_HIST_PUT_MS] = { "put_ms", op_ms_bounds, OP_NBOUNDS(op_ms_bounds) },
+	[OP_HIST_GET_MS] = { "get_ms", op_ms_bounds, OP_NBOUNDS(op_ms_bounds) },
+	[OP_HIST_LOOKUP_MS] = { "lookup_ms", op_ms_bounds,
+	    OP_NBOUNDS(op_ms_bounds) },
+	[OP_HIST_LOOKUP_QUERIES] = { "lookup_queries", op_query_bounds,
+	    OP_NBOUNDS(op_query_bounds) },
+};
+
+/* The user operations whose duration has a histogram, by kind name. */
+static const struct {
+	const char	*kind;
+	unsigned	 hist;
+} op_timed[] = {
+	{ "put", OP_HIST_PUT_MS },
+	{ "get", OP_HIST_GET_MS },
+};
 
 struct op_set {
 	const struct env *env;
@@ -32,6 +62,29 @@ op_set_new(const struct env *env)
 	return s;
 }
 
+/* A lookup ended by a limit, at debug level (rate-limited: log.h). */
+static void
+op_log_limit(const struct op *op, int deadline, const struct lookup_stats *ls)
+{
+	char hex[ID_HEX_LEN + 1];
+
+	if (log_getlevel() < LOG_LEVEL_DEBUG)
+		return;
+	id_to_hex(&op->target, hex);
+	hex[16] = '\0';
+	/* One format per limit: log_debug_rl counts per format. */
+	if (deadline)
+		log_debug_rl("lookup of %s (%s) ended by its deadline: %u "
+		    "queries, %u replies, %u failed, %u hops", hex,
+		    op->kind->name, ls->queries, ls->replies, ls->failures,
+		    ls->hops);
+	else
+		log_debug_rl("lookup of %s (%s) ended by its query cap: %u "
+		    "queries, %u replies, %u failed, %u hops", hex,
+		    op->kind->name, ls->queries, ls->replies, ls->failures,
+		    ls->hops);
+}
+
 static void
 op_free(struct op *op)
 {
@@ -50,6 +103,8 @@ op_free(struct op *op)
 		lookup_get_stats(op->lk, &ls);
 		s->st.lookup_hops += ls.hops;
 		s->st.lookup_capped += ls.capped;
+		if (ls.capped)
+			op_log_limit(op, 0, &ls);
 		lookup_free(op->lk);
 	}
 	free(op->toks);
@@ -138,6 +193,58 @@ op_complete(struct op *op, enum dht_err err, const char *msg)
 	s->qtail = op->slot;
 }
 
+const char *
+op_hist_info(unsigned h, const uint64_t **bounds, size_t *nbounds)
+{
+	if (h >= OP_NHIST)
+		return NULL;
+	*bounds = op_hists[h].bounds;
+	*nbounds = op_hists[h].nbounds;
+	return op_hists[h].name;
+}
+
+void
+op_hist_add(struct op_hist *hg, unsigned which, uint64_t v)
+{
+	size_t b;
+
+	if (which >= OP_NHIST)
+		return;
+	for (b = 0; b < op_hists[which].nbounds; b++)
+		if (v <= op_hists[which].bounds[b])
+			break;
+	hg->n[b]++;
+	hg->count++;
+	hg->sum += v;
+}
+
+static uint64_t
+op_elapsed(int64_t from, int64_t to)
+{
+	return to > from ? (uint64_t)(to - from) : 0;
+}
+
+/* A completed operation's duration and its lookup's, into the histograms. */
+static void
+op_record(struct op *op, int64_t now_ms)
+{
+	struct op_stats *st = &op->set->st;
+	struct lookup_stats ls;
+	size_t i;
+
+	for (i = 0; i < sizeof(op_timed) / sizeof(op_timed[0]); i++)
+		if (strcmp(op->kind->name, op_timed[i].kind) == 0)
+			op_hist_add(&st->hist[op_timed[i].hist],
+			    op_timed[i].hist, op_elapsed(op->start_ms, now_ms));
+	if (op->lk == NULL)
+		return;
+	lookup_get_stats(op->lk, &ls);
+	op_hist_add(&st->hist[OP_HIST_LOOKUP_MS], OP_HIST_LOOKUP_MS,
+	    op_elapsed(op->start_ms, op->lk_ended ? op->lk_end_ms : now_ms));
+	op_hist_add(&st->hist[OP_HIST_LOOKUP_QUERIES], OP_HIST_LOOKUP_QUERIES,
+	    ls.queries);
+}
+
 void
 op_run_completions(struct op_set *s, int64_t now_ms)
 {
@@ -153,6 +260,7 @@ op_run_completions(struct op_set *s, int64_t now_ms)
 	while (i >= 0) {
 		op = s->slot[i];
 		i = op->qnext;
+		op_record(op, now_ms);
 		if (op->kind->complete != NULL)
 			op->kind->complete(op, now_ms);
 		op_free(op);
@@ -236,6 +344,10 @@ op_pump(struct op *op, int64_t now_ms)
 		}
 		op->set->st.lookup_queries++;
 	}
+	if (lookup_done(op->lk) && !op->lk_ended) {
+		op->lk_ended = 1;
+		op->lk_end_ms = now_ms;
+	}
 	if (lookup_done(op->lk) && op->kind->lookup_done != NULL)
 		op->kind->lookup_done(op, now_ms);
 }
@@ -288,6 +400,12 @@ op_tick(struct op_set *s, int64_t now_ms)
 		}
 		lookup_stop(op->lk);
 		s->st.lookup_expired++;
+		if (log_getlevel() >= LOG_LEVEL_DEBUG) {
+			struct lookup_stats ls;
+
+			lookup_get_stats(op->lk, &ls);
+			op_log_limit(op, 1, &ls);
+		}
 		op_pump(op, now_ms);	/* its lookup_done hook */
 	}
 	s->lk_next_ms = next;

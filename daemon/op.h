@@ -71,12 +71,35 @@ struct op {
 	enum dht_err	 err;
 	const char	*msg;
 	int64_t		 start_ms;	/* monotonic */
+	int64_t		 lk_end_ms;	/* when the lookup was first done, */
+	uint8_t		 lk_ended;	/* if it was */
 	int64_t		 wall_ms;	/* at start: expiry checks */
 	struct op_token	*toks;
 	size_t		 ntoks, captoks;
 };
 
+/*
+ * Fixed-bucket histograms of completed operations (exported at /metrics):
+ * user puts' and gets' and every lookup's duration in milliseconds, from
+ * the `now` the engine is given, and the queries each lookup sent.
+ */
+enum op_hist_id {
+	OP_HIST_PUT_MS,
+	OP_HIST_GET_MS,
+	OP_HIST_LOOKUP_MS,
+	OP_HIST_LOOKUP_QUERIES,
+	OP_NHIST
+};
+#define OP_HIST_MAX_BUCKETS	16	/* bounds, plus one for +Inf */
+
+struct op_hist {
+	uint64_t	n[OP_HIST_MAX_BUCKETS];	/* per bucket, not cumulative */
+	uint64_t	count;
+	uint64_t	sum;
+};
+
 struct op_stats {
+	struct op_hist	hist[OP_NHIST];
 	uint64_t	lookups;
 	uint64_t	lookup_queries;
 	uint64_t	lookup_hops;	/* summed over lookups: rounds */
@@ -125,5 +148,12 @@ void	 op_token_add(struct op *, const struct id *, const uint8_t *,
 const struct op_token *op_token_find(const struct op *, const struct id *);
 
 void	 op_get_stats(const struct op_set *, struct op_stats *);
+/*
+ * Histogram h's name ("put_ms", ...) and bucket upper bounds, ascending
+ * (values above the last go to bucket n[nbounds], +Inf); NULL past the end.
+ */
+const char *op_hist_info(unsigned h, const uint64_t **bounds, size_t *nbounds);
+/* Adds v to h (a struct op_hist of kind `which`). */
+void	 op_hist_add(struct op_hist *, unsigned which, uint64_t v);
 
 #endif

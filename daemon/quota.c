@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cache.h"
+#include "log.h"
 #include "quota.h"
 
 /* An address class: the IP, and the port where it counts; or a prefix. */
@@ -375,13 +376,58 @@ quota_heaviest(const struct quota *q)
 			h = &q->s[i];
 	return h;
 }
+/* A verdict other than QUOTA_OK at debug level, rate-limited per kind. */
+static enum quota_verdict
+quota_log(enum quota_verdict vd, const struct addr *from)
+{
+	char a[ADDR_STRLEN];
+
+	if (log_getlevel() < LOG_LEVEL_DEBUG)
+		return vd;
+	addr_str(from, a, sizeof(a));
+	switch (vd) {
+	case QUOTA_REFUSE_KEY:
+		log_debug_rl("quota: refused a value from %s: its values "
+		    "under the key are at quota_values_per_key (or its "
+		    "prefix's at quota_prefix_values_per_key)", a);
+		break;
+	case QUOTA_REFUSE_SOURCE:
+		log_debug_rl("quota: refused a value from %s: its bytes (or "
+		    "its prefix's) are at quota_source_bytes (or "
+		    "quota_prefix_bytes)", a);
+		break;
+	case QUOTA_REFUSE_FULL:
+		log_debug_rl("quota: refused a value from %s: store full and "
+		    "it is the heaviest source, or nothing is evictable", a);
+		break;
+	case QUOTA_EVICT:
+		log_debug_rl("quota: store full: evicting the heaviest "
+		    "source's oldest value for one from %s", a);
+		break;
+	default:
+		break;
+	}
+	return vd;
+}
+
+static enum quota_verdict quota_decide(struct quota *, const struct addr *,
+    const struct id *, size_t, uint64_t, int64_t, struct quota_victim *);
 
 enum quota_verdict
 quota_admit(struct quota *q, const struct addr *from, const struct id *key,
     size_t len, uint64_t store_cost, int64_t now_ms,
     struct quota_victim *victim)
 {
-	struct quota_source *s, *h;
+	return quota_log(quota_decide(q, from, key, len, store_cost, now_ms,
+	    victim), from);
+}
+
+static enum quota_verdict
+quota_decide(struct quota *q, const struct addr *from, const struct id *key,
+    size_t len, uint64_t store_cost, int64_t now_ms,
+    struct quota_victim *victim)
+{
+	struct quota_source *s, *h = NULL;
 	struct quota_prefix *pe;
 	struct quota_keyent *k;
 	struct quota_src c, p;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cache.h"
+#include "log.h"
 #include "ratelimit.h"
 
 /* Refill at most this much at once: no overflow after a long quiet. */
@@ -135,6 +136,13 @@ ratelimit_request(struct ratelimit *rl, const struct addr *from,
 	}
 	if (s->mtok < 1000) {
 		rl->st.requests_dropped++;
+		if (log_getlevel() >= LOG_LEVEL_DEBUG) {
+			char a[ADDR_STRLEN];
+
+			log_debug_rl("rate limit: dropped a request from %s "
+			    "(over rate_limit; rx_dropped_rate counts all)",
+			    addr_str(from, a, sizeof(a)));
+		}
 		return 0;
 	}
 	s->mtok -= 1000;
@@ -155,6 +163,8 @@ ratelimit_answer(struct ratelimit *rl, size_t len, int64_t now_ms)
 	if (len > rl->answer_bps || rl->abud < (int64_t)len * 1000) {
 		rl->st.answers_dropped++;
 		rl->st.answer_bytes_dropped += len;
+		log_debug_rl("rate limit: dropped an answer of %zu bytes (over "
+		    "answer_budget; tx_dropped_budget counts all)", len);
 		return 0;
 	}
 	rl->abud -= (int64_t)len * 1000;

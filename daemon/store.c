@@ -15,12 +15,21 @@
 
 #define STORE_GROW_MIN	4	/* first capacity of a growing array */
 
+#define STORE_META_SLOTS	4	/* named records of a backend without raw ones */
+
+struct store_meta {
+	char		 name[STORE_META_NAME_MAX + 1];	/* "": free */
+	uint8_t		*data;
+	size_t		 len;
+};
+
 struct store {
 	const struct store_ops	*ops;
 	void			*be;
 	uint32_t		 max_values_per_key;
 	uint64_t		 max_bytes;
 	enum store_errkind	 lasterr;
+	struct store_meta	 meta[STORE_META_SLOTS];	/* memory only */
 };
 
 /* Sets *errstr (unless why is NULL: the backend did), notes the kind. */
@@ -109,9 +118,13 @@ fail:
 void
 store_close(struct store *st)
 {
+	size_t i;
+
 	if (st == NULL)
 		return;
 	st->ops->close(st->be);
+	for (i = 0; i < STORE_META_SLOTS; i++)
+		free(st->meta[i].data);
 	free(st);
 }
 
@@ -479,4 +492,110 @@ store_debug_raw_put(struct store *st, const void *key, size_t klen,
 		return -1;
 	}
 	return st->ops->raw_put(st->be, key, klen, val, vlen, errstr);
+}
+
+/* ---- named records ------------------------------------------------------ */
+
+/* The LevelDB key 00 | name into key; its length, or 0 if name is bad. */
+static size_t
+store_meta_key(const char *name, uint8_t key[STORE_META_NAME_MAX + 1])
+{
+	size_t i, n = name != NULL ? strlen(name) : 0;
+
+	if (n == 0 || n > STORE_META_NAME_MAX || strcmp(name, "schema") == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((name[i] < 'a' || name[i] > 'z') && name[i] != '_')
+			return 0;
+	key[0] = 0;
+	memcpy(key + 1, name, n);
+	return n + 1;
+}
+
+/* The memory slot of name, or with `make` a free one; NULL if none. */
+static struct store_meta *
+store_meta_slot(struct store *st, const char *name, int make)
+{
+	size_t i;
+
+	for (i = 0; i < STORE_META_SLOTS; i++)
+		if (strcmp(st->meta[i].name, name) == 0)
+			return &st->meta[i];
+	for (i = 0; make && i < STORE_META_SLOTS; i++)
+		if (st->meta[i].name[0] == '\0')
+			return &st->meta[i];
+	return NULL;
+}
+
+int
+store_meta_put(struct store *st, const char *name, const void *data,
+    size_t len, const char **errstr)
+{
+	uint8_t key[STORE_META_NAME_MAX + 1], *copy = NULL;
+	struct store_meta *m;
+	size_t klen;
+
+	if (st == NULL || (klen = store_meta_key(name, key)) == 0 ||
+	    len > STORE_META_MAX || (len > 0 && data == NULL))
+		return store_fail(st, STORE_ERR_INVALID, errstr,
+		    "bad record name or size");
+	if (st->ops->raw_put != NULL) {
+		if (st->ops->raw_put(st->be, key, klen, len > 0 ? data : NULL,
+		    len, errstr) == -1)
+			return store_fail(st, STORE_ERR_IO, errstr, NULL);
+		return 0;
+	}
+	if ((m = store_meta_slot(st, name, len > 0)) == NULL) {
+		if (len == 0)
+			return 0;
+		return store_fail(st, STORE_ERR_QUOTA, errstr,
+		    "no room for another named record");
+	}
+	if (len > 0 && (copy = malloc(len)) == NULL)
+		return store_fail(st, STORE_ERR_IO, errstr, "out of memory");
+	if (len > 0)
+		memcpy(copy, data, len);
+	free(m->data);
+	m->data = copy;
+	m->len = len;
+	if (len > 0)
+		snprintf(m->name, sizeof(m->name), "%s", name);
+	else
+		m->name[0] = '\0';
+	return 0;
+}
+
+int
+store_meta_get(struct store *st, const char *name, uint8_t **data,
+    size_t *len, const char **errstr)
+{
+	uint8_t key[STORE_META_NAME_MAX + 1];
+	struct store_meta *m;
+	size_t klen;
+
+	*data = NULL;
+	*len = 0;
+	if (st == NULL || (klen = store_meta_key(name, key)) == 0)
+		return store_fail(st, STORE_ERR_INVALID, errstr,
+		    "bad record name");
+	if (st->ops->raw_get != NULL) {
+		if (st->ops->raw_get(st->be, key, klen, data, len,
+		    errstr) == -1)
+			return store_fail(st, STORE_ERR_IO, errstr, NULL);
+		if (*len > STORE_META_MAX) {
+			free(*data);
+			*data = NULL;
+			*len = 0;
+			return store_fail(st, STORE_ERR_IO, errstr,
+			    "named record larger than its maximum");
+		}
+		return 0;
+	}
+	if ((m = store_meta_slot(st, name, 0)) == NULL)
+		return 0;
+	if ((*data = malloc(m->len)) == NULL)
+		return store_fail(st, STORE_ERR_IO, errstr, "out of memory");
+	memcpy(*data, m->data, m->len);
+	*len = m->len;
+	return 0;
 }

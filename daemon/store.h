@@ -193,6 +193,23 @@ int	store_flush(struct store *, const char **errstr);
  */
 enum store_errkind store_last_error(const struct store *);
 
+/*
+ * Small named records beside the values, for the node's own state (its
+ * list of permanent values): LevelDB keeps them at key 00 | name (as the
+ * schema record), the memory backend in memory.  A name is 1 to
+ * STORE_META_NAME_MAX lowercase letters or '_', never "schema"; a record
+ * is at most STORE_META_MAX bytes.  store_meta_put with len 0 deletes the
+ * record; it is written with a synced write.  store_meta_get sets *data
+ * to a malloc'd copy (free it) and *len, or NULL and 0 if there is none.
+ * Both return 0, or -1 with *errstr.
+ */
+#define STORE_META_NAME_MAX	32
+#define STORE_META_MAX		(8u << 20)
+int	store_meta_put(struct store *, const char *name, const void *data,
+	    size_t len, const char **errstr);
+int	store_meta_get(struct store *, const char *name, uint8_t **data,
+	    size_t *len, const char **errstr);
+
 void	store_stats(struct store *, struct store_stats *);
 const char *store_kind_name(enum store_kind);
 

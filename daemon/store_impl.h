@@ -84,6 +84,9 @@ struct store_ops {
 	int		 (*get_hash)(void *be, const uint8_t *key,
 			    const uint8_t *hash, int64_t now_ms,
 			    struct store_value *, const char **);
+	/* One raw record: *val malloc'd, or NULL if absent; NULL op too. */
+	int		 (*raw_get)(void *be, const void *key, size_t klen,
+			    uint8_t **val, size_t *vlen, const char **);
 };
 
 extern const struct store_ops store_ldb_ops;

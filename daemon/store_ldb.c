@@ -552,6 +552,32 @@ ldb_raw_put(void *be, const void *key, size_t klen, const void *val,
 	return 0;
 }
 
+static int
+ldb_raw_get(void *be, const void *key, size_t klen, uint8_t **val,
+    size_t *vlen, const char **errstr)
+{
+	struct ldb	*l = be;
+	char		*lerr = NULL, *v;
+	size_t		 n = 0;
+
+	*val = NULL;
+	*vlen = 0;
+	v = leveldb_get(l->db, l->ro, key, klen, &n, &lerr);
+	if (lerr != NULL)
+		return store_ldb_fail(l, "raw read", lerr, errstr);
+	if (v == NULL)
+		return 0;
+	if ((*val = malloc(n > 0 ? n : 1)) == NULL) {
+		leveldb_free(v);
+		*errstr = "out of memory";
+		return -1;
+	}
+	memcpy(*val, v, n);
+	*vlen = n;
+	leveldb_free(v);
+	return 0;
+}
+
 const struct store_ops store_ldb_ops = {
 	.name = "leveldb",
 	.open = ldb_open,
@@ -566,4 +592,5 @@ const struct store_ops store_ldb_ops = {
 	.raw_put = ldb_raw_put,
 	.digests = store_ldb_digests,
 	.get_hash = store_ldb_get_hash,
+	.raw_get = ldb_raw_get,
 };

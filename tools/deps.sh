@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential pkg-config libevent-dev libprotobuf-c-dev protobuf-c-compiler
 libleveldb-dev libsodium-dev check python3 python3-protobuf protobuf-compiler
-man-db groff-base iproute2 nftables"
+man-db groff-base iproute2 nftables python3-prometheus-client"
 # `deps.sh fuzz`: also what `make fuzz` needs (clang with libFuzzer).
 [ "${1:-}" = fuzz ] && PKGS="$PKGS clang libclang-rt-dev"
 missing=""

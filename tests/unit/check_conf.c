@@ -19,7 +19,7 @@
 #include "log.h"
 #include "check_util.h"
 
-#define NKEYS		32
+#define NKEYS		33
 #define ERRLEN		1024
 #define FIELD(m)	offsetof(struct conf, m), sizeof(((struct conf *)NULL)->m)
 
@@ -243,6 +243,9 @@ static const struct {
 	  NULL },
 	{ "control_output_timeout = 5", FIELD(control_output_timeout_s), 5,
 	  NULL },
+	{ "metrics_listen = 127.0.0.1:9101", FIELD(metrics_listen), 0,
+	  "127.0.0.1:9101" },
+	{ "metrics_listen =", FIELD(metrics_listen), 0, "" },
 	{ "rpc_timeout_ms = 50", FIELD(rpc_timeout_ms), 50, NULL },
 	{ "rpc_retries = 0", FIELD(rpc_retries), 0, NULL },
 	{ "alpha = 16", FIELD(alpha), 16, NULL },
@@ -382,6 +385,9 @@ static const struct {
 	{ "listen = ::1:80\n", 1, "listen: '::1:80': too many ':' "
 	  "(an IPv6 address needs brackets)" },
 	{ "listen = a b:80\n", 1, "listen: 'a b:80': bad character in host" },
+	{ "listen =\n", 1, "listen: empty value" },
+	{ "metrics_listen = 127.0.0.1\n", 1,
+	  "metrics_listen: '127.0.0.1': missing ':PORT'" },
 	{ "bootstrap = [::1]\n", 1, "bootstrap: '[::1]': missing ':PORT' "
 	  "after ']'" },
 	{ "bootstrap = 1.2.3.4:1\nbootstrap = :1\n", 2,
@@ -628,6 +634,34 @@ START_TEST(test_roundtrip)
 }
 END_TEST
 
+/* conf_diff names the keys that differ, in table order, bounded. */
+START_TEST(test_diff)
+{
+	struct conf a, b;
+	const char *keys[CONF_MAX_KEYS], *errstr;
+
+	conf_defaults(&a);
+	b = a;
+	ck_assert_uint_eq(conf_diff(&a, &b, keys, CONF_MAX_KEYS), 0);
+	ck_assert_int_eq(conf_set(&b, "rpc_timeout_ms", "700", &errstr), 0);
+	ck_assert_int_eq(conf_set(&b, "metrics_listen", "127.0.0.1:1",
+	    &errstr), 0);
+	ck_assert_int_eq(conf_set(&b, "bootstrap", "10.0.0.1:1", &errstr), 0);
+	ck_assert_uint_eq(conf_diff(&a, &b, keys, CONF_MAX_KEYS), 3);
+	ck_assert_str_eq(keys[0], "bootstrap");
+	ck_assert_str_eq(keys[1], "metrics_listen");
+	ck_assert_str_eq(keys[2], "rpc_timeout_ms");
+	keys[1] = NULL;
+	ck_assert_uint_eq(conf_diff(&a, &b, keys, 1), 3);
+	ck_assert_ptr_null(keys[1]);
+	/* Set back to the same text: no difference left. */
+	ck_assert_int_eq(conf_set(&b, "metrics_listen", "", &errstr), 0);
+	ck_assert_int_eq(conf_set(&b, "rpc_timeout_ms", "1000", &errstr), 0);
+	ck_assert_int_eq(conf_set(&b, "bootstrap", "", &errstr), 0);
+	ck_assert_uint_eq(conf_diff(&a, &b, keys, CONF_MAX_KEYS), 0);
+}
+END_TEST
+
 START_TEST(test_print)
 {
 	struct conf c;
@@ -647,7 +681,7 @@ START_TEST(test_print)
 	    "quota_prefix_bytes = 256M\nquota_total_bytes = 1G\n"
 	    "socket = /s\nsocket_group =\n"
 	    "control_max_clients = 64\ncontrol_idle_timeout = 60\n"
-	    "control_output_timeout = 30\n"
+	    "control_output_timeout = 30\nmetrics_listen =\n"
 	    "rpc_timeout_ms = 1000\nrpc_retries = 2\nalpha = 3\n"
 	    "recv_buffer = 8M\nsend_buffer = 4M\nlimit_local = no\n"
 	    "rate_limit = 800\nrate_burst = 200\nanswer_budget = 8M\n"
@@ -853,6 +887,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_bootstrap);
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_print);
+	tcase_add_test(tc, test_diff);
 	tcase_add_test(tc, test_no_file);
 	tcase_add_test(tc, test_validate);
 	tcase_add_test(tc, test_split_hostport);

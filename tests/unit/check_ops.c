@@ -166,7 +166,38 @@ START_TEST(test_put_get)
 	ck_assert_int_eq(g.v[0].expires_ms, exp);
 	ck_assert_uint_eq(g.responders, 3);
 	res_free(&g);
+	/* The histograms (/metrics) counted one put and one get. */
+	ck_assert_uint_eq(t_stats(sn, 1).hist[OP_HIST_PUT_MS].count, 1);
+	ck_assert_uint_eq(t_stats(sn, 1).hist[OP_HIST_GET_MS].count, 0);
+	ck_assert_uint_eq(t_stats(sn, 3).hist[OP_HIST_GET_MS].count, 1);
+	ck_assert_uint_ge(t_stats(sn, 3).hist[OP_HIST_LOOKUP_MS].count, 1);
+	ck_assert_uint_ge(t_stats(sn, 3).hist[OP_HIST_LOOKUP_QUERIES].sum, 1);
 	simnet_free(sn);
+}
+END_TEST
+
+/* Fixed buckets: a value goes to the first bound at or above it. */
+START_TEST(test_hist)
+{
+	struct op_hist h;
+	const uint64_t *b;
+	size_t nb, i;
+
+	memset(&h, 0, sizeof(h));
+	ck_assert_str_eq(op_hist_info(OP_HIST_PUT_MS, &b, &nb), "put_ms");
+	ck_assert_uint_lt(nb, OP_HIST_MAX_BUCKETS);
+	for (i = 1; i < nb; i++)
+		ck_assert_uint_gt(b[i], b[i - 1]);
+	op_hist_add(&h, OP_HIST_PUT_MS, 0);
+	op_hist_add(&h, OP_HIST_PUT_MS, b[0]);
+	op_hist_add(&h, OP_HIST_PUT_MS, b[0] + 1);
+	op_hist_add(&h, OP_HIST_PUT_MS, b[nb - 1] + 1);
+	ck_assert_uint_eq(h.n[0], 2);
+	ck_assert_uint_eq(h.n[1], 1);
+	ck_assert_uint_eq(h.n[nb], 1);		/* +Inf */
+	ck_assert_uint_eq(h.count, 4);
+	ck_assert_uint_eq(h.sum, 2 * b[0] + 1 + b[nb - 1] + 1);
+	ck_assert_ptr_null(op_hist_info(OP_NHIST, &b, &nb));
 }
 END_TEST
 
@@ -502,6 +533,7 @@ main(void)
 	tc = tcase_create("put");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_put_get);
+	tcase_add_test(tc, test_hist);
 	tcase_add_test(tc, test_single_node);
 	tcase_add_test(tc, test_put_invalid);
 	tcase_add_test(tc, test_two_big_values);

@@ -584,6 +584,51 @@ START_TEST(test_many_keys)
 }
 END_TEST
 
+
+/* Named records: put, replace, get, delete; values untouched; bad names. */
+START_TEST(test_meta)
+{
+	struct t_ctx		c;
+	uint8_t			*d, k[ID_LEN];
+	size_t			 len;
+	const char		*why;
+
+	t_open(&c, _i, 16, 0);
+	t_key(k, 7);
+	t_put(c.st, k, "value", 1, T_FAR, 0);
+	ck_assert_int_eq(store_meta_get(c.st, "permanent", &d, &len, &why), 0);
+	ck_assert_ptr_null(d);
+	ck_assert_uint_eq(len, 0);
+	ck_assert_int_eq(store_meta_put(c.st, "permanent", "abc", 3, &why), 0);
+	ck_assert_int_eq(store_meta_put(c.st, "permanent", "wxyz", 4, &why),
+	    0);
+	ck_assert_int_eq(store_meta_get(c.st, "permanent", &d, &len, &why), 0);
+	ck_assert_uint_eq(len, 4);
+	ck_assert(memcmp(d, "wxyz", 4) == 0);
+	free(d);
+	t_stats_are(c.st, 1, 1, 5);
+	if (c.opts.kind == STORE_LEVELDB) {	/* kept across a reopen */
+		store_close(c.st);
+		t_reopen(&c);
+		ck_assert_int_eq(store_meta_get(c.st, "permanent", &d, &len,
+		    &why), 0);
+		ck_assert_uint_eq(len, 4);
+		free(d);
+		t_stats_are(c.st, 1, 1, 5);
+	}
+	ck_assert_int_eq(store_meta_put(c.st, "permanent", NULL, 0, &why), 0);
+	ck_assert_int_eq(store_meta_get(c.st, "permanent", &d, &len, &why), 0);
+	ck_assert_ptr_null(d);
+	ck_assert_int_eq(store_meta_put(c.st, "schema", "2", 1, &why), -1);
+	ck_assert_int_eq(store_meta_put(c.st, "", "x", 1, &why), -1);
+	ck_assert_int_eq(store_meta_put(c.st, "Bad", "x", 1, &why), -1);
+	ck_assert_int_eq(store_meta_put(c.st, "big", "x", STORE_META_MAX + 1,
+	    &why), -1);
+	ck_assert_int_eq(store_last_error(c.st), STORE_ERR_INVALID);
+	t_close(&c);
+}
+END_TEST
+
 /* ---- LevelDB only --------------------------------------------------- */
 
 static void
@@ -879,6 +924,7 @@ store_suite(void)
 	tcase_add_loop_test(tc, test_quota_bytes, 0, T_NBACKENDS);
 	tcase_add_loop_test(tc, test_keys_paging, 0, T_NBACKENDS);
 	tcase_add_loop_test(tc, test_many_keys, 0, T_NBACKENDS);
+	tcase_add_loop_test(tc, test_meta, 0, T_NBACKENDS);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("leveldb");
