@@ -31,12 +31,16 @@
  *     --spread-from, ID j sharing exactly j mod 16 bits with HEXID (one
  *     Sybil per bucket of that node's table, in turn).
  *
- *   --closer [--listen A:P | --listen-range ...] [--per-ip M]
+ *   --closer [--silent] [--listen A:P | --listen-range ...] [--per-ip M]
  *     Answers every FIND_NODE and FIND_VALUE for a target T with 20 fake
  *     nodes, fresh random IDs sharing one bit more of T each time it is
- *     asked about T, at our own sockets (which answer under the ID last
- *     named there), and never with a value: a lookup that follows it
- *     would never end by itself.
+ *     asked about T, at our own sockets but the first (each answers under
+ *     the ID last named there: give many, --per-ip 100, so a name lasts a
+ *     few answers), and never with a value: a lookup that follows it
+ *     would never end by itself.  The first socket keeps one ID, the one
+ *     a victim bootstrapping from it puts in its table.  With --silent
+ *     the fake nodes are at addresses nobody answers (the next /24 up:
+ *     A.B.C+1.X), so a lookup waits for timeouts instead.
  *
  * Common: --seconds S (default 10) bounds every mode; --rate R requests a
  * second (default 20) paces --near and --sybil; --port P is the first
@@ -118,7 +122,7 @@ struct evil {
 	size_t		 nident;
 	struct id	 key;
 	struct id	 spread;
-	int		 have_key, have_spread;
+	int		 have_key, have_spread, silent;
 	long		 count, ids, per_ip, rate, value_size;
 	double		 seconds;
 	uint16_t	 port;
@@ -197,7 +201,8 @@ usage(void)
 	    "[--listen A:P... | --listen-range A.B.C.X-Y]\n"
 	    "       evilpeer --sybil --target H:P... --listen-range A.B.C.X-Y "
 	    "[--per-ip M] [--spread-from HEXID]\n"
-	    "       evilpeer --closer [--listen A:P... | --listen-range ...]\n"
+	    "       evilpeer --closer [--silent] [--listen A:P... | "
+	    "--listen-range ...]\n"
 	    "common: --seconds S --rate R --port P --value-size B "
 	    "(see the comment at the top of evilpeer.c)\n");
 	exit(2);
@@ -624,7 +629,8 @@ ev_closer_nodes(struct evil *ev, const struct id *target,
 	bit = (size_t)d->depth;
 	for (k = 0; k < WIRE_MAX_NODES; k++) {
 		struct id id;
-		size_t si = ev->rr++ % ev->nsock;
+		/* Socket 0 keeps the ID the victim met first (its entry). */
+		size_t si = ev->nsock > 1 ? 1 + ev->rr++ % (ev->nsock - 1) : 0;
 
 		ev_random(&id, sizeof(id));
 		/* The first `bit` bits of target, then its bit flipped. */
@@ -640,7 +646,14 @@ ev_closer_nodes(struct evil *ev, const struct id *target,
 		}
 		out[k].id = id;
 		out[k].addr = ev->sock[si].addr;
-		ev->sock[si].cur = id;	/* answer there as this node */
+		if (ev->silent && out[k].addr.u.sa.sa_family == AF_INET) {
+			/* An address nobody answers at: the next /24 up. */
+			uint8_t *ip = (uint8_t *)&out[k].addr.u.sin.sin_addr;
+
+			ip[2]++;
+			ip[3] = (uint8_t)(1 + ev->rr % 250);
+		} else
+			ev->sock[si].cur = id;	/* answer there as it */
 	}
 	return WIRE_MAX_NODES;
 }
@@ -881,6 +894,8 @@ main(int argc, char **argv)
 			ev.mode = EV_SYBIL;
 		else if (strcmp(o, "--closer") == 0)
 			ev.mode = EV_CLOSER;
+		else if (strcmp(o, "--silent") == 0)
+			ev.silent = 1;
 		else if (strcmp(o, "--target") == 0) {
 			NEEDV();
 			if (ev.ntarget == EV_MAX_TARGETS ||
