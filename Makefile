@@ -156,10 +156,11 @@ $(B)/tests/bench_%: $(B)/tests/bench/bench_%.o $(LIBEMO)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-# The hostile tier's malicious peer (tests/hostile/evilpeer.c): the
+# The hostile tier's malicious peer (tests/hostile/evilpeer*.c): the
 # engine's own codec and fragmentation from libemo.a, nothing rewritten.
 HOSTILE_BINS := $(B)/tests/evilpeer
-$(B)/tests/evilpeer: $(B)/tests/hostile/evilpeer.o $(LIBEMO)
+$(B)/tests/evilpeer: $(B)/tests/hostile/evilpeer.o $(B)/tests/hostile/evilpeer_store.o \
+    $(LIBEMO)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 

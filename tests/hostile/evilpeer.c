@@ -3,7 +3,8 @@
  * It speaks the real protocol through the engine's own codec (wire.c,
  * wire_encode.c), fragmentation (frag.c), IDs (id.c, keccak.c) and
  * addresses (addr.c); nothing of the protocol is written again here.  One
- * process, one poll(2) loop, any number of UDP sockets.
+ * process, one poll(2) loop, any number of UDP sockets.  This file has the
+ * loop, the sockets and the crowd modes; evilpeer_store.c --store-junk.
  *
  * Modes (exactly one):
  *
@@ -22,7 +23,9 @@
  *     another (--rate a second) PINGs every target from its socket, so
  *     the target sends an admission ping, which the socket answers under
  *     that same ID (the endpoint proof passes).  FIND_NODE and FIND_VALUE
- *     are answered with our own IDs closest to the target.
+ *     are answered with our own IDs closest to the target, one per socket
+ *     (each socket then answers that asker under the ID named), and a write
+ *     token; STOREs are acknowledged and dropped (also with --closer).
  *
  *   --sybil --target H:P --listen-range A.B.C.X-Y [--per-ip M]
  *       [--spread-from HEXID]
@@ -34,10 +37,10 @@
  *   --closer [--silent] [--listen A:P | --listen-range ...] [--per-ip M]
  *     Answers every FIND_NODE and FIND_VALUE for a target T with 20 fake
  *     nodes, fresh random IDs sharing one bit more of T each time it is
- *     asked about T, at our own sockets but the first (each answers under
- *     the ID last named there: give many, --per-ip 100, so a name lasts a
- *     few answers), and never with a value: a lookup that follows it
- *     would never end by itself.  The first socket keeps one ID, the one
+ *     asked about T, at our own sockets but the first (each answers an
+ *     asker under the ID last named to it there: give many sockets,
+ *     --per-ip 100, so a name lasts a few answers), and never with a
+ *     value: a lookup that follows it would never end by itself.  The first socket keeps one ID, the one
  *     a victim bootstrapping from it puts in its table.  With --silent
  *     the fake nodes are at addresses nobody answers (the next /24 up:
  *     A.B.C+1.X), so a lookup waits for timeouts instead.
@@ -61,89 +64,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "addr.h"
-#include "frag.h"
-#include "id.h"
-#include "wire.h"
-
-#define EV_MAX_SOCKS	1024
-#define EV_MAX_TARGETS	32
-#define EV_MAX_IDS	4096
-#define EV_WINDOW	4		/* STOREs in flight per job */
-#define EV_TRIES	3		/* sends of one request */
-#define EV_TIMEOUT_MS	1000
-#define EV_DEPTHS	256		/* targets remembered by --closer */
-#define EV_VALUE_MAX	1024
-
-enum ev_mode { EV_NONE, EV_STORE, EV_NEAR, EV_SYBIL, EV_CLOSER };
-
-struct ev_sock {
-	int		 fd;
-	struct addr	 addr;
-	struct id	 cur;		/* the ID this socket answers under */
-};
-
-struct ev_ident {
-	struct id	 id;
-	size_t		 sock;
-};
-
-struct ev_flight {
-	uint64_t	 txid;		/* 0: free */
-	int64_t		 sent_ms;
-	int		 tries;
-	uint32_t	 first;		/* value number of the first value */
-	uint32_t	 n;
-};
-
-/* --store-junk: one source socket storing at one target. */
-struct ev_job {
-	size_t		 sock, target;
-	int		 state;		/* 0 token, 1 storing, 2 done */
-	uint8_t		 tok[WIRE_MAX_TOKEN];
-	size_t		 toklen;
-	uint32_t	 next;		/* next value number of this source */
-	struct ev_flight fl[EV_WINDOW];	/* fl[0] also for the FIND_NODE */
-};
-
-struct ev_depth {
-	struct id	 target;
-	int		 depth;
-	uint64_t	 used;
-};
-
-struct evil {
-	enum ev_mode	 mode;
-	struct ev_sock	 sock[EV_MAX_SOCKS];
-	size_t		 nsock;
-	struct addr	 target[EV_MAX_TARGETS];
-	size_t		 ntarget;
-	struct ev_ident	*ident;
-	size_t		 nident;
-	struct id	 key;
-	struct id	 spread;
-	int		 have_key, have_spread, silent;
-	long		 count, ids, per_ip, rate, value_size;
-	double		 seconds;
-	uint16_t	 port;
-	struct ev_job	*job;
-	size_t		 njob;
-	struct ev_depth	 depth[EV_DEPTHS];
-	uint64_t	 depth_clock;
-	size_t		 rr;		/* next socket for a fake node */
-	size_t		 next_ident;
-	int64_t		 next_send_ms;
-	uint32_t	 nonce;
-	struct frag_in	*fin;
-	uint8_t		 buf[WIRE_MAX_MESSAGE];
-	/* what happened */
-	uint64_t	 rx, rx_bad, tx, tx_fail;
-	uint64_t	 pings_answered, finds_answered, stores_swallowed;
-	uint64_t	 requests, pongs;
-	uint64_t	 tokens, tokens_none, stores_sent, values_sent, stored;
-	uint64_t	 err_quota, err_token, err_other, lost;
-	int		 max_depth;
-};
+#include "evilpeer.h"
 
 static volatile sig_atomic_t ev_stop;
 
@@ -163,7 +84,7 @@ ev_clock(clockid_t c)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void
+void
 ev_random(void *buf, size_t len)
 {
 	uint8_t *p = buf;
@@ -181,7 +102,7 @@ ev_random(void *buf, size_t len)
 	}
 }
 
-static uint64_t
+uint64_t
 ev_txid(void)
 {
 	uint64_t t = 0;
@@ -337,7 +258,7 @@ ev_send(struct evil *ev, size_t si, const struct addr *to, struct wire_msg *m)
 }
 
 /* A request as `as` from socket si. */
-static int
+int
 ev_request(struct evil *ev, size_t si, const struct id *as,
     const struct addr *to, struct wire_msg *m, uint64_t txid)
 {
@@ -356,236 +277,70 @@ ev_answer(struct evil *ev, size_t si, const struct id *as,
 	(void)ev_send(ev, si, to, m);
 }
 
-/* ---- --store-junk ------------------------------------------------------- */
-
-/* Junk value number v of source si: distinct across sources and runs. */
-static size_t
-ev_junk(const struct evil *ev, size_t si, uint32_t v, uint8_t *out)
-{
-	char a[ADDR_STRLEN];
-	size_t n, len = (size_t)ev->value_size;
-
-	n = (size_t)snprintf((char *)out, EV_VALUE_MAX, "junk %08x %s #%u ",
-	    ev->nonce, addr_str(&ev->sock[si].addr, a, sizeof(a)), v);
-	if (n > len)
-		len = n;
-	for (; n < len; n++)
-		out[n] = 'x';
-	return len;
-}
-
-static int
-ev_job_token(struct evil *ev, struct ev_job *j, int64_t now)
-{
-	struct wire_msg m;
-
-	memset(&m, 0, sizeof(m));
-	m.type = WIRE_FIND_NODE;
-	m.u.find_node.target = ev->key;
-	j->fl[0].txid = ev_txid();
-	j->fl[0].sent_ms = now;
-	j->fl[0].tries = 1;
-	j->fl[0].n = 0;
-	return ev_request(ev, j->sock, &ev->sock[j->sock].cur,
-	    &ev->target[j->target], &m, j->fl[0].txid);
-}
-
-/* Values of this job's source: numbers si, si + nsock, ... < count. */
-static uint32_t
-ev_job_values(const struct evil *ev, const struct ev_job *j)
-{
-	long n = ev->count - (long)j->sock;
-
-	return n <= 0 ? 0 : (uint32_t)((n + (long)ev->nsock - 1) /
-	    (long)ev->nsock);
-}
-
-static void
-ev_store_send(struct evil *ev, struct ev_job *j, struct ev_flight *f,
-    int64_t now, int64_t wall)
-{
-	static uint8_t data[WIRE_MAX_VALUES_PER_MSG][EV_VALUE_MAX];
-	struct wire_value wv[WIRE_MAX_VALUES_PER_MSG];
-	struct wire_msg m;
-	uint32_t i;
-
-	for (i = 0; i < f->n; i++) {
-		wv[i].len = (uint32_t)ev_junk(ev, j->sock, f->first + i,
-		    data[i]);
-		wv[i].data = data[i];
-		wv[i].created_ms = wall;
-		wv[i].expires_ms = wall + 3600 * 1000;
-	}
-	memset(&m, 0, sizeof(m));
-	m.type = WIRE_STORE;
-	m.u.store.key = ev->key;
-	m.u.store.values = wv;
-	m.u.store.nvalues = f->n;
-	memcpy(m.u.store.token, j->tok, j->toklen);
-	m.u.store.tokenlen = j->toklen;
-	f->sent_ms = now;
-	(void)ev_request(ev, j->sock, &ev->sock[j->sock].cur,
-	    &ev->target[j->target], &m, f->txid);
-}
-
-/* Fills free flight slots with new STOREs: as many values as fit a datagram. */
-static void
-ev_job_fill(struct evil *ev, struct ev_job *j, int64_t now, int64_t wall)
-{
-	uint32_t total = ev_job_values(ev, j);
-	struct wire_msg m;
-	struct wire_value wv[WIRE_MAX_VALUES_PER_MSG];
-	static uint8_t probe[EV_VALUE_MAX];
-	size_t i, per;
-	int busy = 0;
-
-	/* How many values of this size one datagram carries. */
-	memset(&m, 0, sizeof(m));
-	m.type = WIRE_STORE;
-	m.u.store.tokenlen = j->toklen;
-	for (i = 0; i < WIRE_MAX_VALUES_PER_MSG; i++) {
-		wv[i].len = (uint32_t)ev_junk(ev, j->sock, UINT32_MAX, probe);
-		wv[i].data = probe;
-		wv[i].created_ms = wall;
-		wv[i].expires_ms = wall + 3600 * 1000;
-	}
-	m.u.store.values = wv;
-	for (per = WIRE_MAX_VALUES_PER_MSG; per > 1; per--) {
-		m.u.store.nvalues = per;
-		if (wire_encoded_len(&m) <= WIRE_MAX_DATAGRAM)
-			break;
-	}
-	for (i = 0; i < EV_WINDOW; i++) {
-		struct ev_flight *f = &j->fl[i];
-
-		if (f->txid != 0) {
-			busy = 1;
-			continue;
-		}
-		if (j->next >= total)
-			continue;
-		f->txid = ev_txid();
-		f->tries = 1;
-		f->first = j->next;
-		f->n = total - j->next < per ? total - j->next : (uint32_t)per;
-		j->next += f->n;
-		ev->stores_sent++;
-		ev->values_sent += f->n;
-		ev_store_send(ev, j, f, now, wall);
-		busy = 1;
-	}
-	if (!busy)
-		j->state = 2;
-}
-
-static void
-ev_job_reply(struct evil *ev, struct ev_job *j, const struct wire_msg *m,
-    int64_t now, int64_t wall)
-{
-	size_t i;
-
-	if (j->state == 0) {
-		if (m->txid != j->fl[0].txid)
-			return;
-		j->fl[0].txid = 0;
-		if (m->type != WIRE_NODES || m->u.nodes.tokenlen == 0) {
-			ev->tokens_none++;
-			j->state = 2;
-			return;
-		}
-		ev->tokens++;
-		memcpy(j->tok, m->u.nodes.token, m->u.nodes.tokenlen);
-		j->toklen = m->u.nodes.tokenlen;
-		j->state = 1;
-		ev_job_fill(ev, j, now, wall);
-		return;
-	}
-	for (i = 0; i < EV_WINDOW; i++)
-		if (j->fl[i].txid != 0 && j->fl[i].txid == m->txid)
-			break;
-	if (i == EV_WINDOW || j->state != 1)
-		return;
-	if (m->type == WIRE_STORE_ACK)
-		ev->stored += m->u.store_ack.stored < j->fl[i].n ?
-		    m->u.store_ack.stored : j->fl[i].n;
-	else if (m->type == WIRE_ERROR &&
-	    m->u.error.code == WIRE_ERR_QUOTA)
-		ev->err_quota++;
-	else if (m->type == WIRE_ERROR &&
-	    m->u.error.code == WIRE_ERR_BAD_TOKEN)
-		ev->err_token++;
-	else
-		ev->err_other++;
-	j->fl[i].txid = 0;
-	ev_job_fill(ev, j, now, wall);
-}
-
-static void
-ev_jobs_tick(struct evil *ev, int64_t now, int64_t wall)
-{
-	size_t k, i;
-
-	for (k = 0; k < ev->njob; k++) {
-		struct ev_job *j = &ev->job[k];
-
-		for (i = 0; i < EV_WINDOW && j->state < 2; i++) {
-			struct ev_flight *f = &j->fl[i];
-
-			if (f->txid == 0 || now - f->sent_ms < EV_TIMEOUT_MS)
-				continue;
-			if (f->tries >= EV_TRIES) {
-				f->txid = 0;
-				if (j->state == 0) {
-					ev->lost++;
-					j->state = 2;
-				} else {
-					ev->lost += f->n;
-					ev_job_fill(ev, j, now, wall);
-				}
-				continue;
-			}
-			f->tries++;
-			if (j->state == 0) {
-				struct wire_msg m;
-
-				memset(&m, 0, sizeof(m));
-				m.type = WIRE_FIND_NODE;
-				m.u.find_node.target = ev->key;
-				f->sent_ms = now;
-				(void)ev_request(ev, j->sock,
-				    &ev->sock[j->sock].cur,
-				    &ev->target[j->target], &m, f->txid);
-			} else
-				ev_store_send(ev, j, f, now, wall);
-		}
-	}
-}
-
-static int
-ev_jobs_done(const struct evil *ev)
-{
-	size_t k;
-
-	for (k = 0; k < ev->njob; k++)
-		if (ev->job[k].state < 2)
-			return 0;
-	return 1;
-}
-
 /* ---- the crowd: --near, --sybil, --closer ------------------------------- */
 
-/* Our IDs closest to target, at their sockets. */
+/* `to` now knows socket si as `id`: answer it as that from now on. */
+static void
+ev_name(struct evil *ev, size_t si, const struct addr *to, const struct id *id)
+{
+	struct ev_sock *s = &ev->sock[si];
+	size_t i;
+
+	for (i = 0; i < s->nnamed; i++)
+		if (addr_eq(&s->named[i].to, to))
+			break;
+	if (i == s->nnamed) {
+		if (s->nnamed < EV_NAMED)
+			s->nnamed++;
+		else {
+			i = s->named_next;
+			s->named_next = (i + 1) % EV_NAMED;
+		}
+	}
+	s->named[i].to = *to;
+	s->named[i].id = *id;
+}
+
+/* The ID `to` knows at socket si, else the socket's latest. */
+static struct id
+ev_as(const struct evil *ev, size_t si, const struct addr *to)
+{
+	const struct ev_sock *s = &ev->sock[si];
+	size_t i;
+
+	for (i = 0; i < s->nnamed; i++)
+		if (addr_eq(&s->named[i].to, to))
+			return s->named[i].id;
+	return s->cur;
+}
+
+/*
+ * Our IDs closest to target, one per socket (the asker can reach only one
+ * ID at an address), each named to the asker at its socket.
+ */
 static size_t
 ev_crowd_closest(struct evil *ev, const struct id *target,
-    struct wire_node *out)
+    const struct addr *asker, struct wire_node *out)
 {
+	static long best[EV_MAX_SOCKS];
 	size_t i, j, n = 0;
 
+	for (i = 0; i < ev->nsock; i++)
+		best[i] = -1;
 	for (i = 0; i < ev->nident; i++) {
+		long *b = &best[ev->ident[i].sock];
+
+		if (*b < 0 || id_distcmp(target, &ev->ident[i].id,
+		    &ev->ident[*b].id) < 0)
+			*b = (long)i;
+	}
+	for (i = 0; i < ev->nsock; i++) {
 		struct wire_node w;
 
-		w.id = ev->ident[i].id;
-		w.addr = ev->sock[ev->ident[i].sock].addr;
+		if (best[i] < 0)
+			continue;
+		w.id = ev->ident[best[i]].id;
+		w.addr = ev->sock[i].addr;
 		for (j = n; j > 0 && id_distcmp(target, &w.id,
 		    &out[j - 1].id) < 0; j--)
 			if (j < WIRE_MAX_NODES)
@@ -596,13 +351,30 @@ ev_crowd_closest(struct evil *ev, const struct id *target,
 				n++;
 		}
 	}
+	for (i = 0; i < n; i++)
+		for (j = 0; j < ev->nsock; j++)
+			if (addr_eq(&ev->sock[j].addr, &out[i].addr))
+				ev_name(ev, j, asker, &out[i].id);
 	return n;
+}
+
+/* A random ID sharing exactly `bit` leading bits with ref. */
+static void
+ev_id_at(struct id *id, const struct id *ref, size_t bit)
+{
+	uint8_t mask = (uint8_t)(0xff00 >> (bit % 8));
+	uint8_t flip = (uint8_t)(0x80 >> (bit % 8));
+
+	ev_random(id, sizeof(*id));
+	memcpy(id->b, ref->b, bit / 8);
+	id->b[bit / 8] = (uint8_t)((ref->b[bit / 8] & mask) |
+	    (~ref->b[bit / 8] & flip) | (id->b[bit / 8] & ~(mask | flip)));
 }
 
 /* --closer: one bit more of target each time, fresh IDs, our sockets. */
 static size_t
 ev_closer_nodes(struct evil *ev, const struct id *target,
-    struct wire_node *out)
+    const struct addr *asker, struct wire_node *out)
 {
 	struct ev_depth *d = NULL, *old = &ev->depth[0];
 	size_t i, k, bit;
@@ -632,18 +404,7 @@ ev_closer_nodes(struct evil *ev, const struct id *target,
 		/* Socket 0 keeps the ID the victim met first (its entry). */
 		size_t si = ev->nsock > 1 ? 1 + ev->rr++ % (ev->nsock - 1) : 0;
 
-		ev_random(&id, sizeof(id));
-		/* The first `bit` bits of target, then its bit flipped. */
-		for (i = 0; i < bit / 8; i++)
-			id.b[i] = target->b[i];
-		{
-			uint8_t mask = (uint8_t)(0xff00 >> (bit % 8));
-			uint8_t flip = (uint8_t)(0x80 >> (bit % 8));
-
-			id.b[bit / 8] = (uint8_t)((target->b[bit / 8] & mask) |
-			    (~target->b[bit / 8] & flip) |
-			    (id.b[bit / 8] & (uint8_t)~(mask | flip)));
-		}
+		ev_id_at(&id, target, bit);
 		out[k].id = id;
 		out[k].addr = ev->sock[si].addr;
 		if (ev->silent && out[k].addr.u.sa.sa_family == AF_INET) {
@@ -653,7 +414,7 @@ ev_closer_nodes(struct evil *ev, const struct id *target,
 			ip[2]++;
 			ip[3] = (uint8_t)(1 + ev->rr % 250);
 		} else
-			ev->sock[si].cur = id;	/* answer there as it */
+			ev_name(ev, si, asker, &id);	/* answer there as it */
 	}
 	return WIRE_MAX_NODES;
 }
@@ -665,11 +426,16 @@ ev_serve(struct evil *ev, size_t si, const struct addr *from,
 	struct wire_node nodes[WIRE_MAX_NODES];
 	struct wire_msg m;
 	const struct id *t;
-	struct id as = ev->sock[si].cur;	/* before --closer renames it */
+	struct id as = ev_as(ev, si, from);	/* before it is renamed */
+	size_t n;
 
 	memset(&m, 0, sizeof(m));
 	switch (q->type) {
 	case WIRE_PING:
+		/* The crowd's admission ping: for the ID that just asked. */
+		if (ev->mode != EV_CLOSER)
+			as = ev->sock[si].cur;
+		ev_name(ev, si, from, &as);
 		m.type = WIRE_PONG;
 		m.u.pong.observed = *from;
 		ev->pings_answered++;
@@ -678,17 +444,20 @@ ev_serve(struct evil *ev, size_t si, const struct addr *from,
 	case WIRE_FIND_VALUE:
 		t = q->type == WIRE_FIND_NODE ? &q->u.find_node.target :
 		    &q->u.find_value.key;
-		if (ev->mode == EV_CLOSER)
-			ev_closer_nodes(ev, t, nodes);
 		m.type = q->type == WIRE_FIND_NODE ? WIRE_NODES : WIRE_VALUES;
+		/* A token, so that putters STORE here (swallowed below). */
+		n = ev->mode == EV_CLOSER ? ev_closer_nodes(ev, t, from,
+		    nodes) : ev_crowd_closest(ev, t, from, nodes);
 		if (m.type == WIRE_NODES) {
+			memset(m.u.nodes.token, 0xee, 16);
+			m.u.nodes.tokenlen = 16;
 			m.u.nodes.nodes = nodes;
-			m.u.nodes.nnodes = ev->mode == EV_CLOSER ?
-			    WIRE_MAX_NODES : ev_crowd_closest(ev, t, nodes);
+			m.u.nodes.nnodes = n;
 		} else {
+			memset(m.u.values.token, 0xee, 16);
+			m.u.values.tokenlen = 16;
 			m.u.values.nodes = nodes;
-			m.u.values.nnodes = ev->mode == EV_CLOSER ?
-			    WIRE_MAX_NODES : ev_crowd_closest(ev, t, nodes);
+			m.u.values.nnodes = n;
 		}
 		ev->finds_answered++;
 		break;
@@ -732,7 +501,7 @@ ev_crowd_tick(struct evil *ev, int64_t now)
 static void
 ev_make_idents(struct evil *ev)
 {
-	size_t i, n, b, k;
+	size_t i, n;
 
 	n = ev->mode == EV_NEAR ? (size_t)ev->ids : ev->nsock;
 	if ((ev->ident = calloc(n, sizeof(*ev->ident))) == NULL) {
@@ -749,20 +518,8 @@ ev_make_idents(struct evil *ev)
 			memcpy(id->b, ev->key.b, ID_LEN - 2);
 			if (id_eq(id, &ev->key))
 				id->b[ID_LEN - 1] ^= 1;
-		} else if (ev->have_spread) {
-			b = i % 16;
-			for (k = 0; k < b / 8; k++)
-				id->b[k] = ev->spread.b[k];
-			{
-				uint8_t mask = (uint8_t)(0xff00 >> (b % 8));
-				uint8_t flip = (uint8_t)(0x80 >> (b % 8));
-
-				id->b[b / 8] = (uint8_t)(
-				    (ev->spread.b[b / 8] & mask) |
-				    (~ev->spread.b[b / 8] & flip) |
-				    (id->b[b / 8] & (uint8_t)~(mask | flip)));
-			}
-		}
+		} else if (ev->have_spread)
+			ev_id_at(id, &ev->spread, i % 16);
 		ev->sock[ev->ident[i].sock].cur = *id;
 	}
 	ev->nident = n;
@@ -828,44 +585,70 @@ ev_summary(const struct evil *ev, double secs)
 {
 	static const char *names[] = { "none", "store-junk", "near", "sybil",
 	    "closer" };
+	const struct { const char *name; uint64_t v; } store[] = {
+		{ "tokens", ev->tokens }, { "tokens_none", ev->tokens_none },
+		{ "stores_sent", ev->stores_sent },
+		{ "values_sent", ev->values_sent }, { "stored", ev->stored },
+		{ "refused", ev->values_sent - ev->stored },
+		{ "err_quota", ev->err_quota }, { "err_token", ev->err_token },
+		{ "err_other", ev->err_other }, { "lost", ev->lost },
+	}, crowd[] = {
+		{ "requests", ev->requests }, { "pongs", ev->pongs },
+		{ "pings_answered", ev->pings_answered },
+		{ "finds_answered", ev->finds_answered },
+		{ "stores_swallowed", ev->stores_swallowed },
+		{ "max_depth", (uint64_t)ev->max_depth },
+	};
 	char a[ADDR_STRLEN];
+	size_t i;
 
 	printf("evilpeer mode=%s sockets=%zu ids=%zu targets=%zu seconds=%.1f "
 	    "rx=%llu rx_bad=%llu tx=%llu", names[ev->mode], ev->nsock,
 	    ev->nident, ev->ntarget, secs, (unsigned long long)ev->rx,
 	    (unsigned long long)ev->rx_bad, (unsigned long long)ev->tx);
 	if (ev->mode == EV_STORE)
-		printf(" sources=%zu tokens=%llu tokens_none=%llu "
-		    "stores_sent=%llu values_sent=%llu stored=%llu "
-		    "refused=%llu err_quota=%llu err_token=%llu "
-		    "err_other=%llu lost=%llu", ev->nsock,
-		    (unsigned long long)ev->tokens,
-		    (unsigned long long)ev->tokens_none,
-		    (unsigned long long)ev->stores_sent,
-		    (unsigned long long)ev->values_sent,
-		    (unsigned long long)ev->stored,
-		    (unsigned long long)(ev->values_sent - ev->stored),
-		    (unsigned long long)ev->err_quota,
-		    (unsigned long long)ev->err_token,
-		    (unsigned long long)ev->err_other,
-		    (unsigned long long)ev->lost);
+		for (i = 0; i < sizeof(store) / sizeof(store[0]); i++)
+			printf(" %s=%llu", store[i].name,
+			    (unsigned long long)store[i].v);
 	else
-		printf(" requests=%llu pongs=%llu pings_answered=%llu "
-		    "finds_answered=%llu stores_swallowed=%llu max_depth=%d",
-		    (unsigned long long)ev->requests,
-		    (unsigned long long)ev->pongs,
-		    (unsigned long long)ev->pings_answered,
-		    (unsigned long long)ev->finds_answered,
-		    (unsigned long long)ev->stores_swallowed, ev->max_depth);
-	if (ev->nsock > 0)
-		printf(" first=%s", addr_str(&ev->sock[0].addr, a, sizeof(a)));
-	printf("\n");
+		for (i = 0; i < sizeof(crowd) / sizeof(crowd[0]); i++)
+			printf(" %s=%llu", crowd[i].name,
+			    (unsigned long long)crowd[i].v);
+	printf(" first=%s\n", addr_str(&ev->sock[0].addr, a, sizeof(a)));
 	fflush(stdout);
+}
+
+struct ev_numopt {
+	const char	*name;
+	long		*dst;
+	long		 lo, hi;
+};
+
+/* The options taking a number, for ev's fields. */
+static const struct ev_numopt *
+ev_numopt(struct evil *ev, const char *name)
+{
+	static struct ev_numopt t[7];
+	size_t i;
+
+	t[0] = (struct ev_numopt){ "--count", &ev->count, 1, 10000000 };
+	t[1] = (struct ev_numopt){ "--ids", &ev->ids, 1, EV_MAX_IDS };
+	t[2] = (struct ev_numopt){ "--per-ip", &ev->per_ip, 1, EV_MAX_SOCKS };
+	t[3] = (struct ev_numopt){ "--rate", &ev->rate, 1, 1000 };
+	t[4] = (struct ev_numopt){ "--port", &ev->port, 1, 65535 };
+	t[5] = (struct ev_numopt){ "--value-size", &ev->value_size, 1,
+	    EV_VALUE_MAX };
+	t[6] = (struct ev_numopt){ "--seconds", &ev->seconds, 1, 3600 };
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(t[i].name, name) == 0)
+			return &t[i];
+	return NULL;
 }
 
 int
 main(int argc, char **argv)
 {
+	const struct ev_numopt *nopt;
 	static struct evil ev;
 	struct pollfd *pfd;
 	struct addr a;
@@ -917,27 +700,9 @@ main(int argc, char **argv)
 			    id_from_hex(&ev.spread, v, ID_HEX_LEN) == -1)
 				usage();
 			ev.have_spread = 1;
-		} else if (strcmp(o, "--count") == 0) {
+		} else if ((nopt = ev_numopt(&ev, o)) != NULL) {
 			NEEDV();
-			ev.count = ev_num(v, 1, 10000000);
-		} else if (strcmp(o, "--ids") == 0) {
-			NEEDV();
-			ev.ids = ev_num(v, 1, EV_MAX_IDS);
-		} else if (strcmp(o, "--per-ip") == 0) {
-			NEEDV();
-			ev.per_ip = ev_num(v, 1, EV_MAX_SOCKS);
-		} else if (strcmp(o, "--rate") == 0) {
-			NEEDV();
-			ev.rate = ev_num(v, 1, 1000);
-		} else if (strcmp(o, "--port") == 0) {
-			NEEDV();
-			ev.port = (uint16_t)ev_num(v, 1, 65535);
-		} else if (strcmp(o, "--value-size") == 0) {
-			NEEDV();
-			ev.value_size = ev_num(v, 1, EV_VALUE_MAX);
-		} else if (strcmp(o, "--seconds") == 0) {
-			NEEDV();
-			ev.seconds = (double)ev_num(v, 1, 3600);
+			*nopt->dst = ev_num(v, nopt->lo, nopt->hi);
 		} else
 			usage();
 #undef NEEDV
@@ -990,7 +755,7 @@ main(int argc, char **argv)
 		fflush(stdout);
 	}
 	start = ev_clock(CLOCK_MONOTONIC);
-	end = start + (int64_t)(ev.seconds * 1000);
+	end = start + (int64_t)ev.seconds * 1000;
 	if (ev.mode == EV_STORE)
 		for (i = 0; i < ev.njob; i++)
 			(void)ev_job_token(&ev, &ev.job[i], start);
