@@ -24,6 +24,8 @@ evil_run() {
 	shift
 	timeout -k 5 300 "$EVILPEER" "$@" >"$T/$name.out" 2>"$T/$name.err" ||
 	    fail "evilpeer $* exited $?: $(it_peek "$T/$name.err")"
+	! grep -qE "$IT_SAN_RE" "$T/$name.err" ||
+	    fail "sanitizer report from evilpeer: $(it_peek "$T/$name.err" 800)"
 	grep -q '^evilpeer mode=' "$T/$name.out" ||
 	    fail "evilpeer $* printed no summary: $(it_peek "$T/$name.out")"
 	note "$(grep '^evilpeer mode=' "$T/$name.out")"
@@ -46,15 +48,20 @@ evil_start() {
 	done
 }
 
-# evil_wait NAME: waits (bounded) for a background evilpeer's summary.
+# evil_wait NAME: waits (bounded) for a background evilpeer's summary and
+# exit; fails unless it exited 0 without a sanitizer report.
 evil_wait() {
-	local n=0
+	local n=0 rc
 	while ! grep -q '^evilpeer mode=' "$T/$1.out" 2>/dev/null; do
 		n=$((n + 1))
 		[ $n -lt 2400 ] || fail "evilpeer $1 did not finish within 120 s"
 		sleep 0.05
 	done
 	note "$(grep '^evilpeer mode=' "$T/$1.out")"
+	wait "$(cat "$T/$1.pid")"
+	rc=$?
+	[ $rc = 0 ] && ! grep -qE "$IT_SAN_RE" "$T/$1.err" ||
+	    fail "evilpeer $1 exited $rc: $(it_peek "$T/$1.err" 800)"
 }
 
 # evil_field NAME FIELD: a number of evilpeer NAME's summary line.
