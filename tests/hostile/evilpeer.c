@@ -40,10 +40,11 @@
  *     asked about T, at our own sockets but the first (each answers an
  *     asker under the ID last named to it there: give many sockets,
  *     --per-ip 100, so a name lasts a few answers), and never with a
- *     value: a lookup that follows it would never end by itself.  The first socket keeps one ID, the one
- *     a victim bootstrapping from it puts in its table.  With --silent
- *     the fake nodes are at addresses nobody answers (the next /24 up:
- *     A.B.C+1.X), so a lookup waits for timeouts instead.
+ *     value: a lookup that follows it would never end by itself.  The
+ *     first socket keeps one ID, the one a victim bootstrapping from it
+ *     puts in its table.  With --silent the fake nodes are at addresses
+ *     nobody answers (the next /24 up: A.B.C+1.X), so a lookup waits for
+ *     timeouts instead.
  *
  * Common: --seconds S (default 10) bounds every mode; --rate R requests a
  * second (default 20) paces --near and --sybil; --port P is the first
@@ -267,7 +268,7 @@ ev_request(struct evil *ev, size_t si, const struct id *as,
 	return ev_send(ev, si, to, m);
 }
 
-/* An answer under the ID `as` (the socket's current one, as asked). */
+/* An answer under the ID `as`: the one the asker knows at socket si. */
 static void
 ev_answer(struct evil *ev, size_t si, const struct id *as,
     const struct addr *to, struct wire_msg *m, uint64_t txid)
@@ -668,7 +669,8 @@ main(int argc, char **argv)
 		const char *o = argv[c], *v = c + 1 < argc ? argv[c + 1] : NULL;
 
 #define NEEDV()	do { if (v == NULL) usage(); c++; } while (0)
-		if (strcmp(o, "--store-junk") == 0 || strcmp(o, "--near") == 0) {
+		if (strcmp(o, "--store-junk") == 0 ||
+		    strcmp(o, "--near") == 0) {
 			NEEDV();
 			ev.mode = o[2] == 's' ? EV_STORE : EV_NEAR;
 			ev_key(&ev.key, v);
