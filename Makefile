@@ -156,6 +156,14 @@ $(B)/tests/bench_%: $(B)/tests/bench/bench_%.o $(LIBEMO)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+# The hostile tier's malicious peer (tests/hostile/evilpeer*.c): the
+# engine's own codec and fragmentation from libemo.a, nothing rewritten.
+HOSTILE_BINS := $(B)/tests/evilpeer
+$(B)/tests/evilpeer: $(B)/tests/hostile/evilpeer.o $(B)/tests/hostile/evilpeer_store.o \
+    $(LIBEMO)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
 # A sandbox under build/run/ (tools/run.sh): never an installed node's state.
 run: all
 	$(Q)sh tools/run.sh $(EMOD) $(ARGS)
@@ -212,9 +220,9 @@ integration: all $(FSYNC_SHIM)
 
 # The hostile-peer tier (tests/hostile): forged source addresses, floods,
 # malformed datagrams against real daemons.  Needs root; skips without.
-hostile: all
+hostile: all $(HOSTILE_BINS)
 	$(Q)EMOD=$(abspath $(EMOD)) EMOCTL=$(abspath $(EMOCTL)) SANITIZE=$(SANITIZE) \
-		sh tests/hostile/run-all.sh
+		EVILPEER=$(abspath $(B)/tests/evilpeer) sh tests/hostile/run-all.sh
 
 test-sanitize:
 	$(Q)$(MAKE) --no-print-directory test SANITIZE=address,undefined

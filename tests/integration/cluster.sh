@@ -2,7 +2,8 @@
 # clusters of real emod processes, node i named n<i> on its own loopback
 # address 127.0.0.(10+i) and port, plus a pipelined control-socket client.
 
-. "$(dirname "$0")/lib.sh"
+# A test outside tests/integration/ (tests/hostile/) sources lib.sh first.
+[ -n "${IT_NAME:-}" ] || . "$(dirname "$0")/lib.sh"
 
 CL_BATCH=${CL_BATCH:-8}			# nodes spawned before waiting for them
 CL_STORAGE=${CL_STORAGE:-}		# empty: emod's default (leveldb)
