@@ -90,6 +90,9 @@ static const struct control_counter {
 	    "lookup rounds (hops towards the target), summed over lookups"),
 	DHT_C("lookup_capped", lookup_capped,
 	    "lookups ended by their query cap (3k + alpha queries)"),
+	DHT_C("lookup_ip_refused", lookup_ip_refused,
+	    "lookup candidates left out: their IP already had 2 on the "
+	    "shortlist"),
 	DHT_C("lookup_expired", lookup_expired,
 	    "lookups ended by their deadline (20 s)"),
 	DHT_C("relay_dropped", relay_dropped,

@@ -457,6 +457,7 @@ dht_new(const struct id *self, struct store *store,
 	    (d->rp = repub_new(&d->env, d->ops, now_ms)) == NULL)
 		goto fail;
 	route_set_limit_local(d->env.rt, cfg != NULL && cfg->limit_local);
+	d->env.limit_local = cfg != NULL && cfg->limit_local;
 	rpc_set_answer_gate(d->env.rpc, dht_answer_gate, d);
 	if (cfg != NULL && serve_quota(d->serve, &cfg->quota, ~hsalt) == -1)
 		goto fail;
@@ -600,6 +601,7 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 	st->lookup_queries = os.lookup_queries;
 	st->lookup_hops = os.lookup_hops;
 	st->lookup_capped = os.lookup_capped;
+	st->lookup_ip_refused = os.lookup_ip_refused;
 	st->lookup_expired = os.lookup_expired;
 	st->relay_dropped = os.relay_dropped;
 	route_get_stats(d->env.rt, &rts);

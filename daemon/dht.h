@@ -97,6 +97,7 @@ struct dht_stats {
 	uint64_t	store_refused_busy;	/* SERVE_MAX_HELD acks held */
 	uint64_t	store_refused_storage;	/* after a failed flush */
 	uint64_t	lookup_capped;		/* ended by the query cap */
+	uint64_t	lookup_ip_refused;	/* candidates over the IP cap */
 	uint64_t	lookup_expired;		/* ended by the deadline */
 	uint64_t	relay_dropped;	/* named nodes refused (relay sanity) */
 	uint64_t	route_refused_ip;	/* over the per-host limit */

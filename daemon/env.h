@@ -27,6 +27,7 @@ struct env {
 	uint32_t	 max_ttl_s;	/* clamp for values from the network */
 	uint32_t	 refresh_ms;	/* bucket refresh interval */
 	uint32_t	 republish_ms;	/* republish interval */
+	int		 limit_local;	/* IP limits apply to local addresses */
 	struct route	*rt;
 	struct rpc	*rpc;
 	struct token	*tok;

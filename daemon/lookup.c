@@ -22,6 +22,8 @@ struct lookup {
 	unsigned		k;
 	unsigned		inflight;
 	uint32_t		max_queries;
+	unsigned		ip_max;		/* 0: no cap */
+	int			limit_local;
 	size_t			n;
 	size_t			cap;
 	struct lookup_stats	st;
@@ -64,6 +66,21 @@ lookup_find(struct lookup *lk, const struct id *id)
 	return found ? &lk->c[i] : NULL;
 }
 
+/* Has the shortlist as many candidates at node's IP as it may? */
+static int
+lookup_ip_full(const struct lookup *lk, const struct addr *a)
+{
+	size_t i, n = 0;
+
+	if (lk->ip_max == 0 ||
+	    (addr_scope(a) != ADDR_PUBLIC && !lk->limit_local))
+		return 0;
+	for (i = 0; i < lk->n; i++)
+		if (addr_same_ip(&lk->c[i].node.addr, a) && ++n >= lk->ip_max)
+			return 1;
+	return 0;
+}
+
 /* Returns 1 if added. */
 static int
 lookup_add(struct lookup *lk, const struct route_node *node, uint32_t hops)
@@ -76,6 +93,10 @@ lookup_add(struct lookup *lk, const struct route_node *node, uint32_t hops)
 	pos = lookup_search(lk, &node->id, &found);
 	if (found)
 		return 0;
+	if (lookup_ip_full(lk, &node->addr)) {
+		lk->st.ip_refused++;
+		return 0;
+	}
 	if (lk->n == lk->cap) {
 		/*
 		 * Displace the farthest candidate that is not in flight, so
@@ -128,6 +149,13 @@ lookup_new(const struct id *target, const struct id *self,
 	for (i = 0; i < nseeds; i++)
 		lookup_add(lk, &seeds[i], 1);
 	return lk;
+}
+
+void
+lookup_limit_ip(struct lookup *lk, unsigned per_ip, int limit_local)
+{
+	lk->ip_max = per_ip;
+	lk->limit_local = limit_local != 0;
 }
 
 void

@@ -38,6 +38,7 @@ struct lookup_stats {
 	uint32_t	failures;
 	uint32_t	learned;	/* candidates added from replies */
 	uint32_t	hops;		/* longest referral chain that replied */
+	uint32_t	ip_refused;	/* over lookup_limit_ip's cap */
 	uint8_t		capped;		/* ended by the query cap */
 	uint8_t		stopped;	/* ended by lookup_stop */
 };
@@ -53,6 +54,17 @@ struct lookup	*lookup_new(const struct id *target, const struct id *self,
 		    const struct route_node *seeds, size_t nseeds,
 		    unsigned alpha, unsigned k);
 void		 lookup_free(struct lookup *);
+/*
+ * From now on, a candidate whose IP address already has per_ip candidates
+ * on the shortlist is not added (0: no cap): one host answering from many
+ * ports with IDs near the target would otherwise take all k places of the
+ * result, however few routing-table slots it holds.  Loopback and private
+ * addresses are exempt unless limit_local.  Seeds are already the routing
+ * table's, which has the same cap.
+ */
+#define LOOKUP_IP_MAX		2
+void		 lookup_limit_ip(struct lookup *, unsigned per_ip,
+		    int limit_local);
 
 /*
  * If fewer than alpha queries are in flight and a NEW candidate is among

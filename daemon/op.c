@@ -103,6 +103,7 @@ op_free(struct op *op)
 		lookup_get_stats(op->lk, &ls);
 		s->st.lookup_hops += ls.hops;
 		s->st.lookup_capped += ls.capped;
+		s->st.lookup_ip_refused += ls.ip_refused;
 		if (ls.capped)
 			op_log_limit(op, 0, &ls);
 		lookup_free(op->lk);
@@ -365,6 +366,7 @@ op_lookup_start(struct op *op, int64_t now_ms)
 	    env->k);
 	if (op->lk == NULL)
 		return -1;
+	lookup_limit_ip(op->lk, LOOKUP_IP_MAX, env->limit_local);
 	op->set->st.lookups++;
 	if (now_ms + OP_LOOKUP_DEADLINE_MS < op->set->lk_next_ms)
 		op->set->lk_next_ms = now_ms + OP_LOOKUP_DEADLINE_MS;

@@ -104,6 +104,7 @@ struct op_stats {
 	uint64_t	lookup_queries;
 	uint64_t	lookup_hops;	/* summed over lookups: rounds */
 	uint64_t	lookup_capped;	/* ended by the query cap */
+	uint64_t	lookup_ip_refused; /* candidates over LOOKUP_IP_MAX */
 	uint64_t	lookup_expired;	/* ended by OP_LOOKUP_DEADLINE_MS */
 	uint64_t	relay_dropped;	/* nodes named in answers, refused */
 };

@@ -692,6 +692,62 @@ START_TEST(test_network_with_failures)
 }
 END_TEST
 
+/*
+ * One host answering from 30 ports with IDs closer than every honest node
+ * gets LOOKUP_IP_MAX places on the shortlist (so in the result), not all
+ * k: public addresses always, loopback only with limit_local.
+ */
+START_TEST(test_ip_cap)
+{
+	struct lookup *lk;
+	struct lookup_stats st;
+	struct route_node seed, crowd[30], honest[20], out[20], q;
+	struct id self;
+	size_t i, n, from_crowd;
+	int local;
+
+	for (local = 0; local < 2; local++) {
+		mk_self(&self);
+		mk_node(&seed, 1000000);
+		lk = lookup_new(&zero_target, &self, &seed, 1, 1, 20);
+		lookup_limit_ip(lk, LOOKUP_IP_MAX, local == 0 ? 0 : 1);
+		for (i = 0; i < 30; i++) {
+			mk_node(&crowd[i], 10 + (uint32_t)i);
+			/* 203.0.113.7 (public), or 127.9.9.9, many ports. */
+			crowd[i].addr.u.sin.sin_addr.s_addr = htonl(local ?
+			    0x7f090909u : 0xcb007107u);
+			crowd[i].addr.u.sin.sin_port = htons(5000 + i);
+		}
+		for (i = 0; i < 20; i++)
+			mk_node(&honest[i], 1000 + (uint32_t)i);
+		ck_assert_int_eq(lookup_next(lk, &q), 1);
+		ck_assert_uint_eq(lookup_reply(lk, &q.id, crowd, 30),
+		    LOOKUP_IP_MAX);
+		ck_assert_uint_eq(lookup_reply(lk, &q.id, honest, 20), 20);
+		lookup_get_stats(lk, &st);
+		ck_assert_uint_eq(st.ip_refused, 30 - LOOKUP_IP_MAX);
+		while (lookup_next(lk, &q) == 1)
+			lookup_reply(lk, &q.id, NULL, 0);
+		ck_assert(lookup_done(lk));
+		n = lookup_result(lk, out, 20);
+		from_crowd = 0;
+		for (i = 0; i < n; i++)
+			from_crowd += addr_same_ip(&out[i].addr,
+			    &crowd[0].addr);
+		ck_assert_uint_eq(n, 20);
+		ck_assert_uint_eq(from_crowd, LOOKUP_IP_MAX);
+		lookup_free(lk);
+	}
+	/* Loopback without limit_local: exempt, the whole crowd gets in. */
+	mk_node(&seed, 1000000);
+	lk = lookup_new(&zero_target, &self, &seed, 1, 1, 20);
+	lookup_limit_ip(lk, LOOKUP_IP_MAX, 0);
+	ck_assert_int_eq(lookup_next(lk, &q), 1);
+	ck_assert_uint_eq(lookup_reply(lk, &q.id, crowd, 30), 30);
+	lookup_free(lk);
+}
+END_TEST
+
 static Suite *
 lookup_suite(void)
 {
@@ -708,6 +764,7 @@ lookup_suite(void)
 	tcase_add_test(tc, test_termination);
 	tcase_add_test(tc, test_bounded_shortlist);
 	tcase_add_test(tc, test_query_cap_and_stop);
+	tcase_add_test(tc, test_ip_cap);
 	tcase_add_test(tc, test_network_converges);
 	tcase_add_test(tc, test_network_with_failures);
 	suite_add_tcase(s, tc);
