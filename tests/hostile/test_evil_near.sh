@@ -81,11 +81,23 @@ while [ $i -le $N ]; do
 done
 note "route_refused_ip + route_refused_prefix over the cluster: $refused"
 
-# What an honest put and get of that key see now (printed, not asserted).
+# An honest put and get of that key still meet: a lookup keeps at most
+# 2 candidates per IP (LOOKUP_IP_MAX), so the crowd cannot be all 20.
 it_run ctl n1 put "$KEY" honest-near
 note "honest put on n1: exit $RC $(it_peek "$OUT" 200 | tr '\n' ' ')$(it_peek "$ERR" 200)"
+[ "$RC" -eq 0 ] || fail "honest put of the crowded key failed: exit $RC"
 it_run ctl n3 get "$KEY"
 note "honest get on n3: exit $RC $(it_peek "$OUT" 200 | tr '\n' ' ')$(it_peek "$ERR" 200)"
+[ "$RC" -eq 0 ] && grep -q '^honest-near$' "$OUT" ||
+    fail "honest get on n3 did not find the value (exit $RC)"
+ipref=0
+i=0
+while [ $i -le $N ]; do
+	ipref=$((ipref + $(cl_counter_sum $i '^lookup_ip_refused$')))
+	i=$((i + 1))
+done
+note "lookup_ip_refused over the cluster: $ipref"
+[ "$ipref" -gt 0 ] || fail "no lookup left a crowd candidate out"
 kill -TERM "$(cat "$T/one.pid")" "$(cat "$T/ten.pid")" 2>/dev/null
 evil_wait one
 evil_wait ten
