@@ -331,6 +331,57 @@ quota_room(struct quota_source *s)
 	return 0;
 }
 
+/* Takes value i of the source's queue (0: the oldest) out of the accounting. */
+static void
+quota_take(struct quota *q, struct quota_source *s, size_t i,
+    struct quota_val *out)
+{
+	struct quota_val v = s->v[s->head + i];
+
+	memmove(&s->v[s->head + 1], &s->v[s->head], i * sizeof(*s->v));
+	s->v[s->head] = v;
+	quota_pop(q, s, out);
+}
+
+int
+quota_key_victim(struct quota *q, const struct addr *from,
+    const struct id *key, struct quota_victim *victim)
+{
+	struct quota_source *h = NULL;
+	struct quota_keyent *k;
+	struct quota_src c;
+	struct quota_val v;
+	uint32_t hn = 0, fn = 0;
+	size_t i;
+
+	if (from != NULL) {
+		quota_class(q, from, &c);
+		if ((k = quota_key_find(q, &c, key->b)) != NULL)
+			fn = k->n;
+	}
+	for (i = 0; i < q->ns; i++) {
+		if (q->s[i].n == 0 || (from != NULL &&
+		    quota_src_eq(&q->s[i].src, &c)))
+			continue;
+		if ((k = quota_key_find(q, &q->s[i].src, key->b)) != NULL &&
+		    k->n > hn) {
+			hn = k->n;
+			h = &q->s[i];
+		}
+	}
+	if (h == NULL || (from != NULL && hn < fn + 2))
+		return 0;
+	for (i = 0; i < h->n; i++)
+		if (memcmp(h->v[h->head + i].key, key->b, ID_LEN) == 0)
+			break;
+	if (i == h->n)
+		return 0;	/* the count outlived the values: lossy cache */
+	quota_take(q, h, i, &v);
+	memcpy(victim->key.b, v.key, ID_LEN);
+	memcpy(victim->hash, v.hash, sizeof(victim->hash));
+	return 1;
+}
+
 /* ---- decisions --------------------------------------------------------- */
 
 static int

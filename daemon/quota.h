@@ -79,6 +79,18 @@ uint64_t	 quota_store_cost(uint64_t values, uint64_t bytes);
 enum quota_verdict quota_admit(struct quota *, const struct addr *from,
 	    const struct id *key, size_t len, uint64_t store_cost,
 	    int64_t now_ms, struct quota_victim *victim);
+/*
+ * The store holds all the values it may under key (its values-per-key
+ * cap, or its byte cap): which value makes room for one from `from`
+ * (NULL: a local put)?  The oldest under key of the source with the most
+ * values under key, if that is at least two more than `from` holds there
+ * (each source keeps a fair share: the rule cannot be turned against an
+ * honest source); for a local put, if any source holds one.  Returns 1
+ * with *victim (already out of the accounting), or 0: nothing to evict.
+ * Costs a pass over the sources (QUOTA_SOURCES) and one source's values.
+ */
+int	quota_key_victim(struct quota *, const struct addr *from,
+	    const struct id *key, struct quota_victim *victim);
 /* A value from `from` was stored (new, not a refresh). */
 void	quota_add(struct quota *, const struct addr *from, const struct id *key,
 	    const uint8_t hash[32], size_t len, int64_t expires_ms);

@@ -385,6 +385,63 @@ START_TEST(test_prefix_evict)
 }
 END_TEST
 
+/*
+ * A key full in the store: the value that makes room is the oldest under
+ * that key of the source holding most there, and only if that is two
+ * more than the newcomer holds; a local put takes it from any source.
+ */
+START_TEST(test_key_victim)
+{
+	struct quota_limits lim;
+	struct quota *q;
+	struct quota_victim v;
+	struct addr a, b, c;
+	struct id key, other;
+	uint8_t h[32];
+	const char *why;
+	int i;
+
+	memset(&lim, 0, sizeof(lim));
+	lim.per_key = 100;
+	ck_assert_ptr_nonnull(q = quota_new(&lim, 7));
+	ck_assert_int_eq(addr_parse(&a, "203.0.113.1:4000", &why), 0);
+	ck_assert_int_eq(addr_parse(&b, "198.51.100.1:4000", &why), 0);
+	ck_assert_int_eq(addr_parse(&c, "192.0.2.1:4000", &why), 0);
+	memset(key.b, 1, sizeof(key.b));
+	memset(other.b, 2, sizeof(other.b));
+	memset(h, 0, sizeof(h));
+	h[0] = 0xaa;		/* A's one value under another key, first */
+	quota_add(q, &a, &other, h, 10, 1000000);
+	for (i = 0; i < 10; i++) {
+		h[0] = (uint8_t)i;
+		quota_add(q, &a, &key, h, 10, 1000000);
+	}
+	for (i = 0; i < 3; i++) {
+		h[0] = (uint8_t)(0x40 + i);
+		quota_add(q, &b, &key, h, 10, 1000000);
+	}
+	/* C holds nothing: A (10 under key) gives its oldest under key. */
+	ck_assert_int_eq(quota_key_victim(q, &c, &key, &v), 1);
+	ck_assert(memcmp(v.key.b, key.b, ID_LEN) == 0);
+	ck_assert_uint_eq(v.hash[0], 0);
+	ck_assert_int_eq(quota_key_victim(q, &c, &key, &v), 1);
+	ck_assert_uint_eq(v.hash[0], 1);
+	/* A itself: B holds 3 < 8 + 2, nothing goes. */
+	ck_assert_int_eq(quota_key_victim(q, &a, &key, &v), 0);
+	/* B (3): A holds 8 >= 3 + 2. */
+	ck_assert_int_eq(quota_key_victim(q, &b, &key, &v), 1);
+	ck_assert_uint_eq(v.hash[0], 2);
+	/* A local put takes from the heaviest, A. */
+	ck_assert_int_eq(quota_key_victim(q, NULL, &key, &v), 1);
+	ck_assert_uint_eq(v.hash[0], 3);
+	/* A's value under the other key was never a candidate. */
+	ck_assert_int_eq(quota_key_victim(q, NULL, &other, &v), 1);
+	ck_assert_uint_eq(v.hash[0], 0xaa);
+	ck_assert_int_eq(quota_key_victim(q, NULL, &other, &v), 0);
+	quota_free(q);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -400,6 +457,7 @@ main(void)
 	tcase_add_test(tc, test_prefix_one_key);
 	tcase_add_test(tc, test_prefix_bytes);
 	tcase_add_test(tc, test_prefix_evict);
+	tcase_add_test(tc, test_key_victim);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
