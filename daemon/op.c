@@ -375,3 +375,9 @@ op_get_stats(const struct op_set *s, struct op_stats *st)
 {
 	*st = s->st;
 }
+
+struct op_stats *
+op_stats_mut(struct op_set *s)
+{
+	return &s->st;
+}

@@ -83,6 +83,8 @@ struct op_stats {
 	uint64_t	lookup_capped;	/* ended by the query cap */
 	uint64_t	lookup_expired;	/* ended by OP_LOOKUP_DEADLINE_MS */
 	uint64_t	relay_dropped;	/* nodes named in answers, refused */
+	uint64_t	get_fetch_bad;	/* fetched values not their digest */
+	uint64_t	get_fetch_failover;	/* fetches asked of another */
 };
 
 struct op_set;
@@ -125,5 +127,7 @@ void	 op_token_add(struct op *, const struct id *, const uint8_t *,
 const struct op_token *op_token_find(const struct op *, const struct id *);
 
 void	 op_get_stats(const struct op_set *, struct op_stats *);
+/* The counters, for the kinds to count their own events in. */
+struct op_stats *op_stats_mut(struct op_set *);
 
 #endif
