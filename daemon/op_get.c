@@ -320,7 +320,7 @@ op_get_next_page(struct op_get *g, const struct rpc_call *c,
 	struct rpc_call *nc;
 	struct wire_msg m;
 	uint32_t off, page = 0, asked = 0, reasked = 0;
-	int reask = 0;
+	int reask = 0, quick;
 
 	/* A lookup's FIND_VALUE asked for the first page, at offset 0. */
 	if (c->ops == &op_get_page_rpc) {
@@ -341,15 +341,18 @@ op_get_next_page(struct op_get *g, const struct rpc_call *c,
 	    wv->ndigests > 0 &&
 	    wv->digests[wv->ndigests - 1].created_ms >= g->cut_ms))
 		return;
-	op_get_query_at(g, &c->to, off, now_ms, &m);
-	if ((nc = op_send(&g->op, &c->to, &c->id, &m, &op_get_page_rpc,
-	    now_ms)) == NULL)
-		return;
 	/*
 	 * Other holders list the same values (or may yet, while the lookup
-	 * runs): do not wait out a dead one.
+	 * runs): do not wait out a dead one.  Such a short wait says nothing
+	 * of the node's health, so it is sent as to an unknown node: a
+	 * timeout neither fails its routing entry nor marks it dead.
 	 */
-	if (g->nholders > 1 || !lookup_done(g->op.lk))
+	quick = g->nholders > 1 || !lookup_done(g->op.lk);
+	op_get_query_at(g, &c->to, off, now_ms, &m);
+	if ((nc = op_send(&g->op, &c->to, quick ? NULL : &c->id, &m,
+	    &op_get_page_rpc, now_ms)) == NULL)
+		return;
+	if (quick)
 		rpc_set_timeout(g->op.env->rpc, nc,
 		    op_get_rto(g, &c->to, WIRE_MAX_DATAGRAM), UINT32_MAX);
 	nc->arg[GET_ARG_PAGE] = page + 1;

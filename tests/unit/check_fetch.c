@@ -21,7 +21,9 @@
 #define F_NODES		22	/* node 0 gets; the 20 closest hold */
 #define F_HOLDERS	20
 #define F_VALUES	100
-#define F_LEN		100
+#ifndef F_LEN
+#define F_LEN		100	/* bytes per value; -DF_LEN= to measure others */
+#endif
 
 struct fget {
 	int		 calls;
