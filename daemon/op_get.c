@@ -158,7 +158,10 @@ op_get_room(struct op_get *g, int64_t created_ms, uint32_t len,
 	return 0;
 }
 
-/* Remembers that holder hi listed value i. */
+/*
+ * Remembers that holder hi listed value v; a value every earlier holder
+ * failed to deliver is wanted again.
+ */
 static void
 op_get_holder_add(struct op_get_val *v, int hi)
 {
@@ -169,8 +172,11 @@ op_get_holder_add(struct op_get_val *v, int hi)
 	for (j = 0; j < v->nholders; j++)
 		if (v->holder[j] == hi)
 			return;
-	if (v->nholders < OP_GET_HOLDERS_PER_VALUE)
+	if (v->nholders < OP_GET_HOLDERS_PER_VALUE) {
 		v->holder[v->nholders++] = (uint16_t)hi;
+		if (v->state == OP_GET_V_LOST)
+			v->state = OP_GET_V_WANT;
+	}
 }
 
 /*
