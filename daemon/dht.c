@@ -284,7 +284,8 @@ dht_expire(struct dht *d, int64_t now_ms)
 	struct rpc_call c;
 
 	while (rpc_expire(d->env.rpc, now_ms, &c)) {
-		if (c.id_known)
+		/* A quick request's short wait says little of the node. */
+		if (c.id_known && !c.quick)
 			route_failed(d->env.rt, &c.id, (uint64_t)now_ms);
 		dht_failed(&c, now_ms);
 	}

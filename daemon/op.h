@@ -38,6 +38,8 @@ struct op_kind {
 	/* The lookup's query to `to`; FIND_NODE of the target if NULL. */
 	void	(*query)(struct op *, const struct addr *to, struct wire_msg *,
 		    int64_t now_ms);
+	/* A lookup query just went (the kind may shorten its wait). */
+	void	(*sent)(struct op *, struct rpc_call *, int64_t now_ms);
 	/* A lookup answer, after the lookup has taken its nodes. */
 	void	(*reply)(struct op *, const struct rpc_call *,
 		    const struct wire_msg *, int64_t now_ms, int64_t wall_ms);

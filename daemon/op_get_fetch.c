@@ -127,18 +127,14 @@ op_get_fetch_send(struct op_get *g, int slot, uint64_t bytes, int other,
 	m.u.get_values.nhashes = f->n;
 	memcpy(m.u.get_values.token, h->tok, h->toklen);
 	m.u.get_values.tokenlen = h->toklen;
+	if ((c = op_send(&g->op, &h->addr, &h->id, &m, &op_get_fetch_rpc,
+	    now_ms)) == NULL)
+		return -1;
 	/*
 	 * Another holder could serve these (or may yet list them, while the
-	 * lookup runs): two short tries, not all of rpc's long ones.  Sent
-	 * as to an unknown node, so that a short wait missed neither fails
-	 * its routing entry nor marks it dead (the answer is checked by
-	 * hash, not by who sends it).
+	 * lookup runs): two short tries, not all of rpc's long ones.
 	 */
-	other = other || !lookup_done(g->op.lk);
-	if ((c = op_send(&g->op, &h->addr, other ? NULL : &h->id, &m,
-	    &op_get_fetch_rpc, now_ms)) == NULL)
-		return -1;
-	if (other)
+	if (other || !lookup_done(g->op.lk))
 		rpc_set_timeout(g->op.env->rpc, c,
 		    op_get_rto(g, &h->addr, bytes), 1);
 	c->arg[FETCH_ARG_SLOT] = (uint32_t)slot;
