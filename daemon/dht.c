@@ -284,8 +284,7 @@ dht_expire(struct dht *d, int64_t now_ms)
 	struct rpc_call c;
 
 	while (rpc_expire(d->env.rpc, now_ms, &c)) {
-		/* A quick request's short wait says little of the node. */
-		if (c.id_known && !c.quick)
+		if (c.id_known)
 			route_failed(d->env.rt, &c.id, (uint64_t)now_ms);
 		dht_failed(&c, now_ms);
 	}

@@ -374,7 +374,6 @@ rpc_set_timeout(struct rpc *r, struct rpc_call *c, uint32_t timeout_ms,
 		retries = r->cfg.retries;
 	q->timeout_ms = timeout_ms;
 	q->retries = (uint8_t)retries;
-	q->c.quick = 1;
 	q->deadline = q->c.sent_ms + timeout_ms;
 	rpc_heap_fix(r, (size_t)q->hpos);
 }
@@ -588,7 +587,7 @@ rpc_expire(struct rpc *r, int64_t now_ms, struct rpc_call *out)
 		}
 		r->st.timeouts++;
 		rpc_release(r, i, out);
-		if (out->id_known && !out->quick)
+		if (out->id_known)
 			rpc_dead_add(r, &out->id, now_ms);
 		return 1;
 	}

@@ -60,8 +60,6 @@ struct rpc_call {
 					   STORE's or GET_VALUES's key: what
 					   tokens bind */
 	uint8_t		 tries;		/* resends so far */
-	uint8_t		 quick;		/* rpc_set_timeout shortened it: its
-					   timeout says little of the node */
 	uint64_t	 txid;
 	int64_t		 sent_ms;	/* last (re)send */
 	uint32_t	 rtt_us;	/* of the answer; 0 after a resend */
@@ -114,10 +112,9 @@ struct rpc_call *rpc_send(struct rpc *, const struct addr *to,
  * Shortens one request's tries (a fetch that another holder can serve
  * fails over sooner): timeout_ms per try (0 or more than the
  * configuration's: the configuration's) and at most `retries` resends.
- * c is what rpc_send returned, before any other rpc call.  Such a
- * request is `quick`: when it times out, its node is not noted dead
- * (nor, by dht.c, failed in the routing table), since a short wait
- * missed says little.
+ * c is what rpc_send returned, before any other rpc call.  Its timeout
+ * is a timeout like any other: the node is noted dead, and dht.c fails
+ * its routing entry.
  */
 void	rpc_set_timeout(struct rpc *, struct rpc_call *c, uint32_t timeout_ms,
 	    uint32_t retries);

@@ -279,8 +279,7 @@ END_TEST
 /*
  * KNOWN-DEFECTS 3: a holder that died just before the get (the routing
  * tables still name it) holds the lookup for two short tries of its
- * round-trip timeout, not 2 x rpc_timeout; and, a short wait saying
- * little, its routing entry does not count a failure.
+ * round-trip timeout, not 2 x rpc_timeout.
  */
 static int
 silent_filter(void *arg, const struct simnet_dgram *d)
@@ -310,7 +309,6 @@ START_TEST(test_fetch_holder_died_before)
 	ck_assert_uint_eq(g.n, F_VALUES);
 	ck_assert(g.exact);
 	ck_assert_int_lt(g.done_ms - t0, 1000);
-	ck_assert_int_eq(t_peer_at(sn, 0, &dead), 1);
 	printf("fetch_holder_died_before: get done in %lld ms (virtual)\n",
 	    (long long)(g.done_ms - t0));
 	simnet_free(sn);
