@@ -230,7 +230,7 @@ dht_on_response(struct dht *d, const struct addr *from,
 	if (m->type == WIRE_NODES)
 		token_peer_put(d->env.tok, from, &c.key, m->u.nodes.token,
 		    m->u.nodes.tokenlen, now_ms);
-	else if (m->type == WIRE_VALUES)
+	else if (m->type == WIRE_VALUES && c.type == WIRE_FIND_VALUE)
 		token_peer_put(d->env.tok, from, &c.key, m->u.values.token,
 		    m->u.values.tokenlen, now_ms);
 	if (m->type == WIRE_ERROR) {
@@ -255,6 +255,7 @@ static dht_handler *const dht_handlers[] = {
 	[WIRE_STORE] = dht_on_request,
 	[WIRE_STORE_ACK] = dht_on_response,
 	[WIRE_ERROR] = dht_on_response,
+	[WIRE_GET_VALUES] = dht_on_request,
 };
 
 static void
@@ -595,6 +596,9 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 	st->quota_refused_full = ss.quota_refused_full;
 	st->quota_evicted = ss.quota_evicted;
 	st->tokens_withheld = ss.tokens_withheld;
+	st->digests_served = ss.digests_served;
+	st->values_fetched = ss.values_fetched;
+	st->fetch_bad_token = ss.fetch_bad_token;
 	op_get_stats(d->ops, &os);
 	memcpy(st->hist, os.hist, sizeof(st->hist));
 	st->lookups = os.lookups;
@@ -604,6 +608,8 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 	st->lookup_ip_refused = os.lookup_ip_refused;
 	st->lookup_expired = os.lookup_expired;
 	st->relay_dropped = os.relay_dropped;
+	st->get_fetch_bad = os.get_fetch_bad;
+	st->get_fetch_failover = os.get_fetch_failover;
 	route_get_stats(d->env.rt, &rts);
 	st->route_refused_ip = rts.refused_ip;
 	st->route_refused_prefix = rts.refused_prefix;
@@ -631,7 +637,7 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 const char *
 dht_msg_name(unsigned type)
 {
-	if (type < WIRE_PING || type > WIRE_ERROR)
+	if (type < WIRE_PING || type > WIRE_GET_VALUES)
 		return NULL;
 	return wire_type_name((enum wire_type)type);
 }

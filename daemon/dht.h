@@ -76,6 +76,11 @@ struct dht_stats {
 	uint64_t	quota_refused_full;	/* full, the source the heaviest */
 	uint64_t	quota_evicted;	/* values evicted for other sources' */
 	uint64_t	tokens_withheld;	/* answers without: would refuse */
+	uint64_t	digests_served;	/* ValueDigests in FIND_VALUE answers */
+	uint64_t	values_fetched;	/* values in GET_VALUES answers */
+	uint64_t	fetch_bad_token;	/* GET_VALUES with a bad token */
+	uint64_t	get_fetch_bad;	/* fetched values not matching digests */
+	uint64_t	get_fetch_failover;	/* fetches retried elsewhere */
 	uint64_t	rpc_timeouts;
 	uint64_t	rpc_retries;
 	uint64_t	lookups;

@@ -330,6 +330,8 @@ op_pump(struct op *op, int64_t now_ms)
 
 	if (op->done || op->closed)
 		return;
+	struct rpc_call *c;
+
 	while (rpc_room(env->rpc) > 0 && lookup_next(op->lk, &n)) {
 		memset(&m, 0, sizeof(m));
 		if (op->kind->query != NULL)
@@ -338,11 +340,13 @@ op_pump(struct op *op, int64_t now_ms)
 			m.type = WIRE_FIND_NODE;
 			m.u.find_node.target = op->target;
 		}
-		if (op_send(op, &n.addr, &n.id, &m, &op_lookup_rpc,
-		    now_ms) == NULL) {
+		if ((c = op_send(op, &n.addr, &n.id, &m, &op_lookup_rpc,
+		    now_ms)) == NULL) {
 			lookup_failed(op->lk, &n.id);
 			continue;
 		}
+		if (op->kind->sent != NULL)
+			op->kind->sent(op, c, now_ms);
 		op->set->st.lookup_queries++;
 	}
 	if (lookup_done(op->lk) && !op->lk_ended) {
@@ -494,4 +498,10 @@ void
 op_get_stats(const struct op_set *s, struct op_stats *st)
 {
 	*st = s->st;
+}
+
+struct op_stats *
+op_stats_mut(struct op_set *s)
+{
+	return &s->st;
 }

@@ -38,6 +38,8 @@ struct op_kind {
 	/* The lookup's query to `to`; FIND_NODE of the target if NULL. */
 	void	(*query)(struct op *, const struct addr *to, struct wire_msg *,
 		    int64_t now_ms);
+	/* A lookup query just went (the kind may shorten its wait). */
+	void	(*sent)(struct op *, struct rpc_call *, int64_t now_ms);
 	/* A lookup answer, after the lookup has taken its nodes. */
 	void	(*reply)(struct op *, const struct rpc_call *,
 		    const struct wire_msg *, int64_t now_ms, int64_t wall_ms);
@@ -107,6 +109,8 @@ struct op_stats {
 	uint64_t	lookup_ip_refused; /* candidates over LOOKUP_IP_MAX */
 	uint64_t	lookup_expired;	/* ended by OP_LOOKUP_DEADLINE_MS */
 	uint64_t	relay_dropped;	/* nodes named in answers, refused */
+	uint64_t	get_fetch_bad;	/* fetched values not their digest */
+	uint64_t	get_fetch_failover;	/* fetches asked of another */
 };
 
 struct op_set;
@@ -156,5 +160,7 @@ void	 op_get_stats(const struct op_set *, struct op_stats *);
 const char *op_hist_info(unsigned h, const uint64_t **bounds, size_t *nbounds);
 /* Adds v to h (a struct op_hist of kind `which`). */
 void	 op_hist_add(struct op_hist *, unsigned which, uint64_t v);
+/* The counters, for the kinds to count their own events in. */
+struct op_stats *op_stats_mut(struct op_set *);
 
 #endif

@@ -1,35 +1,23 @@
 /*
- * op_get — FIND_VALUE lookup, pages, the union: see op_get.h.
+ * op_get — the digest-first get: FIND_VALUE lookup and pages of digests,
+ * the union under the caps, the result (fetches: op_get_fetch.c); see
+ * op_get.h.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "keccak.h"
-#include "op_get.h"
-
-struct op_get {
-	struct op	 op;
-	op_get_cb	*cb;
-	void		*arg;
-	int64_t		 since_ms;
-	unsigned	 pending;	/* pages in flight */
-	uint32_t	 responders;
-	/* Every value seen; those left out keep their hash, data NULL. */
-	struct store_value *vals;
-	uint8_t		(*vhash)[KECCAK256_LEN];
-	size_t		 nvals, capvals;
-	size_t		 nkept;		/* vals with data */
-	uint64_t	 vbytes;	/* their cost (OP_GET_VALUE_COST) */
-	int32_t		*vset;		/* open addressing over vals */
-	size_t		 vsetcap;
-	int32_t		*heap;		/* kept vals, newest on top */
-	int		 truncated;	/* values left out to fit */
-	int64_t		 cut_ms;	/* kept: created <= cut_ms */
-	uint32_t	 omitted;	/* distinct values left out */
-};
-
+#include "op_get_impl.h"
 /* What a page request's rpc_call.arg[] holds. */
 enum { GET_ARG_PAGE, GET_ARG_OFFSET, GET_ARG_REASK };
+
+static size_t
+op_get_slot0(const uint8_t *h, uint32_t len, size_t cap)
+{
+	size_t s;
+
+	memcpy(&s, h, sizeof(s));
+	return (s ^ len) & (cap - 1);
+}
 
 static int
 op_get_vset_grow(struct op_get *g)
@@ -43,8 +31,7 @@ op_get_vset_grow(struct op_get *g)
 	for (i = 0; i < ncap; i++)
 		ns[i] = -1;
 	for (i = 0; i < g->nvals; i++) {
-		memcpy(&h, g->vhash[i], sizeof(h));
-		h &= ncap - 1;
+		h = op_get_slot0(g->vals[i].hash, g->vals[i].v.len, ncap);
 		while (ns[h] >= 0)
 			h = (h + 1) & (ncap - 1);
 		ns[h] = (int32_t)i;
@@ -55,46 +42,33 @@ op_get_vset_grow(struct op_get *g)
 	return 0;
 }
 
-static int
-op_get_vals_grow(struct op_get *g)
+/* The value with these bytes' hash and length, or -1. */
+int32_t
+op_get_find(const struct op_get *g, const uint8_t *h, uint32_t len)
 {
-	struct store_value *nv;
-	uint8_t (*nh)[KECCAK256_LEN];
-	size_t ncap;
+	size_t slot;
+	int32_t i;
 
-	ncap = g->capvals ? g->capvals * 2 : 16;
-	if ((nv = realloc(g->vals, ncap * sizeof(*nv))) == NULL)
+	if (g->vsetcap == 0)
 		return -1;
-	g->vals = nv;
-	if ((nh = realloc(g->vhash, ncap * sizeof(*nh))) == NULL)
-		return -1;
-	g->vhash = nh;
-	g->capvals = ncap;
-	return 0;
+	for (slot = op_get_slot0(h, len, g->vsetcap); (i = g->vset[slot]) >= 0;
+	    slot = (slot + 1) & (g->vsetcap - 1))
+		if (g->vals[i].v.len == len &&
+		    memcmp(g->vals[i].hash, h, KECCAK256_LEN) == 0)
+			return i;
+	return -1;
 }
 
-static int op_get_value_cmp(const void *, const void *);
-
-/* Leaves value i out (or a value not held, when i is -1). */
-static void
-op_get_cut(struct op_get *g, int64_t created_ms, int32_t i)
-{
-	if (!g->truncated || created_ms < g->cut_ms)
-		g->cut_ms = created_ms;
-	g->truncated = 1;
-	g->omitted++;
-	if (i < 0)
-		return;
-	free(g->vals[i].data);
-	g->vals[i].data = NULL;
-	g->nkept--;
-	g->vbytes -= g->vals[i].len + OP_GET_VALUE_COST;
-}
-
+/* Order of the heap: creation time, then hash (bytes may be missing). */
 static int
 op_get_heap_cmp(const struct op_get *g, size_t a, size_t b)
 {
-	return op_get_value_cmp(&g->vals[g->heap[a]], &g->vals[g->heap[b]]);
+	const struct op_get_val *x = &g->vals[g->heap[a]];
+	const struct op_get_val *y = &g->vals[g->heap[b]];
+
+	if (x->v.created_ms != y->v.created_ms)
+		return x->v.created_ms < y->v.created_ms ? -1 : 1;
+	return memcmp(x->hash, y->hash, KECCAK256_LEN);
 }
 
 static void
@@ -136,40 +110,89 @@ op_get_heap_pop(struct op_get *g)
 	}
 }
 
+/* Leaves value i out (or a value not held, when i is -1). */
+static void
+op_get_cut(struct op_get *g, int64_t created_ms, int32_t i)
+{
+	struct op_get_val *v;
+
+	if (!g->truncated || created_ms < g->cut_ms)
+		g->cut_ms = created_ms;
+	g->truncated = 1;
+	g->omitted++;
+	if (i < 0)
+		return;
+	v = &g->vals[i];
+	free(v->v.data);
+	v->v.data = NULL;
+	v->kept = 0;
+	g->nkept--;
+	g->vbytes -= v->v.len + OP_GET_VALUE_COST;
+}
+
 /*
- * Makes room for v under the caps by leaving out the newest values kept,
- * as long as they are newer than v.  Returns 0 when v fits, -1 when v
- * itself is the one to leave out.
+ * Makes room for a value (created, len; its hash h) under the caps by
+ * leaving out the newest values kept, as long as they are newer.  Returns
+ * 0 when it fits, -1 when it is itself the one to leave out.
  */
 static int
-op_get_room(struct op_get *g, const struct store_value *v)
+op_get_room(struct op_get *g, int64_t created_ms, uint32_t len,
+    const uint8_t *h)
 {
+	const struct op_get_val *top;
 	int32_t newest;
 
 	while (g->nkept + 1 > OP_GET_MAX_VALUES ||
-	    g->vbytes + v->len + OP_GET_VALUE_COST > OP_GET_MAX_BYTES) {
-		if (g->nkept == 0 || op_get_value_cmp(v,
-		    &g->vals[g->heap[0]]) > 0)
+	    g->vbytes + len + OP_GET_VALUE_COST > OP_GET_MAX_BYTES) {
+		if (g->nkept == 0)
+			return -1;
+		top = &g->vals[g->heap[0]];
+		if (created_ms > top->v.created_ms ||
+		    (created_ms == top->v.created_ms &&
+		    memcmp(h, top->hash, KECCAK256_LEN) > 0))
 			return -1;
 		newest = g->heap[0];
-		op_get_cut(g, g->vals[newest].created_ms, newest);
+		op_get_cut(g, top->v.created_ms, newest);
 		op_get_heap_pop(g);
 	}
 	return 0;
 }
 
 /*
- * Adds one value to the union; the same bytes keep the longest expiry.
- * Values from the network (max_exp > 0) meet the clamps a STORE would.
- * Over the caps, the oldest values stay (see op_get.h).
+ * Remembers that holder hi listed value v; a value every earlier holder
+ * failed to deliver is wanted again.
  */
 static void
-op_get_add(struct op_get *g, const uint8_t *data, uint32_t len,
-    int64_t created_ms, int64_t expires_ms, int64_t max_exp)
+op_get_holder_add(struct op_get_val *v, int hi)
 {
-	struct store_value *v, nv;
-	uint8_t h[KECCAK256_LEN];
-	size_t slot;
+	size_t j;
+
+	if (hi < 0)
+		return;
+	for (j = 0; j < v->nholders; j++)
+		if (v->holder[j] == hi)
+			return;
+	if (v->nholders < OP_GET_HOLDERS_PER_VALUE) {
+		v->holder[v->nholders++] = (uint16_t)hi;
+		if (v->state == OP_GET_V_LOST)
+			v->state = OP_GET_V_WANT;
+	}
+}
+
+/*
+ * Adds one value to the union by its hash h: with its bytes (data, ours
+ * or from an old node's answer) or only its digest (data NULL, listed by
+ * holder hi).  The same hash and length keep the latest expiry.  Values
+ * from the network (max_exp > 0) meet the clamps a STORE would.  Over
+ * the caps, the oldest values stay (see op_get.h).
+ */
+static void
+op_get_add(struct op_get *g, const uint8_t *h, const uint8_t *data,
+    uint32_t len, int64_t created_ms, int64_t expires_ms, int64_t max_exp,
+    int hi)
+{
+	struct op_get_val *v, *nv;
+	size_t slot, ncap;
 	int32_t i;
 	int keep;
 
@@ -183,58 +206,79 @@ op_get_add(struct op_get *g, const uint8_t *data, uint32_t len,
 	if (len == 0 || len > EMO_MAX_VALUE || created_ms < g->since_ms ||
 	    expires_ms <= g->op.wall_ms)
 		return;
-	keccak256(data, len, h);
-	if (g->vsetcap > 0) {
-		memcpy(&slot, h, sizeof(slot));
-		for (slot &= g->vsetcap - 1; (i = g->vset[slot]) >= 0;
-		    slot = (slot + 1) & (g->vsetcap - 1)) {
-			if (memcmp(g->vhash[i], h, sizeof(h)) != 0)
-				continue;
-			if (g->vals[i].expires_ms < expires_ms)
-				g->vals[i].expires_ms = expires_ms;
-			return;
+	if ((i = op_get_find(g, h, len)) >= 0) {
+		v = &g->vals[i];
+		if (v->v.expires_ms < expires_ms)
+			v->v.expires_ms = expires_ms;
+		op_get_holder_add(v, hi);
+		if (data != NULL && v->kept && v->v.data == NULL &&
+		    v->state != OP_GET_V_FLIGHT &&
+		    (v->v.data = malloc(len)) != NULL) {
+			memcpy(v->v.data, data, len);
+			v->state = OP_GET_V_HAVE;
 		}
+		return;
 	}
-	nv.data = (uint8_t *)(uintptr_t)data;
-	nv.len = len;
-	nv.created_ms = created_ms;
-	nv.expires_ms = expires_ms;
 	keep = !(g->truncated && created_ms >= g->cut_ms) &&
-	    op_get_room(g, &nv) == 0;
+	    op_get_room(g, created_ms, len, h) == 0;
 	if (!keep && g->nvals >= OP_GET_MAX_SEEN) {
 		/* Not remembered: a repeat of it is not recognised. */
 		op_get_cut(g, created_ms, -1);
 		g->omitted--;
 		return;
 	}
-	if ((g->nvals == g->capvals && op_get_vals_grow(g) == -1) ||
-	    ((g->nvals + 1) * 2 > g->vsetcap && op_get_vset_grow(g) == -1))
+	if (g->nvals == g->capvals) {
+		ncap = g->capvals ? g->capvals * 2 : 16;
+		if ((nv = realloc(g->vals, ncap * sizeof(*nv))) == NULL)
+			return;
+		g->vals = nv;
+		g->capvals = ncap;
+	}
+	if ((g->nvals + 1) * 2 > g->vsetcap && op_get_vset_grow(g) == -1)
 		return;
 	v = &g->vals[g->nvals];
-	*v = nv;
-	v->data = NULL;
+	memset(v, 0, sizeof(*v));
+	memcpy(v->hash, h, KECCAK256_LEN);
+	v->v.len = len;
+	v->v.created_ms = created_ms;
+	v->v.expires_ms = expires_ms;
+	v->state = OP_GET_V_HAVE;
+	op_get_holder_add(v, hi);
 	if (keep) {
-		if ((v->data = malloc(len)) == NULL)
-			return;
-		memcpy(v->data, data, len);
+		if (data != NULL) {
+			if ((v->v.data = malloc(len)) == NULL)
+				return;
+			memcpy(v->v.data, data, len);
+		} else
+			v->state = OP_GET_V_WANT;
+		v->kept = 1;
 		g->nkept++;
 		g->vbytes += len + OP_GET_VALUE_COST;
 		op_get_heap_push(g, (int32_t)g->nvals);
 	} else
 		op_get_cut(g, created_ms, -1);
-	memcpy(g->vhash[g->nvals], h, sizeof(h));
-	memcpy(&slot, h, sizeof(slot));
-	for (slot &= g->vsetcap - 1; g->vset[slot] >= 0;
+	for (slot = op_get_slot0(h, len, g->vsetcap); g->vset[slot] >= 0;
 	    slot = (slot + 1) & (g->vsetcap - 1))
 		;
 	g->vset[slot] = (int32_t)g->nvals;
 	g->nvals++;
 }
 
-static void
-op_get_finish(struct op_get *g)
+/* ---- the lookup and its pages ----------------------------------------- */
+
+/* Done when the lookup, its pages and every fetch are over. */
+void
+op_get_maybe_finish(struct op_get *g)
 {
-	if (g->nkept > 0)
+	size_t i, have = 0;
+
+	if (g->op.done || g->pending > 0 || g->fetching > 0 ||
+	    !lookup_done(g->op.lk))
+		return;
+	for (i = 0; i < g->nvals; i++)
+		if (g->vals[i].kept && g->vals[i].v.data != NULL)
+			have++;
+	if (have > 0)
 		op_complete(&g->op, DHT_OK, NULL);
 	else if (g->responders > 0 || g->op.table_empty)
 		op_complete(&g->op, DHT_ERR_NOT_FOUND, "not found");
@@ -268,12 +312,29 @@ op_get_query(struct op *op, const struct addr *to, struct wire_msg *m,
 	op_get_query_at((struct op_get *)op, to, 0, now_ms, m);
 }
 
+/*
+ * A FIND_VALUE of the lookup: a node whose round trip we know gets two
+ * tries of its retransmission timeout, not rpc's 1 s each, so a holder
+ * that died lately stalls a get for a few hundred milliseconds, not
+ * seconds (KNOWN-DEFECTS 3): the lookup moves on to the next closest,
+ * and the other replicas list the same values.
+ */
+static void
+op_get_sent(struct op *op, struct rpc_call *c, int64_t now_ms)
+{
+	uint32_t rto;
+
+	if ((rto = op_get_rto((struct op_get *)op, &c->to,
+	    WIRE_MAX_DATAGRAM)) > 0)
+		rpc_set_timeout(op->env->rpc, c, rto, 1);
+}
+
 static const struct rpc_ops op_get_page_rpc;
 
 /*
  * Asks the node that sent a page for the next one, within bounds; or for
- * the same one again if it held none of the values it counts (it cut its
- * answer for an asker without a token: we have one now).
+ * the same one again if it listed none of the digests it counts (it cut
+ * its answer for an asker without a token: we have one now).
  */
 static void
 op_get_next_page(struct op_get *g, const struct rpc_call *c,
@@ -292,39 +353,65 @@ op_get_next_page(struct op_get *g, const struct rpc_call *c,
 	}
 	if (wv->next_offset != 0)
 		off = wv->next_offset;
-	else if (wv->nvalues == 0 && wv->total > asked && !reasked) {
+	else if (wv->ndigests == 0 && wv->nvalues == 0 && wv->total > asked &&
+	    !reasked) {
 		off = asked;
 		reask = 1;
 	} else
 		return;
 	/* Pages come oldest first: past the cut, the rest is newer still. */
 	if (page + 1 >= OP_GET_MAX_PAGES_PER_NODE || (g->truncated &&
-	    wv->nvalues > 0 &&
-	    wv->values[wv->nvalues - 1].created_ms >= g->cut_ms))
+	    wv->ndigests > 0 &&
+	    wv->digests[wv->ndigests - 1].created_ms >= g->cut_ms))
 		return;
 	op_get_query_at(g, &c->to, off, now_ms, &m);
 	if ((nc = op_send(&g->op, &c->to, &c->id, &m, &op_get_page_rpc,
 	    now_ms)) == NULL)
 		return;
+	/*
+	 * Other holders list the same values (or may yet, while the lookup
+	 * runs): do not wait out a dead one (rpc_set_timeout).
+	 */
+	if (g->nholders > 1 || !lookup_done(g->op.lk))
+		rpc_set_timeout(g->op.env->rpc, nc,
+		    op_get_rto(g, &c->to, WIRE_MAX_DATAGRAM), UINT32_MAX);
 	nc->arg[GET_ARG_PAGE] = page + 1;
 	nc->arg[GET_ARG_OFFSET] = off;
 	nc->arg[GET_ARG_REASK] = (uint32_t)reask;
 	g->pending++;
 }
 
+/*
+ * One page of a FIND_VALUE answer: its digests join the union with this
+ * node as a holder; values an older node sent whole are taken as they
+ * are (their hash is what they are).  Then fetch what is new.
+ */
 static void
 op_get_values(struct op_get *g, const struct rpc_call *c,
     const struct wire_values *wv, int64_t now_ms)
 {
+	const struct wire_digest *d;
+	uint8_t h[KECCAK256_LEN];
 	int64_t max_exp;
 	size_t i;
+	int hi = -1;
 
 	max_exp = g->op.wall_ms + (int64_t)g->op.env->max_ttl_s * 1000;
-	for (i = 0; i < wv->nvalues; i++)
-		op_get_add(g, wv->values[i].data, wv->values[i].len,
+	if (wv->ndigests > 0 && wv->tokenlen > 0)
+		hi = op_get_holder(g, c, wv);
+	for (i = 0; i < wv->ndigests; i++) {
+		d = &wv->digests[i];
+		op_get_add(g, d->hash, NULL, d->len, d->created_ms,
+		    d->expires_ms, max_exp, hi);
+	}
+	for (i = 0; i < wv->nvalues; i++) {
+		store_hash(wv->values[i].data, wv->values[i].len, h);
+		op_get_add(g, h, wv->values[i].data, wv->values[i].len,
 		    wv->values[i].created_ms, wv->values[i].expires_ms,
-		    max_exp);
+		    max_exp, -1);
+	}
 	op_get_next_page(g, c, wv, now_ms);
+	op_get_fetch_pump(g, now_ms);
 }
 
 static void
@@ -337,8 +424,7 @@ op_get_page_reply(void *ctx, const struct rpc_call *c,
 		return;
 	g->pending--;
 	op_get_values(g, c, &m->u.values, now_ms);
-	if (g->pending == 0 && lookup_done(g->op.lk))
-		op_get_finish(g);
+	op_get_maybe_finish(g);
 }
 
 static void
@@ -348,8 +434,8 @@ op_get_page_failed(void *ctx, const struct rpc_call *c, int64_t now_ms)
 
 	if (g->op.done)
 		return;
-	if (--g->pending == 0 && lookup_done(g->op.lk))
-		op_get_finish(g);
+	g->pending--;
+	op_get_maybe_finish(g);
 }
 
 static const struct rpc_ops op_get_page_rpc = {
@@ -372,11 +458,10 @@ op_get_reply(struct op *op, const struct rpc_call *c, const struct wire_msg *m,
 static void
 op_get_lookup_done(struct op *op, int64_t now_ms)
 {
-	struct op_get *g = (struct op_get *)op;
-
-	if (g->pending == 0)
-		op_get_finish(g);
+	op_get_maybe_finish((struct op_get *)op);
 }
+
+/* ---- the result ---------------------------------------------------------- */
 
 static int
 op_get_value_cmp(const void *pa, const void *pb)
@@ -394,25 +479,32 @@ op_get_value_cmp(const void *pa, const void *pb)
 }
 
 /*
- * Sorts the kept values to the front, oldest first.  When truncated, the
- * values of the cut's millisecond go too, so that a get since the cut
- * repeats none; unless they are all there is, and then the next get
- * starts a millisecond later (values of that millisecond that did not
- * fit are out of reach by since_ms: docs/SECURITY.md).
+ * Moves the kept values that arrived to g->out, oldest first.  When
+ * truncated, the values of the cut's millisecond go too, so that a get
+ * since the cut repeats none; unless they are all there is, and then the
+ * next get starts a millisecond later (values of that millisecond that
+ * did not fit are out of reach by since_ms: docs/SECURITY.md).  A kept
+ * value that no holder delivered is left out without a word: the get
+ * returns what the network gave.
  */
 static void
 op_get_trim(struct op_get *g, struct op_get_result *r)
 {
 	size_t i, n = 0, keep;
 
+	if (g->nkept > 0 && (g->out = calloc(g->nkept,
+	    sizeof(*g->out))) == NULL)
+		return;
 	for (i = 0; i < g->nvals; i++)
-		if (g->vals[i].data != NULL)
-			g->vals[n++] = g->vals[i];
-	g->nvals = n;	/* the hashes are stale now; the op is over */
-	qsort(g->vals, n, sizeof(g->vals[0]), op_get_value_cmp);
+		if (g->vals[i].kept && g->vals[i].v.data != NULL) {
+			g->out[n++] = g->vals[i].v;
+			g->vals[i].v.data = NULL;
+		}
+	g->nout = n;
+	qsort(g->out, n, sizeof(g->out[0]), op_get_value_cmp);
 	if (!g->truncated)
 		return;
-	for (keep = n; keep > 0 && g->vals[keep - 1].created_ms >= g->cut_ms;
+	for (keep = n; keep > 0 && g->out[keep - 1].created_ms >= g->cut_ms;
 	    keep--)
 		;
 	r->truncated = 1;
@@ -421,11 +513,11 @@ op_get_trim(struct op_get *g, struct op_get_result *r)
 		r->next_since_ms = g->cut_ms + 1;
 	else {
 		for (i = keep; i < n; i++) {
-			free(g->vals[i].data);
-			g->vals[i].data = NULL;
+			free(g->out[i].data);
+			g->out[i].data = NULL;
 			g->omitted++;
 		}
-		g->nvals = g->nkept = keep;
+		g->nout = keep;
 	}
 	r->omitted = g->omitted;
 }
@@ -441,8 +533,8 @@ op_get_complete(struct op *op, int64_t now_ms)
 	r.msg = op->msg;
 	if (op->err == DHT_OK) {
 		op_get_trim(g, &r);
-		r.values.v = g->vals;
-		r.values.n = g->nkept;
+		r.values.v = g->out;
+		r.values.n = g->nout;
 	}
 	r.responders = g->responders;
 	g->cb(g->arg, &r);
@@ -455,16 +547,21 @@ op_get_free(struct op *op)
 	size_t i;
 
 	for (i = 0; i < g->nvals; i++)
-		free(g->vals[i].data);
+		free(g->vals[i].v.data);
+	for (i = 0; i < g->nout; i++)
+		free(g->out[i].data);
+	free(g->out);
 	free(g->vals);
-	free(g->vhash);
 	free(g->heap);
 	free(g->vset);
+	free(g->holders);
+	free(g->fetches);
 }
 
 static const struct op_kind op_get_kind = {
 	.name = "get",
 	.query = op_get_query,
+	.sent = op_get_sent,
 	.reply = op_get_reply,
 	.lookup_done = op_get_lookup_done,
 	.complete = op_get_complete,
@@ -478,6 +575,7 @@ op_get_start(struct op_set *s, const struct id *key, int64_t since_ms,
 	struct store_result res;
 	struct op_get *g;
 	const char *errstr;
+	uint8_t h[KECCAK256_LEN];
 	size_t i;
 
 	if ((g = op_new(s, &op_get_kind, sizeof(*g), now_ms, wall_ms)) == NULL)
@@ -493,12 +591,14 @@ op_get_start(struct op_set *s, const struct id *key, int64_t since_ms,
 	if (g->since_ms > WIRE_MAX_TIME_MS)
 		g->since_ms = WIRE_MAX_TIME_MS;
 	memset(&res, 0, sizeof(res));
-	/* A local read error still leaves the network's copies. */
+	/* Ours count without a fetch; a read error leaves the network's. */
 	if (store_get(g->op.env->store, key->b, g->since_ms, wall_ms, &res,
 	    &errstr) == 0) {
-		for (i = 0; i < res.n; i++)
-			op_get_add(g, res.v[i].data, res.v[i].len,
-			    res.v[i].created_ms, res.v[i].expires_ms, 0);
+		for (i = 0; i < res.n; i++) {
+			store_hash(res.v[i].data, res.v[i].len, h);
+			op_get_add(g, h, res.v[i].data, res.v[i].len,
+			    res.v[i].created_ms, res.v[i].expires_ms, 0, -1);
+		}
 		store_result_free(&res);
 	}
 	if (op_lookup_start(&g->op, now_ms) == -1)

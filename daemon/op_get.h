@@ -1,9 +1,16 @@
 /*
- * op_get — a get: the local values plus an iterative FIND_VALUE, paging
- * through each responder's values, the union (the same bytes once, with
- * the longest expiry), oldest first.  When the union does not fit the
- * byte cap (what one control frame carries), the get keeps the oldest
- * values that fit and says where the next get (since_ms) should start.
+ * op_get — a get, digest-first: the local values plus an iterative
+ * FIND_VALUE whose answers list digests (hash, size, times), paging
+ * through each responder's; the union by hash (the same bytes once, with
+ * the latest expiry), oldest first.  The bytes of each value not held
+ * here are fetched once, with GET_VALUES, from one of the holders that
+ * listed it (the quickest by round trip, batched per holder), while the
+ * lookup goes on; a fetch that fails or times out (sooner when another
+ * holder could serve: rpc_set_timeout) goes to another holder, and bytes
+ * that do not hash to the digest asked are dropped and counted.  When the
+ * union does not fit the byte cap (what one control frame carries), the
+ * get keeps the oldest values that fit, fetches only those, and says
+ * where the next get (since_ms) should start.
  */
 #ifndef EMO_OP_GET_H
 #define EMO_OP_GET_H
@@ -21,6 +28,17 @@
 #define OP_GET_MAX_BYTES	(EMO_CTL_MAX_RESPONSE - 4096u)
 /* Values seen but left out that the get still recognises (to count). */
 #define OP_GET_MAX_SEEN		(4 * OP_GET_MAX_VALUES)
+/* Holders remembered per get, and per value (to fail over to). */
+#define OP_GET_MAX_HOLDERS	64
+#define OP_GET_HOLDERS_PER_VALUE 8
+#define OP_GET_MAX_FETCHES	64	/* GET_VALUES in flight per get */
+/* A GET_VALUES asks for values of at most this many bytes in all,
+ * counting OP_GET_FETCH_VALUE_COST each, so that the answer fits one
+ * message. */
+#define OP_GET_FETCH_VALUE_COST	24u
+#define OP_GET_FETCH_BYTES	(WIRE_MAX_MESSAGE - 2048u)
+/* The least wait for a holder before asking another that listed it. */
+#define OP_GET_FETCH_MIN_MS	200
 
 struct op_get_result {
 	enum dht_err		 err;

@@ -20,6 +20,8 @@ struct rpc_req {
 	uint8_t		*msg;		/* encoded request, for resends */
 	int32_t		 hnext;		/* txid hash chain; free list */
 	int32_t		 hpos;		/* position in the deadline heap */
+	uint32_t	 timeout_ms;	/* per try: cfg's unless rpc_set_timeout */
+	uint8_t		 retries;	/* resends: cfg's unless rpc_set_timeout */
 };
 
 struct rpc_dead {
@@ -342,17 +344,38 @@ rpc_send(struct rpc *r, const struct addr *to, const struct id *id,
 		q->c.key = m->u.find_value.key;
 	else if (m->type == WIRE_STORE)
 		q->c.key = m->u.store.key;
+	else if (m->type == WIRE_GET_VALUES)
+		q->c.key = m->u.get_values.key;
 	q->c.txid = txid;
 	q->c.sent_ms = now_ms;
 	q->c.len = len;
 	q->in_use = 1;
-	q->deadline = now_ms + r->cfg.timeout_ms;
+	q->timeout_ms = r->cfg.timeout_ms;
+	q->retries = (uint8_t)r->cfg.retries;
+	q->deadline = now_ms + q->timeout_ms;
 	q->msg = buf;
 	rpc_hash_insert(r, i);
 	q->hpos = (int32_t)r->n;
 	r->heap[r->n++] = i;
 	rpc_heap_fix(r, (size_t)q->hpos);
 	return &q->c;
+}
+
+void
+rpc_set_timeout(struct rpc *r, struct rpc_call *c, uint32_t timeout_ms,
+    uint32_t retries)
+{
+	/* c is the first member of its table entry (rpc_send's return). */
+	struct rpc_req *q = (struct rpc_req *)(void *)c;
+
+	if (timeout_ms == 0 || timeout_ms > r->cfg.timeout_ms)
+		timeout_ms = r->cfg.timeout_ms;
+	if (retries > r->cfg.retries)
+		retries = r->cfg.retries;
+	q->timeout_ms = timeout_ms;
+	q->retries = (uint8_t)retries;
+	q->deadline = q->c.sent_ms + timeout_ms;
+	rpc_heap_fix(r, (size_t)q->hpos);
 }
 
 void
@@ -508,6 +531,7 @@ static const uint8_t rpc_answer_type[] = {
 	[WIRE_FIND_NODE] = WIRE_NODES,
 	[WIRE_FIND_VALUE] = WIRE_VALUES,
 	[WIRE_STORE] = WIRE_STORE_ACK,
+	[WIRE_GET_VALUES] = WIRE_VALUES,
 };
 
 enum rpc_match
@@ -550,11 +574,11 @@ rpc_expire(struct rpc *r, int64_t now_ms, struct rpc_call *out)
 	while (r->n > 0 && r->req[r->heap[0]].deadline <= now_ms) {
 		i = r->heap[0];
 		q = &r->req[i];
-		if (q->c.tries < r->cfg.retries) {
+		if (q->c.tries < q->retries) {
 			/* Same txid: a late answer to the first try counts. */
 			q->c.tries++;
 			q->c.sent_ms = now_ms;
-			q->deadline = now_ms + r->cfg.timeout_ms;
+			q->deadline = now_ms + q->timeout_ms;
 			rpc_heap_fix(r, (size_t)q->hpos);
 			r->st.retries++;
 			(void)rpc_send_bytes(r, &q->c.to, q->msg, q->c.len,

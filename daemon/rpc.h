@@ -56,8 +56,9 @@ struct rpc_call {
 	struct id	 id;		/* valid if id_known */
 	uint8_t		 id_known;
 	uint8_t		 type;		/* the request's enum wire_type */
-	struct id	 key;		/* FIND_NODE's target, FIND_VALUE's or
-					   STORE's key: what tokens bind */
+	struct id	 key;		/* FIND_NODE's target, FIND_VALUE's,
+					   STORE's or GET_VALUES's key: what
+					   tokens bind */
 	uint8_t		 tries;		/* resends so far */
 	uint64_t	 txid;
 	int64_t		 sent_ms;	/* last (re)send */
@@ -107,6 +108,16 @@ void		 rpc_free(struct rpc *);	/* runs no hooks */
 struct rpc_call *rpc_send(struct rpc *, const struct addr *to,
 		    const struct id *id, struct wire_msg *m,
 		    const struct rpc_ops *, void *ctx, int64_t now_ms);
+/*
+ * Shortens one request's tries (a fetch that another holder can serve
+ * fails over sooner): timeout_ms per try (0 or more than the
+ * configuration's: the configuration's) and at most `retries` resends.
+ * c is what rpc_send returned, before any other rpc call.  Its timeout
+ * is a timeout like any other: the node is noted dead, and dht.c fails
+ * its routing entry.
+ */
+void	rpc_set_timeout(struct rpc *, struct rpc_call *c, uint32_t timeout_ms,
+	    uint32_t retries);
 /* An answer to someone else's request; 0, or -1 if it could not go. */
 int	rpc_reply(struct rpc *, const struct addr *to, struct wire_msg *m,
 	    uint64_t txid, int64_t now_ms);

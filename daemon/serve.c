@@ -80,7 +80,9 @@ serve_store_cost(const struct serve *s)
 
 /*
  * The write token for `from` and key into tok, unless no STORE would get
- * in at all (libtorrent's way: a node that is full hands out none).
+ * in at all (libtorrent's way: a node that is full hands out none).  A
+ * FIND_VALUE answer always carries its token (serve_find_value): reads
+ * need it for GET_VALUES.
  */
 static uint8_t
 serve_token(struct serve *s, const struct addr *from, const struct id *key,
@@ -195,7 +197,7 @@ serve_find_node(struct serve *s, const struct addr *from,
 	return 1;
 }
 
-/* The largest count of values (at most fit) whose answer fits a datagram. */
+/* The largest count of digests (at most fit) whose answer fits a datagram. */
 static size_t
 serve_fit_datagram(struct wire_msg *m, size_t off, size_t total, size_t fit)
 {
@@ -203,7 +205,7 @@ serve_fit_datagram(struct wire_msg *m, size_t off, size_t total, size_t fit)
 
 	while (lo < hi) {
 		mid = (lo + hi + 1) / 2;
-		m->u.values.nvalues = mid;
+		m->u.values.ndigests = mid;
 		m->u.values.next_offset = off + mid < total ?
 		    (uint32_t)(off + mid) : 0;
 		if (wire_encoded_len(m) <= WIRE_MAX_DATAGRAM)
@@ -215,11 +217,14 @@ serve_fit_datagram(struct wire_msg *m, size_t off, size_t total, size_t fit)
 }
 
 /*
- * One page of values from `offset` on, with our closest nodes on the
- * first page.  Longer than a datagram only for an asker that proved its
- * address (token.h); else cut to one datagram, and if not even the first
- * value fits, the page holds none while `total` says there are some: the
- * asker asks again with the token it now holds.
+ * Digest-first: one page of digests (hash, size, times; never the bytes)
+ * from `offset` on, our closest nodes on the first page, and always the
+ * token for (asker, key), even when we withhold tokens for stores: the
+ * asker needs it to fetch with GET_VALUES.  Longer than a datagram only
+ * for an asker that proved its address (token.h); else cut to one
+ * datagram, and if not even the first digest fits, the page holds none
+ * while `total` says there are some: the asker asks again with the token
+ * it now holds.
  */
 static int
 serve_find_value(struct serve *s, const struct addr *from,
@@ -228,15 +233,15 @@ serve_find_value(struct serve *s, const struct addr *from,
 	const struct env *env = s->env;
 	const struct wire_find_value *fv = &q->u.find_value;
 	struct wire_node nodes[WIRE_MAX_NODES];
-	struct wire_value wv[WIRE_MAX_VALUES_PER_MSG];
-	struct store_result res;
+	struct store_digest sd[WIRE_MAX_DIGESTS_PER_MSG];
+	struct wire_digest wd[WIRE_MAX_DIGESTS_PER_MSG];
 	struct wire_msg m;
 	const char *errstr;
-	size_t off, total, i, fit, cut;
+	size_t off, total, i, n, cut;
 
-	memset(&res, 0, sizeof(res));
-	if (store_get_page(env->store, fv->key.b, fv->since_ms, wall_ms,
-	    fv->offset, WIRE_MAX_VALUES_PER_MSG, &res, &total, &errstr) == -1) {
+	if (store_get_digests(env->store, fv->key.b, fv->since_ms, wall_ms,
+	    fv->offset, WIRE_MAX_DIGESTS_PER_MSG, sd, &n, &total,
+	    &errstr) == -1) {
 		(void)rpc_reply_error(env->rpc, from, q->txid,
 		    WIRE_ERR_INTERNAL, "storage error", now_ms);
 		return 1;
@@ -244,34 +249,87 @@ serve_find_value(struct serve *s, const struct addr *from,
 	if (total > UINT32_MAX - 1)
 		total = UINT32_MAX - 1;
 	off = fv->offset < total ? fv->offset : total;
-	i = res.n < WIRE_MAX_VALUES_PER_MSG ? res.n : WIRE_MAX_VALUES_PER_MSG;
-	rpc_wire_values(res.v, i, wv);
+	if (n > WIRE_MAX_DIGESTS_PER_MSG)
+		n = WIRE_MAX_DIGESTS_PER_MSG;
+	for (i = 0; i < n; i++) {
+		memcpy(wd[i].hash, sd[i].hash, WIRE_HASH_LEN);
+		wd[i].len = sd[i].len;
+		wd[i].created_ms = sd[i].created_ms;
+		wd[i].expires_ms = sd[i].expires_ms;
+	}
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_VALUES;
-	/* Later pages carry values only: the asker has our nodes. */
+	/* Later pages carry digests only: the asker has our nodes. */
 	if (off == 0) {
 		m.u.values.nnodes = serve_closest(s, &fv->key, &q->sender,
 		    nodes);
 		m.u.values.nodes = nodes;
 	}
-	m.u.values.tokenlen = serve_token(s, from, &fv->key,
-	    m.u.values.token);
-	fit = wire_values_fit(&m, wv, i);
-	m.u.values.values = wv;
-	m.u.values.nvalues = fit;
+	token_make(env->tok, from, &fv->key, m.u.values.token);
+	m.u.values.tokenlen = TOKEN_LEN;
+	m.u.values.digests = wd;
+	m.u.values.ndigests = n;
 	m.u.values.total = (uint32_t)total;
-	m.u.values.next_offset = off + fit < total ? (uint32_t)(off + fit) : 0;
+	m.u.values.next_offset = off + n < total ? (uint32_t)(off + n) : 0;
 	if (wire_encoded_len(&m) > WIRE_MAX_DATAGRAM &&
 	    !token_check(env->tok, from, &fv->key, fv->token, fv->tokenlen) &&
 	    !token_verified(env->tok, from, now_ms)) {
-		cut = serve_fit_datagram(&m, off, total, fit);
-		m.u.values.nvalues = cut;
+		cut = serve_fit_datagram(&m, off, total, n);
+		m.u.values.ndigests = cut;
 		m.u.values.next_offset = cut > 0 && off + cut < total ?
 		    (uint32_t)(off + cut) : 0;
 		s->st.answers_cut++;
 	}
+	s->st.digests_served += m.u.values.ndigests;
 	(void)rpc_reply(env->rpc, from, &m, q->txid, now_ms);
-	store_result_free(&res);
+	return 1;
+}
+
+/*
+ * The values asked for by hash, with the token our FIND_VALUE answer gave
+ * the asker's address for this key: the ones still held live, in the
+ * order asked, as many as one message takes (the asker asks again for the
+ * rest).  A bad token draws a small error and no values: echoing it
+ * proves the asker receives at its address, which is what lets this
+ * answer be larger than the request.
+ */
+static int
+serve_get_values(struct serve *s, const struct addr *from,
+    const struct wire_msg *q, int64_t now_ms, int64_t wall_ms)
+{
+	const struct env *env = s->env;
+	const struct wire_get_values *gv = &q->u.get_values;
+	struct store_value sv[WIRE_MAX_VALUES_PER_MSG];
+	struct wire_value wv[WIRE_MAX_VALUES_PER_MSG];
+	struct wire_msg m;
+	const char *errstr;
+	size_t i, n = 0, fit;
+	int rc;
+
+	if (!token_check(env->tok, from, &gv->key, gv->token,
+	    gv->tokenlen)) {
+		s->st.fetch_bad_token++;
+		(void)rpc_reply_error(env->rpc, from, q->txid,
+		    WIRE_ERR_BAD_TOKEN, "bad token", now_ms);
+		return 0;
+	}
+	token_verified_add(env->tok, from, now_ms);
+	for (i = 0; i < gv->nhashes && i < WIRE_MAX_VALUES_PER_MSG; i++) {
+		rc = store_get_hash(env->store, gv->key.b, gv->hashes[i],
+		    wall_ms, &sv[n], &errstr);
+		if (rc == 1)
+			n++;
+	}
+	rpc_wire_values(sv, n, wv);
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_VALUES;
+	fit = wire_values_fit(&m, wv, n);
+	m.u.values.values = wv;
+	m.u.values.nvalues = fit;
+	s->st.values_fetched += fit;
+	(void)rpc_reply(env->rpc, from, &m, q->txid, now_ms);
+	for (i = 0; i < n; i++)
+		free(sv[i].data);
 	return 1;
 }
 
@@ -397,6 +455,7 @@ static serve_handler *const serve_handlers[] = {
 	[WIRE_FIND_NODE] = serve_find_node,
 	[WIRE_FIND_VALUE] = serve_find_value,
 	[WIRE_STORE] = serve_store,
+	[WIRE_GET_VALUES] = serve_get_values,
 };
 
 int

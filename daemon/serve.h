@@ -1,7 +1,8 @@
 /*
  * serve — answers other nodes' requests: PING, FIND_NODE, FIND_VALUE (a
- * page of values at a time; longer than a datagram only for an address
- * that proved itself) and STORE, which must carry the write token we gave
+ * page of value digests at a time; longer than a datagram only for an
+ * address that proved itself), GET_VALUES (the values by digest, for the
+ * token of that answer) and STORE, which must carry the write token we gave
  * its source address and whose values are clamped before they reach the
  * store.  It tells the engine, through the hook it was given, of each
  * value a STORE put in the store.  Told to hold acknowledgements, it keeps
@@ -29,6 +30,9 @@ struct serve_stats {
 	uint64_t	quota_refused_full;	/* values: full, source heaviest */
 	uint64_t	quota_evicted;	/* values evicted for others */
 	uint64_t	tokens_withheld;	/* answers without a token: full */
+	uint64_t	digests_served;	/* ValueDigests in FIND_VALUE answers */
+	uint64_t	values_fetched;	/* values sent in GET_VALUES answers */
+	uint64_t	fetch_bad_token;	/* GET_VALUES with a bad token */
 };
 
 #define SERVE_QUOTA_PER_KEY	256	/* per_key when 0 is given */

@@ -35,6 +35,8 @@ struct wire_decoded {
 	Emo__Wire__Packet	*pkt;
 	struct wire_node	 nodes[WIRE_MAX_NODES];
 	struct wire_value	 values[WIRE_MAX_VALUES_PER_MSG];
+	struct wire_digest	 digests[WIRE_MAX_DIGESTS_PER_MSG];
+	uint8_t			 hashes[WIRE_MAX_VALUES_PER_MSG][WIRE_HASH_LEN];
 };
 
 static const char *const type_names[] = {
@@ -47,6 +49,7 @@ static const char *const type_names[] = {
 	[WIRE_STORE] = "store",
 	[WIRE_STORE_ACK] = "store_ack",
 	[WIRE_ERROR] = "error",
+	[WIRE_GET_VALUES] = "get_values",
 };
 
 static void *
@@ -237,6 +240,37 @@ check_values(const struct wire_value *v, size_t count, const char **errstr)
 }
 
 static int
+check_digests(const struct wire_digest *d, size_t count, const char **errstr)
+{
+	size_t	i;
+
+	if (count > WIRE_MAX_DIGESTS_PER_MSG) {
+		*errstr = "more than 64 digests";
+		return -1;
+	}
+	if (count > 0 && d == NULL) {
+		*errstr = "missing digest array";
+		return -1;
+	}
+	for (i = 0; i < count; i++) {
+		if (d[i].len == 0 || d[i].len > EMO_MAX_VALUE) {
+			*errstr = "digest size not in 1.." BYTES_STR(EMO_MAX_VALUE);
+			return -1;
+		}
+		if (d[i].created_ms <= 0 || d[i].created_ms > WIRE_MAX_TIME_MS) {
+			*errstr = "digest creation time out of range";
+			return -1;
+		}
+		if (d[i].expires_ms <= d[i].created_ms ||
+		    d[i].expires_ms > WIRE_MAX_TIME_MS) {
+			*errstr = "digest expiry out of range";
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
 check_token(size_t len, const char **errstr)
 {
 	if (len > WIRE_MAX_TOKEN) {
@@ -283,6 +317,9 @@ wire_check(const struct wire_msg *m, const char **errstr)
 		if (check_nodes(m->u.values.nodes, m->u.values.nnodes,
 		    errstr) == -1)
 			return -1;
+		if (check_digests(m->u.values.digests, m->u.values.ndigests,
+		    errstr) == -1)
+			return -1;
 		return check_values(m->u.values.values, m->u.values.nvalues,
 		    errstr);
 	case WIRE_STORE:
@@ -299,6 +336,16 @@ wire_check(const struct wire_msg *m, const char **errstr)
 		    strnlen(m->u.error.message, WIRE_MAX_ERROR_LEN + 1) >
 		    WIRE_MAX_ERROR_LEN) {
 			*errstr = "error message longer than 256 bytes";
+			return -1;
+		}
+		return 0;
+	case WIRE_GET_VALUES:
+		if (check_token(m->u.get_values.tokenlen, errstr) == -1)
+			return -1;
+		if (m->u.get_values.nhashes == 0 ||
+		    m->u.get_values.nhashes > WIRE_MAX_VALUES_PER_MSG ||
+		    m->u.get_values.hashes == NULL) {
+			*errstr = "get_values without 1..64 hashes";
 			return -1;
 		}
 		return 0;
@@ -411,6 +458,55 @@ get_values(struct wire_decoded *priv, Emo__Wire__WireValue **wv, size_t n,
 	return 0;
 }
 
+static int
+get_digests(struct wire_decoded *priv, Emo__Wire__ValueDigest **vd, size_t n,
+    const struct wire_digest **out, size_t *outn, const char **errstr)
+{
+	size_t	i;
+
+	if (n > WIRE_MAX_DIGESTS_PER_MSG) {
+		*errstr = "more than 64 digests";
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (vd[i] == NULL || vd[i]->hash.len != WIRE_HASH_LEN) {
+			*errstr = "digest hash is not " BYTES_STR(WIRE_HASH_LEN)
+			    " bytes";
+			return -1;
+		}
+		memcpy(priv->digests[i].hash, vd[i]->hash.data, WIRE_HASH_LEN);
+		priv->digests[i].len = vd[i]->size;
+		priv->digests[i].created_ms = vd[i]->created_ms;
+		priv->digests[i].expires_ms = vd[i]->expires_ms;
+	}
+	*out = n > 0 ? priv->digests : NULL;
+	*outn = n;
+	return 0;
+}
+
+static int
+get_hashes(struct wire_decoded *priv, const Emo__Wire__GetValues *gv,
+    struct wire_get_values *out, const char **errstr)
+{
+	size_t	i;
+
+	if (gv->n_hashes == 0 || gv->n_hashes > WIRE_MAX_VALUES_PER_MSG) {
+		*errstr = "get_values without 1..64 hashes";
+		return -1;
+	}
+	for (i = 0; i < gv->n_hashes; i++) {
+		if (gv->hashes[i].len != WIRE_HASH_LEN) {
+			*errstr = "hash is not " BYTES_STR(WIRE_HASH_LEN)
+			    " bytes";
+			return -1;
+		}
+		memcpy(priv->hashes[i], gv->hashes[i].data, WIRE_HASH_LEN);
+	}
+	out->hashes = priv->hashes;
+	out->nhashes = gv->n_hashes;
+	return 0;
+}
+
 /* Converts the parts of p that need it; wire_check does the rest. */
 static int
 decode_body(struct wire_decoded *priv, const Emo__Wire__Packet *p,
@@ -461,6 +557,9 @@ decode_body(struct wire_decoded *priv, const Emo__Wire__Packet *p,
 		if (get_nodes(priv, p->values->nodes, p->values->n_nodes,
 		    &m->u.values.nodes, &m->u.values.nnodes, errstr) == -1)
 			return -1;
+		if (get_digests(priv, p->values->digests, p->values->n_digests,
+		    &m->u.values.digests, &m->u.values.ndigests, errstr) == -1)
+			return -1;
 		return get_values(priv, p->values->values, p->values->n_values,
 		    &m->u.values.values, &m->u.values.nvalues, errstr);
 	case EMO__WIRE__PACKET__BODY_STORE:
@@ -483,6 +582,17 @@ decode_body(struct wire_decoded *priv, const Emo__Wire__Packet *p,
 		m->u.error.message = p->error->message != NULL ?
 		    p->error->message : "";
 		return 0;
+	case EMO__WIRE__PACKET__BODY_GET_VALUES:
+		m->type = WIRE_GET_VALUES;
+		if (get_id(&m->u.get_values.key, &p->get_values->key,
+		    "key is not " BYTES_STR(ID_LEN) " bytes", errstr) == -1)
+			return -1;
+		if (get_token(m->u.get_values.token,
+		    &m->u.get_values.tokenlen, &p->get_values->token,
+		    errstr) == -1)
+			return -1;
+		return get_hashes(priv, p->get_values, &m->u.get_values,
+		    errstr);
 	default:
 		break;
 	}

@@ -31,6 +31,9 @@
 /* Engine files only, until they use EMO_MAX_VALUE; then delete. */
 #define WIRE_MAX_NODES		20		/* NodeInfo per message */
 #define WIRE_MAX_VALUES_PER_MSG	64		/* WireValue per message */
+/* ValueDigest per Values message: 64 of ~54 bytes fit one message easily. */
+#define WIRE_MAX_DIGESTS_PER_MSG 64
+#define WIRE_HASH_LEN		32		/* ValueDigest.hash, GetValues */
 #define WIRE_MAX_ERROR_LEN	256		/* bytes of Error.message */
 /* Year 9999: times beyond are nonsense, and sums of two cannot overflow. */
 #define WIRE_MAX_TIME_MS	INT64_C(253402300799999)
@@ -38,7 +41,7 @@
 /* Error.code values.  Receivers must accept codes they do not know. */
 #define WIRE_ERR_INTERNAL	1	/* the responder failed */
 #define WIRE_ERR_BAD_REQUEST	2	/* valid wire, refused by policy */
-#define WIRE_ERR_BAD_TOKEN	3	/* Store with a missing/stale token */
+#define WIRE_ERR_BAD_TOKEN	3	/* Store/GetValues: missing/stale token */
 #define WIRE_ERR_QUOTA		4	/* Store refused: storage full */
 #define WIRE_ERR_TOO_LARGE	5	/* answer would not fit a message */
 
@@ -52,6 +55,7 @@ enum wire_type {
 	WIRE_STORE,
 	WIRE_STORE_ACK,
 	WIRE_ERROR,
+	WIRE_GET_VALUES,	/* the last: dht.c and control_status.c */
 };
 
 struct wire_node {
@@ -62,6 +66,14 @@ struct wire_node {
 struct wire_value {
 	const uint8_t	*data;		/* 1..EMO_MAX_VALUE bytes */
 	uint32_t	 len;
+	int64_t		 created_ms;	/* Unix ms, > 0 */
+	int64_t		 expires_ms;	/* Unix ms, > created_ms */
+};
+
+/* A value by its hash (store_hash of its bytes), size and times. */
+struct wire_digest {
+	uint8_t		 hash[WIRE_HASH_LEN];
+	uint32_t	 len;		/* 1..EMO_MAX_VALUE */
 	int64_t		 created_ms;	/* Unix ms, > 0 */
 	int64_t		 expires_ms;	/* Unix ms, > created_ms */
 };
@@ -98,6 +110,16 @@ struct wire_values {
 	size_t		 tokenlen;
 	uint32_t	 next_offset;	/* 0: last page; else <= total */
 	uint32_t	 total;
+	const struct wire_digest *digests; /* at most WIRE_MAX_DIGESTS_PER_MSG */
+	size_t		 ndigests;
+};
+
+struct wire_get_values {
+	struct id	 key;
+	const uint8_t	(*hashes)[WIRE_HASH_LEN]; /* 1..WIRE_MAX_VALUES_PER_MSG */
+	size_t		 nhashes;
+	uint8_t		 token[WIRE_MAX_TOKEN];	/* from the FIND_VALUE answer */
+	size_t		 tokenlen;
 };
 
 struct wire_store {
@@ -136,6 +158,7 @@ struct wire_msg {
 		struct wire_store	store;
 		struct wire_store_ack	store_ack;
 		struct wire_error	error;
+		struct wire_get_values	get_values;
 	} u;
 	void		*priv;		/* decoder storage; NULL if none */
 };

@@ -23,12 +23,16 @@ struct wire_pb {
 	Emo__Wire__Store	 store;
 	Emo__Wire__StoreAck	 store_ack;
 	Emo__Wire__Error	 error;
+	Emo__Wire__GetValues	 get_values;
 	uint8_t			 pong_ip[16];
 	Emo__Wire__NodeInfo	 ni[WIRE_MAX_NODES];
 	Emo__Wire__NodeInfo	*nip[WIRE_MAX_NODES];
 	uint8_t			 ni_ip[WIRE_MAX_NODES][16];
 	Emo__Wire__WireValue	 wv[WIRE_MAX_VALUES_PER_MSG];
 	Emo__Wire__WireValue	*wvp[WIRE_MAX_VALUES_PER_MSG];
+	Emo__Wire__ValueDigest	 vd[WIRE_MAX_DIGESTS_PER_MSG];
+	Emo__Wire__ValueDigest	*vdp[WIRE_MAX_DIGESTS_PER_MSG];
+	ProtobufCBinaryData	 hashes[WIRE_MAX_VALUES_PER_MSG];
 };
 
 static size_t
@@ -105,6 +109,27 @@ pb_values(struct wire_pb *pb, const struct wire_value *v, size_t count,
 }
 
 static void
+pb_digests(struct wire_pb *pb, const struct wire_digest *d, size_t count,
+    size_t *outn, Emo__Wire__ValueDigest ***out)
+{
+	size_t	i;
+
+	if (count > WIRE_MAX_DIGESTS_PER_MSG)
+		count = WIRE_MAX_DIGESTS_PER_MSG;
+	for (i = 0; i < count; i++) {
+		emo__wire__value_digest__init(&pb->vd[i]);
+		pb->vd[i].hash.data = (uint8_t *)d[i].hash;
+		pb->vd[i].hash.len = WIRE_HASH_LEN;
+		pb->vd[i].size = d[i].len;
+		pb->vd[i].created_ms = d[i].created_ms;
+		pb->vd[i].expires_ms = d[i].expires_ms;
+		pb->vdp[i] = &pb->vd[i];
+	}
+	*outn = count;
+	*out = count > 0 ? pb->vdp : NULL;
+}
+
+static void
 pb_token(ProtobufCBinaryData *b, const uint8_t *token, size_t len)
 {
 	b->data = (uint8_t *)token;
@@ -117,7 +142,7 @@ pb_build(struct wire_pb *pb, const struct wire_msg *m)
 {
 	Emo__Wire__Packet	*p = &pb->pkt;
 	const char		*errstr;
-	size_t			 iplen = 0;
+	size_t			 iplen = 0, count, i;
 	uint32_t		 port = 0;
 
 	emo__wire__packet__init(p);
@@ -176,6 +201,8 @@ pb_build(struct wire_pb *pb, const struct wire_msg *m)
 		    &pb->values.n_nodes, &pb->values.nodes);
 		pb_token(&pb->values.token, m->u.values.token,
 		    m->u.values.tokenlen);
+		pb_digests(pb, m->u.values.digests, m->u.values.ndigests,
+		    &pb->values.n_digests, &pb->values.digests);
 		pb->values.next_offset = m->u.values.next_offset;
 		pb->values.total = m->u.values.total;
 		p->body_case = EMO__WIRE__PACKET__BODY_VALUES;
@@ -206,6 +233,25 @@ pb_build(struct wire_pb *pb, const struct wire_msg *m)
 			pb->error.message = (char *)m->u.error.message;
 		p->body_case = EMO__WIRE__PACKET__BODY_ERROR;
 		p->error = &pb->error;
+		break;
+	case WIRE_GET_VALUES:
+		emo__wire__get_values__init(&pb->get_values);
+		pb->get_values.key.data = (uint8_t *)m->u.get_values.key.b;
+		pb->get_values.key.len = ID_LEN;
+		count = m->u.get_values.nhashes;
+		if (count > WIRE_MAX_VALUES_PER_MSG)
+			count = WIRE_MAX_VALUES_PER_MSG;
+		for (i = 0; i < count; i++) {
+			pb->hashes[i].data =
+			    (uint8_t *)m->u.get_values.hashes[i];
+			pb->hashes[i].len = WIRE_HASH_LEN;
+		}
+		pb->get_values.n_hashes = count;
+		pb->get_values.hashes = count > 0 ? pb->hashes : NULL;
+		pb_token(&pb->get_values.token, m->u.get_values.token,
+		    m->u.get_values.tokenlen);
+		p->body_case = EMO__WIRE__PACKET__BODY_GET_VALUES;
+		p->get_values = &pb->get_values;
 		break;
 	}
 }

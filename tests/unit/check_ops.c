@@ -374,20 +374,22 @@ END_TEST
 
 /*
  * The asker's side: node 0 has no token from node 1, which has not heard
- * from node 0 for a while, so node 1 cuts its first answer; the get asks
- * again with the token it got and returns the whole 32 KiB value.
+ * from node 0 for a while, so node 1 cuts its first page of 64 digests to
+ * one datagram; the get asks for the rest with the token it got, then
+ * fetches every value once.
  */
 START_TEST(test_get_cut_answer)
 {
-	static uint8_t v[EMO_MAX_VALUE];
+	static uint8_t v[400];
 	struct simnet *sn = t_net(2, 19, NULL);
 	struct res g, r;
 	struct id key;
+	int64_t w;
+	int i;
 
 	memset(&g, 0, sizeof(g));
 	memset(&r, 0, sizeof(r));
 	id_from_name(&key, "cut", 3);
-	memset(v, 0x44, sizeof(v));
 	dht_ping(simnet_dht(sn, 0), simnet_addr(sn, 1), simnet_now(sn),
 	    ping_cb, &r);
 	simnet_touch(sn, 0);
@@ -396,18 +398,25 @@ START_TEST(test_get_cut_answer)
 	/* Node 0 answered node 1's hand-over request: let that age out. */
 	t_run(sn, TOKEN_VERIFIED_MAX_AGE_MS);
 	ck_assert_uint_eq(dht_peer_count(simnet_dht(sn, 1)), 1);
-	ck_assert_int_eq(store_put(simnet_store(sn, 1), key.b, v, sizeof(v),
-	    simnet_wall(sn), simnet_wall(sn) + 60000, simnet_wall(sn), NULL),
-	    1);
+	w = simnet_wall(sn);
+	for (i = 0; i < 64; i++) {
+		memset(v, i, sizeof(v));
+		ck_assert_int_eq(store_put(simnet_store(sn, 1), key.b, v,
+		    sizeof(v), w + i, w + 60000, w, NULL), 1);
+	}
 	simnet_get(sn, 0, &key, 0, get_cb, &g);
 	t_run(sn, 1);
 	ck_assert_int_eq(g.calls, 1);
 	ck_assert_int_eq(g.err, DHT_OK);
-	ck_assert_uint_eq(g.nvals, 1);
-	ck_assert_uint_eq(g.v[0].len, sizeof(v));
-	ck_assert_mem_eq(g.v[0].data, v, sizeof(v));
+	ck_assert_uint_eq(g.nvals, 64);
+	for (i = 0; i < T_VALS; i++) {
+		memset(v, i, sizeof(v));
+		ck_assert_uint_eq(g.v[i].len, sizeof(v));
+		ck_assert_mem_eq(g.v[i].data, v, sizeof(v));
+	}
 	ck_assert_uint_eq(t_stats(sn, 1).answers_cut, 1);
-	ck_assert_uint_eq(t_stats(sn, 1).tx_msgs[WIRE_VALUES], 2);
+	ck_assert_uint_eq(t_stats(sn, 1).digests_served, 64);
+	ck_assert_uint_eq(t_stats(sn, 1).values_fetched, 64);
 	res_free(&g);
 	simnet_free(sn);
 }

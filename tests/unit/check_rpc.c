@@ -299,6 +299,46 @@ START_TEST(test_retry_timeout)
 }
 END_TEST
 
+/*
+ * rpc_set_timeout: a shorter wait per try and fewer resends for one
+ * request, whose timeout then notes the node dead like any other.
+ */
+START_TEST(test_set_timeout)
+{
+	struct t_io io;
+	struct rpc *r = t_rpc(&io, 1000, 2);
+	struct rpc_call c, *pc;
+	struct wire_msg m;
+	struct addr a;
+	struct seen s;
+	struct id want;
+
+	memset(&s, 0, sizeof(s));
+	memset(want.b, 0x44, ID_LEN);
+	t_addr(&a, "10.0.0.2:7000");
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_PING;
+	ck_assert_ptr_nonnull(pc = rpc_send(r, &a, &want, &m, &t_ops, &s,
+	    100));
+	rpc_set_timeout(r, pc, 250, 1);
+	ck_assert_int_eq(rpc_deadline(r), 350);
+	ck_assert_int_eq(rpc_expire(r, 349, &c), 0);
+	ck_assert_int_eq(rpc_expire(r, 350, &c), 0);	/* the one resend */
+	ck_assert_uint_eq(io.nsent, 2);
+	ck_assert_int_eq(rpc_deadline(r), 600);
+	ck_assert_int_eq(rpc_expire(r, 600, &c), 1);
+	ck_assert_uint_eq(c.tries, 1);
+	ck_assert(rpc_dead(r, &want, 600));
+	/* More than the configuration's is the configuration's. */
+	ck_assert_ptr_nonnull(pc = rpc_send(r, &a, &want, &m, &t_ops, &s,
+	    1000));
+	rpc_set_timeout(r, pc, 5000, 9);
+	ck_assert_int_eq(rpc_deadline(r), 2000);
+	t_io_clear(&io);
+	rpc_free(r);
+}
+END_TEST
+
 START_TEST(test_cancel_room)
 {
 	struct t_io io;
@@ -412,6 +452,7 @@ main(void)
 
 	tc = tcase_create("time");
 	tcase_add_test(tc, test_retry_timeout);
+	tcase_add_test(tc, test_set_timeout);
 	tcase_add_test(tc, test_rtt);
 	suite_add_tcase(s, tc);
 

@@ -254,42 +254,96 @@ t_raw_find_value(struct simnet *sn, const struct addr *x,
 	return t_raw(sn, x, 1, &m);
 }
 
+/* A GET_VALUES of one hash under key from x to node 1; how many came back. */
+static size_t
+t_raw_get_values(struct simnet *sn, const struct addr *x,
+    const struct id *key, const uint8_t *hash, const uint8_t *tok,
+    size_t toklen)
+{
+	uint8_t hashes[1][WIRE_HASH_LEN];
+	struct wire_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_GET_VALUES;
+	memset(m.sender.b, 0x77, ID_LEN);
+	m.txid = 98;
+	m.u.get_values.key = *key;
+	memcpy(hashes[0], hash, WIRE_HASH_LEN);
+	m.u.get_values.hashes = hashes;
+	m.u.get_values.nhashes = 1;
+	if (toklen > 0)
+		memcpy(m.u.get_values.token, tok, toklen);
+	m.u.get_values.tokenlen = toklen;
+	return t_raw(sn, x, 1, &m);
+}
+
+/* The token and first digest of node 1's answer to x for key. */
+static size_t
+t_read_token(struct simnet *sn, const struct addr *x, const struct id *key,
+    uint8_t *tok, uint8_t *hash)
+{
+	struct wire_msg a;
+	size_t n;
+
+	ck_assert_uint_eq(t_raw_find_value(sn, x, key, NULL, 0), 1);
+	t_captured_msg(sn, 0, &a);
+	ck_assert_int_eq(a.type, WIRE_VALUES);
+	ck_assert_uint_eq(a.u.values.nvalues, 0);
+	ck_assert_uint_ge(a.u.values.ndigests, 1);
+	memcpy(hash, a.u.values.digests[0].hash, WIRE_HASH_LEN);
+	n = a.u.values.tokenlen;
+	memcpy(tok, a.u.values.token, n);
+	wire_msg_free(&a);
+	return n;
+}
+
 /*
- * Amplification: a FIND_VALUE whose answer needs fragments, from an
- * address that never proved itself, draws one datagram: the first page
+ * Amplification: a FIND_VALUE whose page of digests needs fragments, from
+ * an address that never proved itself, draws one datagram: the first page
  * cut to fit, with a token.  Echoing that token from the same address
  * draws the whole page; from another address, or made up, it does not.
+ * Digests only, never value bytes: those come by GET_VALUES, and only for
+ * the token node 1 gave that address for that key.
  */
 START_TEST(test_long_answer_token)
 {
 	static uint8_t v[EMO_MAX_VALUE];
 	struct simnet *sn = t_net(2, 18, NULL);
-	uint8_t tok[WIRE_MAX_TOKEN], bad[TOKEN_LEN];
+	uint8_t tok[WIRE_MAX_TOKEN], tok2[WIRE_MAX_TOKEN], bad[TOKEN_LEN];
+	uint8_t hash[WIRE_HASH_LEN], hash2[WIRE_HASH_LEN];
 	const struct simnet_dgram *d;
 	struct wire_msg a;
 	struct addr x, y;
-	struct id key, small;
-	size_t i, n, bytes, toklen;
+	struct id key, big, small;
+	size_t i, n, bytes, toklen, toklen2;
 	int64_t w = simnet_wall(sn);
 
 	simnet_outside_addr(&x, 100);
 	simnet_outside_addr(&y, 101);
 	id_from_name(&key, "amp", 3);
+	id_from_name(&big, "big", 3);
 	id_from_name(&small, "small", 5);
+	for (i = 0; i < 64; i++) {
+		memset(v, (int)i, 100);
+		ck_assert_int_eq(store_put(simnet_store(sn, 1), key.b, v, 100,
+		    w + (int64_t)i, w + 60000, w, NULL), 1);
+	}
 	memset(v, 0x33, sizeof(v));
-	ck_assert_int_eq(store_put(simnet_store(sn, 1), key.b, v, sizeof(v),
+	ck_assert_int_eq(store_put(simnet_store(sn, 1), big.b, v, sizeof(v),
 	    w, w + 60000, w, NULL), 1);
 	ck_assert_int_eq(store_put(simnet_store(sn, 1), small.b, v, 100,
 	    w, w + 60000, w, NULL), 1);
 
-	/* No token: one datagram, no values, but the count and a token. */
+	/* No token: one datagram, some digests, the count and a token. */
 	ck_assert_uint_eq(t_raw_find_value(sn, &x, &key, NULL, 0), 1);
 	ck_assert_uint_le(simnet_captured(sn, 0)->len, WIRE_MAX_DATAGRAM);
 	t_captured_msg(sn, 0, &a);
 	ck_assert_int_eq(a.type, WIRE_VALUES);
 	ck_assert_uint_eq(a.u.values.nvalues, 0);
-	ck_assert_uint_eq(a.u.values.total, 1);
-	ck_assert_uint_eq(a.u.values.next_offset, 0);
+	ck_assert_uint_gt(a.u.values.ndigests, 0);
+	ck_assert_uint_lt(a.u.values.ndigests, 64);
+	ck_assert_uint_eq(a.u.values.total, 64);
+	ck_assert_uint_eq(a.u.values.next_offset, a.u.values.ndigests);
 	toklen = a.u.values.tokenlen;
 	ck_assert_uint_eq(toklen, TOKEN_LEN);
 	memcpy(tok, a.u.values.token, toklen);
@@ -304,25 +358,77 @@ START_TEST(test_long_answer_token)
 	    1);
 	ck_assert_uint_eq(t_stats(sn, 1).answers_cut, 3);
 
-	/* x's own token: the 32 KiB value, in fragments. */
+	/* x's own token: the whole page of 64 digests, in fragments. */
 	n = t_raw_find_value(sn, &x, &key, tok, toklen);
+	ck_assert_uint_gt(n, 1);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(simnet_captured(sn, i)->buf[3],
+		    WIRE_KIND_FRAG);
+	ck_assert_uint_eq(t_stats(sn, 1).answers_cut, 3);
+
+	/* An answer that fits a datagram needs no token; still no bytes. */
+	ck_assert_uint_eq(t_raw_find_value(sn, &y, &small, NULL, 0), 1);
+	t_captured_msg(sn, 0, &a);
+	ck_assert_uint_eq(a.u.values.nvalues, 0);
+	ck_assert_uint_eq(a.u.values.ndigests, 1);
+	ck_assert_uint_eq(a.u.values.digests[0].len, 100);
+	wire_msg_free(&a);
+	ck_assert_uint_eq(t_stats(sn, 1).answers_cut, 3);
+
+	/* GET_VALUES with x's token for big, from x: the 32 KiB value. */
+	toklen2 = t_read_token(sn, &x, &big, tok2, hash2);
+	ck_assert_uint_eq(t_read_token(sn, &x, &key, tok, hash), toklen);
+	n = t_raw_get_values(sn, &x, &big, hash2, tok2, toklen2);
 	ck_assert_uint_gt(n, 20);
 	for (bytes = 0, i = 0; i < n; i++) {
 		d = simnet_captured(sn, i);
 		ck_assert_int_eq(d->buf[3], WIRE_KIND_FRAG);
-		ck_assert_uint_le(d->len, WIRE_MAX_DATAGRAM);
 		bytes += d->len;
 	}
 	ck_assert_uint_gt(bytes, sizeof(v));
-	ck_assert_uint_eq(t_stats(sn, 1).answers_cut, 3);
+	ck_assert_uint_eq(t_stats(sn, 1).values_fetched, 1);
+	ck_assert_uint_eq(t_stats(sn, 1).fetch_bad_token, 0);
 
-	/* An answer that fits a datagram needs no token. */
-	ck_assert_uint_eq(t_raw_find_value(sn, &y, &small, NULL, 0), 1);
+	/*
+	 * From y with x's token, with x's token for another key, or with a
+	 * made-up one: a small error, no values.
+	 */
+	ck_assert_uint_eq(t_raw_get_values(sn, &y, &big, hash2, tok2,
+	    toklen2), 1);
 	t_captured_msg(sn, 0, &a);
+	ck_assert_int_eq(a.type, WIRE_ERROR);
+	ck_assert_uint_eq(a.u.error.code, WIRE_ERR_BAD_TOKEN);
+	wire_msg_free(&a);
+	ck_assert_uint_eq(t_raw_get_values(sn, &x, &big, hash2, tok, toklen),
+	    1);
+	t_captured_msg(sn, 0, &a);
+	ck_assert_int_eq(a.type, WIRE_ERROR);
+	wire_msg_free(&a);
+	ck_assert_uint_eq(t_raw_get_values(sn, &x, &big, hash2, bad,
+	    sizeof(bad)), 1);
+	t_captured_msg(sn, 0, &a);
+	ck_assert_int_eq(a.type, WIRE_ERROR);
+	wire_msg_free(&a);
+	ck_assert_uint_eq(t_stats(sn, 1).fetch_bad_token, 3);
+	ck_assert_uint_eq(t_stats(sn, 1).values_fetched, 1);
+
+	/* A hash the key does not hold: an answer without values. */
+	ck_assert_uint_eq(t_raw_get_values(sn, &x, &key, hash2, tok, toklen),
+	    1);
+	t_captured_msg(sn, 0, &a);
+	ck_assert_int_eq(a.type, WIRE_VALUES);
+	ck_assert_uint_eq(a.u.values.nvalues, 0);
+	wire_msg_free(&a);
+	/* x's token for key and one of its hashes: that value. */
+	ck_assert_uint_eq(t_raw_get_values(sn, &x, &key, hash, tok, toklen),
+	    1);
+	t_captured_msg(sn, 0, &a);
+	ck_assert_int_eq(a.type, WIRE_VALUES);
 	ck_assert_uint_eq(a.u.values.nvalues, 1);
 	ck_assert_uint_eq(a.u.values.values[0].len, 100);
+	ck_assert_int_eq(a.u.values.values[0].data[0], 0);
 	wire_msg_free(&a);
-	ck_assert_uint_eq(t_stats(sn, 1).answers_cut, 3);
+	ck_assert_uint_eq(t_stats(sn, 1).values_fetched, 2);
 	simnet_free(sn);
 }
 END_TEST

@@ -60,6 +60,13 @@ static const char *const golden_hex[NGOLDEN] = {
 	"454d01000a200102030405060708090a0b0c0d0e0f10111213141516"
 	"1718191a1b1c1d1e1f2011080706050403020192010d080312096261"
 	"6420746f6b656e",
+	/* get_values */
+	"454d01000a200102030405060708090a0b0c0d0e0f10111213141516"
+	"1718191a1b1c1d1e1f20110807060504030201a2016c0a20c0c1c2c3"
+	"c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+	"1220101112131415161718191a1b1c1d1e1f20212223242526272829"
+	"2a2b2c2d2e2f1220303132333435363738393a3b3c3d3e3f40414243"
+	"4445464748494a4b4c4d4e4f1a0461626364",
 };
 
 
@@ -165,6 +172,7 @@ assert_msg_eq(const struct wire_msg *a, const struct wire_msg *b)
 		ck_assert_uint_eq(a->u.values.next_offset,
 		    b->u.values.next_offset);
 		ck_assert_uint_eq(a->u.values.total, b->u.values.total);
+		ck_assert_uint_eq(a->u.values.ndigests, b->u.values.ndigests);
 		break;
 	case WIRE_STORE:
 		ck_assert(id_eq(&a->u.store.key, &b->u.store.key));
@@ -178,6 +186,18 @@ assert_msg_eq(const struct wire_msg *a, const struct wire_msg *b)
 		break;
 	case WIRE_STORE_ACK:
 		ck_assert_uint_eq(a->u.store_ack.stored, b->u.store_ack.stored);
+		break;
+	case WIRE_GET_VALUES:
+		ck_assert(id_eq(&a->u.get_values.key, &b->u.get_values.key));
+		ck_assert_uint_eq(a->u.get_values.nhashes,
+		    b->u.get_values.nhashes);
+		for (i = 0; i < a->u.get_values.nhashes; i++)
+			ck_assert_mem_eq(a->u.get_values.hashes[i],
+			    b->u.get_values.hashes[i], WIRE_HASH_LEN);
+		ck_assert_uint_eq(a->u.get_values.tokenlen,
+		    b->u.get_values.tokenlen);
+		ck_assert_mem_eq(a->u.get_values.token,
+		    b->u.get_values.token, a->u.get_values.tokenlen);
 		break;
 	case WIRE_ERROR:
 		ck_assert_uint_eq(a->u.error.code, b->u.error.code);

@@ -13,13 +13,14 @@
 #include "addr.h"
 #include "wire.h"
 
-#define NGOLDEN		9
+#define NGOLDEN		10
 #define T0		INT64_C(1700000000000)
 
 struct golden {
 	struct wire_msg		m;
 	struct wire_node	nodes[2];
 	struct wire_value	values[2];
+	uint8_t			hashes[2][WIRE_HASH_LEN];
 };
 
 static void
@@ -106,6 +107,16 @@ golden_build(int i, struct golden *g)
 	case WIRE_ERROR:
 		m->u.error.code = WIRE_ERR_BAD_TOKEN;
 		m->u.error.message = "bad token";
+		break;
+	case WIRE_GET_VALUES:
+		fill(m->u.get_values.key.b, ID_LEN, 0xc0);
+		fill(g->hashes[0], WIRE_HASH_LEN, 0x10);
+		fill(g->hashes[1], WIRE_HASH_LEN, 0x30);
+		m->u.get_values.hashes =
+		    (const uint8_t (*)[WIRE_HASH_LEN])g->hashes;
+		m->u.get_values.nhashes = 2;
+		memcpy(m->u.get_values.token, "abcd", 4);
+		m->u.get_values.tokenlen = 4;
 		break;
 	}
 }

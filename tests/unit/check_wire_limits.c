@@ -469,6 +469,86 @@ START_TEST(test_decode_budget)
 END_TEST
 
 
+/* Digests and GetValues: round trips, and the limits on both sides. */
+START_TEST(test_digests_get_values)
+{
+	static struct wire_digest d[WIRE_MAX_DIGESTS_PER_MSG + 1];
+	uint8_t hashes[WIRE_MAX_VALUES_PER_MSG + 1][WIRE_HASH_LEN];
+	struct wire_msg m, out;
+	uint8_t *buf;
+	const char *errstr = NULL;
+	ssize_t n;
+	size_t i;
+
+	buf = malloc(WIRE_MAX_MESSAGE);
+	ck_assert_ptr_nonnull(buf);
+	for (i = 0; i <= WIRE_MAX_DIGESTS_PER_MSG; i++) {
+		fill(d[i].hash, WIRE_HASH_LEN, (uint8_t)i);
+		d[i].len = (uint32_t)(i + 1);
+		d[i].created_ms = T0 + (int64_t)i;
+		d[i].expires_ms = T0 + 60000;
+	}
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_VALUES;
+	m.u.values.digests = d;
+	m.u.values.ndigests = WIRE_MAX_DIGESTS_PER_MSG;
+	m.u.values.total = 100;
+	m.u.values.next_offset = WIRE_MAX_DIGESTS_PER_MSG;
+	n = wire_encode(&m, buf, WIRE_MAX_MESSAGE);
+	ck_assert_int_gt(n, 0);
+	ck_assert_msg(wire_decode(buf, (size_t)n, &out, &errstr) == 0, "%s",
+	    errstr);
+	ck_assert_uint_eq(out.u.values.ndigests, WIRE_MAX_DIGESTS_PER_MSG);
+	ck_assert_mem_eq(out.u.values.digests[5].hash, d[5].hash,
+	    WIRE_HASH_LEN);
+	ck_assert_uint_eq(out.u.values.digests[5].len, 6);
+	ck_assert_int_eq(out.u.values.digests[5].created_ms, T0 + 5);
+	ck_assert_int_eq(out.u.values.digests[5].expires_ms, T0 + 60000);
+	wire_msg_free(&out);
+	/* One digest too many, an empty or oversized value, bad times. */
+	m.u.values.ndigests = WIRE_MAX_DIGESTS_PER_MSG + 1;
+	ck_assert_int_eq(wire_encode(&m, buf, WIRE_MAX_MESSAGE), -1);
+	m.u.values.ndigests = 1;
+	d[0].len = 0;
+	ck_assert_int_eq(wire_encode(&m, buf, WIRE_MAX_MESSAGE), -1);
+	d[0].len = EMO_MAX_VALUE + 1;
+	ck_assert_int_eq(wire_encode(&m, buf, WIRE_MAX_MESSAGE), -1);
+	d[0].len = 1;
+	d[0].expires_ms = d[0].created_ms;
+	ck_assert_int_eq(wire_encode(&m, buf, WIRE_MAX_MESSAGE), -1);
+
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_GET_VALUES;
+	fill(m.u.get_values.key.b, ID_LEN, 0x20);
+	for (i = 0; i <= WIRE_MAX_VALUES_PER_MSG; i++)
+		fill(hashes[i], WIRE_HASH_LEN, (uint8_t)(0x80 + i));
+	m.u.get_values.hashes = (const uint8_t (*)[WIRE_HASH_LEN])hashes;
+	m.u.get_values.nhashes = WIRE_MAX_VALUES_PER_MSG;
+	fill(m.u.get_values.token, 16, 0x90);
+	m.u.get_values.tokenlen = 16;
+	n = wire_encode(&m, buf, WIRE_MAX_MESSAGE);
+	ck_assert_int_gt(n, 0);
+	ck_assert_msg(wire_decode(buf, (size_t)n, &out, &errstr) == 0, "%s",
+	    errstr);
+	ck_assert_int_eq(out.type, WIRE_GET_VALUES);
+	ck_assert_uint_eq(out.u.get_values.nhashes, WIRE_MAX_VALUES_PER_MSG);
+	ck_assert_mem_eq(out.u.get_values.hashes[63], hashes[63],
+	    WIRE_HASH_LEN);
+	ck_assert_uint_eq(out.u.get_values.tokenlen, 16);
+	ck_assert(id_eq(&out.u.get_values.key, &m.u.get_values.key));
+	wire_msg_free(&out);
+	m.u.get_values.nhashes = WIRE_MAX_VALUES_PER_MSG + 1;
+	ck_assert_int_eq(wire_encode(&m, buf, WIRE_MAX_MESSAGE), -1);
+	m.u.get_values.nhashes = 0;
+	ck_assert_int_eq(wire_encode(&m, buf, WIRE_MAX_MESSAGE), -1);
+	m.u.get_values.nhashes = 1;
+	m.u.get_values.tokenlen = WIRE_MAX_TOKEN + 1;
+	ck_assert_int_eq(wire_encode(&m, buf, WIRE_MAX_MESSAGE), -1);
+	free(buf);
+}
+END_TEST
+
+
 static Suite *
 wire_limits_suite(void)
 {
@@ -481,6 +561,7 @@ wire_limits_suite(void)
 	tcase_add_test(tc, test_header);
 	tcase_add_test(tc, test_unknown_fields);
 	tcase_add_test(tc, test_decode_budget);
+	tcase_add_test(tc, test_digests_get_values);
 	suite_add_tcase(s, tc);
 	return s;
 }

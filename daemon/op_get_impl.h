@@ -1,0 +1,90 @@
+/*
+ * op_get_impl — what op_get.c (the union, pages, result) shares with
+ * op_get_fetch.c (holders and GET_VALUES).  Private to module op_get.
+ */
+#ifndef EMO_OP_GET_IMPL_H
+#define EMO_OP_GET_IMPL_H
+
+#include "keccak.h"
+#include "op_get.h"
+
+/* Where a value of the union stands. */
+enum {
+	OP_GET_V_WANT,		/* listed, not fetched, not asked now */
+	OP_GET_V_FLIGHT,	/* asked of one holder */
+	OP_GET_V_HAVE,		/* bytes here (or not kept: not wanted) */
+	OP_GET_V_LOST,		/* every holder that listed it failed */
+};
+
+struct op_get_val {
+	struct store_value v;		/* data NULL until fetched */
+	uint8_t		 hash[KECCAK256_LEN];
+	uint8_t		 kept;		/* within the caps: to return */
+	uint8_t		 state;		/* OP_GET_V_* */
+	uint8_t		 nholders;
+	uint8_t		 tried;		/* bit i: holder[i] was asked */
+	uint16_t	 holder[OP_GET_HOLDERS_PER_VALUE];
+};
+
+/* A node that listed digests: where to fetch them, with its token. */
+struct op_get_holder {
+	struct addr	 addr;
+	struct id	 id;
+	uint8_t		 tok[WIRE_MAX_TOKEN];
+	uint8_t		 toklen;
+};
+
+/* One GET_VALUES in flight: the values it asked for. */
+struct op_get_fetch {
+	int32_t		 vidx[WIRE_MAX_VALUES_PER_MSG];
+	uint8_t		 n;
+	uint8_t		 used;
+	uint16_t	 holder;
+};
+
+struct op_get {
+	struct op	 op;
+	op_get_cb	*cb;
+	void		*arg;
+	int64_t		 since_ms;
+	unsigned	 pending;	/* pages in flight */
+	uint32_t	 responders;
+	/* Every value seen; those left out are not kept. */
+	struct op_get_val *vals;
+	size_t		 nvals, capvals;
+	size_t		 nkept;		/* vals kept */
+	uint64_t	 vbytes;	/* their cost (OP_GET_VALUE_COST) */
+	int32_t		*vset;		/* open addressing over vals */
+	size_t		 vsetcap;
+	int32_t		*heap;		/* kept vals, newest on top */
+	int		 truncated;	/* values left out to fit */
+	int64_t		 cut_ms;	/* kept: created <= cut_ms */
+	uint32_t	 omitted;	/* distinct values left out */
+	struct op_get_holder *holders;	/* OP_GET_MAX_HOLDERS */
+	size_t		 nholders;
+	struct op_get_fetch *fetches;
+	size_t		 nfetches;	/* slots; those used are in flight */
+	unsigned	 fetching;	/* fetches in flight */
+	struct store_value *out;	/* the result, oldest first */
+	size_t		 nout;
+};
+
+/* The value with these bytes' hash and length, or -1 (op_get.c). */
+int32_t	op_get_find(const struct op_get *, const uint8_t *h, uint32_t len);
+/* Completes the get when the lookup, its pages and the fetches are over. */
+void	op_get_maybe_finish(struct op_get *);
+/* The holder that sent this FIND_VALUE answer, made or given its new
+ * token; -1 when OP_GET_MAX_HOLDERS are known (op_get_fetch.c). */
+int	op_get_holder(struct op_get *, const struct rpc_call *,
+	    const struct wire_values *);
+/*
+ * How long to wait for the node at `a` (an answer of about `bytes`) when
+ * another could serve instead: its retransmission timeout, at least
+ * OP_GET_FETCH_MIN_MS; 0 (rpc's own) when its round trip is unknown.
+ */
+uint32_t op_get_rto(const struct op_get *, const struct addr *a,
+	    uint64_t bytes);
+/* Asks holders for every kept value neither here nor asked. */
+void	op_get_fetch_pump(struct op_get *, int64_t now_ms);
+
+#endif
