@@ -47,9 +47,9 @@ struct dht_config {
 	int		hold_store_acks;	/* StoreAcks wait for dht_flushed */
 	int		limit_local;	/* IP limits for LAN, loopback too */
 	/*
-	 * Entries kept in each per-address cache (peers' tokens, verified
-	 * addresses, RTT estimates), rounded down to a power of two; 0: each
-	 * one's own bound (256, 1024, 1024).  The simulator's small nodes.
+	 * Entries kept in each per-address cache (peers' tokens, peers'
+	 * RTT estimates and cookies), rounded down to a power of two; 0: each
+	 * one's own bound (256, 1024).  The simulator's small nodes.
 	 */
 	uint32_t	addr_cache_max;
 	/* Rate limits (ratelimit.h); 0: RATELIMIT_PER_S, _BURST, _ANSWER_BPS. */
@@ -81,7 +81,7 @@ struct dht_stats {
 	uint64_t	values_stored;	/* by STORE from the network */
 	uint64_t	values_handed_over;
 	uint64_t	frag_nacks_sent;
-	uint64_t	answers_cut;	/* long answers cut to one datagram */
+	uint64_t	answers_cut;	/* VALUES cut to an unproven request */
 	uint64_t	republish_passes;
 	uint64_t	republish_keys;		/* keys looked up */
 	uint64_t	republish_values;	/* acknowledged by their nodes */
@@ -103,6 +103,11 @@ struct dht_stats {
 	uint64_t	rx_dropped_rate;	/* requests over their source's rate */
 	uint64_t	tx_dropped_budget;	/* answers over the byte budget */
 	uint64_t	rate_sources;		/* sources remembered now */
+	uint64_t	answers_retry;	/* Retry in place of a long answer */
+	uint64_t	answers_withheld;	/* not even a Retry fitted */
+	uint64_t	admit_unproven;	/* admission ping: no room, unproven */
+	uint64_t	rpc_cookie_resends;	/* requests again after a Retry */
+	uint64_t	rpc_retry_failed;	/* failed: a second Retry */
 };
 
 struct dht;

@@ -1,7 +1,7 @@
 /*
  * rpc — outstanding requests: random txids in a hash, deadlines in a
  * heap, resends with the same txid, and per-peer memories (dead nodes,
- * round-trip estimates) in bounded caches.  See rpc.h.
+ * round-trip estimates and cookies) in bounded caches.  See rpc.h.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +18,7 @@ struct rpc_req {
 	uint8_t		 in_use;
 	int64_t		 deadline;
 	uint8_t		*msg;		/* encoded request, for resends */
+	uint8_t		 retried;	/* resent once after a Retry */
 	int32_t		 hnext;		/* txid hash chain; free list */
 	int32_t		 hpos;		/* position in the deadline heap */
 };
@@ -27,10 +28,15 @@ struct rpc_dead {
 	struct id	 id;
 };
 
-struct rpc_rtt {
+/* What we know of one peer address: e.ms is when it last changed. */
+struct rpc_peer {
 	struct cache_ent e;
 	struct addr	 addr;
-	uint32_t	 srtt_us, rttvar_us;
+	uint32_t	 srtt_us, rttvar_us;	/* valid if has_rtt */
+	uint8_t		 has_rtt;
+	uint8_t		 cookielen;	/* 0: none */
+	uint8_t		 cookie[WIRE_MAX_COOKIE];
+	int64_t		 cookie_ms;	/* when it gave us the cookie */
 };
 
 struct rpc {
@@ -49,7 +55,7 @@ struct rpc {
 	int32_t			*heap;		/* req indexes by deadline */
 
 	struct cache		 dead;		/* struct rpc_dead */
-	struct cache		 rtt;		/* struct rpc_rtt */
+	struct cache		 peers;		/* struct rpc_peer */
 	rpc_answer_gate		*gate;
 	void			*gate_arg;
 };
@@ -77,6 +83,9 @@ rpc_count_tx(struct rpc *r, unsigned type)
 	if (type < sizeof(r->st.tx_msgs) / sizeof(r->st.tx_msgs[0]))
 		r->st.tx_msgs[type]++;
 }
+
+static struct rpc_peer *rpc_peer_find(const struct rpc *,
+		    const struct addr *, uint64_t);
 
 /* Whole, or in fragments remembered for the receiver's NACKs. */
 static int
@@ -115,7 +124,7 @@ rpc_encode(struct rpc *r, struct wire_msg *m, uint64_t txid, size_t *lenp)
 
 int
 rpc_reply(struct rpc *r, const struct addr *to, struct wire_msg *m,
-    uint64_t txid, int64_t now_ms)
+    uint64_t txid, size_t max_len, int64_t now_ms)
 {
 	uint8_t *buf;
 	size_t len;
@@ -123,7 +132,10 @@ rpc_reply(struct rpc *r, const struct addr *to, struct wire_msg *m,
 
 	if ((buf = rpc_encode(r, m, txid, &len)) == NULL)
 		return -1;
-	if (r->gate != NULL && !r->gate(r->gate_arg, len, now_ms))
+	/* Fragments only add bytes: a whole message over the limit is. */
+	if (max_len != 0 && len > max_len)
+		rc = RPC_TOO_LARGE;
+	else if (r->gate != NULL && !r->gate(r->gate_arg, len, now_ms))
 		rc = -1;
 	else
 		rc = rpc_send_bytes(r, to, buf, len, m->type, now_ms);
@@ -138,17 +150,52 @@ rpc_set_answer_gate(struct rpc *r, rpc_answer_gate *gate, void *arg)
 	r->gate_arg = arg;
 }
 
-int
-rpc_reply_error(struct rpc *r, const struct addr *to, uint64_t txid,
-    uint32_t code, const char *text, int64_t now_ms)
+/*
+ * The cookie `to` gave us, echoed if it is fresh enough to prove us; else
+ * (none, or old) the request is padded so that the answer it usually
+ * draws is no longer than it (docs/PROTOCOL.md, "Cookies").  Called with
+ * sender and txid set: the length counts them.
+ */
+static void
+rpc_prove(struct rpc *r, const struct addr *to, struct wire_msg *m,
+    int64_t now_ms)
 {
-	struct wire_msg m;
+	const struct rpc_peer *p;
+	size_t target, base, d, n;
 
-	memset(&m, 0, sizeof(m));
-	m.type = WIRE_ERROR;
-	m.u.error.code = code;
-	m.u.error.message = text;
-	return rpc_reply(r, to, &m, txid, now_ms);
+	m->cookielen = 0;
+	m->padlen = 0;
+	p = rpc_peer_find(r, to, cache_hash_addr(r->salt, to));
+	target = 0;
+	if (p != NULL && p->cookielen > 0) {
+		memcpy(m->cookie, p->cookie, p->cookielen);
+		m->cookielen = p->cookielen;
+		/* Room for a Retry, should the cookie have gone stale. */
+		target = RPC_PAD_RETRY_LEN;
+		if (now_ms - p->cookie_ms < RPC_COOKIE_FRESH_MS)
+			goto pad;
+	}
+	switch (m->type) {
+	case WIRE_PING:
+		target = RPC_PAD_PING_LEN;
+		break;
+	case WIRE_FIND_NODE:
+	case WIRE_FIND_VALUE:
+		target = RPC_PAD_FIND_LEN;
+		break;
+	default:
+		break;		/* STORE carries its own proof: a token */
+	}
+pad:
+	base = wire_encoded_len(m);
+	if (base + 2 > target)
+		return;
+	/* The field costs a tag byte, a length varint and the bytes. */
+	d = target - base;
+	n = d - 2;
+	if (n > 127 && (n = d - 3) < 128)
+		n = 127;
+	m->padlen = n;
 }
 
 /* ---- the table ----------------------------------------------------------- */
@@ -318,6 +365,9 @@ rpc_send(struct rpc *r, const struct addr *to, const struct id *id,
 	do
 		txid = rpc_random_u64(r);
 	while (txid == 0 || rpc_find(r, txid) >= 0);
+	m->sender = r->self;
+	m->txid = txid;
+	rpc_prove(r, to, m, now_ms);
 	if ((buf = rpc_encode(r, m, txid, &len)) == NULL)
 		return NULL;
 	if (rpc_send_bytes(r, to, buf, len, m->type, now_ms) == -1) {
@@ -353,6 +403,17 @@ rpc_send(struct rpc *r, const struct addr *to, const struct id *id,
 	r->heap[r->n++] = i;
 	rpc_heap_fix(r, (size_t)q->hpos);
 	return &q->c;
+}
+
+size_t
+rpc_send_len(struct rpc *r, const struct addr *to, struct wire_msg *m,
+    int64_t now_ms)
+{
+	m->sender = r->self;
+	m->txid = UINT64_MAX;	/* any txid but 0 takes its 9 bytes */
+	m->priv = NULL;
+	rpc_prove(r, to, m, now_ms);
+	return wire_encoded_len(m);
 }
 
 void
@@ -452,16 +513,35 @@ rpc_alive(struct rpc *r, const struct id *id)
 		cache_drop(&r->dead, &dd->e);
 }
 
-static struct rpc_rtt *
-rpc_rtt_find(const struct rpc *r, const struct addr *a, uint64_t h)
+static struct rpc_peer *
+rpc_peer_find(const struct rpc *r, const struct addr *a, uint64_t h)
 {
 	struct cache_ent *e;
 	size_t i = 0;
 
-	while ((e = cache_next(&r->rtt, h, &i)) != NULL)
-		if (addr_eq(&((struct rpc_rtt *)(void *)e)->addr, a))
-			return (struct rpc_rtt *)(void *)e;
+	while ((e = cache_next(&r->peers, h, &i)) != NULL)
+		if (addr_eq(&((struct rpc_peer *)(void *)e)->addr, a))
+			return (struct rpc_peer *)(void *)e;
 	return NULL;
+}
+
+/* The entry of address a, made empty if it was not known; or NULL. */
+static struct rpc_peer *
+rpc_peer_slot(struct rpc *r, const struct addr *a, int64_t now_ms)
+{
+	struct rpc_peer *p;
+	uint64_t h = cache_hash_addr(r->salt, a);
+
+	if ((p = rpc_peer_find(r, a, h)) == NULL) {
+		if ((p = (struct rpc_peer *)(void *)cache_slot(&r->peers,
+		    h)) == NULL)
+			return NULL;
+		memset((uint8_t *)p + sizeof(p->e), 0,
+		    sizeof(*p) - sizeof(p->e));
+		p->addr = *a;
+	}
+	p->e.ms = now_ms;
+	return p;
 }
 
 /* RFC 6298's estimator: gains 1/8 and 1/4. */
@@ -469,35 +549,102 @@ static void
 rpc_rtt_sample(struct rpc *r, const struct addr *a, uint32_t us,
     int64_t now_ms)
 {
-	struct rpc_rtt *t;
-	uint64_t h = cache_hash_addr(r->salt, a);
+	struct rpc_peer *t;
 	uint32_t err;
 
-	if ((t = rpc_rtt_find(r, a, h)) == NULL) {
-		if ((t = (struct rpc_rtt *)(void *)cache_slot(&r->rtt, h)) ==
-		    NULL)
-			return;
-		t->addr = *a;
+	if ((t = rpc_peer_slot(r, a, now_ms)) == NULL)
+		return;
+	if (!t->has_rtt) {
 		t->srtt_us = us;
 		t->rttvar_us = us / 2;
+		t->has_rtt = 1;
 	} else {
 		err = us > t->srtt_us ? us - t->srtt_us : t->srtt_us - us;
 		t->rttvar_us = t->rttvar_us - t->rttvar_us / 4 + err / 4;
 		t->srtt_us = t->srtt_us - t->srtt_us / 8 + us / 8;
 	}
-	t->e.ms = now_ms;
+}
+
+/* A cookie in an answer from a: echoed in our next requests to a. */
+static void
+rpc_cookie_note(struct rpc *r, const struct addr *a, const struct wire_msg *m,
+    int64_t now_ms)
+{
+	struct rpc_peer *p;
+
+	if (m->cookielen == 0 || m->cookielen > WIRE_MAX_COOKIE ||
+	    (p = rpc_peer_slot(r, a, now_ms)) == NULL)
+		return;
+	memcpy(p->cookie, m->cookie, m->cookielen);
+	p->cookielen = (uint8_t)m->cookielen;
+	p->cookie_ms = now_ms;
 }
 
 int
 rpc_rtt(const struct rpc *r, const struct addr *a, uint32_t *srtt_us,
     uint32_t *rttvar_us)
 {
-	const struct rpc_rtt *t;
+	const struct rpc_peer *t;
 
-	if ((t = rpc_rtt_find(r, a, cache_hash_addr(r->salt, a))) == NULL)
+	if ((t = rpc_peer_find(r, a, cache_hash_addr(r->salt, a))) == NULL ||
+	    !t->has_rtt)
 		return -1;
 	*srtt_us = t->srtt_us;
 	*rttvar_us = t->rttvar_us;
+	return 0;
+}
+
+int
+rpc_cookie(const struct rpc *r, const struct addr *a, uint8_t *out,
+    size_t *len)
+{
+	const struct rpc_peer *p;
+
+	if ((p = rpc_peer_find(r, a, cache_hash_addr(r->salt, a))) == NULL ||
+	    p->cookielen == 0)
+		return -1;
+	memcpy(out, p->cookie, p->cookielen);
+	*len = p->cookielen;
+	return 0;
+}
+
+/*
+ * The answer to request i was withheld (a Retry): sent again at once,
+ * same txid, echoing the cookie the Retry carried.  -1 if it cannot be.
+ */
+static int
+rpc_resend_proven(struct rpc *r, int32_t i, const struct wire_msg *retry,
+    int64_t now_ms)
+{
+	struct rpc_req *q = &r->req[i];
+	struct wire_msg m;
+	const char *errstr;
+	uint8_t *buf;
+	void *priv;
+	size_t len;
+
+	if (q->retried || retry->cookielen == 0 ||
+	    wire_decode(q->msg, q->c.len, &m, &errstr) == -1)
+		return -1;
+	priv = m.priv;
+	memcpy(m.cookie, retry->cookie, retry->cookielen);
+	m.cookielen = retry->cookielen;
+	m.padlen = 0;
+	buf = rpc_encode(r, &m, q->c.txid, &len);
+	m.priv = priv;
+	wire_msg_free(&m);
+	if (buf == NULL)
+		return -1;
+	free(q->msg);
+	q->msg = buf;
+	q->c.len = len;
+	q->c.sent_ms = now_ms;
+	q->retried = 1;
+	q->deadline = now_ms + r->cfg.timeout_ms;
+	rpc_heap_fix(r, (size_t)q->hpos);
+	r->st.cookie_resends++;
+	(void)rpc_send_bytes(r, &q->c.to, q->msg, q->c.len, q->c.type,
+	    now_ms);
 	return 0;
 }
 
@@ -519,10 +666,18 @@ rpc_match(struct rpc *r, const struct addr *from, const struct wire_msg *m,
 
 	i = rpc_find(r, m->txid);
 	if (i < 0 || !addr_eq(&(c = &r->req[i].c)->to, from) ||
-	    (m->type != WIRE_ERROR && (c->type >= sizeof(rpc_answer_type) ||
+	    (m->type != WIRE_ERROR && m->type != WIRE_RETRY &&
+	    (c->type >= sizeof(rpc_answer_type) ||
 	    rpc_answer_type[c->type] != m->type))) {
 		r->st.rx_dropped_unmatched++;
 		return RPC_UNMATCHED;
+	}
+	rpc_cookie_note(r, from, m, now_ms);
+	if (m->type == WIRE_RETRY) {
+		if (rpc_resend_proven(r, i, m, now_ms) == 0)
+			return RPC_RETRIED;
+		/* A second Retry (or one without a cookie): this try failed. */
+		r->st.retry_failed++;
 	}
 	rpc_release(r, i, out);
 	/* Karn: an answer after a resend says nothing about the RTT. */
@@ -645,9 +800,10 @@ rpc_new(const struct id *self, const struct rpc_config *cfg,
 	r->salt = rpc_random_u64(r);
 	cache_init(&r->dead, sizeof(struct rpc_dead), RPC_DEAD_MIN,
 	    RPC_DEAD_MAX);
-	cache_init(&r->rtt, sizeof(struct rpc_rtt), RPC_RTT_MIN, RPC_RTT_MAX);
+	cache_init(&r->peers, sizeof(struct rpc_peer), RPC_RTT_MIN,
+	    RPC_RTT_MAX);
 	if (r->cfg.rtt_max != 0)
-		cache_limit(&r->rtt, r->cfg.rtt_max);
+		cache_limit(&r->peers, r->cfg.rtt_max);
 	if ((r->fout = frag_out_new()) == NULL) {
 		free(r);
 		return NULL;
@@ -669,7 +825,7 @@ rpc_free(struct rpc *r)
 	free(r->heap);
 	free(r->hbucket);
 	cache_free(&r->dead);
-	cache_free(&r->rtt);
+	cache_free(&r->peers);
 	frag_out_free(r->fout);
 	free(r);
 }
