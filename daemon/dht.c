@@ -106,13 +106,15 @@ static const struct rpc_ops dht_admit_rpc = { NULL, NULL };
  * endpoint proof).  A node whose bucket is full, over the IP limits, or
  * already being pinged at that address is not asked.  The ping counts
  * with the answer under the amplification rule: to a source that did not
- * prove its address, it goes only if both fit in `room` bytes.
+ * prove its address, it goes only if both fit in `room` bytes, and is
+ * not resent.
  */
 static void
 dht_route_request(struct dht *d, const struct id *id, const struct addr *from,
     size_t room, int64_t now_ms)
 {
 	struct route_node e;
+	struct rpc_call *c;
 	struct wire_msg m;
 
 	if (route_get(d->env.rt, id, &e) == 0) {
@@ -134,9 +136,11 @@ dht_route_request(struct dht *d, const struct id *id, const struct addr *from,
 		d->st.admit_unproven++;
 		return;
 	}
-	if (rpc_send(d->env.rpc, from, id, &m, &dht_admit_rpc, d,
-	    now_ms) == NULL)
+	if ((c = rpc_send(d->env.rpc, from, id, &m, &dht_admit_rpc, d,
+	    now_ms)) == NULL)
 		return;
+	/* Resends would pass the room: a source unproven gets one try. */
+	c->once = room != SIZE_MAX;
 	d->admit_mtok -= 1000;
 	d->st.admit_pings++;
 }

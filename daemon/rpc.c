@@ -1,7 +1,7 @@
 /*
  * rpc — outstanding requests: random txids in a hash, deadlines in a
- * heap, resends with the same txid, and per-peer memories (dead nodes,
- * round-trip estimates and cookies) in bounded caches.  See rpc.h.
+ * heap, resends with the same txid (and once at once after a Retry); the
+ * per-peer memories are in rpc_peer.c.  See rpc.h.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,56 +9,10 @@
 #include "cache.h"
 #include "frag.h"
 #include "rpc.h"
+#include "rpc_impl.h"
 
 #define RPC_HASH_MIN	128
 #define RPC_CALLS_MIN	8	/* the request table grows from this */
-
-struct rpc_req {
-	struct rpc_call	 c;
-	uint8_t		 in_use;
-	int64_t		 deadline;
-	uint8_t		*msg;		/* encoded request, for resends */
-	uint8_t		 retried;	/* resent once after a Retry */
-	int32_t		 hnext;		/* txid hash chain; free list */
-	int32_t		 hpos;		/* position in the deadline heap */
-};
-
-struct rpc_dead {
-	struct cache_ent e;		/* e.ms: when it timed out */
-	struct id	 id;
-};
-
-/* What we know of one peer address: e.ms is when it last changed. */
-struct rpc_peer {
-	struct cache_ent e;
-	struct addr	 addr;
-	uint32_t	 srtt_us, rttvar_us;	/* valid if has_rtt */
-	uint8_t		 has_rtt;
-	uint8_t		 cookielen;	/* 0: none */
-	uint8_t		 cookie[WIRE_MAX_COOKIE];
-	int64_t		 cookie_ms;	/* when it gave us the cookie */
-};
-
-struct rpc {
-	struct id		 self;
-	struct rpc_config	 cfg;
-	struct rpc_io		 io;
-	struct frag_out		*fout;
-	struct rpc_stats	 st;
-	uint64_t		 salt;
-
-	struct rpc_req		*req;
-	size_t			 n, cap;
-	int32_t			 free;		/* free list through hnext */
-	int32_t			*hbucket;	/* txid hash heads */
-	size_t			 nhbucket;	/* power of two */
-	int32_t			*heap;		/* req indexes by deadline */
-
-	struct cache		 dead;		/* struct rpc_dead */
-	struct cache		 peers;		/* struct rpc_peer */
-	rpc_answer_gate		*gate;
-	void			*gate_arg;
-};
 
 static void
 rpc_emit(void *arg, const struct addr *to, const uint8_t *buf, size_t len)
@@ -83,9 +37,6 @@ rpc_count_tx(struct rpc *r, unsigned type)
 	if (type < sizeof(r->st.tx_msgs) / sizeof(r->st.tx_msgs[0]))
 		r->st.tx_msgs[type]++;
 }
-
-static struct rpc_peer *rpc_peer_find(const struct rpc *,
-		    const struct addr *, uint64_t);
 
 /* Whole, or in fragments remembered for the receiver's NACKs. */
 static int
@@ -148,54 +99,6 @@ rpc_set_answer_gate(struct rpc *r, rpc_answer_gate *gate, void *arg)
 {
 	r->gate = gate;
 	r->gate_arg = arg;
-}
-
-/*
- * The cookie `to` gave us, echoed if it is fresh enough to prove us; else
- * (none, or old) the request is padded so that the answer it usually
- * draws is no longer than it (docs/PROTOCOL.md, "Cookies").  Called with
- * sender and txid set: the length counts them.
- */
-static void
-rpc_prove(struct rpc *r, const struct addr *to, struct wire_msg *m,
-    int64_t now_ms)
-{
-	const struct rpc_peer *p;
-	size_t target, base, d, n;
-
-	m->cookielen = 0;
-	m->padlen = 0;
-	p = rpc_peer_find(r, to, cache_hash_addr(r->salt, to));
-	target = 0;
-	if (p != NULL && p->cookielen > 0) {
-		memcpy(m->cookie, p->cookie, p->cookielen);
-		m->cookielen = p->cookielen;
-		/* Room for a Retry, should the cookie have gone stale. */
-		target = RPC_PAD_RETRY_LEN;
-		if (now_ms - p->cookie_ms < RPC_COOKIE_FRESH_MS)
-			goto pad;
-	}
-	switch (m->type) {
-	case WIRE_PING:
-		target = RPC_PAD_PING_LEN;
-		break;
-	case WIRE_FIND_NODE:
-	case WIRE_FIND_VALUE:
-		target = RPC_PAD_FIND_LEN;
-		break;
-	default:
-		break;		/* STORE carries its own proof: a token */
-	}
-pad:
-	base = wire_encoded_len(m);
-	if (base + 2 > target)
-		return;
-	/* The field costs a tag byte, a length varint and the bytes. */
-	d = target - base;
-	n = d - 2;
-	if (n > 127 && (n = d - 3) < 128)
-		n = 127;
-	m->padlen = n;
 }
 
 /* ---- the table ----------------------------------------------------------- */
@@ -462,152 +365,6 @@ rpc_deadline(const struct rpc *r)
 	return f;
 }
 
-/* ---- peers ------------------------------------------------------------- */
-
-static uint64_t
-rpc_id_hash(const struct rpc *r, const struct id *id)
-{
-	return cache_hash(r->salt, id->b, ID_LEN);
-}
-
-static struct rpc_dead *
-rpc_dead_find(const struct rpc *r, const struct id *id)
-{
-	struct cache_ent *e;
-	size_t i = 0;
-	uint64_t h = rpc_id_hash(r, id);
-
-	while ((e = cache_next(&r->dead, h, &i)) != NULL)
-		if (id_eq(&((struct rpc_dead *)(void *)e)->id, id))
-			return (struct rpc_dead *)(void *)e;
-	return NULL;
-}
-
-static void
-rpc_dead_add(struct rpc *r, const struct id *id, int64_t now_ms)
-{
-	struct rpc_dead *dd;
-
-	if ((dd = rpc_dead_find(r, id)) == NULL &&
-	    (dd = (struct rpc_dead *)(void *)cache_slot(&r->dead,
-	    rpc_id_hash(r, id))) == NULL)
-		return;
-	dd->id = *id;
-	dd->e.ms = now_ms;
-}
-
-int
-rpc_dead(const struct rpc *r, const struct id *id, int64_t now_ms)
-{
-	const struct rpc_dead *dd = rpc_dead_find(r, id);
-
-	return dd != NULL && now_ms - dd->e.ms < RPC_DEAD_TTL_MS;
-}
-
-void
-rpc_alive(struct rpc *r, const struct id *id)
-{
-	struct rpc_dead *dd;
-
-	if ((dd = rpc_dead_find(r, id)) != NULL)
-		cache_drop(&r->dead, &dd->e);
-}
-
-static struct rpc_peer *
-rpc_peer_find(const struct rpc *r, const struct addr *a, uint64_t h)
-{
-	struct cache_ent *e;
-	size_t i = 0;
-
-	while ((e = cache_next(&r->peers, h, &i)) != NULL)
-		if (addr_eq(&((struct rpc_peer *)(void *)e)->addr, a))
-			return (struct rpc_peer *)(void *)e;
-	return NULL;
-}
-
-/* The entry of address a, made empty if it was not known; or NULL. */
-static struct rpc_peer *
-rpc_peer_slot(struct rpc *r, const struct addr *a, int64_t now_ms)
-{
-	struct rpc_peer *p;
-	uint64_t h = cache_hash_addr(r->salt, a);
-
-	if ((p = rpc_peer_find(r, a, h)) == NULL) {
-		if ((p = (struct rpc_peer *)(void *)cache_slot(&r->peers,
-		    h)) == NULL)
-			return NULL;
-		memset((uint8_t *)p + sizeof(p->e), 0,
-		    sizeof(*p) - sizeof(p->e));
-		p->addr = *a;
-	}
-	p->e.ms = now_ms;
-	return p;
-}
-
-/* RFC 6298's estimator: gains 1/8 and 1/4. */
-static void
-rpc_rtt_sample(struct rpc *r, const struct addr *a, uint32_t us,
-    int64_t now_ms)
-{
-	struct rpc_peer *t;
-	uint32_t err;
-
-	if ((t = rpc_peer_slot(r, a, now_ms)) == NULL)
-		return;
-	if (!t->has_rtt) {
-		t->srtt_us = us;
-		t->rttvar_us = us / 2;
-		t->has_rtt = 1;
-	} else {
-		err = us > t->srtt_us ? us - t->srtt_us : t->srtt_us - us;
-		t->rttvar_us = t->rttvar_us - t->rttvar_us / 4 + err / 4;
-		t->srtt_us = t->srtt_us - t->srtt_us / 8 + us / 8;
-	}
-}
-
-/* A cookie in an answer from a: echoed in our next requests to a. */
-static void
-rpc_cookie_note(struct rpc *r, const struct addr *a, const struct wire_msg *m,
-    int64_t now_ms)
-{
-	struct rpc_peer *p;
-
-	if (m->cookielen == 0 || m->cookielen > WIRE_MAX_COOKIE ||
-	    (p = rpc_peer_slot(r, a, now_ms)) == NULL)
-		return;
-	memcpy(p->cookie, m->cookie, m->cookielen);
-	p->cookielen = (uint8_t)m->cookielen;
-	p->cookie_ms = now_ms;
-}
-
-int
-rpc_rtt(const struct rpc *r, const struct addr *a, uint32_t *srtt_us,
-    uint32_t *rttvar_us)
-{
-	const struct rpc_peer *t;
-
-	if ((t = rpc_peer_find(r, a, cache_hash_addr(r->salt, a))) == NULL ||
-	    !t->has_rtt)
-		return -1;
-	*srtt_us = t->srtt_us;
-	*rttvar_us = t->rttvar_us;
-	return 0;
-}
-
-int
-rpc_cookie(const struct rpc *r, const struct addr *a, uint8_t *out,
-    size_t *len)
-{
-	const struct rpc_peer *p;
-
-	if ((p = rpc_peer_find(r, a, cache_hash_addr(r->salt, a))) == NULL ||
-	    p->cookielen == 0)
-		return -1;
-	memcpy(out, p->cookie, p->cookielen);
-	*len = p->cookielen;
-	return 0;
-}
-
 /*
  * The answer to request i was withheld (a Retry): sent again at once,
  * same txid, echoing the cookie the Retry carried.  -1 if it cannot be.
@@ -629,7 +386,7 @@ rpc_resend_proven(struct rpc *r, int32_t i, const struct wire_msg *retry,
 	priv = m.priv;
 	memcpy(m.cookie, retry->cookie, retry->cookielen);
 	m.cookielen = retry->cookielen;
-	m.padlen = 0;
+	rpc_pad(&m, RPC_PAD_RETRY_LEN);
 	buf = rpc_encode(r, &m, q->c.txid, &len);
 	m.priv = priv;
 	wire_msg_free(&m);
@@ -705,7 +462,7 @@ rpc_expire(struct rpc *r, int64_t now_ms, struct rpc_call *out)
 	while (r->n > 0 && r->req[r->heap[0]].deadline <= now_ms) {
 		i = r->heap[0];
 		q = &r->req[i];
-		if (q->c.tries < r->cfg.retries) {
+		if (!q->c.once && q->c.tries < r->cfg.retries) {
 			/* Same txid: a late answer to the first try counts. */
 			q->c.tries++;
 			q->c.sent_ms = now_ms;

@@ -88,6 +88,7 @@ struct rpc_call {
 	struct id	 key;		/* FIND_NODE's target, FIND_VALUE's or
 					   STORE's key: what tokens bind */
 	uint8_t		 tries;		/* resends so far */
+	uint8_t		 once;		/* set by the sender: no resends */
 	uint64_t	 txid;
 	int64_t		 sent_ms;	/* last (re)send */
 	uint32_t	 rtt_us;	/* of the answer; 0 after a resend */
@@ -167,7 +168,10 @@ enum rpc_match rpc_match(struct rpc *, const struct addr *from,
  * tries released into *out (call again), 0 when none is left.
  */
 int	rpc_expire(struct rpc *, int64_t now_ms, struct rpc_call *out);
-/* The bytes rpc_send would send for m to `to` now (cookie or pad added). */
+/*
+ * The bytes rpc_send would send for m to `to` now (cookie or pad added),
+ * in its first try.
+ */
 size_t	rpc_send_len(struct rpc *, const struct addr *to, struct wire_msg *m,
 	    int64_t now_ms);
 /* Forgets every request of ctx without running its hooks. */
