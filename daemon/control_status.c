@@ -58,7 +58,11 @@ static const struct control_counter {
 	NET_C("udp_tx_packets", tx_packets, "datagrams sent"),
 	NET_C("udp_tx_bytes", tx_bytes, "bytes sent in datagrams"),
 	NET_C("udp_tx_dropped", tx_dropped,
-	    "datagrams that could not be queued or sent"),
+	    "datagrams that could not be queued or sent (answers go first: "
+	    "the last 1,024 places of the queue are kept for our requests)"),
+	NET_C("udp_tx_dropped_requests", tx_dropped_requests,
+	    "datagrams of our own requests not queued: the whole queue full "
+	    "(the request is sent again at its timeout)"),
 	MSG_C("ping", WIRE_PING),
 	MSG_C("pong", WIRE_PONG),
 	MSG_C("find_node", WIRE_FIND_NODE),

@@ -403,6 +403,7 @@ dht_new(const struct id *self, struct store *store,
 	d->env.random_arg = io->arg;
 	dht_env_config(&d->env, cfg, &rc);
 	rio.send = io->send;
+	rio.send_request = io->send_request;
 	rio.random = io->random;
 	rio.arg = io->arg;
 	env_random(&d->env, seed, sizeof(seed));

@@ -27,10 +27,16 @@
 
 #define DHT_MAX_BOOTSTRAP	32	/* bootstrap addresses kept */
 
-/* The caller's side: sending and randomness. */
+/*
+ * The caller's side: sending and randomness.  send_request, if not NULL,
+ * sends the datagrams of our own requests (send the rest: answers,
+ * NACKs), so that the caller can keep room for them when answers pile up.
+ */
 struct dht_io {
 	void	(*send)(void *arg, const struct addr *to, const uint8_t *buf,
 		    size_t len);
+	void	(*send_request)(void *arg, const struct addr *to,
+		    const uint8_t *buf, size_t len);
 	void	(*random)(void *arg, void *buf, size_t len);
 	void	*arg;
 };

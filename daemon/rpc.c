@@ -22,6 +22,18 @@ rpc_emit(void *arg, const struct addr *to, const uint8_t *buf, size_t len)
 	r->io.send(r->io.arg, to, buf, len);
 }
 
+static void
+rpc_emit_request(void *arg, const struct addr *to, const uint8_t *buf,
+    size_t len)
+{
+	struct rpc *r = arg;
+
+	if (r->io.send_request != NULL)
+		r->io.send_request(r->io.arg, to, buf, len);
+	else
+		r->io.send(r->io.arg, to, buf, len);
+}
+
 static uint64_t
 rpc_random_u64(struct rpc *r)
 {
@@ -38,15 +50,22 @@ rpc_count_tx(struct rpc *r, unsigned type)
 		r->st.tx_msgs[type]++;
 }
 
-/* Whole, or in fragments remembered for the receiver's NACKs. */
+/*
+ * Whole, or in fragments remembered for the receiver's NACKs; a request
+ * through send_request.
+ */
 static int
 rpc_send_bytes(struct rpc *r, const struct addr *to, const uint8_t *buf,
     size_t len, unsigned type, int64_t now_ms)
 {
+	frag_emit_cb *emit = type == WIRE_PING || type == WIRE_FIND_NODE ||
+	    type == WIRE_FIND_VALUE || type == WIRE_STORE ? rpc_emit_request :
+	    rpc_emit;
+
 	if (len <= WIRE_MAX_DATAGRAM)
-		rpc_emit(r, to, buf, len);
+		emit(r, to, buf, len);
 	else if (frag_out_send(r->fout, to, buf, len, rpc_random_u64(r),
-	    now_ms, rpc_emit, r) < 0)
+	    now_ms, emit, r) < 0)
 		return -1;
 	rpc_count_tx(r, type);
 	return 0;

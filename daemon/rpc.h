@@ -62,9 +62,12 @@
 /* rpc_reply: the answer is longer than max_len and was not sent. */
 #define RPC_TOO_LARGE		1
 
+/* send_request: our requests' datagrams, or NULL (send); see dht.h. */
 struct rpc_io {
 	void	(*send)(void *arg, const struct addr *to, const uint8_t *buf,
 		    size_t len);
+	void	(*send_request)(void *arg, const struct addr *to,
+		    const uint8_t *buf, size_t len);
 	void	(*random)(void *arg, void *buf, size_t len);
 	void	*arg;
 };
