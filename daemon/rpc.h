@@ -211,9 +211,6 @@ void	rpc_alive(struct rpc *, const struct id *);
  */
 int	rpc_rtt(const struct rpc *, const struct addr *, uint32_t *srtt_us,
 	    uint32_t *rttvar_us);
-/* The cookie `a` last gave us (WIRE_MAX_COOKIE bytes room): 0, or -1. */
-int	rpc_cookie(const struct rpc *, const struct addr *, uint8_t *out,
-	    size_t *len);
 void	rpc_get_stats(const struct rpc *, struct rpc_stats *);
 
 #endif

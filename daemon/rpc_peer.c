@@ -138,20 +138,6 @@ rpc_rtt(const struct rpc *r, const struct addr *a, uint32_t *srtt_us,
 	return 0;
 }
 
-int
-rpc_cookie(const struct rpc *r, const struct addr *a, uint8_t *out,
-    size_t *len)
-{
-	const struct rpc_peer *p;
-
-	if ((p = rpc_peer_find(r, a, cache_hash_addr(r->salt, a))) == NULL ||
-	    p->cookielen == 0)
-		return -1;
-	memcpy(out, p->cookie, p->cookielen);
-	*len = p->cookielen;
-	return 0;
-}
-
 /*
  * The cookie `to` gave us, echoed if it is fresh enough to prove us; else
  * (none, or old) the request is padded so that the answer it usually
