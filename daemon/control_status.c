@@ -109,6 +109,9 @@ static const struct control_counter {
 	    "pings to unknown nodes that sent us requests (admitted if they answer)"),
 	DHT_C("admit_limited", admit_limited,
 	    "admission pings not sent: rate limit"),
+	DHT_C("admit_timeouts", admit_timeouts,
+	    "admission pings to sources that proved nothing, sent once, "
+	    "unanswered (not in rpc_timeouts)"),
 	DHT_C("admit_unproven", admit_unproven,
 	    "admission pings not sent: the request proved no address and "
 	    "left no room under its size"),

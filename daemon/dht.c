@@ -300,7 +300,7 @@ dht_expire(struct dht *d, int64_t now_ms)
 	struct rpc_call c;
 
 	while (rpc_expire(d->env.rpc, now_ms, &c)) {
-		if (c.id_known)
+		if (c.id_known && !c.once)
 			route_failed(d->env.rt, &c.id, (uint64_t)now_ms);
 		dht_failed(&c, now_ms);
 	}
@@ -554,6 +554,7 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 	st->rpc_retries = rs.retries;
 	st->rpc_cookie_resends = rs.cookie_resends;
 	st->rpc_retry_failed = rs.retry_failed;
+	st->admit_timeouts = rs.once_timeouts;
 	serve_get_stats(d->serve, &ss);
 	st->rx_dropped_token = ss.rx_dropped_token;
 	st->values_stored = ss.values_stored;

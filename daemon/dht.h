@@ -114,6 +114,7 @@ struct dht_stats {
 	uint64_t	admit_unproven;	/* admission ping: no room, unproven */
 	uint64_t	rpc_cookie_resends;	/* requests again after a Retry */
 	uint64_t	rpc_retry_failed;	/* failed: a second Retry */
+	uint64_t	admit_timeouts;	/* single-try admission pings lost */
 };
 
 struct dht;

@@ -492,9 +492,13 @@ rpc_expire(struct rpc *r, int64_t now_ms, struct rpc_call *out)
 			    q->c.type, now_ms);
 			continue;
 		}
-		r->st.timeouts++;
+		if (q->c.once)
+			r->st.once_timeouts++;
+		else
+			r->st.timeouts++;
 		rpc_release(r, i, out);
-		if (out->id_known)
+		/* One lost datagram is no death: a single try proves none. */
+		if (out->id_known && !out->once)
 			rpc_dead_add(r, &out->id, now_ms);
 		return 1;
 	}

@@ -91,7 +91,8 @@ struct rpc_call {
 	struct id	 key;		/* FIND_NODE's target, FIND_VALUE's or
 					   STORE's key: what tokens bind */
 	uint8_t		 tries;		/* resends so far */
-	uint8_t		 once;		/* set by the sender: no resends */
+	uint8_t		 once;		/* set by the sender: no resends, and
+					   its timeout marks no node dead */
 	uint64_t	 txid;
 	int64_t		 sent_ms;	/* last (re)send */
 	uint32_t	 rtt_us;	/* of the answer; 0 after a resend */
@@ -118,6 +119,7 @@ struct rpc_stats {
 	uint64_t	retries;
 	uint64_t	cookie_resends;	/* requests sent again after a Retry */
 	uint64_t	retry_failed;	/* a second Retry: the request failed */
+	uint64_t	once_timeouts;	/* single-try requests unanswered */
 };
 
 /* How rpc_match judged an answer. */
