@@ -320,6 +320,9 @@ serve_find_value(struct serve *s, struct serve_req *rq, int64_t now_ms,
 	rpc_wire_values(res.v, i, wv);
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_VALUES;
+	/* As rpc_reply will send it: the lengths below count these. */
+	m.sender = env->self;
+	m.txid = q->txid;
 	/* Later pages carry values only: the asker has our nodes. */
 	if (off == 0) {
 		m.u.values.nnodes = serve_closest(s, &fv->key, &q->sender,
