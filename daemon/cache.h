@@ -1,6 +1,6 @@
 /*
  * cache — one bounded, lossy hash cache for every address-, ID- or
- * key-keyed memory of the engine (peers' tokens, verified addresses, dead
+ * key-keyed memory of the engine (peers' tokens, cookies, dead
  * nodes, recently received values, known holders).  Fixed-size entries
  * that begin with struct cache_ent; a few probes per hash; the table
  * grows from `min` to `max` entries as it fills, and a full probe run

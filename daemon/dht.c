@@ -50,6 +50,7 @@ struct dht {
 		uint64_t	 rx_dropped_frag;
 		uint64_t	 admit_pings;
 		uint64_t	 admit_limited;
+		uint64_t	 admit_unproven;
 	}			 st;
 };
 
@@ -145,13 +146,17 @@ static const struct rpc_ops dht_admit_rpc = { NULL, NULL };
  * is refreshed only by a request from its own address; a node we do not
  * know is pinged, and admitted by route_seen when it answers (the
  * endpoint proof).  A node whose bucket is full, over the IP limits, or
- * already being pinged at that address is not asked.
+ * already being pinged at that address is not asked.  The ping counts
+ * with the answer under the amplification rule: to a source that did not
+ * prove its address, it goes only if both fit in `room` bytes, and is
+ * not resent.
  */
 static void
 dht_route_request(struct dht *d, const struct id *id, const struct addr *from,
-    int64_t now_ms)
+    size_t room, int64_t now_ms)
 {
 	struct route_node e;
+	struct rpc_call *c;
 	struct wire_msg m;
 
 	if (route_get(d->env.rt, id, &e) == 0) {
@@ -169,22 +174,33 @@ dht_route_request(struct dht *d, const struct id *id, const struct addr *from,
 		return;
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_PING;
-	if (rpc_send(d->env.rpc, from, id, &m, &dht_admit_rpc, d,
-	    now_ms) == NULL)
+	if (rpc_send_len(d->env.rpc, from, &m, now_ms) > room) {
+		d->st.admit_unproven++;
 		return;
+	}
+	if ((c = rpc_send(d->env.rpc, from, id, &m, &dht_admit_rpc, d,
+	    now_ms)) == NULL)
+		return;
+	/* Resends would pass the room: a source unproven gets one try. */
+	c->once = room != SIZE_MAX;
 	d->admit_mtok -= 1000;
 	d->st.admit_pings++;
 }
 
 static void
 dht_on_request(struct dht *d, const struct addr *from,
-    const struct wire_msg *m, int64_t now_ms, int64_t wall_ms)
+    const struct wire_msg *m, size_t len, int64_t now_ms, int64_t wall_ms)
 {
+	struct serve_outcome so;
+	size_t room;
+
 	/* Over its source's rate: no answer, no routing upkeep. */
 	if (!ratelimit_request(d->rl, from, now_ms))
 		return;
-	if (serve_request(d->serve, from, m, now_ms, wall_ms))
-		dht_route_request(d, &m->sender, from, now_ms);
+	if (!serve_request(d->serve, from, m, len, now_ms, wall_ms, &so))
+		return;
+	room = so.proven ? SIZE_MAX : so.sent < len ? len - so.sent : 0;
+	dht_route_request(d, &m->sender, from, room, now_ms);
 }
 
 /* rpc asks before each answer goes: the global byte budget. */
@@ -206,14 +222,15 @@ dht_failed(const struct rpc_call *c, int64_t now_ms)
 
 static void
 dht_on_response(struct dht *d, const struct addr *from,
-    const struct wire_msg *m, int64_t now_ms, int64_t wall_ms)
+    const struct wire_msg *m, size_t len, int64_t now_ms, int64_t wall_ms)
 {
 	struct rpc_call c;
 	enum rpc_match how;
 	uint32_t srtt = 0, rttvar;
 
+	/* A Retry's request went again: its answer will tell. */
 	if ((how = rpc_match(d->env.rpc, from, m, now_ms, &c)) ==
-	    RPC_UNMATCHED)
+	    RPC_UNMATCHED || how == RPC_RETRIED)
 		return;
 	/* route shows rpc's smoothed estimate, updated by this answer. */
 	if (c.rtt_us != 0)
@@ -226,14 +243,13 @@ dht_on_response(struct dht *d, const struct addr *from,
 		return;
 	}
 	dht_route_seen(d, &m->sender, from, srtt, now_ms);
-	token_verified_add(d->env.tok, from, now_ms);
 	if (m->type == WIRE_NODES)
 		token_peer_put(d->env.tok, from, &c.key, m->u.nodes.token,
 		    m->u.nodes.tokenlen, now_ms);
 	else if (m->type == WIRE_VALUES && c.type == WIRE_FIND_VALUE)
 		token_peer_put(d->env.tok, from, &c.key, m->u.values.token,
 		    m->u.values.tokenlen, now_ms);
-	if (m->type == WIRE_ERROR) {
+	if (m->type == WIRE_ERROR || m->type == WIRE_RETRY) {
 		/* Alive but refusing: a failure without the timeout. */
 		if (m->u.error.code == WIRE_ERR_BAD_TOKEN)
 			token_peer_forget(d->env.tok, from, &c.key);
@@ -243,7 +259,7 @@ dht_on_response(struct dht *d, const struct addr *from,
 }
 
 typedef void	dht_handler(struct dht *, const struct addr *,
-		    const struct wire_msg *, int64_t, int64_t);
+		    const struct wire_msg *, size_t, int64_t, int64_t);
 
 static dht_handler *const dht_handlers[] = {
 	[WIRE_PING] = dht_on_request,
@@ -255,6 +271,7 @@ static dht_handler *const dht_handlers[] = {
 	[WIRE_STORE] = dht_on_request,
 	[WIRE_STORE_ACK] = dht_on_response,
 	[WIRE_ERROR] = dht_on_response,
+	[WIRE_RETRY] = dht_on_response,
 	[WIRE_GET_VALUES] = dht_on_request,
 };
 
@@ -276,7 +293,7 @@ dht_input_msg(struct dht *d, const struct addr *from, const uint8_t *buf,
 		return;
 	}
 	d->st.rx_msgs[m.type]++;
-	dht_handlers[m.type](d, from, &m, now_ms, wall_ms);
+	dht_handlers[m.type](d, from, &m, len, now_ms, wall_ms);
 	wire_msg_free(&m);
 }
 
@@ -326,7 +343,7 @@ dht_expire(struct dht *d, int64_t now_ms)
 	struct rpc_call c;
 
 	while (rpc_expire(d->env.rpc, now_ms, &c)) {
-		if (c.id_known)
+		if (c.id_known && !c.once)
 			dht_route_failed(d, &c.id, &c.to, now_ms);
 		dht_failed(&c, now_ms);
 	}
@@ -429,6 +446,7 @@ dht_new(const struct id *self, struct store *store,
 	d->env.random_arg = io->arg;
 	dht_env_config(&d->env, cfg, &rc);
 	rio.send = io->send;
+	rio.send_request = io->send_request;
 	rio.random = io->random;
 	rio.arg = io->arg;
 	env_random(&d->env, seed, sizeof(seed));
@@ -584,10 +602,15 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 	st->rx_dropped_unmatched = rs.rx_dropped_unmatched;
 	st->rpc_timeouts = rs.timeouts;
 	st->rpc_retries = rs.retries;
+	st->rpc_cookie_resends = rs.cookie_resends;
+	st->rpc_retry_failed = rs.retry_failed;
+	st->admit_timeouts = rs.once_timeouts;
 	serve_get_stats(d->serve, &ss);
 	st->rx_dropped_token = ss.rx_dropped_token;
 	st->values_stored = ss.values_stored;
 	st->answers_cut = ss.answers_cut;
+	st->answers_retry = ss.answers_retry;
+	st->answers_withheld = ss.answers_withheld;
 	st->store_acks_held = ss.acks_held;
 	st->store_refused_busy = ss.refused_busy;
 	st->store_refused_storage = ss.refused_storage;
@@ -615,6 +638,7 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 	st->route_refused_prefix = rts.refused_prefix;
 	st->admit_pings = d->st.admit_pings;
 	st->admit_limited = d->st.admit_limited;
+	st->admit_unproven = d->st.admit_unproven;
 	ratelimit_get_stats(d->rl, &ls);
 	st->rx_dropped_rate = ls.requests_dropped;
 	st->tx_dropped_budget = ls.answers_dropped;
@@ -637,7 +661,7 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 const char *
 dht_msg_name(unsigned type)
 {
-	if (type < WIRE_PING || type > WIRE_GET_VALUES)
+	if (type < WIRE_PING || type > WIRE_RETRY)
 		return NULL;
 	return wire_type_name((enum wire_type)type);
 }

@@ -29,10 +29,16 @@
 
 #define DHT_MAX_BOOTSTRAP	32	/* bootstrap addresses kept */
 
-/* The caller's side: sending and randomness. */
+/*
+ * The caller's side: sending and randomness.  send_request, if not NULL,
+ * sends the datagrams of our own requests (send the rest: answers,
+ * NACKs), so that the caller can keep room for them when answers pile up.
+ */
 struct dht_io {
 	void	(*send)(void *arg, const struct addr *to, const uint8_t *buf,
 		    size_t len);
+	void	(*send_request)(void *arg, const struct addr *to,
+		    const uint8_t *buf, size_t len);
 	void	(*random)(void *arg, void *buf, size_t len);
 	void	*arg;
 };
@@ -49,9 +55,9 @@ struct dht_config {
 	int		hold_store_acks;	/* StoreAcks wait for dht_flushed */
 	int		limit_local;	/* IP limits for LAN, loopback too */
 	/*
-	 * Entries kept in each per-address cache (peers' tokens, verified
-	 * addresses, RTT estimates), rounded down to a power of two; 0: each
-	 * one's own bound (256, 1024, 1024).  The simulator's small nodes.
+	 * Entries kept in each per-address cache (peers' tokens, peers'
+	 * RTT estimates and cookies), rounded down to a power of two; 0: each
+	 * one's own bound (256, 1024).  The simulator's small nodes.
 	 */
 	uint32_t	addr_cache_max;
 	/* Rate limits (ratelimit.h); 0: RATELIMIT_PER_S, _BURST, _ANSWER_BPS. */
@@ -89,7 +95,7 @@ struct dht_stats {
 	uint64_t	values_stored;	/* by STORE from the network */
 	uint64_t	values_handed_over;
 	uint64_t	frag_nacks_sent;
-	uint64_t	answers_cut;	/* long answers cut to one datagram */
+	uint64_t	answers_cut;	/* VALUES cut to an unproven request */
 	uint64_t	republish_passes;
 	uint64_t	republish_keys;		/* keys looked up */
 	uint64_t	republish_values;	/* acknowledged by their nodes */
@@ -112,6 +118,12 @@ struct dht_stats {
 	uint64_t	rx_dropped_rate;	/* requests over their source's rate */
 	uint64_t	tx_dropped_budget;	/* answers over the byte budget */
 	uint64_t	rate_sources;		/* sources remembered now */
+	uint64_t	answers_retry;	/* Retry in place of a long answer */
+	uint64_t	answers_withheld;	/* not even a Retry fitted */
+	uint64_t	admit_unproven;	/* admission ping: no room, unproven */
+	uint64_t	rpc_cookie_resends;	/* requests again after a Retry */
+	uint64_t	rpc_retry_failed;	/* failed: a second Retry */
+	uint64_t	admit_timeouts;	/* single-try admission pings lost */
 };
 
 struct dht;

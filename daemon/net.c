@@ -148,17 +148,23 @@ net_flush_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 int
-net_send(struct net *n, const struct addr *to, const void *buf, size_t len)
+net_send(struct net *n, const struct addr *to, const void *buf, size_t len,
+    int request)
 {
 	struct net_pkt *p;
 
-	if (len == 0 || len > NET_MAX_DATAGRAM || n->qlen == NET_SENDQ_MAX) {
+	if (len == 0 || len > NET_MAX_DATAGRAM || n->qlen == NET_SENDQ_MAX ||
+	    (!request && n->qlen >= NET_SENDQ_MAX - NET_SENDQ_RESERVE)) {
 		n->st.tx_dropped++;
+		if (request)
+			n->st.tx_dropped_requests++;
 		return -1;
 	}
 	p = &n->q[(n->qhead + n->qlen) % NET_SENDQ_MAX];
 	if ((p->buf = malloc(len)) == NULL) {
 		n->st.tx_dropped++;
+		if (request)
+			n->st.tx_dropped_requests++;
 		return -1;
 	}
 	p->to = *to;

@@ -14,6 +14,12 @@
 #define NET_MAX_DATAGRAM	1500	/* bytes we accept in one datagram */
 #define NET_BATCH		64	/* datagrams per recvmmsg/sendmmsg */
 #define NET_SENDQ_MAX		8192	/* queued datagrams before dropping */
+/*
+ * The last NET_SENDQ_RESERVE places of the queue are for our own
+ * requests: answers to a flood cannot crowd them out (they are dropped
+ * first, counted in tx_dropped).
+ */
+#define NET_SENDQ_RESERVE	1024
 
 struct event_base;
 struct net;
@@ -25,6 +31,7 @@ struct net_stats {
 	uint64_t	tx_packets;
 	uint64_t	tx_bytes;
 	uint64_t	tx_dropped;	/* queue full or send error */
+	uint64_t	tx_dropped_requests;	/* of ours: the whole queue full */
 };
 
 typedef void	net_recv_cb(void *arg, const struct addr *from,
@@ -38,9 +45,12 @@ struct net	*net_open(struct event_base *, const struct addr *listen,
 		    uint32_t rcvbuf, uint32_t sndbuf, net_recv_cb *, void *arg,
 		    char *err, size_t errlen);
 void		 net_close(struct net *);
-/* Copies and queues one datagram; -1 if the queue is full (counted). */
+/*
+ * Copies and queues one datagram; -1 if the queue is full (counted).
+ * request: one of our requests, which may use NET_SENDQ_RESERVE too.
+ */
 int		 net_send(struct net *, const struct addr *to, const void *,
-		    size_t);
+		    size_t, int request);
 const struct addr *net_local(const struct net *);
 void		 net_get_stats(const struct net *, struct net_stats *);
 /* Effective kernel buffer sizes, for status and the logs. */

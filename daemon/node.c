@@ -163,7 +163,18 @@ node_io_send(void *arg, const struct addr *to, const uint8_t *buf,
 {
 	struct node *n = arg;
 
-	(void)net_send(n->net, to, buf, len);
+	/* Refused (the queue is full for answers): counted in net. */
+	(void)net_send(n->net, to, buf, len, 0);
+}
+
+static void
+node_io_send_request(void *arg, const struct addr *to, const uint8_t *buf,
+    size_t len)
+{
+	struct node *n = arg;
+
+	/* Refused only with the whole queue full: counted in net, resent. */
+	(void)net_send(n->net, to, buf, len, 1);
 }
 
 static void
@@ -411,6 +422,7 @@ node_new(struct event_base *base, const struct conf *conf,
 	dc.quota.total = conf->quota_total_bytes;
 	dc.quota.limit_local = conf->limit_local;
 	io.send = node_io_send;
+	io.send_request = node_io_send_request;
 	io.random = node_io_random;
 	io.arg = n;
 	if ((n->dht = dht_new(self, n->store, &dc, &io, node_mono_ms())) == NULL) {

@@ -1,7 +1,7 @@
 /*
  * rpc — outstanding requests: random txids in a hash, deadlines in a
- * heap, resends with the same txid, and per-peer memories (dead nodes,
- * round-trip estimates) in bounded caches.  See rpc.h.
+ * heap, resends with the same txid (and once at once after a Retry); the
+ * per-peer memories are in rpc_peer.c.  See rpc.h.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,52 +9,10 @@
 #include "cache.h"
 #include "frag.h"
 #include "rpc.h"
+#include "rpc_impl.h"
 
 #define RPC_HASH_MIN	128
 #define RPC_CALLS_MIN	8	/* the request table grows from this */
-
-struct rpc_req {
-	struct rpc_call	 c;
-	uint8_t		 in_use;
-	int64_t		 deadline;
-	uint8_t		*msg;		/* encoded request, for resends */
-	int32_t		 hnext;		/* txid hash chain; free list */
-	int32_t		 hpos;		/* position in the deadline heap */
-	uint32_t	 timeout_ms;	/* per try: cfg's unless rpc_set_timeout */
-	uint8_t		 retries;	/* resends: cfg's unless rpc_set_timeout */
-};
-
-struct rpc_dead {
-	struct cache_ent e;		/* e.ms: when it timed out */
-	struct id	 id;
-};
-
-struct rpc_rtt {
-	struct cache_ent e;
-	struct addr	 addr;
-	uint32_t	 srtt_us, rttvar_us;
-};
-
-struct rpc {
-	struct id		 self;
-	struct rpc_config	 cfg;
-	struct rpc_io		 io;
-	struct frag_out		*fout;
-	struct rpc_stats	 st;
-	uint64_t		 salt;
-
-	struct rpc_req		*req;
-	size_t			 n, cap;
-	int32_t			 free;		/* free list through hnext */
-	int32_t			*hbucket;	/* txid hash heads */
-	size_t			 nhbucket;	/* power of two */
-	int32_t			*heap;		/* req indexes by deadline */
-
-	struct cache		 dead;		/* struct rpc_dead */
-	struct cache		 rtt;		/* struct rpc_rtt */
-	rpc_answer_gate		*gate;
-	void			*gate_arg;
-};
 
 static void
 rpc_emit(void *arg, const struct addr *to, const uint8_t *buf, size_t len)
@@ -62,6 +20,18 @@ rpc_emit(void *arg, const struct addr *to, const uint8_t *buf, size_t len)
 	struct rpc *r = arg;
 
 	r->io.send(r->io.arg, to, buf, len);
+}
+
+static void
+rpc_emit_request(void *arg, const struct addr *to, const uint8_t *buf,
+    size_t len)
+{
+	struct rpc *r = arg;
+
+	if (r->io.send_request != NULL)
+		r->io.send_request(r->io.arg, to, buf, len);
+	else
+		r->io.send(r->io.arg, to, buf, len);
 }
 
 static uint64_t
@@ -80,15 +50,22 @@ rpc_count_tx(struct rpc *r, unsigned type)
 		r->st.tx_msgs[type]++;
 }
 
-/* Whole, or in fragments remembered for the receiver's NACKs. */
+/*
+ * Whole, or in fragments remembered for the receiver's NACKs; a request
+ * through send_request.
+ */
 static int
 rpc_send_bytes(struct rpc *r, const struct addr *to, const uint8_t *buf,
     size_t len, unsigned type, int64_t now_ms)
 {
+	frag_emit_cb *emit = type == WIRE_PING || type == WIRE_FIND_NODE ||
+	    type == WIRE_FIND_VALUE || type == WIRE_STORE ? rpc_emit_request :
+	    rpc_emit;
+
 	if (len <= WIRE_MAX_DATAGRAM)
-		rpc_emit(r, to, buf, len);
+		emit(r, to, buf, len);
 	else if (frag_out_send(r->fout, to, buf, len, rpc_random_u64(r),
-	    now_ms, rpc_emit, r) < 0)
+	    now_ms, emit, r) < 0)
 		return -1;
 	rpc_count_tx(r, type);
 	return 0;
@@ -117,7 +94,7 @@ rpc_encode(struct rpc *r, struct wire_msg *m, uint64_t txid, size_t *lenp)
 
 int
 rpc_reply(struct rpc *r, const struct addr *to, struct wire_msg *m,
-    uint64_t txid, int64_t now_ms)
+    uint64_t txid, size_t max_len, int64_t now_ms)
 {
 	uint8_t *buf;
 	size_t len;
@@ -125,7 +102,10 @@ rpc_reply(struct rpc *r, const struct addr *to, struct wire_msg *m,
 
 	if ((buf = rpc_encode(r, m, txid, &len)) == NULL)
 		return -1;
-	if (r->gate != NULL && !r->gate(r->gate_arg, len, now_ms))
+	/* Fragments only add bytes: a whole message over the limit is. */
+	if (max_len != 0 && len > max_len)
+		rc = RPC_TOO_LARGE;
+	else if (r->gate != NULL && !r->gate(r->gate_arg, len, now_ms))
 		rc = -1;
 	else
 		rc = rpc_send_bytes(r, to, buf, len, m->type, now_ms);
@@ -138,19 +118,6 @@ rpc_set_answer_gate(struct rpc *r, rpc_answer_gate *gate, void *arg)
 {
 	r->gate = gate;
 	r->gate_arg = arg;
-}
-
-int
-rpc_reply_error(struct rpc *r, const struct addr *to, uint64_t txid,
-    uint32_t code, const char *text, int64_t now_ms)
-{
-	struct wire_msg m;
-
-	memset(&m, 0, sizeof(m));
-	m.type = WIRE_ERROR;
-	m.u.error.code = code;
-	m.u.error.message = text;
-	return rpc_reply(r, to, &m, txid, now_ms);
 }
 
 /* ---- the table ----------------------------------------------------------- */
@@ -320,6 +287,9 @@ rpc_send(struct rpc *r, const struct addr *to, const struct id *id,
 	do
 		txid = rpc_random_u64(r);
 	while (txid == 0 || rpc_find(r, txid) >= 0);
+	m->sender = r->self;
+	m->txid = txid;
+	rpc_prove(r, to, m, now_ms);
 	if ((buf = rpc_encode(r, m, txid, &len)) == NULL)
 		return NULL;
 	if (rpc_send_bytes(r, to, buf, len, m->type, now_ms) == -1) {
@@ -359,6 +329,17 @@ rpc_send(struct rpc *r, const struct addr *to, const struct id *id,
 	r->heap[r->n++] = i;
 	rpc_heap_fix(r, (size_t)q->hpos);
 	return &q->c;
+}
+
+size_t
+rpc_send_len(struct rpc *r, const struct addr *to, struct wire_msg *m,
+    int64_t now_ms)
+{
+	m->sender = r->self;
+	m->txid = UINT64_MAX;	/* any txid but 0 takes its 9 bytes */
+	m->priv = NULL;
+	rpc_prove(r, to, m, now_ms);
+	return wire_encoded_len(m);
 }
 
 void
@@ -424,103 +405,43 @@ rpc_deadline(const struct rpc *r)
 	return f;
 }
 
-/* ---- peers ------------------------------------------------------------- */
-
-static uint64_t
-rpc_id_hash(const struct rpc *r, const struct id *id)
-{
-	return cache_hash(r->salt, id->b, ID_LEN);
-}
-
-static struct rpc_dead *
-rpc_dead_find(const struct rpc *r, const struct id *id)
-{
-	struct cache_ent *e;
-	size_t i = 0;
-	uint64_t h = rpc_id_hash(r, id);
-
-	while ((e = cache_next(&r->dead, h, &i)) != NULL)
-		if (id_eq(&((struct rpc_dead *)(void *)e)->id, id))
-			return (struct rpc_dead *)(void *)e;
-	return NULL;
-}
-
-static void
-rpc_dead_add(struct rpc *r, const struct id *id, int64_t now_ms)
-{
-	struct rpc_dead *dd;
-
-	if ((dd = rpc_dead_find(r, id)) == NULL &&
-	    (dd = (struct rpc_dead *)(void *)cache_slot(&r->dead,
-	    rpc_id_hash(r, id))) == NULL)
-		return;
-	dd->id = *id;
-	dd->e.ms = now_ms;
-}
-
-int
-rpc_dead(const struct rpc *r, const struct id *id, int64_t now_ms)
-{
-	const struct rpc_dead *dd = rpc_dead_find(r, id);
-
-	return dd != NULL && now_ms - dd->e.ms < RPC_DEAD_TTL_MS;
-}
-
-void
-rpc_alive(struct rpc *r, const struct id *id)
-{
-	struct rpc_dead *dd;
-
-	if ((dd = rpc_dead_find(r, id)) != NULL)
-		cache_drop(&r->dead, &dd->e);
-}
-
-static struct rpc_rtt *
-rpc_rtt_find(const struct rpc *r, const struct addr *a, uint64_t h)
-{
-	struct cache_ent *e;
-	size_t i = 0;
-
-	while ((e = cache_next(&r->rtt, h, &i)) != NULL)
-		if (addr_eq(&((struct rpc_rtt *)(void *)e)->addr, a))
-			return (struct rpc_rtt *)(void *)e;
-	return NULL;
-}
-
-/* RFC 6298's estimator: gains 1/8 and 1/4. */
-static void
-rpc_rtt_sample(struct rpc *r, const struct addr *a, uint32_t us,
+/*
+ * The answer to request i was withheld (a Retry): sent again at once,
+ * same txid, echoing the cookie the Retry carried.  -1 if it cannot be.
+ */
+static int
+rpc_resend_proven(struct rpc *r, int32_t i, const struct wire_msg *retry,
     int64_t now_ms)
 {
-	struct rpc_rtt *t;
-	uint64_t h = cache_hash_addr(r->salt, a);
-	uint32_t err;
+	struct rpc_req *q = &r->req[i];
+	struct wire_msg m;
+	const char *errstr;
+	uint8_t *buf;
+	void *priv;
+	size_t len;
 
-	if ((t = rpc_rtt_find(r, a, h)) == NULL) {
-		if ((t = (struct rpc_rtt *)(void *)cache_slot(&r->rtt, h)) ==
-		    NULL)
-			return;
-		t->addr = *a;
-		t->srtt_us = us;
-		t->rttvar_us = us / 2;
-	} else {
-		err = us > t->srtt_us ? us - t->srtt_us : t->srtt_us - us;
-		t->rttvar_us = t->rttvar_us - t->rttvar_us / 4 + err / 4;
-		t->srtt_us = t->srtt_us - t->srtt_us / 8 + us / 8;
-	}
-	t->e.ms = now_ms;
-}
-
-int
-rpc_rtt(const struct rpc *r, const struct addr *a, uint32_t *srtt_us,
-    uint32_t *rttvar_us)
-{
-	const struct rpc_rtt *t;
-
-	if ((t = rpc_rtt_find(r, a, cache_hash_addr(r->salt, a))) == NULL)
+	if (q->retried || retry->cookielen == 0 ||
+	    wire_decode(q->msg, q->c.len, &m, &errstr) == -1)
 		return -1;
-	*srtt_us = t->srtt_us;
-	*rttvar_us = t->rttvar_us;
+	priv = m.priv;
+	memcpy(m.cookie, retry->cookie, retry->cookielen);
+	m.cookielen = retry->cookielen;
+	rpc_pad(&m, RPC_PAD_RETRY_LEN);
+	buf = rpc_encode(r, &m, q->c.txid, &len);
+	m.priv = priv;
+	wire_msg_free(&m);
+	if (buf == NULL)
+		return -1;
+	free(q->msg);
+	q->msg = buf;
+	q->c.len = len;
+	q->c.sent_ms = now_ms;
+	q->retried = 1;
+	q->deadline = now_ms + r->cfg.timeout_ms;
+	rpc_heap_fix(r, (size_t)q->hpos);
+	r->st.cookie_resends++;
+	(void)rpc_send_bytes(r, &q->c.to, q->msg, q->c.len, q->c.type,
+	    now_ms);
 	return 0;
 }
 
@@ -543,10 +464,18 @@ rpc_match(struct rpc *r, const struct addr *from, const struct wire_msg *m,
 
 	i = rpc_find(r, m->txid);
 	if (i < 0 || !addr_eq(&(c = &r->req[i].c)->to, from) ||
-	    (m->type != WIRE_ERROR && (c->type >= sizeof(rpc_answer_type) ||
+	    (m->type != WIRE_ERROR && m->type != WIRE_RETRY &&
+	    (c->type >= sizeof(rpc_answer_type) ||
 	    rpc_answer_type[c->type] != m->type))) {
 		r->st.rx_dropped_unmatched++;
 		return RPC_UNMATCHED;
+	}
+	rpc_cookie_note(r, from, m, now_ms);
+	if (m->type == WIRE_RETRY) {
+		if (rpc_resend_proven(r, i, m, now_ms) == 0)
+			return RPC_RETRIED;
+		/* A second Retry (or one without a cookie): this try failed. */
+		r->st.retry_failed++;
 	}
 	rpc_release(r, i, out);
 	/* Karn: an answer after a resend says nothing about the RTT. */
@@ -574,7 +503,7 @@ rpc_expire(struct rpc *r, int64_t now_ms, struct rpc_call *out)
 	while (r->n > 0 && r->req[r->heap[0]].deadline <= now_ms) {
 		i = r->heap[0];
 		q = &r->req[i];
-		if (q->c.tries < q->retries) {
+		if (!q->c.once && q->c.tries < q->retries) {
 			/* Same txid: a late answer to the first try counts. */
 			q->c.tries++;
 			q->c.sent_ms = now_ms;
@@ -585,9 +514,13 @@ rpc_expire(struct rpc *r, int64_t now_ms, struct rpc_call *out)
 			    q->c.type, now_ms);
 			continue;
 		}
-		r->st.timeouts++;
+		if (q->c.once)
+			r->st.once_timeouts++;
+		else
+			r->st.timeouts++;
 		rpc_release(r, i, out);
-		if (out->id_known)
+		/* One lost datagram is no death: a single try proves none. */
+		if (out->id_known && !out->once)
 			rpc_dead_add(r, &out->id, now_ms);
 		return 1;
 	}
@@ -669,9 +602,10 @@ rpc_new(const struct id *self, const struct rpc_config *cfg,
 	r->salt = rpc_random_u64(r);
 	cache_init(&r->dead, sizeof(struct rpc_dead), RPC_DEAD_MIN,
 	    RPC_DEAD_MAX);
-	cache_init(&r->rtt, sizeof(struct rpc_rtt), RPC_RTT_MIN, RPC_RTT_MAX);
+	cache_init(&r->peers, sizeof(struct rpc_peer), RPC_RTT_MIN,
+	    RPC_RTT_MAX);
 	if (r->cfg.rtt_max != 0)
-		cache_limit(&r->rtt, r->cfg.rtt_max);
+		cache_limit(&r->peers, r->cfg.rtt_max);
 	if ((r->fout = frag_out_new()) == NULL) {
 		free(r);
 		return NULL;
@@ -693,7 +627,7 @@ rpc_free(struct rpc *r)
 	free(r->heap);
 	free(r->hbucket);
 	cache_free(&r->dead);
-	cache_free(&r->rtt);
+	cache_free(&r->peers);
 	frag_out_free(r->fout);
 	free(r);
 }

@@ -3,8 +3,11 @@
  * (whole, or in fragments kept for the receiver's NACKs), the table of
  * outstanding requests (random txids, an answer must come from the exact
  * address asked and be of the answering type), resends, timeouts, and what
- * it learns of peers on the way: a round-trip estimate per address and
- * the IDs whose requests timed out recently.  A sender says what to do
+ * it learns of peers on the way: a round-trip estimate and the cookie per
+ * address, and the IDs whose requests timed out recently.  Every request
+ * echoes the cookie its address gave us, or is padded so that its usual
+ * answer fits under the amplification rule; a Retry answer makes it go
+ * again at once with the Retry's cookie (docs/PROTOCOL.md, "Cookies").  A sender says what to do
  * with the answer through its own rpc_ops table; rpc knows no purposes.
  * Sans-I/O: bytes go out through the caller's send function.
  */
@@ -30,12 +33,41 @@
 #define RPC_DEAD_MIN		16
 #define RPC_DEAD_MAX		64
 #define RPC_DEAD_TTL_MS		(10 * 60 * 1000)
-#define RPC_RTT_MIN		64	/* round-trip estimates, by address */
+#define RPC_RTT_MIN		64	/* RTT estimates and cookies, by address */
 #define RPC_RTT_MAX		1024
+/*
+ * A cookie proves us for at least one rotation of its giver's secret
+ * (token.h: 5 minutes).  Older, it is still echoed, and the request padded
+ * as if we had none.
+ */
+#define RPC_COOKIE_FRESH_MS	300000
+/*
+ * Padding of a request to an address whose (fresh) cookie we lack: to
+ * the size of the answer it usually draws, so that answer needs no
+ * proof.  A PING to 89 bytes: the largest PONG (an IPv6 address, a
+ * 3-byte port varint) with a WIRE_MAX_COOKIE cookie, so pings never need
+ * a Retry.  FIND_NODE and FIND_VALUE to a full datagram: a NODES answer
+ * of 20 IPv4 nodes is about 1,000 bytes, and a first contact then costs
+ * upstream bytes (one datagram) instead of a Retry's round trip.  (20
+ * IPv6 nodes, 1,238 bytes, still draw a Retry.)  STORE carries a token.
+ */
+#define RPC_PAD_PING_LEN	89
+#define RPC_PAD_FIND_LEN	WIRE_MAX_DATAGRAM
+/*
+ * A request that echoes a cookie is at least this long, so that a Retry
+ * (3 bytes of body, a WIRE_MAX_COOKIE cookie) fits when the cookie has
+ * gone stale (the responder restarted): only a PING is shorter.
+ */
+#define RPC_PAD_RETRY_LEN	68
+/* rpc_reply: the answer is longer than max_len and was not sent. */
+#define RPC_TOO_LARGE		1
 
+/* send_request: our requests' datagrams, or NULL (send); see dht.h. */
 struct rpc_io {
 	void	(*send)(void *arg, const struct addr *to, const uint8_t *buf,
 		    size_t len);
+	void	(*send_request)(void *arg, const struct addr *to,
+		    const uint8_t *buf, size_t len);
 	void	(*random)(void *arg, void *buf, size_t len);
 	void	*arg;
 };
@@ -60,6 +92,8 @@ struct rpc_call {
 					   STORE's or GET_VALUES's key: what
 					   tokens bind */
 	uint8_t		 tries;		/* resends so far */
+	uint8_t		 once;		/* set by the sender: no resends, and
+					   its timeout marks no node dead */
 	uint64_t	 txid;
 	int64_t		 sent_ms;	/* last (re)send */
 	uint32_t	 rtt_us;	/* of the answer; 0 after a resend */
@@ -84,6 +118,9 @@ struct rpc_stats {
 	uint64_t	rx_dropped_unmatched;	/* response to nothing */
 	uint64_t	timeouts;
 	uint64_t	retries;
+	uint64_t	cookie_resends;	/* requests sent again after a Retry */
+	uint64_t	retry_failed;	/* a second Retry: the request failed */
+	uint64_t	once_timeouts;	/* single-try requests unanswered */
 };
 
 /* How rpc_match judged an answer. */
@@ -91,6 +128,7 @@ enum rpc_match {
 	RPC_UNMATCHED = 0,	/* no such request from that address */
 	RPC_ANSWERED,		/* *out is the request; it is released */
 	RPC_MOVED,		/* another node answers there: *out failed */
+	RPC_RETRIED,		/* a Retry: the request went again, pending */
 };
 
 struct rpc;
@@ -118,11 +156,13 @@ struct rpc_call *rpc_send(struct rpc *, const struct addr *to,
  */
 void	rpc_set_timeout(struct rpc *, struct rpc_call *c, uint32_t timeout_ms,
 	    uint32_t retries);
-/* An answer to someone else's request; 0, or -1 if it could not go. */
+/*
+ * An answer to someone else's request; 0, or -1 if it could not go, or
+ * RPC_TOO_LARGE if max_len is not 0 and the message is longer (nothing
+ * was sent).  m's cookie goes as the caller set it.
+ */
 int	rpc_reply(struct rpc *, const struct addr *to, struct wire_msg *m,
-	    uint64_t txid, int64_t now_ms);
-int	rpc_reply_error(struct rpc *, const struct addr *to, uint64_t txid,
-	    uint32_t code, const char *text, int64_t now_ms);
+	    uint64_t txid, size_t max_len, int64_t now_ms);
 /*
  * Asked before each answer goes, with its encoded length: 0 drops it (the
  * gate counts).  dht.c's global answer budget (ratelimit.h).
@@ -132,7 +172,10 @@ void	rpc_set_answer_gate(struct rpc *, rpc_answer_gate *, void *arg);
 
 /*
  * A response from `from`: finds its request and releases it into *out.
- * The caller runs out->ops afterwards (after its own upkeep).
+ * The caller runs out->ops afterwards (after its own upkeep).  A cookie
+ * in it is kept for later requests to `from`.  A first Retry sends the
+ * request again and keeps it (RPC_RETRIED); a second one releases it as
+ * RPC_ANSWERED with m a Retry: the caller fails it like an Error.
  */
 enum rpc_match rpc_match(struct rpc *, const struct addr *from,
 	    const struct wire_msg *m, int64_t now_ms, struct rpc_call *out);
@@ -141,6 +184,12 @@ enum rpc_match rpc_match(struct rpc *, const struct addr *from,
  * tries released into *out (call again), 0 when none is left.
  */
 int	rpc_expire(struct rpc *, int64_t now_ms, struct rpc_call *out);
+/*
+ * The bytes rpc_send would send for m to `to` now (cookie or pad added),
+ * in its first try.
+ */
+size_t	rpc_send_len(struct rpc *, const struct addr *to, struct wire_msg *m,
+	    int64_t now_ms);
 /* Forgets every request of ctx without running its hooks. */
 void	rpc_cancel(struct rpc *, void *ctx);
 /* A request with these hooks to this address is outstanding. */

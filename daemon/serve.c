@@ -24,8 +24,25 @@ struct serve {
 	struct serve_stats	 st;
 };
 
-typedef int	serve_handler(struct serve *, const struct addr *,
-		    const struct wire_msg *, int64_t, int64_t);
+/* One request being answered, and what it proved of its source. */
+struct serve_req {
+	const struct addr	*from;
+	const struct wire_msg	*q;
+	size_t			 qlen;		/* its datagram's bytes */
+	int			 proven;	/* cookie or token valid */
+	int			 fresh;		/* echoed a current cookie */
+	size_t			 sent;		/* bytes answered so far */
+};
+
+typedef int	serve_handler(struct serve *, struct serve_req *, int64_t,
+		    int64_t);
+
+/*
+ * A request's proof in its body (a write token for its source and key),
+ * by type; NULL: none such.  GET_VALUES-like requests add a row.
+ */
+typedef int	serve_body_proof(const struct serve *, const struct addr *,
+		    const struct wire_msg *);
 
 struct serve *
 serve_new(const struct env *env, int hold_acks, serve_stored_cb *stored,
@@ -166,23 +183,75 @@ serve_closest(struct serve *s, const struct id *target,
 	return k;
 }
 
+/*
+ * Sends m in answer to rq under the amplification rule: to an unproven
+ * source nothing longer than its request; in its place a Retry with the
+ * cookie if that fits, else nothing.  Each answer to a request that did
+ * not echo a current cookie carries a fresh one.
+ */
+static void
+serve_answer(struct serve *s, struct serve_req *rq, struct wire_msg *m,
+    int64_t now_ms)
+{
+	struct rpc *rpc = s->env->rpc;
+	size_t max = rq->proven ? 0 : rq->qlen;
+	int rc;
+
+	if (!rq->fresh) {
+		token_cookie(s->env->tok, rq->from, m->cookie);
+		m->cookielen = TOKEN_COOKIE_LEN;
+	}
+	if ((rc = rpc_reply(rpc, rq->from, m, rq->q->txid, max, now_ms)) ==
+	    0) {
+		rq->sent += wire_encoded_len(m);
+		return;
+	}
+	if (rc != RPC_TOO_LARGE)
+		return;
+	memset(m, 0, sizeof(*m));
+	m->type = WIRE_RETRY;
+	token_cookie(s->env->tok, rq->from, m->cookie);
+	m->cookielen = TOKEN_COOKIE_LEN;
+	if ((rc = rpc_reply(rpc, rq->from, m, rq->q->txid, max, now_ms)) ==
+	    0) {
+		rq->sent += wire_encoded_len(m);
+		s->st.answers_retry++;
+	} else if (rc == RPC_TOO_LARGE)
+		s->st.answers_withheld++;
+}
+
+static void
+serve_error(struct serve *s, struct serve_req *rq, uint32_t code,
+    const char *text, int64_t now_ms)
+{
+	struct wire_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_ERROR;
+	m.u.error.code = code;
+	m.u.error.message = text;
+	serve_answer(s, rq, &m, now_ms);
+}
+
 static int
-serve_ping(struct serve *s, const struct addr *from, const struct wire_msg *q,
-    int64_t now_ms, int64_t wall_ms)
+serve_ping(struct serve *s, struct serve_req *rq, int64_t now_ms,
+    int64_t wall_ms)
 {
 	struct wire_msg m;
 
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_PONG;
-	m.u.pong.observed = *from;
-	(void)rpc_reply(s->env->rpc, from, &m, q->txid, now_ms);
+	m.u.pong.observed = *rq->from;
+	serve_answer(s, rq, &m, now_ms);
 	return 1;
 }
 
 static int
-serve_find_node(struct serve *s, const struct addr *from,
-    const struct wire_msg *q, int64_t now_ms, int64_t wall_ms)
+serve_find_node(struct serve *s, struct serve_req *rq, int64_t now_ms,
+    int64_t wall_ms)
 {
+	const struct addr *from = rq->from;
+	const struct wire_msg *q = rq->q;
 	struct wire_node nodes[WIRE_MAX_NODES];
 	struct wire_msg m;
 
@@ -193,13 +262,14 @@ serve_find_node(struct serve *s, const struct addr *from,
 	m.u.nodes.nodes = nodes;
 	m.u.nodes.tokenlen = serve_token(s, from, &q->u.find_node.target,
 	    m.u.nodes.token);
-	(void)rpc_reply(s->env->rpc, from, &m, q->txid, now_ms);
+	serve_answer(s, rq, &m, now_ms);
 	return 1;
 }
 
-/* The largest count of digests (at most fit) whose answer fits a datagram. */
+/* The largest count of digests (at most fit) whose answer fits max bytes. */
 static size_t
-serve_fit_datagram(struct wire_msg *m, size_t off, size_t total, size_t fit)
+serve_fit_len(struct wire_msg *m, size_t off, size_t total, size_t fit,
+    size_t max)
 {
 	size_t lo = 0, hi = fit, mid;
 
@@ -208,7 +278,7 @@ serve_fit_datagram(struct wire_msg *m, size_t off, size_t total, size_t fit)
 		m->u.values.ndigests = mid;
 		m->u.values.next_offset = off + mid < total ?
 		    (uint32_t)(off + mid) : 0;
-		if (wire_encoded_len(m) <= WIRE_MAX_DATAGRAM)
+		if (wire_encoded_len(m) <= max)
 			lo = mid;
 		else
 			hi = mid - 1;
@@ -220,16 +290,19 @@ serve_fit_datagram(struct wire_msg *m, size_t off, size_t total, size_t fit)
  * Digest-first: one page of digests (hash, size, times; never the bytes)
  * from `offset` on, our closest nodes on the first page, and always the
  * token for (asker, key), even when we withhold tokens for stores: the
- * asker needs it to fetch with GET_VALUES.  Longer than a datagram only
- * for an asker that proved its address (token.h); else cut to one
- * datagram, and if not even the first digest fits, the page holds none
- * while `total` says there are some: the asker asks again with the token
- * it now holds.
+ * asker needs it to fetch with GET_VALUES.  Longer than the request only
+ * for an asker that proved its address (a cookie, or the token it
+ * echoes); else cut to the request's size, and if not even the first
+ * digest fits, the page holds none while `total` says there are some:
+ * the asker asks again with the token it now holds.  If not even that
+ * fits, serve_answer sends a Retry.
  */
 static int
-serve_find_value(struct serve *s, const struct addr *from,
-    const struct wire_msg *q, int64_t now_ms, int64_t wall_ms)
+serve_find_value(struct serve *s, struct serve_req *rq, int64_t now_ms,
+    int64_t wall_ms)
 {
+	const struct addr *from = rq->from;
+	const struct wire_msg *q = rq->q;
 	const struct env *env = s->env;
 	const struct wire_find_value *fv = &q->u.find_value;
 	struct wire_node nodes[WIRE_MAX_NODES];
@@ -242,8 +315,7 @@ serve_find_value(struct serve *s, const struct addr *from,
 	if (store_get_digests(env->store, fv->key.b, fv->since_ms, wall_ms,
 	    fv->offset, WIRE_MAX_DIGESTS_PER_MSG, sd, &n, &total,
 	    &errstr) == -1) {
-		(void)rpc_reply_error(env->rpc, from, q->txid,
-		    WIRE_ERR_INTERNAL, "storage error", now_ms);
+		serve_error(s, rq, WIRE_ERR_INTERNAL, "storage error", now_ms);
 		return 1;
 	}
 	if (total > UINT32_MAX - 1)
@@ -259,6 +331,9 @@ serve_find_value(struct serve *s, const struct addr *from,
 	}
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_VALUES;
+	/* As rpc_reply will send it: the lengths below count these. */
+	m.sender = env->self;
+	m.txid = q->txid;
 	/* Later pages carry digests only: the asker has our nodes. */
 	if (off == 0) {
 		m.u.values.nnodes = serve_closest(s, &fv->key, &q->sender,
@@ -271,17 +346,18 @@ serve_find_value(struct serve *s, const struct addr *from,
 	m.u.values.ndigests = n;
 	m.u.values.total = (uint32_t)total;
 	m.u.values.next_offset = off + n < total ? (uint32_t)(off + n) : 0;
-	if (wire_encoded_len(&m) > WIRE_MAX_DATAGRAM &&
-	    !token_check(env->tok, from, &fv->key, fv->token, fv->tokenlen) &&
-	    !token_verified(env->tok, from, now_ms)) {
-		cut = serve_fit_datagram(&m, off, total, n);
+	/* The cookie serve_answer adds counts. */
+	if (!rq->fresh)
+		m.cookielen = TOKEN_COOKIE_LEN;
+	if (!rq->proven && wire_encoded_len(&m) > rq->qlen) {
+		cut = serve_fit_len(&m, off, total, n, rq->qlen);
 		m.u.values.ndigests = cut;
 		m.u.values.next_offset = cut > 0 && off + cut < total ?
 		    (uint32_t)(off + cut) : 0;
 		s->st.answers_cut++;
 	}
 	s->st.digests_served += m.u.values.ndigests;
-	(void)rpc_reply(env->rpc, from, &m, q->txid, now_ms);
+	serve_answer(s, rq, &m, now_ms);
 	return 1;
 }
 
@@ -290,13 +366,15 @@ serve_find_value(struct serve *s, const struct addr *from,
  * the asker's address for this key: the ones still held live, in the
  * order asked, as many as one message takes (the asker asks again for the
  * rest).  A bad token draws a small error and no values: echoing it
- * proves the asker receives at its address, which is what lets this
- * answer be larger than the request.
+ * proves the asker receives at its address (serve_proof_get_values),
+ * which is what lets this answer be larger than the request.
  */
 static int
-serve_get_values(struct serve *s, const struct addr *from,
-    const struct wire_msg *q, int64_t now_ms, int64_t wall_ms)
+serve_get_values(struct serve *s, struct serve_req *rq, int64_t now_ms,
+    int64_t wall_ms)
 {
+	const struct addr *from = rq->from;
+	const struct wire_msg *q = rq->q;
 	const struct env *env = s->env;
 	const struct wire_get_values *gv = &q->u.get_values;
 	struct store_value sv[WIRE_MAX_VALUES_PER_MSG];
@@ -309,11 +387,9 @@ serve_get_values(struct serve *s, const struct addr *from,
 	if (!token_check(env->tok, from, &gv->key, gv->token,
 	    gv->tokenlen)) {
 		s->st.fetch_bad_token++;
-		(void)rpc_reply_error(env->rpc, from, q->txid,
-		    WIRE_ERR_BAD_TOKEN, "bad token", now_ms);
+		serve_error(s, rq, WIRE_ERR_BAD_TOKEN, "bad token", now_ms);
 		return 0;
 	}
-	token_verified_add(env->tok, from, now_ms);
 	for (i = 0; i < gv->nhashes && i < WIRE_MAX_VALUES_PER_MSG; i++) {
 		rc = store_get_hash(env->store, gv->key.b, gv->hashes[i],
 		    wall_ms, &sv[n], &errstr);
@@ -327,16 +403,18 @@ serve_get_values(struct serve *s, const struct addr *from,
 	m.u.values.values = wv;
 	m.u.values.nvalues = fit;
 	s->st.values_fetched += fit;
-	(void)rpc_reply(env->rpc, from, &m, q->txid, now_ms);
+	serve_answer(s, rq, &m, now_ms);
 	for (i = 0; i < n; i++)
 		free(sv[i].data);
 	return 1;
 }
 
 static int
-serve_store(struct serve *s, const struct addr *from, const struct wire_msg *q,
-    int64_t now_ms, int64_t wall_ms)
+serve_store(struct serve *s, struct serve_req *rq, int64_t now_ms,
+    int64_t wall_ms)
 {
+	const struct addr *from = rq->from;
+	const struct wire_msg *q = rq->q;
 	const struct env *env = s->env;
 	const struct wire_store *st = &q->u.store;
 	const struct wire_value *v;
@@ -350,23 +428,19 @@ serve_store(struct serve *s, const struct addr *from, const struct wire_msg *q,
 
 	if (!token_check(env->tok, from, &st->key, st->token,
 	    st->tokenlen)) {
-		/* Smaller than the request: nothing to amplify. */
 		s->st.rx_dropped_token++;
-		(void)rpc_reply_error(env->rpc, from, q->txid,
-		    WIRE_ERR_BAD_TOKEN, "bad token", now_ms);
+		serve_error(s, rq, WIRE_ERR_BAD_TOKEN, "bad token", now_ms);
 		return 0;
 	}
-	/* Only who received our token could send it. */
-	token_verified_add(env->tok, from, now_ms);
 	/* Nothing is stored that could not be acknowledged durably. */
 	if (s->failed || (s->held != NULL && s->nheld == SERVE_MAX_HELD)) {
 		if (s->failed)
 			s->st.refused_storage++;
 		else
 			s->st.refused_busy++;
-		(void)rpc_reply_error(env->rpc, from, q->txid,
-		    WIRE_ERR_INTERNAL, s->failed ? "storage failing" :
-		    "too many stores waiting for the disk", now_ms);
+		serve_error(s, rq, WIRE_ERR_INTERNAL, s->failed ?
+		    "storage failing" : "too many stores waiting for the disk",
+		    now_ms);
 		return 1;
 	}
 	/*
@@ -416,7 +490,7 @@ serve_store(struct serve *s, const struct addr *from, const struct wire_msg *q,
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_STORE_ACK;
 	m.u.store_ack.stored = stored;
-	(void)rpc_reply(env->rpc, from, &m, q->txid, now_ms);
+	serve_answer(s, rq, &m, now_ms);
 	return 1;
 }
 
@@ -428,18 +502,19 @@ serve_flushed(struct serve *s, int ok, int64_t now_ms)
 
 	if (!ok)
 		s->failed = 1;
+	/* A held StoreAck answers a STORE with a valid token: proven. */
 	for (i = 0; i < s->nheld; i++) {
-		if (!ok) {
-			(void)rpc_reply_error(s->env->rpc, &s->held[i].to,
-			    s->held[i].txid, WIRE_ERR_INTERNAL,
-			    "storage failing", now_ms);
-			continue;
-		}
 		memset(&m, 0, sizeof(m));
-		m.type = WIRE_STORE_ACK;
-		m.u.store_ack.stored = s->held[i].stored;
+		if (!ok) {
+			m.type = WIRE_ERROR;
+			m.u.error.code = WIRE_ERR_INTERNAL;
+			m.u.error.message = "storage failing";
+		} else {
+			m.type = WIRE_STORE_ACK;
+			m.u.store_ack.stored = s->held[i].stored;
+		}
 		(void)rpc_reply(s->env->rpc, &s->held[i].to, &m,
-		    s->held[i].txid, now_ms);
+		    s->held[i].txid, 0, now_ms);
 	}
 	s->nheld = 0;
 }
@@ -450,22 +525,66 @@ serve_held(const struct serve *s)
 	return s->nheld;
 }
 
-static serve_handler *const serve_handlers[] = {
-	[WIRE_PING] = serve_ping,
-	[WIRE_FIND_NODE] = serve_find_node,
-	[WIRE_FIND_VALUE] = serve_find_value,
-	[WIRE_STORE] = serve_store,
-	[WIRE_GET_VALUES] = serve_get_values,
+static int
+serve_proof_find_value(const struct serve *s, const struct addr *from,
+    const struct wire_msg *q)
+{
+	return token_check(s->env->tok, from, &q->u.find_value.key,
+	    q->u.find_value.token, q->u.find_value.tokenlen);
+}
+
+static int
+serve_proof_store(const struct serve *s, const struct addr *from,
+    const struct wire_msg *q)
+{
+	return token_check(s->env->tok, from, &q->u.store.key,
+	    q->u.store.token, q->u.store.tokenlen);
+}
+
+static int
+serve_proof_get_values(const struct serve *s, const struct addr *from,
+    const struct wire_msg *q)
+{
+	return token_check(s->env->tok, from, &q->u.get_values.key,
+	    q->u.get_values.token, q->u.get_values.tokenlen);
+}
+
+static const struct {
+	serve_handler		*answer;
+	serve_body_proof	*proof;
+} serve_handlers[] = {
+	[WIRE_PING] = { serve_ping, NULL },
+	[WIRE_FIND_NODE] = { serve_find_node, NULL },
+	[WIRE_FIND_VALUE] = { serve_find_value, serve_proof_find_value },
+	[WIRE_STORE] = { serve_store, serve_proof_store },
+	[WIRE_GET_VALUES] = { serve_get_values, serve_proof_get_values },
 };
 
 int
 serve_request(struct serve *s, const struct addr *from,
-    const struct wire_msg *q, int64_t now_ms, int64_t wall_ms)
+    const struct wire_msg *q, size_t qlen, int64_t now_ms, int64_t wall_ms,
+    struct serve_outcome *out)
 {
+	struct serve_req rq;
+	int c, rc;
+
+	memset(out, 0, sizeof(*out));
 	if ((unsigned)q->type >= sizeof(serve_handlers) /
-	    sizeof(serve_handlers[0]) || serve_handlers[q->type] == NULL)
+	    sizeof(serve_handlers[0]) || serve_handlers[q->type].answer ==
+	    NULL)
 		return 0;
-	return serve_handlers[q->type](s, from, q, now_ms, wall_ms);
+	memset(&rq, 0, sizeof(rq));
+	rq.from = from;
+	rq.q = q;
+	rq.qlen = qlen;
+	c = token_cookie_check(s->env->tok, from, q->cookie, q->cookielen);
+	rq.fresh = c == TOKEN_COOKIE_CURRENT;
+	rq.proven = c != TOKEN_COOKIE_BAD || (serve_handlers[q->type].proof !=
+	    NULL && serve_handlers[q->type].proof(s, from, q));
+	rc = serve_handlers[q->type].answer(s, &rq, now_ms, wall_ms);
+	out->proven = rq.proven;
+	out->sent = rq.sent;
+	return rc;
 }
 
 void

@@ -1,10 +1,12 @@
 /*
  * serve — answers other nodes' requests: PING, FIND_NODE, FIND_VALUE (a
- * page of value digests at a time; longer than a datagram only for an
- * address that proved itself), GET_VALUES (the values by digest, for the
- * token of that answer) and STORE, which must carry the write token we gave
- * its source address and whose values are clamped before they reach the
- * store.  It tells the engine, through the hook it was given, of each
+ * page of value digests at a time), GET_VALUES (the values by digest, for
+ * the token of that answer) and STORE, which must carry the write token
+ * we gave its source address and whose values are clamped before they
+ * reach the store.  No answer is longer than its request unless the
+ * request proved its source (a cookie we gave that address, or a token
+ * in its body): a Retry with the cookie goes instead, or nothing.  It
+ * tells the engine, through the hook it was given, of each
  * value a STORE put in the store.  Told to hold acknowledgements, it keeps
  * each StoreAck until the caller's next flush says the values are on disk
  * (serve_flushed); after a failed flush it refuses every STORE.
@@ -21,7 +23,9 @@
 struct serve_stats {
 	uint64_t	rx_dropped_token;	/* STORE with a bad token */
 	uint64_t	values_stored;		/* by STORE from the network */
-	uint64_t	answers_cut;	/* long answers cut to one datagram */
+	uint64_t	answers_cut;	/* VALUES cut to an unproven request */
+	uint64_t	answers_retry;	/* Retry sent: answer longer than ask */
+	uint64_t	answers_withheld;	/* not even a Retry fitted */
 	uint64_t	acks_held;	/* StoreAcks that waited for a flush */
 	uint64_t	refused_busy;	/* STOREs refused: SERVE_MAX_HELD held */
 	uint64_t	refused_storage;	/* STOREs refused: a flush failed */
@@ -55,12 +59,20 @@ void		 serve_free(struct serve *);
 int		 serve_quota(struct serve *, const struct quota_limits *,
 		    uint64_t salt);
 
+/* What answering one request did. */
+struct serve_outcome {
+	int	proven;		/* the request proved its source address */
+	size_t	sent;		/* bytes sent in answer (whole messages) */
+};
+
 /*
- * Answers request q from `from`.  Returns 1 if the sender may enter the
- * routing table (it asked as a node may), 0 if not (a refused STORE).
+ * Answers request q from `from`, which came in a datagram (or fragments)
+ * of qlen bytes.  Returns 1 if the sender may enter the routing table (it
+ * asked as a node may), 0 if not (a refused STORE); *out says more.
  */
 int	serve_request(struct serve *, const struct addr *from,
-	    const struct wire_msg *q, int64_t now_ms, int64_t wall_ms);
+	    const struct wire_msg *q, size_t qlen, int64_t now_ms,
+	    int64_t wall_ms, struct serve_outcome *out);
 /*
  * The store was flushed (ok) or the flush failed: every held StoreAck is
  * sent, or replaced by a WIRE_ERR_INTERNAL error.  A failure is final:

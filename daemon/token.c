@@ -1,5 +1,5 @@
 /*
- * token — write tokens and proven addresses: see token.h.
+ * token — write tokens, cookies and peers' tokens: see token.h.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,17 +15,11 @@ struct token_peer_ent {
 	struct token_peer t;
 };
 
-struct token_seen_ent {
-	struct cache_ent e;		/* e.ms: when it answered */
-	struct addr	 addr;
-};
-
 struct token {
 	uint8_t		 secret[2][TOKEN_SECRET_LEN];
 	int64_t		 secret_ms;
 	uint64_t	 salt;
 	struct cache	 peers;		/* struct token_peer_ent */
-	struct cache	 verified;	/* struct token_seen_ent */
 };
 
 struct token *
@@ -40,8 +34,6 @@ token_new(const uint8_t seed[TOKEN_SEED_LEN], int64_t now_ms)
 	t->secret_ms = now_ms;
 	cache_init(&t->peers, sizeof(struct token_peer_ent), TOKEN_PEER_MIN,
 	    TOKEN_PEER_MAX);
-	cache_init(&t->verified, sizeof(struct token_seen_ent),
-	    TOKEN_VERIFIED_MIN, TOKEN_VERIFIED_MAX);
 	return t;
 }
 
@@ -49,7 +41,6 @@ void
 token_limit(struct token *t, size_t max)
 {
 	cache_limit(&t->peers, max);
-	cache_limit(&t->verified, max);
 }
 
 void
@@ -58,7 +49,6 @@ token_free(struct token *t)
 	if (t == NULL)
 		return;
 	cache_free(&t->peers);
-	cache_free(&t->verified);
 	free(t);
 }
 
@@ -77,17 +67,22 @@ token_rotate(struct token *t, const uint8_t fresh[TOKEN_SECRET_LEN],
 	t->secret_ms = now_ms;
 }
 
+/* The first byte after the secret: a cookie never passes for a token. */
+#define TOKEN_DOMAIN_WRITE	0x57	/* 'W' */
+#define TOKEN_DOMAIN_COOKIE	0x43	/* 'C' */
+
 /*
  * Keccak has no length-extension weakness, so a secret prefix makes a
- * sound keyed hash of the address (BEP 5's scheme) and the key: a token
- * got by asking about one key stores under no other (OpenDHT's binding).
+ * sound keyed hash of the address (BEP 5's scheme) and, for a write
+ * token, the key: a token got by asking about one key stores under no
+ * other (OpenDHT's binding).  key NULL: a cookie, of the address alone.
  */
 static void
 token_hash(const uint8_t *secret, const struct addr *a, const struct id *key,
-    uint8_t out[TOKEN_LEN])
+    uint8_t *out, size_t outlen)
 {
 	struct keccak k;
-	uint8_t ip[16], port[2], h[KECCAK256_LEN];
+	uint8_t ip[16], port[2], dom, h[KECCAK256_LEN];
 	size_t n;
 	uint16_t p;
 
@@ -95,67 +90,72 @@ token_hash(const uint8_t *secret, const struct addr *a, const struct id *key,
 	p = addr_port(a);
 	port[0] = (uint8_t)(p >> 8);
 	port[1] = (uint8_t)p;
+	dom = key != NULL ? TOKEN_DOMAIN_WRITE : TOKEN_DOMAIN_COOKIE;
 	keccak256_init(&k);
 	keccak256_update(&k, secret, TOKEN_SECRET_LEN);
+	keccak256_update(&k, &dom, 1);
 	keccak256_update(&k, ip, n);
 	keccak256_update(&k, port, sizeof(port));
-	keccak256_update(&k, key->b, ID_LEN);
+	if (key != NULL)
+		keccak256_update(&k, key->b, ID_LEN);
 	keccak256_final(&k, h);
-	memcpy(out, h, TOKEN_LEN);
+	memcpy(out, h, outlen);
+}
+
+/* Which secret (0 current, 1 previous) made tok; -1: neither. */
+static int
+token_which(const struct token *t, const struct addr *a, const struct id *key,
+    const uint8_t *tok, size_t len, size_t want_len)
+{
+	uint8_t want[TOKEN_LEN], diff;
+	size_t i;
+	int s;
+
+	if (len != want_len)
+		return -1;
+	for (s = 0; s < 2; s++) {
+		token_hash(t->secret[s], a, key, want, want_len);
+		for (diff = 0, i = 0; i < want_len; i++)
+			diff |= (uint8_t)(want[i] ^ tok[i]);
+		if (diff == 0)
+			return s;
+	}
+	return -1;
 }
 
 void
 token_make(const struct token *t, const struct addr *a, const struct id *key,
     uint8_t out[TOKEN_LEN])
 {
-	token_hash(t->secret[0], a, key, out);
+	token_hash(t->secret[0], a, key, out, TOKEN_LEN);
 }
 
 int
 token_check(const struct token *t, const struct addr *a, const struct id *key,
     const uint8_t *tok, size_t len)
 {
-	uint8_t want[TOKEN_LEN], diff;
-	size_t s, i;
+	return token_which(t, a, key, tok, len, TOKEN_LEN) >= 0;
+}
 
-	if (len != TOKEN_LEN)
-		return 0;
-	for (s = 0; s < 2; s++) {
-		token_hash(t->secret[s], a, key, want);
-		for (diff = 0, i = 0; i < TOKEN_LEN; i++)
-			diff |= (uint8_t)(want[i] ^ tok[i]);
-		if (diff == 0)
-			return 1;
+void
+token_cookie(const struct token *t, const struct addr *a,
+    uint8_t out[TOKEN_COOKIE_LEN])
+{
+	token_hash(t->secret[0], a, NULL, out, TOKEN_COOKIE_LEN);
+}
+
+int
+token_cookie_check(const struct token *t, const struct addr *a,
+    const uint8_t *c, size_t len)
+{
+	switch (token_which(t, a, NULL, c, len, TOKEN_COOKIE_LEN)) {
+	case 0:
+		return TOKEN_COOKIE_CURRENT;
+	case 1:
+		return TOKEN_COOKIE_PREVIOUS;
+	default:
+		return TOKEN_COOKIE_BAD;
 	}
-	return 0;
-}
-
-/* The verified addresses, keyed by address. */
-static struct cache_ent *
-token_find(const struct cache *c, uint64_t salt, const struct addr *a)
-{
-	struct cache_ent *e;
-	size_t i = 0;
-	uint64_t h = cache_hash_addr(salt, a);
-
-	while ((e = cache_next(c, h, &i)) != NULL)
-		if (addr_eq(&((struct token_seen_ent *)(void *)e)->addr, a))
-			return e;
-	return NULL;
-}
-
-static struct cache_ent *
-token_slot(struct cache *c, uint64_t salt, const struct addr *a,
-    int64_t now_ms)
-{
-	struct cache_ent *e;
-
-	if ((e = token_find(c, salt, a)) == NULL &&
-	    (e = cache_slot(c, cache_hash_addr(salt, a))) == NULL)
-		return NULL;
-	((struct token_seen_ent *)(void *)e)->addr = *a;
-	e->ms = now_ms;
-	return e;
 }
 
 /* Peers' tokens are keyed by address and key. */
@@ -222,19 +222,4 @@ token_peer_get(const struct token *t, const struct addr *a,
 	    now_ms - e->ms >= TOKEN_PEER_MAX_AGE_MS)
 		return NULL;
 	return &((const struct token_peer_ent *)(const void *)e)->t;
-}
-
-void
-token_verified_add(struct token *t, const struct addr *a, int64_t now_ms)
-{
-	(void)token_slot(&t->verified, t->salt, a, now_ms);
-}
-
-int
-token_verified(const struct token *t, const struct addr *a, int64_t now_ms)
-{
-	const struct cache_ent *e;
-
-	return (e = token_find(&t->verified, t->salt, a)) != NULL &&
-	    now_ms - e->ms < TOKEN_VERIFIED_MAX_AGE_MS;
 }

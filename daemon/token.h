@@ -2,10 +2,10 @@
  * token — who has shown that it receives at its address: the write tokens
  * we hand out (a keyed hash of the address and the key asked about under
  * a rotating secret; the previous secret stays valid: a token admits
- * STOREs from that address under that key only), the tokens peers handed
- * us, by their address and the key we asked about, and the
- * addresses that answered our requests recently.  Sans-I/O: the caller
- * supplies fresh secrets.
+ * STOREs from that address under that key only), the cookies we hand out
+ * (the address alone, same secrets, another domain), and the tokens peers
+ * handed us, by their address and the key we asked about.  Sans-I/O: the
+ * caller supplies fresh secrets.
  */
 #ifndef EMO_TOKEN_H
 #define EMO_TOKEN_H
@@ -22,14 +22,6 @@
 #define TOKEN_PEER_MIN		16	/* peers' tokens kept, by address, key */
 #define TOKEN_PEER_MAX		256
 #define TOKEN_PEER_MAX_AGE_MS	240000	/* use a peer's token this long */
-/*
- * An answer longer than one datagram goes only to an asker that echoed
- * our token, or that answered one of our requests: both prove the source
- * address is real.
- */
-#define TOKEN_VERIFIED_MIN	64	/* addresses that answered us */
-#define TOKEN_VERIFIED_MAX	1024
-#define TOKEN_VERIFIED_MAX_AGE_MS 600000
 
 /* A token a peer gave us. */
 struct token_peer {
@@ -43,10 +35,7 @@ struct token;
 #define TOKEN_SEED_LEN		(TOKEN_SECRET_LEN * 2 + 8)
 struct token	*token_new(const uint8_t seed[TOKEN_SEED_LEN], int64_t now_ms);
 void		 token_free(struct token *);
-/*
- * Keeps at most max peers' tokens and max verified addresses (never more
- * than TOKEN_PEER_MAX and TOKEN_VERIFIED_MAX); call right after token_new.
- */
+/* Keeps at most max peers' tokens (never more than TOKEN_PEER_MAX). */
 void		 token_limit(struct token *, size_t max);
 
 /* Time for token_rotate?  Then the current secret becomes the previous. */
@@ -60,6 +49,22 @@ void	token_make(const struct token *, const struct addr *,
 int	token_check(const struct token *, const struct addr *,
 	    const struct id *key, const uint8_t *, size_t);
 
+/*
+ * The cookie for address a: a keyed hash of the address alone under the
+ * same rotating secrets, in a domain of its own (a cookie never works as
+ * a write token, nor a token as a cookie).  An asker that echoes it
+ * proves it receives at a (docs/PROTOCOL.md, "Cookies").  A cookie stays
+ * valid for at least one rotation (TOKEN_ROTATE_MS) after it is made.
+ */
+#define TOKEN_COOKIE_LEN	8
+#define TOKEN_COOKIE_BAD	0
+#define TOKEN_COOKIE_CURRENT	1	/* made with the current secret */
+#define TOKEN_COOKIE_PREVIOUS	2	/* the previous one: give a fresh */
+void	token_cookie(const struct token *, const struct addr *,
+	    uint8_t out[TOKEN_COOKIE_LEN]);
+int	token_cookie_check(const struct token *, const struct addr *,
+	    const uint8_t *, size_t);
+
 /* The token `a` gave us in answer to a request about `key`. */
 void	token_peer_put(struct token *, const struct addr *,
 	    const struct id *key, const uint8_t *, size_t, int64_t now_ms);
@@ -69,9 +74,5 @@ void	token_peer_forget(struct token *, const struct addr *,
 /* The token `a` gave us for `key`, if recent enough to use; else NULL. */
 const struct token_peer *token_peer_get(const struct token *,
 	    const struct addr *, const struct id *key, int64_t now_ms);
-
-void	token_verified_add(struct token *, const struct addr *, int64_t now_ms);
-int	token_verified(const struct token *, const struct addr *,
-	    int64_t now_ms);
 
 #endif

@@ -49,6 +49,7 @@ static const char *const type_names[] = {
 	[WIRE_STORE] = "store",
 	[WIRE_STORE_ACK] = "store_ack",
 	[WIRE_ERROR] = "error",
+	[WIRE_RETRY] = "retry",
 	[WIRE_GET_VALUES] = "get_values",
 };
 
@@ -287,10 +288,20 @@ wire_check(const struct wire_msg *m, const char **errstr)
 	size_t		iplen;
 	uint32_t	port;
 
+	if (m->cookielen > WIRE_MAX_COOKIE) {
+		*errstr = "cookie longer than " BYTES_STR(WIRE_MAX_COOKIE)
+		    " bytes";
+		return -1;
+	}
+	if (m->padlen > WIRE_MAX_PAD) {
+		*errstr = "pad longer than " BYTES_STR(WIRE_MAX_PAD) " bytes";
+		return -1;
+	}
 	switch (m->type) {
 	case WIRE_PING:
 	case WIRE_FIND_NODE:
 	case WIRE_STORE_ACK:
+	case WIRE_RETRY:
 		return 0;
 	case WIRE_PONG:
 		return wire_ip_get(&m->u.pong.observed, ip, &iplen, &port,
@@ -576,6 +587,9 @@ decode_body(struct wire_decoded *priv, const Emo__Wire__Packet *p,
 		m->type = WIRE_STORE_ACK;
 		m->u.store_ack.stored = p->store_ack->stored;
 		return 0;
+	case EMO__WIRE__PACKET__BODY_RETRY:
+		m->type = WIRE_RETRY;
+		return 0;
 	case EMO__WIRE__PACKET__BODY_ERROR:
 		m->type = WIRE_ERROR;
 		m->u.error.code = p->error->code;
@@ -644,6 +658,16 @@ wire_decode(const uint8_t *buf, size_t len, struct wire_msg *out,
 	if (get_id(&out->sender, &p->sender, "sender id is not " BYTES_STR(ID_LEN) " bytes",
 	    errstr) == -1)
 		goto fail;
+	/* Checked here as well as in wire_check: the copy must fit. */
+	if (p->cookie.len > WIRE_MAX_COOKIE) {
+		*errstr = "cookie longer than " BYTES_STR(WIRE_MAX_COOKIE)
+		    " bytes";
+		goto fail;
+	}
+	if (p->cookie.len > 0)
+		memcpy(out->cookie, p->cookie.data, p->cookie.len);
+	out->cookielen = p->cookie.len;
+	out->padlen = p->pad.len;
 	if (decode_body(priv, p, out, errstr) == -1)
 		goto fail;
 	if (wire_check(out, errstr) == -1)

@@ -28,6 +28,8 @@
 /* One message: the 4-byte header and the encoded Packet. */
 #define WIRE_MAX_MESSAGE	98304
 #define WIRE_MAX_TOKEN		32
+#define WIRE_MAX_COOKIE		16	/* Packet.cookie */
+#define WIRE_MAX_PAD		WIRE_MAX_DATAGRAM	/* Packet.pad */
 /* Engine files only, until they use EMO_MAX_VALUE; then delete. */
 #define WIRE_MAX_NODES		20		/* NodeInfo per message */
 #define WIRE_MAX_VALUES_PER_MSG	64		/* WireValue per message */
@@ -55,7 +57,10 @@ enum wire_type {
 	WIRE_STORE,
 	WIRE_STORE_ACK,
 	WIRE_ERROR,
-	WIRE_GET_VALUES,	/* the last: dht.c and control_status.c */
+	WIRE_GET_VALUES,
+	/* Any request's answer: ask again with the cookie.  The last
+	 * (dht.c, control_status.c); it has no golden in check_wire. */
+	WIRE_RETRY,
 };
 
 struct wire_node {
@@ -149,6 +154,9 @@ struct wire_msg {
 	enum wire_type	 type;
 	struct id	 sender;
 	uint64_t	 txid;
+	uint8_t		 cookie[WIRE_MAX_COOKIE];	/* echoed, or given */
+	size_t		 cookielen;
+	size_t		 padlen;	/* zero bytes of Packet.pad */
 	union {
 		struct wire_pong	pong;
 		struct wire_find_node	find_node;

@@ -11,6 +11,8 @@
 #include "wire.h"
 #include "wire_impl.h"
 
+static const uint8_t wire_zeros[WIRE_MAX_PAD];
+
 /* Stack storage for the protobuf-c view of one message being encoded. */
 struct wire_pb {
 	Emo__Wire__Packet	 pkt;
@@ -23,6 +25,7 @@ struct wire_pb {
 	Emo__Wire__Store	 store;
 	Emo__Wire__StoreAck	 store_ack;
 	Emo__Wire__Error	 error;
+	Emo__Wire__Retry	 retry;
 	Emo__Wire__GetValues	 get_values;
 	uint8_t			 pong_ip[16];
 	Emo__Wire__NodeInfo	 ni[WIRE_MAX_NODES];
@@ -149,6 +152,12 @@ pb_build(struct wire_pb *pb, const struct wire_msg *m)
 	p->sender.data = (uint8_t *)m->sender.b;
 	p->sender.len = ID_LEN;
 	p->txid = m->txid;
+	p->cookie.data = (uint8_t *)m->cookie;
+	p->cookie.len = m->cookielen > WIRE_MAX_COOKIE ? WIRE_MAX_COOKIE :
+	    m->cookielen;
+	/* The pad's bytes are zeros; any bytes would do. */
+	p->pad.data = (uint8_t *)wire_zeros;
+	p->pad.len = m->padlen > WIRE_MAX_PAD ? WIRE_MAX_PAD : m->padlen;
 	switch (m->type) {
 	case WIRE_PING:
 		emo__wire__ping__init(&pb->ping);
@@ -233,6 +242,11 @@ pb_build(struct wire_pb *pb, const struct wire_msg *m)
 			pb->error.message = (char *)m->u.error.message;
 		p->body_case = EMO__WIRE__PACKET__BODY_ERROR;
 		p->error = &pb->error;
+		break;
+	case WIRE_RETRY:
+		emo__wire__retry__init(&pb->retry);
+		p->body_case = EMO__WIRE__PACKET__BODY_RETRY;
+		p->retry = &pb->retry;
 		break;
 	case WIRE_GET_VALUES:
 		emo__wire__get_values__init(&pb->get_values);

@@ -3,8 +3,9 @@
 # nodes (loopback only), then checks that each still answers a valid PING.
 # Usage: udp_garbage.py [--seed N] [--no-ping|--ping-only] HOST:PORT...
 # Exit 0 ok, 1 failure.  Prints what was sent to each node and what came
-# back.  The PING makes each node learn a peer (this script) that then goes
-# silent, so run --ping-only last when later lookups should not meet it.
+# back.  The PING carries no cookie, so it is padded to 89 bytes, just
+# room for the PONG: no admission ping comes back and this script never
+# enters a routing table (run --ping-only last all the same).
 import os
 import random
 import socket
@@ -33,10 +34,12 @@ def fbytes(tag, data):
     return varint((tag << 3) | 2) + varint(len(data)) + data
 
 
-def ping_packet(sender, txid):
-    # Packet{sender = 1, txid = 2 (fixed64), ping = 10 (empty)}
+def ping_packet(sender, txid, pad=0):
+    # Packet{sender = 1, txid = 2 (fixed64), pad = 4, ping = 10 (empty)};
+    # a PING without a cookie must be padded to 89 bytes for its PONG to
+    # fit under the amplification rule (docs/PROTOCOL.md, "Cookies").
     return (fbytes(1, sender) + varint((2 << 3) | 1) + struct.pack("<Q", txid)
-            + fbytes(10, b""))
+            + (fbytes(4, bytes(pad)) if pad else b"") + fbytes(10, b""))
 
 
 def frag(msg_id, index, count, total, payload):
@@ -181,7 +184,8 @@ def main():
     me = bytes(rng.getrandbits(8) for _ in range(32))
     for t in targets if send_ping else []:
         txid = rng.getrandbits(64)
-        pkt = MAGIC + b"\x00" + ping_packet(me, txid)
+        pkt = MAGIC + b"\x00" + ping_packet(me, txid, 38)
+        assert len(pkt) == 89
         got = False
         for attempt in range(3):
             s.sendto(pkt, t)

@@ -353,9 +353,10 @@ main(int argc, char **argv)
 	success = r.lookups ? (double)r.success / r.lookups : 0;
 	found = r.lookups ? (double)r.found / r.lookups : 0;
 	printf("sim_scale: %u/%u lookups exact, %u/%u gets exact, %llu "
-	    "datagrams, %llu lost, virtual %lld ms, peak RSS %ld KiB\n",
-	    r.exact, r.lookups, r.gets_ok, o.keys,
-	    (unsigned long long)ss.sent, (unsigned long long)ss.lost,
+	    "datagrams, %llu bytes, %llu lost, virtual %lld ms, peak RSS "
+	    "%ld KiB\n", r.exact, r.lookups, r.gets_ok, o.keys,
+	    (unsigned long long)ss.sent, (unsigned long long)ss.bytes,
+	    (unsigned long long)ss.lost,
 	    (long long)simnet_now(sn), ru.ru_maxrss);
 
 	/* Without churn or loss every answer is exact. */

@@ -395,6 +395,7 @@ simnet_add_config(struct simnet *sn, const struct dht_config *cfg)
 		return -1;
 	}
 	io.send = simnet_io_send;
+	io.send_request = NULL;
 	io.random = simnet_io_random;
 	io.arg = nd;
 	nd->dht = dht_new(&nd->id, nd->store, cfg, &io, sn->now);
@@ -476,6 +477,7 @@ simnet_restart(struct simnet *sn, size_t i, const struct dht_config *cfg)
 	nd = sn->node[i];
 	nd->down = 0;
 	io.send = simnet_io_send;
+	io.send_request = NULL;
 	io.random = simnet_io_random;
 	io.arg = nd;
 	if ((nd->dht = dht_new(&nd->id, nd->store, cfg != NULL ? cfg :

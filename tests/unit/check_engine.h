@@ -207,13 +207,35 @@ t_is_request(int type)
 static inline int t_dgram_type(const struct simnet_dgram *);
 
 /*
- * Sends m from `from` (no node) to node `to` and delivers what follows;
- * returns how many datagrams came back to `from` as the answer (whole or
- * in fragments), which come first in the capture: requests the node then
- * sends on its own (a hand-over to its new neighbour) are not counted.
+ * Pads m (Packet.pad) so that it encodes to `target` bytes, or a byte
+ * under (the field's length varint may not allow it exactly), as the
+ * engine pads a request to an address whose cookie it lacks.
+ */
+static inline void
+t_pad(struct wire_msg *m, size_t target)
+{
+	size_t base, d, n;
+
+	m->padlen = 0;
+	base = wire_encoded_len(m);
+	if (base + 2 > target)
+		return;
+	d = target - base;
+	n = d - 2;
+	if (n > 127 && (n = d - 3) < 128)
+		n = 127;
+	m->padlen = n;
+}
+
+/*
+ * Sends m from `from` (no node) to node `to`, exactly as given, and
+ * delivers what follows; returns how many datagrams came back to `from`
+ * as the answer (whole or in fragments), which come first in the capture:
+ * requests the node then sends on its own (an admission ping, a hand-over
+ * to its new neighbour) are not counted.
  */
 static inline size_t
-t_raw(struct simnet *sn, const struct addr *from, size_t to,
+t_raw_bare(struct simnet *sn, const struct addr *from, size_t to,
     const struct wire_msg *m)
 {
 	static uint8_t buf[WIRE_MAX_MESSAGE];
@@ -231,6 +253,23 @@ t_raw(struct simnet *sn, const struct addr *from, size_t to,
 		if (t_is_request(t_dgram_type(simnet_captured(sn, i))))
 			break;
 	return i;
+}
+
+/*
+ * t_raw_bare, but a request without a cookie is first padded to a full
+ * datagram, as the engine's own first contact is: its answer (up to a
+ * datagram) and an admission ping then fit under the amplification rule
+ * (docs/PROTOCOL.md, "Cookies").  Longer answers need a cookie.
+ */
+static inline size_t
+t_raw(struct simnet *sn, const struct addr *from, size_t to,
+    const struct wire_msg *m)
+{
+	struct wire_msg c = *m;
+
+	if (c.cookielen == 0 && c.padlen == 0)
+		t_pad(&c, WIRE_MAX_DATAGRAM);
+	return t_raw_bare(sn, from, to, &c);
 }
 
 /* Decodes captured datagram i (a whole message). */

@@ -36,18 +36,33 @@ START_TEST(test_ping)
 	ck_assert_int_eq(r.calls, 1);
 	ck_assert_int_eq(r.err, DHT_OK);
 	ck_assert(id_eq(&r.id, simnet_id(sn, 1)));
+	/*
+	 * Node 0 knows node 1 now.  Node 1 does not know node 0 yet: the
+	 * first ping, without a cookie, proved no address and left no room
+	 * for an admission ping; the second echoes the cookie node 1 gave.
+	 */
+	ck_assert_uint_eq(dht_peer_count(simnet_dht(sn, 0)), 1);
+	ck_assert_uint_eq(dht_peer_count(simnet_dht(sn, 1)), 0);
+	ck_assert_uint_eq(t_stats(sn, 1).admit_unproven, 1);
+	ck_assert_int_eq(dht_ping(simnet_dht(sn, 0), simnet_addr(sn, 1),
+	    simnet_now(sn), ping_cb, &r), 0);
+	simnet_touch(sn, 0);
+	t_flush(sn);
+	ck_assert_int_eq(r.calls, 2);
+	ck_assert_uint_eq(t_stats(sn, 1).answers_retry, 0);
 	/* Both tables learned the other, each under its own ID. */
 	ck_assert_uint_eq(dht_peer_count(simnet_dht(sn, 0)), 1);
 	ck_assert_uint_eq(dht_peer_count(simnet_dht(sn, 1)), 1);
 	ck_assert_uint_eq(dht_peers(simnet_dht(sn, 0), &rn, 1), 1);
 	ck_assert(id_eq(&rn.id, simnet_id(sn, 1)));
 	ck_assert(addr_eq(&rn.addr, simnet_addr(sn, 1)));
-	ck_assert_uint_eq(t_stats(sn, 0).tx_msgs[WIRE_PING], 1);
-	ck_assert_uint_eq(t_stats(sn, 1).rx_msgs[WIRE_PING], 1);
+	ck_assert_uint_eq(t_stats(sn, 0).tx_msgs[WIRE_PING], 2);
+	ck_assert_uint_eq(t_stats(sn, 1).rx_msgs[WIRE_PING], 2);
 	ck_assert_str_eq(dht_msg_name(WIRE_PING), "ping");
+	ck_assert_str_eq(dht_msg_name(WIRE_RETRY), "retry");
 	ck_assert_ptr_null(dht_msg_name(0));
 	t_run(sn, 5000);
-	ck_assert_int_eq(r.calls, 1);		/* exactly once */
+	ck_assert_int_eq(r.calls, 2);		/* exactly once each */
 	simnet_free(sn);
 }
 END_TEST
@@ -373,10 +388,10 @@ START_TEST(test_get_clamp)
 END_TEST
 
 /*
- * The asker's side: node 0 has no token from node 1, which has not heard
- * from node 0 for a while, so node 1 cuts its first page of 64 digests to
- * one datagram; the get asks for the rest with the token it got, then
- * fetches every value once.
+ * The asker's side: node 0 has no token from node 1, and the cookie node
+ * 1 gave it is two rotations old, so node 1 cuts its first page of 64
+ * digests to the (padded) request's size; the get asks for the rest with
+ * the token it got, then fetches every value once.
  */
 START_TEST(test_get_cut_answer)
 {
@@ -390,13 +405,18 @@ START_TEST(test_get_cut_answer)
 	memset(&g, 0, sizeof(g));
 	memset(&r, 0, sizeof(r));
 	id_from_name(&key, "cut", 3);
+	/* The second ping echoes node 1's cookie: node 1 admits node 0. */
+	dht_ping(simnet_dht(sn, 0), simnet_addr(sn, 1), simnet_now(sn),
+	    ping_cb, &r);
+	simnet_touch(sn, 0);
+	t_flush(sn);
 	dht_ping(simnet_dht(sn, 0), simnet_addr(sn, 1), simnet_now(sn),
 	    ping_cb, &r);
 	simnet_touch(sn, 0);
 	t_flush(sn);
 	ck_assert_int_eq(r.err, DHT_OK);
-	/* Node 0 answered node 1's hand-over request: let that age out. */
-	t_run(sn, TOKEN_VERIFIED_MAX_AGE_MS);
+	/* Node 1's cookie for node 0: let it go stale. */
+	t_run(sn, 2 * TOKEN_ROTATE_MS);
 	ck_assert_uint_eq(dht_peer_count(simnet_dht(sn, 1)), 1);
 	w = simnet_wall(sn);
 	for (i = 0; i < 64; i++) {

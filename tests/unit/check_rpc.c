@@ -73,6 +73,7 @@ t_rpc(struct t_io *io, uint32_t timeout_ms, uint32_t retries)
 	io->r.s = 99;
 	memset(self.b, 0x01, ID_LEN);
 	rio.send = t_send;
+	rio.send_request = NULL;
 	rio.random = t_random;
 	rio.arg = io;
 	r = rpc_new(&self, &cfg, &rio, 0);

@@ -1,11 +1,10 @@
 /*
- * check_token — write tokens and proven addresses on their own: a token
- * is valid only for its address, survives one rotation of the secret and
- * not two; peers' tokens are used while young enough; an address that
- * answered us counts as proven for TOKEN_VERIFIED_MAX_AGE_MS.
+ * check_token — write tokens and cookies on their own: a token is valid
+ * only for its address and key, a cookie only for its address, both
+ * survive one rotation of the secret and not two, neither passes for the
+ * other; peers' tokens are used while young enough.
  */
 #include <check.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -149,36 +148,76 @@ START_TEST(test_peer_age)
 }
 END_TEST
 
-START_TEST(test_verified_age)
+/*
+ * Cookies: a function of the address alone under the same secrets; good
+ * for one rotation (then "previous": the responder gives a fresh one),
+ * gone after two; never the same bytes as, nor accepted as, a write token
+ * of the address for any key, and the other way round.
+ */
+START_TEST(test_cookie)
 {
 	struct prng r = { 6 };
-	struct token *t = t_new(&r, 0);
-	struct addr x, y;
-	char s[32];
-	int i;
+	struct token *t = t_new(&r, 0), *u = t_new(&r, 0);
+	uint8_t c[TOKEN_COOKIE_LEN], c2[TOKEN_COOKIE_LEN], tok[TOKEN_LEN];
+	uint8_t fresh[TOKEN_SECRET_LEN], pad[TOKEN_LEN];
+	struct id zero;
+	struct addr x, y, x6;
 
 	t_addr(&x, "10.0.0.1:7000");
-	t_addr(&y, "10.0.0.2:7000");
-	ck_assert_int_eq(token_verified(t, &x, 0), 0);
-	token_verified_add(t, &x, 50);
-	ck_assert_int_eq(token_verified(t, &x, 50), 1);
-	ck_assert_int_eq(token_verified(t, &y, 50), 0);
-	ck_assert_int_eq(token_verified(t, &x,
-	    50 + TOKEN_VERIFIED_MAX_AGE_MS - 1), 1);
-	ck_assert_int_eq(token_verified(t, &x, 50 + TOKEN_VERIFIED_MAX_AGE_MS),
-	    0);
-	/* Answering again renews it. */
-	token_verified_add(t, &x, 50 + TOKEN_VERIFIED_MAX_AGE_MS);
-	ck_assert_int_eq(token_verified(t, &x, 50 + TOKEN_VERIFIED_MAX_AGE_MS),
-	    1);
-	/* Bounded: many addresses later it is forgotten, never an error. */
-	for (i = 0; i < 4 * TOKEN_VERIFIED_MAX; i++) {
-		snprintf(s, sizeof(s), "10.1.%d.%d:7000", i / 250, i % 250);
-		t_addr(&y, s);
-		token_verified_add(t, &y, 100000 + i);
-	}
-	ck_assert_int_eq(token_verified(t, &y, 100000 + i), 1);
+	t_addr(&y, "10.0.0.1:7001");
+	t_addr(&x6, "[2001:db8::1]:7000");
+	token_cookie(t, &x, c);
+	token_cookie(t, &x, c2);
+	ck_assert_mem_eq(c, c2, TOKEN_COOKIE_LEN);
+	ck_assert_int_eq(token_cookie_check(t, &x, c, TOKEN_COOKIE_LEN),
+	    TOKEN_COOKIE_CURRENT);
+	ck_assert_int_eq(token_cookie_check(t, &y, c, TOKEN_COOKIE_LEN),
+	    TOKEN_COOKIE_BAD);
+	ck_assert_int_eq(token_cookie_check(t, &x6, c, TOKEN_COOKIE_LEN),
+	    TOKEN_COOKIE_BAD);
+	ck_assert_int_eq(token_cookie_check(u, &x, c, TOKEN_COOKIE_LEN),
+	    TOKEN_COOKIE_BAD);
+	ck_assert_int_eq(token_cookie_check(t, &x, c, TOKEN_COOKIE_LEN - 1),
+	    TOKEN_COOKIE_BAD);
+	ck_assert_int_eq(token_cookie_check(t, &x, c, 0), TOKEN_COOKIE_BAD);
+	ck_assert_int_eq(token_cookie_check(t, &x, NULL, 0),
+	    TOKEN_COOKIE_BAD);
+	c2[7] ^= 0x80;
+	ck_assert_int_eq(token_cookie_check(t, &x, c2, TOKEN_COOKIE_LEN),
+	    TOKEN_COOKIE_BAD);
+	/* Domains: a token is no cookie and a cookie no token. */
+	memset(&zero, 0, sizeof(zero));
+	token_make(t, &x, &zero, tok);
+	ck_assert_mem_ne(tok, c, TOKEN_COOKIE_LEN);
+	ck_assert_int_eq(token_cookie_check(t, &x, tok, TOKEN_COOKIE_LEN),
+	    TOKEN_COOKIE_BAD);
+	ck_assert_int_eq(token_cookie_check(t, &x, tok, TOKEN_LEN),
+	    TOKEN_COOKIE_BAD);
+	token_make(t, &x, &k1, tok);
+	ck_assert_int_eq(token_cookie_check(t, &x, tok, TOKEN_COOKIE_LEN),
+	    TOKEN_COOKIE_BAD);
+	memset(pad, 0, sizeof(pad));
+	memcpy(pad, c, TOKEN_COOKIE_LEN);
+	ck_assert_int_eq(token_check(t, &x, &zero, pad, TOKEN_LEN), 0);
+	ck_assert_int_eq(token_check(t, &x, &k1, pad, TOKEN_LEN), 0);
+	ck_assert_int_eq(token_check(t, &x, &k1, c, TOKEN_COOKIE_LEN), 0);
+	/* One rotation: still good, as the previous; two: gone. */
+	t_fill(&r, fresh, sizeof(fresh));
+	token_rotate(t, fresh, TOKEN_ROTATE_MS);
+	ck_assert_int_eq(token_cookie_check(t, &x, c, TOKEN_COOKIE_LEN),
+	    TOKEN_COOKIE_PREVIOUS);
+	token_cookie(t, &x, c2);
+	ck_assert_mem_ne(c, c2, TOKEN_COOKIE_LEN);
+	ck_assert_int_eq(token_cookie_check(t, &x, c2, TOKEN_COOKIE_LEN),
+	    TOKEN_COOKIE_CURRENT);
+	t_fill(&r, fresh, sizeof(fresh));
+	token_rotate(t, fresh, 2 * TOKEN_ROTATE_MS);
+	ck_assert_int_eq(token_cookie_check(t, &x, c, TOKEN_COOKIE_LEN),
+	    TOKEN_COOKIE_BAD);
+	ck_assert_int_eq(token_cookie_check(t, &x, c2, TOKEN_COOKIE_LEN),
+	    TOKEN_COOKIE_PREVIOUS);
 	token_free(t);
+	token_free(u);
 }
 END_TEST
 
@@ -191,11 +230,11 @@ main(void)
 	tc = tcase_create("write");
 	tcase_add_test(tc, test_make_check);
 	tcase_add_test(tc, test_rotation);
+	tcase_add_test(tc, test_cookie);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("peers");
 	tcase_add_test(tc, test_peer_age);
-	tcase_add_test(tc, test_verified_age);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -130,8 +130,12 @@ assert_msg_eq(const struct wire_msg *a, const struct wire_msg *b)
 	ck_assert_int_eq(a->type, b->type);
 	ck_assert(id_eq(&a->sender, &b->sender));
 	ck_assert(a->txid == b->txid);
+	ck_assert_uint_eq(a->cookielen, b->cookielen);
+	ck_assert_mem_eq(a->cookie, b->cookie, a->cookielen);
+	ck_assert_uint_eq(a->padlen, b->padlen);
 	switch (a->type) {
 	case WIRE_PING:
+	case WIRE_RETRY:
 		break;
 	case WIRE_PONG:
 		ck_assert(addr_eq(&a->u.pong.observed, &b->u.pong.observed));
@@ -393,6 +397,94 @@ START_TEST(test_find_value_token)
 }
 END_TEST
 
+/*
+ * Packet.cookie (3) and Packet.pad (4), added later: absent, a message is
+ * the golden one byte for byte; present, they cost 2 + len bytes each and
+ * sit between txid and the body; a Retry (body 19) is 60 bytes with an
+ * 8-byte cookie.  Too long a cookie or pad is refused both ways.
+ */
+START_TEST(test_cookie_pad_retry)
+{
+	static const uint8_t retry_tail[] = {
+		0x1a, 0x08, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7, 0xc8,
+		0x9a, 0x01, 0x00
+	};
+	struct golden	 g;
+	struct wire_msg	 m;
+	uint8_t		 plain[256], buf[WIRE_MAX_DATAGRAM + 64];
+	const char	*errstr;
+	ssize_t		 n0, n;
+	size_t		 i;
+
+	golden_build(WIRE_PING - 1, &g);
+	n0 = wire_encode(&g.m, plain, sizeof(plain));
+	ck_assert_int_eq(n0, 49);
+	memset(g.m.cookie, 0xab, 8);
+	g.m.cookielen = 8;
+	g.m.padlen = 30;
+	n = wire_encode(&g.m, buf, sizeof(buf));
+	ck_assert_int_eq(n, n0 + 2 + 8 + 2 + 30);
+	/* After sender (34) and txid (9): cookie, then pad, then the body. */
+	ck_assert_uint_eq(buf[4 + 34 + 9], 0x1a);
+	ck_assert_uint_eq(buf[4 + 34 + 9 + 10], 0x22);
+	ck_assert_uint_eq(buf[4 + 34 + 9 + 10 + 1], 30);
+	ck_assert_int_eq(wire_decode(buf, (size_t)n, &m, &errstr), 0);
+	ck_assert_int_eq(m.type, WIRE_PING);
+	ck_assert_uint_eq(m.cookielen, 8);
+	ck_assert_uint_eq(m.cookie[7], 0xab);
+	ck_assert_uint_eq(m.padlen, 30);
+	wire_msg_free(&m);
+	ck_assert_int_eq(wire_decode(plain, (size_t)n0, &m, &errstr), 0);
+	ck_assert_uint_eq(m.cookielen, 0);
+	ck_assert_uint_eq(m.padlen, 0);
+	wire_msg_free(&m);
+
+	/* A Retry. */
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_RETRY;
+	memcpy(&m.sender, &g.m.sender, sizeof(m.sender));
+	m.txid = g.m.txid;
+	for (i = 0; i < 8; i++)
+		m.cookie[i] = (uint8_t)(0xc1 + i);
+	m.cookielen = 8;
+	n = wire_encode(&m, buf, sizeof(buf));
+	ck_assert_int_eq(n, 60);
+	ck_assert_mem_eq(buf, plain, 4 + 34 + 9);
+	ck_assert_mem_eq(buf + 47, retry_tail, sizeof(retry_tail));
+	ck_assert_int_eq(wire_decode(buf, (size_t)n, &m, &errstr), 0);
+	ck_assert_int_eq(m.type, WIRE_RETRY);
+	ck_assert_uint_eq(m.cookielen, 8);
+	wire_msg_free(&m);
+	ck_assert_str_eq(wire_type_name(WIRE_RETRY), "retry");
+
+	/* Limits: on encode, and a 17-byte cookie on decode. */
+	g.m.cookielen = WIRE_MAX_COOKIE + 1;
+	g.m.padlen = 0;
+	ck_assert_int_eq(wire_check(&g.m, &errstr), -1);
+	g.m.cookielen = 0;
+	g.m.padlen = WIRE_MAX_PAD + 1;
+	ck_assert_int_eq(wire_check(&g.m, &errstr), -1);
+	g.m.padlen = WIRE_MAX_PAD;
+	ck_assert_int_eq(wire_check(&g.m, &errstr), 0);
+	memcpy(buf, plain, 47);
+	buf[47] = 0x1a;
+	buf[48] = WIRE_MAX_COOKIE + 1;
+	memset(buf + 49, 0x11, WIRE_MAX_COOKIE + 1);
+	buf[49 + WIRE_MAX_COOKIE + 1] = 0x52;
+	buf[50 + WIRE_MAX_COOKIE + 1] = 0x00;
+	ck_assert_int_eq(wire_decode(buf, 51 + WIRE_MAX_COOKIE + 1, &m,
+	    &errstr), -1);
+	/* 16 bytes are fine. */
+	buf[48] = WIRE_MAX_COOKIE;
+	buf[49 + WIRE_MAX_COOKIE] = 0x52;
+	buf[50 + WIRE_MAX_COOKIE] = 0x00;
+	ck_assert_int_eq(wire_decode(buf, 51 + WIRE_MAX_COOKIE, &m, &errstr),
+	    0);
+	ck_assert_uint_eq(m.cookielen, WIRE_MAX_COOKIE);
+	wire_msg_free(&m);
+}
+END_TEST
+
 /* An IPv4-mapped IPv6 address goes out as 4 bytes and comes back IPv4. */
 START_TEST(test_v4mapped_canonical)
 {
@@ -582,6 +674,7 @@ wire_suite(void)
 	tcase_add_test(tc, test_encode_refuses);
 	tcase_add_test(tc, test_v4mapped_canonical);
 	tcase_add_test(tc, test_find_value_token);
+	tcase_add_test(tc, test_cookie_pad_retry);
 	tcase_add_test(tc, test_values_fit);
 	tcase_add_test(tc, test_values_max_decode);
 	tcase_add_test(tc, test_write_corpus);

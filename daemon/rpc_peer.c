@@ -1,0 +1,200 @@
+/*
+ * rpc_peer — what rpc learns of peers, in bounded caches: the IDs whose
+ * requests timed out, and per address the round-trip estimate and the
+ * cookie it gave us; and the proof a request to an address carries (its
+ * cookie, or padding).  See rpc.h.
+ */
+#include <string.h>
+
+#include "rpc_impl.h"
+
+static uint64_t
+rpc_id_hash(const struct rpc *r, const struct id *id)
+{
+	return cache_hash(r->salt, id->b, ID_LEN);
+}
+
+static struct rpc_dead *
+rpc_dead_find(const struct rpc *r, const struct id *id)
+{
+	struct cache_ent *e;
+	size_t i = 0;
+	uint64_t h = rpc_id_hash(r, id);
+
+	while ((e = cache_next(&r->dead, h, &i)) != NULL)
+		if (id_eq(&((struct rpc_dead *)(void *)e)->id, id))
+			return (struct rpc_dead *)(void *)e;
+	return NULL;
+}
+
+void
+rpc_dead_add(struct rpc *r, const struct id *id, int64_t now_ms)
+{
+	struct rpc_dead *dd;
+
+	if ((dd = rpc_dead_find(r, id)) == NULL &&
+	    (dd = (struct rpc_dead *)(void *)cache_slot(&r->dead,
+	    rpc_id_hash(r, id))) == NULL)
+		return;
+	dd->id = *id;
+	dd->e.ms = now_ms;
+}
+
+int
+rpc_dead(const struct rpc *r, const struct id *id, int64_t now_ms)
+{
+	const struct rpc_dead *dd = rpc_dead_find(r, id);
+
+	return dd != NULL && now_ms - dd->e.ms < RPC_DEAD_TTL_MS;
+}
+
+void
+rpc_alive(struct rpc *r, const struct id *id)
+{
+	struct rpc_dead *dd;
+
+	if ((dd = rpc_dead_find(r, id)) != NULL)
+		cache_drop(&r->dead, &dd->e);
+}
+
+static struct rpc_peer *
+rpc_peer_find(const struct rpc *r, const struct addr *a, uint64_t h)
+{
+	struct cache_ent *e;
+	size_t i = 0;
+
+	while ((e = cache_next(&r->peers, h, &i)) != NULL)
+		if (addr_eq(&((struct rpc_peer *)(void *)e)->addr, a))
+			return (struct rpc_peer *)(void *)e;
+	return NULL;
+}
+
+/* The entry of address a, made empty if it was not known; or NULL. */
+static struct rpc_peer *
+rpc_peer_slot(struct rpc *r, const struct addr *a, int64_t now_ms)
+{
+	struct rpc_peer *p;
+	uint64_t h = cache_hash_addr(r->salt, a);
+
+	if ((p = rpc_peer_find(r, a, h)) == NULL) {
+		if ((p = (struct rpc_peer *)(void *)cache_slot(&r->peers,
+		    h)) == NULL)
+			return NULL;
+		memset((uint8_t *)p + sizeof(p->e), 0,
+		    sizeof(*p) - sizeof(p->e));
+		p->addr = *a;
+	}
+	p->e.ms = now_ms;
+	return p;
+}
+
+/* RFC 6298's estimator: gains 1/8 and 1/4. */
+void
+rpc_rtt_sample(struct rpc *r, const struct addr *a, uint32_t us,
+    int64_t now_ms)
+{
+	struct rpc_peer *t;
+	uint32_t err;
+
+	if ((t = rpc_peer_slot(r, a, now_ms)) == NULL)
+		return;
+	if (!t->has_rtt) {
+		t->srtt_us = us;
+		t->rttvar_us = us / 2;
+		t->has_rtt = 1;
+	} else {
+		err = us > t->srtt_us ? us - t->srtt_us : t->srtt_us - us;
+		t->rttvar_us = t->rttvar_us - t->rttvar_us / 4 + err / 4;
+		t->srtt_us = t->srtt_us - t->srtt_us / 8 + us / 8;
+	}
+}
+
+/* A cookie in an answer from a: echoed in our next requests to a. */
+void
+rpc_cookie_note(struct rpc *r, const struct addr *a, const struct wire_msg *m,
+    int64_t now_ms)
+{
+	struct rpc_peer *p;
+
+	if (m->cookielen == 0 || m->cookielen > WIRE_MAX_COOKIE ||
+	    (p = rpc_peer_slot(r, a, now_ms)) == NULL)
+		return;
+	memcpy(p->cookie, m->cookie, m->cookielen);
+	p->cookielen = (uint8_t)m->cookielen;
+	p->cookie_ms = now_ms;
+}
+
+int
+rpc_rtt(const struct rpc *r, const struct addr *a, uint32_t *srtt_us,
+    uint32_t *rttvar_us)
+{
+	const struct rpc_peer *t;
+
+	if ((t = rpc_peer_find(r, a, cache_hash_addr(r->salt, a))) == NULL ||
+	    !t->has_rtt)
+		return -1;
+	*srtt_us = t->srtt_us;
+	*rttvar_us = t->rttvar_us;
+	return 0;
+}
+
+/*
+ * The cookie `to` gave us, echoed if it is fresh enough to prove us; else
+ * (none, or old) the request is padded so that the answer it usually
+ * draws is no longer than it (docs/PROTOCOL.md, "Cookies").  Called with
+ * sender and txid set: the length counts them.
+ */
+void
+rpc_prove(struct rpc *r, const struct addr *to, struct wire_msg *m,
+    int64_t now_ms)
+{
+	const struct rpc_peer *p;
+	size_t target;
+
+	m->cookielen = 0;
+	m->padlen = 0;
+	p = rpc_peer_find(r, to, cache_hash_addr(r->salt, to));
+	target = 0;
+	if (p != NULL && p->cookielen > 0) {
+		memcpy(m->cookie, p->cookie, p->cookielen);
+		m->cookielen = p->cookielen;
+		/* Room for a Retry, should the cookie have gone stale. */
+		target = RPC_PAD_RETRY_LEN;
+		if (now_ms - p->cookie_ms < RPC_COOKIE_FRESH_MS)
+			goto pad;
+	}
+	switch (m->type) {
+	case WIRE_PING:
+		target = RPC_PAD_PING_LEN;
+		break;
+	case WIRE_FIND_NODE:
+	case WIRE_FIND_VALUE:
+		target = RPC_PAD_FIND_LEN;
+		break;
+	default:
+		break;		/* STORE carries its own proof: a token */
+	}
+pad:
+	rpc_pad(m, target);
+}
+
+/*
+ * Pads m (sender and txid set) to target bytes, or one under when the
+ * pad's length varint does not allow it exactly; none if m is as long.
+ */
+void
+rpc_pad(struct wire_msg *m, size_t target)
+{
+	size_t base, d, n;
+
+	m->padlen = 0;
+	base = wire_encoded_len(m);
+	if (base + 2 > target)
+		return;
+	/* The field costs a tag byte, a length varint and the bytes. */
+	d = target - base;
+	n = d - 2;
+	if (n > 127 && (n = d - 3) < 128)
+		n = 127;
+	m->padlen = n;
+}
