@@ -342,6 +342,10 @@ rpc_send(struct rpc *r, const struct addr *to, const struct id *id,
 		q->c.key = m->u.find_value.key;
 	else if (m->type == WIRE_STORE)
 		q->c.key = m->u.store.key;
+	else if (m->type == WIRE_LISTEN)
+		q->c.key = m->u.listen.key;
+	else if (m->type == WIRE_NOTIFY)
+		q->c.key = m->u.notify.key;
 	q->c.txid = txid;
 	q->c.sent_ms = now_ms;
 	q->c.len = len;
@@ -508,6 +512,8 @@ static const uint8_t rpc_answer_type[] = {
 	[WIRE_FIND_NODE] = WIRE_NODES,
 	[WIRE_FIND_VALUE] = WIRE_VALUES,
 	[WIRE_STORE] = WIRE_STORE_ACK,
+	[WIRE_LISTEN] = WIRE_LISTEN_ACK,
+	[WIRE_NOTIFY] = WIRE_LISTEN_ACK,
 };
 
 enum rpc_match

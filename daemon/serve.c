@@ -342,7 +342,8 @@ serve_store(struct serve *s, const struct addr *from, const struct wire_msg *q,
 			quota_add(s->quota, from, &st->key, hash, v->len, exp);
 		}
 		if (s->stored != NULL)
-			s->stored(s->arg, &st->key, v->data, v->len, now_ms);
+			s->stored(s->arg, &st->key, v->data, v->len,
+			    v->created_ms, exp, now_ms);
 		stored++;
 		s->st.values_stored++;
 	}
