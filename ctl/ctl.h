@@ -31,6 +31,7 @@ enum ctl_exit {
 /* Command options; a command row lists the ones it accepts. */
 #define CTL_OPT_TTL		0x01
 #define CTL_OPT_SINCE		0x02
+#define CTL_OPT_COUNT		0x04
 
 struct ctl_cmd;
 
@@ -47,6 +48,7 @@ struct ctl_inv {
 	unsigned		 given;		/* CTL_OPT_* seen */
 	uint32_t		 ttl_s;
 	int64_t			 since_ms;
+	uint32_t		 count;		/* watch: 0 = until stopped */
 	uint8_t			 key[ID_LEN];
 	const uint8_t		*value;		/* put */
 	size_t			 valuelen;
@@ -59,6 +61,7 @@ struct ctl_inv {
 	Emo__Ctl__PeersRequest	 peers;
 	Emo__Ctl__PingRequest	 ping;
 	Emo__Ctl__LogRequest	 log;
+	Emo__Ctl__WatchRequest	 watch;
 };
 
 /* ctl_args.c — strict parsers; *errstr gets a static reason on failure. */
@@ -83,6 +86,8 @@ struct ctl_io {
 int	ctl_io_open(struct ctl_io *, const char *path, int timeout_s);
 int	ctl_io_call(struct ctl_io *, Emo__Ctl__Request *,
 	    Emo__Ctl__Response **);
+/* The next answer to request id (a watch streams several). */
+int	ctl_io_recv(struct ctl_io *, uint64_t id, Emo__Ctl__Response **);
 void	ctl_io_close(struct ctl_io *);
 
 /* ctl_print.c — formatting helpers and one printer per command. */
@@ -101,5 +106,12 @@ int	ctl_print_status(const struct ctl_inv *, const Emo__Ctl__Response *);
 int	ctl_print_peers(const struct ctl_inv *, const Emo__Ctl__Response *);
 int	ctl_print_ping(const struct ctl_inv *, const Emo__Ctl__Response *);
 int	ctl_print_log(const struct ctl_inv *, const Emo__Ctl__Response *);
+
+/* emoctl.c — an Error answer on stderr; returns the exit code. */
+int	ctl_error(const struct ctl_inv *, const Emo__Ctl__Error *);
+
+/* ctl_watch.c — the watch command: a stream of answers. */
+int	ctl_watch_build(struct ctl_inv *, Emo__Ctl__Request *);
+int	ctl_watch_run(struct ctl_inv *, struct ctl_io *, Emo__Ctl__Request *);
 
 #endif

@@ -23,6 +23,7 @@ enum ctl_optid {
 	CTL_O_TIMEOUT,
 	CTL_O_TTL,
 	CTL_O_SINCE,
+	CTL_O_COUNT,
 	CTL_O_HELP,
 	CTL_O_VERSION,
 };
@@ -48,7 +49,9 @@ static const struct ctl_opt ctl_opts[] = {
 	{ 0, "ttl", "SECONDS", CTL_O_TTL, CTL_OPT_TTL,
 	    "put: keep the value 1..4294967295 s (default: emod's)" },
 	{ 0, "since", "UNIX_MS", CTL_O_SINCE, CTL_OPT_SINCE,
-	    "get: only values created at or after UNIX_MS" },
+	    "get, watch: only values created at or after UNIX_MS" },
+	{ 0, "count", "N", CTL_O_COUNT, CTL_OPT_COUNT,
+	    "watch: exit after N values (1..4294967295)" },
 	{ 'h', "help", NULL, CTL_O_HELP, 0, "show this help" },
 	{ 'V', "version", NULL, CTL_O_VERSION, 0, "show emoctl's version" },
 };
@@ -96,6 +99,16 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "that time (milliseconds since 1970).  Exits 1 if there is none.\n"
 	    "When the values do not fit one answer (48 MiB), prints the oldest\n"
 	    "that fit, says on stderr where to continue with --since, exits 0.\n" },
+	{ "watch", 1, 1, CTL_OPT_SINCE | CTL_OPT_COUNT, 1, ctl_watch_build,
+	    EMO__CTL__RESPONSE__BODY_WATCH, NULL,
+	    "KEY [--since UNIX_MS] [--count N]",
+	    "print each value stored under KEY as it arrives",
+	    "Prints the live values under KEY, then each new value stored\n"
+	    "under it anywhere in the network as it arrives, one per line\n"
+	    "(--json: one JSON object per line), each value once.  --since\n"
+	    "UNIX_MS leaves out values created before.  Exits 0 after --count\n"
+	    "N values, or on SIGINT or SIGTERM; --timeout bounds only the\n"
+	    "connection.\n" },
 	{ "hash", 1, 1, 0, 1, NULL, EMO__CTL__RESPONSE__BODY__NOT_SET, NULL,
 	    "KEY",
 	    "print KEY's 32-byte key in hex (offline)",
@@ -278,6 +291,14 @@ ctl_opt_apply(struct ctl_inv *inv, const struct ctl_opt *o, const char *val,
 			return -1;
 		}
 		inv->since_ms = (int64_t)v;
+		break;
+	case CTL_O_COUNT:
+		if (ctl_args_uint(val, 1, UINT32_MAX, &v, &errstr) == -1) {
+			ctl_warnx("invalid --count '%s': %s (1..%" PRIu32 ")",
+			    val, errstr, UINT32_MAX);
+			return -1;
+		}
+		inv->count = (uint32_t)v;
 		break;
 	case CTL_O_HELP:
 	case CTL_O_VERSION:
@@ -522,7 +543,7 @@ static const struct {
 	    "storage quota full" },
 };
 
-static int
+int
 ctl_error(const struct ctl_inv *inv, const Emo__Ctl__Error *e)
 {
 	const char *what = "error";
@@ -588,6 +609,11 @@ ctl_remote(struct ctl_inv *inv, Emo__Ctl__Request *req)
 	}
 	if ((rc = ctl_io_open(&io, path, inv->timeout_s)) != CTL_EXIT_OK)
 		return rc;
+	if (inv->cmd->build == ctl_watch_build) {
+		rc = ctl_watch_run(inv, &io, req);
+		ctl_io_close(&io);
+		return rc;
+	}
 	rc = ctl_io_call(&io, req, &resp);
 	ctl_io_close(&io);
 	if (rc != CTL_EXIT_OK)
