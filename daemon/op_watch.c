@@ -238,8 +238,9 @@ op_watch_lookup_done(struct op *op, int64_t now_ms)
 	for (j = 0; j < nold; j++)
 		if (op_watch_sub_find(w, &old[j].addr) == NULL)
 			op_watch_listen(w, &old[j], 1, now_ms);
+	/* Found none (all seeds dead, say): soon again, dead ones left out. */
 	w->lookup_ms = now_ms + (n > 0 ? OP_WATCH_RELOOKUP_MS :
-	    OP_WATCH_CHECK_MS);
+	    OP_WATCH_EMPTY_MS);
 	w->next_ms = now_ms + OP_WATCH_CHECK_MS;
 	if (w->next_ms > w->lookup_ms)
 		w->next_ms = w->lookup_ms;
