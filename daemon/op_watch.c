@@ -179,8 +179,11 @@ op_watch_listen(struct op_watch *w, const struct op_watch_sub *s, int cancel,
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_LISTEN;
 	m.u.listen.key = w->op.target;
-	m.u.listen.since_ms = w->newest_ms > w->since_ms ? w->newest_ms :
+	/* A refresh asks only for what is newer than all it has seen. */
+	m.u.listen.since_ms = w->newest_ms >= w->since_ms ? w->newest_ms + 1 :
 	    w->since_ms;
+	if (w->newest_ms == 0)
+		m.u.listen.since_ms = w->since_ms;
 	m.u.listen.cancel = cancel;
 	if ((tp = token_peer_get(env->tok, &s->addr, &w->op.target,
 	    now_ms)) != NULL) {
