@@ -125,6 +125,8 @@ static const struct control_counter {
 	    "Notify pushes sent to subscribers"),
 	DHT_C("listen_push_limited", listen_push_limited,
 	    "values not pushed: over a subscription's push rate or in-flight cap"),
+	DHT_C("listen_catchups", listen_catchups,
+	    "Notify pushes of values left behind by the push limits"),
 	DHT_C("watches", watches,
 	    "watches running now (emoctl watch)"),
 	DHT_C("watch_subs_held", watch_subs_held,

@@ -341,7 +341,7 @@ dht_periodic(struct dht *d, int64_t now_ms, int64_t wall_ms)
 	lk_next = op_tick(d->ops, now_ms);
 	handover_step(d->ho, now_ms, wall_ms);
 	repub_step(d->rp, now_ms, wall_ms);
-	next = dht_min(listen_tick(d->ls, now_ms),
+	next = dht_min(listen_tick(d->ls, now_ms, wall_ms),
 	    op_watch_tick(d->wl, now_ms, wall_ms));
 	op_run_completions(d->ops, now_ms);
 
@@ -675,6 +675,7 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 	st->listen_dropped = lis.dropped;
 	st->listen_pushed = lis.pushed;
 	st->listen_push_limited = lis.push_limited;
+	st->listen_catchups = lis.catchups;
 	op_watch_get_stats(d->wl, &ws);
 	st->watches = ws.watches;
 	st->watch_subs_held = ws.subs_held;

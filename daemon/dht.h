@@ -112,6 +112,7 @@ struct dht_stats {
 	uint64_t	listen_dropped;	/* gone, cancelled or unwilling */
 	uint64_t	listen_pushed;	/* Notify sent */
 	uint64_t	listen_push_limited;
+	uint64_t	listen_catchups;	/* values left behind, pushed */
 	uint64_t	watches;	/* running now */
 	uint64_t	watch_subs_held;	/* nodes pushing to us now */
 	uint64_t	watch_listens_sent;

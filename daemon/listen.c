@@ -17,6 +17,7 @@ struct listen_sub {
 	int64_t		 expires_ms;	/* monotonic */
 	int64_t		 mtok;		/* thousandths of a push */
 	int64_t		 refill_ms;
+	int64_t		 behind_ms;	/* oldest value not pushed; 0: none */
 	uint32_t	 inflight;
 };
 
@@ -307,6 +308,11 @@ listen_stored(struct listen *l, const struct id *key,
 			continue;
 		if (!listen_room(&l->subs[i], now_ms)) {
 			l->st.push_limited++;
+			if (l->subs[i].behind_ms == 0 ||
+			    v->created_ms < l->subs[i].behind_ms)
+				l->subs[i].behind_ms = v->created_ms;
+			if (l->next_ms > now_ms + LISTEN_CATCHUP_MS)
+				l->next_ms = now_ms + LISTEN_CATCHUP_MS;
 			continue;
 		}
 		listen_send(l, &l->subs[i], key, v, 1, now_ms);
@@ -314,21 +320,30 @@ listen_stored(struct listen *l, const struct id *key,
 }
 
 int64_t
-listen_tick(struct listen *l, int64_t now_ms)
+listen_tick(struct listen *l, int64_t now_ms, int64_t wall_ms)
 {
+	struct listen_sub *s;
 	int64_t next = INT64_MAX;
 	size_t i = 0;
 
 	if (now_ms < l->next_ms)
 		return l->next_ms;
 	while (i < l->n) {
-		if (l->subs[i].expires_ms <= now_ms) {
+		s = &l->subs[i];
+		if (s->expires_ms <= now_ms) {
 			l->st.expired++;
 			listen_remove(l, i);
 			continue;
 		}
-		if (l->subs[i].expires_ms < next)
-			next = l->subs[i].expires_ms;
+		if (s->behind_ms != 0 && listen_room(s, now_ms)) {
+			l->st.catchups++;
+			listen_existing(l, s, s->behind_ms, now_ms, wall_ms);
+			s->behind_ms = 0;
+		}
+		if (s->behind_ms != 0 && now_ms + LISTEN_CATCHUP_MS < next)
+			next = now_ms + LISTEN_CATCHUP_MS;
+		if (s->expires_ms < next)
+			next = s->expires_ms;
 		i++;
 	}
 	l->next_ms = next;

@@ -23,6 +23,12 @@
 #define LISTEN_PUSH_PER_S	20	/* Notify per subscription, sustained */
 #define LISTEN_PUSH_BURST	40
 #define LISTEN_MAX_INFLIGHT	8	/* unanswered Notify per subscription */
+/*
+ * Values not pushed (over the rate or in-flight cap) are not lost: the
+ * subscription remembers the oldest one's creation time and, this often
+ * while it is behind, pushes the live values since then in one Notify.
+ */
+#define LISTEN_CATCHUP_MS	100
 
 struct listen_stats {
 	uint64_t	subs;		/* served now */
@@ -33,6 +39,7 @@ struct listen_stats {
 	uint64_t	dropped;	/* subscriber gone, cancelled, or unwilling */
 	uint64_t	pushed;		/* Notify sent */
 	uint64_t	push_limited;	/* values not pushed: rate or in flight */
+	uint64_t	catchups;	/* Notify of values left behind */
 };
 
 struct listen;
@@ -50,8 +57,11 @@ int	listen_request(struct listen *, const struct addr *from,
 /* A value was stored here under key: pushes it to key's subscribers. */
 void	listen_stored(struct listen *, const struct id *key,
 	    const struct wire_value *v, int64_t now_ms);
-/* Drops expired subscriptions; when to run next (INT64_MAX: none held). */
-int64_t	listen_tick(struct listen *, int64_t now_ms);
+/*
+ * Drops expired subscriptions and catches up those left behind; when to
+ * run next (INT64_MAX: none held).
+ */
+int64_t	listen_tick(struct listen *, int64_t now_ms, int64_t wall_ms);
 void	listen_get_stats(const struct listen *, struct listen_stats *);
 
 #endif

@@ -1,6 +1,6 @@
 #!/bin/sh
-# make bench: single-node control-socket throughput (and, when present, the
-# cluster benchmark).  Env: EMOD, EMOCTL, BENCHDIR (built bench programs).
+# make bench: single-node control-socket throughput, put -> watch latency
+# (watch-bench.sh) and, when present, the cluster benchmark.  Env: EMOD, EMOCTL, BENCHDIR (built bench programs).
 set -u
 tmp=$(mktemp -d)
 pid=""
@@ -42,6 +42,7 @@ for storage in leveldb memory; do
 done
 storage=leveldb; sync=yes
 single leveldb yes
+sh tests/bench/watch-bench.sh || exit 1
 if [ -f tests/bench/cluster-bench.sh ]; then
 	sh tests/bench/cluster-bench.sh
 fi
