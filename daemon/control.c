@@ -92,9 +92,12 @@ control_flush(struct control_conn *c)
 		bufferevent_disable(c->bev, EV_READ);
 }
 
-/* Adds rsp to r's output; a response too large becomes an error. */
+/*
+ * Adds rsp to r's output; a response too large becomes an error.  Only a
+ * stream's (not final) answers are dropped past CONTROL_MAX_OUTPUT.
+ */
 static void
-control_append(struct control_req *r, Emo__Ctl__Response *rsp)
+control_append(struct control_req *r, Emo__Ctl__Response *rsp, int final)
 {
 	Emo__Ctl__Response er = EMO__CTL__RESPONSE__INIT;
 	Emo__Ctl__Error e = EMO__CTL__ERROR__INIT;
@@ -116,7 +119,7 @@ control_append(struct control_req *r, Emo__Ctl__Response *rsp)
 		r->outlen = n;
 		return;
 	}
-	if (r->outlen + n <= CONTROL_MAX_OUTPUT &&
+	if ((final || r->outlen + n <= CONTROL_MAX_OUTPUT) &&
 	    (nb = realloc(r->out, r->outlen + n)) != NULL) {
 		memcpy(nb + r->outlen, b, n);
 		r->out = nb;
@@ -131,7 +134,7 @@ control_stream(struct control_req *r, Emo__Ctl__Response *rsp)
 {
 	if (r->conn == NULL || r->done)
 		return;
-	control_append(r, rsp);
+	control_append(r, rsp, 0);
 	control_flush(r->conn);
 }
 
@@ -149,7 +152,7 @@ control_respond(struct control_req *r, Emo__Ctl__Response *rsp)
 		free(r);
 		return;
 	}
-	control_append(r, rsp);
+	control_append(r, rsp, 1);
 	r->done = 1;
 	control_flush(c);
 	/* A slot freed up: take more input if reading was paused for it. */

@@ -26,6 +26,7 @@ struct op_watch {
 	int64_t			 lookup_ms;	/* when to look up again */
 	int			 started;	/* local values handed over */
 	int			 looking;	/* a lookup runs */
+	unsigned		 fails;		/* Listens failed in a row */
 	struct op_watch_sub	 subs[WIRE_MAX_NODES];
 	size_t			 nsubs;
 	uint8_t			(*seen)[OP_WATCH_HASH];
@@ -139,22 +140,29 @@ op_watch_listen_reply(void *ctx, const struct rpc_call *c,
 	if (w->op.done || (s = op_watch_sub_find(w, &c->to)) == NULL)
 		return;
 	s->held = m->u.listen_ack.lifetime_ms > 0;
+	w->fails = 0;
 }
 
-/* Gone, or refused (a stale token): drop it and look again soon. */
+/*
+ * Gone, or refused (a stale token, a full table): drop it and look again
+ * soon, later each time while nothing but failures come back.
+ */
 static void
 op_watch_listen_failed(void *ctx, const struct rpc_call *c, int64_t now_ms)
 {
 	struct op_watch *w = ctx;
 	struct op_watch_sub *s;
+	int64_t retry;
 
 	if (w->op.done || (s = op_watch_sub_find(w, &c->to)) == NULL)
 		return;
 	*s = w->subs[--w->nsubs];
 	if (w->list != NULL)
 		w->list->st.subs_lost++;
-	if (w->lookup_ms > now_ms + OP_WATCH_RETRY_MS)
-		w->lookup_ms = now_ms + OP_WATCH_RETRY_MS;
+	retry = (int64_t)OP_WATCH_RETRY_MS << (w->fails < 5 ? w->fails : 5);
+	w->fails++;
+	if (w->lookup_ms > now_ms + retry)
+		w->lookup_ms = now_ms + retry;
 	if (w->next_ms > w->lookup_ms)
 		w->next_ms = w->lookup_ms;
 }

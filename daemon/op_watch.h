@@ -15,7 +15,8 @@
 #define OP_WATCH_MAX		256	/* watches at once, per node */
 #define OP_WATCH_CHECK_MS	60000	/* Listen again at each node */
 #define OP_WATCH_RELOOKUP_MS	300000	/* the closest set may have moved */
-#define OP_WATCH_RETRY_MS	2000	/* a node dropped out: look again */
+#define OP_WATCH_RETRY_MS	2000	/* a node dropped out: look again,
+					   doubling to 64 s while none answers */
 #define OP_WATCH_EMPTY_MS	10000	/* a lookup found no node: again */
 #define OP_WATCH_SEEN		1024	/* values remembered, not repeated */
 
