@@ -193,7 +193,8 @@ static const struct control_counter {
 	    "the socket's group"),
 	CTL_C("ctl_dropped_output", dropped_output,
 	    "control clients dropped for reading none of over 1 MiB of "
-	    "answers for `control_output_timeout`"),
+	    "answers for `control_output_timeout`, and watch answers "
+	    "dropped while 1 MiB of them waited behind an earlier request"),
 #undef NODE_C
 #undef NET_C
 #undef DHT_C

@@ -285,7 +285,7 @@ op_watch_local_first(struct op_watch *w, int64_t wall_ms)
 	struct wire_value wv[WIRE_MAX_VALUES_PER_MSG];
 	struct store_result res;
 	const char *errstr;
-	size_t off = 0, total, n;
+	size_t off = 0, total, n, i;
 
 	do {
 		memset(&res, 0, sizeof(res));
@@ -296,7 +296,7 @@ op_watch_local_first(struct op_watch *w, int64_t wall_ms)
 		n = res.n < WIRE_MAX_VALUES_PER_MSG ? res.n :
 		    WIRE_MAX_VALUES_PER_MSG;
 		rpc_wire_values(res.v, n, wv);
-		for (size_t i = 0; i < n && !w->op.done; i++)
+		for (i = 0; i < n && !w->op.done; i++)
 			op_watch_deliver(w, &wv[i], wall_ms);
 		store_result_free(&res);
 		off += n;
