@@ -40,6 +40,7 @@ enum ctl_exit {
 
 #define CTL_MAX_MIN_ACKS	64	/* as emod's CONTROL_MAX_MIN_ACKS */
 #define CTL_OPT_PERMANENT	0x100
+#define CTL_OPT_COUNT		0x200
 
 struct ctl_cmd;
 
@@ -59,6 +60,7 @@ struct ctl_inv {
 	const char		*output;	/* get -o FILE */
 	int			 latest_scan;	/* read truncated answers on */
 	int64_t			 since_ms;
+	uint32_t		 count;		/* watch: 0 = until stopped */
 	uint8_t			 key[ID_LEN];
 	const uint8_t		*value;		/* put */
 	size_t			 valuelen;
@@ -75,6 +77,7 @@ struct ctl_inv {
 	Emo__Ctl__PermanentRequest permanent;
 	int			 perm;		/* put --permanent */
 	uint8_t			 vid[CTL_VALUE_ID_LEN];	/* cancel */
+	Emo__Ctl__WatchRequest	 watch;
 };
 
 /* ctl_args.c — strict parsers; *errstr gets a static reason on failure. */
@@ -99,6 +102,8 @@ struct ctl_io {
 int	ctl_io_open(struct ctl_io *, const char *path, int timeout_s);
 int	ctl_io_call(struct ctl_io *, Emo__Ctl__Request *,
 	    Emo__Ctl__Response **);
+/* The next answer to request id (a watch streams several). */
+int	ctl_io_recv(struct ctl_io *, uint64_t id, Emo__Ctl__Response **);
 void	ctl_io_close(struct ctl_io *);
 
 /* ctl_print.c — formatting helpers and one printer per command. */
@@ -136,5 +141,9 @@ int	ctl_perm_print_cancel(const struct ctl_inv *,
 	    const Emo__Ctl__Response *);
 int	ctl_perm_print_list(const struct ctl_inv *,
 	    const Emo__Ctl__Response *);
+
+/* ctl_watch.c — the watch command: a stream of answers. */
+int	ctl_watch_build(struct ctl_inv *, Emo__Ctl__Request *);
+int	ctl_watch_run(struct ctl_inv *, struct ctl_io *, Emo__Ctl__Request *);
 
 #endif

@@ -280,11 +280,8 @@ int
 ctl_io_call(struct ctl_io *io, Emo__Ctl__Request *req,
     Emo__Ctl__Response **respp)
 {
-	Emo__Ctl__Response *resp;
-	uint8_t hdr[EMO_CTL_HDR_LEN], *buf;
-	const char *errstr;
+	uint8_t *buf;
 	size_t len;
-	uint32_t n;
 	int rc;
 
 	*respp = NULL;
@@ -306,7 +303,19 @@ ctl_io_call(struct ctl_io *io, Emo__Ctl__Request *req,
 	free(buf);
 	if (rc != CTL_EXIT_OK)
 		return rc;
+	return ctl_io_recv(io, req->id, respp);
+}
 
+int
+ctl_io_recv(struct ctl_io *io, uint64_t id, Emo__Ctl__Response **respp)
+{
+	Emo__Ctl__Response *resp;
+	uint8_t hdr[EMO_CTL_HDR_LEN], *buf;
+	const char *errstr;
+	uint32_t n;
+	int rc;
+
+	*respp = NULL;
 	if ((rc = ctl_io_read(io, hdr, sizeof(hdr))) != CTL_EXIT_OK)
 		return rc;
 	/* The length is checked before anything is allocated for it. */
@@ -329,9 +338,9 @@ ctl_io_call(struct ctl_io *io, Emo__Ctl__Request *req,
 		    io->path, n);
 		return CTL_EXIT_FAIL;
 	}
-	if (resp->id != req->id) {
+	if (resp->id != id) {
 		ctl_warnx("%s: answer id %" PRIu64 " does not match request "
-		    "id %" PRIu64, io->path, resp->id, req->id);
+		    "id %" PRIu64, io->path, resp->id, id);
 		emo__ctl__response__free_unpacked(resp, NULL);
 		return CTL_EXIT_FAIL;
 	}

@@ -16,7 +16,7 @@ _emoctl()
 	fi
 
 	local globals="--socket --json --hex-key --timeout --help --version"
-	local commands="put get hash status peers ping log permanent cancel help"
+	local commands="put get watch hash status peers ping log permanent cancel help"
 
 	case $prev in
 	--socket|-s|--output|-o)
@@ -24,7 +24,7 @@ _emoctl()
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
-	--timeout|-t|--ttl|--since|--min-acks)
+	--timeout|-t|--ttl|--since|--min-acks|--count)
 		return
 		;;
 	esac
@@ -39,7 +39,7 @@ _emoctl()
 				endopts=1
 				continue
 				;;
-			--socket|-s|--timeout|-t|--ttl|--since|--min-acks|--output|-o)
+			--socket|-s|--timeout|-t|--ttl|--since|--min-acks|--output|-o|--count)
 				((i++))
 				continue
 				;;
@@ -59,6 +59,7 @@ _emoctl()
 		case $cmd in
 		put) COMPREPLY=($(compgen -W "$globals --ttl --min-acks --permanent" -- "$cur")) ;;
 		get) COMPREPLY=($(compgen -W "$globals --since --latest --raw --null --output" -- "$cur")) ;;
+		watch) COMPREPLY=($(compgen -W "$globals --since --count" -- "$cur")) ;;
 		*) COMPREPLY=($(compgen -W "$globals" -- "$cur")) ;;
 		esac
 		return

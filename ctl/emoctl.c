@@ -30,6 +30,7 @@ enum ctl_optid {
 	CTL_O_OUTPUT,
 	CTL_O_MIN_ACKS,
 	CTL_O_PERMANENT,
+	CTL_O_COUNT,
 	CTL_O_HELP,
 	CTL_O_VERSION,
 };
@@ -60,7 +61,7 @@ static const struct ctl_opt ctl_opts[] = {
 	    "put: fail (exit 4) unless N nodes, this one included,\n"
 	    "stored the value (1.." BYTES_STR(CTL_MAX_MIN_ACKS) ")" },
 	{ 0, "since", "UNIX_MS", CTL_O_SINCE, CTL_OPT_SINCE,
-	    "get: only values created at or after UNIX_MS" },
+	    "get, watch: only values created at or after UNIX_MS" },
 	{ 0, "latest", NULL, CTL_O_LATEST, CTL_OPT_LATEST,
 	    "get: only the newest value" },
 	{ 0, "raw", NULL, CTL_O_RAW, CTL_OPT_RAW,
@@ -72,6 +73,8 @@ static const struct ctl_opt ctl_opts[] = {
 	    "get: write the newest value's bytes to FILE" },
 	{ 0, "permanent", NULL, CTL_O_PERMANENT, CTL_OPT_PERMANENT,
 	    "put: emod re-puts the value until cancelled" },
+	{ 0, "count", "N", CTL_O_COUNT, CTL_OPT_COUNT,
+	    "watch: exit after N values (1..4294967295)" },
 	{ 'h', "help", NULL, CTL_O_HELP, 0, "show this help" },
 	{ 'V', "version", NULL, CTL_O_VERSION, 0, "show emoctl's version" },
 };
@@ -136,6 +139,16 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "When the values do not fit one answer (48 MiB), prints the oldest\n"
 	    "that fit, says on stderr where to continue with --since, exits 0\n"
 	    "(--latest and -o read on to the newest instead).\n" },
+	{ "watch", 1, 1, CTL_OPT_SINCE | CTL_OPT_COUNT, 1, ctl_watch_build,
+	    EMO__CTL__RESPONSE__BODY_WATCH, NULL,
+	    "KEY [--since UNIX_MS] [--count N]",
+	    "print each value stored under KEY as it arrives",
+	    "Prints the live values under KEY, then each new value stored\n"
+	    "under it anywhere in the network as it arrives, one per line\n"
+	    "(--json: one JSON object per line), each value once.  --since\n"
+	    "UNIX_MS leaves out values created before.  Exits 0 after --count\n"
+	    "N values, or on SIGINT or SIGTERM; --timeout bounds only the\n"
+	    "connection.\n" },
 	{ "hash", 1, 1, 0, 1, NULL, EMO__CTL__RESPONSE__BODY__NOT_SET, NULL,
 	    "KEY",
 	    "print KEY's 32-byte key in hex (offline)",
@@ -372,6 +385,14 @@ ctl_opt_apply(struct ctl_inv *inv, const struct ctl_opt *o, const char *val,
 		break;
 	case CTL_O_PERMANENT:
 		inv->perm = 1;
+		break;
+	case CTL_O_COUNT:
+		if (ctl_args_uint(val, 1, UINT32_MAX, &v, &errstr) == -1) {
+			ctl_warnx("invalid --count '%s': %s (1..%" PRIu32 ")",
+			    val, errstr, UINT32_MAX);
+			return -1;
+		}
+		inv->count = (uint32_t)v;
 		break;
 	case CTL_O_HELP:
 	case CTL_O_VERSION:
@@ -669,6 +690,11 @@ ctl_remote(struct ctl_inv *inv, Emo__Ctl__Request *req)
 	}
 	if ((rc = ctl_io_open(&io, path, inv->timeout_s)) != CTL_EXIT_OK)
 		return rc;
+	if (inv->cmd->build == ctl_watch_build) {
+		rc = ctl_watch_run(inv, &io, req);
+		ctl_io_close(&io);
+		return rc;
+	}
 	rc = ctl_io_call(&io, req, &resp);
 	/*
 	 * The newest value may be among those a truncated answer left out

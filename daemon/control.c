@@ -75,16 +75,67 @@ control_flush(struct control_conn *c)
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	struct control_req *r;
 
-	while ((r = TAILQ_FIRST(&c->pending)) != NULL && r->done) {
-		TAILQ_REMOVE(&c->pending, r, entry);
-		c->npending--;
+	while ((r = TAILQ_FIRST(&c->pending)) != NULL) {
+		/* A streaming request's answers so far go out too. */
 		if (r->out != NULL)
 			evbuffer_add(out, r->out, r->outlen);
 		free(r->out);
+		r->out = NULL;
+		r->outlen = 0;
+		if (!r->done)
+			break;
+		TAILQ_REMOVE(&c->pending, r, entry);
+		c->npending--;
 		free(r);
 	}
 	if (evbuffer_get_length(out) > CONTROL_OUT_HIGH)
 		bufferevent_disable(c->bev, EV_READ);
+}
+
+/*
+ * Adds rsp to r's output; a response too large becomes an error.  Only a
+ * stream's (not final) answers are dropped past CONTROL_MAX_OUTPUT.
+ */
+static void
+control_append(struct control_req *r, Emo__Ctl__Response *rsp, int final)
+{
+	Emo__Ctl__Response er = EMO__CTL__RESPONSE__INIT;
+	Emo__Ctl__Error e = EMO__CTL__ERROR__INIT;
+	uint8_t *b, *nb;
+	size_t n;
+
+	rsp->id = r->id;
+	if (control_pack(rsp, &b, &n) == -1) {
+		e.code = control_error_code(DHT_ERR_TOO_LARGE);
+		e.message = "response larger than the frame limit";
+		er.id = r->id;
+		er.body_case = EMO__CTL__RESPONSE__BODY_ERROR;
+		er.error = &e;
+		if (control_pack(&er, &b, &n) == -1)
+			return;
+	}
+	if (r->out == NULL) {
+		r->out = b;
+		r->outlen = n;
+		return;
+	}
+	if ((final || r->outlen + n <= CONTROL_MAX_OUTPUT) &&
+	    (nb = realloc(r->out, r->outlen + n)) != NULL) {
+		memcpy(nb + r->outlen, b, n);
+		r->out = nb;
+		r->outlen += n;
+	} else if (r->conn != NULL)
+		r->conn->ctl->st.dropped_output++;
+	free(b);
+}
+
+void
+control_stream(struct control_req *r, Emo__Ctl__Response *rsp)
+{
+	if (r->conn == NULL || r->done)
+		return;
+	control_append(r, rsp, 0);
+	control_flush(r->conn);
 }
 
 /*
@@ -94,24 +145,14 @@ control_flush(struct control_conn *c)
 void
 control_respond(struct control_req *r, Emo__Ctl__Response *rsp)
 {
-	Emo__Ctl__Response er = EMO__CTL__RESPONSE__INIT;
-	Emo__Ctl__Error e = EMO__CTL__ERROR__INIT;
 	struct control_conn *c = r->conn;
 
 	if (c == NULL) {
+		free(r->out);
 		free(r);
 		return;
 	}
-	rsp->id = r->id;
-	if (control_pack(rsp, &r->out, &r->outlen) == -1) {
-		e.code = control_error_code(DHT_ERR_TOO_LARGE);
-		e.message = "response larger than the frame limit";
-		er.id = r->id;
-		er.body_case = EMO__CTL__RESPONSE__BODY_ERROR;
-		er.error = &e;
-		if (control_pack(&er, &r->out, &r->outlen) == -1)
-			r->out = NULL;
-	}
+	control_append(r, rsp, 1);
 	r->done = 1;
 	control_flush(c);
 	/* A slot freed up: take more input if reading was paused for it. */
@@ -332,8 +373,11 @@ control_conn_free(struct control_conn *c)
 		if (r->done) {
 			free(r->out);
 			free(r);
-		} else
+		} else {
 			r->conn = NULL;	/* the node's callback frees it */
+			if (r->cancel != NULL)
+				r->cancel(c->ctl, r);
+		}
 	}
 	TAILQ_REMOVE(&c->ctl->conns, c, entry);
 	c->ctl->st.clients--;

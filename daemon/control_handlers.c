@@ -4,6 +4,7 @@
  * and its completion into a Response.  Status is in control_status.c;
  * connections, framing and the socket in control.c.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,6 +94,15 @@ control_request_check(const Emo__Ctl__Request *q, struct control_args *a,
 		if (control_key(q->get->key, q->get->name, &a->key, why) == -1)
 			return -1;
 		if (q->get->since_ms < 0) {
+			*why = "since_ms must not be negative";
+			return -1;
+		}
+		return 0;
+	case EMO__CTL__REQUEST__BODY_WATCH:
+		if (control_key(q->watch->key, q->watch->name, &a->key,
+		    why) == -1)
+			return -1;
+		if (q->watch->since_ms < 0) {
 			*why = "since_ms must not be negative";
 			return -1;
 		}
@@ -372,6 +382,66 @@ control_permanent(struct control_conn *c, struct control_req *r,
 	free(vp);
 }
 
+static void
+control_watch_event(void *arg, const struct op_watch_event *e)
+{
+	struct control_req *r = arg;
+	Emo__Ctl__Response rsp = EMO__CTL__RESPONSE__INIT;
+	Emo__Ctl__WatchEvent we = EMO__CTL__WATCH_EVENT__INIT;
+	Emo__Ctl__Value v = EMO__CTL__VALUE__INIT;
+
+	rsp.body_case = EMO__CTL__RESPONSE__BODY_WATCH;
+	rsp.watch = &we;
+	if (e->end) {
+		r->watch = NULL;
+		if (e->err != DHT_OK) {
+			control_error(r, e->err, e->msg);
+			return;
+		}
+		we.end = 1;
+		we.sent = r->sent;
+		control_respond(r, &rsp);
+		return;
+	}
+	if (r->conn == NULL || r->stopping)
+		return;
+	v.data.data = (uint8_t *)(uintptr_t)e->data;
+	v.data.len = e->len;
+	v.created_ms = e->created_ms;
+	v.expires_ms = e->expires_ms;
+	we.value = &v;
+	we.sent = ++r->sent;
+	control_stream(r, &rsp);
+	if (r->count != 0 && r->sent >= r->count && r->watch != NULL) {
+		r->stopping = 1;
+		node_watch_stop(r->conn->ctl->node, r->watch);
+	}
+}
+
+/* The client went away: the watch ends, its end frees the request. */
+static void
+control_watch_cancel(struct control *ctl, struct control_req *r)
+{
+	if (r->watch != NULL && !r->stopping) {
+		r->stopping = 1;
+		node_watch_stop(ctl->node, r->watch);
+	}
+}
+
+static void
+control_watch(struct control_conn *c, struct control_req *r,
+    const Emo__Ctl__Request *q)
+{
+	struct node_op *w;
+
+	r->count = q->watch->count;
+	r->cancel = control_watch_cancel;
+	/* On failure the end has been reported and r may be gone. */
+	if ((w = node_watch(c->ctl->node, &r->args.key, q->watch->since_ms,
+	    control_watch_event, r)) != NULL)
+		r->watch = w;
+}
+
 static const struct {
 	Emo__Ctl__Request__BodyCase	 body;
 	void				(*fn)(struct control_conn *,
@@ -386,6 +456,7 @@ static const struct {
 	{ EMO__CTL__REQUEST__BODY_LOG, control_log },
 	{ EMO__CTL__REQUEST__BODY_CANCEL, control_cancel },
 	{ EMO__CTL__REQUEST__BODY_PERMANENT, control_permanent },
+	{ EMO__CTL__REQUEST__BODY_WATCH, control_watch },
 };
 
 void

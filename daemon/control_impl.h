@@ -60,8 +60,15 @@ struct control_req {
 	uint64_t			 id;
 	struct control_args		 args;
 	int				 done;
-	uint8_t				*out;		/* framed response */
+	uint8_t				*out;		/* framed response(s) */
 	size_t				 outlen;
+	/* A watch: answers stream until the end (control_stream). */
+	struct node_op			*watch;		/* until its end */
+	uint32_t			 count, sent;
+	int				 stopping;
+	/* Called for an unfinished request when its client goes away. */
+	void				(*cancel)(struct control *,
+					    struct control_req *);
 };
 
 struct control {
@@ -89,6 +96,13 @@ struct control {
  * simply freed.  A response too large to frame becomes an error.
  */
 void	control_respond(struct control_req *, Emo__Ctl__Response *);
+/*
+ * One more response of a request that streams (a watch), without
+ * completing it: sent at once when earlier requests are answered, else
+ * kept (at most CONTROL_MAX_OUTPUT bytes; more is dropped).  Ignored for
+ * an orphan.
+ */
+void	control_stream(struct control_req *, Emo__Ctl__Response *);
 /* Completes a request with an error of the protocol's, or of ours. */
 void	control_error_pb(struct control_req *, Emo__Ctl__ErrorCode,
 	    const char *msg);

@@ -13,6 +13,7 @@
 #include "handover.h"
 #include "join.h"
 #include "log.h"
+#include "listen.h"
 #include "op.h"
 #include "ratelimit.h"
 #include "repub.h"
@@ -42,6 +43,9 @@ struct dht {
 	struct handover		*ho;
 	struct repub		*rp;
 	struct ratelimit	*rl;
+	struct listen		*ls;		/* subscriptions we serve */
+	struct op_watch_list	*wl;		/* subscriptions we hold */
+	int64_t			 wall_ms;	/* of the input being handled */
 	int64_t			 admit_mtok;	/* thousandths of a ping */
 	int64_t			 admit_ms;	/* when last refilled */
 	struct {
@@ -203,6 +207,32 @@ dht_on_request(struct dht *d, const struct addr *from,
 	dht_route_request(d, &m->sender, from, room, now_ms);
 }
 
+/* A Listen proves its source by its token: then any admission ping. */
+static void
+dht_on_listen(struct dht *d, const struct addr *from,
+    const struct wire_msg *m, size_t len, int64_t now_ms, int64_t wall_ms)
+{
+	if (!ratelimit_request(d->rl, from, now_ms))
+		return;
+	if (listen_request(d->ls, from, m, len, now_ms, wall_ms))
+		dht_route_request(d, &m->sender, from, SIZE_MAX, now_ms);
+}
+
+/*
+ * A Notify comes from a node a watch subscribed at, but proves nothing in
+ * this exchange: its ListenAck is smaller, and no admission ping goes.
+ */
+static void
+dht_on_notify(struct dht *d, const struct addr *from,
+    const struct wire_msg *m, size_t len, int64_t now_ms, int64_t wall_ms)
+{
+	(void)len;
+	if (!ratelimit_request(d->rl, from, now_ms))
+		return;
+	if (op_watch_notify(d->wl, from, m, now_ms, wall_ms))
+		dht_route_request(d, &m->sender, from, 0, now_ms);
+}
+
 /* rpc asks before each answer goes: the global byte budget. */
 static int
 dht_answer_gate(void *arg, size_t len, int64_t now_ms)
@@ -273,6 +303,9 @@ static dht_handler *const dht_handlers[] = {
 	[WIRE_ERROR] = dht_on_response,
 	[WIRE_RETRY] = dht_on_response,
 	[WIRE_GET_VALUES] = dht_on_request,
+	[WIRE_LISTEN] = dht_on_listen,
+	[WIRE_LISTEN_ACK] = dht_on_response,
+	[WIRE_NOTIFY] = dht_on_notify,
 };
 
 static void
@@ -306,6 +339,7 @@ dht_input(struct dht *d, const struct addr *from, const uint8_t *buf,
 	uint8_t *msg;
 	size_t mlen;
 
+	d->wall_ms = wall_ms;
 	/* Longer messages travel in fragments: a big datagram breaks a rule. */
 	if (!route_addr_usable(from) || len > WIRE_MAX_DATAGRAM) {
 		d->st.rx_dropped_decode++;
@@ -361,6 +395,7 @@ dht_periodic(struct dht *d, int64_t now_ms, int64_t wall_ms)
 	uint8_t fresh[TOKEN_SECRET_LEN];
 	int64_t next, lk_next;
 
+	d->wall_ms = wall_ms;
 	dht_expire(d, now_ms);
 	frag_in_tick(d->fin, now_ms, dht_emit, d);
 	rpc_tick(d->env.rpc, now_ms);
@@ -372,11 +407,14 @@ dht_periodic(struct dht *d, int64_t now_ms, int64_t wall_ms)
 	lk_next = op_tick(d->ops, now_ms);
 	handover_step(d->ho, now_ms, wall_ms);
 	repub_step(d->rp, now_ms, wall_ms);
+	next = dht_min(listen_tick(d->ls, now_ms, wall_ms),
+	    op_watch_tick(d->wl, now_ms, wall_ms));
 	op_run_completions(d->ops, now_ms);
 
 	if (op_completions_due(d->ops) || handover_busy(d->ho))
 		return now_ms;
-	next = dht_min(join_deadline(d->join), repub_deadline(d->rp));
+	next = dht_min(next, join_deadline(d->join));
+	next = dht_min(next, repub_deadline(d->rp));
 	next = dht_min(next, rpc_deadline(d->env.rpc));
 	next = dht_min(next, frag_in_next_deadline(d->fin));
 	next = dht_min(next, lk_next);
@@ -385,13 +423,29 @@ dht_periodic(struct dht *d, int64_t now_ms, int64_t wall_ms)
 
 /* ---- lifecycle ----------------------------------------------------------- */
 
+/* A value entered the store: watches here and subscribers learn. */
+static void
+dht_value_new(struct dht *d, const struct id *key, const uint8_t *data,
+    size_t len, int64_t created_ms, int64_t expires_ms, int64_t now_ms)
+{
+	struct wire_value v;
+
+	v.data = data;
+	v.len = (uint32_t)len;
+	v.created_ms = created_ms;
+	v.expires_ms = expires_ms;
+	listen_stored(d->ls, key, &v, now_ms);
+	op_watch_local(d->wl, key, &v, d->wall_ms);
+}
+
 static void
 dht_stored(void *arg, const struct id *key, const uint8_t *data, size_t len,
-    int64_t now_ms)
+    int64_t created_ms, int64_t expires_ms, int64_t now_ms)
 {
 	struct dht *d = arg;
 
 	repub_seen_note(d->rp, key, data, len, now_ms);
+	dht_value_new(d, key, data, len, created_ms, expires_ms, now_ms);
 }
 
 /* The configuration with its defaults and bounds applied, into env. */
@@ -473,7 +527,9 @@ dht_new(const struct id *self, struct store *store,
 	    cfg->hold_store_acks, dht_stored, d)) == NULL ||
 	    (d->join = join_new(&d->env, d->ops, now_ms)) == NULL ||
 	    (d->ho = handover_new(&d->env)) == NULL ||
-	    (d->rp = repub_new(&d->env, d->ops, now_ms)) == NULL)
+	    (d->rp = repub_new(&d->env, d->ops, now_ms)) == NULL ||
+	    (d->ls = listen_new(&d->env)) == NULL ||
+	    (d->wl = op_watch_list_new(&d->env)) == NULL)
 		goto fail;
 	route_set_limit_local(d->env.rt, cfg != NULL && cfg->limit_local);
 	d->env.limit_local = cfg != NULL && cfg->limit_local;
@@ -497,6 +553,8 @@ dht_free(struct dht *d)
 		return;
 	/* Operations first: freeing one cancels its requests. */
 	op_set_free(d->ops);
+	op_watch_list_free(d->wl);
+	listen_free(d->ls);
 	repub_free(d->rp);
 	handover_free(d->ho);
 	join_free(d->join);
@@ -521,13 +579,50 @@ dht_bootstrap(struct dht *d, const struct addr *addrs, size_t n,
 	(void)join_bootstrap(d->join, addrs, n, now_ms);
 }
 
+
 int
-dht_put(struct dht *d, const struct id *key, const void *data, size_t len,
-    int64_t created_ms, int64_t expires_ms, int64_t now_ms, int64_t wall_ms,
-    op_put_cb *cb, void *arg)
+dht_put(struct dht *d, const struct id *key, const void *data,
+    size_t len, int64_t created_ms, int64_t expires_ms, int64_t now_ms,
+    int64_t wall_ms, op_put_cb *cb, void *arg)
 {
-	return op_put_start(d->ops, key, data, len, created_ms, expires_ms,
-	    now_ms, wall_ms, cb, arg);
+	struct store_value sv;
+	struct listen_stats ls;
+	struct op_watch_stats ws;
+	uint8_t hash[STORE_HASH_LEN];
+	const char *errstr;
+
+	if (op_put_start(d->ops, key, data, len, created_ms, expires_ms,
+	    now_ms, wall_ms, cb, arg) == -1)
+		return -1;
+	/* Nobody watching: nothing more to do (and nothing read). */
+	listen_get_stats(d->ls, &ls);
+	op_watch_get_stats(d->wl, &ws);
+	if (ls.subs == 0 && ws.watches == 0)
+		return 0;
+	store_hash(data, len, hash);
+	memset(&sv, 0, sizeof(sv));
+	if (store_get_hash(d->env.store, key->b, hash, wall_ms, &sv,
+	    &errstr) == 1) {
+		d->wall_ms = wall_ms;
+		dht_value_new(d, key, sv.data, sv.len, sv.created_ms,
+		    sv.expires_ms, now_ms);
+		free(sv.data);
+	}
+	return 0;
+}
+
+struct op_watch *
+dht_watch(struct dht *d, const struct id *key, int64_t since_ms,
+    int64_t now_ms, int64_t wall_ms, op_watch_cb *cb, void *arg)
+{
+	return op_watch_start(d->ops, d->wl, key, since_ms, now_ms, wall_ms,
+	    cb, arg);
+}
+
+void
+dht_watch_stop(struct dht *d, struct op_watch *w, int64_t now_ms)
+{
+	op_watch_stop(w, now_ms);
 }
 
 int
@@ -592,6 +687,8 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 	struct repub_stats ps;
 	struct route_stats rts;
 	struct ratelimit_stats ls;
+	struct listen_stats lis;
+	struct op_watch_stats ws;
 
 	memset(st, 0, sizeof(*st));
 	memcpy(st->rx_msgs, d->st.rx_msgs, sizeof(st->rx_msgs));
@@ -656,6 +753,24 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 	st->republish_suppressed = ps.suppressed;
 	st->republish_known_keys = ps.known_keys;
 	st->republish_known_nodes = ps.known_nodes;
+	listen_get_stats(d->ls, &lis);
+	st->listen_subs = lis.subs;
+	st->listen_accepted = lis.accepted;
+	st->listen_refreshed = lis.refreshed;
+	st->listen_refused = lis.refused;
+	st->listen_expired = lis.expired;
+	st->listen_dropped = lis.dropped;
+	st->listen_pushed = lis.pushed;
+	st->listen_push_limited = lis.push_limited;
+	st->listen_catchups = lis.catchups;
+	op_watch_get_stats(d->wl, &ws);
+	st->watches = ws.watches;
+	st->watch_subs_held = ws.subs_held;
+	st->watch_listens_sent = ws.listens_sent;
+	st->watch_subs_lost = ws.subs_lost;
+	st->watch_notify_rx = ws.notify_rx;
+	st->watch_notify_refused = ws.notify_refused;
+	st->watch_values = ws.values;
 }
 
 const char *

@@ -23,6 +23,7 @@
 #include "op_get.h"
 #include "op_ping.h"
 #include "op_put.h"
+#include "op_watch.h"
 #include "quota.h"
 #include "route.h"
 #include "store.h"
@@ -124,6 +125,22 @@ struct dht_stats {
 	uint64_t	rpc_cookie_resends;	/* requests again after a Retry */
 	uint64_t	rpc_retry_failed;	/* failed: a second Retry */
 	uint64_t	admit_timeouts;	/* single-try admission pings lost */
+	uint64_t	listen_subs;	/* subscriptions served now */
+	uint64_t	listen_accepted;
+	uint64_t	listen_refreshed;
+	uint64_t	listen_refused;	/* bad token or a limit */
+	uint64_t	listen_expired;
+	uint64_t	listen_dropped;	/* gone, cancelled or unwilling */
+	uint64_t	listen_pushed;	/* Notify sent */
+	uint64_t	listen_push_limited;
+	uint64_t	listen_catchups;	/* values left behind, pushed */
+	uint64_t	watches;	/* running now */
+	uint64_t	watch_subs_held;	/* nodes pushing to us now */
+	uint64_t	watch_listens_sent;
+	uint64_t	watch_subs_lost;
+	uint64_t	watch_notify_rx;
+	uint64_t	watch_notify_refused;
+	uint64_t	watch_values;	/* handed to watchers */
 };
 
 struct dht;
@@ -161,7 +178,8 @@ int64_t	dht_periodic(struct dht *, int64_t now_ms, int64_t wall_ms);
 
 /*
  * The operations (op_put.h, op_get.h, op_ping.h, op_find.h say what each
- * does and reports).  -1 (callback never called) only when OP_MAX_USER
+ * does and reports).  A put also hands the value stored here to this
+ * node's watches and to the nodes subscribed here at once.  -1 (callback never called) only when OP_MAX_USER
  * operations are running.
  */
 int	dht_put(struct dht *, const struct id *key, const void *data,
@@ -171,6 +189,14 @@ int	dht_get(struct dht *, const struct id *key, int64_t since_ms,
 	    int64_t now_ms, int64_t wall_ms, op_get_cb *, void *arg);
 int	dht_ping(struct dht *, const struct addr *, int64_t now_ms,
 	    op_ping_cb *, void *arg);
+/*
+ * Watches key (op_watch.h): NULL without a slot.  dht_watch_stop ends it;
+ * its callback then gets the end, from the next completion run.
+ */
+struct op_watch *dht_watch(struct dht *, const struct id *key,
+	    int64_t since_ms, int64_t now_ms, int64_t wall_ms, op_watch_cb *,
+	    void *arg);
+void	dht_watch_stop(struct dht *, struct op_watch *, int64_t now_ms);
 /* An iterative FIND_NODE: the simulator checks lookups with it. */
 int	dht_find_node(struct dht *, const struct id *target, int64_t now_ms,
 	    op_find_cb *, void *arg);

@@ -35,6 +35,7 @@ enum node_op_kind {
 	NODE_OP_PUT,
 	NODE_OP_GET,
 	NODE_OP_PING,
+	NODE_OP_WATCH,
 };
 
 /* One user operation handed to the engine; freed on completion. */
@@ -46,7 +47,9 @@ struct node_op {
 		node_put_cb	*put;
 		node_get_cb	*get;
 		node_ping_cb	*ping;
+		node_watch_cb	*watch;
 	} cb;
+	struct op_watch		*watch;		/* the engine's, while it runs */
 	void			*arg;
 	int64_t			 created_ms, expires_ms;
 	int64_t			 started_us;	/* ping: RTT at µs resolution */
@@ -656,12 +659,24 @@ node_ping_done(void *arg, const struct op_ping_result *dr)
 }
 
 static void
+node_watch_done(void *arg, const struct op_watch_event *e)
+{
+	struct node_op *op = arg;	/* freed after the end */
+
+	op->cb.watch(op->arg, e);
+	if (e->end)
+		node_op_free(op);
+}
+
+static void
 node_op_abort(struct node_op *op)
 {
 	static const char msg[] = "emod is shutting down";
 	struct op_put_result pr = { DHT_ERR_UNAVAILABLE, msg, 0, 0 };
 	struct op_get_result gr;
 	struct op_ping_result xr;
+	struct op_watch_event we = { 1, DHT_ERR_UNAVAILABLE, msg, NULL, 0, 0,
+	    0 };
 
 	switch (op->kind) {
 	case NODE_OP_PUT:
@@ -679,7 +694,37 @@ node_op_abort(struct node_op *op)
 		xr.msg = msg;
 		node_ping_done(op, &xr);
 		break;
+	case NODE_OP_WATCH:	/* the engine frees its part silently */
+		node_watch_done(op, &we);
+		break;
 	}
+}
+
+struct node_op *
+node_watch(struct node *n, const struct id *key, int64_t since_ms,
+    node_watch_cb *cb, void *arg)
+{
+	struct op_watch_event e = { 1, DHT_ERR_UNAVAILABLE,
+	    "too many watches or operations in progress", NULL, 0, 0, 0 };
+	struct node_op *op = node_op_new(n, NODE_OP_WATCH, arg);
+
+	if (op != NULL && (op->cb.watch = cb) != NULL && (op->watch =
+	    dht_watch(n->dht, key, since_ms, node_mono_ms(), node_wall_ms(),
+	    node_watch_done, op)) != NULL) {
+		node_kick(n);
+		return op;
+	}
+	if (op != NULL)
+		node_op_free(op);
+	cb(arg, &e);
+	return NULL;
+}
+
+void
+node_watch_stop(struct node *n, struct node_op *op)
+{
+	dht_watch_stop(n->dht, op->watch, node_mono_ms());
+	node_kick(n);	/* the end comes from the engine's next run */
 }
 
 void

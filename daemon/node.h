@@ -47,6 +47,9 @@ struct node_ping_result {
 typedef void	node_put_cb(void *arg, const struct node_put_result *);
 typedef void	node_get_cb(void *arg, const struct node_get_result *);
 typedef void	node_ping_cb(void *arg, const struct node_ping_result *);
+/* Each value of a watch, then once its end (op_watch.h). */
+typedef void	node_watch_cb(void *arg, const struct op_watch_event *);
+struct node_op;
 
 struct node_peer {
 	struct id	id;
@@ -106,6 +109,14 @@ void	node_put_acks(struct node *, const struct id *key, const void *data,
 	    void *arg);
 void	node_get(struct node *, const struct id *key, int64_t since_ms,
 	    node_get_cb *, void *arg);
+/*
+ * Watches key: cb gets each value, then the end (after node_watch_stop,
+ * at shutdown, or at once with an error, and then NULL is returned).
+ */
+struct node_op *node_watch(struct node *, const struct id *key,
+	    int64_t since_ms, node_watch_cb *, void *arg);
+/* Ends a watch whose end has not been reported yet. */
+void	node_watch_stop(struct node *, struct node_op *);
 /* Pings HOST:PORT (numeric, or a name resolved now). */
 void	node_ping(struct node *, const char *address, node_ping_cb *,
 	    void *arg);

@@ -316,6 +316,10 @@ rpc_send(struct rpc *r, const struct addr *to, const struct id *id,
 		q->c.key = m->u.store.key;
 	else if (m->type == WIRE_GET_VALUES)
 		q->c.key = m->u.get_values.key;
+	else if (m->type == WIRE_LISTEN)
+		q->c.key = m->u.listen.key;
+	else if (m->type == WIRE_NOTIFY)
+		q->c.key = m->u.notify.key;
 	q->c.txid = txid;
 	q->c.sent_ms = now_ms;
 	q->c.len = len;
@@ -453,6 +457,8 @@ static const uint8_t rpc_answer_type[] = {
 	[WIRE_FIND_VALUE] = WIRE_VALUES,
 	[WIRE_STORE] = WIRE_STORE_ACK,
 	[WIRE_GET_VALUES] = WIRE_VALUES,
+	[WIRE_LISTEN] = WIRE_LISTEN_ACK,
+	[WIRE_NOTIFY] = WIRE_LISTEN_ACK,
 };
 
 enum rpc_match

@@ -474,7 +474,8 @@ serve_store(struct serve *s, struct serve_req *rq, int64_t now_ms,
 			quota_add(s->quota, from, &st->key, hash, v->len, exp);
 		}
 		if (s->stored != NULL)
-			s->stored(s->arg, &st->key, v->data, v->len, now_ms);
+			s->stored(s->arg, &st->key, v->data, v->len,
+			    v->created_ms, exp, now_ms);
 		stored++;
 		s->st.values_stored++;
 	}

@@ -41,9 +41,10 @@ struct serve_stats {
 
 #define SERVE_QUOTA_PER_KEY	256	/* per_key when 0 is given */
 
-/* A value a STORE from the network put in the store. */
+/* A value a STORE from the network put in the store (expiry clamped). */
 typedef void	serve_stored_cb(void *arg, const struct id *key,
-		    const uint8_t *data, size_t len, int64_t now_ms);
+		    const uint8_t *data, size_t len, int64_t created_ms,
+		    int64_t expires_ms, int64_t now_ms);
 
 struct serve;
 

@@ -51,6 +51,9 @@ static const char *const type_names[] = {
 	[WIRE_ERROR] = "error",
 	[WIRE_RETRY] = "retry",
 	[WIRE_GET_VALUES] = "get_values",
+	[WIRE_LISTEN] = "listen",
+	[WIRE_LISTEN_ACK] = "listen_ack",
+	[WIRE_NOTIFY] = "notify",
 };
 
 static void *
@@ -302,7 +305,22 @@ wire_check(const struct wire_msg *m, const char **errstr)
 	case WIRE_FIND_NODE:
 	case WIRE_STORE_ACK:
 	case WIRE_RETRY:
+	case WIRE_LISTEN_ACK:
 		return 0;
+	case WIRE_LISTEN:
+		if (m->u.listen.since_ms < 0 ||
+		    m->u.listen.since_ms > WIRE_MAX_TIME_MS) {
+			*errstr = "since_ms out of range";
+			return -1;
+		}
+		return check_token(m->u.listen.tokenlen, errstr);
+	case WIRE_NOTIFY:
+		if (m->u.notify.nvalues == 0) {
+			*errstr = "notify without values";
+			return -1;
+		}
+		return check_values(m->u.notify.values, m->u.notify.nvalues,
+		    errstr);
 	case WIRE_PONG:
 		return wire_ip_get(&m->u.pong.observed, ip, &iplen, &port,
 		    errstr);
@@ -590,6 +608,26 @@ decode_body(struct wire_decoded *priv, const Emo__Wire__Packet *p,
 	case EMO__WIRE__PACKET__BODY_RETRY:
 		m->type = WIRE_RETRY;
 		return 0;
+	case EMO__WIRE__PACKET__BODY_LISTEN:
+		m->type = WIRE_LISTEN;
+		m->u.listen.since_ms = p->listen->since_ms;
+		m->u.listen.cancel = p->listen->cancel != 0;
+		if (get_token(m->u.listen.token, &m->u.listen.tokenlen,
+		    &p->listen->token, errstr) == -1)
+			return -1;
+		return get_id(&m->u.listen.key, &p->listen->key,
+		    "key is not " BYTES_STR(ID_LEN) " bytes", errstr);
+	case EMO__WIRE__PACKET__BODY_LISTEN_ACK:
+		m->type = WIRE_LISTEN_ACK;
+		m->u.listen_ack.lifetime_ms = p->listen_ack->lifetime_ms;
+		return 0;
+	case EMO__WIRE__PACKET__BODY_NOTIFY:
+		m->type = WIRE_NOTIFY;
+		if (get_id(&m->u.notify.key, &p->notify->key,
+		    "key is not " BYTES_STR(ID_LEN) " bytes", errstr) == -1)
+			return -1;
+		return get_values(priv, p->notify->values, p->notify->n_values,
+		    &m->u.notify.values, &m->u.notify.nvalues, errstr);
 	case EMO__WIRE__PACKET__BODY_ERROR:
 		m->type = WIRE_ERROR;
 		m->u.error.code = p->error->code;

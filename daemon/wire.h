@@ -58,6 +58,9 @@ enum wire_type {
 	WIRE_STORE_ACK,
 	WIRE_ERROR,
 	WIRE_GET_VALUES,
+	WIRE_LISTEN,
+	WIRE_LISTEN_ACK,
+	WIRE_NOTIFY,
 	/* Any request's answer: ask again with the cookie.  The last
 	 * (dht.c, control_status.c); it has no golden in check_wire. */
 	WIRE_RETRY,
@@ -139,6 +142,24 @@ struct wire_store_ack {
 	uint32_t	 stored;
 };
 
+struct wire_listen {
+	struct id	 key;
+	int64_t		 since_ms;	/* >= 0 */
+	uint8_t		 token[WIRE_MAX_TOKEN];
+	size_t		 tokenlen;
+	int		 cancel;
+};
+
+struct wire_listen_ack {
+	uint32_t	 lifetime_ms;	/* 0: not held */
+};
+
+struct wire_notify {
+	struct id	 key;
+	const struct wire_value *values; /* 1..WIRE_MAX_VALUES_PER_MSG */
+	size_t		 nvalues;
+};
+
 struct wire_error {
 	uint32_t	 code;
 	const char	*message;	/* NUL-terminated; NULL = "" on encode */
@@ -167,6 +188,9 @@ struct wire_msg {
 		struct wire_store_ack	store_ack;
 		struct wire_error	error;
 		struct wire_get_values	get_values;
+		struct wire_listen	listen;
+		struct wire_listen_ack	listen_ack;
+		struct wire_notify	notify;
 	} u;
 	void		*priv;		/* decoder storage; NULL if none */
 };
@@ -200,7 +224,7 @@ ssize_t	wire_encode(const struct wire_msg *, uint8_t *buf, size_t cap);
 size_t	wire_encoded_len(const struct wire_msg *);
 
 /*
- * How many of v[0..n), taken in order, fit into the VALUES or STORE
+ * How many of v[0..n), taken in order, fit into the VALUES, STORE or NOTIFY
  * message m (whose own values and nvalues are ignored) without passing
  * WIRE_MAX_MESSAGE or WIRE_MAX_VALUES_PER_MSG.  A VALUES message's
  * next_offset and total are counted at their largest, so the caller may set

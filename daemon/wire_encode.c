@@ -27,6 +27,9 @@ struct wire_pb {
 	Emo__Wire__Error	 error;
 	Emo__Wire__Retry	 retry;
 	Emo__Wire__GetValues	 get_values;
+	Emo__Wire__Listen	 listen;
+	Emo__Wire__ListenAck	 listen_ack;
+	Emo__Wire__Notify	 notify;
 	uint8_t			 pong_ip[16];
 	Emo__Wire__NodeInfo	 ni[WIRE_MAX_NODES];
 	Emo__Wire__NodeInfo	*nip[WIRE_MAX_NODES];
@@ -267,6 +270,32 @@ pb_build(struct wire_pb *pb, const struct wire_msg *m)
 		p->body_case = EMO__WIRE__PACKET__BODY_GET_VALUES;
 		p->get_values = &pb->get_values;
 		break;
+	case WIRE_LISTEN:
+		emo__wire__listen__init(&pb->listen);
+		pb->listen.key.data = (uint8_t *)m->u.listen.key.b;
+		pb->listen.key.len = ID_LEN;
+		pb->listen.since_ms = m->u.listen.since_ms;
+		pb_token(&pb->listen.token, m->u.listen.token,
+		    m->u.listen.tokenlen);
+		pb->listen.cancel = m->u.listen.cancel != 0;
+		p->body_case = EMO__WIRE__PACKET__BODY_LISTEN;
+		p->listen = &pb->listen;
+		break;
+	case WIRE_LISTEN_ACK:
+		emo__wire__listen_ack__init(&pb->listen_ack);
+		pb->listen_ack.lifetime_ms = m->u.listen_ack.lifetime_ms;
+		p->body_case = EMO__WIRE__PACKET__BODY_LISTEN_ACK;
+		p->listen_ack = &pb->listen_ack;
+		break;
+	case WIRE_NOTIFY:
+		emo__wire__notify__init(&pb->notify);
+		pb->notify.key.data = (uint8_t *)m->u.notify.key.b;
+		pb->notify.key.len = ID_LEN;
+		pb_values(pb, m->u.notify.values, m->u.notify.nvalues,
+		    &pb->notify.n_values, &pb->notify.values);
+		p->body_case = EMO__WIRE__PACKET__BODY_NOTIFY;
+		p->notify = &pb->notify;
+		break;
 	}
 }
 
@@ -337,11 +366,16 @@ wire_values_fit(const struct wire_msg *m, const struct wire_value *v,
 	} else if (m->type == WIRE_STORE) {
 		empty.u.store.values = NULL;
 		empty.u.store.nvalues = 0;
+	} else if (m->type == WIRE_NOTIFY) {
+		empty.u.notify.values = NULL;
+		empty.u.notify.nvalues = 0;
 	} else
 		return 0;
 	pb_build(&pb, &empty);
 	body = m->type == WIRE_VALUES ?
 	    emo__wire__values__get_packed_size(&pb.values) :
+	    m->type == WIRE_NOTIFY ?
+	    emo__wire__notify__get_packed_size(&pb.notify) :
 	    emo__wire__store__get_packed_size(&pb.store);
 	/* everything but the body and its length prefix */
 	outer = WIRE_HDR_LEN + emo__wire__packet__get_packed_size(&pb.pkt) -

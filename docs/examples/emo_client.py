@@ -17,12 +17,15 @@ As a program:
     emo_client.py [--socket PATH] put KEY VALUE [--ttl SECONDS] [--min-acks N]
     emo_client.py [--socket PATH] get KEY
     emo_client.py [--socket PATH] status
+    emo_client.py [--socket PATH] watch KEY [--since UNIX_MS] [--count N]
 
 Exit status as emoctl(1): 0 ok, 1 not found, 2 usage or invalid request,
 3 daemon unreachable, 4 any other failure.
 
-As a module: Client(path).put(key, value), .get(key), .status(), and
-.pipeline([...]) to send several requests in one write.
+As a module: Client(path).put(key, value), .get(key), .status(),
+.pipeline([...]) to send several requests in one write, and
+.watch(key) — a generator of the values stored under key as they
+arrive: the one request answered by a stream of Responses with its id.
 """
 
 import argparse
@@ -155,6 +158,14 @@ def get_request(key, since_ms=0):
     return req
 
 
+def watch_request(key, since_ms=0, count=0):
+    req = pb.Request()
+    _key_fields(req.watch, key)
+    req.watch.since_ms = since_ms
+    req.watch.count = count
+    return req
+
+
 def status_request():
     req = pb.Request()
     req.status.SetInParent()        # an empty message still selects the body
@@ -276,6 +287,29 @@ class Client:
     def status(self):
         return self.call(status_request(), "status")
 
+    def watch(self, key, since_ms=0, count=0):
+        """Yields each value (a Value: data, created_ms, expires_ms) stored
+        under key: the live ones first, then new ones as they arrive, each
+        once.  A watch streams: one Response per value, all with the
+        request's id, then one with end set (after count values; 0 means
+        until the connection is closed).  Nothing else may be asked on
+        this connection until the end: answers come in request order."""
+        req = watch_request(key, since_ms, count)
+        self.sock.sendall(self._frame(req))
+        while True:
+            resp = self.read_response()
+            if resp.id != req.id:
+                raise ProtocolError("unexpected response id %d" % resp.id)
+            body = resp.WhichOneof("body")
+            if body == "error":
+                raise EmoError(resp.error.code, resp.error.message)
+            if body != "watch":
+                raise ProtocolError("asked for watch, got %s" % body)
+            if resp.watch.HasField("value"):
+                yield resp.watch.value
+            if resp.watch.end:
+                return
+
 
 def _exit_for(err):
     if err.code == pb.ERR_NOT_FOUND:
@@ -302,6 +336,18 @@ def _cmd_get(c, a):
         print("emo_client: truncated: at least %d more values; continue "
               "with since_ms %d" % (res.omitted, res.next_since_ms),
               file=sys.stderr)
+
+
+def _cmd_watch(c, a):
+    # No timeout while waiting for values: a watch may wait for hours.
+    c.sock.settimeout(None)
+    out = sys.stdout.buffer
+    try:
+        for v in c.watch(a.key, a.since, a.count):
+            out.write(v.data + b"\n")
+            out.flush()
+    except KeyboardInterrupt:
+        pass                        # stopping a watch is its normal end
 
 
 def _cmd_status(c, a):
@@ -336,6 +382,14 @@ def main(argv=None):
     sp = sub.add_parser("get", help="print the values under KEY")
     sp.add_argument("key")
     sp.set_defaults(fn=_cmd_get)
+    sp = sub.add_parser("watch", help="print each value stored under KEY "
+                        "as it arrives")
+    sp.add_argument("key")
+    sp.add_argument("--since", type=int, default=0,
+                    help="only values created at or after UNIX_MS")
+    sp.add_argument("--count", type=int, default=0,
+                    help="exit after N values (default: never)")
+    sp.set_defaults(fn=_cmd_watch)
     sp = sub.add_parser("status", help="print the node's status")
     sp.set_defaults(fn=_cmd_status)
     a = p.parse_args(argv)

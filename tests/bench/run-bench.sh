@@ -1,6 +1,6 @@
 #!/bin/sh
-# make bench: single-node control-socket throughput (and, when present, the
-# cluster benchmark).  Env: EMOD, EMOCTL, BENCHDIR (built bench programs).
+# make bench: single-node control-socket throughput, put -> watch latency
+# (watch-bench.sh) and, when present, the cluster benchmark.  Env: EMOD, EMOCTL, BENCHDIR (built bench programs).
 set -u
 tmp=$(mktemp -d)
 pid=""
@@ -48,6 +48,7 @@ for vb in 100 1024; do
 	rm -rf "$tmp/store"
 	"$BENCHDIR/bench_store" "$tmp/store" 4096 "$vb" 100 || exit 1
 done
+sh tests/bench/watch-bench.sh || exit 1
 if [ -f tests/bench/cluster-bench.sh ]; then
 	sh tests/bench/cluster-bench.sh
 fi

@@ -6,7 +6,7 @@
 start_node a
 
 assert_exit 0 ctl a help
-for c in put get hash status; do
+for c in put get watch hash status; do
 	grep -qw "$c" "$OUT" || fail "emoctl help does not mention '$c': $(it_peek "$OUT")"
 done
 
@@ -24,6 +24,10 @@ usage get
 usage get k extra
 usage get k --since
 usage get k --since -x
+usage watch
+usage watch k --count 0
+usage watch k --count x
+usage put k v --count 3
 usage put k v --ttl
 usage put k v --no-such-flag
 usage --no-such-option status

@@ -1,7 +1,8 @@
 #!/bin/sh
 # test_python_client.sh — docs/examples/emo_client.py against a live emod,
 # with control_pb2 generated from proto/control.proto by protoc: put, get,
-# ten pipelined requests in one write matched by id, and error answers.
+# ten pipelined requests in one write matched by id, error answers, and a
+# watch (a stream of answers to one request) with the command line's too.
 . "$(dirname "$0")/lib.sh"
 
 need_python
@@ -145,12 +146,31 @@ with ec.Client(sys.argv[3], timeout=float(sys.argv[4])) as c:
     check(c.status().values >= 12, "status counts %d values" %
           c.status().values)
 
+# A watch streams on its own connection: the live value first, then one
+# put through another connection while the watch waits.
+with ec.Client(sys.argv[3], timeout=float(sys.argv[4])) as w, \
+        ec.Client(sys.argv[3], timeout=float(sys.argv[4])) as c:
+    c.put("watched", b"before")
+    it = w.watch("watched", count=2)
+    first = next(it)
+    check(first.data == b"before" and first.created_ms > 0,
+          "watch: first value %r" % first)
+    c.put("watched", b"after")
+    rest = list(it)                 # ends after count values
+    check([v.data for v in rest] == [b"after"], "watch: then %r" %
+          [v.data for v in rest])
+
 for b in bad:
     print("check.py: " + b, file=sys.stderr)
 sys.exit(1 if bad else 0)
 EOF
 assert_exit 0 timeout -k 5 $((60 * IT_SLOW)) "$PYTHON" -B "$T/check.py" \
     "$top/docs/examples" "$T/pb" "$sock" $((10 * IT_SLOW))
+
+# The command line's watch: --count ends it with status 0.
+assert_exit 0 py watch watched --count 2
+assert_eq "before
+after" "$(cat "$OUT")" "emo_client.py watch watched --count 2"
 
 node_alive a
 stop_node a

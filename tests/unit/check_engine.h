@@ -201,7 +201,8 @@ t_is_request(int type)
 {
 	return type == WIRE_PING || type == WIRE_FIND_NODE ||
 	    type == WIRE_FIND_VALUE || type == WIRE_STORE ||
-	    type == WIRE_GET_VALUES;
+	    type == WIRE_GET_VALUES || type == WIRE_LISTEN ||
+	    type == WIRE_NOTIFY;
 }
 
 static inline int t_dgram_type(const struct simnet_dgram *);

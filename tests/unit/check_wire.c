@@ -67,6 +67,20 @@ static const char *const golden_hex[NGOLDEN] = {
 	"1220101112131415161718191a1b1c1d1e1f20212223242526272829"
 	"2a2b2c2d2e2f1220303132333435363738393a3b3c3d3e3f40414243"
 	"4445464748494a4b4c4d4e4f1a0461626364",
+	/* listen */
+	"454d01000a200102030405060708090a0b0c0d0e0f10111213141516"
+	"1718191a1b1c1d1e1f20110807060504030201aa01350a20a0a1a2a3"
+	"a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+	"1080a0abfef9621a08746f6b31323334352001",
+	/* listen_ack */
+	"454d01000a200102030405060708090a0b0c0d0e0f10111213141516"
+	"1718191a1b1c1d1e1f20110807060504030201b2010408c0cf24",
+	/* notify */
+	"454d01000a200102030405060708090a0b0c0d0e0f10111213141516"
+	"1718191a1b1c1d1e1f20110807060504030201ba01510a20a0a1a2a3"
+	"a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+	"12150a0568656c6c6f1080a0abfef9621880dae281fa6212160a0677"
+	"6f726c642110e8a7abfef9621880949a85fa62",
 };
 
 
@@ -206,6 +220,25 @@ assert_msg_eq(const struct wire_msg *a, const struct wire_msg *b)
 	case WIRE_ERROR:
 		ck_assert_uint_eq(a->u.error.code, b->u.error.code);
 		ck_assert_str_eq(a->u.error.message, b->u.error.message);
+		break;
+	case WIRE_LISTEN:
+		ck_assert(id_eq(&a->u.listen.key, &b->u.listen.key));
+		ck_assert_int_eq(a->u.listen.since_ms, b->u.listen.since_ms);
+		ck_assert_int_eq(a->u.listen.cancel, b->u.listen.cancel);
+		ck_assert_uint_eq(a->u.listen.tokenlen, b->u.listen.tokenlen);
+		ck_assert_mem_eq(a->u.listen.token, b->u.listen.token,
+		    a->u.listen.tokenlen);
+		break;
+	case WIRE_LISTEN_ACK:
+		ck_assert_uint_eq(a->u.listen_ack.lifetime_ms,
+		    b->u.listen_ack.lifetime_ms);
+		break;
+	case WIRE_NOTIFY:
+		ck_assert(id_eq(&a->u.notify.key, &b->u.notify.key));
+		ck_assert_uint_eq(a->u.notify.nvalues, b->u.notify.nvalues);
+		for (i = 0; i < a->u.notify.nvalues; i++)
+			assert_value_eq(&a->u.notify.values[i],
+			    &b->u.notify.values[i]);
 		break;
 	}
 }
@@ -636,6 +669,37 @@ START_TEST(test_values_max_decode)
 END_TEST
 
 /* Writes the goldens as fuzz seeds when EMO_WRITE_CORPUS names a folder. */
+/* Listen and Notify break their rules: refused on encode and decode. */
+START_TEST(test_listen_notify_rules)
+{
+	struct golden	 g;
+	struct wire_msg	 m;
+	uint8_t		 buf[2048];
+	const char	*errstr;
+	size_t		 wn;
+
+	golden_build(WIRE_NOTIFY - 1, &g);
+	g.m.u.notify.nvalues = 0;
+	ck_assert_int_eq(wire_encode(&g.m, buf, sizeof(buf)), -1);
+	ck_assert_int_eq(wire_check(&g.m, &errstr), -1);
+	ck_assert_str_eq(errstr, "notify without values");
+	golden_build(WIRE_LISTEN - 1, &g);
+	g.m.u.listen.since_ms = -1;
+	ck_assert_int_eq(wire_encode(&g.m, buf, sizeof(buf)), -1);
+	golden_build(WIRE_LISTEN - 1, &g);
+	g.m.u.listen.tokenlen = WIRE_MAX_TOKEN + 1;
+	ck_assert_int_eq(wire_check(&g.m, &errstr), -1);
+	/* A Notify whose values break a rule does not decode. */
+	golden_build(WIRE_NOTIFY - 1, &g);
+	wn = golden_bytes(WIRE_NOTIFY - 1, buf, sizeof(buf));
+	ck_assert_int_eq(wire_decode(buf, wn, &m, &errstr), 0);
+	wire_msg_free(&m);
+	g.values[1].expires_ms = g.values[1].created_ms;
+	ck_assert_int_eq(wire_check(&g.m, &errstr), -1);
+	ck_assert_str_eq(errstr, "value expiry out of range");
+}
+END_TEST
+
 START_TEST(test_write_corpus)
 {
 	const char	*dir = getenv("EMO_WRITE_CORPUS");
@@ -677,6 +741,7 @@ wire_suite(void)
 	tcase_add_test(tc, test_cookie_pad_retry);
 	tcase_add_test(tc, test_values_fit);
 	tcase_add_test(tc, test_values_max_decode);
+	tcase_add_test(tc, test_listen_notify_rules);
 	tcase_add_test(tc, test_write_corpus);
 	suite_add_tcase(s, tc);
 	return s;

@@ -13,7 +13,7 @@
 #include "addr.h"
 #include "wire.h"
 
-#define NGOLDEN		10
+#define NGOLDEN		13
 #define T0		INT64_C(1700000000000)
 
 struct golden {
@@ -119,6 +119,21 @@ golden_build(int i, struct golden *g)
 		m->u.get_values.nhashes = 2;
 		memcpy(m->u.get_values.token, "abcd", 4);
 		m->u.get_values.tokenlen = 4;
+		break;
+	case WIRE_LISTEN:
+		fill(m->u.listen.key.b, ID_LEN, 0xa0);
+		m->u.listen.since_ms = T0;
+		memcpy(m->u.listen.token, "tok12345", 8);
+		m->u.listen.tokenlen = 8;
+		m->u.listen.cancel = 1;
+		break;
+	case WIRE_LISTEN_ACK:
+		m->u.listen_ack.lifetime_ms = 600000;
+		break;
+	case WIRE_NOTIFY:
+		fill(m->u.notify.key.b, ID_LEN, 0xa0);
+		m->u.notify.values = g->values;
+		m->u.notify.nvalues = 2;
 		break;
 	}
 }
