@@ -208,6 +208,11 @@ static const struct control_counter {
 	    "nothing evictable"),
 	DHT_C("quota_evicted", quota_evicted,
 	    "values evicted (the heaviest source's oldest) for another source's"),
+	DHT_C("quota_evicted_key", quota_evicted_key,
+	    "values evicted from a full key (the oldest of the source holding "
+	    "most under it) for another source's or a local put"),
+	DHT_C("store_refused", store_refused,
+	    "values from STOREs the store refused: their key or the store full"),
 	DHT_C("tokens_withheld", tokens_withheld,
 	    "answers sent without a write token: store full, nothing evictable"),
 	DHT_C("digests_served", digests_served,

@@ -233,6 +233,15 @@ dht_on_notify(struct dht *d, const struct addr *from,
 		dht_route_request(d, &m->sender, from, 0, now_ms);
 }
 
+/* env's make_room: a local put under a full key (serve_make_room). */
+static int
+dht_make_room(void *arg, const struct id *key)
+{
+	struct dht *d = arg;
+
+	return serve_make_room(d->serve, NULL, key);
+}
+
 /* rpc asks before each answer goes: the global byte budget. */
 static int
 dht_answer_gate(void *arg, size_t len, int64_t now_ms)
@@ -531,6 +540,8 @@ dht_new(const struct id *self, struct store *store,
 	    (d->ls = listen_new(&d->env)) == NULL ||
 	    (d->wl = op_watch_list_new(&d->env)) == NULL)
 		goto fail;
+	d->env.make_room = dht_make_room;
+	d->env.make_room_arg = d;
 	route_set_limit_local(d->env.rt, cfg != NULL && cfg->limit_local);
 	d->env.limit_local = cfg != NULL && cfg->limit_local;
 	rpc_set_answer_gate(d->env.rpc, dht_answer_gate, d);
@@ -715,6 +726,8 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 	st->quota_refused_source = ss.quota_refused_source;
 	st->quota_refused_full = ss.quota_refused_full;
 	st->quota_evicted = ss.quota_evicted;
+	st->quota_evicted_key = ss.quota_evicted_key;
+	st->store_refused = ss.store_refused;
 	st->tokens_withheld = ss.tokens_withheld;
 	st->digests_served = ss.digests_served;
 	st->values_fetched = ss.values_fetched;

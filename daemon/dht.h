@@ -82,6 +82,8 @@ struct dht_stats {
 	uint64_t	quota_refused_source;	/* over a source's bytes */
 	uint64_t	quota_refused_full;	/* full, the source the heaviest */
 	uint64_t	quota_evicted;	/* values evicted for other sources' */
+	uint64_t	quota_evicted_key;	/* evicted: their key was full */
+	uint64_t	store_refused;	/* STOREd values refused: full */
 	uint64_t	tokens_withheld;	/* answers without: would refuse */
 	uint64_t	digests_served;	/* ValueDigests in FIND_VALUE answers */
 	uint64_t	values_fetched;	/* values in GET_VALUES answers */

@@ -35,6 +35,13 @@ struct env {
 	struct store	*store;
 	void		(*random)(void *arg, void *buf, size_t len);
 	void		*random_arg;
+	/*
+	 * The store refused a local put under key (full): evict a value
+	 * from the network that may go for it (serve_make_room)?  1 if one
+	 * went.  NULL: none.
+	 */
+	int		(*make_room)(void *arg, const struct id *key);
+	void		*make_room_arg;
 };
 
 static inline void

@@ -194,7 +194,12 @@ op_put_start(struct op_set *s, const struct id *key, const void *data,
 		return 0;
 	}
 	if (store_put(env->store, key->b, data, len, created_ms, expires_ms,
-	    wall_ms, &errstr) < 0) {
+	    wall_ms, &errstr) < 0 &&
+	    (store_last_error(env->store) != STORE_ERR_QUOTA ||
+	    env->make_room == NULL ||
+	    !env->make_room(env->make_room_arg, key) ||
+	    store_put(env->store, key->b, data, len, created_ms, expires_ms,
+	    wall_ms, &errstr) < 0)) {
 		op_complete(&p->op, op_store_err(env->store), errstr);
 		return 0;
 	}

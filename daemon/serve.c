@@ -467,8 +467,16 @@ serve_store(struct serve *s, struct serve_req *rq, int64_t now_ms,
 		    wall_ms))
 			continue;
 		if ((rc = store_put_life(env->store, st->key.b, v->data,
-		    v->len, v->created_ms, exp, life, wall_ms, &errstr)) < 0)
+		    v->len, v->created_ms, exp, life, wall_ms, &errstr)) < 0 &&
+		    store_last_error(env->store) == STORE_ERR_QUOTA &&
+		    serve_make_room(s, from, &st->key))
+			rc = store_put_life(env->store, st->key.b, v->data,
+			    v->len, v->created_ms, exp, life, wall_ms, &errstr);
+		if (rc < 0) {
+			if (store_last_error(env->store) == STORE_ERR_QUOTA)
+				s->st.store_refused++;
 			continue;
+		}
 		if (s->quota != NULL && rc == STORE_PUT_NEW) {
 			store_hash(v->data, v->len, hash);
 			quota_add(s->quota, from, &st->key, hash, v->len, exp);
@@ -492,6 +500,21 @@ serve_store(struct serve *s, struct serve_req *rq, int64_t now_ms,
 	m.type = WIRE_STORE_ACK;
 	m.u.store_ack.stored = stored;
 	serve_answer(s, rq, &m, now_ms);
+	return 1;
+}
+
+int
+serve_make_room(struct serve *s, const struct addr *from,
+    const struct id *key)
+{
+	struct quota_victim vic;
+	const char *errstr;
+
+	if (s->quota == NULL || !quota_key_victim(s->quota, from, key, &vic))
+		return 0;
+	if (store_del(s->env->store, vic.key.b, vic.hash, &errstr) != 1)
+		return 0;
+	s->st.quota_evicted_key++;
 	return 1;
 }
 

@@ -33,6 +33,8 @@ struct serve_stats {
 	uint64_t	quota_refused_source;	/* values: source's bytes */
 	uint64_t	quota_refused_full;	/* values: full, source heaviest */
 	uint64_t	quota_evicted;	/* values evicted for others */
+	uint64_t	quota_evicted_key;	/* evicted: their key was full */
+	uint64_t	store_refused;	/* values the store refused: full */
 	uint64_t	tokens_withheld;	/* answers without a token: full */
 	uint64_t	digests_served;	/* ValueDigests in FIND_VALUE answers */
 	uint64_t	values_fetched;	/* values sent in GET_VALUES answers */
@@ -82,5 +84,15 @@ int	serve_request(struct serve *, const struct addr *from,
 void	serve_flushed(struct serve *, int ok, int64_t now_ms);
 size_t	serve_held(const struct serve *);	/* StoreAcks held now */
 void	serve_get_stats(const struct serve *, struct serve_stats *);
+/*
+ * The store refused a value from `from` (NULL: a local put) under key:
+ * the key holds all it may, or the store does.  Evicts the value
+ * quota_key_victim names (the oldest of the source holding most under
+ * the key, if well above `from`'s share), so that a key filled by
+ * strangers each within their quota still takes an honest value.  1 if
+ * a value went.
+ */
+int	serve_make_room(struct serve *, const struct addr *from,
+	    const struct id *key);
 
 #endif

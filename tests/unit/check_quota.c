@@ -442,6 +442,64 @@ START_TEST(test_key_victim)
 }
 END_TEST
 
+/*
+ * Key fill: four sources from four /24s store 16 values each under one
+ * key (each within its own quota) and fill the store's 64 a key.  An
+ * honest source's value still gets in (the oldest of a heaviest source
+ * goes), a heavy source cannot take a place back by the same rule, and a
+ * local put under the full key gets in too.
+ */
+START_TEST(test_key_full)
+{
+	struct dht_config cfg = t_qcfg();
+	uint8_t tok[WIRE_MAX_TOKEN];
+	struct simnet *sn;
+	struct addr src[4], honest;
+	struct res r;
+	struct id key;
+	char data[64];
+	size_t i, j, n;
+
+	sn = t_net(1, 305, &cfg);
+	simnet_key_id(&key, "keyfill", 0);
+	for (i = 0; i < 4; i++) {
+		t_pub(&src[i], 203, 0, (unsigned)(10 + i), 7);
+		n = t_token(sn, &src[i], 0, &key, tok);
+		for (j = 0; j < 16; j++) {
+			snprintf(data, sizeof(data), "junk-%zu-%zu", i, j);
+			ck_assert_int_eq(t_qstore(sn, &src[i], 0, &key, tok,
+			    n, data, strlen(data), simnet_wall(sn)), 1);
+		}
+	}
+	ck_assert_int_eq(t_held(sn, 0, &key, NULL), 64);
+	t_pub(&honest, 198, 51, 100, 9);
+	n = t_token(sn, &honest, 0, &key, tok);
+	ck_assert_int_eq(t_qstore(sn, &honest, 0, &key, tok, n, "honest", 6,
+	    simnet_wall(sn)), 1);
+	ck_assert_uint_eq(t_stats(sn, 0).quota_evicted_key, 1);
+	ck_assert_int_eq(t_held(sn, 0, &key, NULL), 64);
+	/* Source 0 lost one (15 left); the others hold 16: not 2 more. */
+	for (i = 0; i < 4; i++) {
+		n = t_token(sn, &src[i], 0, &key, tok);
+		snprintf(data, sizeof(data), "again-%zu", i);
+		ck_assert_int_eq(t_qstore(sn, &src[i], 0, &key, tok, n, data,
+		    strlen(data), simnet_wall(sn)), 0);
+	}
+	ck_assert_uint_eq(t_stats(sn, 0).store_refused, 4);
+	ck_assert_uint_eq(t_stats(sn, 0).quota_evicted_key, 1);
+	/* A local put under the full key. */
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(simnet_put(sn, 0, &key, "mine", 4, simnet_wall(sn),
+	    simnet_wall(sn) + 3600000, put_cb, &r), 0);
+	t_run(sn, 100);
+	ck_assert_int_eq(r.calls, 1);
+	ck_assert_int_eq(r.err, DHT_OK);
+	ck_assert_uint_eq(t_stats(sn, 0).quota_evicted_key, 2);
+	ck_assert_int_eq(t_held(sn, 0, &key, NULL), 64);
+	simnet_free(sn);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -458,6 +516,7 @@ main(void)
 	tcase_add_test(tc, test_prefix_bytes);
 	tcase_add_test(tc, test_prefix_evict);
 	tcase_add_test(tc, test_key_victim);
+	tcase_add_test(tc, test_key_full);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
