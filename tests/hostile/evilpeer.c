@@ -66,6 +66,7 @@
 #include <unistd.h>
 
 #include "evilpeer.h"
+#include "rpc.h"
 
 static volatile sig_atomic_t ev_stop;
 
@@ -258,13 +259,63 @@ ev_send(struct evil *ev, size_t si, const struct addr *to, struct wire_msg *m)
 	return 0;
 }
 
-/* A request as `as` from socket si. */
+/* Remembers the cookie `from` gave socket si, if any. */
+static void
+ev_cookie_note(struct evil *ev, size_t si, const struct addr *from,
+    const struct wire_msg *m)
+{
+	struct ev_sock *s = &ev->sock[si];
+	size_t i;
+
+	if (m->cookielen == 0 || m->cookielen > WIRE_MAX_COOKIE)
+		return;
+	for (i = 0; i < s->ncookie; i++)
+		if (addr_eq(&s->cookie[i].from, from))
+			break;
+	if (i == s->ncookie) {
+		if (s->ncookie < EV_COOKIES)
+			s->ncookie++;
+		else {
+			i = s->cookie_next;
+			s->cookie_next = (i + 1) % EV_COOKIES;
+		}
+	}
+	s->cookie[i].from = *from;
+	memcpy(s->cookie[i].c, m->cookie, m->cookielen);
+	s->cookie[i].len = (uint8_t)m->cookielen;
+}
+
+/*
+ * A request as `as` from socket si: it echoes the cookie `to` gave the
+ * socket, or is padded as the engine pads a first contact (rpc.h), so
+ * that the answer it draws fits the amplification rule.
+ */
 int
 ev_request(struct evil *ev, size_t si, const struct id *as,
     const struct addr *to, struct wire_msg *m, uint64_t txid)
 {
+	const struct ev_sock *s = &ev->sock[si];
+	size_t i, want = 0, len;
+
 	m->sender = *as;
 	m->txid = txid;
+	m->cookielen = 0;
+	m->padlen = 0;
+	for (i = 0; i < s->ncookie; i++)
+		if (addr_eq(&s->cookie[i].from, to)) {
+			memcpy(m->cookie, s->cookie[i].c, s->cookie[i].len);
+			m->cookielen = s->cookie[i].len;
+		}
+	if (m->cookielen == 0 && m->type == WIRE_PING)
+		want = RPC_PAD_PING_LEN;
+	else if (m->cookielen == 0 && (m->type == WIRE_FIND_NODE ||
+	    m->type == WIRE_FIND_VALUE))
+		want = RPC_PAD_FIND_LEN;
+	if ((len = wire_encoded_len(m)) + 2 < want) {
+		m->padlen = want - len - 2;
+		while (m->padlen > 0 && wire_encoded_len(m) > want)
+			m->padlen--;
+	}
 	return ev_send(ev, si, to, m);
 }
 
@@ -567,6 +618,7 @@ ev_input(struct evil *ev, size_t si, int64_t now, int64_t wall)
 			whole = NULL;
 			continue;
 		}
+		ev_cookie_note(ev, si, &from, &m);
 		if (ev->mode == EV_STORE) {
 			for (k = 0; k < ev->njob; k++)
 				if (ev->job[k].sock == si && addr_eq(&from,

@@ -30,8 +30,22 @@ struct ev_named {
 	struct id	 id;
 };
 
+/*
+ * The cookies peers gave a socket (the amplification rule): a hostile
+ * peer that receives at its address echoes them like an honest one, so
+ * that its requests prove its address and its IDs meet the tables.
+ */
+#define EV_COOKIES	16
+struct ev_cookie {
+	struct addr	 from;
+	uint8_t		 c[WIRE_MAX_COOKIE];
+	uint8_t		 len;
+};
+
 struct ev_sock {
 	int		 fd;
+	struct ev_cookie cookie[EV_COOKIES];
+	size_t		 ncookie, cookie_next;
 	struct addr	 addr;
 	struct id	 cur;		/* the ID of its latest request */
 	struct ev_named	 named[EV_NAMED];
