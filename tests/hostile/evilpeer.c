@@ -464,7 +464,7 @@ ev_closer_nodes(struct evil *ev, const struct id *target,
 			uint8_t *ip = (uint8_t *)&out[k].addr.u.sin.sin_addr;
 
 			ip[2]++;
-			ip[3] = (uint8_t)(1 + ev->rr % 250);
+			ip[3] = (uint8_t)(1 + ev->rr++ % 250);
 		} else
 			ev_name(ev, si, asker, &id);	/* answer there as it */
 	}

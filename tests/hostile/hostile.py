@@ -120,9 +120,21 @@ def _fields(buf, out, partial):
         out.append((tag, wt, v, buf[start:i]))
 
 
-def packet(sender, txid, body, inner=b""):
-    return (MAGIC + bytes([KIND_WHOLE]) + fbytes(1, sender) +
-            ffixed64(2, txid) + fbytes(TAGS[body], inner))
+def packet(sender, txid, body, inner=b"", pad_to=0):
+    """A whole datagram; pad_to: grow it with Packet.pad (tag 4) to that
+    many bytes, as emod pads a first contact (the amplification rule
+    answers an unproven request with at most its own size)."""
+    d = (MAGIC + bytes([KIND_WHOLE]) + fbytes(1, sender) +
+         ffixed64(2, txid) + fbytes(TAGS[body], inner))
+    n = pad_to - len(d) - 2
+    if n > 0:
+        while len(d + fbytes(4, bytes(n))) > pad_to:
+            n -= 1
+        d += fbytes(4, bytes(n))
+    return d
+
+
+PAD_PING = 89	# daemon/rpc.h RPC_PAD_PING_LEN: the largest PONG fits
 
 
 def node_info(nid, ip, port):
@@ -324,7 +336,7 @@ def ping_ok(target, tries=3, src_ip="127.0.0.1"):
     try:
         for _ in range(tries):
             txid = int.from_bytes(os.urandom(8), "little")
-            s.sendto(packet(me, txid, "ping"), target)
+            s.sendto(packet(me, txid, "ping", pad_to=PAD_PING), target)
             end = time.monotonic() + 1.0 * SLOW
             while time.monotonic() < end:
                 try:

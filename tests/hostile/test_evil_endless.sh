@@ -3,9 +3,12 @@
 # only bootstrap is an evilpeer --closer, which answers every FIND_NODE and
 # FIND_VALUE with 20 made-up nodes one bit closer to the target each time,
 # never with a value:
-#   n0: the made-up nodes are evilpeer's own 100 sockets, which answer the
-#       same way: the lookup ends at its query cap (3k + alpha = 63,
-#       counter lookup_capped);
+#   n0: the made-up nodes are evilpeer's own 100 sockets on 100 addresses,
+#       which answer the same way: the lookup ends at its query cap (3k +
+#       alpha = 63, counter lookup_capped);
+#   n2: the same crowd on one address (100 ports): a lookup keeps at most
+#       2 candidates per IP (LOOKUP_IP_MAX), so it ends long before
+#       (counter lookup_ip_refused);
 #   n1: the made-up nodes are at addresses nobody answers (--silent): the
 #       lookup ends at its deadline (OP_LOOKUP_DEADLINE_MS, 20 s, counter
 #       lookup_expired).
@@ -19,14 +22,18 @@ LIMIT_S=$(( (DEADLINE_S + 10) * IT_SLOW ))
 
 port=$(it_pick_port) || fail "no free UDP port"
 [ "$port" -le 29800 ] || port=$((port - 200))
-evil_start closer --closer --listen-range 127.0.30.1 --port "$port" \
+evil_start closer --closer --listen-range 127.0.30.1-101 --port "$port" \
+    --per-ip 1 --seconds 300
+evil_start oneip --closer --listen-range 127.0.31.1 --port "$port" \
     --per-ip 101 --seconds 300
 evil_start silent --closer --silent --listen 127.0.40.1:"$port" --seconds 300
 cl_conf 0 "limit_local = yes"
 cl_conf 1 "limit_local = yes"
+cl_conf 2 "limit_local = yes"
 cl_start 0 --bootstrap "127.0.30.1:$port"
 cl_start 1 --bootstrap "127.0.40.1:$port"
-cluster_wait_peers 1 0 1	# each evilpeer answered its bootstrap ping
+cl_start 2 --bootstrap "127.0.31.1:$port"
+cluster_wait_peers 1 0 2	# each evilpeer answered its bootstrap ping
 
 # vctl I ARGS...: emoctl on node I, its client timeout beyond the deadline.
 vctl() {
@@ -72,11 +79,15 @@ victim() {
 
 victim 0 lookup_capped
 victim 1 lookup_expired
+victim 2 lookup_ip_refused
 node_alive n0
 node_alive n1
-cluster_stop 0 1
-kill -TERM "$(cat "$T/closer.pid")" "$(cat "$T/silent.pid")" 2>/dev/null
+node_alive n2
+cluster_stop 0 2
+kill -TERM "$(cat "$T/closer.pid")" "$(cat "$T/silent.pid")" \
+    "$(cat "$T/oneip.pid")" 2>/dev/null
 evil_wait closer
 evil_wait silent
+evil_wait oneip
 n=$(evil_field closer finds_answered)
 [ "$n" -ge 126 ] || fail "evilpeer answered only $n lookup queries of n0's two lookups"
