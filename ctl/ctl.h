@@ -134,6 +134,14 @@ int	ctl_print_peers(const struct ctl_inv *, const Emo__Ctl__Response *);
 int	ctl_print_ping(const struct ctl_inv *, const Emo__Ctl__Response *);
 int	ctl_print_log(const struct ctl_inv *, const Emo__Ctl__Response *);
 
+/* ctl_build.c — the requests of the plain commands. */
+int	ctl_build_put(struct ctl_inv *, Emo__Ctl__Request *);
+int	ctl_build_get(struct ctl_inv *, Emo__Ctl__Request *);
+int	ctl_build_status(struct ctl_inv *, Emo__Ctl__Request *);
+int	ctl_build_peers(struct ctl_inv *, Emo__Ctl__Request *);
+int	ctl_build_ping(struct ctl_inv *, Emo__Ctl__Request *);
+int	ctl_build_log(struct ctl_inv *, Emo__Ctl__Request *);
+
 /* ctl_perm.c — permanent values: the requests and their printers. */
 int	ctl_perm_build_cancel(struct ctl_inv *, Emo__Ctl__Request *);
 int	ctl_perm_build_list(struct ctl_inv *, Emo__Ctl__Request *);
