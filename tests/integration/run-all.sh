@@ -1,15 +1,19 @@
 #!/bin/sh
-# run-all.sh — runs every tests/integration/test_*.sh in name order, each
-# under a time limit, and prints PASS/FAIL/SKIP per test and a final
+# run-all.sh — runs every test_*.sh and test_*.py of a tier in name order,
+# each under a time limit, and prints PASS/FAIL/SKIP per test and a final
 # "N passed, N failed[, N skipped]" line.  Exits 1 if any test failed.
+# The integration tier's runner, and the hostile tier's through
+# tests/hostile/run-all.sh, which sets RUN_DIR (the tier's directory) and
+# TIER (a name for the summary line, which then also gives the time).
 #
 # Usage (from the repo root, as `make integration` does):
 #   EMOD=/abs/emod EMOCTL=/abs/emoctl [SANITIZE=...] sh tests/integration/run-all.sh [NAME...]
-# NAME limits the run to test_NAME.sh.  TEST_TIMEOUT overrides 300 s.
+# NAME limits the run to test_NAME.sh (or .py).  TEST_TIMEOUT overrides
+# 300 s; KEEP=1 keeps the logs.
 
 set -u
 
-dir=$(cd "$(dirname "$0")" && pwd)
+dir=${RUN_DIR:-$(cd "$(dirname "$0")" && pwd)}
 : "${EMOD:=$(pwd)/build/emod}"
 : "${EMOCTL:=$(pwd)/build/emoctl}"
 : "${SANITIZE:=}"
@@ -27,7 +31,7 @@ for b in "$EMOD" "$EMOCTL"; do
 	fi
 done
 
-logs=$(mktemp -d "${TMPDIR:-/tmp}/emo-it-logs.XXXXXX") || exit 1
+logs=$(mktemp -d "${TMPDIR:-/tmp}/emo-${TIER:-it}-logs.XXXXXX") || exit 1
 child=""
 interrupted=0
 on_signal() {
@@ -42,27 +46,38 @@ if [ $# -gt 0 ]; then
 	for n in "$@"; do
 		n=${n#test_}
 		n=${n%.sh}
-		tests="$tests $dir/test_$n.sh"
+		n=${n%.py}
+		if [ -f "$dir/test_$n.py" ]; then
+			tests="$tests $dir/test_$n.py"
+		else
+			tests="$tests $dir/test_$n.sh"
+		fi
 	done
 else
-	tests=$(ls "$dir"/test_*.sh 2>/dev/null | LC_ALL=C sort)
+	tests=$(ls "$dir"/test_*.sh "$dir"/test_*.py 2>/dev/null | LC_ALL=C sort)
 fi
 
 pass=0
 failed=0
 skipped=0
+start_all=$(date +%s)
 for t in $tests; do
-	name=$(basename "$t" .sh)
+	name=$(basename "$t")
 	name=${name#test_}
+	name=${name%.sh}
+	name=${name%.py}
 	log="$logs/$name.log"
 	if [ ! -f "$t" ]; then
 		echo "FAIL $name: no such test $t"
 		failed=$((failed + 1))
 		continue
 	fi
-	# Honour an explicit bash shebang; everything else runs under sh.
-	shell="sh"
-	head -n 1 "$t" | grep -q '^#! */bin/bash' && shell=bash
+	# Python by name; an explicit bash shebang; everything else sh.
+	case "$t" in
+	*.py) shell=/usr/bin/python3 ;;
+	*) shell=sh
+	   head -n 1 "$t" | grep -q '^#! */bin/bash' && shell=bash ;;
+	esac
 	start=$(date +%s)
 	timeout -k 10 "$TEST_TIMEOUT" "$shell" "$t" >"$log" 2>&1 </dev/null &
 	child=$!
@@ -112,5 +127,7 @@ fi
 
 summary="$pass passed, $failed failed"
 [ $skipped -gt 0 ] && summary="$summary, $skipped skipped"
+[ -n "${TIER:-}" ] &&
+    summary="$TIER: $summary ($(($(date +%s) - start_all)) s)"
 echo "$summary"
 [ $failed = 0 ] && [ $interrupted = 0 ]
