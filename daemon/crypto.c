@@ -1,5 +1,5 @@
 /*
- * crypto — the only file that includes sodium.h: randomness for node IDs,
+ * crypto — with keys.c, the only files that include sodium.h: randomness for node IDs,
  * request IDs and jitter, keyed hashes for write tokens, and thin wrappers
  * of libsodium's constant-time hex and base64 encoders.
  */

@@ -1,5 +1,5 @@
 /*
- * crypto — the only user of libsodium: randomness, keyed hashes, and the
+ * crypto — with keys, the only user of libsodium: randomness, keyed hashes, and the
  * hex and base64 encoders emoctl prints with.
  */
 #ifndef EMO_CRYPTO_H
