@@ -51,6 +51,8 @@ static const struct control_counter {
 	NODE_C("gets_not_found", get_not_found,
 	    "gets that found no live value"),
 	NODE_C("values_expired", expired, "values removed by the expiry sweep"),
+	NODE_C("heap_trims", heap_trims,
+	    "times the expiry sweep gave free heap back to the system"),
 	NODE_C("store_syncs", syncs, "group-commit fsyncs (`sync = yes`)"),
 	NODE_G("storage_failed", storage_failed,
 	    "1 once an fsync of the store failed: puts and STOREs refused "

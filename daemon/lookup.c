@@ -138,8 +138,10 @@ lookup_new(const struct id *target, const struct id *self,
 	}
 	/* Room for failed candidates among the k closest live ones. */
 	cap = (size_t)LOOKUP_CAND_PER_K * k + alpha;
-	if ((lk = calloc(1, sizeof(*lk) + cap * sizeof(lk->c[0]))) == NULL)
+	/* Candidates past n are never read: only the head is cleared. */
+	if ((lk = malloc(sizeof(*lk) + cap * sizeof(lk->c[0]))) == NULL)
 		return NULL;
+	memset(lk, 0, sizeof(*lk));
 	lk->target = *target;
 	lk->self = *self;
 	lk->alpha = alpha;

@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <grp.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -559,6 +560,8 @@ main(int argc, char *argv[])
 	}
 	log_setlevel(e.conf.log_level);
 
+	/* node.h, "The heap": freed operations stay for the next ones. */
+	mallopt(M_TRIM_THRESHOLD, NODE_TRIM_THRESHOLD);
 	if (crypto_init() == -1)
 		fatalx("libsodium failed to initialise");
 	signal(SIGPIPE, SIG_IGN);

@@ -60,10 +60,20 @@ struct node_peer {
 
 #define NODE_MAX_PEERS		ROUTE_MAX_NODES
 
+/*
+ * The heap: main sets malloc's trim threshold to NODE_TRIM_THRESHOLD, so
+ * that freeing an operation's state at the top of the heap does not give
+ * pages back only to fault them in again for the next one; the expiry
+ * sweep gives back what is free when that is NODE_TRIM_MIN or more.
+ */
+#define NODE_TRIM_THRESHOLD	(8u << 20)
+#define NODE_TRIM_MIN		(1u << 20)
+
 /* The node's own counters; control.c's counter table names them. */
 struct node_stats {
 	uint64_t	puts, put_errors, gets, get_not_found;
 	uint64_t	expired, syncs;
+	uint64_t	heap_trims;	/* malloc_trim calls that freed memory */
 	uint64_t	storage_failed;	/* 1 once an fsync failed: read-only */
 };
 

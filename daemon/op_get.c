@@ -192,8 +192,8 @@ op_get_add(struct op_get *g, const uint8_t *h, const uint8_t *data,
     int hi)
 {
 	struct op_get_val *v, *nv;
-	size_t slot, ncap;
-	int32_t i;
+	size_t slot, ncap, hcap;
+	int32_t i, *nh;
 	int keep;
 
 	if (max_exp > 0) {
@@ -229,6 +229,11 @@ op_get_add(struct op_get *g, const uint8_t *h, const uint8_t *data,
 	}
 	if (g->nvals == g->capvals) {
 		ncap = g->capvals ? g->capvals * 2 : 16;
+		/* The heap holds kept values: at most min(vals, the cap). */
+		hcap = ncap < OP_GET_MAX_VALUES ? ncap : OP_GET_MAX_VALUES;
+		if ((nh = realloc(g->heap, hcap * sizeof(*nh))) == NULL)
+			return;
+		g->heap = nh;
 		if ((nv = realloc(g->vals, ncap * sizeof(*nv))) == NULL)
 			return;
 		g->vals = nv;
@@ -583,10 +588,6 @@ op_get_start(struct op_set *s, const struct id *key, int64_t since_ms,
 	g->cb = cb;
 	g->arg = arg;
 	g->op.target = *key;
-	if ((g->heap = calloc(OP_GET_MAX_VALUES, sizeof(*g->heap))) == NULL) {
-		op_complete(&g->op, DHT_ERR_STORAGE, "out of memory");
-		return 0;
-	}
 	g->since_ms = since_ms < 0 ? 0 : since_ms;
 	if (g->since_ms > WIRE_MAX_TIME_MS)
 		g->since_ms = WIRE_MAX_TIME_MS;

@@ -452,10 +452,12 @@ def sc_pingname(path, address):
     sys.stdout.write("emod: %s\n" % msg.decode(errors="replace"))
 
 
-def sc_putmany(path, name, count, size):
+def sc_putmany(path, name, count, size, ttl_s="0"):
     """Puts COUNT distinct values of SIZE bytes under NAME, 32 pipelined at
-    a time: value i is i in 8 decimal digits, then 'x' up to SIZE."""
-    count, size = int(count), int(size)
+    a time: value i is i in 8 decimal digits, then 'x' up to SIZE; with
+    TTL_S, each for that many seconds."""
+    count, size, ttl_s = int(count), int(size), int(ttl_s)
+    ttl = field_varint(4, ttl_s) if ttl_s > 0 else b""
     s = connect(path)
     for start in range(0, count, 32):
         batch = range(start, min(count, start + 32))
@@ -463,7 +465,7 @@ def sc_putmany(path, name, count, size):
         for i in batch:
             value = (b"%08d" % i).ljust(size, b"x")
             msgs.append(frame(request(i + 1, 10, field_bytes(2, name.encode())
-                                      + field_bytes(3, value))))
+                                      + field_bytes(3, value) + ttl)))
         s.sendall(b"".join(msgs))
         for i in batch:
             resp = read_response(s)
