@@ -40,12 +40,23 @@ node_health_put(struct node_health *h, uint32_t need,
 		return;
 	}
 	r->err = DHT_ERR_UNAVAILABLE;
-	if (r->remote_acks == 0) {
+	if (r->remote_acks == 0 && r->refused == 0) {
 		r->msg = "stored on this node only: no peer answered";
 		return;
 	}
+	if (r->remote_acks == 0) {
+		snprintf(h->msg, sizeof(h->msg), "stored on this node only: "
+		    "%" PRIu32 " peer%s refused it (a full store or a storage "
+		    "quota: at most quota_values_per_key values under one key "
+		    "from one address)", r->refused, r->refused == 1 ? "" :
+		    "s");
+		r->msg = h->msg;
+		return;
+	}
 	snprintf(h->msg, sizeof(h->msg), "stored on %" PRIu32 " nodes, "
-	    "fewer than the %" PRIu32 " asked (min_acks)", r->acks, need);
+	    "fewer than the %" PRIu32 " asked (min_acks)%s", r->acks, need,
+	    r->refused > 0 ? "; other peers refused it (a full store or a "
+	    "storage quota)" : "");
 	r->msg = h->msg;
 }
 

@@ -17,7 +17,7 @@
 struct node_health {
 	int		networked;	/* bootstrap, saved or seen peers */
 	uint32_t	boot_rounds;	/* the last bootstrap round seen */
-	char		msg[160];	/* a result's formatted message */
+	char		msg[256];	/* a result's formatted message */
 };
 
 void	node_health_init(struct node_health *, int networked);

@@ -188,7 +188,7 @@ void
 node_op_abort(struct node_op *op)
 {
 	static const char msg[] = "emod is shutting down";
-	struct op_put_result pr = { DHT_ERR_UNAVAILABLE, msg, 0, 0 };
+	struct op_put_result pr = { DHT_ERR_UNAVAILABLE, msg, 0, 0, 0 };
 	struct op_get_result gr;
 	struct op_ping_result xr;
 	struct op_watch_event we = { 1, DHT_ERR_UNAVAILABLE, msg, NULL, 0, 0,
@@ -291,7 +291,7 @@ node_put_acks(struct node *n, const struct id *key, const void *data,
 	if (dht_put(n->dht, key, data, len, op->created_ms, op->expires_ms,
 	    node_mono_ms(), wall, node_put_done, op) == -1) {
 		struct op_put_result pr = { DHT_ERR_UNAVAILABLE,
-		    "too many operations in progress", 0, 0 };
+		    "too many operations in progress", 0, 0, 0 };
 
 		node_put_done(op, &pr);
 		return;

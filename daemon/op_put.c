@@ -18,6 +18,7 @@ struct op_put {
 	int64_t		 expires_ms;
 	unsigned	 pending;	/* STOREs in flight */
 	uint32_t	 remote_acks;
+	uint32_t	 refused;	/* answered: stored none, or no token */
 	uint64_t	 ackid[WIRE_MAX_NODES];	/* who acked: see hold.h */
 	uint8_t		 nackid;
 };
@@ -79,7 +80,8 @@ op_put_store_reply(void *ctx, const struct rpc_call *c,
 		p->remote_acks++;
 		if (p->nackid < WIRE_MAX_NODES)
 			p->ackid[p->nackid++] = hold_id_prefix(&c->id);
-	}
+	} else
+		p->refused++;
 	if (p->pending == 0)
 		op_put_finish(p);
 }
@@ -118,8 +120,11 @@ op_put_lookup_done(struct op *op, int64_t now_ms)
 	v.created_ms = p->created_ms;
 	v.expires_ms = p->expires_ms;
 	for (i = 0; i < n; i++) {
-		if ((t = op_token_find(op, &res[i].id)) == NULL)
+		/* A node that will not take a value withholds its token. */
+		if ((t = op_token_find(op, &res[i].id)) == NULL) {
+			p->refused++;
 			continue;
+		}
 		if (rpc_store_msg(&m, &op->target, t->tok, t->len, &v, 1) == 1 &&
 		    op_send(op, &res[i].addr, &res[i].id, &m,
 		    &op_put_store_rpc, now_ms) != NULL)
@@ -148,6 +153,7 @@ op_put_complete(struct op *op, int64_t now_ms)
 	r.err = op->err;
 	r.msg = op->msg;
 	r.remote_acks = p->remote_acks;
+	r.refused = p->refused;
 	r.acks = p->remote_acks + p->local_ok;
 	p->cb(p->arg, &r);
 }

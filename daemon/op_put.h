@@ -14,6 +14,7 @@ struct op_put_result {
 	const char	*msg;
 	uint32_t	 acks;		/* nodes that stored it, local included */
 	uint32_t	 remote_acks;
+	uint32_t	 refused;	/* nodes that answered but stored none */
 };
 
 typedef void	op_put_cb(void *arg, const struct op_put_result *);

@@ -76,6 +76,20 @@ START_TEST(test_put_networked)
 	r = t_put(DHT_OK, 3, 2);
 	node_health_put(&h, 3, &r);
 	ck_assert_int_eq(r.err, DHT_OK);
+	/* Peers that answered and refused are not "no peer answered". */
+	r = t_put(DHT_ERR_UNAVAILABLE, 1, 0);
+	r.refused = 3;
+	node_health_put(&h, 0, &r);
+	ck_assert_int_eq(r.err, DHT_ERR_UNAVAILABLE);
+	ck_assert_str_eq(r.msg, "stored on this node only: 3 peers refused "
+	    "it (a full store or a storage quota: at most "
+	    "quota_values_per_key values under one key from one address)");
+	r = t_put(DHT_OK, 2, 1);
+	r.refused = 1;
+	node_health_put(&h, 3, &r);
+	ck_assert_str_eq(r.msg, "stored on 2 nodes, fewer than the 3 asked "
+	    "(min_acks); other peers refused it (a full store or a storage "
+	    "quota)");
 	/* Not stored here, or another failure: left alone. */
 	r = t_put(DHT_ERR_UNAVAILABLE, 0, 0);
 	node_health_put(&h, 1, &r);
