@@ -52,6 +52,9 @@ static const struct control_counter {
 	    "gets that found no live value"),
 	NODE_C("values_expired", expired, "values removed by the expiry sweep"),
 	NODE_C("store_syncs", syncs, "group-commit fsyncs (`sync = yes`)"),
+	NODE_C("store_tampered", store_tampered,
+	    "stored records that failed authentication when read "
+	    "(`storage_key_file`): skipped, never served"),
 	NODE_G("storage_failed", storage_failed,
 	    "1 once an fsync of the store failed: puts and STOREs refused "
 	    "until restart"),

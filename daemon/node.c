@@ -15,9 +15,11 @@
 
 #include <event2/event.h>
 
+#include "atrest.h"
 #include "crypto.h"
 #include "log.h"
 #include "net.h"
+#include "quota.h"
 #include "node_impl.h"
 
 #define NODE_EXPIRE_BATCH	2000	/* values deleted per sweep step */
@@ -312,6 +314,8 @@ node_new(struct event_base *base, const struct conf *conf,
 	struct dht_io io;
 	struct addr la;
 	const char *errstr;
+	uint8_t akey[ATREST_KEY_LEN];
+	char kerr[512];
 
 	if ((n = calloc(1, sizeof(*n))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -336,7 +340,17 @@ node_new(struct event_base *base, const struct conf *conf,
 	so.max_bytes = conf->max_store_bytes;
 	/* sync = yes is a group commit (node_sync_cb), not a sync per write. */
 	so.sync = 0;
-	if ((n->store = store_open(&so, err, errlen)) == NULL)
+	if (conf->storage_key_file[0] != '\0') {
+		if (atrest_load(conf->storage_key_file, akey, kerr,
+		    sizeof(kerr)) != KEYS_OK) {
+			snprintf(err, errlen, "storage_key_file %s", kerr);
+			goto fail;
+		}
+		so.atrest_key = akey;
+	}
+	n->store = store_open(&so, err, errlen);
+	atrest_wipe(akey, sizeof(akey));
+	if (n->store == NULL)
 		goto fail;
 	n->net = net_open(base, &la, conf->recv_buffer, conf->send_buffer,
 	    node_udp_input, n, err, errlen);
@@ -361,6 +375,9 @@ node_new(struct event_base *base, const struct conf *conf,
 	dc.quota.prefix_bytes = conf->quota_prefix_bytes;
 	dc.quota.total = conf->quota_total_bytes;
 	dc.quota.limit_local = conf->limit_local;
+	/* Sealed records are ATREST_OVERHEAD bytes longer (docs/STORAGE.md). */
+	dc.quota.value_overhead = QUOTA_VALUE_OVERHEAD +
+	    (so.atrest_key != NULL ? ATREST_OVERHEAD : 0);
 	io.send = node_io_send;
 	io.send_request = node_io_send_request;
 	io.random = node_io_random;
@@ -477,6 +494,7 @@ node_status(struct node *n, struct node_status *s)
 	s->data_dir = n->conf->data_dir;
 	s->network = node_health_network(&n->health, s->peers);
 	s->node = n->st;
+	s->node.store_tampered = s->store.tampered;
 	net_get_stats(n->net, &s->net);
 	dht_get_stats(n->dht, &s->dht);
 }

@@ -65,6 +65,7 @@ struct node_stats {
 	uint64_t	puts, put_errors, gets, get_not_found;
 	uint64_t	expired, syncs;
 	uint64_t	storage_failed;	/* 1 once an fsync failed: read-only */
+	uint64_t	store_tampered;	/* the store's, at node_status */
 };
 
 struct node_status {
