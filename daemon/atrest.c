@@ -1,6 +1,7 @@
 /*
  * atrest — XChaCha20-Poly1305-IETF over the store's records, on libsodium.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,7 +25,13 @@ enum keys_status
 atrest_load(const char *path, uint8_t key[ATREST_KEY_LEN], char *err,
     size_t errlen)
 {
-	return keys_read_file(path, key, ATREST_KEY_LEN, err, errlen);
+	enum keys_status ks;
+	char kerr[512];
+
+	if ((ks = keys_read_file(path, key, ATREST_KEY_LEN, kerr,
+	    sizeof(kerr))) != KEYS_OK)
+		snprintf(err, errlen, "storage_key_file %s", kerr);
+	return ks;
 }
 
 struct atrest *

@@ -23,7 +23,8 @@ struct atrest;
 
 /*
  * Reads a storage key file into key.  KEYS_MISSING or KEYS_BAD come with
- * keys_read_file's message (missing; not a regular file; mode; size).
+ * keys_read_file's message after "storage_key_file " (missing; not a
+ * regular file; mode; size).
  */
 enum keys_status atrest_load(const char *path, uint8_t key[ATREST_KEY_LEN],
 	    char *err, size_t errlen);

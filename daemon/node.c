@@ -315,7 +315,6 @@ node_new(struct event_base *base, const struct conf *conf,
 	struct addr la;
 	const char *errstr;
 	uint8_t akey[ATREST_KEY_LEN];
-	char kerr[512];
 
 	if ((n = calloc(1, sizeof(*n))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -341,11 +340,9 @@ node_new(struct event_base *base, const struct conf *conf,
 	/* sync = yes is a group commit (node_sync_cb), not a sync per write. */
 	so.sync = 0;
 	if (conf->storage_key_file[0] != '\0') {
-		if (atrest_load(conf->storage_key_file, akey, kerr,
-		    sizeof(kerr)) != KEYS_OK) {
-			snprintf(err, errlen, "storage_key_file %s", kerr);
+		if (atrest_load(conf->storage_key_file, akey, err, errlen) !=
+		    KEYS_OK)
 			goto fail;
-		}
 		so.atrest_key = akey;
 	}
 	n->store = store_open(&so, err, errlen);

@@ -179,6 +179,7 @@ START_TEST(test_key_file)
 	ck_assert_int_eq(atrest_load(path, key, err, sizeof(err)),
 	    KEYS_MISSING);
 	ck_assert_ptr_nonnull(strstr(err, "No such file"));
+	ck_assert_ptr_nonnull(strstr(err, "storage_key_file /"));
 	t_write(path, 32, 0644);
 	ck_assert_int_eq(atrest_load(path, key, err, sizeof(err)), KEYS_BAD);
 	ck_assert_ptr_nonnull(strstr(err, "mode 0644"));
