@@ -51,12 +51,10 @@ store_ldb_record(struct ldb *l, const uint8_t *vkey, size_t vlen,
 {
 	if (l->ar == NULL)
 		return store_ldb_decode_record(raw, rlen, v, errstr);
+	/* A length no sealed record has fails authentication too. */
 	if (raw == NULL || rlen <= ATREST_OVERHEAD ||
-	    rlen > LDB_SEALED_MAX) {
-		*errstr = "sealed record of a bad length";
-		return -1;
-	}
-	if (atrest_open(l->ar, l->plain, raw, rlen, vkey, vlen) == -1) {
+	    rlen > LDB_SEALED_MAX ||
+	    atrest_open(l->ar, l->plain, raw, rlen, vkey, vlen) == -1) {
 		seal_tampered(l, vkey, vlen);
 		*errstr = "record failed authentication";
 		return -1;
@@ -104,21 +102,23 @@ int
 store_ldb_meta_open(struct ldb *l, const void *key, size_t klen,
     uint8_t **val, size_t *vlen, const char **errstr)
 {
-	uint8_t	*plain = NULL;
+	uint8_t		*plain = NULL;
+	const char	*why = NULL;
 
 	if (l->ar == NULL || *val == NULL || klen == 0 ||
 	    ((const uint8_t *)key)[0] != 0)
 		return 0;
-	if (*vlen <= ATREST_OVERHEAD ||
-	    (plain = malloc(*vlen - ATREST_OVERHEAD)) == NULL ||
+	if (*vlen > ATREST_OVERHEAD &&
+	    (plain = malloc(*vlen - ATREST_OVERHEAD)) == NULL)
+		why = "out of memory";
+	else if (*vlen <= ATREST_OVERHEAD ||
 	    atrest_open(l->ar, plain, *val, *vlen, key, klen) == -1) {
-		if (*vlen > ATREST_OVERHEAD && plain != NULL) {
-			free(plain);
-			seal_tampered(l, key, klen);
-			*errstr = "named record failed authentication";
-		} else
-			*errstr = *vlen <= ATREST_OVERHEAD ?
-			    "sealed named record too short" : "out of memory";
+		seal_tampered(l, key, klen);
+		why = "named record failed authentication";
+	}
+	if (why != NULL) {
+		*errstr = why;
+		free(plain);
 		free(*val);
 		*val = NULL;
 		*vlen = 0;

@@ -403,6 +403,62 @@ t_tamper_case(int move)
 	t_rmdir(dir);
 }
 
+/* Flips one bit of the record at key k (klen bytes) in dir's LevelDB. */
+static void
+t_flip_key(const char *dir, const char *k, size_t klen)
+{
+	leveldb_options_t	*o = leveldb_options_create();
+	leveldb_readoptions_t	*ro = leveldb_readoptions_create();
+	leveldb_writeoptions_t	*wo = leveldb_writeoptions_create();
+	leveldb_t		*db;
+	char			*val, *lerr = NULL;
+	size_t			 vlen;
+
+	db = leveldb_open(o, dir, &lerr);
+	ck_assert_msg(lerr == NULL, "%s", lerr);
+	ck_assert_ptr_nonnull(val = leveldb_get(db, ro, k, klen, &vlen,
+	    &lerr));
+	val[vlen / 2] ^= 0x40;
+	leveldb_put(db, wo, k, klen, val, vlen, &lerr);
+	ck_assert_ptr_null(lerr);
+	leveldb_free(val);
+	leveldb_close(db);
+	leveldb_writeoptions_destroy(wo);
+	leveldb_readoptions_destroy(ro);
+	leveldb_options_destroy(o);
+}
+
+START_TEST(test_named_tampered)
+{
+	struct store	*st;
+	char		 dir[T_DIR_LEN], got[64];
+	uint8_t		*meta;
+	size_t		 mlen;
+	const char	*why;
+
+	t_mkdtemp(dir);
+	st = t_open_ok(dir, t_k1);
+	t_put(st, 1, "alpha");
+	ck_assert_int_eq(store_meta_put(st, "permanent", "the list", 8, &why),
+	    0);
+	store_close(st);
+	t_flip_key(dir, "\0permanent", 10);
+	st = t_open_ok(dir, t_k1);
+	ck_assert_int_eq(store_meta_get(st, "permanent", &meta, &mlen, &why),
+	    -1);
+	ck_assert_str_eq(why, "named record failed authentication");
+	ck_assert_ptr_null(meta);
+	ck_assert_uint_eq(t_tampered(st), 1);
+	t_get(st, 1, got, sizeof(got));
+	ck_assert_str_eq(got, "alpha|");
+	store_close(st);
+	/* The marker altered: the store no longer opens with its key. */
+	t_flip_key(dir, "\0at-rest", 8);
+	ck_assert_ptr_null(t_open(dir, t_k1, got, sizeof(got)));
+	t_rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_flipped)
 {
 	t_tamper_case(0);
@@ -518,6 +574,7 @@ main(void)
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_flipped);
 	tcase_add_test(tc, test_moved);
+	tcase_add_test(tc, test_named_tampered);
 	tcase_add_test(tc, test_no_plaintext);
 	tcase_add_test(tc, test_quota_overhead);
 	suite_add_tcase(s, tc);
