@@ -279,7 +279,11 @@ ctl_usage(FILE *f)
 			    ctl_opts[i].longname,
 			    ctl_opts[i].argname ? " " : "",
 			    ctl_opts[i].argname ? ctl_opts[i].argname : "");
-		fprintf(f, "  %-22s ", arg);
+		/* A long option puts its help on the next line. */
+		if (strlen(arg) > 22)
+			fprintf(f, "  %s\n%25s", arg, "");
+		else
+			fprintf(f, "  %-22s ", arg);
 		for (h = ctl_opts[i].help; (nl = strchr(h, '\n')) != NULL;
 		    h = nl + 1)
 			fprintf(f, "%.*s\n%25s", (int)(nl - h), h, "");
