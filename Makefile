@@ -214,9 +214,16 @@ $(FSYNC_SHIM): tests/integration/fsync_shim.c
 	@echo "  CC      $<"
 	$(Q)$(CC) -std=c11 -O2 -Wall -Wextra -fPIC -shared -o $@ $< -ldl
 
-integration: all $(FSYNC_SHIM)
+# Key files and LevelDB surgery for the encryption tests (keytool.c).
+KEYTOOL := $(B)/tests/keytool
+$(KEYTOOL): $(B)/tests/integration/keytool.o $(LIBEMO)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+integration: all $(FSYNC_SHIM) $(KEYTOOL)
 	$(Q)EMOD=$(abspath $(EMOD)) EMOCTL=$(abspath $(EMOCTL)) SANITIZE=$(SANITIZE) \
-		FSYNC_SHIM=$(abspath $(FSYNC_SHIM)) sh tests/integration/run-all.sh
+		FSYNC_SHIM=$(abspath $(FSYNC_SHIM)) KEYTOOL=$(abspath $(KEYTOOL)) \
+		sh tests/integration/run-all.sh
 
 # The hostile-peer tier (tests/hostile): forged source addresses, floods,
 # malformed datagrams against real daemons.  Needs root; skips without.

@@ -14,6 +14,7 @@
 #include "bytes.h"
 #include "frame.h"
 #include "id.h"
+#include "keys.h"
 
 enum ctl_exit {
 	CTL_EXIT_OK = 0,
@@ -41,6 +42,13 @@ enum ctl_exit {
 #define CTL_MAX_MIN_ACKS	64	/* as emod's CONTROL_MAX_MIN_ACKS */
 #define CTL_OPT_PERMANENT	0x100
 #define CTL_OPT_COUNT		0x200
+#define CTL_OPT_ENCRYPT		0x400	/* put --encrypt-to PUBKEY */
+#define CTL_OPT_DECRYPT		0x800	/* get --decrypt FILE */
+
+/* The envelope of an encrypted value: "EMO" 0x01, then a sealed box. */
+#define CTL_CRYPT_MAGIC_LEN	4
+#define CTL_CRYPT_OVERHEAD	(CTL_CRYPT_MAGIC_LEN + KEYS_SEAL_OVERHEAD)
+#define CTL_CRYPT_MAX_PLAIN	(EMO_MAX_VALUE - CTL_CRYPT_OVERHEAD)
 
 struct ctl_cmd;
 
@@ -78,6 +86,10 @@ struct ctl_inv {
 	int			 perm;		/* put --permanent */
 	uint8_t			 vid[CTL_VALUE_ID_LEN];	/* cancel */
 	Emo__Ctl__WatchRequest	 watch;
+	uint8_t			 encpub[KEYS_PUBLIC_LEN];	/* --encrypt-to */
+	uint8_t			*sealbuf;	/* the envelope put sends */
+	const char		*decrypt_file;	/* --decrypt */
+	struct keys_pair	 dkey;		/* its key, once loaded */
 };
 
 /* ctl_args.c — strict parsers; *errstr gets a static reason on failure. */
@@ -149,6 +161,21 @@ int	ctl_perm_print_cancel(const struct ctl_inv *,
 	    const Emo__Ctl__Response *);
 int	ctl_perm_print_list(const struct ctl_inv *,
 	    const Emo__Ctl__Response *);
+
+/* ctl_crypt.c — encrypted values (put --encrypt-to, get --decrypt). */
+int	ctl_crypt_pubkey(const char *hex, uint8_t pub[KEYS_PUBLIC_LEN],
+	    const char **errstr);
+/* Replaces inv's value by its envelope; an exit code. */
+int	ctl_crypt_seal(struct ctl_inv *);
+/* The message for a value too long to encrypt; CTL_EXIT_USAGE. */
+int	ctl_crypt_toolarge(void);
+/* Loads --decrypt's key file (exit 2 with keys_load's message). */
+int	ctl_crypt_load(struct ctl_inv *);
+/* get's printer: with --decrypt, the values the key opens. */
+int	ctl_crypt_print_get(const struct ctl_inv *,
+	    const Emo__Ctl__Response *);
+/* Frees the envelope and wipes the key. */
+void	ctl_crypt_done(struct ctl_inv *);
 
 /* ctl_watch.c — the watch command: a stream of answers. */
 int	ctl_watch_build(struct ctl_inv *, Emo__Ctl__Request *);

@@ -13,6 +13,7 @@ int
 ctl_build_put(struct ctl_inv *inv, Emo__Ctl__Request *req)
 {
 	const char *arg = inv->pos[1];
+	int rc;
 
 	if (strcmp(arg, "-") == 0) {
 		if (ctl_args_slurp(stdin, EMO_MAX_VALUE, &inv->valuebuf,
@@ -35,6 +36,9 @@ ctl_build_put(struct ctl_inv *inv, Emo__Ctl__Request *req)
 		    EMO_MAX_VALUE);
 		return CTL_EXIT_USAGE;
 	}
+	if ((inv->given & CTL_OPT_ENCRYPT) && (rc = ctl_crypt_seal(inv)) !=
+	    CTL_EXIT_OK)
+		return rc;
 	emo__ctl__put_request__init(&inv->put);
 	inv->put.key.data = inv->key;
 	inv->put.key.len = ID_LEN;
@@ -56,6 +60,8 @@ ctl_build_put(struct ctl_inv *inv, Emo__Ctl__Request *req)
 	req->put = &inv->put;
 	return CTL_EXIT_OK;
 toolarge:
+	if (inv->given & CTL_OPT_ENCRYPT)
+		return ctl_crypt_toolarge();
 	ctl_warnx("value is over %d bytes, the limit per value; nothing sent",
 	    EMO_MAX_VALUE);
 	return CTL_EXIT_USAGE;
@@ -64,6 +70,11 @@ toolarge:
 int
 ctl_build_get(struct ctl_inv *inv, Emo__Ctl__Request *req)
 {
+	int rc;
+
+	if ((inv->given & CTL_OPT_DECRYPT) && (rc = ctl_crypt_load(inv)) !=
+	    CTL_EXIT_OK)
+		return rc;
 	emo__ctl__get_request__init(&inv->get);
 	inv->get.key.data = inv->key;
 	inv->get.key.len = ID_LEN;

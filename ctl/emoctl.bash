@@ -19,12 +19,12 @@ _emoctl()
 	local commands="put get watch hash status peers ping log permanent cancel help"
 
 	case $prev in
-	--socket|-s|--output|-o)
+	--socket|-s|--output|-o|--decrypt)
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
-	--timeout|-t|--ttl|--since|--min-acks|--count)
+	--timeout|-t|--ttl|--since|--min-acks|--count|--encrypt-to)
 		return
 		;;
 	esac
@@ -39,7 +39,7 @@ _emoctl()
 				endopts=1
 				continue
 				;;
-			--socket|-s|--timeout|-t|--ttl|--since|--min-acks|--output|-o|--count)
+			--socket|-s|--timeout|-t|--ttl|--since|--min-acks|--output|-o|--count|--encrypt-to|--decrypt)
 				((i++))
 				continue
 				;;
@@ -57,8 +57,8 @@ _emoctl()
 
 	if [[ $cur == -* ]] && ((endopts == 0)); then
 		case $cmd in
-		put) COMPREPLY=($(compgen -W "$globals --ttl --min-acks --permanent" -- "$cur")) ;;
-		get) COMPREPLY=($(compgen -W "$globals --since --latest --raw --null --output" -- "$cur")) ;;
+		put) COMPREPLY=($(compgen -W "$globals --ttl --min-acks --permanent --encrypt-to" -- "$cur")) ;;
+		get) COMPREPLY=($(compgen -W "$globals --since --latest --raw --null --output --decrypt" -- "$cur")) ;;
 		watch) COMPREPLY=($(compgen -W "$globals --since --count" -- "$cur")) ;;
 		*) COMPREPLY=($(compgen -W "$globals" -- "$cur")) ;;
 		esac

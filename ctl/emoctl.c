@@ -12,6 +12,7 @@
 
 #include "conf.h"
 #include "ctl.h"
+#include "keys.h"
 #include "id.h"
 
 #ifndef EMO_VERSION
@@ -32,6 +33,8 @@ enum ctl_optid {
 	CTL_O_MIN_ACKS,
 	CTL_O_PERMANENT,
 	CTL_O_COUNT,
+	CTL_O_ENCRYPT_TO,
+	CTL_O_DECRYPT,
 	CTL_O_HELP,
 	CTL_O_VERSION,
 };
@@ -76,6 +79,12 @@ static const struct ctl_opt ctl_opts[] = {
 	    "put: emod re-puts the value until cancelled" },
 	{ 0, "count", "N", CTL_O_COUNT, CTL_OPT_COUNT,
 	    "watch: exit after N values (1..4294967295)" },
+	{ 0, "encrypt-to", "PUBKEY", CTL_O_ENCRYPT_TO, CTL_OPT_ENCRYPT,
+	    "put: seal VALUE for the holder of the Ed25519 key\n"
+	    "PUBKEY (64 hex digits); nodes store only ciphertext" },
+	{ 0, "decrypt", "FILE", CTL_O_DECRYPT, CTL_OPT_DECRYPT,
+	    "get: print the values the key in FILE opens, say\n"
+	    "how many it could not" },
 	{ 'h', "help", NULL, CTL_O_HELP, 0, "show this help" },
 	{ 'V', "version", NULL, CTL_O_VERSION, 0, "show emoctl's version" },
 };
@@ -97,9 +106,11 @@ struct ctl_cmd {
 };
 
 static const struct ctl_cmd ctl_cmds[] = {
-	{ "put", 2, 2, CTL_OPT_TTL | CTL_OPT_MIN_ACKS | CTL_OPT_PERMANENT, 1,
+	{ "put", 2, 2, CTL_OPT_TTL | CTL_OPT_MIN_ACKS | CTL_OPT_PERMANENT |
+	    CTL_OPT_ENCRYPT, 1,
 	    ctl_build_put, EMO__CTL__RESPONSE__BODY_PUT, ctl_print_put,
-	    "KEY VALUE [--ttl TIME] [--min-acks N] [--permanent]",
+	    "KEY VALUE [--ttl TIME] [--min-acks N] [--permanent] "
+	    "[--encrypt-to PUBKEY]",
 	    "store VALUE under KEY (VALUE - reads stdin)",
 	    "Stores VALUE (1 to " BYTES_STR(EMO_MAX_VALUE) " bytes) under KEY "
 	    "on the nodes closest to\n"
@@ -116,11 +127,16 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "node only\") on a node that has a bootstrap list or has had\n"
 	    "peers; a node alone by design (no bootstrap, never a peer)\n"
 	    "succeeds with 1.  --min-acks N sets the bar instead: N nodes,\n"
-	    "this one included (--min-acks 1 accepts this node alone).\n" },
+	    "this one included (--min-acks 1 accepts this node alone).\n"
+	    "--encrypt-to PUBKEY seals VALUE for the holder of that Ed25519\n"
+	    "key (64 hex digits) before it leaves emoctl: the nodes store\n"
+	    "\"EMO\" 0x01 and a libsodium sealed box, 52 bytes more, so VALUE\n"
+	    "is then at most 32716 bytes.\n" },
 	{ "get", 1, 1, CTL_OPT_SINCE | CTL_OPT_LATEST | CTL_OPT_RAW |
-	    CTL_OPT_NUL | CTL_OPT_OUTPUT, 1, ctl_build_get,
-	    EMO__CTL__RESPONSE__BODY_GET, ctl_print_get,
-	    "KEY [--since UNIX_MS] [--latest] [--raw] [-0] [-o FILE]",
+	    CTL_OPT_NUL | CTL_OPT_OUTPUT | CTL_OPT_DECRYPT, 1, ctl_build_get,
+	    EMO__CTL__RESPONSE__BODY_GET, ctl_crypt_print_get,
+	    "KEY [--since UNIX_MS] [--latest] [--raw] [-0] [-o FILE] "
+	    "[--decrypt FILE]",
 	    "print the live values stored under KEY",
 	    "Prints every live value under KEY, oldest first, each followed\n"
 	    "by a newline.  --since UNIX_MS keeps values created at or after\n"
@@ -132,7 +148,11 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "value's bytes to FILE and prints nothing.\n"
 	    "When the values do not fit one answer (48 MiB), prints the oldest\n"
 	    "that fit, says on stderr where to continue with --since, exits 0\n"
-	    "(--latest and -o read on to the newest instead).\n" },
+	    "(--latest and -o read on to the newest instead).\n"
+	    "--decrypt FILE (an Ed25519 key file, mode 0600) prints only the\n"
+	    "values put with --encrypt-to for its public key, decrypted, and\n"
+	    "says on stderr how many values it could not decrypt; exits 1\n"
+	    "when it could decrypt none.\n" },
 	{ "watch", 1, 1, CTL_OPT_SINCE | CTL_OPT_COUNT, 1, ctl_watch_build,
 	    EMO__CTL__RESPONSE__BODY_WATCH, NULL,
 	    "KEY [--since UNIX_MS] [--count N]",
@@ -193,6 +213,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "show the help, or a command's help",
 	    "Without COMMAND, lists commands, options and exit codes.\n" },
 };
+
+_Static_assert(CTL_CRYPT_MAX_PLAIN == 32716, "put's help names the limit");
 
 #define CTL_NCMDS	(sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
 #define CTL_MAX_PAGES	4096	/* --latest: answers read to the newest */
@@ -257,7 +279,11 @@ ctl_usage(FILE *f)
 			    ctl_opts[i].longname,
 			    ctl_opts[i].argname ? " " : "",
 			    ctl_opts[i].argname ? ctl_opts[i].argname : "");
-		fprintf(f, "  %-22s ", arg);
+		/* A long option puts its help on the next line. */
+		if (strlen(arg) > 22)
+			fprintf(f, "  %s\n%25s", arg, "");
+		else
+			fprintf(f, "  %-22s ", arg);
 		for (h = ctl_opts[i].help; (nl = strchr(h, '\n')) != NULL;
 		    h = nl + 1)
 			fprintf(f, "%.*s\n%25s", (int)(nl - h), h, "");
@@ -387,6 +413,20 @@ ctl_opt_apply(struct ctl_inv *inv, const struct ctl_opt *o, const char *val,
 			return -1;
 		}
 		inv->count = (uint32_t)v;
+		break;
+	case CTL_O_ENCRYPT_TO:
+		if (ctl_crypt_pubkey(val, inv->encpub, &errstr) == -1) {
+			ctl_warnx("invalid --encrypt-to '%.*s': %s",
+			    2 * KEYS_PUBLIC_LEN + 1, val, errstr);
+			return -1;
+		}
+		break;
+	case CTL_O_DECRYPT:
+		if (val[0] == '\0') {
+			ctl_warnx("invalid --decrypt '': empty file name");
+			return -1;
+		}
+		inv->decrypt_file = val;
 		break;
 	case CTL_O_HELP:
 	case CTL_O_VERSION:
@@ -699,6 +739,7 @@ main(int argc, char *argv[])
 	} else
 		rc = ctl_run(&inv);
 	free(inv.valuebuf);
+	ctl_crypt_done(&inv);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		ctl_warnx("writing to stdout: %s", strerror(errno));
 		if (rc == CTL_EXIT_OK)

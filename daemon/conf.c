@@ -124,6 +124,9 @@ static const struct conf_row conf_rows[] = {
 	ENUMROW(storage, "leveldb", conf_storage_parse,
 	    conf_storage_name, "leveldb, memory",
 	    "where values live: leveldb or memory"),
+	ROW(storage_key_file, CT_PATH, storage_key_file, 0, PATH_MAX - 1, "",
+	    "32-byte key file (0600) encrypting the leveldb store at rest; "
+	    "empty is off"),
 	ROW(sync, CT_BOOL, sync, 0, 1, "no",
 	    "fsync (grouped per loop pass) before acknowledging a put"),
 	ROW(default_ttl, CT_DURATION, default_ttl_s, 1, CONF_MAX_TTL_S, "3600",
@@ -399,6 +402,11 @@ conf_validate(const struct conf *c, const char **errstr)
 	}
 	if (c->default_ttl_s > c->max_ttl_s) {
 		*errstr = "default_ttl is greater than max_ttl";
+		return -1;
+	}
+	if (c->storage == CONF_STORAGE_MEMORY && c->storage_key_file[0]) {
+		*errstr = "storage_key_file encrypts the leveldb store; "
+		    "storage = memory keeps nothing on disk: unset one";
 		return -1;
 	}
 	return 0;

@@ -30,6 +30,7 @@ struct conf {
 	char		socket[PATH_MAX];
 	char		socket_group[64];	/* "" = the daemon's group */
 	enum conf_storage storage;
+	char		storage_key_file[PATH_MAX];	/* "": off */
 	int		log_level;		/* enum log_level */
 	uint32_t	default_ttl_s;
 	uint32_t	max_ttl_s;

@@ -222,9 +222,9 @@ conf_set_row(struct conf *c, const struct conf_row *r, const char *value,
 		c->nbootstrap = 0;
 		return CE_OK;
 	}
-	/* An address whose default is empty may be empty: off. */
-	off = r->type == CT_HOSTPORT && r->def != NULL && r->def[0] == '\0' &&
-	    value[0] == '\0';
+	/* An address or path whose default is empty may be empty: off. */
+	off = (r->type == CT_HOSTPORT || r->type == CT_PATH) &&
+	    r->def != NULL && r->def[0] == '\0' && value[0] == '\0';
 	if (value[0] == '\0' && r->type != CT_STRING && !off)
 		return CE_EMPTY;
 	switch (r->type) {
@@ -371,9 +371,10 @@ conf_row_ok(const struct conf *c, const struct conf_row *r)
 	case CT_HOSTPORT:
 		if (memchr(s, '\0', r->size) == NULL)
 			return 0;
-		if (s[0] == '\0')	/* an address may be empty: off */
-			return r->type == CT_STRING || (r->type == CT_HOSTPORT &&
-			    r->def != NULL && r->def[0] == '\0');
+		/* An address or path whose default is empty: off. */
+		if (s[0] == '\0')
+			return r->type == CT_STRING || (r->def != NULL &&
+			    r->def[0] == '\0');
 		return conf_check_text(r->type, r->max, s, &sub) == CE_OK;
 	case CT_ADDRLIST:
 		for (i = 0; i < c->nbootstrap && i < CONF_MAX_BOOTSTRAP; i++)

@@ -54,6 +54,9 @@ static const struct control_counter {
 	NODE_C("heap_trims", heap_trims,
 	    "times the expiry sweep gave free heap back to the system"),
 	NODE_C("store_syncs", syncs, "group-commit fsyncs (`sync = yes`)"),
+	NODE_C("store_tampered", store_tampered,
+	    "stored records that failed authentication when read "
+	    "(`storage_key_file`): skipped, never served"),
 	NODE_G("storage_failed", storage_failed,
 	    "1 once an fsync of the store failed: puts and STOREs refused "
 	    "until restart"),

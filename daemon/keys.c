@@ -103,15 +103,20 @@ fail:
 }
 
 enum keys_status
-keys_load(const char *path, struct keys_pair *kp, char *err, size_t errlen)
+keys_read_file(const char *path, uint8_t *out, size_t want, char *err,
+    size_t errlen)
 {
-	uint8_t buf[KEYS_FILE_LEN + 1];
-	struct keys_pair want;
+	uint8_t buf[KEYS_READ_MAX + 1];
 	struct stat st;
 	size_t got = 0;
 	ssize_t n;
 	int fd;
 
+	if (want > KEYS_READ_MAX) {
+		snprintf(err, errlen, "%s: key files are at most %d bytes",
+		    path, KEYS_READ_MAX);
+		return KEYS_BAD;
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd == -1) {
 		snprintf(err, errlen, "%s: %s", path, errno == ELOOP ?
@@ -132,8 +137,8 @@ keys_load(const char *path, struct keys_pair *kp, char *err, size_t errlen)
 		    (unsigned)(st.st_mode & 07777), path);
 		goto bad;
 	}
-	while (got < sizeof(buf)) {
-		n = read(fd, buf + got, sizeof(buf) - got);
+	while (got < want + 1) {
+		n = read(fd, buf + got, want + 1 - got);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
@@ -145,17 +150,34 @@ keys_load(const char *path, struct keys_pair *kp, char *err, size_t errlen)
 		got += (size_t)n;
 	}
 	close(fd);
-	if (got != KEYS_FILE_LEN) {
-		if (got > KEYS_FILE_LEN)
-			snprintf(err, errlen, "%s: longer than %d bytes; a key "
-			    "file is exactly %d", path, KEYS_FILE_LEN,
-			    KEYS_FILE_LEN);
+	if (got != want) {
+		if (got > want)
+			snprintf(err, errlen, "%s: longer than %zu bytes; a key "
+			    "file is exactly %zu", path, want, want);
 		else
 			snprintf(err, errlen, "%s: %zu bytes; a key file is "
-			    "exactly %d", path, got, KEYS_FILE_LEN);
+			    "exactly %zu", path, got, want);
 		sodium_memzero(buf, sizeof(buf));
 		return KEYS_BAD;
 	}
+	memcpy(out, buf, want);
+	sodium_memzero(buf, sizeof(buf));
+	return KEYS_OK;
+bad:
+	close(fd);
+	return KEYS_BAD;
+}
+
+enum keys_status
+keys_load(const char *path, struct keys_pair *kp, char *err, size_t errlen)
+{
+	uint8_t buf[KEYS_FILE_LEN];
+	struct keys_pair want;
+	enum keys_status ks;
+
+	if ((ks = keys_read_file(path, buf, sizeof(buf), err, errlen)) !=
+	    KEYS_OK)
+		return ks;
 	keys_from_seed(&want, buf);
 	if (sodium_memcmp(want.pub, buf + 32, KEYS_PUBLIC_LEN) != 0) {
 		snprintf(err, errlen, "%s: its public key does not match its "
@@ -168,9 +190,6 @@ keys_load(const char *path, struct keys_pair *kp, char *err, size_t errlen)
 	keys_wipe(&want);
 	sodium_memzero(buf, sizeof(buf));
 	return KEYS_OK;
-bad:
-	close(fd);
-	return KEYS_BAD;
 }
 
 void

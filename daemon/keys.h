@@ -51,6 +51,14 @@ int	keys_write(const char *path, const struct keys_pair *, char *err,
  */
 enum keys_status keys_load(const char *path, struct keys_pair *, char *err,
 	    size_t errlen);
+/*
+ * The checks and messages of keys_load for a file of exactly `want`
+ * (at most KEYS_READ_MAX) secret bytes of another kind, read into out:
+ * the storage key of atrest.
+ */
+#define KEYS_READ_MAX	64
+enum keys_status keys_read_file(const char *path, uint8_t *out, size_t want,
+	    char *err, size_t errlen);
 void	keys_wipe(struct keys_pair *);
 
 void	keys_sign(const struct keys_pair *, const void *msg, size_t len,

@@ -113,6 +113,16 @@ log_vwrite(int prio, const char *emsg, const char *fmt, va_list ap)
 	}
 }
 
+static void __attribute__((format(printf, 2, 3)))
+log_write(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(prio, NULL, fmt, ap);
+	va_end(ap);
+}
+
 void
 log_warn(const char *fmt, ...)
 {
@@ -168,17 +178,15 @@ log_mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void
-log_debug_rl(const char *fmt, ...)
+/* One rate-limited line at syslog priority prio (see log_debug_rl). */
+static void
+log_vrl(int prio, const char *fmt, va_list ap)
 {
 	struct log_rl *rl = NULL;
 	char msg[900];
-	va_list ap;
 	int64_t now;
 	size_t i;
 
-	if (log_level < LOG_LEVEL_DEBUG)
-		return;
 	now = log_mono_ms();
 	for (i = 0; i < LOG_RL_SLOTS && rl == NULL; i++)
 		if (log_rls[i].fmt == fmt || log_rls[i].fmt == NULL)
@@ -189,18 +197,38 @@ log_debug_rl(const char *fmt, ...)
 		rl->suppressed++;
 		return;
 	}
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	if (rl->fmt == fmt && rl->suppressed > 0)
-		log_debug("%s (and %llu more like it in %lld s)", msg,
+		log_write(prio, "%s (and %llu more like it in %lld s)", msg,
 		    (unsigned long long)rl->suppressed,
 		    (long long)((now - rl->last_ms) / 1000));
 	else
-		log_debug("%s", msg);
+		log_write(prio, "%s", msg);
 	rl->fmt = fmt;
 	rl->last_ms = now;
 	rl->suppressed = 0;
+}
+
+void
+log_debug_rl(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log_level < LOG_LEVEL_DEBUG)
+		return;
+	va_start(ap, fmt);
+	log_vrl(7, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warnx_rl(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vrl(4, fmt, ap);
+	va_end(ap);
 }
 
 void

@@ -29,6 +29,8 @@ void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 #define LOG_RL_INTERVAL_MS	10000
 #define LOG_RL_SLOTS		64
 void	log_debug_rl(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* log_warnx, rate-limited the same way: for damage found on every read. */
+void	log_warnx_rl(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	fatal(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 void	fatalx(const char *, ...)

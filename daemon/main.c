@@ -22,6 +22,7 @@
 #include <event2/event.h>
 
 #include "addr.h"
+#include "atrest.h"
 #include "conf.h"
 #include "control.h"
 #include "crypto.h"
@@ -293,6 +294,18 @@ main_check_dir(const char *what, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* The storage key file loads (missing, mode, size: its message). */
+static int
+main_check_key(const struct conf *c, char *err, size_t errlen)
+{
+	uint8_t key[ATREST_KEY_LEN];
+	enum keys_status ks;
+
+	ks = atrest_load(c->storage_key_file, key, err, errlen);
+	atrest_wipe(key, sizeof(key));
+	return ks == KEYS_OK ? 0 : -1;
+}
+
 static int
 main_check(const struct conf *c, char *err, size_t errlen)
 {
@@ -328,6 +341,9 @@ main_check(const struct conf *c, char *err, size_t errlen)
 		return -1;
 	}
 	if (main_check_dir("data_dir", c->data_dir, err, errlen) == -1)
+		return -1;
+	if (c->storage_key_file[0] != '\0' && main_check_key(c, err,
+	    errlen) == -1)
 		return -1;
 	if (lstat(c->socket, &sb) == 0 && !S_ISSOCK(sb.st_mode)) {
 		snprintf(err, errlen, "socket %s exists and is a %s, not a "

@@ -16,9 +16,11 @@
 
 #include <event2/event.h>
 
+#include "atrest.h"
 #include "crypto.h"
 #include "log.h"
 #include "net.h"
+#include "quota.h"
 #include "node_impl.h"
 
 #define NODE_EXPIRE_BATCH	2000	/* values deleted per sweep step */
@@ -333,6 +335,7 @@ node_new(struct event_base *base, const struct conf *conf,
 	struct dht_io io;
 	struct addr la;
 	const char *errstr;
+	uint8_t akey[ATREST_KEY_LEN];
 
 	if ((n = calloc(1, sizeof(*n))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -357,7 +360,15 @@ node_new(struct event_base *base, const struct conf *conf,
 	so.max_bytes = conf->max_store_bytes;
 	/* sync = yes is a group commit (node_sync_cb), not a sync per write. */
 	so.sync = 0;
-	if ((n->store = store_open(&so, err, errlen)) == NULL)
+	if (conf->storage_key_file[0] != '\0') {
+		if (atrest_load(conf->storage_key_file, akey, err, errlen) !=
+		    KEYS_OK)
+			goto fail;
+		so.atrest_key = akey;
+	}
+	n->store = store_open(&so, err, errlen);
+	atrest_wipe(akey, sizeof(akey));
+	if (n->store == NULL)
 		goto fail;
 	n->net = net_open(base, &la, conf->recv_buffer, conf->send_buffer,
 	    node_udp_input, n, err, errlen);
@@ -382,6 +393,9 @@ node_new(struct event_base *base, const struct conf *conf,
 	dc.quota.prefix_bytes = conf->quota_prefix_bytes;
 	dc.quota.total = conf->quota_total_bytes;
 	dc.quota.limit_local = conf->limit_local;
+	/* Sealed records are ATREST_OVERHEAD bytes longer (docs/STORAGE.md). */
+	dc.quota.value_overhead = QUOTA_VALUE_OVERHEAD +
+	    (so.atrest_key != NULL ? ATREST_OVERHEAD : 0);
 	io.send = node_io_send;
 	io.send_request = node_io_send_request;
 	io.random = node_io_random;
@@ -498,6 +512,7 @@ node_status(struct node *n, struct node_status *s)
 	s->data_dir = n->conf->data_dir;
 	s->network = node_health_network(&n->health, s->peers);
 	s->node = n->st;
+	s->node.store_tampered = s->store.tampered;
 	net_get_stats(n->net, &s->net);
 	dht_get_stats(n->dht, &s->dht);
 }

@@ -75,6 +75,7 @@ struct node_stats {
 	uint64_t	expired, syncs;
 	uint64_t	heap_trims;	/* malloc_trim calls that freed memory */
 	uint64_t	storage_failed;	/* 1 once an fsync failed: read-only */
+	uint64_t	store_tampered;	/* the store's, at node_status */
 };
 
 struct node_status {

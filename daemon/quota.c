@@ -67,10 +67,17 @@ quota_cost(size_t len)
 	return (uint64_t)len + QUOTA_VALUE_OVERHEAD;
 }
 
-uint64_t
-quota_store_cost(uint64_t values, uint64_t bytes)
+/* What a value of len bytes costs under this quota's overhead. */
+static uint64_t
+quota_vcost(const struct quota *q, size_t len)
 {
-	return values * QUOTA_VALUE_OVERHEAD + bytes;
+	return (uint64_t)len + q->lim.value_overhead;
+}
+
+uint64_t
+quota_store_cost(const struct quota *q, uint64_t values, uint64_t bytes)
+{
+	return values * q->lim.value_overhead + bytes;
 }
 
 struct quota *
@@ -81,10 +88,12 @@ quota_new(const struct quota_limits *lim, uint64_t salt)
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		return NULL;
 	q->lim = *lim;
+	if (q->lim.value_overhead == 0)
+		q->lim.value_overhead = QUOTA_VALUE_OVERHEAD;
 	q->salt = salt;
 	q->ledger_max = QUOTA_LEDGER_MAX;
-	if (lim->total != 0 && lim->total / quota_cost(1) < q->ledger_max)
-		q->ledger_max = (size_t)(lim->total / quota_cost(1));
+	if (lim->total != 0 && lim->total / quota_vcost(q, 1) < q->ledger_max)
+		q->ledger_max = (size_t)(lim->total / quota_vcost(q, 1));
 	if (q->ledger_max == 0)
 		q->ledger_max = 1;
 	cache_init(&q->keys, sizeof(struct quota_keyent), QUOTA_KEYS_MIN,
@@ -483,7 +492,7 @@ quota_decide(struct quota *q, const struct addr *from, const struct id *key,
 	struct quota_keyent *k;
 	struct quota_src c, p;
 	struct quota_val v;
-	uint64_t cost = quota_cost(len);
+	uint64_t cost = quota_vcost(q, len);
 
 	quota_class(q, from, &c);
 	quota_prefix_of(&c, &p);
@@ -524,13 +533,13 @@ quota_add(struct quota *q, const struct addr *from, const struct id *key,
 
 	quota_class(q, from, &c);
 	if ((s = quota_source_get(q, &c)) == NULL || quota_room(s) == -1 ||
-	    quota_pfx_add(q, &s->pfx, quota_cost(len), 1) == -1)
+	    quota_pfx_add(q, &s->pfx, quota_vcost(q, len), 1) == -1)
 		return;		/* nobody's: counted in the total only */
 	v = &s->v[s->head + s->n];
 	memcpy(v->key, key->b, ID_LEN);
 	memcpy(v->hash, hash, sizeof(v->hash));
 	v->expires_ms = expires_ms;
-	v->cost = (uint32_t)quota_cost(len);
+	v->cost = (uint32_t)quota_vcost(q, len);
 	s->n++;
 	s->cost += v->cost;
 	q->entries++;
@@ -541,7 +550,8 @@ quota_add(struct quota *q, const struct addr *from, const struct id *key,
 int
 quota_accepting(const struct quota *q, uint64_t store_cost)
 {
-	return !quota_full(q, store_cost, quota_cost(1)) || q->entries > 0;
+	return !quota_full(q, store_cost, quota_vcost(q, 1)) ||
+	    q->entries > 0;
 }
 
 void

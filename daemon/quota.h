@@ -42,6 +42,7 @@ struct quota_limits {
 	uint64_t	prefix_bytes;	/* cost one prefix may hold; 0: no cap */
 	uint64_t	total;		/* cost the store may hold; 0: no cap */
 	int		limit_local;	/* LAN, loopback: by IP too */
+	uint32_t	value_overhead;	/* 0: QUOTA_VALUE_OVERHEAD */
 };
 
 enum quota_verdict {
@@ -63,10 +64,14 @@ struct quota;
 struct quota	*quota_new(const struct quota_limits *, uint64_t salt);
 void		 quota_free(struct quota *);
 
-/* What a value of len bytes costs. */
+/* What a value of len bytes costs, at QUOTA_VALUE_OVERHEAD. */
 uint64_t	 quota_cost(size_t len);
-/* What the store holds costs: values * overhead + bytes. */
-uint64_t	 quota_store_cost(uint64_t values, uint64_t bytes);
+/*
+ * What the store holds costs: values * overhead + bytes, at the
+ * overhead of the quota's limits (an encrypted store's is larger).
+ */
+uint64_t	 quota_store_cost(const struct quota *, uint64_t values,
+		    uint64_t bytes);
 
 /*
  * May `from` store a value of `len` bytes under key, when the store's

@@ -92,7 +92,7 @@ serve_store_cost(const struct serve *s)
 	struct store_stats ss;
 
 	store_stats(s->env->store, &ss);
-	return quota_store_cost(ss.values, ss.bytes);
+	return quota_store_cost(s->quota, ss.values, ss.bytes);
 }
 
 /*

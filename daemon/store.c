@@ -99,6 +99,11 @@ store_open(const struct store_opts *opts, char *err, size_t errlen)
 		    ops->name);
 		goto fail;
 	}
+	if (opts->kind != STORE_LEVELDB && opts->atrest_key != NULL) {
+		snprintf(err, errlen, "encryption at rest is for the leveldb "
+		    "store; the %s store keeps nothing on disk", ops->name);
+		goto fail;
+	}
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;

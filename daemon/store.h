@@ -28,6 +28,11 @@ struct store_opts {
 	uint32_t	max_values_per_key;	/* 1..STORE_MAX_VALUES_PER_KEY */
 	uint64_t	max_bytes;	/* total value bytes; 0 = no limit */
 	int		sync;		/* fsync the log before a put returns */
+	/*
+	 * LevelDB only: ATREST_KEY_LEN bytes that encrypt every value and
+	 * named record at rest (docs/STORAGE.md); NULL: off.  Copied.
+	 */
+	const uint8_t	*atrest_key;
 };
 
 struct store_value {
@@ -47,6 +52,7 @@ struct store_stats {
 	uint64_t	keys;		/* keys with at least one value */
 	uint64_t	values;
 	uint64_t	bytes;		/* sum of value lengths */
+	uint64_t	tampered;	/* records that failed authentication */
 };
 
 /*

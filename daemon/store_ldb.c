@@ -17,8 +17,6 @@
 #include "store_impl.h"
 #include "store_ldb_impl.h"
 
-#define LDB_SCHEMA_KEY		"\0schema"
-#define LDB_SCHEMA_KEY_LEN	(sizeof(LDB_SCHEMA_KEY) - 1)
 #define LDB_SCHEMA_MAX_DIGITS	9
 #define LDB_CACHE_BYTES		(8u << 20)
 #define LDB_BLOOM_BITS		10
@@ -90,8 +88,8 @@ ldb_batch_value(struct ldb *l, const struct store_put_req *r,
 	bytes_put_be64(l->rec + 1, (uint64_t)created_ms);
 	bytes_put_be64(l->rec + 9, (uint64_t)expires_ms);
 	memcpy(l->rec + STORE_RECORD_HDR_LEN, r->data, r->len);
-	leveldb_writebatch_put(l->wb, (const char *)vkey, LDB_VKEY_LEN,
-	    (const char *)l->rec, STORE_RECORD_HDR_LEN + (size_t)r->len);
+	store_ldb_batch_record(l, vkey, l->rec,
+	    STORE_RECORD_HDR_LEN + (size_t)r->len);
 	store_ldb_ekey(ekey, expires_ms, r->key, vkey + LDB_KPREFIX_LEN);
 	leveldb_writebatch_put(l->wb, (const char *)ekey, sizeof(ekey), "", 0);
 	store_ldb_okey(okey, r->key, created_ms, vkey + LDB_KPREFIX_LEN);
@@ -198,6 +196,7 @@ ldb_close(void *be)
 		leveldb_filterpolicy_destroy(l->filter);
 	if (l->cache != NULL)
 		leveldb_cache_destroy(l->cache);
+	atrest_free(l->ar);
 	free(l->pg);
 	free(l);
 }
@@ -222,14 +221,16 @@ ldb_open_error(const char *dir, const char *lerr, char *err, size_t errlen)
 int
 store_ldb_schema_put(struct ldb *l, int version, const char **errstr)
 {
-	char	*lerr = NULL, buf[16];
+	char	buf[16];
+	int	rc;
 
+	/* After what l->wb holds already (the at-rest marker), synced. */
 	snprintf(buf, sizeof(buf), "%d", version);
-	leveldb_put(l->db, l->wo_sync, LDB_SCHEMA_KEY, LDB_SCHEMA_KEY_LEN,
-	    buf, strlen(buf), &lerr);
-	if (lerr != NULL)
-		return store_ldb_fail(l, "write", lerr, errstr);
-	return 0;
+	leveldb_writebatch_put(l->wb, LDB_SCHEMA_KEY, LDB_SCHEMA_KEY_LEN,
+	    buf, strlen(buf));
+	rc = store_ldb_write(l, l->wo_sync, errstr);
+	leveldb_writebatch_clear(l->wb);
+	return rc;
 }
 
 static int
@@ -250,6 +251,8 @@ ldb_check_schema(struct ldb *l, const char *dir, char *err, size_t errlen)
 	if (lerr != NULL)
 		goto lfail;
 	if (empty) {
+		leveldb_writebatch_clear(l->wb);
+		store_ldb_mark_batch(l);
 		if (store_ldb_schema_put(l, STORE_SCHEMA_VERSION, &why) == -1) {
 			snprintf(err, errlen, "cannot write the schema record "
 			    "in %s: %s", dir, why);
@@ -277,6 +280,10 @@ ldb_check_schema(struct ldb *l, const char *dir, char *err, size_t errlen)
 		snprintf(err, errlen, "bad schema record in %s (not a decimal "
 		    "version)", dir);
 		return -1;
+	}
+	if (version == 1 || version == STORE_SCHEMA_VERSION) {
+		if (store_ldb_mark_check(l, dir, err, errlen) == -1)
+			return -1;
 	}
 	/* Schema 1 had no order index: build it, in batches. */
 	if (version == 1)
@@ -362,6 +369,11 @@ ldb_open(const struct store_opts *o, char *err, size_t errlen)
 	l->wo_sync = leveldb_writeoptions_create();
 	leveldb_writeoptions_set_sync(l->wo_sync, 1);
 	l->wb = leveldb_writebatch_create();
+	if (o->atrest_key != NULL &&
+	    (l->ar = atrest_new(o->atrest_key)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 
 	l->db = leveldb_open(l->opts, o->dir, &lerr);
 	if (l->db == NULL || lerr != NULL) {
@@ -415,8 +427,9 @@ ldb_refresh(struct ldb *l, const struct store_put_req *r,
 	    &rlen, &lerr);
 	if (lerr != NULL)
 		return store_ldb_fail(l, "read", lerr, errstr);
-	if (rec == NULL || store_ldb_decode_record((const uint8_t *)rec, rlen,
-	    &v, &why) == -1 || v.expires_ms <= r->now_ms)
+	if (rec == NULL || store_ldb_record(l, vkey, LDB_VKEY_LEN,
+	    (const uint8_t *)rec, rlen, &v, &why) == -1 ||
+	    v.expires_ms <= r->now_ms)
 		goto done;
 	if (v.len != r->len || memcmp(v.data, r->data, r->len) != 0) {
 		*errstr = "value hash collision";
@@ -540,13 +553,22 @@ ldb_raw_put(void *be, const void *key, size_t klen, const void *val,
     size_t vlen, const char **errstr)
 {
 	struct ldb	*l = be;
+	uint8_t		*sealed;
+	size_t		 slen;
 	char		*lerr = NULL;
 
 	store_ldb_changed(l, NULL);
+	if (store_ldb_meta_seal(l, key, klen, val, vlen, &sealed,
+	    &slen) == -1) {
+		*errstr = "out of memory";
+		return -1;
+	}
 	if (val == NULL)
 		leveldb_delete(l->db, l->wo_sync, key, klen, &lerr);
 	else
-		leveldb_put(l->db, l->wo_sync, key, klen, val, vlen, &lerr);
+		leveldb_put(l->db, l->wo_sync, key, klen, sealed != NULL ?
+		    (const char *)sealed : val, slen, &lerr);
+	free(sealed);
 	if (lerr != NULL)
 		return store_ldb_fail(l, "raw write", lerr, errstr);
 	return 0;
@@ -575,7 +597,7 @@ ldb_raw_get(void *be, const void *key, size_t klen, uint8_t **val,
 	memcpy(*val, v, n);
 	*vlen = n;
 	leveldb_free(v);
-	return 0;
+	return store_ldb_meta_open(l, key, klen, val, vlen, errstr);
 }
 
 const struct store_ops store_ldb_ops = {

@@ -13,6 +13,7 @@
 
 #include <leveldb/c.h>
 
+#include "atrest.h"
 #include "store.h"
 #include "store_impl.h"
 
@@ -32,6 +33,9 @@
 #define LDB_CURSORS		16	/* where the last pages ended */
 #define LDB_GENS		256	/* change counters, by a key's 1st byte */
 #define LDB_ERR_LEN		256
+#define LDB_SCHEMA_KEY		"\0schema"
+#define LDB_SCHEMA_KEY_LEN	(sizeof(LDB_SCHEMA_KEY) - 1)
+#define LDB_SEALED_MAX		(STORE_RECORD_MAX_LEN + ATREST_OVERHEAD)
 
 /*
  * Where a page of a key ended: the order entry the next page starts at,
@@ -72,11 +76,46 @@ struct ldb {
 	char			 lasterr[LDB_ERR_LEN];
 	uint8_t			 gone[LDB_EXPIRE_CHUNK][ID_LEN];
 	uint8_t			 rec[STORE_RECORD_MAX_LEN];
+	struct atrest		*ar;		/* NULL: no encryption at rest */
+	uint8_t			 sealed[LDB_SEALED_MAX];	/* writes */
+	uint8_t			 plain[STORE_RECORD_MAX_LEN];	/* reads */
 };
 
 /* The value record's key: prefix, key, Keccak-256 of the value. */
 void	store_ldb_vkey(uint8_t out[LDB_VKEY_LEN], const uint8_t *key,
 	    const uint8_t *hash);
+/*
+ * Decodes the value record stored under vkey (vlen bytes of key), first
+ * opening it when the store is encrypted at rest: one that fails
+ * authentication is counted (st.tampered), logged (rate-limited) and
+ * refused like an unreadable one.  v->data points into raw or l->plain,
+ * valid until the next call.  0, or -1 with *errstr.
+ */
+int	store_ldb_record(struct ldb *, const uint8_t *vkey, size_t vlen,
+	    const uint8_t *raw, size_t rlen, struct store_value *v,
+	    const char **errstr);
+/* Adds the record rec (len bytes) under vkey to l->wb, sealed if so. */
+void	store_ldb_batch_record(struct ldb *, const uint8_t *vkey,
+	    const uint8_t *rec, size_t len);
+/*
+ * A named record (key 00 | name) as written: *out malloc'd and sealed
+ * when encrypted at rest, else NULL (write val as it is); *outlen its
+ * length.  -1 when out of memory.
+ */
+int	store_ldb_meta_seal(struct ldb *, const void *key, size_t klen,
+	    const void *val, size_t vlen, uint8_t **out, size_t *outlen);
+/* Opens a named record read into *val (malloc'd) in place; -1, *errstr. */
+int	store_ldb_meta_open(struct ldb *, const void *key, size_t klen,
+	    uint8_t **val, size_t *vlen, const char **errstr);
+/* Adds the at-rest marker to l->wb (nothing when not encrypted). */
+void	store_ldb_mark_batch(struct ldb *);
+/*
+ * At open, before any record is read: refuses a store with a marker
+ * without a key or with another key, and one holding records without a
+ * marker with a key; marks an empty store.  0, or -1 with err.
+ */
+int	store_ldb_mark_check(struct ldb *, const char *dir, char *err,
+	    size_t errlen);
 /* The order index key of a value, and its entry (len, expires_ms). */
 void	store_ldb_okey(uint8_t out[LDB_OKEY_LEN], const uint8_t *key,
 	    int64_t created_ms, const uint8_t *hash);

@@ -121,7 +121,7 @@ mig_build(struct ldb *l, const char **errstr)
 	    leveldb_iter_next(it)) {
 		val = (const uint8_t *)leveldb_iter_value(it, &vlen);
 		if (klen != LDB_VKEY_LEN ||
-		    store_ldb_decode_record(val, vlen, &v, &why) == -1)
+		    store_ldb_record(l, k, klen, val, vlen, &v, &why) == -1)
 			continue;
 		if (n > 0 && memcmp(last, k + 1, ID_LEN) != 0) {
 			store_ldb_count_put(l, last, n);

@@ -196,8 +196,8 @@ store_ldb_get(void *be, const uint8_t *key, int64_t since_ms, int64_t now_ms,
 			store_result_free(res);
 			return store_ldb_fail(l, "read", lerr, errstr);
 		}
-		ok = rec != NULL && store_ldb_decode_record((uint8_t *)rec,
-		    rlen, &v, &why) == 0;
+		ok = rec != NULL && store_ldb_record(l, vkey, sizeof(vkey),
+		    (uint8_t *)rec, rlen, &v, &why) == 0;
 		if (ok && store_result_add(res, &cap, &v) == -1) {
 			leveldb_free(rec);
 			store_result_free(res);
@@ -243,8 +243,8 @@ store_ldb_get_hash(void *be, const uint8_t *key, const uint8_t *hash,
 	    &rlen, &lerr);
 	if (lerr != NULL)
 		return store_ldb_fail(l, "read", lerr, errstr);
-	if (rec != NULL && store_ldb_decode_record((uint8_t *)rec, rlen, &v,
-	    &why) == 0 && v.expires_ms > now_ms) {
+	if (rec != NULL && store_ldb_record(l, vkey, sizeof(vkey),
+	    (uint8_t *)rec, rlen, &v, &why) == 0 && v.expires_ms > now_ms) {
 		if (store_value_copy(out, &v) == -1) {
 			*errstr = "out of memory";
 			rc = -1;
@@ -300,8 +300,8 @@ store_ldb_del(void *be, const uint8_t *key, const uint8_t *hash,
 		return store_ldb_fail(l, "read", lerr, errstr);
 	if (rec == NULL)
 		return 0;
-	ok = store_ldb_decode_record((const uint8_t *)rec, rlen, &v, &why) ==
-	    0;
+	ok = store_ldb_record(l, vkey, sizeof(vkey), (const uint8_t *)rec,
+	    rlen, &v, &why) == 0;
 	leveldb_free(rec);
 	leveldb_writebatch_clear(l->wb);
 	leveldb_writebatch_delete(l->wb, (const char *)vkey, LDB_VKEY_LEN);
@@ -419,8 +419,8 @@ store_ldb_expire(void *be, int64_t now_ms, size_t max, const char **errstr)
 		}
 		leveldb_writebatch_delete(l->wb, (const char *)k, klen);
 		nops++;
-		if (rec != NULL && store_ldb_decode_record((uint8_t *)rec,
-		    rlen, &v, &why) == -1) {
+		if (rec != NULL && store_ldb_record(l, vkey, sizeof(vkey),
+		    (uint8_t *)rec, rlen, &v, &why) == -1) {
 			leveldb_writebatch_delete(l->wb, (const char *)vkey,
 			    sizeof(vkey));
 			nops++;

@@ -11,9 +11,10 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 port=$(( 30000 + $$ % 2000 ))
-single() {	# STORAGE SYNC
+single() {	# STORAGE SYNC [STORAGE_KEY_FILE]
 	rm -rf "$tmp/data"
 	printf 'sync = %s\n' "$2" > "$tmp/emod.conf"
+	[ -z "${3:-}" ] || printf 'storage_key_file = %s\n' "$3" >>"$tmp/emod.conf"
 	"$EMOD" --config "$tmp/emod.conf" --listen "127.0.0.1:$port" \
 	    --data-dir "$tmp/data" --socket "$tmp/sock" --storage "$1" \
 	    2>"$tmp/log" &
@@ -42,6 +43,13 @@ for storage in leveldb memory; do
 done
 storage=leveldb; sync=yes
 single leveldb yes
+# Encrypted at rest (storage_key_file): the same leveldb rows, sealed.
+(umask 077 && head -c 32 /dev/urandom >"$tmp/storage.key")
+storage=ldb+key; sync=no
+single leveldb no "$tmp/storage.key"
+echo
+echo "encryption per value: at rest (XChaCha20-Poly1305) and emoctl's envelope (sealed box)"
+"$BENCHDIR/bench_atrest" 2000 || exit 1
 echo
 echo "one key of 4,096 values in LevelDB: a page of 64, read as FIND_VALUE does"
 for vb in 100 1024; do

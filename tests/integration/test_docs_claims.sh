@@ -53,7 +53,8 @@ cp "$OUT" "$T/status.json"
 "$PYTHON" - "$T/status.json" "$T/keys.txt" "$top" <<'PY' || fail "a counter named in the docs does not exist"
 import glob, json, os, re, sys
 counters = set(json.load(open(sys.argv[1]))["counters"])
-keys = {l.split(" = ")[0] for l in open(sys.argv[2]) if " = " in l}
+# "key = value", or "key =" for an empty one (storage_key_file).
+keys = {l.split(" =")[0] for l in open(sys.argv[2]) if " =" in l}
 top = sys.argv[3]
 # Wire message names (rx_X counts messages X): named in the docs as such.
 msgs = {c[3:] for c in counters if c.startswith(("rx_", "tx_"))}

@@ -19,7 +19,7 @@
 #include "log.h"
 #include "check_util.h"
 
-#define NKEYS		33
+#define NKEYS		34
 #define ERRLEN		1024
 #define FIELD(m)	offsetof(struct conf, m), sizeof(((struct conf *)NULL)->m)
 
@@ -223,6 +223,9 @@ static const struct {
 	{ "sync = true", FIELD(sync), 1, NULL },
 	{ "sync = 1", FIELD(sync), 1, NULL },
 	{ "sync = off", FIELD(sync), 0, NULL },
+	{ "storage_key_file = /etc/emo/storage.key", FIELD(storage_key_file),
+	  0, "/etc/emo/storage.key" },
+	{ "storage_key_file =", FIELD(storage_key_file), 0, "" },
 	{ "default_ttl = 1", FIELD(default_ttl_s), 1, NULL },
 	{ "max_ttl = 7d", FIELD(max_ttl_s), 604800, NULL },
 	{ "max_values_per_key = 4096", FIELD(max_values_per_key), 4096, NULL },
@@ -674,8 +677,8 @@ START_TEST(test_print)
 	p = print_conf(&c);
 	ck_assert_str_eq(p,
 	    "listen = 0.0.0.0:9000\n# bootstrap = (none)\ndata_dir = /d\n"
-	    "log_level = info\nstorage = leveldb\nsync = no\n"
-	    "default_ttl = 3600\nmax_ttl = 86400\nmax_values_per_key = 1024\n"
+	    "log_level = info\nstorage = leveldb\nstorage_key_file =\n"
+	    "sync = no\ndefault_ttl = 3600\nmax_ttl = 86400\nmax_values_per_key = 1024\n"
 	    "max_store_bytes = 1G\nquota_values_per_key = 256\n"
 	    "quota_source_bytes = 64M\nquota_prefix_values_per_key = 512\n"
 	    "quota_prefix_bytes = 256M\nquota_total_bytes = 1G\n"
