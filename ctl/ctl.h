@@ -41,6 +41,11 @@ enum ctl_exit {
 #define CTL_MAX_MIN_ACKS	64	/* as emod's CONTROL_MAX_MIN_ACKS */
 #define CTL_OPT_PERMANENT	0x100
 #define CTL_OPT_COUNT		0x200
+#define CTL_OPT_SIGN		0x400
+#define CTL_OPT_SEQ		0x800
+#define CTL_OPT_IMMUTABLE	0x1000
+#define CTL_OPT_SIGNED_BY	0x2000
+#define CTL_SIGN_TTL_DEFAULT_S	3600	/* --sign without --ttl */
 
 struct ctl_cmd;
 
@@ -78,6 +83,10 @@ struct ctl_inv {
 	int			 perm;		/* put --permanent */
 	uint8_t			 vid[CTL_VALUE_ID_LEN];	/* cancel */
 	Emo__Ctl__WatchRequest	 watch;
+	const char		*signfile;	/* put --sign FILE */
+	uint64_t		 seq;		/* put --seq N */
+	uint8_t			 signer[32];	/* get --signed-by */
+	uint8_t			 sig[64];	/* put --sign: the signature */
 };
 
 /* ctl_args.c — strict parsers; *errstr gets a static reason on failure. */
@@ -149,6 +158,13 @@ int	ctl_perm_print_cancel(const struct ctl_inv *,
 	    const Emo__Ctl__Response *);
 int	ctl_perm_print_list(const struct ctl_inv *,
 	    const Emo__Ctl__Response *);
+
+/* ctl_sig.c — keygen, signed and immutable puts, get --signed-by. */
+int	ctl_sig_keygen(const struct ctl_inv *);
+int	ctl_sig_build_put(struct ctl_inv *, Emo__Ctl__Request *);
+int	ctl_sig_build_get(struct ctl_inv *, Emo__Ctl__Request *);
+int	ctl_sig_print_get(const struct ctl_inv *, const Emo__Ctl__Response *);
+int	ctl_args_hex(const char *, uint8_t *out, size_t len);
 
 /* ctl_watch.c — the watch command: a stream of answers. */
 int	ctl_watch_build(struct ctl_inv *, Emo__Ctl__Request *);

@@ -12,7 +12,7 @@
 int
 ctl_build_put(struct ctl_inv *inv, Emo__Ctl__Request *req)
 {
-	const char *arg = inv->pos[1];
+	const char *arg = inv->pos[(inv->given & CTL_OPT_IMMUTABLE) ? 0 : 1];
 
 	if (strcmp(arg, "-") == 0) {
 		if (ctl_args_slurp(stdin, EMO_MAX_VALUE, &inv->valuebuf,
@@ -54,6 +54,8 @@ ctl_build_put(struct ctl_inv *inv, Emo__Ctl__Request *req)
 	}
 	req->body_case = EMO__CTL__REQUEST__BODY_PUT;
 	req->put = &inv->put;
+	if (inv->given & (CTL_OPT_SIGN | CTL_OPT_IMMUTABLE))
+		return ctl_sig_build_put(inv, req);
 	return CTL_EXIT_OK;
 toolarge:
 	ctl_warnx("value is over %d bytes, the limit per value; nothing sent",
@@ -70,6 +72,8 @@ ctl_build_get(struct ctl_inv *inv, Emo__Ctl__Request *req)
 	inv->get.since_ms = inv->since_ms;
 	req->body_case = EMO__CTL__REQUEST__BODY_GET;
 	req->get = &inv->get;
+	if (inv->given & CTL_OPT_SIGNED_BY)
+		return ctl_sig_build_get(inv, req);
 	return CTL_EXIT_OK;
 }
 
