@@ -55,7 +55,7 @@ ev_store_send(struct evil *ev, struct ev_job *j, struct ev_flight *f,
     int64_t now, int64_t wall)
 {
 	static uint8_t data[WIRE_MAX_VALUES_PER_MSG][EV_VALUE_MAX];
-	struct wire_value wv[WIRE_MAX_VALUES_PER_MSG];
+	struct wire_value wv[WIRE_MAX_VALUES_PER_MSG] = { { .data = NULL } };
 	struct wire_msg m;
 	uint32_t i;
 
@@ -84,7 +84,7 @@ ev_job_fill(struct evil *ev, struct ev_job *j, int64_t now, int64_t wall)
 {
 	uint32_t total = ev_job_values(ev, j);
 	struct wire_msg m;
-	struct wire_value wv[WIRE_MAX_VALUES_PER_MSG];
+	struct wire_value wv[WIRE_MAX_VALUES_PER_MSG] = { { .data = NULL } };
 	static uint8_t probe[EV_VALUE_MAX];
 	size_t i, per;
 	int busy = 0;
