@@ -60,6 +60,11 @@ ev_store_send(struct evil *ev, struct ev_job *j, struct ev_flight *f,
 	uint32_t i;
 
 	for (i = 0; i < f->n; i++) {
+		if (ev->sign != NULL) {
+			ev_signed_value(ev, f->first + i, wall, &wv[i],
+			    data[i]);
+			continue;
+		}
 		wv[i].len = (uint32_t)ev_junk(ev, j->sock, f->first + i,
 		    data[i]);
 		wv[i].data = data[i];
@@ -98,6 +103,8 @@ ev_job_fill(struct evil *ev, struct ev_job *j, int64_t now, int64_t wall)
 		wv[i].data = probe;
 		wv[i].created_ms = wall;
 		wv[i].expires_ms = wall + 3600 * 1000;
+		if (ev->sign != NULL)
+			ev_signed_value(ev, UINT32_MAX, wall, &wv[i], probe);
 	}
 	m.u.store.values = wv;
 	for (per = WIRE_MAX_VALUES_PER_MSG; per > 1; per--) {
