@@ -47,6 +47,13 @@ PY
 assert_exit 0 ctl n3 -x get "$KEY"
 assert_eq "version five" "$(cat "$OUT")" "plain get of the signed key"
 
+# VALUE - from stdin; the same seq 5 signed again (at another creation
+# time, so another value) is refused: only a republish of the very same
+# value may share its seq.
+printf 'version five' | ctl n2 put --sign "$K" --seq 5 profile - >"$OUT" 2>"$ERR"
+[ $? = 4 ] || fail "a second value of seq 5 was not refused: $(it_peek "$OUT") $(it_peek "$ERR")"
+assert_grep "$ERR" "same seq" "a second value of seq 5"
+
 # ---- a newer seq replaces the old at every holder
 assert_exit 0 ctl n2 put --sign "$K" --seq 6 profile "version six"
 i=0
@@ -55,6 +62,13 @@ while [ $i -le $N ]; do
 	grep -q "version five" "$OUT" &&
 	    fail "n$i still returns seq 5 after seq 6: $(it_peek "$OUT")"
 	assert_eq "version six" "$(cat "$OUT")" "n$i after seq 6"
+	i=$((i + 1))
+done
+# Each holder's own store: one value (seq 6 replaced seq 5, not beside it).
+i=0
+while [ $i -le $N ]; do
+	v=$(cl_values $i)
+	[ "$v" = 1 ] || fail "n$i holds ${v:-?} values after seq 6, expected 1"
 	i=$((i + 1))
 done
 # An older seq is refused, and counted at the storing nodes.
