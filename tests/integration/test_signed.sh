@@ -4,7 +4,8 @@
 # node, a verified get through another; a newer seq replaces the old at
 # every holder, an older one is refused (ERR_REFUSED) and counted; an
 # unsigned value under the signed key is refused; an immutable put under
-# Keccak-256(VALUE), its get, and a plain value under that key refused.
+# Keccak-256(VALUE), its get, and a plain value under that key refused; a
+# node that joins later gets both by hand-over with their attributes.
 . "$(dirname "$0")/cluster.sh"
 
 need_python
@@ -106,8 +107,33 @@ PY
 assert_exit 4 ctl n3 -x put "$IKEY" "graffiti"
 assert_grep "$ERR" "ERR_REFUSED|immutable" "plain value under an immutable key"
 
-i=0
-while [ $i -le $N ]; do
-	stop_node "$(cl_name $i)"
-	i=$((i + 1))
+# ---- hand-over keeps the attributes: a node that joins now receives
+# both values; alone afterwards (its own store only), its signed get
+# still verifies seq 6 and its immutable value is still flagged.
+NEW=$((N + 1))
+cl_start $NEW --bootstrap "$(cl_addr 0)"
+end=$(($(date +%s) + 60 * IT_SLOW))
+while :; do
+	have=$(cl_values $NEW)
+	[ "${have:-0}" -ge 2 ] && break
+	[ "$(date +%s)" -lt "$end" ] ||
+	    fail "n$NEW holds ${have:-?} values after the hand-over, expected 2"
+	sleep 0.25
 done
+cluster_stop 0 $NEW
+cl_conf $NEW "rpc_timeout_ms = 100" "rpc_retries = 0"
+cl_start $NEW
+assert_exit 0 ctl "n$NEW" --json get --signed-by "$PUB" profile
+"$PYTHON" - "$OUT" "$PUB" <<'PY' || fail "n$NEW alone: $(it_peek "$OUT") $(it_peek "$ERR")"
+import json, sys
+v = json.load(open(sys.argv[1]))
+assert len(v) == 1 and v[0]["seq"] == 6 and v[0]["value"] == "version six", v
+PY
+[ -s "$ERR" ] && fail "n$NEW alone: $(it_peek "$ERR")"
+assert_exit 0 ctl "n$NEW" -x --json get "$IKEY"
+"$PYTHON" - "$OUT" <<'PY' || fail "n$NEW alone, immutable: $(it_peek "$OUT")"
+import json, sys
+v = json.load(open(sys.argv[1]))
+assert len(v) == 1 and v[0].get("immutable"), v
+PY
+stop_node "n$NEW"
