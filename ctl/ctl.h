@@ -49,6 +49,11 @@ enum ctl_exit {
 #define CTL_CRYPT_MAGIC_LEN	4
 #define CTL_CRYPT_OVERHEAD	(CTL_CRYPT_MAGIC_LEN + KEYS_SEAL_OVERHEAD)
 #define CTL_CRYPT_MAX_PLAIN	(EMO_MAX_VALUE - CTL_CRYPT_OVERHEAD)
+#define CTL_OPT_SIGN		0x1000
+#define CTL_OPT_SEQ		0x2000
+#define CTL_OPT_IMMUTABLE	0x4000
+#define CTL_OPT_SIGNED_BY	0x8000
+#define CTL_SIGN_TTL_DEFAULT_S	3600	/* --sign without --ttl */
 
 struct ctl_cmd;
 
@@ -90,9 +95,18 @@ struct ctl_inv {
 	uint8_t			*sealbuf;	/* the envelope put sends */
 	const char		*decrypt_file;	/* --decrypt */
 	struct keys_pair	 dkey;		/* its key, once loaded */
+	const char		*signfile;	/* put --sign FILE */
+	uint64_t		 seq;		/* put --seq N */
+	uint8_t			 signer[32];	/* get --signed-by */
+	uint8_t			 sig[64];	/* put --sign: the signature */
 };
 
 /* ctl_args.c — strict parsers; *errstr gets a static reason on failure. */
+/*
+ * Options that cannot go together (put: the command is put), as the
+ * message to print; NULL if none.
+ */
+const char	*ctl_args_conflict(const struct ctl_inv *, int put);
 int	ctl_args_uint(const char *, uint64_t min, uint64_t max, uint64_t *,
 	    const char **errstr);
 int	ctl_args_key(const char *, int hexkey, uint8_t key[ID_LEN],
@@ -176,6 +190,12 @@ int	ctl_crypt_print_get(const struct ctl_inv *,
 	    const Emo__Ctl__Response *);
 /* Frees the envelope and wipes the key. */
 void	ctl_crypt_done(struct ctl_inv *);
+/* ctl_sig.c — keygen, signed and immutable puts, get --signed-by. */
+int	ctl_sig_keygen(const struct ctl_inv *);
+int	ctl_sig_build_put(struct ctl_inv *, Emo__Ctl__Request *);
+int	ctl_sig_build_get(struct ctl_inv *, Emo__Ctl__Request *);
+int	ctl_sig_print_get(const struct ctl_inv *, const Emo__Ctl__Response *);
+int	ctl_args_hex(const char *, uint8_t *out, size_t len);
 
 /* ctl_watch.c — the watch command: a stream of answers. */
 int	ctl_watch_build(struct ctl_inv *, Emo__Ctl__Request *);

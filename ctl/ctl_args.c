@@ -1,6 +1,7 @@
 /*
  * ctl_args — emoctl's strict parsers for argument values: numbers, keys,
- * peer addresses, log levels, and a bounded read of stdin.  No output.
+ * peer addresses, log levels, a bounded read of stdin, and the options
+ * that cannot go together.  No output.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -165,4 +166,38 @@ ctl_args_slurp(FILE *f, size_t max, uint8_t **out, size_t *outlen)
 	*out = buf;
 	*outlen = len;
 	return 0;
+}
+
+const char *
+ctl_args_conflict(const struct ctl_inv *inv, int put)
+{
+	unsigned g = inv->given;
+
+	if ((g & CTL_OPT_OUTPUT) && (inv->json || (g & (CTL_OPT_RAW |
+	    CTL_OPT_NUL))))
+		return "-o writes the value's bytes to FILE: not with --json, "
+		    "--raw or -0";
+	if ((g & CTL_OPT_RAW) && (inv->json || (g & CTL_OPT_NUL)))
+		return "--raw is not for use with --json or -0";
+	if ((g & CTL_OPT_NUL) && inv->json)
+		return "-0 is not for use with --json";
+	if ((g & CTL_OPT_SEQ) && !(g & CTL_OPT_SIGN))
+		return "--seq is for put --sign";
+	if ((g & (CTL_OPT_SIGN | CTL_OPT_IMMUTABLE)) &&
+	    (g & CTL_OPT_PERMANENT))
+		return "a signed or immutable value cannot be --permanent: put "
+		    "it again before it expires";
+	if ((g & CTL_OPT_SIGN) && (g & CTL_OPT_IMMUTABLE))
+		return "a value is --sign'ed or --immutable, not both";
+	if ((g & (CTL_OPT_SIGN | CTL_OPT_IMMUTABLE | CTL_OPT_SIGNED_BY)) &&
+	    inv->hexkey)
+		return "--sign, --immutable and --signed-by derive the key: not "
+		    "with --hex-key";
+	if ((g & CTL_OPT_DECRYPT) && (g & CTL_OPT_SIGNED_BY))
+		return "--decrypt is not for use with --signed-by";
+	if ((g & CTL_OPT_IMMUTABLE) && inv->npos != 1)
+		return "--immutable takes one argument, VALUE";
+	if (put && !(g & CTL_OPT_IMMUTABLE) && inv->npos != 2)
+		return "missing argument";
+	return NULL;
 }

@@ -12,7 +12,7 @@
 int
 ctl_build_put(struct ctl_inv *inv, Emo__Ctl__Request *req)
 {
-	const char *arg = inv->pos[1];
+	const char *arg = inv->pos[(inv->given & CTL_OPT_IMMUTABLE) ? 0 : 1];
 	int rc;
 
 	if (strcmp(arg, "-") == 0) {
@@ -58,6 +58,8 @@ ctl_build_put(struct ctl_inv *inv, Emo__Ctl__Request *req)
 	}
 	req->body_case = EMO__CTL__REQUEST__BODY_PUT;
 	req->put = &inv->put;
+	if (inv->given & (CTL_OPT_SIGN | CTL_OPT_IMMUTABLE))
+		return ctl_sig_build_put(inv, req);
 	return CTL_EXIT_OK;
 toolarge:
 	if (inv->given & CTL_OPT_ENCRYPT)
@@ -81,6 +83,8 @@ ctl_build_get(struct ctl_inv *inv, Emo__Ctl__Request *req)
 	inv->get.since_ms = inv->since_ms;
 	req->body_case = EMO__CTL__REQUEST__BODY_GET;
 	req->get = &inv->get;
+	if (inv->given & CTL_OPT_SIGNED_BY)
+		return ctl_sig_build_get(inv, req);
 	return CTL_EXIT_OK;
 }
 

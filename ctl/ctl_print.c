@@ -406,6 +406,13 @@ ctl_print_value_json(const Emo__Ctl__Value *v, int64_t now, int first)
 		ctl_print_hex(stdout, v->id.data, v->id.len);
 		fputc('"', stdout);
 	}
+	if (v->public_key.len > 0) {
+		fputs(",\"signer\":\"", stdout);
+		ctl_print_hex(stdout, v->public_key.data, v->public_key.len);
+		printf("\",\"seq\":%" PRIu64, v->seq);
+	}
+	if (v->immutable)
+		fputs(",\"immutable\":true", stdout);
 	fputc('}', stdout);
 }
 

@@ -16,15 +16,15 @@ _emoctl()
 	fi
 
 	local globals="--socket --json --hex-key --timeout --help --version"
-	local commands="put get watch hash status peers ping log permanent cancel help"
+	local commands="put get watch keygen hash status peers ping log permanent cancel help"
 
 	case $prev in
-	--socket|-s|--output|-o|--decrypt)
+	--socket|-s|--output|-o|--decrypt|--sign)
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
-	--timeout|-t|--ttl|--since|--min-acks|--count|--encrypt-to)
+	--timeout|-t|--ttl|--since|--min-acks|--count|--encrypt-to|--seq|--signed-by)
 		return
 		;;
 	esac
@@ -39,7 +39,7 @@ _emoctl()
 				endopts=1
 				continue
 				;;
-			--socket|-s|--timeout|-t|--ttl|--since|--min-acks|--output|-o|--count|--encrypt-to|--decrypt)
+			--socket|-s|--timeout|-t|--ttl|--since|--min-acks|--output|-o|--count|--encrypt-to|--decrypt|--sign|--seq|--signed-by)
 				((i++))
 				continue
 				;;
@@ -57,8 +57,8 @@ _emoctl()
 
 	if [[ $cur == -* ]] && ((endopts == 0)); then
 		case $cmd in
-		put) COMPREPLY=($(compgen -W "$globals --ttl --min-acks --permanent --encrypt-to" -- "$cur")) ;;
-		get) COMPREPLY=($(compgen -W "$globals --since --latest --raw --null --output --decrypt" -- "$cur")) ;;
+		put) COMPREPLY=($(compgen -W "$globals --ttl --min-acks --permanent --encrypt-to --sign --seq --immutable" -- "$cur")) ;;
+		get) COMPREPLY=($(compgen -W "$globals --since --latest --raw --null --output --decrypt --signed-by" -- "$cur")) ;;
 		watch) COMPREPLY=($(compgen -W "$globals --since --count" -- "$cur")) ;;
 		*) COMPREPLY=($(compgen -W "$globals" -- "$cur")) ;;
 		esac
@@ -76,6 +76,10 @@ _emoctl()
 	log)
 		((nargs == 0)) &&
 		    COMPREPLY=($(compgen -W "warn info debug" -- "$cur"))
+		;;
+	keygen)
+		compopt -o filenames 2>/dev/null
+		((nargs == 0)) && COMPREPLY=($(compgen -f -- "$cur"))
 		;;
 	put)
 		# VALUE: "-" reads standard input.

@@ -35,6 +35,10 @@ enum ctl_optid {
 	CTL_O_COUNT,
 	CTL_O_ENCRYPT_TO,
 	CTL_O_DECRYPT,
+	CTL_O_SIGN,
+	CTL_O_SEQ,
+	CTL_O_IMMUTABLE,
+	CTL_O_SIGNED_BY,
 	CTL_O_HELP,
 	CTL_O_VERSION,
 };
@@ -85,6 +89,17 @@ static const struct ctl_opt ctl_opts[] = {
 	{ 0, "decrypt", "FILE", CTL_O_DECRYPT, CTL_OPT_DECRYPT,
 	    "get: print the values the key in FILE opens, say\n"
 	    "how many it could not" },
+	{ 0, "sign", "FILE", CTL_O_SIGN, CTL_OPT_SIGN,
+	    "put: sign with the key in FILE (see keygen); then\n"
+	    "put NAME VALUE stores under Keccak-256(public key ‖ NAME)" },
+	{ 0, "seq", "N", CTL_O_SEQ, CTL_OPT_SEQ,
+	    "put --sign: sequence number (default: now in Unix ms)" },
+	{ 0, "immutable", NULL, CTL_O_IMMUTABLE, CTL_OPT_IMMUTABLE,
+	    "put VALUE: store under Keccak-256(VALUE), which every\n"
+	    "node checks" },
+	{ 0, "signed-by", "PUBKEY", CTL_O_SIGNED_BY, CTL_OPT_SIGNED_BY,
+	    "get NAME: the value PUBKEY (64 hex digits) signed under\n"
+	    "NAME, verified here; the highest seq" },
 	{ 'h', "help", NULL, CTL_O_HELP, 0, "show this help" },
 	{ 'V', "version", NULL, CTL_O_VERSION, 0, "show emoctl's version" },
 };
@@ -106,11 +121,12 @@ struct ctl_cmd {
 };
 
 static const struct ctl_cmd ctl_cmds[] = {
-	{ "put", 2, 2, CTL_OPT_TTL | CTL_OPT_MIN_ACKS | CTL_OPT_PERMANENT |
-	    CTL_OPT_ENCRYPT, 1,
+	{ "put", 1, 2, CTL_OPT_TTL | CTL_OPT_MIN_ACKS | CTL_OPT_PERMANENT |
+	    CTL_OPT_ENCRYPT | CTL_OPT_SIGN | CTL_OPT_SEQ | CTL_OPT_IMMUTABLE, 1,
 	    ctl_build_put, EMO__CTL__RESPONSE__BODY_PUT, ctl_print_put,
 	    "KEY VALUE [--ttl TIME] [--min-acks N] [--permanent] "
-	    "[--encrypt-to PUBKEY]",
+	    "[--encrypt-to PUBKEY]\n"
+	    "  put --sign FILE NAME VALUE [--seq N] | put --immutable VALUE",
 	    "store VALUE under KEY (VALUE - reads stdin)",
 	    "Stores VALUE (1 to " BYTES_STR(EMO_MAX_VALUE) " bytes) under KEY "
 	    "on the nodes closest to\n"
@@ -131,12 +147,19 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "--encrypt-to PUBKEY seals VALUE for the holder of that Ed25519\n"
 	    "key (64 hex digits) before it leaves emoctl: the nodes store\n"
 	    "\"EMO\" 0x01 and a libsodium sealed box, 52 bytes more, so VALUE\n"
-	    "is then at most 32716 bytes.\n" },
+	    "is then at most 32716 bytes.\n"
+	    "--sign FILE NAME VALUE: a signed value under Keccak-256(public\n"
+	    "key ‖ NAME) (NAME 1 to 64 bytes), signed here with FILE's key\n"
+	    "(emoctl keygen), seq --seq N or the current Unix time in ms,\n"
+	    "TTL --ttl or 1h; nodes keep only the highest seq and refuse an\n"
+	    "older one (exit 4, ERR_REFUSED).  --immutable VALUE: stored under\n"
+	    "Keccak-256(VALUE), printed.  Neither with --permanent.\n" },
 	{ "get", 1, 1, CTL_OPT_SINCE | CTL_OPT_LATEST | CTL_OPT_RAW |
-	    CTL_OPT_NUL | CTL_OPT_OUTPUT | CTL_OPT_DECRYPT, 1, ctl_build_get,
-	    EMO__CTL__RESPONSE__BODY_GET, ctl_crypt_print_get,
+	    CTL_OPT_NUL | CTL_OPT_OUTPUT | CTL_OPT_DECRYPT | CTL_OPT_SIGNED_BY,
+	    1, ctl_build_get, EMO__CTL__RESPONSE__BODY_GET, ctl_crypt_print_get,
 	    "KEY [--since UNIX_MS] [--latest] [--raw] [-0] [-o FILE] "
-	    "[--decrypt FILE]",
+	    "[--decrypt FILE]\n"
+	    "  get --signed-by PUBKEY NAME",
 	    "print the live values stored under KEY",
 	    "Prints every live value under KEY, oldest first, each followed\n"
 	    "by a newline.  --since UNIX_MS keeps values created at or after\n"
@@ -152,7 +175,10 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "--decrypt FILE (an Ed25519 key file, mode 0600) prints only the\n"
 	    "values put with --encrypt-to for its public key, decrypted, and\n"
 	    "says on stderr how many values it could not decrypt; exits 1\n"
-	    "when it could decrypt none.\n" },
+	    "when it could decrypt none.\n"
+	    "--signed-by PUBKEY NAME: the key is Keccak-256(PUBKEY ‖ NAME);\n"
+	    "every value is verified here, the one of the highest seq printed\n"
+	    "(--json adds signer and seq); how many failed is said on stderr.\n" },
 	{ "watch", 1, 1, CTL_OPT_SINCE | CTL_OPT_COUNT, 1, ctl_watch_build,
 	    EMO__CTL__RESPONSE__BODY_WATCH, NULL,
 	    "KEY [--since UNIX_MS] [--count N]",
@@ -163,6 +189,12 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "UNIX_MS leaves out values created before.  Exits 0 after --count\n"
 	    "N values, or on SIGINT or SIGTERM; --timeout bounds only the\n"
 	    "connection.\n" },
+	{ "keygen", 1, 1, 0, 0, NULL, EMO__CTL__RESPONSE__BODY__NOT_SET, NULL,
+	    "FILE",
+	    "write a new Ed25519 key pair to FILE (offline)",
+	    "Writes a new Ed25519 key pair to FILE (64 bytes: seed and public\n"
+	    "key, mode 0600; FILE must not exist) and prints the public key\n"
+	    "as 64 hex digits, for put --sign and get --signed-by.\n" },
 	{ "hash", 1, 1, 0, 1, NULL, EMO__CTL__RESPONSE__BODY__NOT_SET, NULL,
 	    "KEY",
 	    "print KEY's 32-byte key in hex (offline)",
@@ -406,6 +438,26 @@ ctl_opt_apply(struct ctl_inv *inv, const struct ctl_opt *o, const char *val,
 	case CTL_O_PERMANENT:
 		inv->perm = 1;
 		break;
+	case CTL_O_SIGN:
+		inv->signfile = val;
+		break;
+	case CTL_O_SEQ:
+		if (ctl_args_uint(val, 0, UINT64_MAX, &v, &errstr) == -1) {
+			ctl_warnx("invalid --seq '%s': %s", val, errstr);
+			return -1;
+		}
+		inv->seq = v;
+		break;
+	case CTL_O_IMMUTABLE:
+		break;
+	case CTL_O_SIGNED_BY:
+		if (ctl_args_hex(val, inv->signer, sizeof(inv->signer)) ==
+		    -1) {
+			ctl_warnx("invalid --signed-by '%s': a public key is 64 "
+			    "hex digits", val);
+			return -1;
+		}
+		break;
 	case CTL_O_COUNT:
 		if (ctl_args_uint(val, 1, UINT32_MAX, &v, &errstr) == -1) {
 			ctl_warnx("invalid --count '%s': %s (1..%" PRIu32 ")",
@@ -628,27 +680,12 @@ ctl_remote(struct ctl_inv *inv, Emo__Ctl__Request *req)
 		ctl_warnx("%s: emod answered a %s request with a %s result",
 		    path, inv->cmd->name, ctl_answer_name(resp->body_case));
 		rc = CTL_EXIT_FAIL;
-	} else
+	} else if (inv->given & CTL_OPT_SIGNED_BY)
+		rc = ctl_sig_print_get(inv, resp);
+	else
 		rc = inv->cmd->print(inv, resp);
 	emo__ctl__response__free_unpacked(resp, NULL);
 	return rc;
-}
-
-/* Output options that cannot go together; NULL if none. */
-static const char *
-ctl_conflict(const struct ctl_inv *inv)
-{
-	unsigned g = inv->given;
-
-	if ((g & CTL_OPT_OUTPUT) && (inv->json || (g & (CTL_OPT_RAW |
-	    CTL_OPT_NUL))))
-		return "-o writes the value's bytes to FILE: not with --json, "
-		    "--raw or -0";
-	if ((g & CTL_OPT_RAW) && (inv->json || (g & CTL_OPT_NUL)))
-		return "--raw is not for use with --json or -0";
-	if ((g & CTL_OPT_NUL) && inv->json)
-		return "-0 is not for use with --json";
-	return NULL;
 }
 
 static int
@@ -675,7 +712,7 @@ ctl_run(struct ctl_inv *inv)
 		ctl_usage_cmd(stderr, cmd);
 		return CTL_EXIT_USAGE;
 	}
-	if ((errstr = ctl_conflict(inv)) != NULL) {
+	if ((errstr = ctl_args_conflict(inv, strcmp(inv->cmd->name, "put") == 0)) != NULL) {
 		ctl_warnx("%s: %s", cmd->name, errstr);
 		return CTL_EXIT_USAGE;
 	}
@@ -685,13 +722,16 @@ ctl_run(struct ctl_inv *inv)
 	 * get, almost always an unset shell variable: refused; hash gives
 	 * its hex, which -x takes.
 	 */
-	if (cmd->needkey && cmd->build != NULL && !inv->hexkey &&
+	if (inv->given & (CTL_OPT_SIGN | CTL_OPT_IMMUTABLE |
+	    CTL_OPT_SIGNED_BY))
+		;	/* the key is derived (ctl_sig.c) */
+	else if (cmd->needkey && cmd->build != NULL && !inv->hexkey &&
 	    inv->pos[0][0] == '\0') {
 		ctl_warnx("invalid key: empty key (an empty name is refused; "
 		    "give its 32-byte key as hex: -x \"$(emoctl hash '')\")");
 		return CTL_EXIT_USAGE;
 	}
-	if (cmd->needkey &&
+	else if (cmd->needkey &&
 	    ctl_args_key(inv->pos[0], inv->hexkey, inv->key, &errstr) == -1) {
 		if (inv->hexkey && strlen(inv->pos[0]) <= 2 * ID_HEX_LEN)
 			ctl_warnx("invalid key '%s': %s (--hex-key)",
@@ -702,6 +742,8 @@ ctl_run(struct ctl_inv *inv)
 	}
 	if (strcmp(cmd->name, "help") == 0)
 		return ctl_help(inv);
+	if (strcmp(cmd->name, "keygen") == 0)
+		return ctl_sig_keygen(inv);
 	if (cmd->build == NULL)
 		return ctl_print_hash(inv);
 	if ((rc = cmd->build(inv, &req)) != CTL_EXIT_OK)

@@ -178,6 +178,7 @@ static const Emo__Ctl__ErrorCode control_codes[] = {
 	[DHT_ERR_UNAVAILABLE] = EMO__CTL__ERROR_CODE__ERR_UNAVAILABLE,
 	[DHT_ERR_TIMEOUT] = EMO__CTL__ERROR_CODE__ERR_TIMEOUT,
 	[DHT_ERR_QUOTA] = EMO__CTL__ERROR_CODE__ERR_QUOTA,
+	[DHT_ERR_REFUSED] = EMO__CTL__ERROR_CODE__ERR_REFUSED,
 };
 _Static_assert(sizeof(control_codes) / sizeof(control_codes[0]) ==
     DHT_ERR_COUNT, "every enum dht_err value needs a row in control_codes");

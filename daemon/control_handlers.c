@@ -14,6 +14,7 @@
 #include "control_impl.h"
 #include "frame.h"
 #include "id.h"
+#include "keccak.h"
 #include "log.h"
 #include "node.h"
 #include "perm.h"
@@ -42,6 +43,84 @@ control_key(ProtobufCBinaryData key, ProtobufCBinaryData name, struct id *id,
 	}
 	/* An empty name is a valid key: Keccak-256(""). */
 	id_from_name(id, name.data, name.len);
+	return 0;
+}
+
+/* The signed or immutable fields of a put; -1 with *why if invalid. */
+static int
+control_put_attr(const Emo__Ctl__PutRequest *p, struct control_args *a,
+    const char **why)
+{
+	int sig = p->public_key.len > 0 || p->signed_name.len > 0 ||
+	    p->signature.len > 0 || p->seq != 0;
+
+	if (!sig && !p->immutable)
+		return 0;
+	if (p->key.len > 0 || p->name.len > 0) {
+		*why = "a signed or immutable value's key is derived: give no "
+		    "key or name";
+		return -1;
+	}
+	if (p->permanent) {
+		*why = "a signed or immutable value cannot be permanent: put "
+		    "it again before it expires";
+		return -1;
+	}
+	if (p->immutable && sig) {
+		*why = "a value is signed or immutable, not both";
+		return -1;
+	}
+	if (p->immutable) {
+		a->attr.kind = VALUE_IMMUTABLE;
+		keccak256(p->value.data, p->value.len, a->key.b);
+		return 0;
+	}
+	if (p->public_key.len != KEYS_PUBLIC_LEN ||
+	    p->signature.len != KEYS_SIG_LEN) {
+		*why = "a signed value needs a 32-byte public_key and a 64-byte "
+		    "signature";
+		return -1;
+	}
+	if (p->signed_name.len < 1 || p->signed_name.len > SIGVAL_NAME_MAX) {
+		*why = "signed_name must be 1 to " BYTES_STR(SIGVAL_NAME_MAX)
+		    " bytes";
+		return -1;
+	}
+	if (p->created_ms <= 0 || p->ttl_s == 0) {
+		*why = "a signed value needs its signed created_ms and ttl_s";
+		return -1;
+	}
+	a->attr.kind = VALUE_SIGNED;
+	memcpy(a->attr.pub, p->public_key.data, KEYS_PUBLIC_LEN);
+	memcpy(a->attr.sig, p->signature.data, KEYS_SIG_LEN);
+	a->attr.namelen = (uint8_t)p->signed_name.len;
+	memcpy(a->attr.name, p->signed_name.data, p->signed_name.len);
+	a->attr.seq = p->seq;
+	sigval_key(a->attr.pub, a->attr.name, a->attr.namelen, a->key.b);
+	return 0;
+}
+
+/* A get's signed_by and signed_name; -1 with *why if invalid. */
+static int
+control_get_signed(const Emo__Ctl__GetRequest *g, struct control_args *a,
+    const char **why)
+{
+	if (g->signed_by.len == 0 && g->signed_name.len == 0)
+		return 0;
+	if (g->key.len > 0 || g->name.len > 0) {
+		*why = "give either key or name, or signed_by and signed_name";
+		return -1;
+	}
+	if (g->signed_by.len != KEYS_PUBLIC_LEN ||
+	    g->signed_name.len < 1 || g->signed_name.len > SIGVAL_NAME_MAX) {
+		*why = "signed_by must be 32 bytes and signed_name 1 to "
+		    BYTES_STR(SIGVAL_NAME_MAX) " bytes";
+		return -1;
+	}
+	a->signed_by = 1;
+	memcpy(a->signer, g->signed_by.data, KEYS_PUBLIC_LEN);
+	sigval_key(a->signer, g->signed_name.data, g->signed_name.len,
+	    a->key.b);
 	return 0;
 }
 
@@ -75,6 +154,8 @@ control_request_check(const Emo__Ctl__Request *q, struct control_args *a,
 			*why = "min_acks above " BYTES_STR(CONTROL_MAX_MIN_ACKS);
 			return -1;
 		}
+		if (control_put_attr(q->put, a, why) == -1)
+			return -1;
 		perm_value_id(q->put->value.data, q->put->value.len, a->vid);
 		return 0;
 	case EMO__CTL__REQUEST__BODY_CANCEL:
@@ -97,7 +178,7 @@ control_request_check(const Emo__Ctl__Request *q, struct control_args *a,
 			*why = "since_ms must not be negative";
 			return -1;
 		}
-		return 0;
+		return control_get_signed(q->get, a, why);
 	case EMO__CTL__REQUEST__BODY_WATCH:
 		if (control_key(q->watch->key, q->watch->name, &a->key,
 		    why) == -1)
@@ -169,8 +250,9 @@ control_put(struct control_conn *c, struct control_req *r,
 		    p->value.data, p->value.len, p->ttl_s, control_put_done, r);
 		return;
 	}
-	node_put_acks(c->ctl->node, &r->args.key, p->value.data,
-	    p->value.len, p->ttl_s, p->min_acks, control_put_done, r);
+	node_put_value(c->ctl->node, &r->args.key, p->value.data,
+	    p->value.len, &r->args.attr, r->args.attr.kind == VALUE_SIGNED ?
+	    p->created_ms : 0, p->ttl_s, p->min_acks, control_put_done, r);
 }
 
 static void
@@ -181,7 +263,8 @@ control_get_done(void *arg, const struct node_get_result *res)
 	Emo__Ctl__GetResult gr = EMO__CTL__GET_RESULT__INIT;
 	Emo__Ctl__Value *vals = NULL, **vp = NULL;
 	uint8_t (*ids)[PERM_ID_LEN] = NULL;
-	size_t i, n = res->values.n;
+	const struct store_value *sv;
+	size_t i, j, n = res->values.n;
 
 	if (res->err != DHT_OK) {
 		control_error(r, res->err, res->msg);
@@ -196,18 +279,34 @@ control_get_done(void *arg, const struct node_get_result *res)
 		    "out of memory");
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		emo__ctl__value__init(&vals[i]);
-		vals[i].data.data = res->values.v[i].data;
-		vals[i].data.len = res->values.v[i].len;
-		vals[i].created_ms = res->values.v[i].created_ms;
-		vals[i].expires_ms = res->values.v[i].expires_ms;
-		perm_value_id(res->values.v[i].data, res->values.v[i].len,
-		    ids[i]);
-		vals[i].id.data = ids[i];
-		vals[i].id.len = PERM_ID_LEN;
-		vp[i] = &vals[i];
+	for (i = j = 0; i < n; i++) {
+		sv = &res->values.v[i];
+		/* signed_by: only that signer's values. */
+		if (r->args.signed_by && (sv->attr.kind != VALUE_SIGNED ||
+		    memcmp(sv->attr.pub, r->args.signer, KEYS_PUBLIC_LEN) != 0))
+			continue;
+		emo__ctl__value__init(&vals[j]);
+		vals[j].data.data = sv->data;
+		vals[j].data.len = sv->len;
+		vals[j].created_ms = sv->created_ms;
+		vals[j].expires_ms = sv->expires_ms;
+		perm_value_id(sv->data, sv->len, ids[j]);
+		vals[j].id.data = ids[j];
+		vals[j].id.len = PERM_ID_LEN;
+		vals[j].immutable = sv->attr.kind == VALUE_IMMUTABLE;
+		if (sv->attr.kind == VALUE_SIGNED) {
+			vals[j].public_key.data = (uint8_t *)sv->attr.pub;
+			vals[j].public_key.len = KEYS_PUBLIC_LEN;
+			vals[j].signed_name.data = (uint8_t *)sv->attr.name;
+			vals[j].signed_name.len = sv->attr.namelen;
+			vals[j].signature.data = (uint8_t *)sv->attr.sig;
+			vals[j].signature.len = KEYS_SIG_LEN;
+			vals[j].seq = sv->attr.seq;
+		}
+		vp[j] = &vals[j];
+		j++;
 	}
+	n = j;
 	gr.n_values = n;
 	gr.values = vp;
 	gr.truncated = res->truncated != 0;

@@ -50,6 +50,9 @@ struct control_args {
 	struct id	key;		/* put, get: resolved; a put echoes it */
 	int		level;		/* log: the parsed level */
 	uint8_t		vid[16];	/* put: the value's id; cancel: given */
+	struct value_attr attr;		/* put: signed or immutable */
+	int		signed_by;	/* get: only values signed by signer */
+	uint8_t		signer[KEYS_PUBLIC_LEN];
 };
 
 #define CONTROL_MAX_RESTART_KEYS	64	/* restart-only keys changed */

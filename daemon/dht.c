@@ -48,6 +48,7 @@ struct dht {
 	int64_t			 wall_ms;	/* of the input being handled */
 	int64_t			 admit_mtok;	/* thousandths of a ping */
 	int64_t			 admit_ms;	/* when last refilled */
+	uint64_t		 vref[ENV_VREF_COUNT];	/* env.vref */
 	struct {
 		uint64_t	 rx_msgs[16];
 		uint64_t	 rx_dropped_decode;
@@ -435,26 +436,27 @@ dht_periodic(struct dht *d, int64_t now_ms, int64_t wall_ms)
 /* A value entered the store: watches here and subscribers learn. */
 static void
 dht_value_new(struct dht *d, const struct id *key, const uint8_t *data,
-    size_t len, int64_t created_ms, int64_t expires_ms, int64_t now_ms)
+    size_t len, int64_t created_ms, int64_t expires_ms,
+    const struct value_attr *attr, int64_t now_ms)
 {
-	struct wire_value v;
+	struct wire_value v = { .data = data, .len = (uint32_t)len,
+	    .created_ms = created_ms, .expires_ms = expires_ms };
 
-	v.data = data;
-	v.len = (uint32_t)len;
-	v.created_ms = created_ms;
-	v.expires_ms = expires_ms;
+	if (attr != NULL)
+		v.attr = *attr;
 	listen_stored(d->ls, key, &v, now_ms);
 	op_watch_local(d->wl, key, &v, d->wall_ms);
 }
 
 static void
 dht_stored(void *arg, const struct id *key, const uint8_t *data, size_t len,
-    int64_t created_ms, int64_t expires_ms, int64_t now_ms)
+    int64_t created_ms, int64_t expires_ms, const struct value_attr *attr,
+    int64_t now_ms)
 {
 	struct dht *d = arg;
 
 	repub_seen_note(d->rp, key, data, len, now_ms);
-	dht_value_new(d, key, data, len, created_ms, expires_ms, now_ms);
+	dht_value_new(d, key, data, len, created_ms, expires_ms, attr, now_ms);
 }
 
 /* The configuration with its defaults and bounds applied, into env. */
@@ -505,6 +507,7 @@ dht_new(const struct id *self, struct store *store,
 	d->io = *io;
 	d->env.self = *self;
 	d->env.store = store;
+	d->env.vref = d->vref;
 	d->env.random = io->random;
 	d->env.random_arg = io->arg;
 	dht_env_config(&d->env, cfg, &rc);
@@ -592,9 +595,10 @@ dht_bootstrap(struct dht *d, const struct addr *addrs, size_t n,
 
 
 int
-dht_put(struct dht *d, const struct id *key, const void *data,
-    size_t len, int64_t created_ms, int64_t expires_ms, int64_t now_ms,
-    int64_t wall_ms, op_put_cb *cb, void *arg)
+dht_put_value(struct dht *d, const struct id *key, const void *data,
+    size_t len, const struct value_attr *attr, int64_t created_ms,
+    int64_t expires_ms, int64_t now_ms, int64_t wall_ms, op_put_cb *cb,
+    void *arg)
 {
 	struct store_value sv;
 	struct listen_stats ls;
@@ -602,7 +606,7 @@ dht_put(struct dht *d, const struct id *key, const void *data,
 	uint8_t hash[STORE_HASH_LEN];
 	const char *errstr;
 
-	if (op_put_start(d->ops, key, data, len, created_ms, expires_ms,
+	if (op_put_start(d->ops, key, data, len, attr, created_ms, expires_ms,
 	    now_ms, wall_ms, cb, arg) == -1)
 		return -1;
 	/* Nobody watching: nothing more to do (and nothing read). */
@@ -610,13 +614,13 @@ dht_put(struct dht *d, const struct id *key, const void *data,
 	op_watch_get_stats(d->wl, &ws);
 	if (ls.subs == 0 && ws.watches == 0)
 		return 0;
-	store_hash(data, len, hash);
+	sigval_hash(attr, data, len, hash);
 	memset(&sv, 0, sizeof(sv));
 	if (store_get_hash(d->env.store, key->b, hash, wall_ms, &sv,
 	    &errstr) == 1) {
 		d->wall_ms = wall_ms;
 		dht_value_new(d, key, sv.data, sv.len, sv.created_ms,
-		    sv.expires_ms, now_ms);
+		    sv.expires_ms, &sv.attr, now_ms);
 		free(sv.data);
 	}
 	return 0;
@@ -732,6 +736,7 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 	st->digests_served = ss.digests_served;
 	st->values_fetched = ss.values_fetched;
 	st->fetch_bad_token = ss.fetch_bad_token;
+	memcpy(st->value_refused, d->vref, sizeof(st->value_refused));
 	op_get_stats(d->ops, &os);
 	memcpy(st->hist, os.hist, sizeof(st->hist));
 	st->lookups = os.lookups;

@@ -84,6 +84,7 @@ struct dht_stats {
 	uint64_t	quota_evicted;	/* values evicted for other sources' */
 	uint64_t	quota_evicted_key;	/* evicted: their key was full */
 	uint64_t	store_refused;	/* STOREd values refused: full */
+	uint64_t	value_refused[ENV_VREF_COUNT];	/* env.h: by rule */
 	uint64_t	tokens_withheld;	/* answers without: would refuse */
 	uint64_t	digests_served;	/* ValueDigests in FIND_VALUE answers */
 	uint64_t	values_fetched;	/* values in GET_VALUES answers */
@@ -184,9 +185,19 @@ int64_t	dht_periodic(struct dht *, int64_t now_ms, int64_t wall_ms);
  * node's watches and to the nodes subscribed here at once.  -1 (callback never called) only when OP_MAX_USER
  * operations are running.
  */
-int	dht_put(struct dht *, const struct id *key, const void *data,
-	    size_t len, int64_t created_ms, int64_t expires_ms, int64_t now_ms,
-	    int64_t wall_ms, op_put_cb *, void *arg);
+/* dht_put of a signed or immutable value (attr NULL: plain). */
+int	dht_put_value(struct dht *, const struct id *key, const void *data,
+	    size_t len, const struct value_attr *attr, int64_t created_ms,
+	    int64_t expires_ms, int64_t now_ms, int64_t wall_ms, op_put_cb *,
+	    void *arg);
+static inline int
+dht_put(struct dht *d, const struct id *key, const void *data, size_t len,
+    int64_t created_ms, int64_t expires_ms, int64_t now_ms, int64_t wall_ms,
+    op_put_cb *cb, void *arg)
+{
+	return dht_put_value(d, key, data, len, NULL, created_ms, expires_ms,
+	    now_ms, wall_ms, cb, arg);
+}
 int	dht_get(struct dht *, const struct id *key, int64_t since_ms,
 	    int64_t now_ms, int64_t wall_ms, op_get_cb *, void *arg);
 int	dht_ping(struct dht *, const struct addr *, int64_t now_ms,

@@ -17,6 +17,22 @@
 #include "store.h"
 #include "token.h"
 
+/*
+ * Values refused by the value rules (signed and immutable values, sigval
+ * and store_put_value), in STOREs, local puts and get answers alike.
+ */
+enum env_vref {
+	ENV_VREF_SIG_BAD,	/* signature does not verify; bad attributes */
+	ENV_VREF_POINT_BAD,	/* public key not a curve point */
+	ENV_VREF_KEY_BAD,	/* key not Keccak-256(public key ‖ name) */
+	ENV_VREF_TTL_BAD,	/* expiry not creation + whole s; over max_ttl */
+	ENV_VREF_IMMUTABLE_BAD,	/* hash not the key; other under immutable */
+	ENV_VREF_SEQ_OLD,	/* the key holds a higher seq */
+	ENV_VREF_SEQ_SAME,	/* same seq, another value */
+	ENV_VREF_UNSIGNED,	/* unsigned under a key holding signed */
+	ENV_VREF_COUNT
+};
+
 /* A STORE's creation time may be this far ahead of our clock. */
 #define ENV_CLOCK_SKEW_MS	60000
 
@@ -33,6 +49,7 @@ struct env {
 	struct token	*tok;
 	struct hold	*hold;
 	struct store	*store;
+	uint64_t	*vref;		/* [ENV_VREF_COUNT], dht's */
 	void		(*random)(void *arg, void *buf, size_t len);
 	void		*random_arg;
 	/*

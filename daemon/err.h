@@ -16,6 +16,7 @@ enum dht_err {
 	DHT_ERR_UNAVAILABLE,	/* no node answered, shutting down, busy */
 	DHT_ERR_TIMEOUT,	/* the network operation timed out */
 	DHT_ERR_QUOTA,		/* a storage quota is full */
+	DHT_ERR_REFUSED,	/* a value rule refused it (signed, immutable) */
 	DHT_ERR_COUNT		/* not an error: how many there are */
 };
 

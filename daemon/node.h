@@ -118,6 +118,14 @@ void	node_put(struct node *, const struct id *key, const void *data,
 void	node_put_acks(struct node *, const struct id *key, const void *data,
 	    size_t len, uint32_t ttl_s, uint32_t min_acks, node_put_cb *,
 	    void *arg);
+/*
+ * node_put_acks of a signed or immutable value (attr NULL: plain) created
+ * at created_ms (0: now; else no later than now + ENV_CLOCK_SKEW_MS: a
+ * signed value's creation time is part of what was signed).
+ */
+void	node_put_value(struct node *, const struct id *key, const void *data,
+	    size_t len, const struct value_attr *attr, int64_t created_ms,
+	    uint32_t ttl_s, uint32_t min_acks, node_put_cb *, void *arg);
 void	node_get(struct node *, const struct id *key, int64_t since_ms,
 	    node_get_cb *, void *arg);
 /*

@@ -254,6 +254,14 @@ void
 node_put_acks(struct node *n, const struct id *key, const void *data,
     size_t len, uint32_t ttl_s, uint32_t min_acks, node_put_cb *cb, void *arg)
 {
+	node_put_value(n, key, data, len, NULL, 0, ttl_s, min_acks, cb, arg);
+}
+
+void
+node_put_value(struct node *n, const struct id *key, const void *data,
+    size_t len, const struct value_attr *attr, int64_t created_ms,
+    uint32_t ttl_s, uint32_t min_acks, node_put_cb *cb, void *arg)
+{
 	struct node_put_result r;
 	struct node_op *op;
 	int64_t wall;
@@ -286,10 +294,19 @@ node_put_acks(struct node *n, const struct id *key, const void *data,
 	wall = node_wall_ms();
 	op->cb.put = cb;
 	op->min_acks = min_acks;
-	op->created_ms = wall;
-	op->expires_ms = wall + (int64_t)ttl_s * 1000;
-	if (dht_put(n->dht, key, data, len, op->created_ms, op->expires_ms,
-	    node_mono_ms(), wall, node_put_done, op) == -1) {
+	op->created_ms = created_ms != 0 ? created_ms : wall;
+	op->expires_ms = op->created_ms + (int64_t)ttl_s * 1000;
+	if (created_ms < 0 || created_ms > wall + ENV_CLOCK_SKEW_MS ||
+	    op->expires_ms <= wall) {
+		struct op_put_result pr = { DHT_ERR_INVALID,
+		    "creation time in the future or value already expired",
+		    0, 0, 0 };
+
+		node_put_done(op, &pr);
+		return;
+	}
+	if (dht_put_value(n->dht, key, data, len, attr, op->created_ms,
+	    op->expires_ms, node_mono_ms(), wall, node_put_done, op) == -1) {
 		struct op_put_result pr = { DHT_ERR_UNAVAILABLE,
 		    "too many operations in progress", 0, 0, 0 };
 

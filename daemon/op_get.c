@@ -188,8 +188,8 @@ op_get_holder_add(struct op_get_val *v, int hi)
  */
 static void
 op_get_add(struct op_get *g, const uint8_t *h, const uint8_t *data,
-    uint32_t len, int64_t created_ms, int64_t expires_ms, int64_t max_exp,
-    int hi)
+    const struct value_attr *attr, uint32_t len, int64_t created_ms,
+    int64_t expires_ms, int64_t max_exp, int hi)
 {
 	struct op_get_val *v, *nv;
 	size_t slot, ncap, hcap;
@@ -215,6 +215,7 @@ op_get_add(struct op_get *g, const uint8_t *h, const uint8_t *data,
 		    v->state != OP_GET_V_FLIGHT &&
 		    (v->v.data = malloc(len)) != NULL) {
 			memcpy(v->v.data, data, len);
+			v->v.attr = *attr;
 			v->state = OP_GET_V_HAVE;
 		}
 		return;
@@ -254,6 +255,7 @@ op_get_add(struct op_get *g, const uint8_t *h, const uint8_t *data,
 			if ((v->v.data = malloc(len)) == NULL)
 				return;
 			memcpy(v->v.data, data, len);
+			v->v.attr = *attr;
 		} else
 			v->state = OP_GET_V_WANT;
 		v->kept = 1;
@@ -406,12 +408,18 @@ op_get_values(struct op_get *g, const struct rpc_call *c,
 		hi = op_get_holder(g, c, wv);
 	for (i = 0; i < wv->ndigests; i++) {
 		d = &wv->digests[i];
-		op_get_add(g, d->hash, NULL, d->len, d->created_ms,
+		op_get_add(g, d->hash, NULL, NULL, d->len, d->created_ms,
 		    d->expires_ms, max_exp, hi);
 	}
 	for (i = 0; i < wv->nvalues; i++) {
-		store_hash(wv->values[i].data, wv->values[i].len, h);
-		op_get_add(g, h, wv->values[i].data, wv->values[i].len,
+		/* A forged signed or immutable value is never returned. */
+		if (serve_value_check(g->op.env, &g->op.target,
+		    &wv->values[i], NULL) == -1)
+			continue;
+		sigval_hash(&wv->values[i].attr, wv->values[i].data,
+		    wv->values[i].len, h);
+		op_get_add(g, h, wv->values[i].data, &wv->values[i].attr,
+		    wv->values[i].len,
 		    wv->values[i].created_ms, wv->values[i].expires_ms,
 		    max_exp, -1);
 	}
@@ -596,8 +604,10 @@ op_get_start(struct op_set *s, const struct id *key, int64_t since_ms,
 	if (store_get(g->op.env->store, key->b, g->since_ms, wall_ms, &res,
 	    &errstr) == 0) {
 		for (i = 0; i < res.n; i++) {
-			store_hash(res.v[i].data, res.v[i].len, h);
-			op_get_add(g, h, res.v[i].data, res.v[i].len,
+			sigval_hash(&res.v[i].attr, res.v[i].data,
+			    res.v[i].len, h);
+			op_get_add(g, h, res.v[i].data, &res.v[i].attr,
+			    res.v[i].len,
 			    res.v[i].created_ms, res.v[i].expires_ms, 0, -1);
 		}
 		store_result_free(&res);

@@ -243,7 +243,11 @@ op_get_fetch_reply(void *ctx, const struct rpc_call *c,
 		return;
 	f = &g->fetches[slot];
 	for (i = 0; i < wv->nvalues; i++) {
-		store_hash(wv->values[i].data, wv->values[i].len, h);
+		if (serve_value_check(g->op.env, &g->op.target,
+		    &wv->values[i], NULL) == -1)
+			continue;
+		sigval_hash(&wv->values[i].attr, wv->values[i].data,
+		    wv->values[i].len, h);
 		vi = op_get_find(g, h, wv->values[i].len);
 		for (k = 0; vi >= 0 && k < f->n && f->vidx[k] != vi; k++)
 			;
@@ -258,6 +262,7 @@ op_get_fetch_reply(void *ctx, const struct rpc_call *c,
 		if (!v->kept || (v->v.data = malloc(v->v.len)) == NULL)
 			continue;
 		memcpy(v->v.data, wv->values[i].data, v->v.len);
+		v->v.attr = wv->values[i].attr;
 	}
 	op_get_fetch_release(g, (int)slot);
 	op_get_fetch_pump(g, now_ms);

@@ -7,6 +7,7 @@
 
 #include "keccak.h"
 #include "op_get.h"
+#include "serve.h"
 
 /* Where a value of the union stands. */
 enum {

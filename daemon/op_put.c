@@ -6,6 +6,7 @@
 
 #include "bytes.h"
 #include "op_put.h"
+#include "serve.h"
 
 struct op_put {
 	struct op	 op;
@@ -13,6 +14,7 @@ struct op_put {
 	void		*arg;
 	uint8_t		*data;
 	uint32_t	 len;
+	struct value_attr attr;
 	uint8_t		 local_ok;	/* the local store took it */
 	int64_t		 created_ms;
 	int64_t		 expires_ms;
@@ -31,6 +33,8 @@ op_store_err(const struct store *s)
 		return DHT_ERR_INVALID;
 	case STORE_ERR_QUOTA:
 		return DHT_ERR_QUOTA;
+	case STORE_ERR_REFUSED:
+		return DHT_ERR_REFUSED;
 	default:
 		return DHT_ERR_STORAGE;
 	}
@@ -119,6 +123,7 @@ op_put_lookup_done(struct op *op, int64_t now_ms)
 	v.len = p->len;
 	v.created_ms = p->created_ms;
 	v.expires_ms = p->expires_ms;
+	v.attr = p->attr;
 	for (i = 0; i < n; i++) {
 		/* A node that will not take a value withholds its token. */
 		if ((t = op_token_find(op, &res[i].id)) == NULL) {
@@ -174,12 +179,14 @@ static const struct op_kind op_put_kind = {
 
 int
 op_put_start(struct op_set *s, const struct id *key, const void *data,
-    size_t len, int64_t created_ms, int64_t expires_ms, int64_t now_ms,
-    int64_t wall_ms, op_put_cb *cb, void *arg)
+    size_t len, const struct value_attr *attr, int64_t created_ms,
+    int64_t expires_ms, int64_t now_ms, int64_t wall_ms, op_put_cb *cb,
+    void *arg)
 {
 	struct op_put *p;
 	const struct env *env;
 	const char *errstr;
+	struct wire_value v;
 
 	if ((p = op_new(s, &op_put_kind, sizeof(*p), now_ms, wall_ms)) == NULL)
 		return -1;
@@ -199,13 +206,27 @@ op_put_start(struct op_set *s, const struct id *key, const void *data,
 		    "creation or expiry time out of range");
 		return 0;
 	}
-	if (store_put(env->store, key->b, data, len, created_ms, expires_ms,
-	    wall_ms, &errstr) < 0 &&
+	memset(&v, 0, sizeof(v));
+	v.data = data;
+	v.len = (uint32_t)len;
+	v.created_ms = created_ms;
+	v.expires_ms = expires_ms;
+	if (attr != NULL)
+		v.attr = *attr;
+	p->attr = v.attr;
+	if (serve_value_check(env, key, &v, &errstr) == -1) {
+		op_complete(&p->op, DHT_ERR_REFUSED, errstr);
+		return 0;
+	}
+	if (store_put_value(env->store, key->b, data, len, &v.attr,
+	    created_ms, expires_ms, 0, wall_ms, &errstr) < 0 &&
 	    (store_last_error(env->store) != STORE_ERR_QUOTA ||
 	    env->make_room == NULL ||
 	    !env->make_room(env->make_room_arg, key) ||
-	    store_put(env->store, key->b, data, len, created_ms, expires_ms,
-	    wall_ms, &errstr) < 0)) {
+	    store_put_value(env->store, key->b, data, len, &v.attr,
+	    created_ms, expires_ms, 0, wall_ms, &errstr) < 0)) {
+		if (store_last_error(env->store) == STORE_ERR_REFUSED)
+			serve_value_refused(env, store_last_refusal(env->store));
 		op_complete(&p->op, op_store_err(env->store), errstr);
 		return 0;
 	}

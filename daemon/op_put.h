@@ -25,7 +25,8 @@ typedef void	op_put_cb(void *arg, const struct op_put_result *);
  * is free; every other failure reaches cb.
  */
 int	op_put_start(struct op_set *, const struct id *key, const void *data,
-	    size_t len, int64_t created_ms, int64_t expires_ms,
+	    size_t len, const struct value_attr *, int64_t created_ms,
+	    int64_t expires_ms,
 	    int64_t now_ms, int64_t wall_ms, op_put_cb *, void *arg);
 
 /* The store's last failure as an operation's error. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "op_watch.h"
+#include "serve.h"
 
 #define OP_WATCH_HASH		16	/* bytes of a value's hash kept */
 
@@ -397,8 +398,11 @@ op_watch_notify(struct op_watch_list *l, const struct addr *from,
 		    op_watch_sub_find(w, from) == NULL)
 			continue;
 		took = 1;
+		/* A forged signed or immutable value is never delivered. */
 		for (i = 0; i < nq->nvalues && !w->op.done; i++)
-			op_watch_deliver(w, &nq->values[i], wall_ms);
+			if (serve_value_check(l->env, &nq->key,
+			    &nq->values[i], NULL) == 0)
+				op_watch_deliver(w, &nq->values[i], wall_ms);
 	}
 	if (!took)
 		l->st.notify_refused++;

@@ -562,6 +562,7 @@ rpc_wire_values(const struct store_value *sv, size_t n, struct wire_value *out)
 		out[i].len = sv[i].len;
 		out[i].created_ms = sv[i].created_ms;
 		out[i].expires_ms = sv[i].expires_ms;
+		out[i].attr = sv[i].attr;
 	}
 }
 

@@ -463,27 +463,39 @@ serve_store(struct serve *s, struct serve_req *rq, int64_t now_ms,
 		if (exp <= wall_ms || v->created_ms >= exp ||
 		    v->created_ms > wall_ms + ENV_CLOCK_SKEW_MS)
 			continue;
+		if (serve_value_check(env, &st->key, v, NULL) == -1)
+			continue;
+		/* A signed expiry cannot be lowered: over max_ttl, refused. */
+		if (v->attr.kind == VALUE_SIGNED && exp != v->expires_ms) {
+			env->vref[ENV_VREF_TTL_BAD]++;
+			continue;
+		}
 		if (s->quota != NULL && !serve_admit(s, from, &st->key, v->len,
 		    wall_ms))
 			continue;
-		if ((rc = store_put_life(env->store, st->key.b, v->data,
-		    v->len, v->created_ms, exp, life, wall_ms, &errstr)) < 0 &&
+		if ((rc = store_put_value(env->store, st->key.b, v->data,
+		    v->len, &v->attr, v->created_ms, exp, life, wall_ms,
+		    &errstr)) < 0 &&
 		    store_last_error(env->store) == STORE_ERR_QUOTA &&
 		    serve_make_room(s, from, &st->key))
-			rc = store_put_life(env->store, st->key.b, v->data,
-			    v->len, v->created_ms, exp, life, wall_ms, &errstr);
+			rc = store_put_value(env->store, st->key.b, v->data,
+			    v->len, &v->attr, v->created_ms, exp, life, wall_ms,
+			    &errstr);
 		if (rc < 0) {
 			if (store_last_error(env->store) == STORE_ERR_QUOTA)
 				s->st.store_refused++;
+			if (store_last_error(env->store) == STORE_ERR_REFUSED)
+				serve_value_refused(env,
+				    store_last_refusal(env->store));
 			continue;
 		}
 		if (s->quota != NULL && rc == STORE_PUT_NEW) {
-			store_hash(v->data, v->len, hash);
+			sigval_hash(&v->attr, v->data, v->len, hash);
 			quota_add(s->quota, from, &st->key, hash, v->len, exp);
 		}
 		if (s->stored != NULL)
 			s->stored(s->arg, &st->key, v->data, v->len,
-			    v->created_ms, exp, now_ms);
+			    v->created_ms, exp, &v->attr, now_ms);
 		stored++;
 		s->st.values_stored++;
 	}
@@ -501,6 +513,54 @@ serve_store(struct serve *s, struct serve_req *rq, int64_t now_ms,
 	m.u.store_ack.stored = stored;
 	serve_answer(s, rq, &m, now_ms);
 	return 1;
+}
+
+int
+serve_value_check(const struct env *env, const struct id *key,
+    const struct wire_value *v, const char **why)
+{
+	static const unsigned vref[] = {
+		[SIGVAL_BAD_POINT] = ENV_VREF_POINT_BAD,
+		[SIGVAL_BAD_KEY] = ENV_VREF_KEY_BAD,
+		[SIGVAL_BAD_TTL] = ENV_VREF_TTL_BAD,
+		[SIGVAL_BAD_SIG] = ENV_VREF_SIG_BAD,
+		[SIGVAL_BAD_IMMUTABLE] = ENV_VREF_IMMUTABLE_BAD,
+		[SIGVAL_BAD_ATTR] = ENV_VREF_SIG_BAD,
+	};
+	enum sigval_err e;
+
+	if (v->attr.kind == VALUE_PLAIN)
+		return 0;
+	e = sigval_check(key->b, &v->attr, v->data, v->len, v->created_ms,
+	    v->expires_ms);
+	if (why != NULL)
+		*why = sigval_strerror(e);
+	if (e == SIGVAL_OK)
+		return 0;
+	if (e != SIGVAL_NOMEM)
+		env->vref[vref[e]]++;
+	return -1;
+}
+
+void
+serve_value_refused(const struct env *env, enum store_refusal r)
+{
+	switch (r) {
+	case STORE_REF_SEQ_OLD:
+		env->vref[ENV_VREF_SEQ_OLD]++;
+		break;
+	case STORE_REF_SEQ_SAME:
+		env->vref[ENV_VREF_SEQ_SAME]++;
+		break;
+	case STORE_REF_UNSIGNED:
+		env->vref[ENV_VREF_UNSIGNED]++;
+		break;
+	case STORE_REF_IMMUTABLE:
+		env->vref[ENV_VREF_IMMUTABLE_BAD]++;
+		break;
+	case STORE_REF_NONE:
+		break;
+	}
 }
 
 int

@@ -16,6 +16,7 @@
 
 #include "env.h"
 #include "quota.h"
+#include "wire.h"
 
 #define SERVE_ANSWER_SPARE	8	/* extra candidates for an answer */
 #define SERVE_MAX_HELD		1024	/* StoreAcks waiting for a flush */
@@ -46,7 +47,18 @@ struct serve_stats {
 /* A value a STORE from the network put in the store (expiry clamped). */
 typedef void	serve_stored_cb(void *arg, const struct id *key,
 		    const uint8_t *data, size_t len, int64_t created_ms,
-		    int64_t expires_ms, int64_t now_ms);
+		    int64_t expires_ms, const struct value_attr *,
+		    int64_t now_ms);
+
+/*
+ * The value rules a storing node applies before store_put_value: v checked
+ * against key (sigval_check).  0, or -1 with the refusal counted in
+ * env->vref and a static reason in *why (may be NULL).
+ */
+int	serve_value_check(const struct env *, const struct id *key,
+	    const struct wire_value *v, const char **why);
+/* Counts a store_put_value refusal (STORE_ERR_REFUSED) in env->vref. */
+void	serve_value_refused(const struct env *, enum store_refusal);
 
 struct serve;
 

@@ -29,6 +29,7 @@ struct store {
 	uint32_t		 max_values_per_key;
 	uint64_t		 max_bytes;
 	enum store_errkind	 lasterr;
+	enum store_refusal	 refusal;	/* of the last STORE_ERR_REFUSED */
 	struct store_meta	 meta[STORE_META_SLOTS];	/* memory only */
 };
 
@@ -156,6 +157,89 @@ store_put_life(struct store *st, const uint8_t key[ID_LEN],
     const void *data, size_t len, int64_t created_ms, int64_t expires_ms,
     int64_t max_life_ms, int64_t now_ms, const char **errstr)
 {
+	return store_put_value(st, key, data, len, NULL, created_ms,
+	    expires_ms, max_life_ms, now_ms, errstr);
+}
+
+static int
+store_refuse(struct store *st, enum store_refusal why, const char **errstr)
+{
+	static const char *const msg[] = {
+		[STORE_REF_NONE] = "refused",
+		[STORE_REF_SEQ_OLD] = "the key holds a signed value of a "
+		    "higher seq",
+		[STORE_REF_SEQ_SAME] = "the key holds another signed value of "
+		    "the same seq",
+		[STORE_REF_UNSIGNED] = "the key holds signed values: an "
+		    "unsigned value is refused",
+		[STORE_REF_IMMUTABLE] = "the key holds an immutable value",
+	};
+
+	st->refusal = why;
+	return store_fail(st, STORE_ERR_REFUSED, errstr, msg[why]);
+}
+
+/*
+ * The value rules (store_put_value) before a put: 0 to go on, else -1
+ * (refused or failed).  A key that holds signed values holds nothing
+ * else, and one that holds an immutable value only that value, so a plain
+ * put looks at the first live value only.
+ */
+static int
+store_rules(struct store *st, const uint8_t *key, const uint8_t *data,
+    size_t len, const struct value_attr *a, int64_t now_ms,
+    const char **errstr)
+{
+	struct store_result	 res = { NULL, 0 };
+	uint8_t			 h[STORE_HASH_LEN], hv[STORE_HASH_LEN];
+	const struct value_attr	*o;
+	size_t			 i, total;
+	int			 rc = 0;
+
+	if (store_get_page(st, key, 0, now_ms, 0, a->kind == VALUE_PLAIN ? 1 :
+	    SIZE_MAX, &res, &total, errstr) == -1)
+		return -1;
+	sigval_hash(a, data, len, h);
+	for (i = 0; i < res.n && rc == 0; i++) {
+		o = &res.v[i].attr;
+		if (a->kind == VALUE_PLAIN && o->kind != VALUE_PLAIN)
+			rc = store_refuse(st, o->kind == VALUE_SIGNED ?
+			    STORE_REF_UNSIGNED : STORE_REF_IMMUTABLE, errstr);
+		else if (a->kind == VALUE_SIGNED && o->kind == VALUE_SIGNED &&
+		    o->seq > a->seq)
+			rc = store_refuse(st, STORE_REF_SEQ_OLD, errstr);
+		else if (a->kind == VALUE_SIGNED && o->kind == VALUE_SIGNED &&
+		    o->seq == a->seq) {
+			sigval_hash(o, res.v[i].data, res.v[i].len, hv);
+			if (memcmp(h, hv, sizeof(h)) != 0)
+				rc = store_refuse(st, STORE_REF_SEQ_SAME,
+				    errstr);
+		}
+	}
+	/* A signed or immutable value owns its key: the rest goes. */
+	for (i = 0; i < res.n && rc == 0 && a->kind != VALUE_PLAIN; i++) {
+		sigval_hash(&res.v[i].attr, res.v[i].data, res.v[i].len, hv);
+		if (memcmp(h, hv, sizeof(h)) != 0 &&
+		    store_del(st, key, hv, errstr) == -1)
+			rc = -1;
+	}
+	store_result_free(&res);
+	return rc;
+}
+
+enum store_refusal
+store_last_refusal(const struct store *st)
+{
+	return st != NULL ? st->refusal : STORE_REF_NONE;
+}
+
+int
+store_put_value(struct store *st, const uint8_t key[ID_LEN],
+    const void *data, size_t len, const struct value_attr *attr,
+    int64_t created_ms, int64_t expires_ms, int64_t max_life_ms,
+    int64_t now_ms, const char **errstr)
+{
+	static const struct value_attr plain;
 	struct store_put_req	 req;
 	const char		*dummy;
 	int			 rc;
@@ -180,7 +264,12 @@ store_put_life(struct store *st, const uint8_t key[ID_LEN],
 	if (expires_ms <= now_ms || expires_ms < 0)
 		return store_fail(st, STORE_ERR_INVALID, errstr,
 		    "value already expired");
+	if (attr == NULL)
+		attr = &plain;
+	if (store_rules(st, key, data, len, attr, now_ms, errstr) == -1)
+		return -1;
 	req.key = key;
+	req.attr = attr;
 	req.data = data;
 	req.len = (uint32_t)len;
 	req.created_ms = created_ms;
@@ -216,7 +305,7 @@ store_del(struct store *st, const uint8_t key[ID_LEN],
 void
 store_hash(const void *data, size_t len, uint8_t out[STORE_HASH_LEN])
 {
-	keccak256(data, len, out);
+	sigval_hash(NULL, data, len, out);
 }
 
 int
@@ -242,8 +331,8 @@ store_value_cmp(const struct store_value *a, const struct store_value *b)
 
 	if (a->created_ms != b->created_ms)
 		return a->created_ms < b->created_ms ? -1 : 1;
-	store_hash(a->data, a->len, ha);
-	store_hash(b->data, b->len, hb);
+	sigval_hash(&a->attr, a->data, a->len, ha);
+	sigval_hash(&b->attr, b->data, b->len, hb);
 	if ((c = memcmp(ha, hb, sizeof(ha))) != 0)
 		return c < 0 ? -1 : 1;
 	return 0;
@@ -258,6 +347,7 @@ store_value_copy(struct store_value *dst, const struct store_value *src)
 	dst->len = src->len;
 	dst->created_ms = src->created_ms;
 	dst->expires_ms = src->expires_ms;
+	dst->attr = src->attr;
 	return 0;
 }
 
@@ -341,7 +431,8 @@ store_get_digests(struct store *st, const uint8_t key[ID_LEN],
 	    total, errstr) == -1)
 		return -1;
 	for (i = 0; i < res.n && i < max; i++) {
-		store_hash(res.v[i].data, res.v[i].len, out[i].hash);
+		sigval_hash(&res.v[i].attr, res.v[i].data, res.v[i].len,
+		    out[i].hash);
 		out[i].len = res.v[i].len;
 		out[i].created_ms = res.v[i].created_ms;
 		out[i].expires_ms = res.v[i].expires_ms;
@@ -377,7 +468,7 @@ store_get_hash(struct store *st, const uint8_t key[ID_LEN],
 	if (store_get(st, key, 0, now_ms, &res, errstr) == -1)
 		return -1;
 	for (i = 0; i < res.n && !found; i++) {
-		store_hash(res.v[i].data, res.v[i].len, h);
+		sigval_hash(&res.v[i].attr, res.v[i].data, res.v[i].len, h);
 		if (memcmp(h, hash, STORE_HASH_LEN) != 0)
 			continue;
 		*out = res.v[i];

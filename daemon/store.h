@@ -13,6 +13,7 @@
 
 #include "frame.h"	/* EMO_MAX_VALUE */
 #include "id.h"		/* ID_LEN: keys are node-ID sized */
+#include "sigval.h"	/* struct value_attr, sigval_hash */
 
 #define STORE_SCHEMA_VERSION	2
 #define STORE_MAX_VALUES_PER_KEY 4096u		/* hard cap; config lowers */
@@ -40,6 +41,7 @@ struct store_value {
 	uint32_t	len;
 	int64_t		created_ms;
 	int64_t		expires_ms;
+	struct value_attr attr;	/* zeroed: plain */
 };
 
 /* The live values under one key, oldest first (ties: by store_hash). */
@@ -65,6 +67,16 @@ enum store_errkind {
 	STORE_ERR_INVALID,		/* bad arguments */
 	STORE_ERR_QUOTA,		/* values-per-key or max_bytes full */
 	STORE_ERR_IO,			/* LevelDB failed, or out of memory */
+	STORE_ERR_REFUSED,		/* a value rule: store_last_refusal */
+};
+
+/* Which value rule refused a store_put_value (STORE_ERR_REFUSED). */
+enum store_refusal {
+	STORE_REF_NONE = 0,
+	STORE_REF_SEQ_OLD,		/* the key holds a higher seq */
+	STORE_REF_SEQ_SAME,		/* same seq, other bytes or signature */
+	STORE_REF_UNSIGNED,		/* not signed; the key holds signed */
+	STORE_REF_IMMUTABLE,		/* the key holds an immutable value */
 };
 
 enum store_put_status {
@@ -105,6 +117,24 @@ int	store_put_life(struct store *, const uint8_t key[ID_LEN],
 	    const void *data, size_t len, int64_t created_ms,
 	    int64_t expires_ms, int64_t max_life_ms, int64_t now_ms,
 	    const char **errstr);
+
+/*
+ * store_put_life of a value with attributes (NULL: plain), after the value
+ * rules, which look at the key's live values: a plain value is refused
+ * under a key that holds signed (STORE_REF_UNSIGNED) or immutable ones
+ * (STORE_REF_IMMUTABLE); an immutable value replaces any other kind under
+ * its key; a signed value is refused when the key holds one of a higher
+ * seq (STORE_REF_SEQ_OLD) or of the same seq and another hash
+ * (STORE_REF_SEQ_SAME, but the same value is a refresh), and otherwise
+ * replaces every other value under its key (lower seqs, unsigned junk).
+ * The caller has checked the value against its key (sigval_check).
+ * Refusals: -1, store_last_error STORE_ERR_REFUSED, store_last_refusal.
+ */
+int	store_put_value(struct store *, const uint8_t key[ID_LEN],
+	    const void *data, size_t len, const struct value_attr *attr,
+	    int64_t created_ms, int64_t expires_ms, int64_t max_life_ms,
+	    int64_t now_ms, const char **errstr);
+enum store_refusal store_last_refusal(const struct store *);
 
 /*
  * Deletes the value whose bytes hash (store_hash) to `hash` under the key,

@@ -12,10 +12,16 @@
 #include "keccak.h"
 #include "store.h"
 
-/* LevelDB value record: version | created_ms BE | expires_ms BE | bytes. */
+/*
+ * LevelDB value record: version | created_ms BE | expires_ms BE | bytes
+ * (version 1, a plain value), or version 2 | created_ms BE | expires_ms BE
+ * | u8 attribute length | attributes (sigval_attr_encode) | bytes.
+ */
 #define STORE_RECORD_VERSION	1
+#define STORE_RECORD_VERSION_ATTR 2
 #define STORE_RECORD_HDR_LEN	17
-#define STORE_RECORD_MAX_LEN	(STORE_RECORD_HDR_LEN + EMO_MAX_VALUE)
+#define STORE_RECORD_MAX_LEN	(STORE_RECORD_HDR_LEN + 1 + SIGVAL_ATTR_MAX + \
+				 EMO_MAX_VALUE)
 
 /*
  * One put, already validated by the front: key and data non-NULL,
@@ -27,6 +33,7 @@ struct store_put_req {
 	const uint8_t	*key;
 	const uint8_t	*data;
 	uint32_t	 len;
+	const struct value_attr *attr;	/* never NULL */
 	int64_t		 created_ms;
 	int64_t		 expires_ms;
 	int64_t		 now_ms;

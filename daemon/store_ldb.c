@@ -83,13 +83,19 @@ ldb_batch_value(struct ldb *l, const struct store_put_req *r,
     const uint8_t *vkey, int64_t created_ms, int64_t expires_ms)
 {
 	uint8_t	ekey[LDB_EKEY_LEN], okey[LDB_OKEY_LEN], oval[LDB_OVAL_LEN];
+	size_t	hdr = STORE_RECORD_HDR_LEN, alen;
 
 	l->rec[0] = STORE_RECORD_VERSION;
 	bytes_put_be64(l->rec + 1, (uint64_t)created_ms);
 	bytes_put_be64(l->rec + 9, (uint64_t)expires_ms);
-	memcpy(l->rec + STORE_RECORD_HDR_LEN, r->data, r->len);
-	store_ldb_batch_record(l, vkey, l->rec,
-	    STORE_RECORD_HDR_LEN + (size_t)r->len);
+	/* A plain value keeps the version 1 record. */
+	if ((alen = sigval_attr_encode(r->attr, l->rec + hdr + 1)) > 0) {
+		l->rec[0] = STORE_RECORD_VERSION_ATTR;
+		l->rec[hdr] = (uint8_t)alen;
+		hdr += 1 + alen;
+	}
+	memcpy(l->rec + hdr, r->data, r->len);
+	store_ldb_batch_record(l, vkey, l->rec, hdr + (size_t)r->len);
 	store_ldb_ekey(ekey, expires_ms, r->key, vkey + LDB_KPREFIX_LEN);
 	leveldb_writebatch_put(l->wb, (const char *)ekey, sizeof(ekey), "", 0);
 	store_ldb_okey(okey, r->key, created_ms, vkey + LDB_KPREFIX_LEN);
@@ -103,6 +109,7 @@ store_ldb_decode_record(const uint8_t *buf, size_t len, struct store_value *v,
     const char **errstr)
 {
 	int64_t	created, expires;
+	size_t	hdr = STORE_RECORD_HDR_LEN;
 
 	if (buf == NULL || len <= STORE_RECORD_HDR_LEN) {
 		*errstr = "record too short";
@@ -112,9 +119,21 @@ store_ldb_decode_record(const uint8_t *buf, size_t len, struct store_value *v,
 		*errstr = "record too long";
 		return -1;
 	}
-	if (buf[0] != STORE_RECORD_VERSION) {
+	if (buf[0] != STORE_RECORD_VERSION &&
+	    buf[0] != STORE_RECORD_VERSION_ATTR) {
 		*errstr = "unknown record version";
 		return -1;
+	}
+	memset(&v->attr, 0, sizeof(v->attr));
+	if (buf[0] == STORE_RECORD_VERSION_ATTR) {
+		if (buf[hdr] == 0 || len <= hdr + 1 + (size_t)buf[hdr] ||
+		    sigval_attr_decode(buf + hdr + 1, buf[hdr], &v->attr,
+		    errstr) == -1) {
+			if (buf[hdr] == 0 || len <= hdr + 1 + (size_t)buf[hdr])
+				*errstr = "bad value attributes";
+			return -1;
+		}
+		hdr += 1 + (size_t)buf[hdr];
 	}
 	created = (int64_t)bytes_get_be64(buf + 1);
 	expires = (int64_t)bytes_get_be64(buf + 9);
@@ -122,8 +141,12 @@ store_ldb_decode_record(const uint8_t *buf, size_t len, struct store_value *v,
 		*errstr = "negative timestamp in record";
 		return -1;
 	}
-	v->data = (uint8_t *)buf + STORE_RECORD_HDR_LEN;
-	v->len = (uint32_t)(len - STORE_RECORD_HDR_LEN);
+	if (len - hdr > EMO_MAX_VALUE) {
+		*errstr = "record too long";
+		return -1;
+	}
+	v->data = (uint8_t *)buf + hdr;
+	v->len = (uint32_t)(len - hdr);
 	v->created_ms = created;
 	v->expires_ms = expires;
 	return 0;
@@ -431,7 +454,8 @@ ldb_refresh(struct ldb *l, const struct store_put_req *r,
 	    (const uint8_t *)rec, rlen, &v, &why) == -1 ||
 	    v.expires_ms <= r->now_ms)
 		goto done;
-	if (v.len != r->len || memcmp(v.data, r->data, r->len) != 0) {
+	if (v.len != r->len || memcmp(v.data, r->data, r->len) != 0 ||
+	    !sigval_attr_equal(&v.attr, r->attr)) {
 		*errstr = "value hash collision";
 		rc = -1;
 		goto done;
@@ -473,7 +497,7 @@ ldb_put(void *be, const struct store_put_req *r, const char **errstr)
 	size_t			 klen, vlen;
 	int			 rc;
 
-	keccak256(r->data, r->len, hash);
+	sigval_hash(r->attr, r->data, r->len, hash);
 	store_ldb_vkey(vkey, r->key, hash);
 	leveldb_writebatch_clear(l->wb);
 	store_ldb_changed(l, r->key);

@@ -20,9 +20,19 @@ struct mem_val {
 	struct mem_key	*owner;
 	size_t		 heap_idx;
 	uint32_t	 len;
-	uint8_t		 hash[KECCAK256_LEN];	/* store_hash of data */
+	uint8_t		 hash[KECCAK256_LEN];	/* sigval_hash of data */
+	/* NULL: plain; else in the same allocation, after data. */
+	struct value_attr *attr;
 	uint8_t		 data[];
 };
+
+static const struct value_attr mem_plain;
+
+static const struct value_attr *
+mem_attr(const struct mem_val *v)
+{
+	return v->attr != NULL ? v->attr : &mem_plain;
+}
 
 struct mem_key {
 	struct mem_key	*left;
@@ -354,11 +364,11 @@ mem_put(void *be, const struct store_put_req *r, const char **errstr)
 	struct mem_val	*v, *found = NULL, *nv = NULL, **arr;
 	uint64_t	 live = 0, dropped = 0, dbytes = 0;
 	int64_t		 exp;
-	size_t		 ncap;
+	size_t		 ncap, aoff;
 	uint32_t	 i, need;
 	uint8_t		 hash[KECCAK256_LEN];
 
-	keccak256(r->data, r->len, hash);
+	sigval_hash(r->attr, r->data, r->len, hash);
 	if ((k = mem_tree_find(m->root, r->key)) != NULL) {
 		for (i = 0; i < k->n; i++) {
 			v = k->vals[i];
@@ -371,7 +381,8 @@ mem_put(void *be, const struct store_put_req *r, const char **errstr)
 			if (memcmp(v->hash, hash, sizeof(hash)) != 0)
 				continue;
 			if (v->len != r->len ||
-			    memcmp(v->data, r->data, r->len) != 0) {
+			    memcmp(v->data, r->data, r->len) != 0 ||
+			    !sigval_attr_equal(mem_attr(v), r->attr)) {
 				*errstr = "value hash collision";
 				return -1;
 			}
@@ -392,8 +403,15 @@ mem_put(void *be, const struct store_put_req *r, const char **errstr)
 		return STORE_BE_QUOTA;
 
 	/* Allocate everything first so that a failure changes nothing. */
-	if ((nv = malloc(sizeof(*nv) + r->len)) == NULL)
+	aoff = (sizeof(*nv) + r->len + 7) & ~(size_t)7;
+	if ((nv = malloc(r->attr->kind == VALUE_PLAIN ? sizeof(*nv) + r->len :
+	    aoff + sizeof(*nv->attr))) == NULL)
 		goto nomem;
+	nv->attr = NULL;
+	if (r->attr->kind != VALUE_PLAIN) {
+		nv->attr = (struct value_attr *)(void *)((uint8_t *)nv + aoff);
+		*nv->attr = *r->attr;
+	}
 	if (m->nheap == m->heapcap) {
 		ncap = m->heapcap == 0 ? MEM_HEAP_MIN : m->heapcap * 2;
 		if ((arr = reallocarray(m->heap, ncap, sizeof(*arr))) == NULL)
@@ -481,6 +499,7 @@ mem_get(void *be, const uint8_t *key, int64_t since_ms, int64_t now_ms,
 		sv.len = v->len;
 		sv.created_ms = v->created_ms;
 		sv.expires_ms = v->expires_ms;
+	sv.attr = *mem_attr(v);
 		if (store_result_add(res, &cap, &sv) == -1) {
 			store_result_free(res);
 			*errstr = "out of memory";
@@ -591,6 +610,7 @@ mem_get_hash(void *be, const uint8_t *key, const uint8_t *hash,
 	sv.len = v->len;
 	sv.created_ms = v->created_ms;
 	sv.expires_ms = v->expires_ms;
+	sv.attr = *mem_attr(v);
 	if (store_value_copy(out, &sv) == -1) {
 		*errstr = "out of memory";
 		return -1;

@@ -200,6 +200,51 @@ check_value(const struct wire_value *v, const char **errstr)
 		*errstr = "value expiry out of range";
 		return -1;
 	}
+	if (v->attr.kind > VALUE_IMMUTABLE) {
+		*errstr = "unknown value kind";
+		return -1;
+	}
+	if (v->attr.kind == VALUE_SIGNED && (v->attr.namelen < 1 ||
+	    v->attr.namelen > SIGVAL_NAME_MAX)) {
+		*errstr = "signed value name not 1..64 bytes";
+		return -1;
+	}
+	return 0;
+}
+
+/* The signed-value fields of wv into a: all four or none, exact sizes. */
+static int
+get_attr(const Emo__Wire__WireValue *wv, struct value_attr *a,
+    const char **errstr)
+{
+	memset(a, 0, sizeof(*a));
+	if (wv->public_key.len == 0 && wv->signature.len == 0 &&
+	    wv->name.len == 0 && wv->seq == 0) {
+		a->kind = wv->immutable ? VALUE_IMMUTABLE : VALUE_PLAIN;
+		return 0;
+	}
+	if (wv->immutable) {
+		*errstr = "a value both immutable and signed";
+		return -1;
+	}
+	if (wv->public_key.len != KEYS_PUBLIC_LEN) {
+		*errstr = "signed value public key not 32 bytes";
+		return -1;
+	}
+	if (wv->signature.len != KEYS_SIG_LEN) {
+		*errstr = "signed value signature not 64 bytes";
+		return -1;
+	}
+	if (wv->name.len < 1 || wv->name.len > SIGVAL_NAME_MAX) {
+		*errstr = "signed value name not 1..64 bytes";
+		return -1;
+	}
+	a->kind = VALUE_SIGNED;
+	memcpy(a->pub, wv->public_key.data, KEYS_PUBLIC_LEN);
+	memcpy(a->sig, wv->signature.data, KEYS_SIG_LEN);
+	a->namelen = (uint8_t)wv->name.len;
+	memcpy(a->name, wv->name.data, wv->name.len);
+	a->seq = wv->seq;
 	return 0;
 }
 
@@ -481,6 +526,8 @@ get_values(struct wire_decoded *priv, Emo__Wire__WireValue **wv, size_t n,
 		priv->values[i].len = (uint32_t)wv[i]->data.len;
 		priv->values[i].created_ms = wv[i]->created_ms;
 		priv->values[i].expires_ms = wv[i]->expires_ms;
+		if (get_attr(wv[i], &priv->values[i].attr, errstr) == -1)
+			return -1;
 	}
 	*out = n > 0 ? priv->values : NULL;
 	*outn = n;

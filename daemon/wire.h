@@ -13,6 +13,7 @@
 #include "addr.h"
 #include "frame.h"	/* EMO_MAX_VALUE */
 #include "id.h"		/* ID_LEN: sender, node ids, keys */
+#include "sigval.h"	/* struct value_attr */
 
 #define WIRE_MAGIC0		0x45	/* 'E' */
 #define WIRE_MAGIC1		0x4d	/* 'M' */
@@ -76,9 +77,10 @@ struct wire_value {
 	uint32_t	 len;
 	int64_t		 created_ms;	/* Unix ms, > 0 */
 	int64_t		 expires_ms;	/* Unix ms, > created_ms */
+	struct value_attr attr;		/* zeroed: plain */
 };
 
-/* A value by its hash (store_hash of its bytes), size and times. */
+/* A value by its hash (sigval_hash), size and times. */
 struct wire_digest {
 	uint8_t		 hash[WIRE_HASH_LEN];
 	uint32_t	 len;		/* 1..EMO_MAX_VALUE */

@@ -83,6 +83,17 @@ pb_value(struct wire_pb *pb, size_t i, const struct wire_value *v)
 	wv->data.len = v->len;
 	wv->created_ms = v->created_ms;
 	wv->expires_ms = v->expires_ms;
+	if (v->attr.kind == VALUE_IMMUTABLE)
+		wv->immutable = 1;
+	if (v->attr.kind == VALUE_SIGNED) {
+		wv->public_key.data = (uint8_t *)v->attr.pub;
+		wv->public_key.len = KEYS_PUBLIC_LEN;
+		wv->signature.data = (uint8_t *)v->attr.sig;
+		wv->signature.len = KEYS_SIG_LEN;
+		wv->name.data = (uint8_t *)v->attr.name;
+		wv->name.len = v->attr.namelen;
+		wv->seq = v->attr.seq;
+	}
 	pb->wvp[i] = wv;
 }
 

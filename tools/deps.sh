@@ -3,7 +3,7 @@
 # are missing: with apt-get as root, through sudo otherwise.
 set -eu
 PKGS="build-essential pkg-config libevent-dev libprotobuf-c-dev protobuf-c-compiler
-libleveldb-dev libsodium-dev check python3 python3-protobuf protobuf-compiler
+libleveldb-dev libsodium-dev check python3 python3-protobuf python3-nacl protobuf-compiler
 man-db groff-base iproute2 nftables python3-prometheus-client"
 # `deps.sh fuzz`: also what `make fuzz` needs (clang with libFuzzer).
 [ "${1:-}" = fuzz ] && PKGS="$PKGS clang libclang-rt-dev"

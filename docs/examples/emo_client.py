@@ -18,6 +18,16 @@ As a program:
     emo_client.py [--socket PATH] get KEY
     emo_client.py [--socket PATH] status
     emo_client.py [--socket PATH] watch KEY [--since UNIX_MS] [--count N]
+    emo_client.py [--socket PATH] put-signed KEYFILE NAME VALUE [--seq N]
+                                                           [--ttl SECONDS]
+    emo_client.py [--socket PATH] get-signed PUBKEY NAME
+
+Signed values (docs/PROTOCOL.md, "Signed and immutable values") need
+PyNaCl (Debian: python3-nacl); KEYFILE is a key file of `emoctl keygen`
+(64 bytes: seed, public key; mode 0600).  The script signs here (the
+secret key is never sent) and lets the daemon derive the key:
+hashlib has no Keccak-256 (its sha3_256 is another function).  get-signed
+verifies every value again and prints the one of the highest seq.
 
 Exit status as emoctl(1): 0 ok, 1 not found, 2 usage or invalid request,
 3 daemon unreachable, 4 any other failure.
@@ -38,6 +48,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 
 CTL_VERSION = 1
 HDR = struct.Struct(">I")           # 4-byte big-endian length prefix
@@ -166,6 +177,84 @@ def watch_request(key, since_ms=0, count=0):
     return req
 
 
+SIGNED_PREFIX = b"emo signed value v1"
+SIGNED_NAME_MAX = 64
+SIGNED_TTL_DEFAULT = 3600       # as emoctl: the node's default is unknown
+
+
+def signed_input(name, seq, created_ms, ttl_s, value):
+    """The exact bytes a signed value's signature covers."""
+    if not 1 <= len(name) <= SIGNED_NAME_MAX:
+        raise ValueError("a signed value's name is 1 to %d bytes" %
+                         SIGNED_NAME_MAX)
+    return (SIGNED_PREFIX + bytes([len(name)]) + name +
+            struct.pack(">QqII", seq, created_ms, ttl_s, len(value)) + value)
+
+
+def load_signing_key(path):
+    """A key file of emoctl keygen, checked as emoctl checks it."""
+    import nacl.signing
+    st = os.stat(path)
+    if st.st_mode & 0o077:
+        raise ValueError("%s: mode %04o lets group or others read it; "
+                         "chmod 600" % (path, st.st_mode & 0o777))
+    with open(path, "rb") as f:
+        raw = f.read(65)
+    if len(raw) != 64:
+        raise ValueError("%s: %d bytes, not 64" % (path, len(raw)))
+    sk = nacl.signing.SigningKey(raw[:32])
+    if bytes(sk.verify_key) != raw[32:]:
+        raise ValueError("%s: the public key does not match the seed" % path)
+    return sk
+
+
+def signed_put_request(sk, name, value, seq=None, ttl_s=0, min_acks=0):
+    """A put of a value signed with sk (nacl.signing.SigningKey) under
+    Keccak-256(public key || name), which the daemon derives.  seq
+    defaults to the creation time in Unix ms."""
+    name = name.encode() if isinstance(name, str) else bytes(name)
+    value = value.encode() if isinstance(value, str) else bytes(value)
+    created = int(time.time() * 1000)
+    ttl_s = ttl_s or SIGNED_TTL_DEFAULT
+    seq = created if seq is None else seq
+    sig = sk.sign(signed_input(name, seq, created, ttl_s, value)).signature
+    req = pb.Request()
+    req.put.value = value
+    req.put.ttl_s = ttl_s
+    req.put.min_acks = min_acks
+    req.put.public_key = bytes(sk.verify_key)
+    req.put.signed_name = name
+    req.put.seq = seq
+    req.put.signature = sig
+    req.put.created_ms = created
+    return req
+
+
+def signed_get_request(pubkey, name):
+    req = pb.Request()
+    req.get.signed_by = bytes(pubkey)
+    req.get.signed_name = name.encode() if isinstance(name, str) else name
+    return req
+
+
+def verify_signed(v, pubkey, name):
+    """True if Value v is pubkey's signature over name and its fields."""
+    import nacl.exceptions
+    import nacl.signing
+    name = name.encode() if isinstance(name, str) else bytes(name)
+    life = v.expires_ms - v.created_ms
+    if (v.public_key != bytes(pubkey) or v.signed_name != name or
+            len(v.signature) != 64 or life <= 0 or life % 1000 or
+            life // 1000 > 0xffffffff):
+        return False
+    msg = signed_input(name, v.seq, v.created_ms, life // 1000, v.data)
+    try:
+        nacl.signing.VerifyKey(bytes(pubkey)).verify(msg, v.signature)
+    except (nacl.exceptions.BadSignatureError, ValueError):
+        return False
+    return True
+
+
 def status_request():
     req = pb.Request()
     req.status.SetInParent()        # an empty message still selects the body
@@ -287,6 +376,24 @@ class Client:
     def status(self):
         return self.call(status_request(), "status")
 
+    def put_signed(self, sk, name, value, seq=None, ttl_s=0, min_acks=0):
+        """Stores value signed with sk under name; returns the PutResult
+        (its key is Keccak-256(public key || name)).  Raises EmoError
+        ERR_REFUSED when a node holds a higher seq."""
+        return self.call(signed_put_request(sk, name, value, seq, ttl_s,
+                                            min_acks), "put")
+
+    def get_signed(self, pubkey, name):
+        """(the Value of the highest seq that verifies, how many did
+        not).  Raises EmoError ERR_NOT_FOUND if none verifies."""
+        res = self.call(signed_get_request(pubkey, name), "get")
+        good = [v for v in res.values if verify_signed(v, pubkey, name)]
+        bad = len(res.values) - len(good)
+        if not good:
+            raise EmoError(pb.ERR_NOT_FOUND, "not found (%d values failed "
+                           "verification)" % bad)
+        return max(good, key=lambda v: (v.seq, v.created_ms)), bad
+
     def watch(self, key, since_ms=0, count=0):
         """Yields each value (a Value: data, created_ms, expires_ms) stored
         under key: the live ones first, then new ones as they arrive, each
@@ -350,6 +457,29 @@ def _cmd_watch(c, a):
         pass                        # stopping a watch is its normal end
 
 
+def _cmd_put_signed(c, a):
+    sk = load_signing_key(a.keyfile)
+    res = c.put_signed(sk, a.name, a.value.encode("utf-8", "surrogateescape"),
+                       a.seq, a.ttl)
+    print("stored under %s, %d node(s) acknowledged" % (res.key.hex(),
+                                                        res.acks))
+
+
+def _cmd_get_signed(c, a):
+    try:
+        pub = bytes.fromhex(a.pubkey)
+    except ValueError:
+        pub = b""
+    if len(pub) != 32:
+        raise ValueError("a public key is 64 hex digits")
+    v, bad = c.get_signed(pub, a.name.encode("utf-8", "surrogateescape"))
+    if bad:
+        print("emo_client: %d value(s) failed verification and were not "
+              "printed" % bad, file=sys.stderr)
+    sys.stdout.buffer.write(v.data + b"\n")
+    sys.stdout.flush()
+
+
 def _cmd_status(c, a):
     s = c.status()
     print("node     %s" % s.node_id.hex())
@@ -390,6 +520,21 @@ def main(argv=None):
     sp.add_argument("--count", type=int, default=0,
                     help="exit after N values (default: never)")
     sp.set_defaults(fn=_cmd_watch)
+    sp = sub.add_parser("put-signed", help="store VALUE under NAME, signed "
+                        "with the key in KEYFILE")
+    sp.add_argument("keyfile")
+    sp.add_argument("name")
+    sp.add_argument("value")
+    sp.add_argument("--seq", type=int, default=None,
+                    help="sequence number (default: now in Unix ms)")
+    sp.add_argument("--ttl", type=int, default=0,
+                    help="lifetime in seconds (default 3600)")
+    sp.set_defaults(fn=_cmd_put_signed)
+    sp = sub.add_parser("get-signed", help="print the value PUBKEY signed "
+                        "under NAME, verified")
+    sp.add_argument("pubkey")
+    sp.add_argument("name")
+    sp.set_defaults(fn=_cmd_get_signed)
     sp = sub.add_parser("status", help="print the node's status")
     sp.set_defaults(fn=_cmd_status)
     a = p.parse_args(argv)
@@ -415,6 +560,10 @@ def main(argv=None):
     except ValueError as e:
         print("emo_client: %s" % e, file=sys.stderr)
         return EXIT_USAGE
+    except ImportError as e:
+        print("emo_client: %s (signed values need PyNaCl: Debian "
+              "python3-nacl)" % e, file=sys.stderr)
+        return EXIT_FAIL
     except ProtocolError as e:
         print("emo_client: %s" % e, file=sys.stderr)
         return EXIT_UNREACHABLE

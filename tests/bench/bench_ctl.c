@@ -1,8 +1,10 @@
 /*
  * bench_ctl — single-node throughput through the control socket: puts and
  * gets of distinct keys, pipelined on one connection with a fixed window of
- * requests in flight.  Prints one table row per phase.
- * usage: bench_ctl SOCKET OPS VALUE_BYTES WINDOW
+ * requests in flight.  Prints one table row per phase.  With "signed",
+ * the puts are signed values (signed here, as emoctl put --sign does: one
+ * key pair, one name per put, seq 1) and the gets ask by signer and name.
+ * usage: bench_ctl SOCKET OPS VALUE_BYTES WINDOW [signed]
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -17,8 +19,12 @@
 #include "control.pb-c.h"
 #include "frame.h"
 #include "id.h"
+#include "keys.h"
+#include "sigval.h"
 
 #define BENCH_MAX_OPS	10000000
+
+static struct keys_pair *bench_signer;	/* NULL: plain puts */
 
 struct bench {
 	int	 fd;
@@ -43,15 +49,44 @@ bench_encode(uint8_t *out, size_t cap, uint64_t id, int put, long i,
 	Emo__Ctl__Request q = EMO__CTL__REQUEST__INIT;
 	Emo__Ctl__PutRequest p = EMO__CTL__PUT_REQUEST__INIT;
 	Emo__Ctl__GetRequest g = EMO__CTL__GET_REQUEST__INIT;
+	struct value_attr a;
+	struct timespec ts;
 	char name[32];
 	struct id key;
 	size_t n;
+	int64_t now;
 
 	snprintf(name, sizeof(name), "bench-%zu-%ld", vlen, i);
 	id_from_name(&key, name, strlen(name));
 	q.version = EMO_CTL_VERSION;
 	q.id = id;
-	if (put) {
+	if (put && bench_signer != NULL) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		if (sigval_sign(&a, bench_signer, (const uint8_t *)name,
+		    strlen(name), 1, now, 3600, val, vlen) == -1)
+			exit(1);
+		p.public_key.data = a.pub;
+		p.public_key.len = KEYS_PUBLIC_LEN;
+		p.signature.data = a.sig;
+		p.signature.len = KEYS_SIG_LEN;
+		p.signed_name.data = (uint8_t *)name;
+		p.signed_name.len = strlen(name);
+		p.seq = 1;
+		p.created_ms = now;
+		p.ttl_s = 3600;
+		p.value.data = (uint8_t *)val;
+		p.value.len = vlen;
+		q.body_case = EMO__CTL__REQUEST__BODY_PUT;
+		q.put = &p;
+	} else if (bench_signer != NULL) {
+		g.signed_by.data = bench_signer->pub;
+		g.signed_by.len = KEYS_PUBLIC_LEN;
+		g.signed_name.data = (uint8_t *)name;
+		g.signed_name.len = strlen(name);
+		q.body_case = EMO__CTL__REQUEST__BODY_GET;
+		q.get = &g;
+	} else if (put) {
 		p.key.data = key.b;
 		p.key.len = ID_LEN;
 		p.value.data = (uint8_t *)val;
@@ -177,15 +212,22 @@ bench_phase(struct bench *b, int put, long ops, size_t vlen, long window)
 int
 main(int argc, char *argv[])
 {
+	static struct keys_pair kp;
+	static const uint8_t seed[32] = { 7 };
 	struct sockaddr_un sun;
 	struct bench b;
 	long ops, window;
 	size_t vlen;
 	double puts, gets;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: bench_ctl SOCKET OPS VALUE_BYTES WINDOW\n");
+	if (argc != 5 && !(argc == 6 && strcmp(argv[5], "signed") == 0)) {
+		fprintf(stderr, "usage: bench_ctl SOCKET OPS VALUE_BYTES WINDOW "
+		    "[signed]\n");
 		return 2;
+	}
+	if (argc == 6) {
+		keys_from_seed(&kp, seed);
+		bench_signer = &kp;
 	}
 	ops = strtol(argv[2], NULL, 10);
 	vlen = strtoul(argv[3], NULL, 10);

@@ -1,5 +1,6 @@
 #!/bin/sh
-# make bench: single-node control-socket throughput, put -> watch latency
+# make bench: single-node control-socket throughput (plain and signed
+# values), sign/verify cost per value, put -> watch latency
 # (watch-bench.sh) and, when present, the cluster benchmark.  Env: EMOD, EMOCTL, BENCHDIR (built bench programs).
 set -u
 tmp=$(mktemp -d)
@@ -29,6 +30,13 @@ single() {	# STORAGE SYNC [STORAGE_KEY_FILE]
 		printf '%-8s %-5s ' "$storage" "$sync"
 		"$BENCHDIR/bench_ctl" "$tmp/sock" "$2" "$1" 128 || exit 1
 	done
+	# Signed puts (signed by the bench client, checked by emod) and gets
+	# by signer and name: a row of their own.
+	for spec in "100 50000" "32768 2000"; do
+		set -- $spec
+		printf '%-8s %-5s ' "$storage" "signed"
+		"$BENCHDIR/bench_ctl" "$tmp/sock" "$2" "$1" 128 signed || exit 1
+	done
 	rss=$(awk '/VmHWM/ { print $2 }' /proc/$pid/status)
 	kill "$pid"; wait "$pid"; pid=""
 	echo "         peak RSS of emod: $rss KiB"
@@ -50,6 +58,9 @@ single leveldb no "$tmp/storage.key"
 echo
 echo "encryption per value: at rest (XChaCha20-Poly1305) and emoctl's envelope (sealed box)"
 "$BENCHDIR/bench_atrest" 2000 || exit 1
+echo
+echo "signed values: CPU per value (sigval_sign; sigval_check = point, key, signature)"
+"$BENCHDIR/bench_sig" 2000 || exit 1
 echo
 echo "one key of 4,096 values in LevelDB: a page of 64, read as FIND_VALUE does"
 for vb in 100 1024; do

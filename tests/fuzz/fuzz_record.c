@@ -1,7 +1,8 @@
 /*
  * fuzz_record — libFuzzer target for the LevelDB value record decoder
  * (store_ldb_decode_record): any bytes must decode or be refused, never
- * crash, and a decoded value must lie inside the input.
+ * crash, and a decoded value (version 1, or 2 with signed or immutable
+ * attributes) must lie inside the input, its bytes ending it.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,9 +27,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
+	/* The bytes end the record, after the header (and attributes). */
 	if (v.len < 1 || v.len > EMO_MAX_VALUE ||
-	    (size_t)v.len + STORE_RECORD_HDR_LEN != size ||
-	    v.data != data + STORE_RECORD_HDR_LEN ||
+	    v.data < data + STORE_RECORD_HDR_LEN ||
+	    v.data + v.len != data + size ||
+	    (v.attr.kind == VALUE_PLAIN &&
+	    v.data != data + STORE_RECORD_HDR_LEN) ||
+	    v.attr.kind > VALUE_IMMUTABLE ||
+	    (v.attr.kind == VALUE_SIGNED && (v.attr.namelen < 1 ||
+	    v.attr.namelen > SIGVAL_NAME_MAX)) ||
 	    v.created_ms < 0 || v.expires_ms < 0)
 		abort();
 	/* Touch every byte so ASan sees any read past the input. */

@@ -10,12 +10,16 @@
  *
  *   --store-junk KEY --count N --target H:P [--target H:P ...]
  *       [--from-ips 127.0.0.X-Y] [--value-size B]
+ *       [--signed KEYFILE --name NAME [--seq N] [--forge]]
  *     From each source address (one socket per address of --from-ips, or
  *     one on 127.0.0.1), asks every target a FIND_NODE of KEY, takes the
  *     write token the NODES answer carries and STOREs N distinct junk
  *     values in all under KEY (value i goes from source i mod sources) at
  *     every target, a few STOREs in flight per (source, target).  Counts
- *     what the StoreAcks say was kept and what was refused.
+ *     what the StoreAcks say was kept and what was refused.  With
+ *     --signed (evilpeer_signed.c) the key is Keccak-256(KEYFILE's public
+ *     key ‖ NAME) and the values are signed with that key at seq N, or
+ *     with --forge carry a signature with one bit flipped.
  *
  *   --near KEY --ids N --target H:P [--listen A:P ... | --listen-range ...]
  *     Claims N node IDs sharing at least 240 bits with KEY, spread over
@@ -120,6 +124,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: evilpeer --store-junk KEY --count N --target H:P... "
 	    "[--from-ips A.B.C.X-Y]\n"
+	    "           [--signed KEYFILE --name NAME [--seq N] [--forge]]\n"
 	    "       evilpeer --near KEY --ids N --target H:P... "
 	    "[--listen A:P... | --listen-range A.B.C.X-Y]\n"
 	    "       evilpeer --sybil --target H:P... --listen-range A.B.C.X-Y "
@@ -709,7 +714,7 @@ main(int argc, char **argv)
 	const char *listen[EV_MAX_SOCKS];
 	size_t nlisten = 0, i;
 	int64_t start, now, wall, end;
-	int c;
+	int c, c2;
 
 	ev.count = 1000;
 	ev.ids = 100;
@@ -754,6 +759,10 @@ main(int argc, char **argv)
 			    id_from_hex(&ev.spread, v, ID_HEX_LEN) == -1)
 				usage();
 			ev.have_spread = 1;
+		} else if ((c2 = ev_signed_opt(&ev, o, v)) != -1) {
+			if (c2 == -2)
+				usage();
+			c += c2;
 		} else if ((nopt = ev_numopt(&ev, o)) != NULL) {
 			NEEDV();
 			*nopt->dst = ev_num(v, nopt->lo, nopt->hi);
@@ -764,6 +773,8 @@ main(int argc, char **argv)
 	if (ev.mode == EV_NONE ||
 	    (ev.mode != EV_CLOSER && ev.ntarget == 0))
 		usage();
+	if (ev_signed_setup(&ev) == -1)
+		exit(2);
 	for (i = 0; i < nlisten; i++) {
 		if (addr_parse(&a, listen[i], &errstr) == -1) {
 			fprintf(stderr, "evilpeer: %s: %s\n", listen[i],

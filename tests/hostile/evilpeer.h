@@ -1,6 +1,7 @@
 /*
- * evilpeer.h — what evilpeer.c (the loop, sockets and the crowd modes) and
- * evilpeer_store.c (--store-junk) share; see evilpeer.c.
+ * evilpeer.h — what evilpeer.c (the loop, sockets and the crowd modes),
+ * evilpeer_store.c (--store-junk) and evilpeer_signed.c (its signed
+ * values) share; see evilpeer.c.
  */
 #ifndef EVILPEER_H
 #define EVILPEER_H
@@ -111,6 +112,7 @@ struct evil {
 	uint64_t	 tokens, tokens_none, stores_sent, values_sent, stored;
 	uint64_t	 err_quota, err_token, err_other, lost;
 	int		 max_depth;
+	struct ev_sign	*sign;		/* --signed: evilpeer_signed.c */
 };
 
 /* evilpeer.c */
@@ -125,5 +127,15 @@ void	 ev_job_reply(struct evil *, struct ev_job *, const struct wire_msg *,
 	    int64_t now, int64_t wall);
 void	 ev_jobs_tick(struct evil *, int64_t now, int64_t wall);
 int	 ev_jobs_done(const struct evil *);
+
+/*
+ * evilpeer_signed.c: an option of its own (-1: not one; -2: bad or no
+ * value; else how many arguments after it it took), the key once the
+ * options are read (-1: error said), and value i, signed (or forged).
+ */
+int	 ev_signed_opt(struct evil *, const char *opt, const char *val);
+int	 ev_signed_setup(struct evil *);
+void	 ev_signed_value(struct evil *, uint32_t i, int64_t wall,
+	    struct wire_value *, uint8_t *buf);
 
 #endif

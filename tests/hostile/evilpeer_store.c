@@ -55,11 +55,16 @@ ev_store_send(struct evil *ev, struct ev_job *j, struct ev_flight *f,
     int64_t now, int64_t wall)
 {
 	static uint8_t data[WIRE_MAX_VALUES_PER_MSG][EV_VALUE_MAX];
-	struct wire_value wv[WIRE_MAX_VALUES_PER_MSG];
+	struct wire_value wv[WIRE_MAX_VALUES_PER_MSG] = { { .data = NULL } };
 	struct wire_msg m;
 	uint32_t i;
 
 	for (i = 0; i < f->n; i++) {
+		if (ev->sign != NULL) {
+			ev_signed_value(ev, f->first + i, wall, &wv[i],
+			    data[i]);
+			continue;
+		}
 		wv[i].len = (uint32_t)ev_junk(ev, j->sock, f->first + i,
 		    data[i]);
 		wv[i].data = data[i];
@@ -84,7 +89,7 @@ ev_job_fill(struct evil *ev, struct ev_job *j, int64_t now, int64_t wall)
 {
 	uint32_t total = ev_job_values(ev, j);
 	struct wire_msg m;
-	struct wire_value wv[WIRE_MAX_VALUES_PER_MSG];
+	struct wire_value wv[WIRE_MAX_VALUES_PER_MSG] = { { .data = NULL } };
 	static uint8_t probe[EV_VALUE_MAX];
 	size_t i, per;
 	int busy = 0;
@@ -98,6 +103,8 @@ ev_job_fill(struct evil *ev, struct ev_job *j, int64_t now, int64_t wall)
 		wv[i].data = probe;
 		wv[i].created_ms = wall;
 		wv[i].expires_ms = wall + 3600 * 1000;
+		if (ev->sign != NULL)
+			ev_signed_value(ev, UINT32_MAX, wall, &wv[i], probe);
 	}
 	m.u.store.values = wv;
 	for (per = WIRE_MAX_VALUES_PER_MSG; per > 1; per--) {

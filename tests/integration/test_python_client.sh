@@ -2,7 +2,8 @@
 # test_python_client.sh — docs/examples/emo_client.py against a live emod,
 # with control_pb2 generated from proto/control.proto by protoc: put, get,
 # ten pipelined requests in one write matched by id, error answers, and a
-# watch (a stream of answers to one request) with the command line's too.
+# watch (a stream of answers to one request) with the command line's too;
+# signed put and get (python3-nacl) both ways with emoctl.
 . "$(dirname "$0")/lib.sh"
 
 need_python
@@ -172,6 +173,29 @@ assert_exit 0 py watch watched --count 2
 assert_eq "before
 after" "$(cat "$OUT")" "emo_client.py watch watched --count 2"
 
+# Signed values (python3-nacl): a key of emoctl keygen; Python signs, the
+# daemon derives the key; emoctl verifies what Python put and Python
+# what emoctl put; an older seq is refused.
+if "$PYTHON" -c 'import nacl.signing' 2>/dev/null; then
+	assert_exit 0 ctl a keygen "$T/py.key"
+	pub=$(cat "$OUT")
+	assert_exit 0 py put-signed "$T/py.key" profile "signed in python" --seq 10
+	assert_exit 0 ctl a get --signed-by "$pub" profile
+	assert_eq "signed in python" "$(cat "$OUT")" "emoctl get of a Python-signed value"
+	assert_exit 0 py get-signed "$pub" profile
+	assert_eq "signed in python" "$(cat "$OUT")" "emo_client.py get-signed"
+	assert_exit 4 py put-signed "$T/py.key" profile "older" --seq 9
+	assert_grep "$ERR" "higher seq" "emo_client.py put-signed of an older seq"
+	assert_exit 0 ctl a put --sign "$T/py.key" --seq 11 profile "signed by emoctl"
+	assert_exit 0 py get-signed "$pub" profile
+	assert_eq "signed by emoctl" "$(cat "$OUT")" "emo_client.py get-signed after emoctl's seq 11"
+	chmod 644 "$T/py.key"
+	assert_exit 2 py put-signed "$T/py.key" profile "x"
+	assert_grep "$ERR" "0644" "emo_client.py with a key file of mode 0644"
+else
+	note "no python3-nacl: signed values not tried (Debian: apt install python3-nacl)"
+fi
+
 node_alive a
 stop_node a
-note "emo_client.py: put, get, pipelining and errors all as expected"
+note "emo_client.py: put, get, pipelining, errors and signed values all as expected"

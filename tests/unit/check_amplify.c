@@ -244,7 +244,7 @@ START_TEST(test_unproven)
 		{ "GET_VALUES, made-up token", WIRE_GET_VALUES, &k_big, 7 },
 		{ "GET_VALUES, padded", WIRE_GET_VALUES, &k_big, 5 },
 	};
-	struct wire_value wv;
+	struct wire_value wv = { .data = NULL };
 	struct wire_msg m;
 	struct addr a;
 	size_t i, in, out, n;

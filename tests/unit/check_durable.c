@@ -48,7 +48,7 @@ t_store(struct simnet *sn, const struct addr *from, const uint8_t *tok,
     size_t toklen, uint64_t txid)
 {
 	char data[32];
-	struct wire_value v;
+	struct wire_value v = { .data = NULL };
 	struct wire_msg m;
 
 	memset(&m, 0, sizeof(m));

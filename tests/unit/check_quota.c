@@ -41,7 +41,7 @@ t_qstore(struct simnet *sn, const struct addr *from, size_t to,
     const struct id *key, const uint8_t *tok, size_t toklen,
     const char *data, size_t len, int64_t created)
 {
-	struct wire_value v;
+	struct wire_value v = { .data = NULL };
 	struct wire_msg m, ans;
 	int stored;
 

@@ -25,7 +25,7 @@ static void
 t_raw_store(struct simnet *sn, const struct addr *from, const uint8_t *tok,
     size_t toklen, struct wire_msg *ans)
 {
-	struct wire_value v;
+	struct wire_value v = { .data = NULL };
 	struct wire_msg m;
 
 	memset(&m, 0, sizeof(m));
@@ -122,7 +122,7 @@ START_TEST(test_store_clamp)
 {
 	struct simnet *sn = t_net(2, 7, NULL);
 	uint8_t tok[WIRE_MAX_TOKEN];
-	struct wire_value v[3];
+	struct wire_value v[3] = { { .data = NULL } };
 	struct wire_msg m, ans;
 	struct store_value sv;
 	struct addr y;
@@ -171,7 +171,7 @@ t_store_one(struct simnet *sn, const struct addr *y, const struct id *key,
     const char *data, int64_t created, int64_t expires)
 {
 	uint8_t tok[WIRE_MAX_TOKEN];
-	struct wire_value v;
+	struct wire_value v = { .data = NULL };
 	struct wire_msg m, ans;
 	size_t n;
 
@@ -453,7 +453,7 @@ START_TEST(test_malformed)
 	static uint8_t big[8192];
 	struct simnet *sn = t_net(2, 9, NULL);
 	uint8_t buf[512], junk[64], tok[TOKEN_LEN] = { 0 };
-	struct wire_value wv;
+	struct wire_value wv = { .data = NULL };
 	struct wire_msg m;
 	struct dht_stats st;
 	struct addr x;

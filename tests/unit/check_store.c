@@ -888,12 +888,19 @@ START_TEST(test_decode)
 		ck_assert_ptr_nonnull(why);
 	}
 	ck_assert_int_eq(store_ldb_decode_record(NULL, 0, &v, &why), -1);
-	ck_assert_int_eq(store_ldb_decode_record(rec, STORE_RECORD_MAX_LEN,
-	    &v, &why), 0);
+	/* Version 1: a plain value of at most EMO_MAX_VALUE bytes. */
+	ck_assert_int_eq(store_ldb_decode_record(rec, STORE_RECORD_HDR_LEN +
+	    EMO_MAX_VALUE, &v, &why), 0);
 	ck_assert_uint_eq(v.len, EMO_MAX_VALUE);
+	ck_assert_int_eq(v.attr.kind, VALUE_PLAIN);
+	ck_assert_int_eq(store_ldb_decode_record(rec, STORE_RECORD_HDR_LEN +
+	    EMO_MAX_VALUE + 1, &v, &why), -1);
 	ck_assert_int_eq(store_ldb_decode_record(rec,
 	    STORE_RECORD_MAX_LEN + 1, &v, &why), -1);
-	rec[0] = 2;
+	/* Version 2 with bad attributes (length 0x61 of zeros). */
+	rec[0] = STORE_RECORD_VERSION_ATTR;
+	ck_assert_int_eq(store_ldb_decode_record(rec, full, &v, &why), -1);
+	rec[0] = 3;
 	ck_assert_int_eq(store_ldb_decode_record(rec, full, &v, &why), -1);
 	rec[0] = STORE_RECORD_VERSION;
 	rec[1] = 0x80;				/* negative created */

@@ -558,6 +558,7 @@ mkvalues(struct wire_value *v, size_t n, uint8_t *data, uint32_t len)
 	size_t	i;
 
 	for (i = 0; i < n; i++) {
+		memset(&v[i], 0, sizeof(v[i]));
 		v[i].data = data;
 		v[i].len = len;
 		v[i].created_ms = T0 + (int64_t)i;
