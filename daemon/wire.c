@@ -302,6 +302,12 @@ wire_check(const struct wire_msg *m, const char **errstr)
 	}
 	switch (m->type) {
 	case WIRE_PING:
+		if (m->u.ping.noncelen > WIRE_MAX_NONCE) {
+			*errstr = "nonce longer than "
+			    BYTES_STR(WIRE_MAX_NONCE) " bytes";
+			return -1;
+		}
+		return 0;
 	case WIRE_FIND_NODE:
 	case WIRE_STORE_ACK:
 	case WIRE_RETRY:
@@ -536,6 +542,26 @@ get_hashes(struct wire_decoded *priv, const Emo__Wire__GetValues *gv,
 	return 0;
 }
 
+/* A Pong's identity proof: a 32-byte key and a 64-byte signature, or none. */
+static int
+get_proof(struct wire_pong *out, const Emo__Wire__Pong *pong,
+    const char **errstr)
+{
+	if (pong->public_key.len == 0 && pong->signature.len == 0)
+		return 0;
+	if (pong->public_key.len != WIRE_PUBLIC_KEY_LEN ||
+	    pong->signature.len != WIRE_SIGNATURE_LEN) {
+		*errstr = "pong proof is not a " BYTES_STR(WIRE_PUBLIC_KEY_LEN)
+		    "-byte key and a " BYTES_STR(WIRE_SIGNATURE_LEN)
+		    "-byte signature";
+		return -1;
+	}
+	memcpy(out->public_key, pong->public_key.data, WIRE_PUBLIC_KEY_LEN);
+	memcpy(out->signature, pong->signature.data, WIRE_SIGNATURE_LEN);
+	out->has_proof = 1;
+	return 0;
+}
+
 /* Converts the parts of p that need it; wire_check does the rest. */
 static int
 decode_body(struct wire_decoded *priv, const Emo__Wire__Packet *p,
@@ -550,9 +576,20 @@ decode_body(struct wire_decoded *priv, const Emo__Wire__Packet *p,
 	switch (p->body_case) {
 	case EMO__WIRE__PACKET__BODY_PING:
 		m->type = WIRE_PING;
+		if (p->ping->nonce.len > WIRE_MAX_NONCE) {
+			*errstr = "nonce longer than "
+			    BYTES_STR(WIRE_MAX_NONCE) " bytes";
+			return -1;
+		}
+		if (p->ping->nonce.len > 0)
+			memcpy(m->u.ping.nonce, p->ping->nonce.data,
+			    p->ping->nonce.len);
+		m->u.ping.noncelen = p->ping->nonce.len;
 		return 0;
 	case EMO__WIRE__PACKET__BODY_PONG:
 		m->type = WIRE_PONG;
+		if (get_proof(&m->u.pong, p->pong, errstr) == -1)
+			return -1;
 		return ip_put(&m->u.pong.observed, &p->pong->observed_ip,
 		    p->pong->observed_port, errstr);
 	case EMO__WIRE__PACKET__BODY_FIND_NODE:
