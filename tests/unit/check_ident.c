@@ -14,6 +14,7 @@
 
 #include "check_engine.h"
 #include "check_util.h"
+#include "wire.pb-c.h"
 
 static void
 unhex(uint8_t *out, size_t len, const char *hex)
@@ -80,6 +81,112 @@ START_TEST(test_signed_bytes_vector)
 	id.b[31] ^= 1;
 	ck_assert_int_eq(ident_check(&pong, &id, &asker, nonce, sizeof(nonce),
 	    0), IDENT_BAD_ID);
+}
+END_TEST
+
+/*
+ * A Packet with a Ping of `nonce` bytes of nonce (pong 0), or a Pong with
+ * `key` and `sig` bytes of proof (pong 1), through protobuf-c: decodes?
+ */
+static int
+t_decodes(int pong, size_t nonce, size_t key, size_t sig, struct wire_msg *m)
+{
+	Emo__Wire__Packet pkt;
+	Emo__Wire__Ping ping;
+	Emo__Wire__Pong po;
+	static uint8_t id[ID_LEN], ip[4] = { 10, 0, 0, 1 }, bytes[128];
+	uint8_t buf[512];
+	const char *errstr;
+	size_t n;
+
+	memset(id, 0x10, sizeof(id));
+	memset(bytes, 0x5a, sizeof(bytes));
+	emo__wire__packet__init(&pkt);
+	pkt.sender.data = id;
+	pkt.sender.len = ID_LEN;
+	pkt.txid = 7;
+	emo__wire__ping__init(&ping);
+	emo__wire__pong__init(&po);
+	if (pong) {
+		po.observed_ip.data = ip;
+		po.observed_ip.len = 4;
+		po.observed_port = 9000;
+		po.public_key.data = bytes;
+		po.public_key.len = key;
+		po.signature.data = bytes;
+		po.signature.len = sig;
+		pkt.body_case = EMO__WIRE__PACKET__BODY_PONG;
+		pkt.pong = &po;
+	} else {
+		ping.nonce.data = bytes;
+		ping.nonce.len = nonce;
+		pkt.body_case = EMO__WIRE__PACKET__BODY_PING;
+		pkt.ping = &ping;
+	}
+	n = emo__wire__packet__get_packed_size(&pkt);
+	ck_assert_uint_le(n + WIRE_HDR_LEN, sizeof(buf));
+	memcpy(buf, "EM\x01\x00", 4);
+	(void)emo__wire__packet__pack(&pkt, buf + WIRE_HDR_LEN);
+	return wire_decode(buf, n + WIRE_HDR_LEN, m, &errstr) == 0;
+}
+
+/* The wire's rules for the new fields, and their round trip. */
+START_TEST(test_wire_fields)
+{
+	struct wire_msg m, d;
+	struct keys_pair kp;
+	struct id id;
+	uint8_t buf[WIRE_MAX_DATAGRAM];
+	const char *errstr;
+	ssize_t len;
+
+	ck_assert(t_decodes(0, 0, 0, 0, &m));
+	ck_assert_uint_eq(m.u.ping.noncelen, 0);
+	wire_msg_free(&m);
+	ck_assert(t_decodes(0, WIRE_MAX_NONCE, 0, 0, &m));
+	ck_assert_uint_eq(m.u.ping.noncelen, WIRE_MAX_NONCE);
+	ck_assert_int_eq(m.u.ping.nonce[WIRE_MAX_NONCE - 1], 0x5a);
+	wire_msg_free(&m);
+	ck_assert(!t_decodes(0, WIRE_MAX_NONCE + 1, 0, 0, &m));
+	ck_assert(t_decodes(1, 0, 0, 0, &m));
+	ck_assert(!m.u.pong.has_proof);
+	wire_msg_free(&m);
+	ck_assert(t_decodes(1, 0, 32, 64, &m));
+	ck_assert(m.u.pong.has_proof);
+	wire_msg_free(&m);
+	ck_assert(!t_decodes(1, 0, 31, 64, &m));
+	ck_assert(!t_decodes(1, 0, 33, 64, &m));
+	ck_assert(!t_decodes(1, 0, 32, 63, &m));
+	ck_assert(!t_decodes(1, 0, 32, 0, &m));
+	ck_assert(!t_decodes(1, 0, 0, 64, &m));
+	/* What wire_encode writes, wire_decode reads back. */
+	t_ident(&kp, &id, 3);
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_PING;
+	m.sender = id;
+	m.txid = 9;
+	m.u.ping.noncelen = 16;
+	memset(m.u.ping.nonce, 0xa7, 16);
+	len = wire_encode(&m, buf, sizeof(buf));
+	ck_assert_int_gt(len, 0);
+	ck_assert_int_eq(wire_decode(buf, (size_t)len, &d, &errstr), 0);
+	ck_assert_uint_eq(d.u.ping.noncelen, 16);
+	ck_assert_int_eq(d.u.ping.nonce[15], 0xa7);
+	m.u.ping.noncelen = WIRE_MAX_NONCE + 1;
+	ck_assert_int_eq(wire_encode(&m, buf, sizeof(buf)), -1);
+	memset(&m, 0, sizeof(m));
+	m.sender = id;
+	m.txid = 9;
+	(void)addr_parse(&m.u.pong.observed, "10.0.0.1:9000", &errstr);
+	t_pong(&m, &d, &kp, &id, &m.u.pong.observed);
+	wire_msg_free(&d);
+	len = wire_encode(&m, buf, sizeof(buf));
+	ck_assert_int_gt(len, 0);
+	ck_assert_int_eq(wire_decode(buf, (size_t)len, &d, &errstr), 0);
+	ck_assert(d.u.pong.has_proof);
+	ck_assert(memcmp(d.u.pong.public_key, kp.pub, 32) == 0);
+	ck_assert(memcmp(d.u.pong.signature, m.u.pong.signature, 64) == 0);
+	wire_msg_free(&d);
 }
 END_TEST
 
@@ -380,6 +487,7 @@ main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_signed_bytes_vector);
 	tcase_add_test(tc, test_generate_difficulty);
+	tcase_add_test(tc, test_wire_fields);
 	tcase_add_test(tc, test_honest_join);
 	tcase_add_test(tc, test_fault_refused);
 	tcase_add_test(tc, test_admission_paths);
