@@ -128,7 +128,9 @@ dht_route_seen(struct dht *d, const struct id *id, const struct addr *from,
 
 /*
  * A request refreshes an entry only from the entry's own address; a node
- * we do not know gets the admission ping (admit_request).
+ * that proved its ID at that address lately may enter without a new
+ * proof (at worst a forged request puts the real pair in); a node we do
+ * not know gets the admission ping (admit_request).
  */
 static void
 dht_route_request(struct dht *d, const struct id *id, const struct addr *from,
@@ -141,7 +143,10 @@ dht_route_request(struct dht *d, const struct id *id, const struct addr *from,
 			dht_route_seen(d, id, from, 0, 0, now_ms);
 		return;
 	}
-	admit_request(d->adm, id, from, room, now_ms);
+	if (admit_known(d->adm, id, from))
+		dht_route_seen(d, id, from, 0, 0, now_ms);
+	else
+		admit_request(d->adm, id, from, room, now_ms);
 }
 
 static void
