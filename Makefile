@@ -160,7 +160,8 @@ $(B)/tests/bench_%: $(B)/tests/bench/bench_%.o $(LIBEMO)
 # engine's own codec and fragmentation from libemo.a, nothing rewritten.
 HOSTILE_BINS := $(B)/tests/evilpeer
 $(B)/tests/evilpeer: $(B)/tests/hostile/evilpeer.o $(B)/tests/hostile/evilpeer_store.o \
-    $(B)/tests/hostile/evilpeer_signed.o $(LIBEMO)
+    $(B)/tests/hostile/evilpeer_signed.o $(B)/tests/hostile/evilpeer_ident.o \
+    $(LIBEMO)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 

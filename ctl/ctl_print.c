@@ -543,6 +543,8 @@ ctl_print_status_json(const Emo__Ctl__StatusResult *r)
 
 	fputs("{\"node_id\":\"", stdout);
 	ctl_print_hex(stdout, r->node_id.data, r->node_id.len);
+	fputs("\",\"public_key\":\"", stdout);
+	ctl_print_hex(stdout, r->public_key.data, r->public_key.len);
 	fputs("\",\"listen\":", stdout);
 	ctl_print_json_cstr(stdout, r->listen);
 	printf(",\"uptime_s\":%" PRIu64 ",\"peers\":%" PRIu32
@@ -574,7 +576,7 @@ int
 ctl_print_status(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
 {
 	const Emo__Ctl__StatusResult *r = resp->status;
-	int w = (int)strlen("node_id");
+	int w = (int)strlen("public_key");
 	size_t i, len;
 
 	if (inv->json) {
@@ -591,6 +593,9 @@ ctl_print_status(const struct ctl_inv *inv, const Emo__Ctl__Response *resp)
 	w += 2;
 	ctl_print_row("node_id", w, NULL);
 	ctl_print_hex(stdout, r->node_id.data, r->node_id.len);
+	fputc('\n', stdout);
+	ctl_print_row("public_key", w, NULL);
+	ctl_print_hex(stdout, r->public_key.data, r->public_key.len);
 	fputc('\n', stdout);
 	ctl_print_row("listen", w, r->listen);
 	ctl_print_row("uptime", w, NULL);

@@ -178,6 +178,9 @@ static const struct conf_row conf_rows[] = {
 	    "UDP socket receive buffer"),
 	ROW(send_buffer, CT_SIZE, send_buffer, 64 * KIB, GIB, "4M",
 	    "UDP socket send buffer"),
+	ROW(id_difficulty, CT_U32, id_difficulty, 0, 32, "10",
+	    "leading zero bits of Keccak-256(node ID) a node ID needs; "
+	    "the same on every node of a network"),
 	ROW(limit_local, CT_BOOL, limit_local, 0, 1, "no",
 	    "apply the routing table's per-IP limits to LAN and loopback too"),
 	ROW(rate_limit, CT_U32, rate_limit, 1, 1000000, "800",

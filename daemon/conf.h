@@ -52,6 +52,7 @@ struct conf {
 	uint32_t	alpha;
 	uint32_t	recv_buffer;
 	uint32_t	send_buffer;
+	uint32_t	id_difficulty;		/* proof of work of node IDs */
 	int		limit_local;		/* IP limits for LAN, loopback */
 	uint32_t	rate_limit;		/* requests/s per source */
 	uint32_t	rate_burst;

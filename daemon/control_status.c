@@ -122,7 +122,8 @@ static const struct control_counter {
 	    "routing entries refused: 2 per /24 (/64) in the bucket or 10 "
 	    "in the table already"),
 	DHT_C("admit_pings", admit_pings,
-	    "pings to unknown nodes that sent us requests (admitted if they answer)"),
+	    "pings to unknown nodes that sent us requests (admitted if they "
+	    "prove their ID)"),
 	DHT_C("admit_limited", admit_limited,
 	    "admission pings not sent: rate limit"),
 	DHT_C("admit_timeouts", admit_timeouts,
@@ -131,6 +132,16 @@ static const struct control_counter {
 	DHT_C("admit_unproven", admit_unproven,
 	    "admission pings not sent: the request proved no address and "
 	    "left no room under its size"),
+	DHT_C("id_challenges", id_challenges,
+	    "identity challenges (pings with a nonce) to unknown nodes that "
+	    "answered us"),
+	DHT_C("id_proofs_ok", id_proofs_ok,
+	    "pongs that proved their node ID: admitted to the routing table"),
+	DHT_C("id_proof_bad", id_proof_bad,
+	    "pongs whose ID proof failed (key not the ID, invalid key, ID "
+	    "under id_difficulty, bad signature): not admitted"),
+	DHT_C("id_proof_missing", id_proof_missing,
+	    "pongs to a challenge without an ID proof: not admitted"),
 	DHT_C("rx_dropped_rate", rx_dropped_rate,
 	    "requests dropped: over their source's rate (rate_limit)"),
 	DHT_C("tx_dropped_budget", tx_dropped_budget,
@@ -358,6 +369,8 @@ control_status(struct control_conn *c, struct control_req *r,
 	}
 	sr.node_id.data = ns.id.b;
 	sr.node_id.len = ID_LEN;
+	sr.public_key.data = ns.public_key;
+	sr.public_key.len = sizeof(ns.public_key);
 	sr.listen = ns.listen;
 	sr.uptime_s = ns.uptime_s;
 	sr.peers = ns.peers;

@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admit.h"
 #include "dht.h"
 #include "frag.h"
 #include "handover.h"
+#include "ident.h"
 #include "join.h"
 #include "log.h"
 #include "listen.h"
@@ -23,16 +25,6 @@
 #define DHT_DEFAULT_MAX_TTL_S	604800
 #define DHT_DEFAULT_REFRESH_MS	3600000
 #define DHT_DEFAULT_REPUBLISH_MS 3600000	/* Kademlia's hour */
-/*
- * Admission pings to nodes that asked us something but never answered
- * us: a token bucket.  A joining node asks some 20 nodes per lookup and
- * runs a handful of lookups in its first seconds, so a node near many
- * newcomers sees a few per second; the bucket lets a burst of a whole
- * join wave through, and bounds what spoofed requests can make us send.
- */
-#define DHT_ADMIT_PER_S		20
-#define DHT_ADMIT_BURST		64
-
 struct dht {
 	struct env		 env;
 	struct dht_io		 io;
@@ -45,17 +37,13 @@ struct dht {
 	struct ratelimit	*rl;
 	struct listen		*ls;		/* subscriptions we serve */
 	struct op_watch_list	*wl;		/* subscriptions we hold */
+	struct admit		*adm;		/* who enters the table */
 	int64_t			 wall_ms;	/* of the input being handled */
-	int64_t			 admit_mtok;	/* thousandths of a ping */
-	int64_t			 admit_ms;	/* when last refilled */
 	uint64_t		 vref[ENV_VREF_COUNT];	/* env.vref */
 	struct {
 		uint64_t	 rx_msgs[16];
 		uint64_t	 rx_dropped_decode;
 		uint64_t	 rx_dropped_frag;
-		uint64_t	 admit_pings;
-		uint64_t	 admit_limited;
-		uint64_t	 admit_unproven;
 	}			 st;
 };
 
@@ -104,14 +92,24 @@ dht_route_failed(struct dht *d, const struct id *id, const struct addr *a,
 		dht_log_peer(DHT_PEER_EVICTED, id, a);
 }
 
-/* A node was heard from: the routing table, dead list and hand-over learn. */
+/*
+ * A node was heard from: the routing table, dead list and hand-over learn.
+ * Only a node that proved its ID enters the table (admit.h): `proof` is 1
+ * when this answer proved it, -1 when it was a challenge that failed (no
+ * new one), 0 otherwise (an unknown node gets a challenge).
+ */
 static void
 dht_route_seen(struct dht *d, const struct id *id, const struct addr *from,
-    uint32_t rtt_us, int64_t now_ms)
+    uint32_t rtt_us, int proof, int64_t now_ms)
 {
 	struct route_node ev;
 
 	rpc_alive(d->env.rpc, id);
+	if (proof != 1 && !admit_known(d->adm, id, from)) {
+		if (proof == 0)
+			admit_challenge(d->adm, id, from, now_ms);
+		return;
+	}
 	switch (route_seen(d->env.rt, id, from, (uint64_t)now_ms, rtt_us,
 	    &ev)) {
 	case ROUTE_ADDED:
@@ -129,67 +127,27 @@ dht_route_seen(struct dht *d, const struct id *id, const struct addr *from,
 	}
 }
 
-/* Refills the admission bucket; 1 if a ping may go now (not taken). */
-static int
-dht_admit_room(struct dht *d, int64_t now_ms)
-{
-	if (now_ms > d->admit_ms) {
-		d->admit_mtok += (now_ms - d->admit_ms) * DHT_ADMIT_PER_S;
-		if (d->admit_mtok > DHT_ADMIT_BURST * 1000)
-			d->admit_mtok = DHT_ADMIT_BURST * 1000;
-		d->admit_ms = now_ms;
-	}
-	return d->admit_mtok >= 1000;
-}
-
-/* The PONG goes through dht_on_response like any answer: no hooks. */
-static const struct rpc_ops dht_admit_rpc = { NULL, NULL };
-
 /*
- * A request proves nothing: its source may be spoofed and IDs are free
- * (KNOWN-DEFECT 4: flipped sender-ID bits became "new nodes").  An entry
- * is refreshed only by a request from its own address; a node we do not
- * know is pinged, and admitted by route_seen when it answers (the
- * endpoint proof).  A node whose bucket is full, over the IP limits, or
- * already being pinged at that address is not asked.  The ping counts
- * with the answer under the amplification rule: to a source that did not
- * prove its address, it goes only if both fit in `room` bytes, and is
- * not resent.
+ * A request refreshes an entry only from the entry's own address; a node
+ * that proved its ID at that address lately may enter without a new
+ * proof (at worst a forged request puts the real pair in); a node we do
+ * not know gets the admission ping (admit_request).
  */
 static void
 dht_route_request(struct dht *d, const struct id *id, const struct addr *from,
     size_t room, int64_t now_ms)
 {
 	struct route_node e;
-	struct rpc_call *c;
-	struct wire_msg m;
 
 	if (route_get(d->env.rt, id, &e) == 0) {
 		if (addr_eq(&e.addr, from))
-			dht_route_seen(d, id, from, 0, now_ms);
+			dht_route_seen(d, id, from, 0, 0, now_ms);
 		return;
 	}
-	if (!route_admissible(d->env.rt, id, from))
-		return;
-	if (!dht_admit_room(d, now_ms)) {
-		d->st.admit_limited++;
-		return;
-	}
-	if (rpc_pending(d->env.rpc, from, &dht_admit_rpc))
-		return;
-	memset(&m, 0, sizeof(m));
-	m.type = WIRE_PING;
-	if (rpc_send_len(d->env.rpc, from, &m, now_ms) > room) {
-		d->st.admit_unproven++;
-		return;
-	}
-	if ((c = rpc_send(d->env.rpc, from, id, &m, &dht_admit_rpc, d,
-	    now_ms)) == NULL)
-		return;
-	/* Resends would pass the room: a source unproven gets one try. */
-	c->once = room != SIZE_MAX;
-	d->admit_mtok -= 1000;
-	d->st.admit_pings++;
+	if (admit_known(d->adm, id, from))
+		dht_route_seen(d, id, from, 0, 0, now_ms);
+	else
+		admit_request(d->adm, id, from, room, now_ms);
 }
 
 static void
@@ -267,6 +225,7 @@ dht_on_response(struct dht *d, const struct addr *from,
 	struct rpc_call c;
 	enum rpc_match how;
 	uint32_t srtt = 0, rttvar;
+	int proof;
 
 	/* A Retry's request went again: its answer will tell. */
 	if ((how = rpc_match(d->env.rpc, from, m, now_ms, &c)) ==
@@ -275,14 +234,17 @@ dht_on_response(struct dht *d, const struct addr *from,
 	/* route shows rpc's smoothed estimate, updated by this answer. */
 	if (c.rtt_us != 0)
 		(void)rpc_rtt(d->env.rpc, from, &srtt, &rttvar);
+	/* The answer to a challenge proves the sender's ID, or fails to. */
+	proof = c.noncelen == 0 ? 0 :
+	    admit_pong(d->adm, &c, m, from, now_ms) ? 1 : -1;
 	if (how == RPC_MOVED) {
 		/* Another node answers at that address now. */
 		dht_route_failed(d, &c.id, &c.to, now_ms);
 		dht_failed(&c, now_ms);
-		dht_route_seen(d, &m->sender, from, srtt, now_ms);
+		dht_route_seen(d, &m->sender, from, srtt, proof, now_ms);
 		return;
 	}
-	dht_route_seen(d, &m->sender, from, srtt, now_ms);
+	dht_route_seen(d, &m->sender, from, srtt, proof, now_ms);
 	if (m->type == WIRE_NODES)
 		token_peer_put(d->env.tok, from, &c.key, m->u.nodes.token,
 		    m->u.nodes.tokenlen, now_ms);
@@ -489,9 +451,10 @@ dht_env_config(struct env *env, const struct dht_config *cfg,
 }
 
 struct dht *
-dht_new(const struct id *self, struct store *store,
+dht_new(const struct keys_pair *keys, struct store *store,
     const struct dht_config *cfg, const struct dht_io *io, int64_t now_ms)
 {
+	const struct id *self;
 	uint8_t seed[TOKEN_SEED_LEN];
 	struct rpc_config rc;
 	struct ratelimit_config rlc;
@@ -499,13 +462,22 @@ dht_new(const struct id *self, struct store *store,
 	struct dht *d;
 	uint64_t fseed, hsalt, rsalt;
 
-	if (store == NULL || io == NULL || io->send == NULL ||
-	    io->random == NULL)
+	if (keys == NULL || store == NULL || io == NULL || io->send == NULL ||
+	    io->random == NULL || (cfg != NULL &&
+	    cfg->id_difficulty > IDENT_MAX_DIFFICULTY))
 		return NULL;
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return NULL;
 	d->io = *io;
-	d->env.self = *self;
+	d->env.keys = *keys;
+	ident_id(keys->pub, &d->env.self);
+	self = &d->env.self;
+	d->env.id_difficulty = cfg != NULL ? cfg->id_difficulty : 0;
+	/* Peers of that difficulty would refuse our ID. */
+	if (!ident_meets(self, d->env.id_difficulty)) {
+		free(d);
+		return NULL;
+	}
 	d->env.store = store;
 	d->env.vref = d->vref;
 	d->env.random = io->random;
@@ -541,6 +513,8 @@ dht_new(const struct id *self, struct store *store,
 	    (d->ho = handover_new(&d->env)) == NULL ||
 	    (d->rp = repub_new(&d->env, d->ops, now_ms)) == NULL ||
 	    (d->ls = listen_new(&d->env)) == NULL ||
+	    (d->adm = admit_new(&d->env, cfg != NULL ? cfg->addr_cache_max :
+	    0, rsalt ^ hsalt, now_ms)) == NULL ||
 	    (d->wl = op_watch_list_new(&d->env)) == NULL)
 		goto fail;
 	d->env.make_room = dht_make_room;
@@ -550,8 +524,6 @@ dht_new(const struct id *self, struct store *store,
 	rpc_set_answer_gate(d->env.rpc, dht_answer_gate, d);
 	if (cfg != NULL && serve_quota(d->serve, &cfg->quota, ~hsalt) == -1)
 		goto fail;
-	d->admit_mtok = DHT_ADMIT_BURST * 1000;
-	d->admit_ms = now_ms;
 	if (cfg != NULL && cfg->addr_cache_max != 0)
 		token_limit(d->env.tok, cfg->addr_cache_max);
 	return d;
@@ -568,6 +540,7 @@ dht_free(struct dht *d)
 	/* Operations first: freeing one cancels its requests. */
 	op_set_free(d->ops);
 	op_watch_list_free(d->wl);
+	admit_free(d->adm);
 	listen_free(d->ls);
 	repub_free(d->rp);
 	handover_free(d->ho);
@@ -579,6 +552,7 @@ dht_free(struct dht *d)
 	token_free(d->env.tok);
 	rpc_free(d->env.rpc);
 	route_free(d->env.rt);
+	keys_wipe(&d->env.keys);
 	free(d);
 }
 
@@ -673,6 +647,12 @@ dht_flushed(struct dht *d, int ok, int64_t now_ms)
 	serve_flushed(d->serve, ok, now_ms);
 }
 
+const struct id *
+dht_self(const struct dht *d)
+{
+	return &d->env.self;
+}
+
 size_t
 dht_peers(const struct dht *d, struct route_node *out, size_t max)
 {
@@ -704,6 +684,7 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 	struct ratelimit_stats ls;
 	struct listen_stats lis;
 	struct op_watch_stats ws;
+	struct admit_stats as;
 
 	memset(st, 0, sizeof(*st));
 	memcpy(st->rx_msgs, d->st.rx_msgs, sizeof(st->rx_msgs));
@@ -751,9 +732,14 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 	route_get_stats(d->env.rt, &rts);
 	st->route_refused_ip = rts.refused_ip;
 	st->route_refused_prefix = rts.refused_prefix;
-	st->admit_pings = d->st.admit_pings;
-	st->admit_limited = d->st.admit_limited;
-	st->admit_unproven = d->st.admit_unproven;
+	admit_get_stats(d->adm, &as);
+	st->admit_pings = as.pings;
+	st->admit_limited = as.limited;
+	st->admit_unproven = as.unproven;
+	st->id_challenges = as.challenges;
+	st->id_proofs_ok = as.proofs_ok;
+	st->id_proof_bad = as.proof_bad;
+	st->id_proof_missing = as.proof_missing;
 	ratelimit_get_stats(d->rl, &ls);
 	st->rx_dropped_rate = ls.requests_dropped;
 	st->tx_dropped_budget = ls.answers_dropped;

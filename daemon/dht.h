@@ -18,6 +18,7 @@
 #include "err.h"
 #include "id.h"
 #include "join.h"
+#include "keys.h"
 #include "op.h"
 #include "op_find.h"
 #include "op_get.h"
@@ -53,6 +54,11 @@ struct dht_config {
 	uint32_t	max_ttl_s;	/* clamp for values from the network */
 	uint32_t	refresh_interval_ms;
 	uint32_t	republish_interval_ms;	/* 0: hourly; at least 1000 */
+	/*
+	 * Leading zero bits of Keccak-256(ID) a peer's ID needs to enter
+	 * the routing table, ours included (ident.h); 0..32, 0: none.
+	 */
+	unsigned	id_difficulty;
 	int		hold_store_acks;	/* StoreAcks wait for dht_flushed */
 	int		limit_local;	/* IP limits for LAN, loopback too */
 	/*
@@ -128,6 +134,10 @@ struct dht_stats {
 	uint64_t	rpc_cookie_resends;	/* requests again after a Retry */
 	uint64_t	rpc_retry_failed;	/* failed: a second Retry */
 	uint64_t	admit_timeouts;	/* single-try admission pings lost */
+	uint64_t	id_challenges;	/* challenge pings to nodes answering */
+	uint64_t	id_proofs_ok;	/* Pongs that proved their ID */
+	uint64_t	id_proof_bad;	/* a proof that failed */
+	uint64_t	id_proof_missing;	/* a challenge's Pong without */
 	uint64_t	listen_subs;	/* subscriptions served now */
 	uint64_t	listen_accepted;
 	uint64_t	listen_refreshed;
@@ -149,10 +159,13 @@ struct dht_stats {
 struct dht;
 
 /*
- * `store` stays owned by the caller and outlives the engine.  `now_ms` is
- * monotonic time; `wall_ms` Unix time, used only for value times.
+ * The engine of the node whose key pair is keys (copied; our ID is
+ * Keccak-256 of its public key, ident.h): NULL if that ID misses the
+ * configuration's id_difficulty.  `store` stays owned by the caller and
+ * outlives the engine.  `now_ms` is monotonic time; `wall_ms` Unix time,
+ * used only for value times.
  */
-struct dht	*dht_new(const struct id *self, struct store *,
+struct dht	*dht_new(const struct keys_pair *keys, struct store *,
 		    const struct dht_config *, const struct dht_io *,
 		    int64_t now_ms);
 void		 dht_free(struct dht *);	/* completes nothing */
@@ -224,6 +237,7 @@ int	dht_find_node(struct dht *, const struct id *target, int64_t now_ms,
 size_t	dht_held(const struct dht *);
 void	dht_flushed(struct dht *, int ok, int64_t now_ms);
 
+const struct id *dht_self(const struct dht *);	/* our node ID */
 size_t	dht_peers(const struct dht *, struct route_node *out, size_t max);
 size_t	dht_peer_count(const struct dht *);
 void	dht_boot_state(const struct dht *, struct join_boot *);

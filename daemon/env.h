@@ -1,6 +1,6 @@
 /*
- * env — what every part of the engine above rpc shares: our ID, the
- * engine's limits, the routing table, the request table, tokens, the
+ * env — what every part of the engine above rpc shares: our ID and its
+ * key pair, the engine's limits, the routing table, the request table, tokens, the
  * store, and randomness.  Owned by dht.c, which builds it once; the parts
  * hold a const pointer and never free what it points to.
  */
@@ -12,6 +12,7 @@
 
 #include "hold.h"
 #include "id.h"
+#include "keys.h"
 #include "route.h"
 #include "rpc.h"
 #include "store.h"
@@ -37,7 +38,9 @@ enum env_vref {
 #define ENV_CLOCK_SKEW_MS	60000
 
 struct env {
-	struct id	 self;
+	struct id	 self;		/* Keccak-256 of keys.pub (ident.h) */
+	struct keys_pair keys;		/* proves self in Pongs */
+	unsigned	 id_difficulty;	/* what peers' IDs must meet */
 	unsigned	 k;		/* replication factor, answer size */
 	unsigned	 alpha;		/* requests in flight per lookup */
 	uint32_t	 max_ttl_s;	/* clamp for values from the network */

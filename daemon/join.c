@@ -113,6 +113,8 @@ join_boot_round(struct join *j, int64_t now_ms)
 			continue;
 		memset(&m, 0, sizeof(m));
 		m.type = WIRE_PING;
+		/* A proof of its ID admits it: the join starts there. */
+		rpc_challenge(j->env->rpc, &m);
 		(void)rpc_send(j->env->rpc, &j->boot[i], NULL, &m,
 		    &join_boot_rpc, j, now_ms);
 	}

@@ -27,6 +27,7 @@
 #include "control.h"
 #include "crypto.h"
 #include "id.h"
+#include "ident.h"
 #include "frame.h"
 #include "log.h"
 #include "metrics.h"
@@ -49,7 +50,7 @@ struct emod {
 	int			 lock_fd;
 	int			 sock_dirfd;	/* checked fallback dir, or -1 */
 	int			 bootstrap_from_options;	/* SIGHUP keeps them */
-	struct id		 self;
+	struct keys_pair	 keys;		/* DATA_DIR/node.key */
 };
 
 static void
@@ -177,80 +178,56 @@ main_lock(struct emod *e, char *err, size_t errlen)
 }
 
 /*
- * Writes buf to path so that a crash or power loss leaves either no file
- * or the whole file: write to tmp, fsync it, rename, fsync the directory
- * (the rename is durable only once the directory is).  -1 with errno.
+ * The node's identity: its Ed25519 key pair in DATA_DIR/node.key, made on
+ * first start (keys_write: O_EXCL, 0600, fsynced with the directory) with
+ * an ID that meets id_difficulty; the ID is Keccak-256 of the public key
+ * (ident.h).  A key file that is there but bad, or whose ID misses the
+ * difficulty, stops the start: the message says why.  The random ID of
+ * older versions (DATA_DIR/node_id) is ignored, and said so once.
  */
-static int
-main_write_durable(const char *dir, const char *tmp, const char *path,
-    const void *buf, size_t len)
-{
-	int fd, dfd, saved;
-
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0600)) == -1)
-		return -1;
-	if (write(fd, buf, len) != (ssize_t)len || fsync(fd) == -1) {
-		saved = errno == 0 ? EIO : errno;
-		close(fd);
-		unlink(tmp);
-		errno = saved;
-		return -1;
-	}
-	if (close(fd) == -1 || rename(tmp, path) == -1) {
-		saved = errno;
-		unlink(tmp);
-		errno = saved;
-		return -1;
-	}
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	if (fsync(dfd) == -1) {
-		saved = errno;
-		close(dfd);
-		errno = saved;
-		return -1;
-	}
-	return close(dfd);
-}
-
-/* The node ID is random once, then kept in DATA_DIR/node_id. */
 static int
 main_identity(struct emod *e, char *err, size_t errlen)
 {
-	char path[PATH_MAX], tmp[PATH_MAX], hex[ID_HEX_LEN + 2];
-	ssize_t n;
-	int fd;
+	char path[PATH_MAX], old[PATH_MAX], msg[PATH_MAX + 128];
+	struct id id;
+	long tries;
 
-	if (main_path(path, sizeof(path), e->conf.data_dir, "node_id", err,
-	    errlen) == -1 || main_path(tmp, sizeof(tmp), e->conf.data_dir,
-	    "node_id.tmp", err, errlen) == -1)
+	if (main_path(path, sizeof(path), e->conf.data_dir, "node.key", err,
+	    errlen) == -1 || main_path(old, sizeof(old), e->conf.data_dir,
+	    "node_id", err, errlen) == -1)
 		return -1;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
-		n = read(fd, hex, sizeof(hex));
-		close(fd);
-		if (n >= ID_HEX_LEN && id_from_hex(&e->self, hex,
-		    ID_HEX_LEN) == 0)
+	switch (keys_load(path, &e->keys, msg, sizeof(msg))) {
+	case KEYS_OK:
+		ident_id(e->keys.pub, &id);
+		if (ident_meets(&id, e->conf.id_difficulty))
 			return 0;
-		snprintf(err, errlen, "%s does not hold a 64-digit hex node ID; "
-		    "remove it to get a new identity", path);
+		snprintf(err, errlen, "%s: its node ID has %u leading zero "
+		    "bits of proof of work, id_difficulty is %u: peers would "
+		    "refuse it (move the file away for a new identity, or "
+		    "lower id_difficulty on every node)", path,
+		    ident_zero_bits(&id), e->conf.id_difficulty);
+		return -1;
+	case KEYS_MISSING:
+		break;
+	default:
+		snprintf(err, errlen, "%s", msg);
 		return -1;
 	}
-	if (errno != ENOENT) {
-		snprintf(err, errlen, "cannot read %s: %s", path,
-		    strerror(errno));
+	if ((tries = ident_generate(&e->keys, &id, e->conf.id_difficulty,
+	    NULL, NULL)) == -1) {
+		snprintf(err, errlen, "no key pair met id_difficulty %u in "
+		    "%ld tries", e->conf.id_difficulty,
+		    (long)IDENT_TRIES_FACTOR << e->conf.id_difficulty);
 		return -1;
 	}
-	crypto_random(e->self.b, ID_LEN);
-	id_to_hex(&e->self, hex);
-	hex[ID_HEX_LEN] = '\n';
-	errno = 0;
-	if (main_write_durable(e->conf.data_dir, tmp, path, hex,
-	    ID_HEX_LEN + 1) == -1) {
-		snprintf(err, errlen, "cannot write %s: %s", path,
-		    strerror(errno));
+	if (keys_write(path, &e->keys, err, errlen) == -1)
 		return -1;
-	}
+	log_info("new node identity in %s (%ld key pair%s tried for "
+	    "id_difficulty %u)", path, tries, tries == 1 ? "" : "s",
+	    e->conf.id_difficulty);
+	if (access(old, F_OK) == 0)
+		log_warnx("%s is ignored: the node ID is now Keccak-256 of the "
+		    "public key in %s (docs/OPERATIONS.md)", old, path);
 	return 0;
 }
 
@@ -594,8 +571,9 @@ main(int argc, char *argv[])
 	if ((e.base = event_base_new()) == NULL ||
 	    event_base_priority_init(e.base, 2) == -1)
 		fatalx("cannot create the event loop");
-	if ((e.node = node_new(e.base, &e.conf, &e.self, err,
-	    sizeof(err))) == NULL)
+	e.node = node_new(e.base, &e.conf, &e.keys, err, sizeof(err));
+	keys_wipe(&e.keys);	/* the engine keeps its own copy */
+	if (e.node == NULL)
 		fatalx("%s", err);
 	if ((e.perm = perm_new(e.base, e.node, node_store(e.node), err,
 	    sizeof(err))) == NULL) {
@@ -635,11 +613,11 @@ main(int argc, char *argv[])
 			fatalx("cannot arm the watchdog timer");
 	}
 
-	id_to_hex(&e.self, hex);
 	{
 		struct node_status st;
 
 		node_status(e.node, &st);
+		id_to_hex(&st.id, hex);
 		log_info("emod %s ready: node %s, udp %s, control socket %s, "
 		    "data %s (%s), %llu values", EMO_VERSION, hex, st.listen,
 		    e.conf.socket, e.conf.data_dir, st.storage,

@@ -18,6 +18,7 @@
 
 #include "atrest.h"
 #include "crypto.h"
+#include "ident.h"
 #include "log.h"
 #include "net.h"
 #include "quota.h"
@@ -327,7 +328,7 @@ node_check_buffers(struct node *n)
 
 struct node *
 node_new(struct event_base *base, const struct conf *conf,
-    const struct id *self, char *err, size_t errlen)
+    const struct keys_pair *keys, char *err, size_t errlen)
 {
 	struct node *n;
 	struct store_opts so;
@@ -343,7 +344,8 @@ node_new(struct event_base *base, const struct conf *conf,
 	}
 	n->base = base;
 	n->conf = conf;
-	n->self = *self;
+	ident_id(keys->pub, &n->self);
+	memcpy(n->public_key, keys->pub, sizeof(n->public_key));
 	n->started_ms = node_mono_ms();
 	LIST_INIT(&n->ops);
 	LIST_INIT(&n->syncq);
@@ -400,7 +402,9 @@ node_new(struct event_base *base, const struct conf *conf,
 	io.send_request = node_io_send_request;
 	io.random = node_io_random;
 	io.arg = n;
-	if ((n->dht = dht_new(self, n->store, &dc, &io, node_mono_ms())) == NULL) {
+	dc.id_difficulty = conf->id_difficulty;
+	if ((n->dht = dht_new(keys, n->store, &dc, &io, node_mono_ms())) ==
+	    NULL) {
 		snprintf(err, errlen, "cannot start the DHT engine");
 		goto fail;
 	}
@@ -503,6 +507,7 @@ node_status(struct node *n, struct node_status *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->id = n->self;
+	memcpy(s->public_key, n->public_key, sizeof(s->public_key));
 	addr_str(net_local(n->net), s->listen, sizeof(s->listen));
 	s->uptime_s = (uint64_t)(node_mono_ms() - n->started_ms) / 1000;
 	s->peers = (uint32_t)dht_peer_count(n->dht);

@@ -12,6 +12,7 @@
 
 #include "dht.h"	/* enum dht_err: results carry the engine's codes */
 #include "id.h"
+#include "keys.h"
 #include "net.h"
 #include "route.h"
 #include "store.h"
@@ -80,6 +81,7 @@ struct node_stats {
 
 struct node_status {
 	struct id		id;
+	uint8_t			public_key[KEYS_PUBLIC_LEN];	/* id's */
 	char			listen[64];
 	uint64_t		uptime_s;
 	uint32_t		peers;
@@ -98,7 +100,7 @@ struct node_status {
  * with a complete message in err.
  */
 struct node	*node_new(struct event_base *, const struct conf *,
-		    const struct id *self, char *err, size_t errlen);
+		    const struct keys_pair *keys, char *err, size_t errlen);
 void		 node_free(struct node *);
 
 /* Joins (again) through the configuration's bootstrap list. */

@@ -54,6 +54,7 @@ struct node {
 	struct event_base	*base;
 	const struct conf	*conf;
 	struct id		 self;
+	uint8_t			 public_key[KEYS_PUBLIC_LEN];	/* self's */
 	struct store		*store;
 	struct net		*net;
 	struct dht		*dht;

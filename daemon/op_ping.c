@@ -76,6 +76,8 @@ op_ping_start(struct op_set *s, const struct addr *to, int64_t now_ms,
 	}
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_PING;
+	/* Its Pong may prove the node's ID and admit it (admit.h). */
+	rpc_challenge(p->op.env->rpc, &m);
 	if (op_send(&p->op, to, NULL, &m, &op_ping_rpc, now_ms) == NULL)
 		op_complete(&p->op, DHT_ERR_UNAVAILABLE,
 		    "too many requests in flight");

@@ -320,6 +320,11 @@ rpc_send(struct rpc *r, const struct addr *to, const struct id *id,
 		q->c.key = m->u.listen.key;
 	else if (m->type == WIRE_NOTIFY)
 		q->c.key = m->u.notify.key;
+	else if (m->type == WIRE_PING &&
+	    m->u.ping.noncelen <= sizeof(q->c.nonce)) {
+		memcpy(q->c.nonce, m->u.ping.nonce, m->u.ping.noncelen);
+		q->c.noncelen = (uint8_t)m->u.ping.noncelen;
+	}
 	q->c.txid = txid;
 	q->c.sent_ms = now_ms;
 	q->c.len = len;
@@ -333,6 +338,13 @@ rpc_send(struct rpc *r, const struct addr *to, const struct id *id,
 	r->heap[r->n++] = i;
 	rpc_heap_fix(r, (size_t)q->hpos);
 	return &q->c;
+}
+
+void
+rpc_challenge(struct rpc *r, struct wire_msg *m)
+{
+	r->io.random(r->io.arg, m->u.ping.nonce, RPC_NONCE_LEN);
+	m->u.ping.noncelen = RPC_NONCE_LEN;
 }
 
 size_t

@@ -44,14 +44,15 @@
 /*
  * Padding of a request to an address whose (fresh) cookie we lack: to
  * the size of the answer it usually draws, so that answer needs no
- * proof.  A PING to 89 bytes: the largest PONG (an IPv6 address, a
- * 3-byte port varint) with a WIRE_MAX_COOKIE cookie, so pings never need
- * a Retry.  FIND_NODE and FIND_VALUE to a full datagram: a NODES answer
+ * proof.  A PING to 189 bytes: the largest PONG (an IPv6 address, a
+ * 3-byte port varint, a WIRE_MAX_COOKIE cookie) with the identity proof
+ * (34 bytes of public key, 66 of signature), so pings never need a
+ * Retry.  FIND_NODE and FIND_VALUE to a full datagram: a NODES answer
  * of 20 IPv4 nodes is about 1,000 bytes, and a first contact then costs
  * upstream bytes (one datagram) instead of a Retry's round trip.  (20
  * IPv6 nodes, 1,238 bytes, still draw a Retry.)  STORE carries a token.
  */
-#define RPC_PAD_PING_LEN	89
+#define RPC_PAD_PING_LEN	189
 #define RPC_PAD_FIND_LEN	WIRE_MAX_DATAGRAM
 /*
  * A request that echoes a cookie is at least this long, so that a Retry
@@ -59,6 +60,8 @@
  * gone stale (the responder restarted): only a PING is shorter.
  */
 #define RPC_PAD_RETRY_LEN	68
+/* A challenge PING's nonce (rpc_challenge; docs/PROTOCOL.md). */
+#define RPC_NONCE_LEN		16
 /* rpc_reply: the answer is longer than max_len and was not sent. */
 #define RPC_TOO_LARGE		1
 
@@ -99,6 +102,8 @@ struct rpc_call {
 	uint32_t	 rtt_us;	/* of the answer; 0 after a resend */
 	size_t		 len;		/* encoded request bytes */
 	uint32_t	 arg[3];	/* the sender's own words */
+	uint8_t		 noncelen;	/* a PING's challenge: 0 or */
+	uint8_t		 nonce[RPC_NONCE_LEN];	/* (rpc_challenge) */
 };
 
 /*
@@ -146,6 +151,12 @@ void		 rpc_free(struct rpc *);	/* runs no hooks */
 struct rpc_call *rpc_send(struct rpc *, const struct addr *to,
 		    const struct id *id, struct wire_msg *m,
 		    const struct rpc_ops *, void *ctx, int64_t now_ms);
+/*
+ * Makes m (a PING) an identity challenge: RPC_NONCE_LEN fresh random
+ * bytes of nonce, which rpc_send keeps with the call for the answer's
+ * check.
+ */
+void	rpc_challenge(struct rpc *, struct wire_msg *m);
 /*
  * Shortens one request's tries (a fetch that another holder can serve
  * fails over sooner): timeout_ms per try (0 or more than the

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ident.h"
 #include "serve.h"
 
 /* A StoreAck waiting for the flush that makes its values durable. */
@@ -242,6 +243,10 @@ serve_ping(struct serve *s, struct serve_req *rq, int64_t now_ms,
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_PONG;
 	m.u.pong.observed = *rq->from;
+	/* A challenge: our key and our signature of the asker's nonce. */
+	if (rq->q->u.ping.noncelen > 0)
+		ident_prove(&s->env->keys, &rq->q->sender, rq->q->u.ping.nonce,
+		    rq->q->u.ping.noncelen, &m.u.pong);
 	serve_answer(s, rq, &m, now_ms);
 	return 1;
 }

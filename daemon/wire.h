@@ -31,6 +31,9 @@
 #define WIRE_MAX_TOKEN		32
 #define WIRE_MAX_COOKIE		16	/* Packet.cookie */
 #define WIRE_MAX_PAD		WIRE_MAX_DATAGRAM	/* Packet.pad */
+#define WIRE_MAX_NONCE		32	/* Ping.nonce */
+#define WIRE_PUBLIC_KEY_LEN	32	/* Pong.public_key: Ed25519 */
+#define WIRE_SIGNATURE_LEN	64	/* Pong.signature: Ed25519 */
 /* Engine files only, until they use EMO_MAX_VALUE; then delete. */
 #define WIRE_MAX_NODES		20		/* NodeInfo per message */
 #define WIRE_MAX_VALUES_PER_MSG	64		/* WireValue per message */
@@ -88,8 +91,16 @@ struct wire_digest {
 	int64_t		 expires_ms;	/* Unix ms, > created_ms */
 };
 
+struct wire_ping {
+	uint8_t		 nonce[WIRE_MAX_NONCE];	/* an identity challenge */
+	size_t		 noncelen;		/* 0: none */
+};
+
 struct wire_pong {
 	struct addr	 observed;	/* where the Ping came from */
+	int		 has_proof;	/* public_key and signature are set */
+	uint8_t		 public_key[WIRE_PUBLIC_KEY_LEN];
+	uint8_t		 signature[WIRE_SIGNATURE_LEN];
 };
 
 struct wire_find_node {
@@ -181,6 +192,7 @@ struct wire_msg {
 	size_t		 cookielen;
 	size_t		 padlen;	/* zero bytes of Packet.pad */
 	union {
+		struct wire_ping	ping;
 		struct wire_pong	pong;
 		struct wire_find_node	find_node;
 		struct wire_nodes	nodes;

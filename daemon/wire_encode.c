@@ -175,6 +175,9 @@ pb_build(struct wire_pb *pb, const struct wire_msg *m)
 	switch (m->type) {
 	case WIRE_PING:
 		emo__wire__ping__init(&pb->ping);
+		pb->ping.nonce.data = (uint8_t *)m->u.ping.nonce;
+		pb->ping.nonce.len = m->u.ping.noncelen > WIRE_MAX_NONCE ?
+		    WIRE_MAX_NONCE : m->u.ping.noncelen;
 		p->body_case = EMO__WIRE__PACKET__BODY_PING;
 		p->ping = &pb->ping;
 		break;
@@ -186,6 +189,14 @@ pb_build(struct wire_pb *pb, const struct wire_msg *m)
 		pb->pong.observed_ip.data = pb->pong_ip;
 		pb->pong.observed_ip.len = iplen;
 		pb->pong.observed_port = port;
+		if (m->u.pong.has_proof) {
+			pb->pong.public_key.data =
+			    (uint8_t *)m->u.pong.public_key;
+			pb->pong.public_key.len = WIRE_PUBLIC_KEY_LEN;
+			pb->pong.signature.data =
+			    (uint8_t *)m->u.pong.signature;
+			pb->pong.signature.len = WIRE_SIGNATURE_LEN;
+		}
 		p->body_case = EMO__WIRE__PACKET__BODY_PONG;
 		p->pong = &pb->pong;
 		break;

@@ -1,6 +1,6 @@
 /*
- * wire_impl — what wire.c (decoding, checks) shares with wire_encode.c
- * (encoding, size fitting).  Private to module wire.
+ * wire_impl — what wire.c (decoding) shares with wire_encode.c (encoding,
+ * size fitting) and wire_check.c (the checks).  Private to module wire.
  */
 #ifndef EMO_WIRE_IMPL_H
 #define EMO_WIRE_IMPL_H
@@ -17,5 +17,8 @@
  */
 int	wire_ip_get(const struct addr *, uint8_t ip[16], size_t *iplen,
 	    uint32_t *port, const char **errstr);
+
+/* 0 if a token of len bytes is within WIRE_MAX_TOKEN; else -1, *errstr. */
+int	wire_check_token(size_t len, const char **errstr);
 
 #endif

@@ -1,6 +1,8 @@
 #!/bin/sh
 # make bench: single-node control-socket throughput (plain and signed
-# values), sign/verify cost per value, put -> watch latency
+# values), sign/verify cost per value, node identities (bench_ident: key
+# pairs a second, ID generation at the default id_difficulty, the
+# handshake's signature and check), put -> watch latency
 # (watch-bench.sh) and, when present, the cluster benchmark.  Env: EMOD, EMOCTL, BENCHDIR (built bench programs).
 set -u
 tmp=$(mktemp -d)
@@ -67,6 +69,9 @@ for vb in 100 1024; do
 	rm -rf "$tmp/store"
 	"$BENCHDIR/bench_store" "$tmp/store" 4096 "$vb" 100 || exit 1
 done
+echo
+"$BENCHDIR/bench_ident" 10 20 || exit 1
+echo
 sh tests/bench/watch-bench.sh || exit 1
 if [ -f tests/bench/cluster-bench.sh ]; then
 	sh tests/bench/cluster-bench.sh

@@ -50,6 +50,11 @@
  *     nobody answers (the next /24 up: A.B.C+1.X), so a lookup waits for
  *     timeouts instead.
  *
+ * Identities (evilpeer_ident.c): every ID is claimed, with no key behind
+ * it, so its answer to an identity challenge carries a proof that fails,
+ * unless --keyed [--difficulty D, default 10]: then the IDs that must
+ * enter tables are real, keyed ones (the file says which).
+ *
  * Common: --seconds S (default 10) bounds every mode; --rate R requests a
  * second (default 20) paces --near and --sybil; --port P is the first
  * port of --listen-range sockets (default 0: any).  At the end one line
@@ -70,6 +75,7 @@
 #include <unistd.h>
 
 #include "evilpeer.h"
+#include "ident.h"
 #include "rpc.h"
 
 static volatile sig_atomic_t ev_stop;
@@ -132,6 +138,7 @@ usage(void)
 	    "       evilpeer --closer [--silent] [--listen A:P... | "
 	    "--listen-range ...]\n"
 	    "common: --seconds S --rate R --port P --value-size B "
+	    "--keyed --difficulty D "
 	    "(see the comment at the top of evilpeer.c)\n");
 	exit(2);
 }
@@ -495,6 +502,7 @@ ev_serve(struct evil *ev, size_t si, const struct addr *from,
 		ev_name(ev, si, from, &as);
 		m.type = WIRE_PONG;
 		m.u.pong.observed = *from;
+		ev_prove(ev, &as, q, &m);
 		ev->pings_answered++;
 		break;
 	case WIRE_FIND_NODE:
@@ -656,6 +664,7 @@ ev_summary(const struct evil *ev, double secs)
 		{ "finds_answered", ev->finds_answered },
 		{ "stores_swallowed", ev->stores_swallowed },
 		{ "max_depth", (uint64_t)ev->max_depth },
+		{ "proofs", ev->proofs }, { "claims", ev->claims },
 	};
 	char a[ADDR_STRLEN];
 	size_t i;
@@ -686,7 +695,7 @@ struct ev_numopt {
 static const struct ev_numopt *
 ev_numopt(struct evil *ev, const char *name)
 {
-	static struct ev_numopt t[7];
+	static struct ev_numopt t[8];
 	size_t i;
 
 	t[0] = (struct ev_numopt){ "--count", &ev->count, 1, 10000000 };
@@ -697,6 +706,8 @@ ev_numopt(struct evil *ev, const char *name)
 	t[5] = (struct ev_numopt){ "--value-size", &ev->value_size, 1,
 	    EV_VALUE_MAX };
 	t[6] = (struct ev_numopt){ "--seconds", &ev->seconds, 1, 3600 };
+	t[7] = (struct ev_numopt){ "--difficulty", &ev->difficulty, 0,
+	    IDENT_MAX_DIFFICULTY };
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (strcmp(t[i].name, name) == 0)
 			return &t[i];
@@ -722,6 +733,7 @@ main(int argc, char **argv)
 	ev.rate = 20;
 	ev.value_size = 48;
 	ev.seconds = 10;
+	ev.difficulty = 10;	/* emod's default id_difficulty */
 	for (c = 1; c < argc; c++) {
 		const char *o = argv[c], *v = c + 1 < argc ? argv[c + 1] : NULL;
 
@@ -738,6 +750,8 @@ main(int argc, char **argv)
 			ev.mode = EV_CLOSER;
 		else if (strcmp(o, "--silent") == 0)
 			ev.silent = 1;
+		else if (strcmp(o, "--keyed") == 0)
+			ev.keyed = 1;
 		else if (strcmp(o, "--target") == 0) {
 			NEEDV();
 			if (ev.ntarget == EV_MAX_TARGETS ||
@@ -803,6 +817,7 @@ main(int argc, char **argv)
 		}
 	} else if (ev.mode == EV_NEAR || ev.mode == EV_SYBIL)
 		ev_make_idents(&ev);
+	ev_keys_init(&ev);
 	if ((pfd = calloc(ev.nsock, sizeof(*pfd))) == NULL)
 		exit(1);
 	for (i = 0; i < ev.nsock; i++) {
@@ -851,6 +866,7 @@ main(int argc, char **argv)
 		close(ev.sock[i].fd);
 	free(pfd);
 	free(ev.ident);
+	free(ev.keys);
 	free(ev.job);
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include "addr.h"
 #include "frag.h"
 #include "id.h"
+#include "keys.h"
 #include "wire.h"
 
 #define EV_MAX_SOCKS	1024
@@ -76,6 +77,12 @@ struct ev_job {
 	struct ev_flight fl[EV_WINDOW];	/* fl[0] also for the FIND_NODE */
 };
 
+/* A node identity we hold the key of (evilpeer_ident.c). */
+struct ev_key {
+	struct id	 id;
+	struct keys_pair kp;
+};
+
 struct ev_depth {
 	struct id	 target;
 	int		 depth;
@@ -92,7 +99,12 @@ struct evil {
 	size_t		 nident;
 	struct id	 key;
 	struct id	 spread;
-	int		 have_key, have_spread, silent;
+	int		 have_key, have_spread, silent, keyed;
+	long		 difficulty;	/* --keyed IDs' proof of work */
+	struct ev_key	*keys;		/* --keyed identities */
+	size_t		 nkeys;
+	struct keys_pair claim;		/* proofs of IDs we have no key for */
+	uint64_t	 proofs, claims;	/* challenges answered by each */
 	long		 count, ids, per_ip, rate, value_size;
 	long		 seconds, port;
 	struct ev_job	*job;
@@ -121,6 +133,10 @@ uint64_t ev_txid(void);		/* a random non-zero txid */
 int	 ev_request(struct evil *, size_t si, const struct id *as,
 	    const struct addr *to, struct wire_msg *, uint64_t txid);
 
+/* evilpeer_ident.c */
+void	 ev_keys_init(struct evil *);
+void	 ev_prove(struct evil *, const struct id *as, const struct wire_msg *q,
+	    struct wire_msg *pong);
 /* evilpeer_store.c */
 int	 ev_job_token(struct evil *, struct ev_job *, int64_t now);
 void	 ev_job_reply(struct evil *, struct ev_job *, const struct wire_msg *,

@@ -2,7 +2,8 @@
 # test_evil_endless.sh — a lookup among liars must still end.  Each victim's
 # only bootstrap is an evilpeer --closer, which answers every FIND_NODE and
 # FIND_VALUE with 20 made-up nodes one bit closer to the target each time,
-# never with a value:
+# never with a value (its first socket's ID is keyed, so that the victim
+# admits it: the made-up nodes are only ever lookup candidates):
 #   n0: the made-up nodes are evilpeer's own 100 sockets on 100 addresses,
 #       which answer the same way: the lookup ends at its query cap (3k +
 #       alpha = 63, counter lookup_capped);
@@ -22,11 +23,11 @@ LIMIT_S=$(( (DEADLINE_S + 10) * IT_SLOW ))
 
 port=$(it_pick_port) || fail "no free UDP port"
 [ "$port" -le 29800 ] || port=$((port - 200))
-evil_start closer --closer --listen-range 127.0.30.1-101 --port "$port" \
+evil_start closer --closer --keyed --listen-range 127.0.30.1-101 --port "$port" \
     --per-ip 1 --seconds 300
-evil_start oneip --closer --listen-range 127.0.31.1 --port "$port" \
+evil_start oneip --closer --keyed --listen-range 127.0.31.1 --port "$port" \
     --per-ip 101 --seconds 300
-evil_start silent --closer --silent --listen 127.0.40.1:"$port" --seconds 300
+evil_start silent --closer --keyed --silent --listen 127.0.40.1:"$port" --seconds 300
 cl_conf 0 "limit_local = yes"
 cl_conf 1 "limit_local = yes"
 cl_conf 2 "limit_local = yes"

@@ -4,7 +4,11 @@
 # a single IP:port, and a second one 100 more from 30 ports of one IP.
 # Each ID in turn PINGs every node of a 4-node cluster (limit_local = yes,
 # so loopback counts like public addresses) and answers the admission ping
-# under that same ID, so the endpoint proof passes.  Afterwards every
+# under that same ID.  The IDs next to the key are claimed, with no key
+# behind them, so their identity proofs fail and they enter no table; the
+# first ID of each evilpeer socket is a real, keyed one (--keyed), which
+# gets in, so that lookups reach evilpeer and meet the crowd as
+# candidates.  Afterwards every
 # node's table must hold at most 2 entries per IP address (ROUTE_IP_MAX),
 # and so at most 2 of each evilpeer's IDs.  An honest put and get of the
 # key are then run, with the evilpeers still answering, and their outcome
@@ -33,9 +37,9 @@ done
 port=$(it_pick_port) || fail "no free UDP port"
 [ "$port" -le 29900 ] || port=$((port - 100))
 # They run on (answering) through the honest put and get below.
-evil_start one --near "$KEY" --ids $IDS --listen "127.0.50.1:$port" \
+evil_start one --near "$KEY" --keyed --ids $IDS --listen "127.0.50.1:$port" \
     $targets --seconds $((SECS + 60 * IT_SLOW))
-evil_start ten --near "$KEY" --ids $IDS --listen-range 127.0.51.1 \
+evil_start ten --near "$KEY" --keyed --ids $IDS --listen-range 127.0.51.1 \
     --port "$port" --per-ip 30 $targets --seconds $((SECS + 60 * IT_SLOW))
 sleep $SECS	# each ID has pinged every node at least twice (20 a second)
 

@@ -36,15 +36,14 @@ echo "sync = yes" >"$(node_dir a)/conf"
 EMOD="$T/emod-shim" start_node a
 EMOD="$REAL_EMOD"
 
-# The identity: written, synced, renamed, then the directory synced.
+# The identity: node.key created (O_EXCL), synced, then the directory.
 data=$(cd "$(node_data a)" && pwd -P)
-order=$(awk -v id="$data/node_id" -v dir="$data" '
-	$1 == "fsync" && $2 == id ".tmp" && !f { f = NR }
-	$1 == "rename" && $2 == id ".tmp" && $3 == id && !r { r = NR }
-	$1 == "fsync" && $2 == dir && r && !d { d = NR }
-	END { print (f && r && d && f < r && r < d) ? "ok" : \
-	    "fsync " f ", rename " r ", fsync(dir) " d }' "$T/shim.log")
-assert_eq ok "$order" "node_id write order (line numbers in the shim log)"
+order=$(awk -v key="$data/node.key" -v dir="$data" '
+	$1 == "fsync" && $2 == key && !f { f = NR }
+	$1 == "fsync" && $2 == dir && f && !d { d = NR }
+	END { print (f && d && f < d) ? "ok" : "fsync " f ", fsync(dir) " d }' \
+	"$T/shim.log")
+assert_eq ok "$order" "node.key write order (line numbers in the shim log)"
 
 N=20
 i=1

@@ -51,10 +51,16 @@ mkdir -p "$(node_dir j)"
 : >"$(node_log j)"
 ino=$(stat -c '%d:%i' "$(node_log j)")
 JOURNAL_STREAM=$ino start_node j
+# The first line tells of the new node.key, the second that it is ready.
 first=$(head -n 1 "$(node_log j)")
 case $first in
-"<6>emod "*) ;;
+"<6>new node identity in "*) ;;
 *) fail "with JOURNAL_STREAM naming stderr the first line is '$first'" ;;
+esac
+ready=$(grep -m 1 ' ready: ' "$(node_log j)")
+case $ready in
+"<6>emod "*) ;;
+*) fail "with JOURNAL_STREAM naming stderr the ready line is '$ready'" ;;
 esac
 stop_node j
 exit 0

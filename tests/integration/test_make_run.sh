@@ -79,7 +79,7 @@ EMO_SOCKET=$src/build/run/emod.sock "$EMOCTL" --json status >"$T/st.json" ||
 need_python
 assert_eq "$src/build/run/data" "$(json_get "$T/st.json" data_dir)" "data_dir of make run"
 assert_eq "127.0.0.1:$port" "$(json_get "$T/st.json" listen)" "listen of make run"
-[ -f "$src/build/run/data/node_id" ] || fail "no node_id in build/run/data"
+[ -f "$src/build/run/data/node.key" ] || fail "no node.key in build/run/data"
 id1=$(json_get "$T/st.json" node_id)
 
 # The README's lines after "In another shell", verbatim, from the tree.

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dht.h"
+#include "ident.h"
 #include "simnet.h"
 
 #define SIMNET_T0_MS	1000			/* monotonic start */
@@ -18,7 +19,8 @@
 struct simnet_node {
 	struct simnet	*sn;
 	size_t		 index;
-	struct id	 id;
+	struct id	 id;		/* Keccak-256 of the seed's public key */
+	uint8_t		 seed[32];	/* its Ed25519 key pair's */
 	struct addr	 addr;
 	struct store	*store;
 	struct dht	*dht;
@@ -358,6 +360,7 @@ simnet_add_config(struct simnet *sn, const struct dht_config *cfg)
 {
 	struct simnet_node *nd, **nv;
 	struct store_opts so;
+	struct keys_pair kp;
 	struct dht_io io;
 	size_t *hv, ncap;
 	uint32_t ip;
@@ -379,7 +382,13 @@ simnet_add_config(struct simnet *sn, const struct dht_config *cfg)
 		return -1;
 	nd->sn = sn;
 	nd->index = sn->n;
-	simnet_io_random(nd, nd->id.b, sizeof(nd->id.b));
+	/* A real key pair (from the seeded PRNG) meeting the difficulty. */
+	if (ident_generate(&kp, &nd->id, cfg != NULL ? cfg->id_difficulty : 0,
+	    simnet_io_random, nd) == -1) {
+		free(nd);
+		return -1;
+	}
+	memcpy(nd->seed, kp.sec, sizeof(nd->seed));
 	ip = (127u << 24) | (uint32_t)(sn->n + 1);
 	nd->addr.u.sin.sin_family = AF_INET;
 	nd->addr.u.sin.sin_port = htons(SIMNET_PORT);
@@ -398,7 +407,8 @@ simnet_add_config(struct simnet *sn, const struct dht_config *cfg)
 	io.send_request = NULL;
 	io.random = simnet_io_random;
 	io.arg = nd;
-	nd->dht = dht_new(&nd->id, nd->store, cfg, &io, sn->now);
+	nd->dht = dht_new(&kp, nd->store, cfg, &io, sn->now);
+	keys_wipe(&kp);
 	if (nd->dht == NULL) {
 		store_close(nd->store);
 		free(nd);
@@ -469,6 +479,7 @@ int
 simnet_restart(struct simnet *sn, size_t i, const struct dht_config *cfg)
 {
 	struct simnet_node *nd;
+	struct keys_pair kp;
 	struct dht_io io;
 
 	if (i >= sn->n)
@@ -480,8 +491,11 @@ simnet_restart(struct simnet *sn, size_t i, const struct dht_config *cfg)
 	io.send_request = NULL;
 	io.random = simnet_io_random;
 	io.arg = nd;
-	if ((nd->dht = dht_new(&nd->id, nd->store, cfg != NULL ? cfg :
-	    &sn->cfg.dht, &io, sn->now)) == NULL)
+	keys_from_seed(&kp, nd->seed);
+	nd->dht = dht_new(&kp, nd->store, cfg != NULL ? cfg : &sn->cfg.dht,
+	    &io, sn->now);
+	keys_wipe(&kp);
+	if (nd->dht == NULL)
 		return -1;
 	nd->alive = 1;
 	nd->deadline = sn->now;

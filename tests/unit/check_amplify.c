@@ -597,7 +597,9 @@ START_TEST(test_requester)
 	t_captured_msg(sn, 0, &q);
 	ck_assert_uint_eq(q.cookielen, 8);
 	ck_assert_int_eq(q.cookie[0], 0x9a);
-	ck_assert_uint_eq(simnet_captured(sn, 0)->len, RPC_PAD_RETRY_LEN);
+	/* A challenge (16 bytes of nonce): longer than a Retry needs. */
+	ck_assert_uint_eq(q.u.ping.noncelen, RPC_NONCE_LEN);
+	ck_assert_uint_ge(simnet_captured(sn, 0)->len, RPC_PAD_RETRY_LEN);
 	wire_msg_free(&q);
 	res_free(&p);
 	simnet_free(sn);
@@ -618,7 +620,7 @@ a_find_cb(void *arg, enum dht_err err, const struct route_node *n,
  * Node 1 restarts (new secrets) and joins again, so the cookie node 0
  * holds for it is void; node 0's next lookup draws a Retry from node 1,
  * resends at once with the fresh cookie and waits for no timeout.  And
- * the largest PONG fits RPC_PAD_PING_LEN.
+ * the largest PONG, with its identity proof, fits RPC_PAD_PING_LEN.
  */
 START_TEST(test_restart_retry)
 {
@@ -655,6 +657,8 @@ START_TEST(test_restart_retry)
 	    0);
 	pong.u.pong.observed = v6;
 	pong.cookielen = WIRE_MAX_COOKIE;
+	/* With the identity proof a challenge's Pong carries. */
+	pong.u.pong.has_proof = 1;
 	ck_assert_uint_eq(wire_encoded_len(&pong), RPC_PAD_PING_LEN);
 	res_free(&p);
 	simnet_free(sn);

@@ -19,7 +19,7 @@
 #include "log.h"
 #include "check_util.h"
 
-#define NKEYS		34
+#define NKEYS		35
 #define ERRLEN		1024
 #define FIELD(m)	offsetof(struct conf, m), sizeof(((struct conf *)NULL)->m)
 
@@ -254,6 +254,8 @@ static const struct {
 	{ "alpha = 16", FIELD(alpha), 16, NULL },
 	{ "recv_buffer = 64K", FIELD(recv_buffer), 65536, NULL },
 	{ "send_buffer = 1G", FIELD(send_buffer), 1u << 30, NULL },
+	{ "id_difficulty = 12", FIELD(id_difficulty), 12, NULL },
+	{ "id_difficulty = 0", FIELD(id_difficulty), 0, NULL },
 	{ "limit_local = yes", FIELD(limit_local), 1, NULL },
 	{ "limit_local = no", FIELD(limit_local), 0, NULL },
 	{ "rate_limit = 1", FIELD(rate_limit), 1, NULL },
@@ -686,7 +688,8 @@ START_TEST(test_print)
 	    "control_max_clients = 64\ncontrol_idle_timeout = 60\n"
 	    "control_output_timeout = 30\nmetrics_listen =\n"
 	    "rpc_timeout_ms = 1000\nrpc_retries = 2\nalpha = 3\n"
-	    "recv_buffer = 8M\nsend_buffer = 4M\nlimit_local = no\n"
+	    "recv_buffer = 8M\nsend_buffer = 4M\nid_difficulty = 10\n"
+	    "limit_local = no\n"
 	    "rate_limit = 800\nrate_burst = 200\nanswer_budget = 8M\n"
 	    "refresh_interval = 3600\n"
 	    "republish_interval = 3600\nexpire_interval = 60\n");

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "dht.h"
+#include "ident.h"
 #include "simnet.h"
 #include "wire.h"
 
@@ -345,6 +346,38 @@ t_held(struct simnet *sn, size_t i, const struct id *key,
 	}
 	store_result_free(&res);
 	return n;
+}
+
+/*
+ * A hand-made peer's identity: the key pair of a seed made of `n`, its ID
+ * (Keccak-256 of the public key, ident.h).
+ */
+static inline void
+t_ident(struct keys_pair *kp, struct id *id, uint64_t n)
+{
+	uint8_t seed[32];
+
+	memset(seed, 0x3c, sizeof(seed));
+	memcpy(seed, &n, sizeof(n));
+	keys_from_seed(kp, seed);
+	ident_id(kp->pub, id);
+}
+
+/*
+ * m (type, sender and txid set by the caller) a PONG to PING q from the
+ * hand-made peer kp to the engine whose ID is asker, seen from `from`:
+ * with the proof of kp's ID if q is a challenge.
+ */
+static inline void
+t_pong(struct wire_msg *m, const struct wire_msg *q,
+    const struct keys_pair *kp, const struct id *asker,
+    const struct addr *from)
+{
+	m->type = WIRE_PONG;
+	m->u.pong.observed = *from;
+	if (q->type == WIRE_PING && q->u.ping.noncelen > 0)
+		ident_prove(kp, asker, q->u.ping.nonce, q->u.ping.noncelen,
+		    &m->u.pong);
 }
 
 #endif

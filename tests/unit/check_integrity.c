@@ -25,6 +25,7 @@ struct fakes {
 	struct prng	 p;
 	struct id	 target;
 	struct id	 id[F_MAX];
+	struct keys_pair key0;		/* fake 0's: the one with a real ID */
 	uint16_t	 prefix[F_MAX];	/* with the target */
 	size_t		 n;
 	int		 all_answer;	/* else only fake 0 answers */
@@ -66,6 +67,15 @@ f_new(struct fakes *f, unsigned prefix)
 	if (prefix > ID_BITS - 1)
 		prefix = ID_BITS - 1;
 	id = &f->id[f->n];
+	/*
+	 * Fake 0 enters node 0's table: its ID must be its key's, so its
+	 * prefix is what the key gives (the others' are made up).
+	 */
+	if (f->n == 0) {
+		t_ident(&f->key0, id, prng_next(&f->p));
+		f->prefix[0] = (uint16_t)id_prefixlen(id, &f->target);
+		return (long)f->n++;
+	}
 	for (i = 0; i < ID_LEN; i++)
 		id->b[i] = (uint8_t)(prng_next(&f->p) >> 24);
 	q = prefix / 8;
@@ -115,8 +125,10 @@ f_serve(struct fakes *f)
 		m.sender = f->id[fi];
 		m.txid = q.txid;
 		if (q.type == WIRE_PING) {
-			m.type = WIRE_PONG;
-			m.u.pong.observed = d->from;
+			/* Only fake 0 can prove its ID. */
+			t_pong(&m, &q, &f->key0, simnet_id(f->sn, 0), &d->from);
+			if (fi != 0)
+				m.u.pong.has_proof = 0;
 			f_send(f, (size_t)fi, &m);
 		} else if (q.type == WIRE_FIND_NODE) {
 			f->queries++;
@@ -374,6 +386,7 @@ START_TEST(test_sybil_one_host)
 	const struct simnet_dgram *d;
 	const char *errstr;
 	struct id ids[200];
+	struct keys_pair kp[200];
 	uint8_t buf[WIRE_MAX_DATAGRAM];
 	ssize_t len;
 	size_t i, j;
@@ -383,8 +396,7 @@ START_TEST(test_sybil_one_host)
 	t_join_all(sn);
 	simnet_outside_addr(&a, 77);
 	for (i = 0; i < 200; i++) {
-		for (j = 0; j < ID_LEN; j++)
-			ids[i].b[j] = (uint8_t)(prng_next(&p) >> 24);
+		t_ident(&kp[i], &ids[i], prng_next(&p));
 		a.u.sin.sin_port = htons((uint16_t)(2000 + i));
 		memset(&m, 0, sizeof(m));
 		m.type = WIRE_PING;
@@ -402,7 +414,8 @@ START_TEST(test_sybil_one_host)
 				m.type = WIRE_PONG;
 				m.sender = ids[i];
 				m.txid = q.txid;
-				m.u.pong.observed = d->from;
+				t_pong(&m, &q, &kp[i], simnet_id(sn, 0),
+				    &d->from);
 				len = wire_encode(&m, buf, sizeof(buf));
 				ck_assert_int_gt(len, 0);
 				ck_assert_int_eq(simnet_inject(sn, &a, 0, buf,
@@ -478,6 +491,8 @@ START_TEST(test_relay_sanity)
 	struct found r;
 	struct id target;
 	struct res pr;
+	struct keys_pair kp;
+	struct id kp_id;
 	size_t i, n;
 	uint8_t buf[WIRE_MAX_DATAGRAM];
 	ssize_t len;
@@ -494,10 +509,10 @@ START_TEST(test_relay_sanity)
 	ck_assert_uint_eq(simnet_ncaptured(sn), 1);
 	t_captured_msg(sn, 0, &q);
 	memset(&m, 0, sizeof(m));
-	m.type = WIRE_PONG;
-	memset(m.sender.b, 0x11, ID_LEN);
+	t_ident(&kp, &kp_id, 0x11);
+	m.sender = kp_id;
 	m.txid = q.txid;
-	m.u.pong.observed = *simnet_addr(sn, 0);
+	t_pong(&m, &q, &kp, simnet_id(sn, 0), simnet_addr(sn, 0));
 	wire_msg_free(&q);
 	len = wire_encode(&m, buf, sizeof(buf));
 	ck_assert_int_gt(len, 0);
@@ -524,7 +539,7 @@ START_TEST(test_relay_sanity)
 	n++;
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_NODES;
-	memset(m.sender.b, 0x11, ID_LEN);
+	m.sender = kp_id;
 	m.txid = q.txid;
 	m.u.nodes.nodes = wn;
 	m.u.nodes.nnodes = n;
