@@ -142,7 +142,7 @@ dht_admit_room(struct dht *d, int64_t now_ms)
 }
 
 /* The PONG goes through dht_on_response like any answer: no hooks. */
-static const struct rpc_ops dht_admit_rpc = { NULL, NULL };
+static const struct rpc_ops dht_admit_rpc = { NULL, NULL, NULL };
 
 /*
  * A request proves nothing: its source may be spoofed and IDs are free
@@ -390,6 +390,9 @@ dht_expire(struct dht *d, int64_t now_ms)
 			dht_route_failed(d, &c.id, &c.to, now_ms);
 		dht_failed(&c, now_ms);
 	}
+	/* Lookups stop waiting for what was resent (rpc_ops.stalled). */
+	while (rpc_stalled(d->env.rpc, &c))
+		c.ops->stalled(c.ctx, &c, now_ms);
 }
 
 static int64_t

@@ -12,6 +12,7 @@
 struct lookup_cand {
 	struct route_node	node;
 	uint8_t			state;		/* enum lookup_state */
+	uint8_t			stalled;	/* INFLIGHT, not in inflight */
 	uint32_t		hops;		/* seeds are 1 */
 };
 
@@ -205,7 +206,8 @@ lookup_reply(struct lookup *lk, const struct id *from,
 	if ((c = lookup_find(lk, from)) != NULL) {
 		if (c->state == LOOKUP_INFLIGHT) {
 			c->state = LOOKUP_REPLIED;
-			lk->inflight--;
+			if (!c->stalled)
+				lk->inflight--;
 			lk->st.replies++;
 			if (c->hops > lk->st.hops)
 				lk->st.hops = c->hops;
@@ -232,8 +234,22 @@ lookup_failed(struct lookup *lk, const struct id *from)
 	    c->state != LOOKUP_INFLIGHT)
 		return -1;
 	c->state = LOOKUP_FAILED;
-	lk->inflight--;
+	if (!c->stalled)
+		lk->inflight--;
 	lk->st.failures++;
+	return 0;
+}
+
+int
+lookup_stalled(struct lookup *lk, const struct id *from)
+{
+	struct lookup_cand *c;
+
+	if ((c = lookup_find(lk, from)) == NULL ||
+	    c->state != LOOKUP_INFLIGHT || c->stalled)
+		return -1;
+	c->stalled = 1;
+	lk->inflight--;
 	return 0;
 }
 

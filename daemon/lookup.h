@@ -85,6 +85,13 @@ size_t		 lookup_reply(struct lookup *, const struct id *from,
 /* The query to `from` failed for good; 0, or -1 if it was not pending. */
 int		 lookup_failed(struct lookup *, const struct id *from);
 /*
+ * The query to `from` went unanswered once and was resent: it stays in
+ * flight (an answer still counts, and the lookup still waits for it if it
+ * is among the k closest) but no longer holds one of the alpha places, so
+ * a dead node does not hold the lookup back.  0, or -1 if not pending.
+ */
+int		 lookup_stalled(struct lookup *, const struct id *from);
+/*
  * True once the k closest non-failed candidates have all REPLIED (or fewer
  * than k are left and all of them have), once the query cap is spent and
  * no query is in flight, or once lookup_stop was called.  Queries to candidates pushed out

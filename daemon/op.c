@@ -489,9 +489,21 @@ op_lookup_failed(void *ctx, const struct rpc_call *c, int64_t now_ms)
 	op_pump(op, now_ms);
 }
 
+static void
+op_lookup_stalled(void *ctx, const struct rpc_call *c, int64_t now_ms)
+{
+	struct op *op = ctx;
+
+	if (op->done || op->closed)
+		return;
+	if (lookup_stalled(op->lk, &c->id) == 0)
+		op_pump(op, now_ms);
+}
+
 static const struct rpc_ops op_lookup_rpc = {
 	.reply = op_lookup_reply,
 	.failed = op_lookup_failed,
+	.stalled = op_lookup_stalled,
 };
 
 void

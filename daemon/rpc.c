@@ -324,8 +324,10 @@ rpc_send(struct rpc *r, const struct addr *to, const struct id *id,
 	q->c.sent_ms = now_ms;
 	q->c.len = len;
 	q->in_use = 1;
-	q->timeout_ms = r->cfg.timeout_ms;
 	q->retries = (uint8_t)r->cfg.retries;
+	/* A single try waits the whole timeout: its end marks a death. */
+	q->adaptive = q->retries > 0 && len <= WIRE_MAX_DATAGRAM;
+	q->timeout_ms = q->adaptive ? rpc_rto(r, to) : r->cfg.timeout_ms;
 	q->deadline = now_ms + q->timeout_ms;
 	q->msg = buf;
 	rpc_hash_insert(r, i);
@@ -359,6 +361,7 @@ rpc_set_timeout(struct rpc *r, struct rpc_call *c, uint32_t timeout_ms,
 		retries = r->cfg.retries;
 	q->timeout_ms = timeout_ms;
 	q->retries = (uint8_t)retries;
+	q->adaptive = 0;
 	q->deadline = q->c.sent_ms + timeout_ms;
 	rpc_heap_fix(r, (size_t)q->hpos);
 }
@@ -513,7 +516,15 @@ rpc_expire(struct rpc *r, int64_t now_ms, struct rpc_call *out)
 			/* Same txid: a late answer to the first try counts. */
 			q->c.tries++;
 			q->c.sent_ms = now_ms;
+			if (q->adaptive)
+				q->timeout_ms = q->c.tries >= q->retries ||
+				    q->timeout_ms >= r->cfg.timeout_ms / 2 ?
+				    r->cfg.timeout_ms : q->timeout_ms * 2;
 			q->deadline = now_ms + q->timeout_ms;
+			if (q->c.tries == 1 && q->c.ops != NULL &&
+			    q->c.ops->stalled != NULL &&
+			    r->nstalled < RPC_STALLED_MAX)
+				r->stalled[r->nstalled++] = q->c.txid;
 			rpc_heap_fix(r, (size_t)q->hpos);
 			r->st.retries++;
 			(void)rpc_send_bytes(r, &q->c.to, q->msg, q->c.len,
@@ -585,6 +596,21 @@ void
 rpc_get_stats(const struct rpc *r, struct rpc_stats *st)
 {
 	*st = r->st;
+}
+
+int
+rpc_stalled(struct rpc *r, struct rpc_call *out)
+{
+	int32_t i;
+
+	while (r->nstalled > 0) {
+		i = rpc_find(r, r->stalled[--r->nstalled]);
+		if (i >= 0 && r->req[i].c.tries > 0) {
+			*out = r->req[i].c;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 /* ---- lifecycle ----------------------------------------------------------- */

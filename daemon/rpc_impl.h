@@ -20,6 +20,7 @@ struct rpc_req {
 	int32_t		 hpos;		/* position in the deadline heap */
 	uint32_t	 timeout_ms;	/* per try: cfg's unless rpc_set_timeout */
 	uint8_t		 retries;	/* resends: cfg's unless rpc_set_timeout */
+	uint8_t		 adaptive;	/* timeouts from rpc_rto, backing off */
 };
 
 struct rpc_dead {
@@ -55,6 +56,10 @@ struct rpc {
 
 	struct cache		 dead;		/* struct rpc_dead */
 	struct cache		 peers;		/* struct rpc_peer */
+	uint32_t		 srtt_us, rttvar_us;	/* over every peer */
+	uint32_t		 nsamples;	/* up to RPC_RTO_SAMPLES */
+	uint64_t		 stalled[RPC_STALLED_MAX];	/* txids */
+	uint32_t		 nstalled;
 	rpc_answer_gate		*gate;
 	void			*gate_arg;
 };

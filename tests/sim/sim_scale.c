@@ -58,6 +58,7 @@ struct scale_opts {
 
 struct result {
 	unsigned	lookups, success, exact;
+	unsigned	failed_err, failed_first;	/* why lookups failed */
 	uint64_t	found;		/* true k closest present, summed */
 	uint64_t	queries;
 	unsigned	puts_ok, gets_ok;
@@ -187,6 +188,10 @@ check_find(void *arg, const struct simnet *sn, const struct simnet_find *f)
 	r->exact += (unsigned)sc.exact;
 	if (f->done && f->err == DHT_OK && sc.first)
 		r->success++;
+	else if (!f->done || f->err != DHT_OK)
+		r->failed_err++;
+	else
+		r->failed_first++;
 }
 
 static int
@@ -308,7 +313,7 @@ main(int argc, char **argv)
 	cfg.dht.k = ROUTE_K;
 	cfg.dht.alpha = 3;
 	cfg.dht.rpc_timeout_ms = 1000;
-	cfg.dht.rpc_retries = 1;
+	cfg.dht.rpc_retries = 2;	/* emod.conf's default */
 	cfg.dht.addr_cache_max = o.cache_max;
 	printf("sim_scale: seed %llu, %zu nodes, churn %.3f, loss %.3f, "
 	    "uniform latency %u-%u ms\n", (unsigned long long)o.seed, o.nodes,
@@ -358,6 +363,16 @@ main(int argc, char **argv)
 	    (unsigned long long)ss.sent, (unsigned long long)ss.bytes,
 	    (unsigned long long)ss.lost,
 	    (long long)simnet_now(sn), ru.ru_maxrss);
+
+	printf("sim_scale: lookups failed: %u with an error, %u without the "
+	    "closest; over all nodes %llu capped, %llu expired, %llu RPC "
+	    "timeouts\n", r.failed_err, r.failed_first,
+	    (unsigned long long)simnet_sum_stat(sn, offsetof(struct dht_stats,
+	    lookup_capped)),
+	    (unsigned long long)simnet_sum_stat(sn, offsetof(struct dht_stats,
+	    lookup_expired)),
+	    (unsigned long long)simnet_sum_stat(sn, offsetof(struct dht_stats,
+	    rpc_timeouts)));
 
 	/* Without churn or loss every answer is exact. */
 	if (o.churn == 0 && o.loss == 0 && r.exact != r.lookups) {

@@ -114,7 +114,7 @@ h_failed(void *ctx, const struct rpc_call *c, int64_t now_ms)
 	s->c = *c;
 }
 
-static const struct rpc_ops t_ops = { h_reply, h_failed };
+static const struct rpc_ops t_ops = { h_reply, h_failed, NULL };
 
 /* Sends a PING to a; its txid. */
 static uint64_t
