@@ -165,6 +165,23 @@ lookup_free(struct lookup *lk)
 	free(lk);
 }
 
+/*
+ * Queries allowed in flight: alpha, or k once the closest candidate alive
+ * has answered without naming a closer one (Kademlia's last step, §2.3:
+ * the rest of the k closest are asked at once, not alpha at a time).
+ */
+static unsigned
+lookup_width(const struct lookup *lk)
+{
+	size_t i;
+
+	for (i = 0; i < lk->n; i++)
+		if (lk->c[i].state != LOOKUP_FAILED)
+			return lk->c[i].state == LOOKUP_REPLIED &&
+			    lk->k > lk->alpha ? lk->k : lk->alpha;
+	return lk->alpha;
+}
+
 int
 lookup_next(struct lookup *lk, struct route_node *out)
 {
@@ -172,7 +189,7 @@ lookup_next(struct lookup *lk, struct route_node *out)
 	size_t i;
 	unsigned live = 0;
 
-	if (lk->inflight >= lk->alpha || lk->st.stopped)
+	if (lk->inflight >= lookup_width(lk) || lk->st.stopped)
 		return 0;
 	if (lk->st.queries >= lk->max_queries) {
 		lk->st.capped = 1;

@@ -12,8 +12,11 @@
  * k closest its answer holds, on average.  bytes_per_node is the heap in
  * use at the end (mallinfo2, every node's engine, store and simnet entry,
  * datagrams in flight) over N; rss_kib the peak resident size.  Latency
- * is uniform, 1-20 ms one way per link; a wide-area distribution is a
- * later step of the issue.
+ * is uniform, 1-20 ms one way per link, or with --latency king wide-area
+ * round trips, fixed per pair of nodes: log-normal with a median of 160 ms
+ * and a 99th percentile of 900 ms, at least 4 ms (the shape of the King
+ * data set of DNS-server RTTs; simnet.h and docs/SCALE.md give the
+ * source and say how far these figures are from it).
  *
  * Without options it runs 300 nodes and fails unless every lookup is
  * exact and every value comes back: `make sim` runs it that way.  The
@@ -23,7 +26,7 @@
  * addr_cache_max; 0, the default, keeps the daemon's bounds).
  *
  * Usage: sim_scale [--nodes N] [--seed S] [--churn F] [--loss F]
- *	  [--latency uniform] [--lookups L] [--keys K] [--cache-max M]
+ *	  [--latency uniform|king] [--lookups L] [--keys K] [--cache-max M]
  */
 #include <getopt.h>
 #include <malloc.h>
@@ -54,6 +57,7 @@ struct scale_opts {
 	unsigned	lookups;
 	unsigned	keys;
 	unsigned	cache_max;
+	int		king;
 };
 
 struct result {
@@ -70,7 +74,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: sim_scale [--nodes N] [--seed S] [--churn F] "
-	    "[--loss F] [--latency uniform] [--lookups L] [--keys K] "
+	    "[--loss F] [--latency uniform|king] [--lookups L] [--keys K] "
 	    "[--cache-max M]\n");
 	exit(2);
 }
@@ -127,6 +131,7 @@ parse_opts(int argc, char **argv, struct scale_opts *o)
 	o->lookups = 200;
 	o->keys = 20;
 	o->cache_max = 0;
+	o->king = 0;
 	while ((ch = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
@@ -143,10 +148,13 @@ parse_opts(int argc, char **argv, struct scale_opts *o)
 			o->loss = frac_arg(optarg, "--loss");
 			break;
 		case 't':
-			if (strcmp(optarg, "uniform") != 0) {
-				fprintf(stderr, "sim_scale: only --latency "
-				    "uniform so far (a wide-area distribution "
-				    "is a later step)\n");
+			if (strcmp(optarg, "king") == 0)
+				o->king = 1;
+			else if (strcmp(optarg, "uniform") == 0)
+				o->king = 0;
+			else {
+				fprintf(stderr, "sim_scale: --latency is "
+				    "uniform or king\n");
 				exit(2);
 			}
 			break;
@@ -315,9 +323,17 @@ main(int argc, char **argv)
 	cfg.dht.rpc_timeout_ms = 1000;
 	cfg.dht.rpc_retries = 2;	/* emod.conf's default */
 	cfg.dht.addr_cache_max = o.cache_max;
-	printf("sim_scale: seed %llu, %zu nodes, churn %.3f, loss %.3f, "
-	    "uniform latency %u-%u ms\n", (unsigned long long)o.seed, o.nodes,
-	    o.churn, o.loss, cfg.lat_min_ms, cfg.lat_max_ms);
+	cfg.lat_king = o.king;
+	if (o.king)
+		printf("sim_scale: seed %llu, %zu nodes, churn %.3f, loss "
+		    "%.3f, King-like RTTs (median %d ms, p99 %d ms)\n",
+		    (unsigned long long)o.seed, o.nodes, o.churn, o.loss,
+		    SIMNET_KING_MEDIAN_MS, SIMNET_KING_P99_MS);
+	else
+		printf("sim_scale: seed %llu, %zu nodes, churn %.3f, loss "
+		    "%.3f, uniform latency %u-%u ms\n",
+		    (unsigned long long)o.seed, o.nodes, o.churn, o.loss,
+		    cfg.lat_min_ms, cfg.lat_max_ms);
 	memset(&r, 0, sizeof(r));
 	if ((keys = calloc(o.keys, sizeof(*keys))) == NULL ||
 	    (r.get_ms = calloc(o.keys, sizeof(*r.get_ms))) == NULL)
@@ -374,8 +390,11 @@ main(int argc, char **argv)
 	    (unsigned long long)simnet_sum_stat(sn, offsetof(struct dht_stats,
 	    rpc_timeouts)));
 
-	/* Without churn or loss every answer is exact. */
-	if (o.churn == 0 && o.loss == 0 && r.exact != r.lookups) {
+	/*
+	 * Without churn or loss every answer is exact; with King-like RTTs
+	 * the rare pair slower than three tries (2.6 s) may be missed.
+	 */
+	if (o.churn == 0 && o.loss == 0 && !o.king && r.exact != r.lookups) {
 		fprintf(stderr, "sim_scale: %u lookups not exact\n",
 		    r.lookups - r.exact);
 		fail++;
@@ -393,12 +412,13 @@ main(int argc, char **argv)
 	printf("nodes=%zu lookups=%u success=%.4f closest_found=%.2f "
 	    "queries_per_lookup=%.1f get_p50_ms=%lld get_p99_ms=%lld "
 	    "bytes_per_node=%zu cpu_s=%.1f churn=%.3f loss=%.3f seed=%llu "
-	    "values_lost=%u rss_kib=%ld cache_max=%u\n", o.nodes, r.lookups, success, found,
+	    "values_lost=%u rss_kib=%ld cache_max=%u latency=%s\n", o.nodes,
+	    r.lookups, success, found,
 	    r.lookups ? (double)r.queries / r.lookups : 0,
 	    (long long)pct(r.get_ms, r.nget_ms, 0.5),
 	    (long long)pct(r.get_ms, r.nget_ms, 0.99), heap / o.nodes, cpu,
 	    o.churn, o.loss, (unsigned long long)o.seed, o.keys - r.gets_ok,
-	    ru.ru_maxrss, o.cache_max);
+	    ru.ru_maxrss, o.cache_max, o.king ? "king" : "uniform");
 	simnet_free(sn);
 	for (i = 0; i < o.keys; i++)
 		simnet_key_free(&keys[i]);

@@ -440,6 +440,54 @@ START_TEST(test_rtt)
 }
 END_TEST
 
+/*
+ * Timeouts from the estimates: an address's own, else the engine's once
+ * RPC_RTO_SAMPLES answers came; resends back off, the last one waits the
+ * whole configured timeout.
+ */
+START_TEST(test_rto)
+{
+	struct t_io io;
+	struct rpc *r = t_rpc(&io, 1000, 2);
+	struct rpc_call c;
+	struct wire_msg m;
+	struct addr a, b;
+	struct seen s;
+	uint64_t tx;
+	int i;
+
+	memset(&s, 0, sizeof(s));
+	t_addr(&a, "10.0.0.1:7000");
+	t_addr(&b, "10.0.0.2:7000");
+	ck_assert_uint_eq(rpc_rto(r, &a), 1000);
+	tx = t_ping(r, &io, &a, NULL, &s, 0);
+	ck_assert_int_eq(rpc_deadline(r), 1000);
+	t_answer(&m, WIRE_PONG, tx, 0x22);
+	ck_assert_int_eq(t_match(r, &a, &m, 80), RPC_ANSWERED);
+	ck_assert_uint_eq(rpc_rto(r, &a), 240);	/* 80 + 4 * 40 */
+	ck_assert_uint_eq(rpc_rto(r, &b), 1000);	/* one sample */
+	tx = t_ping(r, &io, &a, NULL, &s, 1000);
+	ck_assert_int_eq(rpc_deadline(r), 1240);
+	ck_assert_int_eq(rpc_expire(r, 1240, &c), 0);
+	ck_assert_int_eq(rpc_deadline(r), 1720);
+	ck_assert_int_eq(rpc_expire(r, 1720, &c), 0);
+	ck_assert_int_eq(rpc_deadline(r), 2720);
+	ck_assert_int_eq(rpc_stalled(r, &c), 0);	/* t_ops: no hook */
+	ck_assert_int_eq(rpc_expire(r, 2720, &c), 1);
+	ck_assert_uint_eq(c.txid, tx);
+	for (i = 0; i < RPC_RTO_SAMPLES; i++) {
+		tx = t_ping(r, &io, &a, NULL, &s, 10000 + i * 1000);
+		t_answer(&m, WIRE_PONG, tx, 0x22);
+		ck_assert_int_eq(t_match(r, &a, &m, 10080 + i * 1000),
+		    RPC_ANSWERED);
+	}
+	ck_assert_uint_ge(rpc_rto(r, &b), RPC_RTO_MIN_MS);
+	ck_assert_uint_lt(rpc_rto(r, &b), 200);
+	t_io_clear(&io);
+	rpc_free(r);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -455,6 +503,7 @@ main(void)
 	tcase_add_test(tc, test_retry_timeout);
 	tcase_add_test(tc, test_set_timeout);
 	tcase_add_test(tc, test_rtt);
+	tcase_add_test(tc, test_rto);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("table");
