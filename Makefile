@@ -91,7 +91,7 @@ EMOD   := $(B)/emod
 EMOCTL := $(B)/emoctl
 DEPS_STAMP := build/.deps-ok
 
-.PHONY: all deps run test check-layers unit sim sim-large fuzz-replay integration hostile python-client bench fuzz \
+.PHONY: all deps run test check-layers unit sim sim-large sim-plots fuzz-replay integration hostile python-client bench fuzz \
         install uninstall clean check-sanitize test-sanitize
 all: $(EMOD) $(EMOCTL)
 
@@ -202,6 +202,15 @@ sim-large: $(B)/tests/sim_scale
 	if [ -n "$(SIM_LARGE_100K)" ]; then \
 		$$s --nodes 100000 $(SIM_LARGE_ARGS) || rc=1; fi; \
 	exit $$rc
+
+# docs/scale_*.png from the result lines in tests/sim/scale_results.txt
+# (python3-matplotlib); SIM_PLOTS_RUN=1 first runs sim_scale again at
+# every point (minutes of CPU, niced) and appends its lines.
+SIM_PLOTS_RUN ?=
+SIM_PLOTS_PYTHON ?= python3
+sim-plots: $(B)/tests/sim_scale
+	$(Q)SIM_SCALE=$(B)/tests/sim_scale $(SIM_PLOTS_PYTHON) tests/sim/scale_plots.py \
+	    $(if $(SIM_PLOTS_RUN),--run) tests/sim/scale_results.txt
 
 fuzz-replay: $(REPLAY_BINS)
 	$(Q)sh tests/fuzz/replay-all.sh $(B)/tests

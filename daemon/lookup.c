@@ -166,8 +166,8 @@ lookup_free(struct lookup *lk)
 }
 
 /*
- * Queries allowed in flight: alpha, or k once the closest candidate alive
- * has answered without naming a closer one (Kademlia's last step, §2.3:
+ * Queries allowed in flight: alpha, or k once the closest candidate that
+ * neither failed nor stalled has answered without naming a closer one (Kademlia's last step, §2.3:
  * the rest of the k closest are asked at once, not alpha at a time).
  */
 static unsigned
@@ -176,7 +176,7 @@ lookup_width(const struct lookup *lk)
 	size_t i;
 
 	for (i = 0; i < lk->n; i++)
-		if (lk->c[i].state != LOOKUP_FAILED)
+		if (lk->c[i].state != LOOKUP_FAILED && !lk->c[i].stalled)
 			return lk->c[i].state == LOOKUP_REPLIED &&
 			    lk->k > lk->alpha ? lk->k : lk->alpha;
 	return lk->alpha;
@@ -197,7 +197,8 @@ lookup_next(struct lookup *lk, struct route_node *out)
 	}
 	for (i = 0; i < lk->n && live < lk->k; i++) {
 		c = &lk->c[i];
-		if (c->state == LOOKUP_FAILED)
+		/* A stalled one may be dead: ask the next one meanwhile. */
+		if (c->state == LOOKUP_FAILED || c->stalled)
 			continue;
 		live++;
 		if (c->state != LOOKUP_NEW)

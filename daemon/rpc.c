@@ -590,6 +590,19 @@ void
 rpc_tick(struct rpc *r, int64_t now_ms)
 {
 	frag_out_tick(r->fout, now_ms);
+	/*
+	 * Nothing outstanding: the table a burst grew goes back to nothing
+	 * (an idle node holds no request), and grows again when needed.
+	 */
+	if (r->n == 0 && r->cap > RPC_CALLS_MIN) {
+		free(r->req);
+		free(r->heap);
+		free(r->hbucket);
+		r->req = NULL;
+		r->heap = r->hbucket = NULL;
+		r->cap = r->nhbucket = 0;
+		r->free = -1;
+	}
 }
 
 void
