@@ -13,6 +13,7 @@ struct lookup_cand {
 	struct route_node	node;
 	uint8_t			state;		/* enum lookup_state */
 	uint8_t			stalled;	/* INFLIGHT, not in inflight */
+	uint8_t			again;		/* failed once, asked again */
 	uint32_t		hops;		/* seeds are 1 */
 };
 
@@ -256,6 +257,38 @@ lookup_failed(struct lookup *lk, const struct id *from)
 		lk->inflight--;
 	lk->st.failures++;
 	return 0;
+}
+
+int
+lookup_again(struct lookup *lk, const struct id *id)
+{
+	struct lookup_cand *c;
+	size_t i;
+	unsigned live = 0;
+	int found;
+
+	i = lookup_search(lk, id, &found);
+	if (!found || (c = &lk->c[i])->state != LOOKUP_FAILED || c->again ||
+	    lk->st.stopped)
+		return -1;
+	for (; i > 0 && live < lk->k; i--)
+		live += lk->c[i - 1].state != LOOKUP_FAILED;
+	if (live >= lk->k)
+		return -1;
+	c->state = LOOKUP_NEW;
+	c->stalled = 0;
+	c->again = 1;
+	return 0;
+}
+
+int
+lookup_asked_again(const struct lookup *lk, const struct id *id)
+{
+	size_t i;
+	int found;
+
+	i = lookup_search(lk, id, &found);
+	return found && lk->c[i].again;
 }
 
 int

@@ -90,6 +90,14 @@ size_t		 lookup_reply(struct lookup *, const struct id *from,
 /* The query to `from` failed for good; 0, or -1 if it was not pending. */
 int		 lookup_failed(struct lookup *, const struct id *from);
 /*
+ * A FAILED candidate among the k closest that are not failed becomes NEW
+ * once more (lookup_asked_again tells it is its second chance): all tries
+ * of a query to a live node are lost now and then, and the closest node
+ * must not be left out for it.  Once per candidate; 0, or -1.
+ */
+int		 lookup_again(struct lookup *, const struct id *);
+int		 lookup_asked_again(const struct lookup *, const struct id *);
+/*
  * The query to `from` went unanswered once and was resent: it stays in
  * flight (an answer still counts, and the lookup still waits for it if it
  * is among the k closest) but no longer holds one of the alpha places, so

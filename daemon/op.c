@@ -347,6 +347,10 @@ op_pump(struct op *op, int64_t now_ms)
 		}
 		if (op->kind->sent != NULL)
 			op->kind->sent(op, c, now_ms);
+		/* A second chance (lookup_again): one try, a short wait. */
+		if (lookup_asked_again(op->lk, &n.id))
+			rpc_set_timeout(env->rpc, c, rpc_rto(env->rpc, &n.addr),
+			    0);
 		op->set->st.lookup_queries++;
 	}
 	if (lookup_done(op->lk) && !op->lk_ended) {
@@ -432,8 +436,10 @@ op_relay_ok(const struct op *op, const struct addr *from,
 }
 
 /*
- * The nodes of an answer, less those we saw die (peers still name them)
- * and those relay sanity refuses.
+ * The nodes of an answer, less those relay sanity refuses.  Those we saw
+ * die stay (op_pump asks them once, briefly): three lost datagrams in a
+ * row make a live node look dead too, and leaving it out would hide it
+ * from every lookup of ours for RPC_DEAD_TTL_MS.
  */
 static void
 op_lookup_nodes(struct op *op, const struct rpc_call *c,
@@ -450,8 +456,6 @@ op_lookup_nodes(struct op *op, const struct rpc_call *c,
 			op->set->st.relay_dropped++;
 			continue;
 		}
-		if (rpc_dead(op->env->rpc, &wn[i].id, now_ms))
-			continue;
 		rn[kept].id = wn[i].id;
 		rn[kept].addr = wn[i].addr;
 		kept++;
@@ -485,7 +489,8 @@ op_lookup_failed(void *ctx, const struct rpc_call *c, int64_t now_ms)
 
 	if (op->done || op->closed)
 		return;
-	lookup_failed(op->lk, &c->id);
+	if (lookup_failed(op->lk, &c->id) == 0)
+		(void)lookup_again(op->lk, &c->id);
 	op_pump(op, now_ms);
 }
 

@@ -27,8 +27,9 @@
 #define RPC_DEFAULT_TIMEOUT_MS	1000
 /*
  * Nodes whose requests timed out recently.  Peers that never talk to a
- * dead node keep advertising it; without this every lookup near it would
- * wait a full timeout for it again.  Hearing from the node clears it.
+ * dead node keep advertising it; a lookup asks such a node once, with a
+ * short timeout, instead of waiting out every try again (op.c).  Hearing
+ * from the node clears it.
  */
 #define RPC_DEAD_MIN		16
 #define RPC_DEAD_MAX		64

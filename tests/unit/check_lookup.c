@@ -212,6 +212,43 @@ START_TEST(test_stalled)
 }
 END_TEST
 
+/* A failed candidate among the k closest is asked once more, only once. */
+START_TEST(test_again)
+{
+	struct lookup *lk;
+	struct route_node seeds[4], out;
+	struct id self;
+	uint32_t i;
+
+	mk_self(&self);
+	for (i = 0; i < 4; i++)
+		mk_node(&seeds[i], 100 + i);
+	lk = lookup_new(&zero_target, &self, seeds, 4, 1, 2);
+	ck_assert_ptr_nonnull(lk);
+	ck_assert_int_eq(lookup_again(lk, &seeds[0].id), -1);	/* NEW */
+	ck_assert_int_eq(lookup_next(lk, &out), 1);
+	ck_assert_int_eq(lookup_failed(lk, &seeds[0].id), 0);
+	ck_assert_int_eq(lookup_again(lk, &seeds[0].id), 0);
+	ck_assert(lookup_asked_again(lk, &seeds[0].id));
+	ck_assert(!lookup_asked_again(lk, &seeds[1].id));
+	ck_assert_int_eq(lookup_next(lk, &out), 1);
+	ck_assert(id_eq(&out.id, &seeds[0].id));
+	ck_assert_int_eq(lookup_failed(lk, &seeds[0].id), 0);
+	ck_assert_int_eq(lookup_again(lk, &seeds[0].id), -1);	/* once */
+	/* Past the k (2) closest live ones: no second chance. */
+	ck_assert_int_eq(lookup_next(lk, &out), 1);
+	ck_assert(id_eq(&out.id, &seeds[1].id));
+	lookup_reply(lk, &seeds[1].id, NULL, 0);
+	ck_assert_int_eq(lookup_next(lk, &out), 1);
+	ck_assert(id_eq(&out.id, &seeds[2].id));
+	lookup_reply(lk, &seeds[2].id, NULL, 0);
+	ck_assert(lookup_done(lk));
+	ck_assert_int_eq(lookup_next(lk, &out), 0);
+	ck_assert_int_eq(lookup_state(lk, &seeds[3].id), LOOKUP_NEW);
+	lookup_free(lk);
+}
+END_TEST
+
 START_TEST(test_merge_own_ids)
 {
 	struct lookup *lk;
@@ -808,6 +845,7 @@ lookup_suite(void)
 	tcase_add_test(tc, test_seeds_filtered);
 	tcase_add_test(tc, test_alpha_bound);
 	tcase_add_test(tc, test_stalled);
+	tcase_add_test(tc, test_again);
 	tcase_add_test(tc, test_merge_own_ids);
 	tcase_add_test(tc, test_termination);
 	tcase_add_test(tc, test_bounded_shortlist);
