@@ -5,6 +5,7 @@ and draws docs/scale_*.png with matplotlib (Debian: python3-matplotlib).
 
   python3 tests/sim/scale_plots.py --run RESULTS     # run, append lines
   python3 tests/sim/scale_plots.py RESULTS           # plot saved lines
+  python3 tests/sim/scale_plots.py --table RESULTS   # docs/SCALE.md's table
 
 RESULTS holds sim_scale's machine-readable last lines (key=value ...), one
 a run; tests/sim/scale_results.txt is the set docs/SCALE.md shows.  `make
@@ -49,9 +50,10 @@ def parse(path):
         for line in f:
             if not line.startswith("nodes="):
                 continue
-            r = {}
+            r = {"raw": {}}
             for kv in line.split():
                 k, v = kv.split("=", 1)
+                r["raw"][k] = v
                 try:
                     r[k] = float(v)
                 except ValueError:
@@ -68,7 +70,7 @@ def plot(rows, outdir):
 
     calm = {}
     for r in rows:
-        if r["churn"] == 0 and r["loss"] == 0:
+        if r["churn"] == 0 and r["loss"] == 0 and r.get("cache_max") == 64:
             calm[(r["latency"], int(r["nodes"]))] = r
 
     fig, ax = plt.subplots(1, 2, figsize=(10, 4))
@@ -86,11 +88,16 @@ def plot(rows, outdir):
     if calm:
         ns = sorted({n for (_, n) in calm})
         ref = [r for (l, n), r in calm.items() if l == "uniform"]
-        if ref:
-            r0 = min(ref, key=lambda r: r["nodes"])
-            c = r0["queries_per_lookup"] / math.log2(r0["nodes"])
-            ax[0].plot(ns, [c * math.log2(n) for n in ns], "k--",
-                       label="c log2 N")
+        if len(ref) >= 2:
+            # Least squares a + b log2 N through the uniform points.
+            xs = [math.log2(r["nodes"]) for r in ref]
+            ys = [r["queries_per_lookup"] for r in ref]
+            mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+            b = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / \
+                sum((x - mx) ** 2 for x in xs)
+            a = my - b * mx
+            ax[0].plot(ns, [a + b * math.log2(n) for n in ns], "k--",
+                       label="%.1f + %.2f log2 N (fit)" % (a, b))
     for a in ax:
         a.set_xscale("log")
         a.set_xlabel("nodes N")
@@ -104,7 +111,7 @@ def plot(rows, outdir):
     fig.savefig(os.path.join(outdir, "scale_lookups.png"), dpi=90)
     plt.close(fig)
 
-    fig, ax = plt.subplots(1, 2, figsize=(10, 4))
+    fig, ax = plt.subplots(1, 3, figsize=(14, 4))
     for lat, mark in (("uniform", "o-"), ("king", "s-")):
         pts = sorted((r["churn"], r) for r in rows if r["nodes"] == 1000
                      and r["loss"] == 0.05 and r["latency"] == lat)
@@ -115,8 +122,17 @@ def plot(rows, outdir):
                    label="lookup success (%s)" % lat)
         ax[1].plot(cs, [r["closest_found"] for _, r in pts], mark,
                    label="of the 20 closest found (%s)" % lat)
+        ax[2].plot(cs, [r["get_p50_ms"] for _, r in pts], mark,
+                   label="get p50 (%s)" % lat)
+        ax[2].plot(cs, [r["get_p99_ms"] for _, r in pts], mark, alpha=0.5,
+                   label="get p99 (%s)" % lat)
     ax[0].axhline(0.999, color="k", ls="--", lw=0.8, label="target 0.999")
     ax[1].axhline(19, color="k", ls="--", lw=0.8, label="target 19")
+    ax[0].set_ylim(0.99, 1.0005)
+    ax[1].set_ylim(18.5, 20.1)
+    ax[2].axhline(1000, color="k", ls="--", lw=0.8, label="target p50 1 s")
+    ax[2].axhline(3000, color="k", ls=":", lw=0.8, label="target p99 3 s")
+    ax[2].set_ylabel("get latency, ms (virtual)")
     for a in ax:
         a.set_xlabel("fraction of nodes replaced (churn), 5% loss")
         a.grid(True, alpha=0.3)
@@ -126,13 +142,18 @@ def plot(rows, outdir):
     fig.savefig(os.path.join(outdir, "scale_churn.png"), dpi=90)
     plt.close(fig)
 
-    fig, ax = plt.subplots(figsize=(5, 4))
-    pts = sorted((n, r) for (l, n), r in calm.items() if l == "uniform")
-    if pts:
-        ax.plot([n for n, _ in pts],
-                [r["bytes_per_node"] / 1024 for _, r in pts], "o-",
-                label="heap per node")
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for cm, mark in ((64, "o-"), (0, "s-")):
+        pts = sorted((r["nodes"], r) for r in rows if r["churn"] == 0 and
+                     r["loss"] == 0 and r["latency"] == "uniform" and
+                     r.get("cache_max") == cm)
+        if pts:
+            ax.plot([n for n, _ in pts],
+                    [r["bytes_per_node"] / 1024 for _, r in pts], mark,
+                    label="heap per node, addr_cache_max %s" %
+                    (cm if cm else "0 (daemon bounds)"))
     ax.axhline(40, color="k", ls="--", lw=0.8, label="target 40 KiB")
+    ax.set_ylim(bottom=0)
     ax.set_xscale("log")
     ax.set_xlabel("nodes N")
     ax.set_ylabel("KiB per simulated node")
@@ -143,11 +164,30 @@ def plot(rows, outdir):
     plt.close(fig)
 
 
+def table(rows):
+    cols = ["nodes", "latency", "churn", "loss", "lookups", "success",
+            "closest_found", "queries_per_lookup", "get_p50_ms",
+            "get_p99_ms", "bytes_per_node", "cpu_s", "seed"]
+    print("| " + " | ".join(cols) + " |")
+    print("|" + "---|" * len(cols))
+    for r in rows:
+        out = []
+        for c in cols:
+            v = r["raw"].get(c, "uniform" if c == "latency" else "")
+            if c in ("nodes", "bytes_per_node", "get_p50_ms", "get_p99_ms"):
+                v = "{:,}".format(int(v))
+            out.append(v)
+        print("| " + " | ".join(out) + " |")
+
+
 def main(argv):
     args = [a for a in argv[1:] if not a.startswith("--")]
     if len(args) != 1:
         sys.stderr.write(__doc__)
         return 2
+    if "--table" in argv:
+        table(parse(args[0]))
+        return 0
     if "--run" in argv:
         run(args[0], "--big" in argv)
     plot(parse(args[0]), "docs")
