@@ -168,8 +168,9 @@ lookup_free(struct lookup *lk)
 
 /*
  * Queries allowed in flight: alpha, or k once the closest candidate that
- * neither failed nor stalled has answered without naming a closer one (Kademlia's last step, §2.3:
- * the rest of the k closest are asked at once, not alpha at a time).
+ * neither failed nor stalled has answered without naming a closer one
+ * (Kademlia's last step, §2.3: the rest of the k closest are asked at
+ * once, not alpha at a time).
  */
 static unsigned
 lookup_width(const struct lookup *lk)
@@ -227,6 +228,7 @@ lookup_reply(struct lookup *lk, const struct id *from,
 			c->state = LOOKUP_REPLIED;
 			if (!c->stalled)
 				lk->inflight--;
+			c->stalled = 0;
 			lk->st.replies++;
 			if (c->hops > lk->st.hops)
 				lk->st.hops = c->hops;
@@ -255,6 +257,7 @@ lookup_failed(struct lookup *lk, const struct id *from)
 	c->state = LOOKUP_FAILED;
 	if (!c->stalled)
 		lk->inflight--;
+	c->stalled = 0;
 	lk->st.failures++;
 	return 0;
 }
@@ -276,7 +279,6 @@ lookup_again(struct lookup *lk, const struct id *id)
 	if (live >= lk->k)
 		return -1;
 	c->state = LOOKUP_NEW;
-	c->stalled = 0;
 	c->again = 1;
 	return 0;
 }

@@ -70,9 +70,8 @@ void		 lookup_limit_ip(struct lookup *, unsigned per_ip,
  * If fewer than alpha queries are in flight and a NEW candidate is among
  * the k closest non-failed ones (a stalled one, lookup_stalled, does
  * not count: the next is asked meanwhile), marks the closest such
- * INFLIGHT, copies
- * it to out and returns 1; else 0 (always 0 once the query cap is spent
- * or the lookup was stopped).  Call until it returns 0.  Once the closest
+ * INFLIGHT, copies it to out and returns 1; else 0 (always 0 once the
+ * query cap is spent or the lookup was stopped).  Call until it returns 0.  Once the closest
  * non-failed candidate has REPLIED (its answer named none closer), up to
  * k may be in flight: Kademlia's last step asks the rest of the k
  * closest at once (§2.3), which takes rounds of waiting off every lookup.

@@ -167,7 +167,7 @@ def plot(rows, outdir):
 def table(rows):
     cols = ["nodes", "latency", "churn", "loss", "lookups", "success",
             "closest_found", "queries_per_lookup", "get_p50_ms",
-            "get_p99_ms", "bytes_per_node", "cpu_s", "seed"]
+            "get_p99_ms", "bytes_per_node", "cache_max", "cpu_s", "seed"]
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
     for r in rows:
