@@ -436,10 +436,8 @@ op_relay_ok(const struct op *op, const struct addr *from,
 }
 
 /*
- * The nodes of an answer, less those relay sanity refuses.  Those we saw
- * die stay (op_pump asks them once, briefly): three lost datagrams in a
- * row make a live node look dead too, and leaving it out would hide it
- * from every lookup of ours for RPC_DEAD_TTL_MS.
+ * The nodes of an answer, less those we saw die (peers still name them;
+ * rpc.h: RPC_DEAD_STRIKES) and those relay sanity refuses.
  */
 static void
 op_lookup_nodes(struct op *op, const struct rpc_call *c,
@@ -456,6 +454,8 @@ op_lookup_nodes(struct op *op, const struct rpc_call *c,
 			op->set->st.relay_dropped++;
 			continue;
 		}
+		if (rpc_dead(op->env->rpc, &wn[i].id, now_ms))
+			continue;
 		rn[kept].id = wn[i].id;
 		rn[kept].addr = wn[i].addr;
 		kept++;

@@ -495,7 +495,7 @@ rpc_match(struct rpc *r, const struct addr *from, const struct wire_msg *m,
 		rpc_rtt_sample(r, from, out->rtt_us, now_ms);
 	}
 	if (out->id_known && !id_eq(&out->id, &m->sender)) {
-		rpc_dead_add(r, &out->id, now_ms);
+		rpc_dead_add(r, &out->id, RPC_DEAD_STRIKES, now_ms);
 		return RPC_MOVED;
 	}
 	out->id = m->sender;
@@ -538,7 +538,7 @@ rpc_expire(struct rpc *r, int64_t now_ms, struct rpc_call *out)
 		rpc_release(r, i, out);
 		/* One lost datagram is no death: a single try proves none. */
 		if (out->id_known && !out->once)
-			rpc_dead_add(r, &out->id, now_ms);
+			rpc_dead_add(r, &out->id, 1, now_ms);
 		return 1;
 	}
 	return 0;

@@ -27,13 +27,19 @@
 #define RPC_DEFAULT_TIMEOUT_MS	1000
 /*
  * Nodes whose requests timed out recently.  Peers that never talk to a
- * dead node keep advertising it; a lookup asks such a node once, with a
- * short timeout, instead of waiting out every try again (op.c).  Hearing
- * from the node clears it.
+ * dead node keep advertising it; without this every lookup near it would
+ * wait for it again.  A node counts as dead after RPC_DEAD_STRIKES failed
+ * requests (each of all its tries) within RPC_DEAD_TTL_MS of each other,
+ * or at once when another ID answers at its address: with 5% loss a live
+ * node loses all three tries of one request about once in a thousand,
+ * and one such loss would hide it from our lookups for ten minutes (a
+ * lookup gives a failed candidate among the k closest one more try:
+ * lookup_again).  Hearing from the node clears it.
  */
 #define RPC_DEAD_MIN		16
 #define RPC_DEAD_MAX		64
 #define RPC_DEAD_TTL_MS		(10 * 60 * 1000)
+#define RPC_DEAD_STRIKES	2
 #define RPC_RTT_MIN		64	/* RTT estimates and cookies, by address */
 #define RPC_RTT_MAX		1024
 /*

@@ -24,8 +24,9 @@ struct rpc_req {
 };
 
 struct rpc_dead {
-	struct cache_ent e;		/* e.ms: when it timed out */
+	struct cache_ent e;		/* e.ms: when it last timed out */
 	struct id	 id;
+	uint8_t		 strikes;	/* failures within RPC_DEAD_TTL_MS */
 };
 
 /* What we know of one peer address: e.ms is when it last changed. */
@@ -67,7 +68,9 @@ struct rpc {
 void	rpc_pad(struct wire_msg *, size_t target);
 void	rpc_prove(struct rpc *, const struct addr *, struct wire_msg *,
 	    int64_t now_ms);
-void	rpc_dead_add(struct rpc *, const struct id *, int64_t now_ms);
+/* One more strike against id (a request failed), or `strikes` at once. */
+void	rpc_dead_add(struct rpc *, const struct id *, unsigned strikes,
+	    int64_t now_ms);
 void	rpc_rtt_sample(struct rpc *, const struct addr *, uint32_t us,
 	    int64_t now_ms);
 void	rpc_cookie_note(struct rpc *, const struct addr *,

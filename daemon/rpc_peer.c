@@ -28,16 +28,22 @@ rpc_dead_find(const struct rpc *r, const struct id *id)
 }
 
 void
-rpc_dead_add(struct rpc *r, const struct id *id, int64_t now_ms)
+rpc_dead_add(struct rpc *r, const struct id *id, unsigned strikes,
+    int64_t now_ms)
 {
 	struct rpc_dead *dd;
 
-	if ((dd = rpc_dead_find(r, id)) == NULL &&
-	    (dd = (struct rpc_dead *)(void *)cache_slot(&r->dead,
-	    rpc_id_hash(r, id))) == NULL)
-		return;
+	if ((dd = rpc_dead_find(r, id)) == NULL) {
+		if ((dd = (struct rpc_dead *)(void *)cache_slot(&r->dead,
+		    rpc_id_hash(r, id))) == NULL)
+			return;
+		dd->strikes = 0;
+	} else if (now_ms - dd->e.ms >= RPC_DEAD_TTL_MS)
+		dd->strikes = 0;
 	dd->id = *id;
 	dd->e.ms = now_ms;
+	dd->strikes = dd->strikes + strikes > RPC_DEAD_STRIKES ?
+	    RPC_DEAD_STRIKES : (uint8_t)(dd->strikes + strikes);
 }
 
 int
@@ -45,7 +51,8 @@ rpc_dead(const struct rpc *r, const struct id *id, int64_t now_ms)
 {
 	const struct rpc_dead *dd = rpc_dead_find(r, id);
 
-	return dd != NULL && now_ms - dd->e.ms < RPC_DEAD_TTL_MS;
+	return dd != NULL && dd->strikes >= RPC_DEAD_STRIKES &&
+	    now_ms - dd->e.ms < RPC_DEAD_TTL_MS;
 }
 
 void

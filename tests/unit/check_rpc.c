@@ -275,25 +275,31 @@ START_TEST(test_retry_timeout)
 	ck_assert_uint_eq(io.nsent, 3);
 	ck_assert_uint_eq(io.msg[2].txid, tx);
 	ck_assert(!rpc_dead(r, &want, 2000));
-	/* Out of tries: released once, the node noted dead. */
+	/* Out of tries: released once, one strike against the node. */
 	ck_assert_int_eq(rpc_expire(r, 3000, &c), 1);
 	ck_assert_uint_eq(c.txid, tx);
 	ck_assert_uint_eq(c.tries, 2);
 	ck_assert_int_eq(rpc_expire(r, 3000, &c), 0);
 	ck_assert_uint_eq(rpc_count(r), 0);
-	ck_assert(rpc_dead(r, &want, 3000));
-	ck_assert(rpc_dead(r, &want, 3000 + RPC_DEAD_TTL_MS - 1));
-	ck_assert(!rpc_dead(r, &want, 3000 + RPC_DEAD_TTL_MS));
+	ck_assert(!rpc_dead(r, &want, 3000));
+	/* A second request lost whole: now it counts as dead. */
+	tx = t_ping(r, &io, &a, &want, &s, 3000);
+	ck_assert_int_eq(rpc_expire(r, 4000, &c), 0);
+	ck_assert_int_eq(rpc_expire(r, 5000, &c), 0);
+	ck_assert_int_eq(rpc_expire(r, 6000, &c), 1);
+	ck_assert(rpc_dead(r, &want, 6000));
+	ck_assert(rpc_dead(r, &want, 6000 + RPC_DEAD_TTL_MS - 1));
+	ck_assert(!rpc_dead(r, &want, 6000 + RPC_DEAD_TTL_MS));
 	rpc_get_stats(r, &st);
-	ck_assert_uint_eq(st.retries, 2);
-	ck_assert_uint_eq(st.timeouts, 1);
-	ck_assert_uint_eq(st.tx_msgs[WIRE_PING], 3);
+	ck_assert_uint_eq(st.retries, 4);
+	ck_assert_uint_eq(st.timeouts, 2);
+	ck_assert_uint_eq(st.tx_msgs[WIRE_PING], 6);
 
 	/* A late answer to the first try counts, but not for the RTT. */
-	tx = t_ping(r, &io, &a, NULL, &s, 5000);
-	ck_assert_int_eq(rpc_expire(r, 6000, &c), 0);
+	tx = t_ping(r, &io, &a, NULL, &s, 8000);
+	ck_assert_int_eq(rpc_expire(r, 9000, &c), 0);
 	t_answer(&m, WIRE_PONG, tx, 0x33);
-	ck_assert_int_eq(t_match(r, &a, &m, 6100), RPC_ANSWERED);
+	ck_assert_int_eq(t_match(r, &a, &m, 9100), RPC_ANSWERED);
 	ck_assert_uint_eq(s.c.rtt_us, 0);
 	t_io_clear(&io);
 	rpc_free(r);
@@ -329,7 +335,7 @@ START_TEST(test_set_timeout)
 	ck_assert_int_eq(rpc_deadline(r), 600);
 	ck_assert_int_eq(rpc_expire(r, 600, &c), 1);
 	ck_assert_uint_eq(c.tries, 1);
-	ck_assert(rpc_dead(r, &want, 600));
+	ck_assert(!rpc_dead(r, &want, 600));	/* one strike of two */
 	/* More than the configuration's is the configuration's. */
 	ck_assert_ptr_nonnull(pc = rpc_send(r, &a, &want, &m, &t_ops, &s,
 	    1000));
