@@ -347,10 +347,14 @@ op_pump(struct op *op, int64_t now_ms)
 		}
 		if (op->kind->sent != NULL)
 			op->kind->sent(op, c, now_ms);
-		/* A second chance (lookup_again): one try, a short wait. */
+		/*
+		 * A second chance (lookup_again): one try, twice the
+		 * retransmission timeout (a slow node's answer may take more
+		 * than one), at most rpc_timeout.
+		 */
 		if (lookup_asked_again(op->lk, &n.id))
-			rpc_set_timeout(env->rpc, c, rpc_rto(env->rpc, &n.addr),
-			    0);
+			rpc_set_timeout(env->rpc, c,
+			    2 * rpc_rto(env->rpc, &n.addr), 0);
 		op->set->st.lookup_queries++;
 	}
 	if (lookup_done(op->lk) && !op->lk_ended) {
