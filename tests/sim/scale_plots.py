@@ -28,10 +28,12 @@ def runs(big):
     for n in SIZES + (BIG if big else []):
         yield ["--nodes", str(n)]
         yield ["--nodes", str(n), "--latency", "king"]
+    for n in (300, 1000):
+        yield ["--nodes", str(n), "--cache-max", "0"]
     for c in CHURNS:
-        yield ["--nodes", "1000", "--churn", str(c), "--loss", "0.05"]
-        yield ["--nodes", "1000", "--churn", str(c), "--loss", "0.05",
-               "--latency", "king"]
+        for lat in ("uniform", "king"):
+            yield ["--nodes", "1000", "--churn", str(c), "--loss", "0.05",
+                   "--lookups", "1000", "--latency", lat]
 
 
 def run(path, big):

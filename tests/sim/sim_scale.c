@@ -14,9 +14,10 @@
  * datagrams in flight) over N; rss_kib the peak resident size.  Latency
  * is uniform, 1-20 ms one way per link, or with --latency king wide-area
  * round trips, fixed per pair of nodes: log-normal with a median of 160 ms
- * and a 99th percentile of 900 ms, at least 4 ms (the shape of the King
- * data set of DNS-server RTTs; simnet.h and docs/SCALE.md give the
- * source and say how far these figures are from it).
+ * and a 99th percentile of 900 ms, at least 4 ms, standing for the King
+ * data set of RTTs between DNS servers (Gummadi et al. 2002), which we do
+ * not have: the figures are an assumption, not fitted to it (simnet.h,
+ * docs/SCALE.md).
  *
  * Without options it runs 300 nodes and fails unless every lookup is
  * exact and every value comes back: `make sim` runs it that way, and

@@ -26,12 +26,11 @@
  * lat_king: each pair of nodes gets a round-trip time drawn once (a hash
  * of the unordered pair and the seed) from a log-normal distribution with
  * the median and 99th percentile below, no shorter than the floor; a
- * datagram takes half of it each way.  The shape is that of the King data
- * set's pairwise DNS-server RTTs (Gummadi et al. 2002; the 1,740-server
- * matrix of p2psim and Vivaldi, and Meridian's 2,500 servers): a median
- * of some 150-180 ms and a tail reaching a second.  The figures are
- * stated from the papers as recalled, not fitted to the data (which we do
- * not have): docs/SCALE.md says so.
+ * datagram takes half of it each way.  It stands for the King data set's
+ * pairwise RTTs between DNS servers world-wide (Gummadi et al. 2002; the
+ * 1,740-server matrix of p2psim and Vivaldi, Meridian's 2,500 servers),
+ * which we do not have: the median and the tail are our assumption, not
+ * fitted to it (docs/SCALE.md says so).
  */
 #define SIMNET_KING_MEDIAN_MS	160
 #define SIMNET_KING_P99_MS	900
