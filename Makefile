@@ -91,7 +91,7 @@ EMOD   := $(B)/emod
 EMOCTL := $(B)/emoctl
 DEPS_STAMP := build/.deps-ok
 
-.PHONY: all deps run test check-layers unit sim sim-large fuzz-replay integration hostile python-client bench fuzz \
+.PHONY: all deps run test check-layers unit sim sim-large sim-plots fuzz-replay integration hostile python-client bench fuzz \
         install uninstall clean check-sanitize test-sanitize
 all: $(EMOD) $(EMOCTL)
 
@@ -186,23 +186,40 @@ check-layers: | $(DEPS_STAMP)
 unit: $(UNIT_BINS)
 	$(Q)sh tests/run-tier.sh unit $(UNIT_BINS)
 
+# Then 1,000 nodes with 30% churn and 5% loss (issue 13's targets; about
+# 8 s of CPU, deterministic).
 sim: $(SIM_BINS)
 	$(Q)sh tests/run-tier.sh sim $(SIM_BINS)
+	$(Q)$(B)/tests/sim_scale --nodes 1000 --churn 0.3 --loss 0.05 \
+	    --lookups 1000
 
 # Bigger simulated networks (issue 13), outside `make test`: N = 1,000 (also
-# with 30% churn and 5% loss) and 10,000; SIM_LARGE_100K=1 adds 100,000
-# (long).  SIM_LARGE_ARGS go to every run, e.g. "--seed 7 --cache-max 64".
+# with 30% churn and 5% loss, uniform and King-like latency) and 10,000;
+# SIM_LARGE_100K=1 adds 100,000 (long).  SIM_LARGE_ARGS go to every run,
+# e.g. "--seed 7 --cache-max 0".
 # Every run prints its numbers; the target fails if one missed its bounds.
 SIM_LARGE_ARGS ?=
 SIM_LARGE_100K ?=
 sim-large: $(B)/tests/sim_scale
 	$(Q)s=$(B)/tests/sim_scale; rc=0; \
 	$$s --nodes 1000 $(SIM_LARGE_ARGS) || rc=1; \
-	$$s --nodes 1000 --churn 0.3 --loss 0.05 $(SIM_LARGE_ARGS) || rc=1; \
+	$$s --nodes 1000 --churn 0.3 --loss 0.05 --lookups 1000 \
+	    $(SIM_LARGE_ARGS) || rc=1; \
+	$$s --nodes 1000 --churn 0.3 --loss 0.05 --lookups 1000 \
+	    --latency king $(SIM_LARGE_ARGS) || rc=1; \
 	$$s --nodes 10000 $(SIM_LARGE_ARGS) || rc=1; \
 	if [ -n "$(SIM_LARGE_100K)" ]; then \
 		$$s --nodes 100000 $(SIM_LARGE_ARGS) || rc=1; fi; \
 	exit $$rc
+
+# docs/scale_*.png from the result lines in tests/sim/scale_results.txt
+# (python3-matplotlib); SIM_PLOTS_RUN=1 first runs sim_scale again at
+# every point (minutes of CPU, niced) and appends its lines.
+SIM_PLOTS_RUN ?=
+SIM_PLOTS_PYTHON ?= python3
+sim-plots: $(B)/tests/sim_scale
+	$(Q)SIM_SCALE=$(B)/tests/sim_scale $(SIM_PLOTS_PYTHON) tests/sim/scale_plots.py \
+	    $(if $(SIM_PLOTS_RUN),--run) tests/sim/scale_results.txt
 
 fuzz-replay: $(REPLAY_BINS)
 	$(Q)sh tests/fuzz/replay-all.sh $(B)/tests

@@ -26,8 +26,8 @@ struct admit {
 };
 
 /* The Pongs go through dht.c like any answer: no hooks. */
-static const struct rpc_ops admit_ping_rpc = { NULL, NULL };
-static const struct rpc_ops admit_challenge_rpc = { NULL, NULL };
+static const struct rpc_ops admit_ping_rpc = { NULL, NULL, NULL };
+static const struct rpc_ops admit_challenge_rpc = { NULL, NULL, NULL };
 
 struct admit *
 admit_new(const struct env *env, size_t cache_max, uint64_t salt,

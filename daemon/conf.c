@@ -174,6 +174,10 @@ static const struct conf_row conf_rows[] = {
 	    "times a request is resent before the peer counts as failed"),
 	ROW(alpha, CT_U32, alpha, 1, 16, "3",
 	    "requests in flight per lookup"),
+	ROW(addr_cache_max, CT_U32, addr_cache_max, 0, 4096, "0",
+	    "entries kept in each per-address cache (peers' tokens, round "
+	    "trips and cookies, request rates), rounded down to a power of "
+	    "two; 0 is each one's own bound (256, 1024, 4096)"),
 	ROW(recv_buffer, CT_SIZE, recv_buffer, 64 * KIB, GIB, "8M",
 	    "UDP socket receive buffer"),
 	ROW(send_buffer, CT_SIZE, send_buffer, 64 * KIB, GIB, "4M",

@@ -50,6 +50,7 @@ struct conf {
 	uint32_t	rpc_timeout_ms;
 	uint32_t	rpc_retries;
 	uint32_t	alpha;
+	uint32_t	addr_cache_max;		/* 0: each cache's own bound */
 	uint32_t	recv_buffer;
 	uint32_t	send_buffer;
 	uint32_t	id_difficulty;		/* proof of work of node IDs */

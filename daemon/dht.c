@@ -353,6 +353,9 @@ dht_expire(struct dht *d, int64_t now_ms)
 			dht_route_failed(d, &c.id, &c.to, now_ms);
 		dht_failed(&c, now_ms);
 	}
+	/* Lookups stop waiting for what was resent (rpc_ops.stalled). */
+	while (rpc_stalled(d->env.rpc, &c))
+		c.ops->stalled(c.ctx, &c, now_ms);
 }
 
 static int64_t

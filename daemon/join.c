@@ -48,7 +48,7 @@ join_free(struct join *j)
 }
 
 /* Answers and silences update the routing table in dht.c: no hooks. */
-static const struct rpc_ops join_liveness_rpc = { NULL, NULL };
+static const struct rpc_ops join_liveness_rpc = { NULL, NULL, NULL };
 
 void
 join_ping(struct join *j, const struct route_node *n, int64_t now_ms)

@@ -12,6 +12,8 @@
 struct lookup_cand {
 	struct route_node	node;
 	uint8_t			state;		/* enum lookup_state */
+	uint8_t			stalled;	/* INFLIGHT, not in inflight */
+	uint8_t			again;		/* failed once, asked again */
 	uint32_t		hops;		/* seeds are 1 */
 };
 
@@ -166,6 +168,24 @@ lookup_free(struct lookup *lk)
 	free(lk);
 }
 
+/*
+ * Queries allowed in flight: alpha, or k once the closest candidate that
+ * neither failed nor stalled has answered without naming a closer one
+ * (Kademlia's last step, §2.3: the rest of the k closest are asked at
+ * once, not alpha at a time).
+ */
+static unsigned
+lookup_width(const struct lookup *lk)
+{
+	size_t i;
+
+	for (i = 0; i < lk->n; i++)
+		if (lk->c[i].state != LOOKUP_FAILED && !lk->c[i].stalled)
+			return lk->c[i].state == LOOKUP_REPLIED &&
+			    lk->k > lk->alpha ? lk->k : lk->alpha;
+	return lk->alpha;
+}
+
 int
 lookup_next(struct lookup *lk, struct route_node *out)
 {
@@ -173,7 +193,7 @@ lookup_next(struct lookup *lk, struct route_node *out)
 	size_t i;
 	unsigned live = 0;
 
-	if (lk->inflight >= lk->alpha || lk->st.stopped)
+	if (lk->inflight >= lookup_width(lk) || lk->st.stopped)
 		return 0;
 	if (lk->st.queries >= lk->max_queries) {
 		lk->st.capped = 1;
@@ -181,7 +201,8 @@ lookup_next(struct lookup *lk, struct route_node *out)
 	}
 	for (i = 0; i < lk->n && live < lk->k; i++) {
 		c = &lk->c[i];
-		if (c->state == LOOKUP_FAILED)
+		/* A stalled one may be dead: ask the next one meanwhile. */
+		if (c->state == LOOKUP_FAILED || c->stalled)
 			continue;
 		live++;
 		if (c->state != LOOKUP_NEW)
@@ -207,7 +228,9 @@ lookup_reply(struct lookup *lk, const struct id *from,
 	if ((c = lookup_find(lk, from)) != NULL) {
 		if (c->state == LOOKUP_INFLIGHT) {
 			c->state = LOOKUP_REPLIED;
-			lk->inflight--;
+			if (!c->stalled)
+				lk->inflight--;
+			c->stalled = 0;
 			lk->st.replies++;
 			if (c->hops > lk->st.hops)
 				lk->st.hops = c->hops;
@@ -234,8 +257,54 @@ lookup_failed(struct lookup *lk, const struct id *from)
 	    c->state != LOOKUP_INFLIGHT)
 		return -1;
 	c->state = LOOKUP_FAILED;
-	lk->inflight--;
+	if (!c->stalled)
+		lk->inflight--;
+	c->stalled = 0;
 	lk->st.failures++;
+	return 0;
+}
+
+int
+lookup_again(struct lookup *lk, const struct id *id)
+{
+	struct lookup_cand *c;
+	size_t i;
+	unsigned live = 0;
+	int found;
+
+	i = lookup_search(lk, id, &found);
+	if (!found || (c = &lk->c[i])->state != LOOKUP_FAILED || c->again ||
+	    lk->st.stopped)
+		return -1;
+	for (; i > 0 && live < lk->k; i--)
+		live += lk->c[i - 1].state != LOOKUP_FAILED;
+	if (live >= lk->k)
+		return -1;
+	c->state = LOOKUP_NEW;
+	c->again = 1;
+	return 0;
+}
+
+int
+lookup_asked_again(const struct lookup *lk, const struct id *id)
+{
+	size_t i;
+	int found;
+
+	i = lookup_search(lk, id, &found);
+	return found && lk->c[i].again;
+}
+
+int
+lookup_stalled(struct lookup *lk, const struct id *from)
+{
+	struct lookup_cand *c;
+
+	if ((c = lookup_find(lk, from)) == NULL ||
+	    c->state != LOOKUP_INFLIGHT || c->stalled)
+		return -1;
+	c->stalled = 1;
+	lk->inflight--;
 	return 0;
 }
 

@@ -68,9 +68,13 @@ void		 lookup_limit_ip(struct lookup *, unsigned per_ip,
 
 /*
  * If fewer than alpha queries are in flight and a NEW candidate is among
- * the k closest non-failed ones, marks the closest such INFLIGHT, copies
- * it to out and returns 1; else 0 (always 0 once the query cap is spent
- * or the lookup was stopped).  Call until it returns 0.
+ * the k closest non-failed ones (a stalled one, lookup_stalled, does
+ * not count: the next is asked meanwhile), marks the closest such
+ * INFLIGHT, copies it to out and returns 1; else 0 (always 0 once the
+ * query cap is spent or the lookup was stopped).  Call until it returns 0.  Once the closest
+ * non-failed candidate has REPLIED (its answer named none closer), up to
+ * k may be in flight: Kademlia's last step asks the rest of the k
+ * closest at once (§2.3), which takes rounds of waiting off every lookup.
  */
 int		 lookup_next(struct lookup *, struct route_node *out);
 /*
@@ -84,6 +88,21 @@ size_t		 lookup_reply(struct lookup *, const struct id *from,
 		    const struct route_node *nodes, size_t n);
 /* The query to `from` failed for good; 0, or -1 if it was not pending. */
 int		 lookup_failed(struct lookup *, const struct id *from);
+/*
+ * A FAILED candidate among the k closest that are not failed becomes NEW
+ * once more (lookup_asked_again tells it is its second chance): all tries
+ * of a query to a live node are lost now and then, and the closest node
+ * must not be left out for it.  Once per candidate; 0, or -1.
+ */
+int		 lookup_again(struct lookup *, const struct id *);
+int		 lookup_asked_again(const struct lookup *, const struct id *);
+/*
+ * The query to `from` went unanswered once and was resent: it stays in
+ * flight (an answer still counts, and the lookup still waits for it if it
+ * is among the k closest) but no longer holds one of the alpha places, so
+ * a dead node does not hold the lookup back.  0, or -1 if not pending.
+ */
+int		 lookup_stalled(struct lookup *, const struct id *from);
 /*
  * True once the k closest non-failed candidates have all REPLIED (or fewer
  * than k are left and all of them have), once the query cap is spent and

@@ -381,6 +381,7 @@ node_new(struct event_base *base, const struct conf *conf,
 	dc.alpha = conf->alpha;
 	dc.rpc_timeout_ms = conf->rpc_timeout_ms;
 	dc.rpc_retries = conf->rpc_retries;
+	dc.addr_cache_max = conf->addr_cache_max;
 	dc.max_ttl_s = conf->max_ttl_s;
 	dc.refresh_interval_ms = conf->refresh_interval_s * 1000u;
 	dc.republish_interval_ms = conf->republish_interval_s * 1000u;

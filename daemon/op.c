@@ -347,6 +347,14 @@ op_pump(struct op *op, int64_t now_ms)
 		}
 		if (op->kind->sent != NULL)
 			op->kind->sent(op, c, now_ms);
+		/*
+		 * A second chance (lookup_again): one try, twice the
+		 * retransmission timeout (a slow node's answer may take more
+		 * than one), at most rpc_timeout.
+		 */
+		if (lookup_asked_again(op->lk, &n.id))
+			rpc_set_timeout(env->rpc, c,
+			    2 * rpc_rto(env->rpc, &n.addr), 0);
 		op->set->st.lookup_queries++;
 	}
 	if (lookup_done(op->lk) && !op->lk_ended) {
@@ -432,8 +440,8 @@ op_relay_ok(const struct op *op, const struct addr *from,
 }
 
 /*
- * The nodes of an answer, less those we saw die (peers still name them)
- * and those relay sanity refuses.
+ * The nodes of an answer, less those we saw die (peers still name them;
+ * rpc.h: RPC_DEAD_STRIKES) and those relay sanity refuses.
  */
 static void
 op_lookup_nodes(struct op *op, const struct rpc_call *c,
@@ -485,13 +493,26 @@ op_lookup_failed(void *ctx, const struct rpc_call *c, int64_t now_ms)
 
 	if (op->done || op->closed)
 		return;
-	lookup_failed(op->lk, &c->id);
+	if (lookup_failed(op->lk, &c->id) == 0)
+		(void)lookup_again(op->lk, &c->id);
 	op_pump(op, now_ms);
+}
+
+static void
+op_lookup_stalled(void *ctx, const struct rpc_call *c, int64_t now_ms)
+{
+	struct op *op = ctx;
+
+	if (op->done || op->closed)
+		return;
+	if (lookup_stalled(op->lk, &c->id) == 0)
+		op_pump(op, now_ms);
 }
 
 static const struct rpc_ops op_lookup_rpc = {
 	.reply = op_lookup_reply,
 	.failed = op_lookup_failed,
+	.stalled = op_lookup_stalled,
 };
 
 void

@@ -174,7 +174,7 @@ static const struct rpc_ops op_watch_listen_rpc = {
 };
 
 /* Cancels go without hooks: nobody waits for their answers. */
-static const struct rpc_ops op_watch_cancel_rpc = { NULL, NULL };
+static const struct rpc_ops op_watch_cancel_rpc = { NULL, NULL, NULL };
 
 static void
 op_watch_listen(struct op_watch *w, const struct op_watch_sub *s, int cancel,

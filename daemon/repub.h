@@ -22,7 +22,7 @@
  * sender republished them to all k closest: Kademlia §2.5), remembered
  * in a bounded cache of hashes; a forgotten one is merely sent again.
  */
-#define REPUB_SEEN_MIN		256
+#define REPUB_SEEN_MIN		16
 #define REPUB_SEEN_MAX		65536	/* 16 bytes each */
 /* Known holders (hold.h) are trusted for this many intervals. */
 #define REPUB_HOLD_INTERVALS	3

@@ -329,8 +329,10 @@ rpc_send(struct rpc *r, const struct addr *to, const struct id *id,
 	q->c.sent_ms = now_ms;
 	q->c.len = len;
 	q->in_use = 1;
-	q->timeout_ms = r->cfg.timeout_ms;
 	q->retries = (uint8_t)r->cfg.retries;
+	/* A single try waits the whole timeout: its end marks a death. */
+	q->adaptive = q->retries > 0 && len <= WIRE_MAX_DATAGRAM;
+	q->timeout_ms = q->adaptive ? rpc_rto(r, to) : r->cfg.timeout_ms;
 	q->deadline = now_ms + q->timeout_ms;
 	q->msg = buf;
 	rpc_hash_insert(r, i);
@@ -371,6 +373,7 @@ rpc_set_timeout(struct rpc *r, struct rpc_call *c, uint32_t timeout_ms,
 		retries = r->cfg.retries;
 	q->timeout_ms = timeout_ms;
 	q->retries = (uint8_t)retries;
+	q->adaptive = 0;
 	q->deadline = q->c.sent_ms + timeout_ms;
 	rpc_heap_fix(r, (size_t)q->hpos);
 }
@@ -504,7 +507,7 @@ rpc_match(struct rpc *r, const struct addr *from, const struct wire_msg *m,
 		rpc_rtt_sample(r, from, out->rtt_us, now_ms);
 	}
 	if (out->id_known && !id_eq(&out->id, &m->sender)) {
-		rpc_dead_add(r, &out->id, now_ms);
+		rpc_dead_add(r, &out->id, RPC_DEAD_STRIKES, now_ms);
 		return RPC_MOVED;
 	}
 	out->id = m->sender;
@@ -525,7 +528,15 @@ rpc_expire(struct rpc *r, int64_t now_ms, struct rpc_call *out)
 			/* Same txid: a late answer to the first try counts. */
 			q->c.tries++;
 			q->c.sent_ms = now_ms;
+			if (q->adaptive)
+				q->timeout_ms = q->c.tries >= q->retries ||
+				    q->timeout_ms >= r->cfg.timeout_ms / 2 ?
+				    r->cfg.timeout_ms : q->timeout_ms * 2;
 			q->deadline = now_ms + q->timeout_ms;
+			if (q->c.tries == 1 && q->c.ops != NULL &&
+			    q->c.ops->stalled != NULL &&
+			    r->nstalled < RPC_STALLED_MAX)
+				r->stalled[r->nstalled++] = q->c.txid;
 			rpc_heap_fix(r, (size_t)q->hpos);
 			r->st.retries++;
 			(void)rpc_send_bytes(r, &q->c.to, q->msg, q->c.len,
@@ -539,7 +550,7 @@ rpc_expire(struct rpc *r, int64_t now_ms, struct rpc_call *out)
 		rpc_release(r, i, out);
 		/* One lost datagram is no death: a single try proves none. */
 		if (out->id_known && !out->once)
-			rpc_dead_add(r, &out->id, now_ms);
+			rpc_dead_add(r, &out->id, 1, now_ms);
 		return 1;
 	}
 	return 0;
@@ -592,12 +603,40 @@ void
 rpc_tick(struct rpc *r, int64_t now_ms)
 {
 	frag_out_tick(r->fout, now_ms);
+	/*
+	 * Nothing outstanding: the table a burst grew goes back to nothing
+	 * (an idle node holds no request), and grows again when needed.
+	 */
+	if (r->n == 0 && r->cap > RPC_CALLS_MIN) {
+		free(r->req);
+		free(r->heap);
+		free(r->hbucket);
+		r->req = NULL;
+		r->heap = r->hbucket = NULL;
+		r->cap = r->nhbucket = 0;
+		r->free = -1;
+	}
 }
 
 void
 rpc_get_stats(const struct rpc *r, struct rpc_stats *st)
 {
 	*st = r->st;
+}
+
+int
+rpc_stalled(struct rpc *r, struct rpc_call *out)
+{
+	int32_t i;
+
+	while (r->nstalled > 0) {
+		i = rpc_find(r, r->stalled[--r->nstalled]);
+		if (i >= 0 && r->req[i].c.tries > 0) {
+			*out = r->req[i].c;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 /* ---- lifecycle ----------------------------------------------------------- */

@@ -28,13 +28,36 @@
 /*
  * Nodes whose requests timed out recently.  Peers that never talk to a
  * dead node keep advertising it; without this every lookup near it would
- * wait a full timeout for it again.  Hearing from the node clears it.
+ * wait for it again.  A node counts as dead after RPC_DEAD_STRIKES failed
+ * requests (each of all its tries) within RPC_DEAD_TTL_MS of each other,
+ * or at once when another ID answers at its address: with 5% loss a live
+ * node loses all three tries of one request about once in a thousand,
+ * and one such loss would hide it from our lookups for ten minutes (a
+ * lookup gives a failed candidate among the k closest one more try:
+ * lookup_again).  Hearing from the node clears it.
  */
 #define RPC_DEAD_MIN		16
 #define RPC_DEAD_MAX		64
 #define RPC_DEAD_TTL_MS		(10 * 60 * 1000)
+#define RPC_DEAD_STRIKES	2
 #define RPC_RTT_MIN		64	/* RTT estimates and cookies, by address */
 #define RPC_RTT_MAX		1024
+/*
+ * Retransmission timeouts (RFC 6298's srtt + 4 rttvar): a request's first
+ * try waits the estimate of its address, else the engine's estimate over
+ * every answer (once RPC_RTO_SAMPLES came), never less than
+ * RPC_RTO_MIN_MS nor more than the configured timeout; each resend waits
+ * twice as long as the try before, the last one the whole configured
+ * timeout, so a node is given up no sooner than before.  A lookup stops
+ * waiting for a resent request (rpc_ops.stalled): a dead node holds it
+ * back for a round trip or two, not seconds, and a slow one is still
+ * heard (its late answer to an earlier try counts).  A request without
+ * resends, or in fragments, waits the whole configured timeout.
+ */
+#define RPC_RTO_MIN_MS		100
+#define RPC_RTO_SAMPLES		8
+/* Requests resent since the caller last asked (rpc_stalled); lossy. */
+#define RPC_STALLED_MAX		32
 /*
  * A cookie proves us for at least one rotation of its giver's secret
  * (token.h: 5 minutes).  Older, it is still echoed, and the request padded
@@ -116,6 +139,11 @@ struct rpc_ops {
 	void	(*reply)(void *ctx, const struct rpc_call *,
 		    const struct wire_msg *, int64_t now_ms, int64_t wall_ms);
 	void	(*failed)(void *ctx, const struct rpc_call *, int64_t now_ms);
+	/*
+	 * Optional: the first try went unanswered and the request was sent
+	 * again (it is still outstanding).  A lookup stops waiting for it.
+	 */
+	void	(*stalled)(void *ctx, const struct rpc_call *, int64_t now_ms);
 };
 
 struct rpc_stats {
@@ -195,6 +223,15 @@ enum rpc_match rpc_match(struct rpc *, const struct addr *from,
  * tries released into *out (call again), 0 when none is left.
  */
 int	rpc_expire(struct rpc *, int64_t now_ms, struct rpc_call *out);
+/*
+ * After rpc_expire: 1 with a copy of the next request whose hooks have a
+ * `stalled` and that was resent for the first time (still outstanding;
+ * call again), 0 when none is left.  At most RPC_STALLED_MAX are kept
+ * between two calls.
+ */
+int	rpc_stalled(struct rpc *, struct rpc_call *out);
+/* The first try's timeout for a request to a now (RPC_RTO_MIN_MS). */
+uint32_t rpc_rto(const struct rpc *, const struct addr *a);
 /*
  * The bytes rpc_send would send for m to `to` now (cookie or pad added),
  * in its first try.

@@ -20,11 +20,13 @@ struct rpc_req {
 	int32_t		 hpos;		/* position in the deadline heap */
 	uint32_t	 timeout_ms;	/* per try: cfg's unless rpc_set_timeout */
 	uint8_t		 retries;	/* resends: cfg's unless rpc_set_timeout */
+	uint8_t		 adaptive;	/* timeouts from rpc_rto, backing off */
 };
 
 struct rpc_dead {
-	struct cache_ent e;		/* e.ms: when it timed out */
+	struct cache_ent e;		/* e.ms: when it last timed out */
 	struct id	 id;
+	uint8_t		 strikes;	/* failures within RPC_DEAD_TTL_MS */
 };
 
 /* What we know of one peer address: e.ms is when it last changed. */
@@ -55,6 +57,10 @@ struct rpc {
 
 	struct cache		 dead;		/* struct rpc_dead */
 	struct cache		 peers;		/* struct rpc_peer */
+	uint32_t		 srtt_us, rttvar_us;	/* over every peer */
+	uint32_t		 nsamples;	/* up to RPC_RTO_SAMPLES */
+	uint64_t		 stalled[RPC_STALLED_MAX];	/* txids */
+	uint32_t		 nstalled;
 	rpc_answer_gate		*gate;
 	void			*gate_arg;
 };
@@ -62,7 +68,9 @@ struct rpc {
 void	rpc_pad(struct wire_msg *, size_t target);
 void	rpc_prove(struct rpc *, const struct addr *, struct wire_msg *,
 	    int64_t now_ms);
-void	rpc_dead_add(struct rpc *, const struct id *, int64_t now_ms);
+/* One more strike against id (a request failed), or `strikes` at once. */
+void	rpc_dead_add(struct rpc *, const struct id *, unsigned strikes,
+	    int64_t now_ms);
 void	rpc_rtt_sample(struct rpc *, const struct addr *, uint32_t us,
 	    int64_t now_ms);
 void	rpc_cookie_note(struct rpc *, const struct addr *,

@@ -28,16 +28,22 @@ rpc_dead_find(const struct rpc *r, const struct id *id)
 }
 
 void
-rpc_dead_add(struct rpc *r, const struct id *id, int64_t now_ms)
+rpc_dead_add(struct rpc *r, const struct id *id, unsigned strikes,
+    int64_t now_ms)
 {
 	struct rpc_dead *dd;
 
-	if ((dd = rpc_dead_find(r, id)) == NULL &&
-	    (dd = (struct rpc_dead *)(void *)cache_slot(&r->dead,
-	    rpc_id_hash(r, id))) == NULL)
-		return;
+	if ((dd = rpc_dead_find(r, id)) == NULL) {
+		if ((dd = (struct rpc_dead *)(void *)cache_slot(&r->dead,
+		    rpc_id_hash(r, id))) == NULL)
+			return;
+		dd->strikes = 0;
+	} else if (now_ms - dd->e.ms >= RPC_DEAD_TTL_MS)
+		dd->strikes = 0;
 	dd->id = *id;
 	dd->e.ms = now_ms;
+	dd->strikes = dd->strikes + strikes > RPC_DEAD_STRIKES ?
+	    RPC_DEAD_STRIKES : (uint8_t)(dd->strikes + strikes);
 }
 
 int
@@ -45,7 +51,8 @@ rpc_dead(const struct rpc *r, const struct id *id, int64_t now_ms)
 {
 	const struct rpc_dead *dd = rpc_dead_find(r, id);
 
-	return dd != NULL && now_ms - dd->e.ms < RPC_DEAD_TTL_MS;
+	return dd != NULL && dd->strikes >= RPC_DEAD_STRIKES &&
+	    now_ms - dd->e.ms < RPC_DEAD_TTL_MS;
 }
 
 void
@@ -89,24 +96,52 @@ rpc_peer_slot(struct rpc *r, const struct addr *a, int64_t now_ms)
 }
 
 /* RFC 6298's estimator: gains 1/8 and 1/4. */
+static void
+rpc_rtt_update(uint32_t *srtt, uint32_t *rttvar, int first, uint32_t us)
+{
+	uint32_t err;
+
+	if (first) {
+		*srtt = us;
+		*rttvar = us / 2;
+		return;
+	}
+	err = us > *srtt ? us - *srtt : *srtt - us;
+	*rttvar = *rttvar - *rttvar / 4 + err / 4;
+	*srtt = *srtt - *srtt / 8 + us / 8;
+}
+
 void
 rpc_rtt_sample(struct rpc *r, const struct addr *a, uint32_t us,
     int64_t now_ms)
 {
 	struct rpc_peer *t;
-	uint32_t err;
 
+	rpc_rtt_update(&r->srtt_us, &r->rttvar_us, r->nsamples == 0, us);
+	if (r->nsamples < RPC_RTO_SAMPLES)
+		r->nsamples++;
 	if ((t = rpc_peer_slot(r, a, now_ms)) == NULL)
 		return;
-	if (!t->has_rtt) {
-		t->srtt_us = us;
-		t->rttvar_us = us / 2;
-		t->has_rtt = 1;
-	} else {
-		err = us > t->srtt_us ? us - t->srtt_us : t->srtt_us - us;
-		t->rttvar_us = t->rttvar_us - t->rttvar_us / 4 + err / 4;
-		t->srtt_us = t->srtt_us - t->srtt_us / 8 + us / 8;
+	rpc_rtt_update(&t->srtt_us, &t->rttvar_us, !t->has_rtt, us);
+	t->has_rtt = 1;
+}
+
+uint32_t
+rpc_rto(const struct rpc *r, const struct addr *a)
+{
+	uint32_t srtt, var;
+	uint64_t ms;
+
+	if (rpc_rtt(r, a, &srtt, &var) == -1) {
+		if (r->nsamples < RPC_RTO_SAMPLES)
+			return r->cfg.timeout_ms;
+		srtt = r->srtt_us;
+		var = r->rttvar_us;
 	}
+	ms = ((uint64_t)srtt + 4 * (uint64_t)var + 999) / 1000;
+	if (ms < RPC_RTO_MIN_MS)
+		ms = RPC_RTO_MIN_MS;
+	return ms < r->cfg.timeout_ms ? (uint32_t)ms : r->cfg.timeout_ms;
 }
 
 /* A cookie in an answer from a: echoed in our next requests to a. */

@@ -12,18 +12,28 @@
  * k closest its answer holds, on average.  bytes_per_node is the heap in
  * use at the end (mallinfo2, every node's engine, store and simnet entry,
  * datagrams in flight) over N; rss_kib the peak resident size.  Latency
- * is uniform, 1-20 ms one way per link; a wide-area distribution is a
- * later step of the issue.
+ * is uniform, 1-20 ms one way per link, or with --latency king wide-area
+ * round trips, fixed per pair of nodes: log-normal with a median of 160 ms
+ * and a 99th percentile of 900 ms, at least 4 ms, standing for the King
+ * data set of RTTs between DNS servers (Gummadi et al. 2002), which we do
+ * not have: the figures are an assumption, not fitted to it (simnet.h,
+ * docs/SCALE.md).
  *
  * Without options it runs 300 nodes and fails unless every lookup is
- * exact and every value comes back: `make sim` runs it that way.  The
+ * exact and every value comes back: `make sim` runs it that way, and
+ * once more at 1,000 nodes with 30% churn and 5% loss.  Any run fails
+ * below the issue's targets: 99.9% of lookups with the closest live node,
+ * 19 of the true 20 closest on average, at most 40 queries per lookup,
+ * every value put before the churn read back.  The
  * last line is machine-readable.  `make sim-large` runs bigger networks.
  *
  * --cache-max M bounds each node's per-address caches (dht_config's
- * addr_cache_max; 0, the default, keeps the daemon's bounds).
+ * addr_cache_max, emod.conf's too); the default, 64, makes small nodes,
+ * as the issue's memory target wants; 0 keeps the daemon's bounds (256,
+ * 1024, 4096), which a node of a big network fills: some 90 KiB more.
  *
  * Usage: sim_scale [--nodes N] [--seed S] [--churn F] [--loss F]
- *	  [--latency uniform] [--lookups L] [--keys K] [--cache-max M]
+ *	  [--latency uniform|king] [--lookups L] [--keys K] [--cache-max M]
  */
 #include <getopt.h>
 #include <malloc.h>
@@ -44,7 +54,10 @@
 #define SCALE_LIMIT_MS	120000
 #define SCALE_VALUE_LEN	64
 #define SCALE_TTL_MS	(24 * 3600 * 1000)
-#define SCALE_MIN_SUCCESS 0.99	/* with churn or loss */
+/* The issue's targets, with churn or loss. */
+#define SCALE_MIN_SUCCESS 0.999
+#define SCALE_MIN_FOUND	19.0	/* of the true ROUTE_K closest, on average */
+#define SCALE_MAX_QUERIES 40.0	/* per lookup */
 
 struct scale_opts {
 	size_t		nodes;
@@ -54,10 +67,12 @@ struct scale_opts {
 	unsigned	lookups;
 	unsigned	keys;
 	unsigned	cache_max;
+	int		king;
 };
 
 struct result {
 	unsigned	lookups, success, exact;
+	unsigned	failed_err, failed_first;	/* why lookups failed */
 	uint64_t	found;		/* true k closest present, summed */
 	uint64_t	queries;
 	unsigned	puts_ok, gets_ok;
@@ -69,7 +84,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: sim_scale [--nodes N] [--seed S] [--churn F] "
-	    "[--loss F] [--latency uniform] [--lookups L] [--keys K] "
+	    "[--loss F] [--latency uniform|king] [--lookups L] [--keys K] "
 	    "[--cache-max M]\n");
 	exit(2);
 }
@@ -125,7 +140,8 @@ parse_opts(int argc, char **argv, struct scale_opts *o)
 	o->churn = o->loss = 0;
 	o->lookups = 200;
 	o->keys = 20;
-	o->cache_max = 0;
+	o->cache_max = 64;
+	o->king = 0;
 	while ((ch = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
@@ -142,10 +158,13 @@ parse_opts(int argc, char **argv, struct scale_opts *o)
 			o->loss = frac_arg(optarg, "--loss");
 			break;
 		case 't':
-			if (strcmp(optarg, "uniform") != 0) {
-				fprintf(stderr, "sim_scale: only --latency "
-				    "uniform so far (a wide-area distribution "
-				    "is a later step)\n");
+			if (strcmp(optarg, "king") == 0)
+				o->king = 1;
+			else if (strcmp(optarg, "uniform") == 0)
+				o->king = 0;
+			else {
+				fprintf(stderr, "sim_scale: --latency is "
+				    "uniform or king\n");
 				exit(2);
 			}
 			break;
@@ -187,6 +206,10 @@ check_find(void *arg, const struct simnet *sn, const struct simnet_find *f)
 	r->exact += (unsigned)sc.exact;
 	if (f->done && f->err == DHT_OK && sc.first)
 		r->success++;
+	else if (!f->done || f->err != DHT_OK)
+		r->failed_err++;
+	else
+		r->failed_first++;
 }
 
 static int
@@ -308,11 +331,19 @@ main(int argc, char **argv)
 	cfg.dht.k = ROUTE_K;
 	cfg.dht.alpha = 3;
 	cfg.dht.rpc_timeout_ms = 1000;
-	cfg.dht.rpc_retries = 1;
+	cfg.dht.rpc_retries = 2;	/* emod.conf's default */
 	cfg.dht.addr_cache_max = o.cache_max;
-	printf("sim_scale: seed %llu, %zu nodes, churn %.3f, loss %.3f, "
-	    "uniform latency %u-%u ms\n", (unsigned long long)o.seed, o.nodes,
-	    o.churn, o.loss, cfg.lat_min_ms, cfg.lat_max_ms);
+	cfg.lat_king = o.king;
+	if (o.king)
+		printf("sim_scale: seed %llu, %zu nodes, churn %.3f, loss "
+		    "%.3f, King-like RTTs (median %d ms, p99 %d ms)\n",
+		    (unsigned long long)o.seed, o.nodes, o.churn, o.loss,
+		    SIMNET_KING_MEDIAN_MS, SIMNET_KING_P99_MS);
+	else
+		printf("sim_scale: seed %llu, %zu nodes, churn %.3f, loss "
+		    "%.3f, uniform latency %u-%u ms\n",
+		    (unsigned long long)o.seed, o.nodes, o.churn, o.loss,
+		    cfg.lat_min_ms, cfg.lat_max_ms);
 	memset(&r, 0, sizeof(r));
 	if ((keys = calloc(o.keys, sizeof(*keys))) == NULL ||
 	    (r.get_ms = calloc(o.keys, sizeof(*r.get_ms))) == NULL)
@@ -359,15 +390,36 @@ main(int argc, char **argv)
 	    (unsigned long long)ss.lost,
 	    (long long)simnet_now(sn), ru.ru_maxrss);
 
-	/* Without churn or loss every answer is exact. */
-	if (o.churn == 0 && o.loss == 0 && r.exact != r.lookups) {
+	printf("sim_scale: lookups failed: %u with an error, %u without the "
+	    "closest; over all nodes %llu capped, %llu expired, %llu RPC "
+	    "timeouts\n", r.failed_err, r.failed_first,
+	    (unsigned long long)simnet_sum_stat(sn, offsetof(struct dht_stats,
+	    lookup_capped)),
+	    (unsigned long long)simnet_sum_stat(sn, offsetof(struct dht_stats,
+	    lookup_expired)),
+	    (unsigned long long)simnet_sum_stat(sn, offsetof(struct dht_stats,
+	    rpc_timeouts)));
+
+	/*
+	 * Without churn or loss every answer is exact; with King-like RTTs
+	 * the rare pair slower than three tries (2.6 s) may be missed.
+	 */
+	if (o.churn == 0 && o.loss == 0 && !o.king && r.exact != r.lookups) {
 		fprintf(stderr, "sim_scale: %u lookups not exact\n",
 		    r.lookups - r.exact);
 		fail++;
 	}
-	if (success < SCALE_MIN_SUCCESS) {
-		fprintf(stderr, "sim_scale: lookup success %.4f below %.2f\n",
-		    success, SCALE_MIN_SUCCESS);
+	if (success < SCALE_MIN_SUCCESS || found < SCALE_MIN_FOUND) {
+		fprintf(stderr, "sim_scale: lookup success %.4f (at least "
+		    "%.3f), closest found %.2f (at least %.0f)\n", success,
+		    SCALE_MIN_SUCCESS, found, SCALE_MIN_FOUND);
+		fail++;
+	}
+	if (r.lookups > 0 && (double)r.queries / r.lookups >
+	    SCALE_MAX_QUERIES) {
+		fprintf(stderr, "sim_scale: %.1f queries per lookup (at most "
+		    "%.0f)\n", (double)r.queries / r.lookups,
+		    SCALE_MAX_QUERIES);
 		fail++;
 	}
 	if (r.puts_ok != o.keys || r.gets_ok != o.keys) {
@@ -378,12 +430,13 @@ main(int argc, char **argv)
 	printf("nodes=%zu lookups=%u success=%.4f closest_found=%.2f "
 	    "queries_per_lookup=%.1f get_p50_ms=%lld get_p99_ms=%lld "
 	    "bytes_per_node=%zu cpu_s=%.1f churn=%.3f loss=%.3f seed=%llu "
-	    "values_lost=%u rss_kib=%ld cache_max=%u\n", o.nodes, r.lookups, success, found,
+	    "values_lost=%u rss_kib=%ld cache_max=%u latency=%s\n", o.nodes,
+	    r.lookups, success, found,
 	    r.lookups ? (double)r.queries / r.lookups : 0,
 	    (long long)pct(r.get_ms, r.nget_ms, 0.5),
 	    (long long)pct(r.get_ms, r.nget_ms, 0.99), heap / o.nodes, cpu,
 	    o.churn, o.loss, (unsigned long long)o.seed, o.keys - r.gets_ok,
-	    ru.ru_maxrss, o.cache_max);
+	    ru.ru_maxrss, o.cache_max, o.king ? "king" : "uniform");
 	simnet_free(sn);
 	for (i = 0; i < o.keys; i++)
 		simnet_key_free(&keys[i]);

@@ -5,6 +5,7 @@
  * the scenarios share on top of it is in simscen.c.
  */
 #include <arpa/inet.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,7 +108,22 @@ static int64_t
 simnet_latency(const struct simnet *sn, size_t src, size_t dst)
 {
 	uint64_t h, span;
+	double u1, u2, z, rtt;
+	size_t lo = src < dst ? src : dst, hi = src < dst ? dst : src;
 
+	if (sn->cfg.lat_king) {
+		/* Symmetric: one RTT per pair, from two hashed uniforms. */
+		h = simnet_mix(sn->cfg.seed ^ simnet_mix(((uint64_t)lo << 32) ^
+		    hi));
+		u1 = ((double)(h >> 11) + 0.5) / 9007199254740992.0;
+		u2 = (double)(simnet_mix(h) >> 11) / 9007199254740992.0;
+		z = sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
+		rtt = SIMNET_KING_MEDIAN_MS * exp(z * log((double)
+		    SIMNET_KING_P99_MS / SIMNET_KING_MEDIAN_MS) / 2.3263);
+		if (rtt < SIMNET_KING_FLOOR_MS)
+			rtt = SIMNET_KING_FLOOR_MS;
+		return (int64_t)(rtt / 2 + 0.5);
+	}
 	span = (uint64_t)sn->cfg.lat_max_ms - sn->cfg.lat_min_ms + 1;
 	h = simnet_mix(sn->cfg.seed ^ simnet_mix(((uint64_t)src << 32) ^ dst));
 	return (int64_t)(sn->cfg.lat_min_ms + h % span);

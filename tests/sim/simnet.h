@@ -22,11 +22,26 @@
 #define SIMNET_KEY_VALUES	4	/* values a struct simnet_key holds */
 #define SIMNET_NOWHERE		(-1L)	/* the index of an address no node has */
 
+/*
+ * lat_king: each pair of nodes gets a round-trip time drawn once (a hash
+ * of the unordered pair and the seed) from a log-normal distribution with
+ * the median and 99th percentile below, no shorter than the floor; a
+ * datagram takes half of it each way.  It stands for the King data set's
+ * pairwise RTTs between DNS servers world-wide (Gummadi et al. 2002; the
+ * 1,740-server matrix of p2psim and Vivaldi, Meridian's 2,500 servers),
+ * which we do not have: the median and the tail are our assumption, not
+ * fitted to it (docs/SCALE.md says so).
+ */
+#define SIMNET_KING_MEDIAN_MS	160
+#define SIMNET_KING_P99_MS	900
+#define SIMNET_KING_FLOOR_MS	4
+
 struct simnet_config {
 	uint64_t		seed;
 	double			loss;		/* 0..1 per datagram */
 	uint32_t		lat_min_ms;	/* per-link one-way latency */
 	uint32_t		lat_max_ms;
+	int			lat_king;	/* wide-area RTTs, below */
 	struct dht_config	dht;		/* of nodes added by simnet_add */
 	uint32_t		max_values_per_key;	/* 0: store maximum */
 	size_t			max_steps;	/* events per run call; 0: no bound */

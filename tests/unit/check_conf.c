@@ -19,7 +19,7 @@
 #include "log.h"
 #include "check_util.h"
 
-#define NKEYS		35
+#define NKEYS		36
 #define ERRLEN		1024
 #define FIELD(m)	offsetof(struct conf, m), sizeof(((struct conf *)NULL)->m)
 
@@ -104,6 +104,7 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(c.rpc_timeout_ms, 1000);
 	ck_assert_uint_eq(c.rpc_retries, 2);
 	ck_assert_uint_eq(c.alpha, 3);
+	ck_assert_uint_eq(c.addr_cache_max, 0);
 	ck_assert_uint_eq(c.recv_buffer, 8u << 20);
 	ck_assert_uint_eq(c.send_buffer, 4u << 20);
 	ck_assert_uint_eq(c.refresh_interval_s, 3600);
@@ -251,6 +252,7 @@ static const struct {
 	{ "metrics_listen =", FIELD(metrics_listen), 0, "" },
 	{ "rpc_timeout_ms = 50", FIELD(rpc_timeout_ms), 50, NULL },
 	{ "rpc_retries = 0", FIELD(rpc_retries), 0, NULL },
+	{ "addr_cache_max = 64", FIELD(addr_cache_max), 64, NULL },
 	{ "alpha = 16", FIELD(alpha), 16, NULL },
 	{ "recv_buffer = 64K", FIELD(recv_buffer), 65536, NULL },
 	{ "send_buffer = 1G", FIELD(send_buffer), 1u << 30, NULL },
@@ -688,6 +690,7 @@ START_TEST(test_print)
 	    "control_max_clients = 64\ncontrol_idle_timeout = 60\n"
 	    "control_output_timeout = 30\nmetrics_listen =\n"
 	    "rpc_timeout_ms = 1000\nrpc_retries = 2\nalpha = 3\n"
+	    "addr_cache_max = 0\n"
 	    "recv_buffer = 8M\nsend_buffer = 4M\nid_difficulty = 10\n"
 	    "limit_local = no\n"
 	    "rate_limit = 800\nrate_burst = 200\nanswer_budget = 8M\n"

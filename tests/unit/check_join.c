@@ -117,7 +117,7 @@ START_TEST(test_join_retry)
 	ck_assert_uint_ge(t_stats(sn, 1).lookups, 1);
 	before = t_stats(sn, 1).lookups;
 	f.on = 0;
-	t_run(sn, 2000);
+	t_run(sn, 4000);	/* the next round, after the backoff */
 	after = t_stats(sn, 1).lookups;
 	ck_assert_uint_gt(after, before);
 	ck_assert_uint_ge(t_stats(sn, 0).rx_msgs[WIRE_FIND_NODE], 1);

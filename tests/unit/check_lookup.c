@@ -151,17 +151,100 @@ START_TEST(test_alpha_bound)
 	ck_assert_int_eq(lookup_state(lk, &q[0].id), LOOKUP_FAILED);
 	ck_assert_int_eq(lookup_failed(lk, &q[0].id), -1);
 	ck_assert_int_eq(lookup_failed(lk, &seeds[9].id), -1);	/* NEW */
-	ck_assert_int_eq(lookup_next(lk, &out), 1);
-	ck_assert(id_eq(&out.id, &seeds[4].id));
+	/*
+	 * Now the closest live candidate has answered and named none closer:
+	 * the rest of the k closest go at once, alpha no longer bounds them.
+	 */
+	for (i = 4; i < 10; i++) {
+		ck_assert_int_eq(lookup_next(lk, &out), 1);
+		ck_assert(id_eq(&out.id, &seeds[i].id));
+	}
 	ck_assert_int_eq(lookup_next(lk, &out), 0);
 	/* A repeated reply changes nothing. */
 	ck_assert_uint_eq(lookup_reply(lk, &q[1].id, NULL, 0), 0);
-	ck_assert_uint_eq(lookup_inflight(lk), 3);
+	ck_assert_uint_eq(lookup_inflight(lk), 8);
 	lookup_get_stats(lk, &st);
-	ck_assert_uint_eq(st.queries, 5);
+	ck_assert_uint_eq(st.queries, 10);
 	ck_assert_uint_eq(st.replies, 1);
 	ck_assert_uint_eq(st.failures, 1);
 	ck_assert_uint_eq(st.hops, 1);
+	lookup_free(lk);
+}
+END_TEST
+
+/* A stalled query frees its alpha place but still counts when it answers. */
+START_TEST(test_stalled)
+{
+	struct lookup *lk;
+	struct route_node seeds[6], out, q[2];
+	struct lookup_stats st;
+	struct id self;
+	uint32_t i;
+
+	mk_self(&self);
+	for (i = 0; i < 6; i++)
+		mk_node(&seeds[i], 100 + i);
+	lk = lookup_new(&zero_target, &self, seeds, 6, 2, 20);
+	ck_assert_ptr_nonnull(lk);
+	ck_assert_int_eq(lookup_next(lk, &q[0]), 1);
+	ck_assert_int_eq(lookup_next(lk, &q[1]), 1);
+	ck_assert_int_eq(lookup_next(lk, &out), 0);
+	ck_assert_int_eq(lookup_stalled(lk, &q[0].id), 0);
+	ck_assert_int_eq(lookup_stalled(lk, &q[0].id), -1);	/* once */
+	ck_assert_int_eq(lookup_stalled(lk, &seeds[5].id), -1);	/* NEW */
+	ck_assert_uint_eq(lookup_inflight(lk), 1);
+	ck_assert_int_eq(lookup_state(lk, &q[0].id), LOOKUP_INFLIGHT);
+	ck_assert_int_eq(lookup_next(lk, &out), 1);
+	ck_assert(id_eq(&out.id, &seeds[2].id));
+	ck_assert_int_eq(lookup_next(lk, &out), 0);
+	/* Its late answer counts, without freeing a place twice. */
+	lookup_reply(lk, &q[0].id, NULL, 0);
+	ck_assert_int_eq(lookup_state(lk, &q[0].id), LOOKUP_REPLIED);
+	ck_assert_uint_eq(lookup_inflight(lk), 2);
+	ck_assert_int_eq(lookup_stalled(lk, &q[1].id), 0);
+	ck_assert_int_eq(lookup_failed(lk, &q[1].id), 0);
+	ck_assert_uint_eq(lookup_inflight(lk), 1);
+	ck_assert(!lookup_done(lk));
+	lookup_get_stats(lk, &st);
+	ck_assert_uint_eq(st.replies, 1);
+	ck_assert_uint_eq(st.failures, 1);
+	lookup_free(lk);
+}
+END_TEST
+
+/* A failed candidate among the k closest is asked once more, only once. */
+START_TEST(test_again)
+{
+	struct lookup *lk;
+	struct route_node seeds[4], out;
+	struct id self;
+	uint32_t i;
+
+	mk_self(&self);
+	for (i = 0; i < 4; i++)
+		mk_node(&seeds[i], 100 + i);
+	lk = lookup_new(&zero_target, &self, seeds, 4, 1, 2);
+	ck_assert_ptr_nonnull(lk);
+	ck_assert_int_eq(lookup_again(lk, &seeds[0].id), -1);	/* NEW */
+	ck_assert_int_eq(lookup_next(lk, &out), 1);
+	ck_assert_int_eq(lookup_failed(lk, &seeds[0].id), 0);
+	ck_assert_int_eq(lookup_again(lk, &seeds[0].id), 0);
+	ck_assert(lookup_asked_again(lk, &seeds[0].id));
+	ck_assert(!lookup_asked_again(lk, &seeds[1].id));
+	ck_assert_int_eq(lookup_next(lk, &out), 1);
+	ck_assert(id_eq(&out.id, &seeds[0].id));
+	ck_assert_int_eq(lookup_failed(lk, &seeds[0].id), 0);
+	ck_assert_int_eq(lookup_again(lk, &seeds[0].id), -1);	/* once */
+	/* Past the k (2) closest live ones: no second chance. */
+	ck_assert_int_eq(lookup_next(lk, &out), 1);
+	ck_assert(id_eq(&out.id, &seeds[1].id));
+	lookup_reply(lk, &seeds[1].id, NULL, 0);
+	ck_assert_int_eq(lookup_next(lk, &out), 1);
+	ck_assert(id_eq(&out.id, &seeds[2].id));
+	lookup_reply(lk, &seeds[2].id, NULL, 0);
+	ck_assert(lookup_done(lk));
+	ck_assert_int_eq(lookup_next(lk, &out), 0);
+	ck_assert_int_eq(lookup_state(lk, &seeds[3].id), LOOKUP_NEW);
 	lookup_free(lk);
 }
 END_TEST
@@ -529,7 +612,7 @@ net_lookup(const struct net *net, struct prng *p, uint32_t s,
 	struct lookup_stats st;
 	struct route_node seeds[NET_ANSWER_MAX], ans[NET_ANSWER_MAX], q;
 	struct route_node res[LOOKUP_MAX_K];
-	uint32_t pending[LOOKUP_MAX_ALPHA], want[LOOKUP_MAX_K], y;
+	uint32_t pending[LOOKUP_MAX_K], want[LOOKUP_MAX_K], y;
 	uint8_t *asked;
 	size_t ns, npend = 0, nwant = 0, nres, i, handed = 0, iter;
 
@@ -547,12 +630,13 @@ net_lookup(const struct net *net, struct prng *p, uint32_t s,
 			ck_assert_uint_ne(y, s);
 			ck_assert_int_eq(asked[y], 0);
 			asked[y] = 1;
-			ck_assert_uint_lt(npend, alpha);
+			/* alpha, or k for the last step (lookup_next). */
+			ck_assert_uint_lt(npend, k > alpha ? k : alpha);
 			pending[npend++] = y;
 			handed++;
 		}
 		ck_assert_uint_eq(lookup_inflight(lk), npend);
-		ck_assert_uint_le(npend, alpha);
+		ck_assert_uint_le(npend, k > alpha ? k : alpha);
 		ck_assert_uint_gt(npend, 0);	/* not done: something out */
 		/* Answers arrive in random order. */
 		i = prng_next(p) % npend;
@@ -760,6 +844,8 @@ lookup_suite(void)
 	tcase_add_test(tc, test_params);
 	tcase_add_test(tc, test_seeds_filtered);
 	tcase_add_test(tc, test_alpha_bound);
+	tcase_add_test(tc, test_stalled);
+	tcase_add_test(tc, test_again);
 	tcase_add_test(tc, test_merge_own_ids);
 	tcase_add_test(tc, test_termination);
 	tcase_add_test(tc, test_bounded_shortlist);

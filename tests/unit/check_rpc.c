@@ -114,7 +114,7 @@ h_failed(void *ctx, const struct rpc_call *c, int64_t now_ms)
 	s->c = *c;
 }
 
-static const struct rpc_ops t_ops = { h_reply, h_failed };
+static const struct rpc_ops t_ops = { h_reply, h_failed, NULL };
 
 /* Sends a PING to a; its txid. */
 static uint64_t
@@ -275,25 +275,31 @@ START_TEST(test_retry_timeout)
 	ck_assert_uint_eq(io.nsent, 3);
 	ck_assert_uint_eq(io.msg[2].txid, tx);
 	ck_assert(!rpc_dead(r, &want, 2000));
-	/* Out of tries: released once, the node noted dead. */
+	/* Out of tries: released once, one strike against the node. */
 	ck_assert_int_eq(rpc_expire(r, 3000, &c), 1);
 	ck_assert_uint_eq(c.txid, tx);
 	ck_assert_uint_eq(c.tries, 2);
 	ck_assert_int_eq(rpc_expire(r, 3000, &c), 0);
 	ck_assert_uint_eq(rpc_count(r), 0);
-	ck_assert(rpc_dead(r, &want, 3000));
-	ck_assert(rpc_dead(r, &want, 3000 + RPC_DEAD_TTL_MS - 1));
-	ck_assert(!rpc_dead(r, &want, 3000 + RPC_DEAD_TTL_MS));
+	ck_assert(!rpc_dead(r, &want, 3000));
+	/* A second request lost whole: now it counts as dead. */
+	tx = t_ping(r, &io, &a, &want, &s, 3000);
+	ck_assert_int_eq(rpc_expire(r, 4000, &c), 0);
+	ck_assert_int_eq(rpc_expire(r, 5000, &c), 0);
+	ck_assert_int_eq(rpc_expire(r, 6000, &c), 1);
+	ck_assert(rpc_dead(r, &want, 6000));
+	ck_assert(rpc_dead(r, &want, 6000 + RPC_DEAD_TTL_MS - 1));
+	ck_assert(!rpc_dead(r, &want, 6000 + RPC_DEAD_TTL_MS));
 	rpc_get_stats(r, &st);
-	ck_assert_uint_eq(st.retries, 2);
-	ck_assert_uint_eq(st.timeouts, 1);
-	ck_assert_uint_eq(st.tx_msgs[WIRE_PING], 3);
+	ck_assert_uint_eq(st.retries, 4);
+	ck_assert_uint_eq(st.timeouts, 2);
+	ck_assert_uint_eq(st.tx_msgs[WIRE_PING], 6);
 
 	/* A late answer to the first try counts, but not for the RTT. */
-	tx = t_ping(r, &io, &a, NULL, &s, 5000);
-	ck_assert_int_eq(rpc_expire(r, 6000, &c), 0);
+	tx = t_ping(r, &io, &a, NULL, &s, 8000);
+	ck_assert_int_eq(rpc_expire(r, 9000, &c), 0);
 	t_answer(&m, WIRE_PONG, tx, 0x33);
-	ck_assert_int_eq(t_match(r, &a, &m, 6100), RPC_ANSWERED);
+	ck_assert_int_eq(t_match(r, &a, &m, 9100), RPC_ANSWERED);
 	ck_assert_uint_eq(s.c.rtt_us, 0);
 	t_io_clear(&io);
 	rpc_free(r);
@@ -329,7 +335,7 @@ START_TEST(test_set_timeout)
 	ck_assert_int_eq(rpc_deadline(r), 600);
 	ck_assert_int_eq(rpc_expire(r, 600, &c), 1);
 	ck_assert_uint_eq(c.tries, 1);
-	ck_assert(rpc_dead(r, &want, 600));
+	ck_assert(!rpc_dead(r, &want, 600));	/* one strike of two */
 	/* More than the configuration's is the configuration's. */
 	ck_assert_ptr_nonnull(pc = rpc_send(r, &a, &want, &m, &t_ops, &s,
 	    1000));
@@ -440,6 +446,54 @@ START_TEST(test_rtt)
 }
 END_TEST
 
+/*
+ * Timeouts from the estimates: an address's own, else the engine's once
+ * RPC_RTO_SAMPLES answers came; resends back off, the last one waits the
+ * whole configured timeout.
+ */
+START_TEST(test_rto)
+{
+	struct t_io io;
+	struct rpc *r = t_rpc(&io, 1000, 2);
+	struct rpc_call c;
+	struct wire_msg m;
+	struct addr a, b;
+	struct seen s;
+	uint64_t tx;
+	int i;
+
+	memset(&s, 0, sizeof(s));
+	t_addr(&a, "10.0.0.1:7000");
+	t_addr(&b, "10.0.0.2:7000");
+	ck_assert_uint_eq(rpc_rto(r, &a), 1000);
+	tx = t_ping(r, &io, &a, NULL, &s, 0);
+	ck_assert_int_eq(rpc_deadline(r), 1000);
+	t_answer(&m, WIRE_PONG, tx, 0x22);
+	ck_assert_int_eq(t_match(r, &a, &m, 80), RPC_ANSWERED);
+	ck_assert_uint_eq(rpc_rto(r, &a), 240);	/* 80 + 4 * 40 */
+	ck_assert_uint_eq(rpc_rto(r, &b), 1000);	/* one sample */
+	tx = t_ping(r, &io, &a, NULL, &s, 1000);
+	ck_assert_int_eq(rpc_deadline(r), 1240);
+	ck_assert_int_eq(rpc_expire(r, 1240, &c), 0);
+	ck_assert_int_eq(rpc_deadline(r), 1720);
+	ck_assert_int_eq(rpc_expire(r, 1720, &c), 0);
+	ck_assert_int_eq(rpc_deadline(r), 2720);
+	ck_assert_int_eq(rpc_stalled(r, &c), 0);	/* t_ops: no hook */
+	ck_assert_int_eq(rpc_expire(r, 2720, &c), 1);
+	ck_assert_uint_eq(c.txid, tx);
+	for (i = 0; i < RPC_RTO_SAMPLES; i++) {
+		tx = t_ping(r, &io, &a, NULL, &s, 10000 + i * 1000);
+		t_answer(&m, WIRE_PONG, tx, 0x22);
+		ck_assert_int_eq(t_match(r, &a, &m, 10080 + i * 1000),
+		    RPC_ANSWERED);
+	}
+	ck_assert_uint_ge(rpc_rto(r, &b), RPC_RTO_MIN_MS);
+	ck_assert_uint_lt(rpc_rto(r, &b), 200);
+	t_io_clear(&io);
+	rpc_free(r);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -455,6 +509,7 @@ main(void)
 	tcase_add_test(tc, test_retry_timeout);
 	tcase_add_test(tc, test_set_timeout);
 	tcase_add_test(tc, test_rtt);
+	tcase_add_test(tc, test_rto);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("table");
