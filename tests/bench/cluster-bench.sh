@@ -5,7 +5,10 @@
 #
 # Env: EMOD, BENCHDIR (bench_cluster), EMOCTL; CB_NODES ("20 100"),
 # CB_SMALL_OPS (2000), CB_LARGE_OPS (500), CB_INFLIGHT (32), CB_STORAGE
-# (memory), CB_DEADLINE_S (per cluster size, 600), CB_KEEP=1 keeps logs.
+# (memory), CB_DEADLINE_S (per cluster size, 600), CB_KEEP=1 keeps logs,
+# CB_SETTLE_S (0: seconds to wait after the join, so that join traffic is
+# over before anything is measured), CB_RESULTS (a file: the raw rows and
+# memory lines are appended to it, for bench-compare.sh).
 # Asserts nothing about speed: exits non-zero only if it could not run.
 # Only the PIDs it started are ever signalled.
 set -u
@@ -19,6 +22,8 @@ CB_LARGE_OPS=${CB_LARGE_OPS:-500}
 CB_INFLIGHT=${CB_INFLIGHT:-32}
 CB_STORAGE=${CB_STORAGE:-memory}
 CB_DEADLINE_S=${CB_DEADLINE_S:-600}
+CB_SETTLE_S=${CB_SETTLE_S:-0}
+CB_RESULTS=${CB_RESULTS:-}
 CB_MAX_NODES=200		# 127.0.0.10 .. 127.0.0.209
 CB_BATCH=20			# nodes spawned before waiting for them
 CB_CLIENT_NODES=4		# nodes that take puts, and (others) gets
@@ -220,6 +225,7 @@ cb_cluster() {
 	t2=$(now_ms)
 	peers=$(i=0; while [ $i -lt "$N" ]; do cb_peers $i; i=$((i + 1)); done |
 	    sort -n | awk '{ v[NR] = $1 } END { print v[1] "/" v[int((NR + 1) / 2)] "/" v[NR] }')
+	[ "$CB_SETTLE_S" -gt 0 ] && { echo "cluster-bench: N=$N: settling $CB_SETTLE_S s" >&2; sleep "$CB_SETTLE_S"; }
 	cb_ctl 1 put "cb-canary-$$" ok >/dev/null || cb_die "canary put failed"
 	[ "$(cb_ctl $((N - 1)) get "cb-canary-$$")" = ok ] || cb_die "canary get failed"
 	mem_idle=$(cb_mem)
@@ -256,6 +262,11 @@ cb_cluster() {
 		done <"$tmp/out" >>"$rows"
 	done
 	mem_load=$(cb_mem)
+	if [ -n "$CB_RESULTS" ]; then
+		sed 's/^/row /' "$rows"
+		echo "mem_idle $N $mem_idle"
+		echo "mem_load $N $mem_load"
+	fi >>"${CB_RESULTS:-/dev/null}"
 
 	echo
 	echo "N=$N emod nodes ($CB_STORAGE storage), each on its own 127.0.0.x address;" \
