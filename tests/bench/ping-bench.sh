@@ -33,7 +33,16 @@ while ! "$EMOCTL" --socket "$tmp/sock" status >/dev/null 2>&1; do
 	[ $i -lt 200 ] || { cat "$tmp/log" >&2; exit 1; }
 	sleep 0.05
 done
+pb_cpu() {	# CPU seconds of emod so far
+	sed 's/^.*) //' "/proc/$pid/stat" | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($12 + $13) / hz }'
+}
 echo "single emod answering Pings on 127.0.0.1 (bench_ping, batched sendmmsg/recvmmsg; echo = the loopback limit, two processes)"
-"$BENCHDIR/bench_ping" -e -t "$PB_SECONDS" -w "$PB_WINDOW" -b "$PB_BATCH" "127.0.0.1:$port" || exit 1
-cpu=$(sed 's/^.*) //' "/proc/$pid/stat" | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($12 + $13) / hz }')
-echo "emod CPU seconds in all: $cpu"
+"$BENCHDIR/bench_ping" -e -t "$PB_SECONDS" -w "$PB_WINDOW" -b "$PB_BATCH" >"$tmp/echo" || exit 1
+cat "$tmp/echo"
+cpu0=$(pb_cpu)
+"$BENCHDIR/bench_ping" -t "$PB_SECONDS" -w "$PB_WINDOW" -b "$PB_BATCH" "127.0.0.1:$port" >"$tmp/emod" || exit 1
+cpu1=$(pb_cpu)
+cat "$tmp/emod"
+# "... (N sent, R replies in ..."
+awk -v c0="$cpu0" -v c1="$cpu1" '{ for (i = 1; i < NF; i++) if ($(i + 1) == "replies" && $(i + 2) == "in") r = $i }
+    END { if (r > 0) printf "emod CPU %.2f s for %d replies: %.2f us a Ping\n", c1 - c0, r, (c1 - c0) * 1e6 / r }' "$tmp/emod"
