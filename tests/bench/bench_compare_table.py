@@ -25,6 +25,7 @@ def emo_results(path):
                     "ops": int(w[5]), "ok": int(w[7]), "rate": float(w[8]),
                     "p50": float(w[9]), "fails": int(w[5]) - int(w[7]),	# asked, not done right
                     "cpu": float(kv.get("cpu", "nan")),
+                    "dgop": float(kv["dgop"]) if "dgop" in kv else None,
                 }
             elif w[0] in ("mem_idle", "mem_load") and len(w) >= 7:
                 mem[w[0]] = {"uss_mean": int(w[4]), "uss_max": int(w[5])}
@@ -84,6 +85,10 @@ def table(d, n):
             op_ and op_["put_lat"]["p50_ms"], False)
         add(f"get p50 ms, {label}, 32 in flight (OpenDHT: first value)",
             g and g["p50"], op_ and op_["get_first_value_lat"]["p50_ms"], False)
+        o_ok = op_ and op_["put_ok"] + op_["get_found"]
+        add(f"UDP datagrams per op, {label}, 32 in flight", p and p["dgop"],
+            (op_["put_udp"].get("InDatagrams", 0) + op_["get_udp"].get("InDatagrams", 0)) / o_ok
+            if o_ok else None, False)
         if p and g:
             fail_e += p["fails"] + g["fails"]
             cpu_e += p["cpu"]		# the put and get rows share one cpu figure
