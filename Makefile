@@ -91,7 +91,7 @@ EMOD   := $(B)/emod
 EMOCTL := $(B)/emoctl
 DEPS_STAMP := build/.deps-ok
 
-.PHONY: all deps run test check-layers unit sim sim-large sim-plots fuzz-replay integration hostile python-client bench fuzz \
+.PHONY: all deps run test check-layers unit sim sim-large sim-plots fuzz-replay integration hostile python-client bench bench-compare fuzz \
         install uninstall clean check-sanitize test-sanitize
 all: $(EMOD) $(EMOCTL)
 
@@ -255,6 +255,15 @@ test-sanitize:
 bench: all $(BENCH_BINS)
 	$(Q)EMOD=$(abspath $(EMOD)) EMOCTL=$(abspath $(EMOCTL)) BENCHDIR=$(abspath $(B)/tests) \
 		sh tests/bench/run-bench.sh
+
+# emo beside the OpenDHT reference peer (installs dhtnode and python3-opendht
+# if missing); not part of `make test`.  SHARED: the shared directory
+# (default ../shared beside the repository); BENCH_N: cluster sizes.
+SHARED ?= $(abspath $(CURDIR)/../shared)
+BENCH_N ?= 50 200
+bench-compare: all $(B)/tests/bench_cluster
+	$(Q)EMOD=$(abspath $(EMOD)) EMOCTL=$(abspath $(EMOCTL)) BENCHDIR=$(abspath $(B)/tests) \
+		SHARED="$(SHARED)" BENCH_N="$(BENCH_N)" sh tests/bench/bench-compare.sh
 
 # libFuzzer campaigns (clang); `make fuzz FUZZ_SECONDS=600` runs each target.
 FUZZ_SECONDS ?= 60

@@ -1,6 +1,6 @@
 /*
  * crypto — with keys.c, the only files that include sodium.h: randomness for node IDs,
- * request IDs and jitter, keyed hashes for write tokens, and thin wrappers
+ * request IDs and jitter (struct crypto_rng: the engine's buffered draws), keyed hashes for write tokens, and thin wrappers
  * of libsodium's constant-time hex and base64 encoders.
  */
 #include <stdint.h>
@@ -29,6 +29,65 @@ crypto_random_u64(void)
 
 	randombytes_buf(&v, sizeof(v));
 	return v;
+}
+
+void
+crypto_rng_init(struct crypto_rng *g)
+{
+	randombytes_buf(g->key, sizeof(g->key));
+	g->left = 0;
+	g->since_seed = 0;
+}
+
+/* The next key and a full pool from the current key; reseeds when due. */
+static void
+crypto_rng_refill(struct crypto_rng *g)
+{
+	uint8_t out[CRYPTO_RNG_KEY + CRYPTO_RNG_POOL], fresh[CRYPTO_RNG_KEY];
+	size_t i;
+
+	if (g->since_seed >= CRYPTO_RNG_RESEED) {
+		randombytes_buf(fresh, sizeof(fresh));
+		for (i = 0; i < sizeof(fresh); i++)
+			g->key[i] ^= fresh[i];
+		sodium_memzero(fresh, sizeof(fresh));
+		g->since_seed = 0;
+	}
+	randombytes_buf_deterministic(out, sizeof(out), g->key);
+	memcpy(g->key, out, CRYPTO_RNG_KEY);
+	memcpy(g->pool, out + CRYPTO_RNG_KEY, CRYPTO_RNG_POOL);
+	sodium_memzero(out, sizeof(out));
+	g->left = CRYPTO_RNG_POOL;
+	g->since_seed += CRYPTO_RNG_POOL;
+}
+
+void
+crypto_rng_fill(struct crypto_rng *g, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	size_t n;
+
+	/* Big draws gain nothing from the pool. */
+	if (len > CRYPTO_RNG_POOL / 4) {
+		randombytes_buf(buf, len);
+		return;
+	}
+	while (len > 0) {
+		if (g->left == 0)
+			crypto_rng_refill(g);
+		n = len < g->left ? len : g->left;
+		memcpy(p, g->pool + CRYPTO_RNG_POOL - g->left, n);
+		sodium_memzero(g->pool + CRYPTO_RNG_POOL - g->left, n);
+		g->left -= n;
+		p += n;
+		len -= n;
+	}
+}
+
+void
+crypto_rng_clear(struct crypto_rng *g)
+{
+	sodium_memzero(g, sizeof(*g));
 }
 
 uint32_t

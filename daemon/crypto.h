@@ -14,6 +14,31 @@ uint64_t	crypto_random_u64(void);
 uint32_t	crypto_random_uniform(uint32_t upper);	/* [0, upper) */
 
 /*
+ * A buffered generator for the engine's many small draws (request IDs,
+ * nonces, fragment IDs): ChaCha20 output under a key from libsodium's
+ * randombytes_buf, rekeyed from its own output at each refill (fast key
+ * erasure: what was handed out cannot be recomputed) and from
+ * randombytes_buf every CRYPTO_RNG_RESEED bytes.  One getrandom call per
+ * CRYPTO_RNG_RESEED bytes instead of one per draw.  Bytes handed out are
+ * wiped from the pool.  Not for long-lived secrets (keys use
+ * crypto_random directly).  Not thread-safe: one per event loop.
+ */
+#define CRYPTO_RNG_POOL		512		/* bytes per refill */
+#define CRYPTO_RNG_KEY		32
+#define CRYPTO_RNG_RESEED	(64 * 1024)	/* bytes between reseeds */
+
+struct crypto_rng {
+	uint8_t		 key[CRYPTO_RNG_KEY];
+	uint8_t		 pool[CRYPTO_RNG_POOL];
+	size_t		 left;		/* unused bytes at the pool's end */
+	size_t		 since_seed;	/* bytes made since the last reseed */
+};
+
+void		crypto_rng_init(struct crypto_rng *);
+void		crypto_rng_fill(struct crypto_rng *, void *, size_t);
+void		crypto_rng_clear(struct crypto_rng *);	/* wipes it */
+
+/*
  * Lowercase hex of len bytes into out, NUL-terminated: outlen must be at
  * least 2 * len + 1.  -1 (out untouched) if it is not.
  */

@@ -124,7 +124,9 @@ node_io_send_request(void *arg, const struct addr *to, const uint8_t *buf,
 static void
 node_io_random(void *arg, void *buf, size_t len)
 {
-	crypto_random(buf, len);
+	struct node *n = arg;
+
+	crypto_rng_fill(&n->rng, buf, len);
 }
 
 static void
@@ -401,6 +403,7 @@ node_new(struct event_base *base, const struct conf *conf,
 	    (so.atrest_key != NULL ? ATREST_OVERHEAD : 0);
 	io.send = node_io_send;
 	io.send_request = node_io_send_request;
+	crypto_rng_init(&n->rng);
 	io.random = node_io_random;
 	io.arg = n;
 	dc.id_difficulty = conf->id_difficulty;
@@ -473,6 +476,7 @@ node_free(struct node *n)
 		event_free(n->ev_expire);
 	net_close(n->net);
 	store_close(n->store);
+	crypto_rng_clear(&n->rng);
 	free(n);
 }
 

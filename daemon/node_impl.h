@@ -13,6 +13,7 @@
 #include <event2/event.h>
 
 #include "conf.h"
+#include "crypto.h"
 #include "dht.h"
 #include "node.h"
 #include "node_dns.h"
@@ -58,6 +59,7 @@ struct node {
 	struct store		*store;
 	struct net		*net;
 	struct dht		*dht;
+	struct crypto_rng	 rng;		/* the engine's randomness */
 	struct event		*ev_dht;	/* at dht_periodic's deadline */
 	struct event		*ev_expire;
 	struct event		*ev_save;	/* peers file */

@@ -426,7 +426,6 @@ serve_store(struct serve *s, struct serve_req *rq, int64_t now_ms,
 	struct wire_msg m;
 	const char *errstr;
 	int64_t exp, max_exp, life;
-	uint8_t hash[STORE_HASH_LEN];
 	uint32_t stored = 0;
 	size_t i;
 	int rc;
@@ -495,8 +494,8 @@ serve_store(struct serve *s, struct serve_req *rq, int64_t now_ms,
 			continue;
 		}
 		if (s->quota != NULL && rc == STORE_PUT_NEW) {
-			sigval_hash(&v->attr, v->data, v->len, hash);
-			quota_add(s->quota, from, &st->key, hash, v->len, exp);
+			quota_add(s->quota, from, &st->key,
+			    store_last_hash(env->store), v->len, exp);
 		}
 		if (s->stored != NULL)
 			s->stored(s->arg, &st->key, v->data, v->len,

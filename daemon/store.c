@@ -30,6 +30,7 @@ struct store {
 	uint64_t		 max_bytes;
 	enum store_errkind	 lasterr;
 	enum store_refusal	 refusal;	/* of the last STORE_ERR_REFUSED */
+	uint8_t			 last_hash[STORE_HASH_LEN]; /* last put's */
 	struct store_meta	 meta[STORE_META_SLOTS];	/* memory only */
 };
 
@@ -187,11 +188,11 @@ store_refuse(struct store *st, enum store_refusal why, const char **errstr)
  */
 static int
 store_rules(struct store *st, const uint8_t *key, const uint8_t *data,
-    size_t len, const struct value_attr *a, int64_t now_ms,
+    size_t len, const struct value_attr *a, const uint8_t *h, int64_t now_ms,
     const char **errstr)
 {
 	struct store_result	 res = { NULL, 0 };
-	uint8_t			 h[STORE_HASH_LEN], hv[STORE_HASH_LEN];
+	uint8_t			 hv[STORE_HASH_LEN];
 	const struct value_attr	*o;
 	size_t			 i, total;
 	int			 rc = 0;
@@ -199,7 +200,6 @@ store_rules(struct store *st, const uint8_t *key, const uint8_t *data,
 	if (store_get_page(st, key, 0, now_ms, 0, a->kind == VALUE_PLAIN ? 1 :
 	    SIZE_MAX, &res, &total, errstr) == -1)
 		return -1;
-	sigval_hash(a, data, len, h);
 	for (i = 0; i < res.n && rc == 0; i++) {
 		o = &res.v[i].attr;
 		if (a->kind == VALUE_PLAIN && o->kind != VALUE_PLAIN)
@@ -211,7 +211,7 @@ store_rules(struct store *st, const uint8_t *key, const uint8_t *data,
 		else if (a->kind == VALUE_SIGNED && o->kind == VALUE_SIGNED &&
 		    o->seq == a->seq) {
 			sigval_hash(o, res.v[i].data, res.v[i].len, hv);
-			if (memcmp(h, hv, sizeof(h)) != 0)
+			if (memcmp(h, hv, STORE_HASH_LEN) != 0)
 				rc = store_refuse(st, STORE_REF_SEQ_SAME,
 				    errstr);
 		}
@@ -219,7 +219,7 @@ store_rules(struct store *st, const uint8_t *key, const uint8_t *data,
 	/* A signed or immutable value owns its key: the rest goes. */
 	for (i = 0; i < res.n && rc == 0 && a->kind != VALUE_PLAIN; i++) {
 		sigval_hash(&res.v[i].attr, res.v[i].data, res.v[i].len, hv);
-		if (memcmp(h, hv, sizeof(h)) != 0 &&
+		if (memcmp(h, hv, STORE_HASH_LEN) != 0 &&
 		    store_del(st, key, hv, errstr) == -1)
 			rc = -1;
 	}
@@ -231,6 +231,12 @@ enum store_refusal
 store_last_refusal(const struct store *st)
 {
 	return st != NULL ? st->refusal : STORE_REF_NONE;
+}
+
+const uint8_t *
+store_last_hash(const struct store *st)
+{
+	return st->last_hash;
 }
 
 int
@@ -266,9 +272,13 @@ store_put_value(struct store *st, const uint8_t key[ID_LEN],
 		    "value already expired");
 	if (attr == NULL)
 		attr = &plain;
-	if (store_rules(st, key, data, len, attr, now_ms, errstr) == -1)
+	/* Hashed once: the rules, the backend and store_last_hash use it. */
+	sigval_hash(attr, data, len, st->last_hash);
+	if (store_rules(st, key, data, len, attr, st->last_hash, now_ms,
+	    errstr) == -1)
 		return -1;
 	req.key = key;
+	req.hash = st->last_hash;
 	req.attr = attr;
 	req.data = data;
 	req.len = (uint32_t)len;

@@ -135,6 +135,9 @@ int	store_put_value(struct store *, const uint8_t key[ID_LEN],
 	    int64_t created_ms, int64_t expires_ms, int64_t max_life_ms,
 	    int64_t now_ms, const char **errstr);
 enum store_refusal store_last_refusal(const struct store *);
+/* The value hash (store_hash) of the last store_put_value's value, valid
+ * until the next put: what callers need beside the put, not hashed again. */
+const uint8_t *store_last_hash(const struct store *);
 
 /*
  * Deletes the value whose bytes hash (store_hash) to `hash` under the key,

@@ -34,6 +34,7 @@ struct store_put_req {
 	const uint8_t	*data;
 	uint32_t	 len;
 	const struct value_attr *attr;	/* never NULL */
+	const uint8_t	*hash;		/* sigval_hash of the value */
 	int64_t		 created_ms;
 	int64_t		 expires_ms;
 	int64_t		 now_ms;

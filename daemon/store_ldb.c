@@ -491,13 +491,13 @@ ldb_put(void *be, const struct store_put_req *r, const char **errstr)
 	leveldb_iterator_t	*it;
 	struct store_digest	 d;
 	const uint8_t		*k, *val;
-	uint8_t			 hash[KECCAK256_LEN], prefix[LDB_KPREFIX_LEN];
+	const uint8_t		*hash = r->hash;
+	uint8_t			 prefix[LDB_KPREFIX_LEN];
 	uint8_t			 vkey[LDB_VKEY_LEN], ekey[LDB_EKEY_LEN];
 	uint64_t		 valid = 0, live = 0, dropped = 0, dbytes = 0;
 	size_t			 klen, vlen;
 	int			 rc;
 
-	sigval_hash(r->attr, r->data, r->len, hash);
 	store_ldb_vkey(vkey, r->key, hash);
 	leveldb_writebatch_clear(l->wb);
 	store_ldb_changed(l, r->key);

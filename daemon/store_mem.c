@@ -366,9 +366,8 @@ mem_put(void *be, const struct store_put_req *r, const char **errstr)
 	int64_t		 exp;
 	size_t		 ncap, aoff;
 	uint32_t	 i, need;
-	uint8_t		 hash[KECCAK256_LEN];
+	const uint8_t	*hash = r->hash;
 
-	sigval_hash(r->attr, r->data, r->len, hash);
 	if ((k = mem_tree_find(m->root, r->key)) != NULL) {
 		for (i = 0; i < k->n; i++) {
 			v = k->vals[i];
@@ -378,7 +377,7 @@ mem_put(void *be, const struct store_put_req *r, const char **errstr)
 				continue;
 			}
 			live++;
-			if (memcmp(v->hash, hash, sizeof(hash)) != 0)
+			if (memcmp(v->hash, hash, KECCAK256_LEN) != 0)
 				continue;
 			if (v->len != r->len ||
 			    memcmp(v->data, r->data, r->len) != 0 ||
@@ -446,7 +445,7 @@ mem_put(void *be, const struct store_put_req *r, const char **errstr)
 	nv->expires_ms = r->expires_ms;
 	nv->owner = k;
 	nv->len = r->len;
-	memcpy(nv->hash, hash, sizeof(hash));
+	memcpy(nv->hash, hash, KECCAK256_LEN);
 	memcpy(nv->data, r->data, r->len);
 	for (i = k->n; i > 0; i--)
 		if (mem_val_cmp(k->vals[i - 1], nv) <= 0)

@@ -7,6 +7,9 @@ libleveldb-dev libsodium-dev check python3 python3-protobuf python3-nacl protobu
 man-db groff-base iproute2 nftables python3-prometheus-client"
 # `deps.sh fuzz`: also what `make fuzz` needs (clang with libFuzzer).
 [ "${1:-}" = fuzz ] && PKGS="$PKGS clang libclang-rt-dev"
+# `deps.sh bench-compare`: only the OpenDHT reference peer that
+# `make bench-compare` measures beside emod (not needed to build or test).
+[ "${1:-}" = bench-compare ] && PKGS="dhtnode python3-opendht"
 missing=""
 for p in $PKGS; do
 	st=$(dpkg-query -W -f '${db:Status-Status}' "$p" 2>/dev/null || true)

@@ -5,7 +5,10 @@
 #
 # Env: EMOD, BENCHDIR (bench_cluster), EMOCTL; CB_NODES ("20 100"),
 # CB_SMALL_OPS (2000), CB_LARGE_OPS (500), CB_INFLIGHT (32), CB_STORAGE
-# (memory), CB_DEADLINE_S (per cluster size, 600), CB_KEEP=1 keeps logs.
+# (memory), CB_DEADLINE_S (per cluster size, 600), CB_KEEP=1 keeps logs,
+# CB_SETTLE_S (0: seconds to wait after the join, so that join traffic is
+# over before anything is measured), CB_RESULTS (a file: the raw rows and
+# memory lines are appended to it, for bench-compare.sh).
 # Asserts nothing about speed: exits non-zero only if it could not run.
 # Only the PIDs it started are ever signalled.
 set -u
@@ -19,6 +22,8 @@ CB_LARGE_OPS=${CB_LARGE_OPS:-500}
 CB_INFLIGHT=${CB_INFLIGHT:-32}
 CB_STORAGE=${CB_STORAGE:-memory}
 CB_DEADLINE_S=${CB_DEADLINE_S:-600}
+CB_SETTLE_S=${CB_SETTLE_S:-0}
+CB_RESULTS=${CB_RESULTS:-}
 CB_MAX_NODES=200		# 127.0.0.10 .. 127.0.0.209
 CB_BATCH=20			# nodes spawned before waiting for them
 CB_CLIENT_NODES=4		# nodes that take puts, and (others) gets
@@ -167,9 +172,9 @@ cb_cpu() {
 	done | awk -v hz="$(getconf CLK_TCK)" '{ t += $12 + $13 } END { printf "%.1f\n", t / hz }'
 }
 
-cb_rcvbuf_errors() {
-	awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1 }
-	    else print $c["RcvbufErrors"] }' /proc/net/snmp
+cb_udp() {	# NAME: a counter of the Udp: lines of /proc/net/snmp
+	awk -v n="$1" '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1 }
+	    else print $c[n] }' /proc/net/snmp
 }
 
 now_ms() { date +%s%3N; }
@@ -177,7 +182,7 @@ now_ms() { date +%s%3N; }
 # ---- one cluster -------------------------------------------------------
 
 cb_cluster() {
-	local t0 t1 t2 i j min short end rows cpu0 cpu1 rb0 rb1 line
+	local t0 t1 t2 i j min short end rows cpu0 cpu1 rb0 rb1 dg0 dg1 dgop line
 	local psocks gsocks size c ops mem
 	N=$1
 	[ "$N" -ge $((2 * CB_CLIENT_NODES + 1)) ] && [ "$N" -le $CB_MAX_NODES ] ||
@@ -220,6 +225,7 @@ cb_cluster() {
 	t2=$(now_ms)
 	peers=$(i=0; while [ $i -lt "$N" ]; do cb_peers $i; i=$((i + 1)); done |
 	    sort -n | awk '{ v[NR] = $1 } END { print v[1] "/" v[int((NR + 1) / 2)] "/" v[NR] }')
+	[ "$CB_SETTLE_S" -gt 0 ] && { echo "cluster-bench: N=$N: settling $CB_SETTLE_S s" >&2; sleep "$CB_SETTLE_S"; }
 	cb_ctl 1 put "cb-canary-$$" ok >/dev/null || cb_die "canary put failed"
 	[ "$(cb_ctl $((N - 1)) get "cb-canary-$$")" = ok ] || cb_die "canary get failed"
 	mem_idle=$(cb_mem)
@@ -242,20 +248,29 @@ cb_cluster() {
 		left=$((end - $(date +%s)))
 		[ $left -gt 20 ] || { echo "cluster-bench: N=$N: out of time, skipping V=$size C=$c" >&2; continue; }
 		cpu0=$(cb_cpu)
-		rb0=$(cb_rcvbuf_errors)
+		rb0=$(cb_udp RcvbufErrors)
+		dg0=$(cb_udp InDatagrams)
 		timeout -k 5 $((left + 10)) "$BC" -p "$psocks" -g "$gsocks" \
 		    -c "$c" -n "$ops" -s "$size" -t 30 -T "$left" \
 		    -k "$$-$N-$c" >"$tmp/out" 2>"$tmp/err" ||
 		    cb_die "bench_cluster failed: $(cat "$tmp/err")"
 		cpu1=$(cb_cpu)
-		rb1=$(cb_rcvbuf_errors)
+		rb1=$(cb_udp RcvbufErrors)
+		dg1=$(cb_udp InDatagrams)
+		# Datagrams received (system-wide) per successful operation.
+		dgop=$(awk -v d=$((dg1 - dg0)) '{ ok += $6 } END { printf "%.1f", ok ? d / ok : 0 }' "$tmp/out")
 		cat "$tmp/err" >&2
 		# Both phases share the CPU and drop numbers of their run.
 		while read -r line; do
-			echo "$N $line cpu=$(echo "$cpu0 $cpu1" | awk '{ printf "%.1f", $2 - $1 }') rcvbuf=$((rb1 - rb0))"
+			echo "$N $line cpu=$(echo "$cpu0 $cpu1" | awk '{ printf "%.1f", $2 - $1 }') rcvbuf=$((rb1 - rb0)) dgop=$dgop"
 		done <"$tmp/out" >>"$rows"
 	done
 	mem_load=$(cb_mem)
+	if [ -n "$CB_RESULTS" ]; then
+		sed 's/^/row /' "$rows"
+		echo "mem_idle $N $mem_idle"
+		echo "mem_load $N $mem_load"
+	fi >>"${CB_RESULTS:-/dev/null}"
 
 	echo
 	echo "N=$N emod nodes ($CB_STORAGE storage), each on its own 127.0.0.x address;" \
@@ -264,21 +279,23 @@ cb_cluster() {
 	    "$((t2 - t1)) ms later; peers min/median/max $peers"
 	echo "$mem_idle" | awk '{ printf "memory per node, idle:       RSS mean %d KiB max %d KiB, USS mean %d KiB max %d KiB (%d nodes)\n", $1, $2, $3, $4, $5 }'
 	echo "$mem_load" | awk '{ printf "memory per node, after load: RSS mean %d KiB max %d KiB, USS mean %d KiB max %d KiB (%d nodes)\n", $1, $2, $3, $4, $5 }'
-	printf '%5s %6s %4s %-4s %11s %9s %9s %9s %9s %5s %7s %8s  %s\n' \
+	printf '%5s %6s %4s %-4s %11s %9s %9s %9s %9s %5s %7s %8s %6s  %s\n' \
 	    N value C op ok/total ops/s p50_ms p99_ms max_ms acks cpu_s rcvbuf \
-	    failures
-	# Row: N op size C ops sent ok ops/s p50 p99 max acks k=v... cpu= rcvbuf=
+	    dg/op failures
+	# Row: N op size C ops sent ok ops/s p50 p99 max acks k=v... cpu=
+	# rcvbuf= dgop=
 	awk '{
 		fails = ""
 		for (i = 13; i <= NF; i++) {
 			split($i, kv, "=")
 			if (kv[1] == "cpu") cpu = kv[2]
 			else if (kv[1] == "rcvbuf") rb = kv[2]
+			else if (kv[1] == "dgop") dg = kv[2]
 			else if (kv[2] != 0) fails = fails kv[1] "=" kv[2] " "
 		}
-		printf "%5d %6d %4d %-4s %11s %9.0f %9.2f %9.2f %9.2f %5s %7s %8s  %s\n",
+		printf "%5d %6d %4d %-4s %11s %9.0f %9.2f %9.2f %9.2f %5s %7s %8s %6s  %s\n",
 		    $1, $3, $4, $2, $7 "/" $5, $8, $9, $10, $11,
-		    ($2 == "put" ? sprintf("%.1f", $12) : "-"), cpu, rb,
+		    ($2 == "put" ? sprintf("%.1f", $12) : "-"), cpu, rb, dg,
 		    (fails == "" ? "none" : fails)
 	}' "$rows"
 	cb_stop_all
@@ -288,7 +305,8 @@ echo
 echo "cluster benchmark: bench_cluster keeps C requests in flight, one per"
 echo "control connection; a get counts only if exactly the bytes put came back;"
 echo "cpu_s = CPU of all nodes during the run (put+get); rcvbuf = UDP"
-echo "RcvbufErrors delta (system-wide) during the run."
+echo "RcvbufErrors delta (system-wide) during the run; dg/op = UDP datagrams"
+echo "received (system-wide) during the run per successful put or get."
 for n in $CB_NODES; do
 	cb_cluster "$n"
 done

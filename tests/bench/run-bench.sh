@@ -3,7 +3,8 @@
 # values), sign/verify cost per value, node identities (bench_ident: key
 # pairs a second, ID generation at the default id_difficulty, the
 # handshake's signature and check), put -> watch latency
-# (watch-bench.sh) and, when present, the cluster benchmark.  Env: EMOD, EMOCTL, BENCHDIR (built bench programs).
+# (watch-bench.sh), Pings a second answered by one node beside the loopback
+# echo limit (ping-bench.sh) and, when present, the cluster benchmark.  Env: EMOD, EMOCTL, BENCHDIR (built bench programs).
 set -u
 tmp=$(mktemp -d)
 pid=""
@@ -73,6 +74,8 @@ echo
 "$BENCHDIR/bench_ident" 10 20 || exit 1
 echo
 sh tests/bench/watch-bench.sh || exit 1
+echo
+sh tests/bench/ping-bench.sh || exit 1
 if [ -f tests/bench/cluster-bench.sh ]; then
 	sh tests/bench/cluster-bench.sh
 fi
