@@ -17,7 +17,8 @@
 #       (OP_LOOKUP_DEADLINE_MS, 20 s; check_integrity tests that one).
 # On both, `emoctl get` of a missing key must end "not found" and `emoctl
 # put` must store the value here (reported stored, or unavailable: no node
-# acknowledged) within the deadline plus a margin; the times are printed.
+# acknowledged: "stored on this node only") within the deadline plus a
+# margin; the times are printed.
 . "$(dirname "$0")/evil.sh"
 
 DEADLINE_S=20			# daemon/op.h OP_LOOKUP_DEADLINE_MS
@@ -68,7 +69,7 @@ victim() {
 	if [ "$RC" = 0 ]; then
 		grep -q 'stored' "$OUT" || fail "n$i: put said: $(it_peek "$OUT")"
 	else
-		[ "$RC" = 4 ] && grep -q 'no node acknowledged' "$ERR" ||
+		[ "$RC" = 4 ] && grep -q 'stored on this node only' "$ERR" ||
 		    fail "n$i: put through liars exited $RC: $(it_peek "$ERR")"
 	fi
 	c1=$(cl_counter_sum "$i" "^$2\$")
