@@ -16,16 +16,18 @@ rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status"; }
 before=$(rss)
 for k in load1 load2 load3; do	# 1,000 values each: under a key's cap
 	it_run "$PYTHON" "$(dirname "$0")/ctlraw.py" "$(node_sock h)" \
-	    putmany $k 1000 8192 2
+	    putmany $k 1000 8192 15
 	assert_eq 0 "$RC" "1,000 puts of 8 KiB under $k (stderr: $(it_peek "$ERR"))"
 done
 peak=$(rss)
 [ "$peak" -gt $((before + 20000)) ] ||
 	fail "resident size grew from $before KiB to only $peak KiB with 24 MiB stored"
 
-# Every value expires 2 s after its put; the sweep runs each second.
+# Every value expires 15 s after its put (long enough that the first load
+# is still held when the last is in, on a loaded machine); the sweep runs
+# each second.
 n=0 values=-1 trims=0
-while [ $n -lt $((60 * IT_SLOW)) ]; do
+while [ $n -lt $((100 * IT_SLOW)) ]; do
 	assert_exit 0 ctl h --json status
 	cp "$OUT" "$T/status.json"
 	values=$(json_get "$T/status.json" values)
