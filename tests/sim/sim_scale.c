@@ -321,7 +321,7 @@ main(int argc, char **argv)
 	struct simnet *sn;
 	struct result r;
 	struct rusage ru;
-	size_t heap0, heap, i;
+	size_t heap0, heap, i, peers, live;
 	double success, found, cpu;
 	clock_t c0;
 	int fail = 0;
@@ -399,6 +399,22 @@ main(int argc, char **argv)
 	    lookup_expired)),
 	    (unsigned long long)simnet_sum_stat(sn, offsetof(struct dht_stats,
 	    rpc_timeouts)));
+
+	for (i = 0, peers = 0, live = 0; i < simnet_count(sn); i++)
+		if (simnet_alive(sn, i)) {
+			peers += dht_peer_count(simnet_dht(sn, i));
+			live++;
+		}
+	printf("sim_scale: identities: %.1f table entries, %.1f challenges, "
+	    "%.1f admission pings, %.1f proofs checked per node\n",
+	    live ? (double)peers / (double)live : 0,
+	    (double)simnet_sum_stat(sn, offsetof(struct dht_stats,
+	    id_challenges)) / (double)simnet_count(sn),
+	    (double)simnet_sum_stat(sn, offsetof(struct dht_stats,
+	    admit_pings)) / (double)simnet_count(sn),
+	    (double)(simnet_sum_stat(sn, offsetof(struct dht_stats,
+	    id_proofs_ok)) + simnet_sum_stat(sn, offsetof(struct dht_stats,
+	    id_proof_bad))) / (double)simnet_count(sn));
 
 	/*
 	 * Without churn or loss every answer is exact; with King-like RTTs
