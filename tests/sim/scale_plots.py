@@ -118,8 +118,12 @@ def plot(rows, outdir):
 
     fig, ax = plt.subplots(1, 3, figsize=(14, 4))
     for lat, mark in (("uniform", "o-"), ("king", "s-")):
-        pts = sorted((r["churn"], r) for r in rows if r["nodes"] == 1000
-                     and r["loss"] == 0.05 and r["latency"] == lat)
+        byc = {}
+        for r in rows:
+            if r["nodes"] == 1000 and r["loss"] == 0.05 and \
+                    r["latency"] == lat:
+                byc[r["churn"]] = r
+        pts = sorted(byc.items())
         if not pts:
             continue
         cs = [c for c, _ in pts]
