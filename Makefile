@@ -186,8 +186,8 @@ check-layers: | $(DEPS_STAMP)
 unit: $(UNIT_BINS)
 	$(Q)sh tests/run-tier.sh unit $(UNIT_BINS)
 
-# Then 1,000 nodes with 30% churn and 5% loss (issue 13's targets; about
-# 8 s of CPU, deterministic).
+# Then 1,000 nodes with 30% churn and 5% loss (issue 13's targets; some
+# 10-20 s of CPU with node identities, deterministic).
 sim: $(SIM_BINS)
 	$(Q)sh tests/run-tier.sh sim $(SIM_BINS)
 	$(Q)$(B)/tests/sim_scale --nodes 1000 --churn 0.3 --loss 0.05 \

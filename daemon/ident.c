@@ -115,10 +115,17 @@ ident_check(const struct wire_pong *pong, const struct id *sender,
 		return IDENT_BAD_ID;
 	if (!ident_meets(sender, difficulty))
 		return IDENT_WEAK;
-	if (!keys_public_valid(pong->public_key))
-		return IDENT_BAD_KEY;
+	/*
+	 * keys_verify refuses keys off the curve, non-canonical or of small
+	 * order.  The main-subgroup test (keys_public_valid) costs two
+	 * thirds of a verification and only tells the two failures apart:
+	 * a key with a torsion component proves nothing a fresh key pair
+	 * would not (the ID is still Keccak-256 of it, with its proof of
+	 * work), so it runs only when the signature failed.
+	 */
 	len = ident_message(msg, asker, nonce, noncelen);
 	if (keys_verify(pong->public_key, msg, len, pong->signature) != 0)
-		return IDENT_BAD_SIG;
+		return keys_public_valid(pong->public_key) ? IDENT_BAD_SIG :
+		    IDENT_BAD_KEY;
 	return IDENT_OK;
 }

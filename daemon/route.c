@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "route.h"
+#include "route_ent.h"
 
 /*
  * Both arrays grow (route_room) to ROUTE_K and ROUTE_REPLACEMENTS entries:
@@ -14,19 +15,23 @@
  * caches stay empty.
  */
 struct route_bucket {
-	struct route_node	*node;	/* least recently seen first */
-	struct route_node	*cache;	/* oldest first */
-	size_t			 n, cap;
-	size_t			 ncache, ccap;
+	struct route_ent	*node;	/* least recently seen first */
+	struct route_ent	*cache;	/* oldest first */
+	uint8_t			 n, cap;
+	uint8_t			 ncache, ccap;
+	uint64_t		 refreshed_ms;	/* 0: see route_refreshed */
 };
 
 #define ROUTE_ROOM_MIN	4	/* first capacity of a bucket's arrays */
 
+_Static_assert(ROUTE_K <= UINT8_MAX && ROUTE_REPLACEMENTS <= UINT8_MAX,
+    "bucket counts fit their bytes");
+
 /*
- * All 256 buckets would take about 630 KB, and a network of N nodes fills
- * only about log2(N) of them: a bucket is allocated when its first node
- * arrives (NULL: empty).  Thousands of simulated engines fit in memory,
- * and no scan of the table touches pages it does not need.
+ * A network of N nodes fills only about log2(N) of the 256 buckets: the
+ * bucket array grows up to the deepest bucket used (a node arrived or a
+ * lookup refreshed it), so thousands of simulated engines fit in memory
+ * and no scan of the table touches buckets it does not need.
  */
 struct route {
 	struct id		self;
@@ -34,12 +39,12 @@ struct route {
 	uint64_t		created_ms;
 	int			limit_local;
 	struct route_stats	st;
-	struct route_bucket	*bucket[ROUTE_BUCKETS];
-	uint64_t		refreshed_ms[ROUTE_BUCKETS]; /* 0: see below */
+	struct route_bucket	*bucket;	/* nb of them */
+	size_t			 nb;
 };
 
 static int	route_index(const struct route *, const struct id *);
-static long	route_find(const struct route_node *, size_t,
+static long	route_find(const struct route_ent *, size_t,
 		    const struct id *);
 
 struct route *
@@ -66,13 +71,11 @@ route_free(struct route *rt)
 
 	if (rt == NULL)
 		return;
-	for (i = 0; i < ROUTE_BUCKETS; i++) {
-		if (rt->bucket[i] == NULL)
-			continue;
-		free(rt->bucket[i]->node);
-		free(rt->bucket[i]->cache);
-		free(rt->bucket[i]);
+	for (i = 0; i < rt->nb; i++) {
+		free(rt->bucket[i].node);
+		free(rt->bucket[i].cache);
 	}
+	free(rt->bucket);
 	free(rt);
 }
 
@@ -100,6 +103,13 @@ route_get_stats(const struct route *rt, struct route_stats *st)
 	*st = rt->st;
 }
 
+/* Bucket i if the array reaches it (it may be empty), else NULL. */
+static const struct route_bucket *
+route_bkt(const struct route *rt, size_t i)
+{
+	return i < rt->nb ? &rt->bucket[i] : NULL;
+}
+
 enum route_limit {
 	ROUTE_LIMIT_OK = 0,
 	ROUTE_LIMIT_IP,
@@ -117,23 +127,24 @@ route_limit(const struct route *rt, int bi, const struct addr *addr,
     const struct id *skip)
 {
 	const struct route_bucket *b;
-	const struct route_node *e;
+	const struct route_ent *e;
+	struct addr ea;
 	size_t i, j, ip = 0, pt = 0, pb = 0;
 
 	if (addr_scope(addr) != ADDR_PUBLIC && !rt->limit_local)
 		return ROUTE_LIMIT_OK;
-	for (i = 0; i < ROUTE_BUCKETS; i++) {
-		if ((b = rt->bucket[i]) == NULL)
-			continue;
+	for (i = 0; i < rt->nb; i++) {
+		b = &rt->bucket[i];
 		for (j = 0; j < b->n; j++) {
 			e = &b->node[j];
 			if (skip != NULL && id_eq(&e->id, skip))
 				continue;
-			if (!addr_same_prefix(&e->addr, addr))
+			route_ent_addr(e, &ea);
+			if (!addr_same_prefix(&ea, addr))
 				continue;
 			pt++;
 			pb += (int)i == bi;
-			ip += addr_same_ip(&e->addr, addr);
+			ip += addr_same_ip(&ea, addr);
 		}
 	}
 	if (ip >= ROUTE_IP_MAX)
@@ -169,7 +180,7 @@ route_admissible(const struct route *rt, const struct id *id,
 
 	if ((bi = route_index(rt, id)) < 0 || !route_addr_usable(addr))
 		return 0;
-	if ((b = rt->bucket[bi]) != NULL &&
+	if ((b = route_bkt(rt, (size_t)bi)) != NULL &&
 	    (b->n >= ROUTE_K || route_find(b->node, b->n, id) >= 0))
 		return 0;
 	return route_limit(rt, bi, addr, NULL) == ROUTE_LIMIT_OK;
@@ -182,17 +193,32 @@ route_admissible(const struct route *rt, const struct id *id,
 static uint64_t
 route_refreshed(const struct route *rt, int i)
 {
-	return rt->refreshed_ms[i] != 0 ? rt->refreshed_ms[i] :
+	const struct route_bucket *b = route_bkt(rt, (size_t)i);
+
+	return b != NULL && b->refreshed_ms != 0 ? b->refreshed_ms :
 	    rt->created_ms;
 }
 
-/* The bucket, allocated on first use if create; NULL if none. */
+/*
+ * The bucket; with create, the array grows to reach it first.  NULL if
+ * it does not reach it (or no memory).  Growing moves the buckets, not
+ * their entries.
+ */
 static struct route_bucket *
 route_bucket(struct route *rt, int i, int create)
 {
-	if (rt->bucket[i] == NULL && create)
-		rt->bucket[i] = calloc(1, sizeof(*rt->bucket[i]));
-	return rt->bucket[i];
+	struct route_bucket *nv;
+	size_t nb = (size_t)i + 1;
+
+	if ((size_t)i < rt->nb)
+		return &rt->bucket[i];
+	if (!create || (nv = reallocarray(rt->bucket, nb, sizeof(*nv))) ==
+	    NULL)
+		return NULL;
+	memset(&nv[rt->nb], 0, (nb - rt->nb) * sizeof(*nv));
+	rt->bucket = nv;
+	rt->nb = nb;
+	return &rt->bucket[i];
 }
 
 /* Bucket index of id, or -1 for our own ID. */
@@ -206,7 +232,7 @@ route_index(const struct route *rt, const struct id *id)
 }
 
 static long
-route_find(const struct route_node *v, size_t n, const struct id *id)
+route_find(const struct route_ent *v, size_t n, const struct id *id)
 {
 	size_t i;
 
@@ -218,9 +244,9 @@ route_find(const struct route_node *v, size_t n, const struct id *id)
 
 /* Room for one entry more than n in *v, up to max; -1 at max or memory. */
 static int
-route_room(struct route_node **v, size_t *cap, size_t n, size_t max)
+route_room(struct route_ent **v, uint8_t *cap, size_t n, size_t max)
 {
-	struct route_node *nv;
+	struct route_ent *nv;
 	size_t ncap;
 
 	if (n < *cap)
@@ -231,28 +257,30 @@ route_room(struct route_node **v, size_t *cap, size_t n, size_t max)
 	if (ncap <= *cap || (nv = reallocarray(*v, ncap, sizeof(*nv))) == NULL)
 		return -1;
 	*v = nv;
-	*cap = ncap;
+	*cap = (uint8_t)ncap;
 	return 0;
 }
 
 static void
-route_remove_at(struct route_node *v, size_t *n, size_t i)
+route_remove_at(struct route_ent *v, uint8_t *n, size_t i)
 {
 	memmove(&v[i], &v[i + 1], (*n - i - 1) * sizeof(v[0]));
 	(*n)--;
 }
 
 static int
-route_ping_active(const struct route_node *e, uint64_t now_ms)
+route_ping_active(const struct route_ent *e, uint64_t now_ms)
 {
-	if (!e->pinging)
+	uint64_t ping_ms = route_ent_ping_ms(e);
+
+	if (!(e->flags & ROUTE_F_PINGING))
 		return 0;
-	return now_ms < e->ping_ms || now_ms - e->ping_ms < ROUTE_PING_STALE_MS;
+	return now_ms < ping_ms || now_ms - ping_ms < ROUTE_PING_STALE_MS;
 }
 
 /* The caller smooths (rpc keeps the estimator); 0 says nothing new. */
 static void
-route_rtt_sample(struct route_node *e, uint32_t rtt_us)
+route_rtt_sample(struct route_ent *e, uint32_t rtt_us)
 {
 	if (rtt_us != 0)
 		e->rtt_us = rtt_us;
@@ -260,7 +288,7 @@ route_rtt_sample(struct route_node *e, uint32_t rtt_us)
 
 /* Keeps the least-recently-seen order when the entry is not the newest. */
 static void
-route_insert_by_age(struct route_bucket *b, const struct route_node *e)
+route_insert_by_age(struct route_bucket *b, const struct route_ent *e)
 {
 	size_t i;
 
@@ -273,7 +301,7 @@ route_insert_by_age(struct route_bucket *b, const struct route_node *e)
 }
 
 static void
-route_cache_push(struct route_bucket *b, const struct route_node *e)
+route_cache_push(struct route_bucket *b, const struct route_ent *e)
 {
 	if (b->ncache == ROUTE_REPLACEMENTS)
 		route_remove_at(b->cache, &b->ncache, 0);
@@ -290,7 +318,8 @@ route_cache_push(struct route_bucket *b, const struct route_node *e)
 static void
 route_promote(struct route *rt, struct route_bucket *b, int bi)
 {
-	struct route_node e;
+	struct route_ent e;
+	struct addr ea;
 
 	if (b->ncache == 0 || b->n >= ROUTE_K ||
 	    route_room(&b->node, &b->cap, b->n, ROUTE_K) == -1)
@@ -299,10 +328,10 @@ route_promote(struct route *rt, struct route_bucket *b, int bi)
 		if (b->ncache == 0)
 			return;
 		e = b->cache[--b->ncache];
-	} while (route_limit_refuses(rt, bi, &e.addr, NULL));
+		route_ent_addr(&e, &ea);
+	} while (route_limit_refuses(rt, bi, &ea, NULL));
 	e.fails = 0;
-	e.pinging = 0;
-	e.ping_ms = 0;
+	route_ent_ping(&e, 0, 0);
 	route_insert_by_age(b, &e);
 	rt->count++;
 }
@@ -312,7 +341,7 @@ route_seen(struct route *rt, const struct id *id, const struct addr *addr,
     uint64_t now_ms, uint32_t rtt_us, struct route_node *ping_out)
 {
 	struct route_bucket *b;
-	struct route_node e, *old;
+	struct route_ent e, *old;
 	long i;
 	int bi;
 
@@ -322,7 +351,7 @@ route_seen(struct route *rt, const struct id *id, const struct addr *addr,
 
 	if ((i = route_find(b->node, b->n, id)) >= 0) {
 		e = b->node[i];
-		if (!addr_eq(&e.addr, addr)) {
+		if (!route_ent_addr_eq(&e, addr)) {
 			/*
 			 * Anti-hijack: anyone can claim a known ID from
 			 * another address.  Move a healthy entry only once it
@@ -334,14 +363,13 @@ route_seen(struct route *rt, const struct id *id, const struct addr *addr,
 				return ROUTE_CONFLICT;
 			if (route_limit_refuses(rt, bi, addr, id))
 				return ROUTE_REFUSED;
-			e.addr = *addr;
+			route_ent_set_addr(&e, addr);
 			e.rtt_us = 0;
 		}
 		route_rtt_sample(&e, rtt_us);
 		e.last_seen_ms = now_ms;
 		e.fails = 0;
-		e.pinging = 0;
-		e.ping_ms = 0;
+		route_ent_ping(&e, 0, 0);
 		route_remove_at(b->node, &b->n, (size_t)i);
 		b->node[b->n++] = e;
 		return ROUTE_UPDATED;
@@ -349,14 +377,14 @@ route_seen(struct route *rt, const struct id *id, const struct addr *addr,
 
 	memset(&e, 0, sizeof(e));
 	e.id = *id;
-	e.addr = *addr;
+	route_ent_set_addr(&e, addr);
 	e.last_seen_ms = now_ms;
 	/*
 	 * Cached replacements are unverified sightings: the newest one wins,
 	 * address included, and it is verified by use once promoted.
 	 */
 	if ((i = route_find(b->cache, b->ncache, id)) >= 0) {
-		if (addr_eq(&b->cache[i].addr, addr))
+		if (route_ent_addr_eq(&b->cache[i], addr))
 			e.rtt_us = b->cache[i].rtt_us;
 		route_remove_at(b->cache, &b->ncache, (size_t)i);
 	}
@@ -375,9 +403,8 @@ route_seen(struct route *rt, const struct id *id, const struct addr *addr,
 	old = &b->node[0];
 	if (ping_out == NULL || route_ping_active(old, now_ms))
 		return ROUTE_CACHED;
-	old->pinging = 1;
-	old->ping_ms = now_ms;
-	*ping_out = *old;
+	route_ent_ping(old, 1, now_ms);
+	route_ent_node(old, ping_out);
 	return ROUTE_PING;
 }
 
@@ -385,7 +412,7 @@ int
 route_failed(struct route *rt, const struct id *id, uint64_t now_ms)
 {
 	struct route_bucket *b;
-	struct route_node *e;
+	struct route_ent *e;
 	long i;
 	int bi;
 
@@ -396,8 +423,7 @@ route_failed(struct route *rt, const struct id *id, uint64_t now_ms)
 		e = &b->node[i];
 		if (e->fails < UINT8_MAX)
 			e->fails++;
-		e->pinging = 0;
-		e->ping_ms = 0;
+		route_ent_ping(e, 0, 0);
 		if (e->fails < ROUTE_MAX_FAILS)
 			return 0;
 		route_remove_at(b->node, &b->n, (size_t)i);
@@ -437,8 +463,8 @@ route_remove(struct route *rt, const struct id *id)
 
 /* Inserts e into out[0..*n), kept sorted by distance and bounded by max. */
 static void
-route_closest_add(const struct id *target, const struct route_node **out,
-    size_t *n, size_t max, const struct route_node *e)
+route_closest_add(const struct id *target, const struct route_ent **out,
+    size_t *n, size_t max, const struct route_ent *e)
 {
 	size_t i;
 
@@ -456,9 +482,9 @@ route_closest_add(const struct id *target, const struct route_node **out,
 
 static void
 route_closest_bucket(const struct route *rt, int bi, const struct id *target,
-    const struct route_node **out, size_t *n, size_t max)
+    const struct route_ent **out, size_t *n, size_t max)
 {
-	const struct route_bucket *b = rt->bucket[bi];
+	const struct route_bucket *b = route_bkt(rt, (size_t)bi);
 	size_t i;
 
 	for (i = 0; b != NULL && i < b->n; i++)
@@ -475,10 +501,10 @@ route_closest_bucket(const struct route *rt, int bi, const struct id *target,
  */
 static size_t
 route_closest_ptrs(const struct route *rt, const struct id *target,
-    size_t max, const struct route_node **out)
+    size_t max, const struct route_ent **out)
 {
 	size_t n = 0;
-	int i, t;
+	int i, t, nb = (int)rt->nb;
 
 	if (max == 0)
 		return 0;
@@ -487,10 +513,10 @@ route_closest_ptrs(const struct route *rt, const struct id *target,
 		route_closest_bucket(rt, t, target, out, &n, max);
 		if (n == max)
 			return n;
-		for (i = t + 1; i < ROUTE_BUCKETS; i++)
+		for (i = t + 1; i < nb; i++)
 			route_closest_bucket(rt, i, target, out, &n, max);
 	}
-	for (i = t - 1; i >= 0 && n < max; i--)
+	for (i = (t < nb ? t : nb) - 1; i >= 0 && n < max; i--)
 		route_closest_bucket(rt, i, target, out, &n, max);
 	return n;
 }
@@ -499,8 +525,8 @@ size_t
 route_closest(const struct route *rt, const struct id *target, size_t max,
     struct route_node *out)
 {
-	const struct route_node *p[ROUTE_FAST_MAX];
-	const struct route_node **v;
+	const struct route_ent *p[ROUTE_FAST_MAX];
+	const struct route_ent **v;
 	size_t i, n;
 
 	if (max > ROUTE_MAX_NODES)
@@ -511,7 +537,7 @@ route_closest(const struct route *rt, const struct id *target, size_t max,
 		return 0;
 	n = route_closest_ptrs(rt, target, max, v);
 	for (i = 0; i < n; i++)
-		out[i] = *v[i];
+		route_ent_node(v[i], &out[i]);
 	if (v != p)
 		free(v);
 	return n;
@@ -519,8 +545,8 @@ route_closest(const struct route *rt, const struct id *target, size_t max,
 
 /* Orders candidates for route_closest_fast; see route.h. */
 static int
-route_fast_cmp(const struct id *target, const struct route_node *a,
-    const struct route_node *b)
+route_fast_cmp(const struct id *target, const struct route_ent *a,
+    const struct route_ent *b)
 {
 	int ca, cb;
 
@@ -542,7 +568,7 @@ size_t
 route_closest_fast(const struct route *rt, const struct id *target,
     size_t max, struct route_node *out)
 {
-	const struct route_node *p[2 * ROUTE_FAST_MAX], *e;
+	const struct route_ent *p[2 * ROUTE_FAST_MAX], *e;
 	size_t i, j, n;
 
 	if (max > ROUTE_FAST_MAX)
@@ -558,7 +584,7 @@ route_closest_fast(const struct route *rt, const struct id *target,
 	if (n > max)
 		n = max;
 	for (i = 0; i < n; i++)
-		out[i] = *p[i];
+		route_ent_node(p[i], &out[i]);
 	return n;
 }
 
@@ -575,22 +601,44 @@ route_get(const struct route *rt, const struct id *id, struct route_node *out)
 	long i;
 	int bi;
 
-	if ((bi = route_index(rt, id)) < 0 || (b = rt->bucket[bi]) == NULL)
+	if ((bi = route_index(rt, id)) < 0 ||
+	    (b = route_bkt(rt, (size_t)bi)) == NULL)
 		return -1;
 	if ((i = route_find(b->node, b->n, id)) < 0)
 		return -1;
-	*out = b->node[i];
+	route_ent_node(&b->node[i], out);
 	return 0;
 }
 
 int
 route_bucket_count(const struct route *rt, int index, size_t *ncached)
 {
+	const struct route_bucket *b;
+
 	if (index < 0 || index >= ROUTE_BUCKETS)
 		return -1;
+	b = route_bkt(rt, (size_t)index);
 	if (ncached != NULL)
-		*ncached = rt->bucket[index] ? rt->bucket[index]->ncache : 0;
-	return rt->bucket[index] ? (int)rt->bucket[index]->n : 0;
+		*ncached = b != NULL ? b->ncache : 0;
+	return b != NULL ? (int)b->n : 0;
+}
+
+int
+route_wants_replacement(const struct route *rt, int index, uint64_t now_ms)
+{
+	const struct route_bucket *b;
+	size_t i;
+
+	if (index < 0 || (b = route_bkt(rt, (size_t)index)) == NULL ||
+	    b->n == 0)
+		return 0;
+	if (b->ncache < ROUTE_REPLACEMENTS)
+		return 1;
+	for (i = 0; i < b->n; i++)
+		if (b->node[i].fails > 0 || route_ping_active(&b->node[i],
+		    now_ms))
+			return 1;
+	return 0;
 }
 
 size_t
@@ -599,11 +647,10 @@ route_export(const struct route *rt, struct route_node *out, size_t max)
 	const struct route_bucket *b;
 	size_t i, j, n = 0;
 
-	for (i = 0; i < ROUTE_BUCKETS; i++) {
-		if ((b = rt->bucket[i]) == NULL)
-			continue;
+	for (i = 0; i < rt->nb; i++) {
+		b = &rt->bucket[i];
 		for (j = 0; j < b->n && n < max; j++)
-			out[n++] = b->node[j];
+			route_ent_node(&b->node[j], &out[n++]);
 	}
 	return n;
 }
@@ -611,10 +658,13 @@ route_export(const struct route *rt, struct route_node *out, size_t max)
 void
 route_touch_bucket(struct route *rt, const struct id *id, uint64_t now_ms)
 {
+	struct route_bucket *b;
 	int bi;
 
-	if ((bi = route_index(rt, id)) >= 0)
-		rt->refreshed_ms[bi] = now_ms;
+	/* A bucket beyond the array is created: it may fill later. */
+	if ((bi = route_index(rt, id)) >= 0 &&
+	    (b = route_bucket(rt, bi, 1)) != NULL)
+		b->refreshed_ms = now_ms;
 }
 
 int
@@ -624,8 +674,8 @@ route_stale_bucket(const struct route *rt, uint64_t now_ms,
 	uint64_t r, oldest = 0;
 	int i, deepest, best = -1;
 
-	for (deepest = ROUTE_BUCKETS - 1; deepest >= 0; deepest--)
-		if (rt->bucket[deepest] != NULL && rt->bucket[deepest]->n > 0)
+	for (deepest = (int)rt->nb - 1; deepest >= 0; deepest--)
+		if (rt->bucket[deepest].n > 0)
 			break;
 	if (deepest < 0)
 		return -1;
@@ -674,12 +724,11 @@ route_oldest_unpinged(struct route *rt, uint64_t now_ms, uint64_t stale_ms,
     struct route_node *out)
 {
 	struct route_bucket *b;
-	struct route_node *e, *best = NULL;
+	struct route_ent *e, *best = NULL;
 	size_t i, j;
 
-	for (i = 0; i < ROUTE_BUCKETS; i++) {
-		if ((b = rt->bucket[i]) == NULL)
-			continue;
+	for (i = 0; i < rt->nb; i++) {
+		b = &rt->bucket[i];
 		/* Least recently seen first: the first unpinged one is it. */
 		for (j = 0; j < b->n; j++) {
 			e = &b->node[j];
@@ -695,8 +744,7 @@ route_oldest_unpinged(struct route *rt, uint64_t now_ms, uint64_t stale_ms,
 	}
 	if (best == NULL)
 		return 0;
-	best->pinging = 1;
-	best->ping_ms = now_ms;
-	*out = *best;
+	route_ent_ping(best, 1, now_ms);
+	route_ent_node(best, out);
 	return 1;
 }

@@ -70,9 +70,12 @@ def plot(rows, outdir):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    # Later lines replace earlier ones of the same point: the file's
+    # order is the code's history.
     calm = {}
     for r in rows:
-        if r["churn"] == 0 and r["loss"] == 0 and r.get("cache_max") == 64:
+        if r["churn"] == 0 and r["loss"] == 0 and \
+                r.get("cache_max") in (32, 64):
             calm[(r["latency"], int(r["nodes"]))] = r
 
     fig, ax = plt.subplots(1, 2, figsize=(10, 4))
@@ -115,8 +118,12 @@ def plot(rows, outdir):
 
     fig, ax = plt.subplots(1, 3, figsize=(14, 4))
     for lat, mark in (("uniform", "o-"), ("king", "s-")):
-        pts = sorted((r["churn"], r) for r in rows if r["nodes"] == 1000
-                     and r["loss"] == 0.05 and r["latency"] == lat)
+        byc = {}
+        for r in rows:
+            if r["nodes"] == 1000 and r["loss"] == 0.05 and \
+                    r["latency"] == lat:
+                byc[r["churn"]] = r
+        pts = sorted(byc.items())
         if not pts:
             continue
         cs = [c for c, _ in pts]
@@ -145,15 +152,24 @@ def plot(rows, outdir):
     plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(6, 4))
-    for cm, mark in ((64, "o-"), (0, "s-")):
-        pts = sorted((r["nodes"], r) for r in rows if r["churn"] == 0 and
-                     r["loss"] == 0 and r["latency"] == "uniform" and
-                     r.get("cache_max") == cm)
+    # Lines with proofs_per_node ran with node identities (the engine
+    # since then); the others are the points from before them.
+    for cm, ids, mark in ((32, True, "^-"), (64, True, "o-"),
+                          (64, False, "o:"), (0, False, "s:")):
+        byn = {}
+        for r in rows:
+            if r["churn"] == 0 and r["loss"] == 0 and \
+                    r["latency"] == "uniform" and \
+                    r.get("cache_max") == cm and \
+                    ("proofs_per_node" in r["raw"]) == ids:
+                byn[r["nodes"]] = r
+        pts = sorted(byn.items())
         if pts:
             ax.plot([n for n, _ in pts],
                     [r["bytes_per_node"] / 1024 for _, r in pts], mark,
-                    label="heap per node, addr_cache_max %s" %
-                    (cm if cm else "0 (daemon bounds)"))
+                    label="addr_cache_max %s, %s" %
+                    (cm if cm else "0 (daemon bounds)",
+                     "now" if ids else "before identities"))
     ax.axhline(40, color="k", ls="--", lw=0.8, label="target 40 KiB")
     ax.set_ylim(bottom=0)
     ax.set_xscale("log")
@@ -169,7 +185,8 @@ def plot(rows, outdir):
 def table(rows):
     cols = ["nodes", "latency", "churn", "loss", "lookups", "success",
             "closest_found", "queries_per_lookup", "get_p50_ms",
-            "get_p99_ms", "bytes_per_node", "cache_max", "cpu_s", "seed"]
+            "get_p99_ms", "bytes_per_node", "cache_max", "cpu_s",
+            "proofs_per_node", "seed"]
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
     for r in rows:

@@ -81,6 +81,13 @@ START_TEST(test_signed_bytes_vector)
 	id.b[31] ^= 1;
 	ck_assert_int_eq(ident_check(&pong, &id, &asker, nonce, sizeof(nonce),
 	    0), IDENT_BAD_ID);
+	id.b[31] ^= 1;
+	/* A key no point of the curve: named once the signature failed. */
+	memset(pong.public_key, 0xff, sizeof(pong.public_key));
+	ck_assert(!keys_public_valid(pong.public_key));
+	ident_id(pong.public_key, &id);
+	ck_assert_int_eq(ident_check(&pong, &id, &asker, nonce, sizeof(nonce),
+	    0), IDENT_BAD_KEY);
 }
 END_TEST
 
