@@ -328,10 +328,13 @@ op_pump(struct op *op, int64_t now_ms)
 	struct route_node n;
 	struct wire_msg m;
 
-	if (op->done || op->closed)
-		return;
 	struct rpc_call *c;
 
+	if (op->done || op->closed)
+		return;
+	if (op->kind->enough != NULL && !lookup_done(op->lk) &&
+	    op->kind->enough(op, now_ms))
+		lookup_stop(op->lk);
 	while (rpc_room(env->rpc) > 0 && lookup_next(op->lk, &n)) {
 		memset(&m, 0, sizeof(m));
 		if (op->kind->query != NULL)

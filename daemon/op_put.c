@@ -139,6 +139,13 @@ op_put_lookup_done(struct op *op, int64_t now_ms)
 		op_put_finish(p);
 }
 
+/* A stalled node does not hold the STORE set back (op_put.h). */
+static int
+op_put_enough(struct op *op, int64_t now_ms)
+{
+	return lookup_settled(op->lk);
+}
+
 static void
 op_put_reply(struct op *op, const struct rpc_call *c, const struct wire_msg *m,
     int64_t now_ms, int64_t wall_ms)
@@ -172,6 +179,7 @@ op_put_free(struct op *op)
 static const struct op_kind op_put_kind = {
 	.name = "put",
 	.reply = op_put_reply,
+	.enough = op_put_enough,
 	.lookup_done = op_put_lookup_done,
 	.complete = op_put_complete,
 	.free = op_put_free,

@@ -44,9 +44,12 @@
 #define RPC_RTT_MAX		1024
 /*
  * Retransmission timeouts (RFC 6298's srtt + 4 rttvar): a request's first
- * try waits the estimate of its address, else the engine's estimate over
- * every answer (once RPC_RTO_SAMPLES came), never less than
- * RPC_RTO_MIN_MS nor more than the configured timeout; each resend waits
+ * try waits the estimate of its address, else (an address we never heard
+ * from) the RPC_RTO_PERCENTILE-th percentile of the first-try round trips
+ * of every answer (once RPC_RTO_SAMPLES came: a histogram of
+ * RPC_RTT_BUCKETS quarter octaves, halved at RPC_RTT_HIST_MAX samples, so
+ * it follows the network), never less than RPC_RTO_MIN_MS nor more than
+ * the configured timeout; each resend waits
  * twice as long as the try before, the last one the whole configured
  * timeout, so a node is given up no sooner than before.  A lookup stops
  * waiting for a resent request (rpc_ops.stalled): a dead node holds it
@@ -56,6 +59,9 @@
  */
 #define RPC_RTO_MIN_MS		100
 #define RPC_RTO_SAMPLES		8
+#define RPC_RTO_PERCENTILE	90
+#define RPC_RTT_BUCKETS		40	/* 4 ms * 2^(i/4): 4 ms to 3.4 s, */
+#define RPC_RTT_HIST_MAX	256	/* and longer in the last */
 /* Requests resent since the caller last asked (rpc_stalled); lossy. */
 #define RPC_STALLED_MAX		32
 /*

@@ -494,6 +494,55 @@ START_TEST(test_rto)
 }
 END_TEST
 
+/* Answers to pings to a, each `ms` after it went, from time t on. */
+static int64_t
+t_samples(struct rpc *r, struct t_io *io, const struct addr *a, int n,
+    int64_t ms, int64_t t)
+{
+	struct wire_msg m;
+	struct seen s;
+	uint64_t tx;
+	int i;
+
+	memset(&s, 0, sizeof(s));
+	for (i = 0; i < n; i++, t += 5000) {
+		t_io_clear(io);
+		tx = t_ping(r, io, a, NULL, &s, t);
+		t_answer(&m, WIRE_PONG, tx, 0x22);
+		ck_assert_int_eq(t_match(r, a, &m, t + ms), RPC_ANSWERED);
+	}
+	return t;
+}
+
+/*
+ * An address never heard from waits the RPC_RTO_PERCENTILE-th percentile
+ * of every first-try round trip (the bound of its bucket), not the
+ * configured second; old samples fade.
+ */
+START_TEST(test_rto_percentile)
+{
+	struct t_io io;
+	struct rpc *r = t_rpc(&io, 1000, 2);
+	struct addr a, b, u;
+	int64_t t;
+
+	t_addr(&a, "10.0.0.1:7000");
+	t_addr(&b, "10.0.0.2:7000");
+	t_addr(&u, "10.0.0.9:7000");
+	t = t_samples(r, &io, &a, 18, 150, 0);
+	t = t_samples(r, &io, &b, 2, 900, t);
+	ck_assert_int_eq(RPC_RTO_PERCENTILE, 90);
+	ck_assert_uint_eq(rpc_rto(r, &u), 152);	/* 18 of 20 under 152 */
+	t = t_samples(r, &io, &b, 3, 900, t);
+	ck_assert_uint_eq(rpc_rto(r, &u), 1000);	/* 900 ms: 909 ms */
+	/* 300 answers of 600 ms later, the first ones count little. */
+	(void)t_samples(r, &io, &a, 300, 600, t);
+	ck_assert_uint_eq(rpc_rto(r, &u), 609);
+	t_io_clear(&io);
+	rpc_free(r);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -510,6 +559,7 @@ main(void)
 	tcase_add_test(tc, test_set_timeout);
 	tcase_add_test(tc, test_rtt);
 	tcase_add_test(tc, test_rto);
+	tcase_add_test(tc, test_rto_percentile);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("table");
