@@ -389,6 +389,21 @@ rpc_cancel(struct rpc *r, void *ctx)
 			rpc_release(r, (int32_t)i, NULL);
 }
 
+static const struct rpc_ops rpc_orphan_ops;
+
+void
+rpc_orphan(struct rpc *r, void *ctx, const struct rpc_ops *ops)
+{
+	size_t i;
+
+	for (i = 0; i < r->cap; i++)
+		if (r->req[i].in_use && r->req[i].c.ctx == ctx &&
+		    r->req[i].c.ops == ops) {
+			r->req[i].c.ops = &rpc_orphan_ops;
+			r->req[i].c.ctx = NULL;
+		}
+}
+
 int
 rpc_pending(const struct rpc *r, const struct addr *a,
     const struct rpc_ops *ops)

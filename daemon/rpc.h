@@ -246,6 +246,13 @@ size_t	rpc_send_len(struct rpc *, const struct addr *to, struct wire_msg *m,
 	    int64_t now_ms);
 /* Forgets every request of ctx without running its hooks. */
 void	rpc_cancel(struct rpc *, void *ctx);
+/*
+ * The requests of ctx sent with hooks `ops` go on without hooks, to their
+ * answer or last timeout: what those teach the caller's routing upkeep
+ * (a node that answers, one that died) is not lost when their sender
+ * stops waiting for them.
+ */
+void	rpc_orphan(struct rpc *, void *ctx, const struct rpc_ops *ops);
 /* A request with these hooks to this address is outstanding. */
 int	rpc_pending(const struct rpc *, const struct addr *,
 	    const struct rpc_ops *);

@@ -494,6 +494,49 @@ START_TEST(test_rto)
 }
 END_TEST
 
+/*
+ * An orphaned request runs out its tries without its hooks (the caller's
+ * routing upkeep still sees it fail); its answer is still matched.
+ */
+START_TEST(test_orphan)
+{
+	static const struct rpc_ops other = { h_reply, h_failed, NULL };
+	struct t_io io;
+	struct rpc *r = t_rpc(&io, 1000, 1);
+	struct rpc_call c;
+	struct wire_msg m;
+	struct addr a, b;
+	struct seen s;
+	uint64_t ta, tb;
+
+	memset(&s, 0, sizeof(s));
+	t_addr(&a, "10.0.0.1:7000");
+	t_addr(&b, "10.0.0.2:7000");
+	ta = t_ping(r, &io, &a, NULL, &s, 0);
+	tb = t_ping(r, &io, &b, NULL, &s, 0);
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_PING;
+	ck_assert_ptr_nonnull(rpc_send(r, &a, NULL, &m, &other, &s, 0));
+	rpc_orphan(r, &s, &t_ops);
+	rpc_cancel(r, &s);	/* the request with other hooks */
+	ck_assert_uint_eq(rpc_count(r), 2);
+	t_answer(&m, WIRE_PONG, tb, 0x22);
+	ck_assert_int_eq(rpc_match(r, &b, &m, 10, &c), RPC_ANSWERED);
+	ck_assert_ptr_null(c.ops->reply);
+	ck_assert_int_eq(rpc_expire(r, 1000, &c), 0);	/* resent */
+	ck_assert_int_eq(rpc_expire(r, 2000, &c), 1);
+	ck_assert_uint_eq(c.txid, ta);
+	ck_assert_ptr_null(c.ctx);
+	ck_assert_ptr_nonnull(c.ops);
+	ck_assert_ptr_null(c.ops->failed);
+	ck_assert_ptr_null(c.ops->reply);
+	ck_assert_uint_eq(rpc_count(r), 0);
+	ck_assert_int_eq(s.replies + s.fails, 0);
+	t_io_clear(&io);
+	rpc_free(r);
+}
+END_TEST
+
 /* Answers to pings to a, each `ms` after it went, from time t on. */
 static int64_t
 t_samples(struct rpc *r, struct t_io *io, const struct addr *a, int n,
@@ -564,6 +607,7 @@ main(void)
 
 	tc = tcase_create("table");
 	tcase_add_test(tc, test_cancel_room);
+	tcase_add_test(tc, test_orphan);
 	tcase_add_test(tc, test_full);
 	suite_add_tcase(s, tc);
 	return check_run(s);
