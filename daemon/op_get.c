@@ -324,7 +324,8 @@ op_get_query(struct op *op, const struct addr *to, struct wire_msg *m,
  * tries of its retransmission timeout, not rpc's 1 s each, so a holder
  * that died lately stalls a get for a few hundred milliseconds, not
  * seconds (KNOWN-DEFECTS 3): the lookup moves on to the next closest,
- * and the other replicas list the same values.
+ * and the other replicas list the same values.  One never heard from
+ * gets rpc_rto_fast's first try: the get does not wait once it stalled.
  */
 static void
 op_get_sent(struct op *op, struct rpc_call *c, int64_t now_ms)
@@ -334,6 +335,9 @@ op_get_sent(struct op *op, struct rpc_call *c, int64_t now_ms)
 	if ((rto = op_get_rto((struct op_get *)op, &c->to,
 	    WIRE_MAX_DATAGRAM)) > 0)
 		rpc_set_timeout(op->env->rpc, c, rto, 1);
+	else
+		rpc_set_first_timeout(op->env->rpc, c,
+		    rpc_rto_fast(op->env->rpc, &c->to));
 }
 
 static const struct rpc_ops op_get_page_rpc;

@@ -44,12 +44,10 @@
 #define RPC_RTT_MAX		1024
 /*
  * Retransmission timeouts (RFC 6298's srtt + 4 rttvar): a request's first
- * try waits the estimate of its address, else (an address we never heard
- * from) the RPC_RTO_PERCENTILE-th percentile of the first-try round trips
- * of every answer (once RPC_RTO_SAMPLES came: a histogram of
- * RPC_RTT_BUCKETS quarter octaves, halved at RPC_RTT_HIST_MAX samples, so
- * it follows the network), never less than RPC_RTO_MIN_MS nor more than
- * the configured timeout; each resend waits
+ * try waits the estimate of its address, else the engine's estimate over
+ * every answer (once RPC_RTO_SAMPLES came), never less than
+ * RPC_RTO_MIN_MS nor more than the configured timeout (a sender that does
+ * not wait for a stalled request may ask for less: rpc_rto_fast); each resend waits
  * twice as long as the try before, the last one the whole configured
  * timeout, so a node is given up no sooner than before.  A lookup stops
  * waiting for a resent request (rpc_ops.stalled): a dead node holds it
@@ -238,6 +236,24 @@ int	rpc_expire(struct rpc *, int64_t now_ms, struct rpc_call *out);
 int	rpc_stalled(struct rpc *, struct rpc_call *out);
 /* The first try's timeout for a request to a now (RPC_RTO_MIN_MS). */
 uint32_t rpc_rto(const struct rpc *, const struct addr *a);
+/*
+ * The same for a sender that stops waiting for a request once it stalled
+ * (a get's or a put's lookup): for an address never heard from, the
+ * RPC_RTO_PERCENTILE-th percentile of every first-try round trip (once
+ * RPC_RTO_SAMPLES came; a histogram of RPC_RTT_BUCKETS quarter octaves,
+ * its bucket's upper bound, halved at RPC_RTT_HIST_MAX samples so that it
+ * follows the network) rather than srtt + 4 rttvar over a spread of
+ * round trips, which wide-area links make several hundred milliseconds.
+ * Lookups that wait for every one of the k closest (join, refresh) keep
+ * rpc_rto: a shorter first try only has them ask more nodes.
+ */
+uint32_t rpc_rto_fast(const struct rpc *, const struct addr *a);
+/*
+ * Sets the first try's timeout of a request with resends that backs off
+ * (not one shortened by rpc_set_timeout): c as rpc_send returned it.
+ */
+void	rpc_set_first_timeout(struct rpc *, struct rpc_call *c,
+	    uint32_t timeout_ms);
 /*
  * The bytes rpc_send would send for m to `to` now (cookie or pad added),
  * in its first try.

@@ -127,15 +127,15 @@ rpc_rtt_hist_add(struct rpc *r, uint32_t us)
 	for (i = 0; i + 1 < RPC_RTT_BUCKETS &&
 	    (uint64_t)us > (uint64_t)rpc_rtt_bounds_ms[i] * 1000; i++)
 		;
-	if (r->nsamples >= RPC_RTT_HIST_MAX) {
-		r->nsamples = 0;
+	if (r->hist_n >= RPC_RTT_HIST_MAX) {
+		r->hist_n = 0;
 		for (j = 0; j < RPC_RTT_BUCKETS; j++) {
 			r->rtt_hist[j] /= 2;
-			r->nsamples += r->rtt_hist[j];
+			r->hist_n += r->rtt_hist[j];
 		}
 	}
 	r->rtt_hist[i]++;
-	r->nsamples++;
+	r->hist_n++;
 }
 
 void
@@ -144,6 +144,9 @@ rpc_rtt_sample(struct rpc *r, const struct addr *a, uint32_t us,
 {
 	struct rpc_peer *t;
 
+	rpc_rtt_update(&r->srtt_us, &r->rttvar_us, r->nsamples == 0, us);
+	if (r->nsamples < RPC_RTO_SAMPLES)
+		r->nsamples++;
 	rpc_rtt_hist_add(r, us);
 	if ((t = rpc_peer_slot(r, a, now_ms)) == NULL)
 		return;
@@ -158,28 +161,44 @@ rpc_rtt_percentile_ms(const struct rpc *r)
 	uint64_t need, sum = 0;
 	size_t i;
 
-	need = ((uint64_t)r->nsamples * RPC_RTO_PERCENTILE + 99) / 100;
+	need = ((uint64_t)r->hist_n * RPC_RTO_PERCENTILE + 99) / 100;
 	for (i = 0; i + 1 < RPC_RTT_BUCKETS; i++)
 		if ((sum += r->rtt_hist[i]) >= need)
 			break;
 	return rpc_rtt_bounds_ms[i];
 }
 
+static uint32_t
+rpc_rto_clamp(const struct rpc *r, uint64_t ms)
+{
+	if (ms < RPC_RTO_MIN_MS)
+		ms = RPC_RTO_MIN_MS;
+	return ms < r->cfg.timeout_ms ? (uint32_t)ms : r->cfg.timeout_ms;
+}
+
 uint32_t
 rpc_rto(const struct rpc *r, const struct addr *a)
 {
 	uint32_t srtt, var;
-	uint64_t ms;
 
-	if (rpc_rtt(r, a, &srtt, &var) == 0)
-		ms = ((uint64_t)srtt + 4 * (uint64_t)var + 999) / 1000;
-	else if (r->nsamples >= RPC_RTO_SAMPLES)
-		ms = rpc_rtt_percentile_ms(r);
-	else
-		return r->cfg.timeout_ms;
-	if (ms < RPC_RTO_MIN_MS)
-		ms = RPC_RTO_MIN_MS;
-	return ms < r->cfg.timeout_ms ? (uint32_t)ms : r->cfg.timeout_ms;
+	if (rpc_rtt(r, a, &srtt, &var) == -1) {
+		if (r->nsamples < RPC_RTO_SAMPLES)
+			return r->cfg.timeout_ms;
+		srtt = r->srtt_us;
+		var = r->rttvar_us;
+	}
+	return rpc_rto_clamp(r, ((uint64_t)srtt + 4 * (uint64_t)var + 999) /
+	    1000);
+}
+
+uint32_t
+rpc_rto_fast(const struct rpc *r, const struct addr *a)
+{
+	uint32_t srtt, var;
+
+	if (rpc_rtt(r, a, &srtt, &var) == 0 || r->hist_n < RPC_RTO_SAMPLES)
+		return rpc_rto(r, a);
+	return rpc_rto_clamp(r, rpc_rtt_percentile_ms(r));
 }
 
 /* A cookie in an answer from a: echoed in our next requests to a. */
