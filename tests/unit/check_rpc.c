@@ -561,14 +561,19 @@ t_samples(struct rpc *r, struct t_io *io, const struct addr *a, int n,
  * rpc_rto_fast: an address never heard from waits the
  * RPC_RTO_PERCENTILE-th percentile of every first-try round trip (the
  * bound of its bucket); old samples fade; a known one its own estimate.
+ * rpc_set_first_timeout puts it on a request.
  */
 START_TEST(test_rto_percentile)
 {
 	struct t_io io;
 	struct rpc *r = t_rpc(&io, 1000, 2);
 	struct addr a, b, u;
+	struct rpc_call *c, cc;
+	struct wire_msg m;
+	struct seen s;
 	int64_t t;
 
+	memset(&s, 0, sizeof(s));
 	t_addr(&a, "10.0.0.1:7000");
 	t_addr(&b, "10.0.0.2:7000");
 	t_addr(&u, "10.0.0.9:7000");
@@ -581,8 +586,19 @@ START_TEST(test_rto_percentile)
 	t = t_samples(r, &io, &b, 3, 900, t);
 	ck_assert_uint_eq(rpc_rto_fast(r, &u), 1000);	/* 900: 909 ms */
 	/* 300 answers of 600 ms later, the first ones count little. */
-	(void)t_samples(r, &io, &a, 300, 600, t);
+	t = t_samples(r, &io, &a, 300, 600, t);
 	ck_assert_uint_eq(rpc_rto_fast(r, &u), 609);
+	t_io_clear(&io);
+	ck_assert_uint_eq(rpc_count(r), 0);
+	/* A first try shortened, then the usual back-off. */
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_PING;
+	ck_assert_ptr_nonnull(c = rpc_send(r, &u, NULL, &m, &t_ops, &s, t));
+	ck_assert_int_eq(rpc_deadline(r), t + rpc_rto(r, &u));
+	rpc_set_first_timeout(r, c, 609);
+	ck_assert_int_eq(rpc_deadline(r), t + 609);
+	ck_assert_int_eq(rpc_expire(r, t + 609, &cc), 0);
+	ck_assert_int_eq(rpc_deadline(r), t + 609 + 1000);	/* > half: 1 s */
 	t_io_clear(&io);
 	rpc_free(r);
 }
