@@ -118,7 +118,8 @@ int		 lookup_done(const struct lookup *);
  * REPLIED.  The next ones were asked in their place (lookup_next), so k
  * answers from the closest responsive nodes are in; a stalled node that
  * is alive after all (its answer or its resend's is still merged) is the
- * only one left out.  A get ends on it (op_get.c); a put does not.
+ * only one left out.  The lookups of gets and puts end on it (op_get.c,
+ * op_put.c); join and refresh lookups wait for lookup_done.
  */
 int		 lookup_settled(const struct lookup *);
 /*

@@ -392,6 +392,17 @@ op_get_next_page(struct op_get *g, const struct rpc_call *c,
 	g->pending++;
 }
 
+static const struct op_get_resp *
+op_get_resp_find(const struct op_get *g, const struct id *id)
+{
+	size_t i;
+
+	for (i = 0; i < g->nresps; i++)
+		if (id_eq(&g->resps[i].id, id))
+			return &g->resps[i];
+	return NULL;
+}
+
 /*
  * Remembers a node's first page (asked at offset 0) for op_get_enough:
  * whether it holds every digest the node has, and their fingerprint.
@@ -400,14 +411,11 @@ static void
 op_get_note_resp(struct op_get *g, const struct rpc_call *c,
     const struct wire_values *wv)
 {
-	struct op_get_resp *r = NULL;
+	struct op_get_resp *r;
 	uint64_t h;
 	size_t i;
 
-	for (i = 0; i < g->nresps; i++)
-		if (id_eq(&g->resps[i].id, &c->id))
-			r = &g->resps[i];
-	if (r == NULL) {
+	if ((r = (struct op_get_resp *)op_get_resp_find(g, &c->id)) == NULL) {
 		if (g->nresps == OP_GET_MAX_HOLDERS ||
 		    (g->resps == NULL && (g->resps = calloc(OP_GET_MAX_HOLDERS,
 		    sizeof(*g->resps))) == NULL))
@@ -425,21 +433,7 @@ op_get_note_resp(struct op_get *g, const struct rpc_call *c,
 	}
 }
 
-static const struct op_get_resp *
-op_get_resp_find(const struct op_get *g, const struct id *id)
-{
-	size_t i;
-
-	for (i = 0; i < g->nresps; i++)
-		if (id_eq(&g->resps[i].id, id))
-			return &g->resps[i];
-	return NULL;
-}
-
-/*
- * The get's lookup has what it needs: a quorum of the closest holders
- * agree, or it settled (op_get.h: OP_GET_QUORUM).
- */
+/* The closest holders that answered agree (op_get.h: OP_GET_QUORUM). */
 static int
 op_get_quorum(const struct op_get *g)
 {
@@ -462,6 +456,7 @@ op_get_quorum(const struct op_get *g)
 	return agree >= OP_GET_QUORUM;
 }
 
+/* The get's lookup has what it needs: a quorum, or it settled. */
 static int
 op_get_enough(struct op *op, int64_t now_ms)
 {
