@@ -305,6 +305,7 @@ lookup_stalled(struct lookup *lk, const struct id *from)
 		return -1;
 	c->stalled = 1;
 	lk->inflight--;
+	lk->st.stalls++;
 	return 0;
 }
 
@@ -327,6 +328,43 @@ lookup_done(const struct lookup *lk)
 			return 0;
 	}
 	return 1;
+}
+
+int
+lookup_settled(const struct lookup *lk)
+{
+	const struct lookup_cand *c;
+	size_t i;
+	unsigned live = 0;
+
+	if (lookup_done(lk))
+		return 1;
+	for (i = 0; i < lk->n && live < lk->k; i++) {
+		c = &lk->c[i];
+		if (c->state == LOOKUP_FAILED || c->stalled)
+			continue;
+		live++;
+		if (c->state != LOOKUP_REPLIED)
+			return 0;
+	}
+	return 1;
+}
+
+size_t
+lookup_head(const struct lookup *lk, struct id *out, size_t max)
+{
+	const struct lookup_cand *c;
+	size_t i, n = 0;
+
+	for (i = 0; i < lk->n && n < max; i++) {
+		c = &lk->c[i];
+		if (c->state == LOOKUP_FAILED || c->stalled)
+			continue;
+		if (c->state != LOOKUP_REPLIED)
+			break;
+		out[n++] = c->node.id;
+	}
+	return n;
 }
 
 void

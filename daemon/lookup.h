@@ -39,6 +39,7 @@ struct lookup_stats {
 	uint32_t	learned;	/* candidates added from replies */
 	uint32_t	hops;		/* longest referral chain that replied */
 	uint32_t	ip_refused;	/* over lookup_limit_ip's cap */
+	uint32_t	stalls;		/* queries that went unanswered once */
 	uint8_t		capped;		/* ended by the query cap */
 	uint8_t		stopped;	/* ended by lookup_stop */
 };
@@ -110,6 +111,25 @@ int		 lookup_stalled(struct lookup *, const struct id *from);
  * of the k closest may still be in flight: their answers can be dropped.
  */
 int		 lookup_done(const struct lookup *);
+/*
+ * Like lookup_done, but a stalled candidate (lookup_stalled: it missed
+ * its first, RTT-derived timeout and was resent) counts as failed: true
+ * once the k closest candidates that neither failed nor stalled have all
+ * REPLIED.  The next ones were asked in their place (lookup_next), so k
+ * answers from the closest responsive nodes are in; a stalled node that
+ * is alive after all (its answer or its resend's is still merged) is the
+ * only one left out.  The lookups of gets and puts end on it (op_get.c,
+ * op_put.c); join and refresh lookups wait for lookup_done.
+ */
+int		 lookup_settled(const struct lookup *);
+/*
+ * The closest candidates that REPLIED, closest first, skipping failed and
+ * stalled ones and ending at the first one not asked yet or still (not
+ * stalled) in flight, or at max: the answers no closer candidate we know
+ * of can add to.  Returns how many IDs went to out.
+ */
+size_t		 lookup_head(const struct lookup *, struct id *out,
+		    size_t max);
 /*
  * Ends the lookup with what it has (a deadline): no more queries, and
  * lookup_done is true from now on.  Answers still in flight are merged.

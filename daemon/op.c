@@ -39,6 +39,8 @@ static const struct {
 	{ "get", OP_HIST_GET_MS },
 };
 
+static const struct rpc_ops op_lookup_rpc;
+
 struct op_set {
 	const struct env *env;
 	struct op	**slot;		/* nslot of them, NULL: free */
@@ -93,6 +95,12 @@ op_free(struct op *op)
 
 	if (op->kind->free != NULL)
 		op->kind->free(op);
+	/*
+	 * A lookup that ended without waiting for a query (a stalled one,
+	 * or one past the k closest) lets it run out: its timeout is how
+	 * the routing table learns of a dead node.
+	 */
+	rpc_orphan(op->env->rpc, op, &op_lookup_rpc);
 	rpc_cancel(op->env->rpc, op);
 	if (op->kind->internal)
 		s->ninternal--;
@@ -318,8 +326,6 @@ op_token_find(const struct op *op, const struct id *id)
 
 /* ---- the lookup ---------------------------------------------------------- */
 
-static const struct rpc_ops op_lookup_rpc;
-
 /* Sends what the lookup wants asked; notices when it is over. */
 static void
 op_pump(struct op *op, int64_t now_ms)
@@ -328,10 +334,13 @@ op_pump(struct op *op, int64_t now_ms)
 	struct route_node n;
 	struct wire_msg m;
 
-	if (op->done || op->closed)
-		return;
 	struct rpc_call *c;
 
+	if (op->done || op->closed)
+		return;
+	if (op->kind->enough != NULL && !lookup_done(op->lk) &&
+	    op->kind->enough(op, now_ms))
+		lookup_stop(op->lk);
 	while (rpc_room(env->rpc) > 0 && lookup_next(op->lk, &n)) {
 		memset(&m, 0, sizeof(m));
 		if (op->kind->query != NULL)

@@ -43,6 +43,12 @@ struct op_kind {
 	/* A lookup answer, after the lookup has taken its nodes. */
 	void	(*reply)(struct op *, const struct rpc_call *,
 		    const struct wire_msg *, int64_t now_ms, int64_t wall_ms);
+	/*
+	 * Before the lookup asks more, while it is not done: 1 if the kind
+	 * has what it needs (the lookup is stopped: lookup_stop; answers
+	 * still in flight are merged).
+	 */
+	int	(*enough)(struct op *, int64_t now_ms);
 	/* The lookup is over (may run again if late answers reopen it). */
 	void	(*lookup_done)(struct op *, int64_t now_ms);
 	/* The result, to whoever started it: from op_run_completions. */

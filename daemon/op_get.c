@@ -324,7 +324,8 @@ op_get_query(struct op *op, const struct addr *to, struct wire_msg *m,
  * tries of its retransmission timeout, not rpc's 1 s each, so a holder
  * that died lately stalls a get for a few hundred milliseconds, not
  * seconds (KNOWN-DEFECTS 3): the lookup moves on to the next closest,
- * and the other replicas list the same values.
+ * and the other replicas list the same values.  One never heard from
+ * gets rpc_rto_fast's first try: the get does not wait once it stalled.
  */
 static void
 op_get_sent(struct op *op, struct rpc_call *c, int64_t now_ms)
@@ -334,6 +335,9 @@ op_get_sent(struct op *op, struct rpc_call *c, int64_t now_ms)
 	if ((rto = op_get_rto((struct op_get *)op, &c->to,
 	    WIRE_MAX_DATAGRAM)) > 0)
 		rpc_set_timeout(op->env->rpc, c, rto, 1);
+	else
+		rpc_set_first_timeout(op->env->rpc, c,
+		    rpc_rto_fast(op->env->rpc, &c->to));
 }
 
 static const struct rpc_ops op_get_page_rpc;
@@ -388,6 +392,78 @@ op_get_next_page(struct op_get *g, const struct rpc_call *c,
 	g->pending++;
 }
 
+static const struct op_get_resp *
+op_get_resp_find(const struct op_get *g, const struct id *id)
+{
+	size_t i;
+
+	for (i = 0; i < g->nresps; i++)
+		if (id_eq(&g->resps[i].id, id))
+			return &g->resps[i];
+	return NULL;
+}
+
+/*
+ * Remembers a node's first page (asked at offset 0) for op_get_enough:
+ * whether it holds every digest the node has, and their fingerprint.
+ */
+static void
+op_get_note_resp(struct op_get *g, const struct rpc_call *c,
+    const struct wire_values *wv)
+{
+	struct op_get_resp *r;
+	uint64_t h;
+	size_t i;
+
+	if ((r = (struct op_get_resp *)op_get_resp_find(g, &c->id)) == NULL) {
+		if (g->nresps == OP_GET_MAX_HOLDERS ||
+		    (g->resps == NULL && (g->resps = calloc(OP_GET_MAX_HOLDERS,
+		    sizeof(*g->resps))) == NULL))
+			return;
+		r = &g->resps[g->nresps++];
+	}
+	r->id = c->id;
+	r->fp = 0;
+	r->n = (uint32_t)wv->ndigests;
+	r->whole = wv->next_offset == 0 && wv->nvalues == 0 &&
+	    wv->ndigests == wv->total;
+	for (i = 0; i < wv->ndigests; i++) {
+		memcpy(&h, wv->digests[i].hash, sizeof(h));
+		r->fp ^= (h ^ wv->digests[i].len) * 0x9e3779b97f4a7c15ull;
+	}
+}
+
+/* The closest holders that answered agree (op_get.h: OP_GET_QUORUM). */
+static int
+op_get_quorum(const struct op_get *g)
+{
+	const struct op_get_resp *r, *first = NULL;
+	struct id head[LOOKUP_MAX_K];
+	size_t i, n;
+	unsigned agree = 0;
+
+	n = lookup_head(g->op.lk, head, g->op.env->k);
+	for (i = 0; i < n; i++) {
+		if ((r = op_get_resp_find(g, &head[i])) == NULL || !r->whole)
+			return 0;
+		if (r->n == 0)
+			continue;
+		if (first != NULL && (r->n != first->n || r->fp != first->fp))
+			return 0;
+		first = r;
+		agree++;
+	}
+	return agree >= OP_GET_QUORUM;
+}
+
+/* The get's lookup has what it needs: a quorum, or it settled. */
+static int
+op_get_enough(struct op *op, int64_t now_ms)
+{
+	return lookup_settled(op->lk) ||
+	    op_get_quorum((const struct op_get *)op);
+}
+
 /*
  * One page of a FIND_VALUE answer: its digests join the union with this
  * node as a holder; values an older node sent whole are taken as they
@@ -423,6 +499,8 @@ op_get_values(struct op_get *g, const struct rpc_call *c,
 		    wv->values[i].created_ms, wv->values[i].expires_ms,
 		    max_exp, -1);
 	}
+	if (c->ops != &op_get_page_rpc || c->arg[GET_ARG_OFFSET] == 0)
+		op_get_note_resp(g, c, wv);
 	op_get_next_page(g, c, wv, now_ms);
 	op_get_fetch_pump(g, now_ms);
 }
@@ -568,6 +646,7 @@ op_get_free(struct op *op)
 	free(g->heap);
 	free(g->vset);
 	free(g->holders);
+	free(g->resps);
 	free(g->fetches);
 }
 
@@ -576,6 +655,7 @@ static const struct op_kind op_get_kind = {
 	.query = op_get_query,
 	.sent = op_get_sent,
 	.reply = op_get_reply,
+	.enough = op_get_enough,
 	.lookup_done = op_get_lookup_done,
 	.complete = op_get_complete,
 	.free = op_get_free,

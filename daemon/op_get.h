@@ -39,6 +39,29 @@
 #define OP_GET_FETCH_BYTES	(WIRE_MAX_MESSAGE - 2048u)
 /* The least wait for a holder before asking another that listed it. */
 #define OP_GET_FETCH_MIN_MS	200
+/*
+ * When a get's lookup ends (op_get_enough).  Kademlia's rule, the k
+ * closest candidates all answered, is the put's; a get ends sooner:
+ *  - by quorum: the closest candidates that answered, up to the first
+ *    one not asked yet or still in flight (lookup_head: no candidate we
+ *    know of is closer and unheard, save stalled ones), include
+ *    OP_GET_QUORUM that listed digests, and every one of them that
+ *    listed any listed the same set, whole in its first page (a
+ *    fingerprint of the hashes and the count).  An empty answer (a node
+ *    that joined since the put) does not count against it.  A value the
+ *    closest holders all list is then in hand; one held only by nodes
+ *    farther than the quorum (a STORE that missed the closest three) or
+ *    by stalled ones is missed, and so is a set the closest three miss
+ *    alike.  When they differ, or no value is listed (not found), the
+ *    lookup goes on:
+ *  - settled: the k closest candidates that neither failed nor stalled
+ *    (missed their first, RTT-derived timeout: lookup_settled) answered;
+ *    a stalled node's values are missed only if no other of the k
+ *    closest lists them.
+ * Answers still in flight when the lookup ends are still taken while the
+ * get waits for its pages and fetches.
+ */
+#define OP_GET_QUORUM		3
 
 struct op_get_result {
 	enum dht_err		 err;

@@ -35,6 +35,14 @@ struct op_get_holder {
 	uint8_t		 toklen;
 };
 
+/* A node's first page of digests, as op_get_enough compares them. */
+struct op_get_resp {
+	struct id	 id;
+	uint64_t	 fp;		/* XOR of the digests' mixed hashes */
+	uint32_t	 n;		/* digests listed */
+	uint8_t		 whole;		/* the page held its every digest */
+};
+
 /* One GET_VALUES in flight: the values it asked for. */
 struct op_get_fetch {
 	int32_t		 vidx[WIRE_MAX_VALUES_PER_MSG];
@@ -63,6 +71,8 @@ struct op_get {
 	uint32_t	 omitted;	/* distinct values left out */
 	struct op_get_holder *holders;	/* OP_GET_MAX_HOLDERS */
 	size_t		 nholders;
+	struct op_get_resp *resps;	/* OP_GET_MAX_HOLDERS */
+	size_t		 nresps;
 	struct op_get_fetch *fetches;
 	size_t		 nfetches;	/* slots; those used are in flight */
 	unsigned	 fetching;	/* fetches in flight */

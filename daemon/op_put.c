@@ -139,6 +139,21 @@ op_put_lookup_done(struct op *op, int64_t now_ms)
 		op_put_finish(p);
 }
 
+/* A lookup query to a node never heard from: a short first try. */
+static void
+op_put_sent(struct op *op, struct rpc_call *c, int64_t now_ms)
+{
+	rpc_set_first_timeout(op->env->rpc, c, rpc_rto_fast(op->env->rpc,
+	    &c->to));
+}
+
+/* A stalled node does not hold the STORE set back (op_put.h). */
+static int
+op_put_enough(struct op *op, int64_t now_ms)
+{
+	return lookup_settled(op->lk);
+}
+
 static void
 op_put_reply(struct op *op, const struct rpc_call *c, const struct wire_msg *m,
     int64_t now_ms, int64_t wall_ms)
@@ -171,7 +186,9 @@ op_put_free(struct op *op)
 
 static const struct op_kind op_put_kind = {
 	.name = "put",
+	.sent = op_put_sent,
 	.reply = op_put_reply,
+	.enough = op_put_enough,
 	.lookup_done = op_put_lookup_done,
 	.complete = op_put_complete,
 	.free = op_put_free,

@@ -2,7 +2,13 @@
  * op_put — a put: the value goes into the local store, then to the k
  * closest nodes found by an iterative FIND_NODE, with the write token each
  * gave us.  A putter outside the key's k closest records who took it (see
- * hold.h).
+ * hold.h).  The lookup ends once the k closest candidates that neither
+ * failed nor stalled answered (lookup_settled): a node that missed its
+ * first, RTT-derived timeout is likely dead, and waiting out its resends
+ * (seconds over wide-area links) would hold every put near it; the value
+ * goes to the k closest that answered instead, so a slow node that was
+ * alive after all misses this STORE (the other k hold the value, and
+ * republishing brings it later).
  */
 #ifndef EMO_OP_PUT_H
 #define EMO_OP_PUT_H

@@ -379,6 +379,19 @@ rpc_set_timeout(struct rpc *r, struct rpc_call *c, uint32_t timeout_ms,
 }
 
 void
+rpc_set_first_timeout(struct rpc *r, struct rpc_call *c, uint32_t timeout_ms)
+{
+	struct rpc_req *q = (struct rpc_req *)(void *)c;
+
+	if (!q->adaptive || q->c.tries > 0 || timeout_ms == 0 ||
+	    timeout_ms > r->cfg.timeout_ms)
+		return;
+	q->timeout_ms = timeout_ms;
+	q->deadline = q->c.sent_ms + timeout_ms;
+	rpc_heap_fix(r, (size_t)q->hpos);
+}
+
+void
 rpc_cancel(struct rpc *r, void *ctx)
 {
 	size_t i;
@@ -387,6 +400,21 @@ rpc_cancel(struct rpc *r, void *ctx)
 	for (i = 0; i < r->cap && r->n > 0; i++)
 		if (r->req[i].in_use && r->req[i].c.ctx == ctx)
 			rpc_release(r, (int32_t)i, NULL);
+}
+
+static const struct rpc_ops rpc_orphan_ops;
+
+void
+rpc_orphan(struct rpc *r, void *ctx, const struct rpc_ops *ops)
+{
+	size_t i;
+
+	for (i = 0; i < r->cap; i++)
+		if (r->req[i].in_use && r->req[i].c.ctx == ctx &&
+		    r->req[i].c.ops == ops) {
+			r->req[i].c.ops = &rpc_orphan_ops;
+			r->req[i].c.ctx = NULL;
+		}
 }
 
 int

@@ -46,7 +46,8 @@
  * Retransmission timeouts (RFC 6298's srtt + 4 rttvar): a request's first
  * try waits the estimate of its address, else the engine's estimate over
  * every answer (once RPC_RTO_SAMPLES came), never less than
- * RPC_RTO_MIN_MS nor more than the configured timeout; each resend waits
+ * RPC_RTO_MIN_MS nor more than the configured timeout (a sender that does
+ * not wait for a stalled request may ask for less: rpc_rto_fast); each resend waits
  * twice as long as the try before, the last one the whole configured
  * timeout, so a node is given up no sooner than before.  A lookup stops
  * waiting for a resent request (rpc_ops.stalled): a dead node holds it
@@ -56,6 +57,9 @@
  */
 #define RPC_RTO_MIN_MS		100
 #define RPC_RTO_SAMPLES		8
+#define RPC_RTO_PERCENTILE	90
+#define RPC_RTT_BUCKETS		40	/* 4 ms * 2^(i/4): 4 ms to 3.4 s, */
+#define RPC_RTT_HIST_MAX	256	/* and longer in the last */
 /* Requests resent since the caller last asked (rpc_stalled); lossy. */
 #define RPC_STALLED_MAX		32
 /*
@@ -233,6 +237,24 @@ int	rpc_stalled(struct rpc *, struct rpc_call *out);
 /* The first try's timeout for a request to a now (RPC_RTO_MIN_MS). */
 uint32_t rpc_rto(const struct rpc *, const struct addr *a);
 /*
+ * The same for a sender that stops waiting for a request once it stalled
+ * (a get's or a put's lookup): for an address never heard from, the
+ * RPC_RTO_PERCENTILE-th percentile of every first-try round trip (once
+ * RPC_RTO_SAMPLES came; a histogram of RPC_RTT_BUCKETS quarter octaves,
+ * its bucket's upper bound, halved at RPC_RTT_HIST_MAX samples so that it
+ * follows the network) rather than srtt + 4 rttvar over a spread of
+ * round trips, which wide-area links make several hundred milliseconds.
+ * Lookups that wait for every one of the k closest (join, refresh) keep
+ * rpc_rto: a shorter first try only has them ask more nodes.
+ */
+uint32_t rpc_rto_fast(const struct rpc *, const struct addr *a);
+/*
+ * Sets the first try's timeout of a request with resends that backs off
+ * (not one shortened by rpc_set_timeout): c as rpc_send returned it.
+ */
+void	rpc_set_first_timeout(struct rpc *, struct rpc_call *c,
+	    uint32_t timeout_ms);
+/*
  * The bytes rpc_send would send for m to `to` now (cookie or pad added),
  * in its first try.
  */
@@ -240,6 +262,13 @@ size_t	rpc_send_len(struct rpc *, const struct addr *to, struct wire_msg *m,
 	    int64_t now_ms);
 /* Forgets every request of ctx without running its hooks. */
 void	rpc_cancel(struct rpc *, void *ctx);
+/*
+ * The requests of ctx sent with hooks `ops` go on without hooks, to their
+ * answer or last timeout: what those teach the caller's routing upkeep
+ * (a node that answers, one that died) is not lost when their sender
+ * stops waiting for them.
+ */
+void	rpc_orphan(struct rpc *, void *ctx, const struct rpc_ops *ops);
 /* A request with these hooks to this address is outstanding. */
 int	rpc_pending(const struct rpc *, const struct addr *,
 	    const struct rpc_ops *);

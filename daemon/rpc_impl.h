@@ -59,6 +59,9 @@ struct rpc {
 	struct cache		 peers;		/* struct rpc_peer */
 	uint32_t		 srtt_us, rttvar_us;	/* over every peer */
 	uint32_t		 nsamples;	/* up to RPC_RTO_SAMPLES */
+	/* First-try round trips of every answer (rpc_rto_fast). */
+	uint16_t		 rtt_hist[RPC_RTT_BUCKETS];
+	uint32_t		 hist_n;	/* in rtt_hist */
 	uint64_t		 stalled[RPC_STALLED_MAX];	/* txids */
 	uint32_t		 nstalled;
 	rpc_answer_gate		*gate;

@@ -111,6 +111,33 @@ rpc_rtt_update(uint32_t *srtt, uint32_t *rttvar, int first, uint32_t us)
 	*srtt = *srtt - *srtt / 8 + us / 8;
 }
 
+/* Upper bounds of rtt_hist's buckets, in ms: 4 * 2^(i/4), rounded. */
+static const uint16_t rpc_rtt_bounds_ms[RPC_RTT_BUCKETS] = {
+	4, 5, 6, 7, 8, 10, 11, 13, 16, 19, 23, 27, 32, 38, 45, 54, 64, 76,
+	91, 108, 128, 152, 181, 215, 256, 304, 362, 431, 512, 609, 724, 861,
+	1024, 1218, 1448, 1722, 2048, 2435, 2896, 3444,
+};
+
+/* One first-try round trip into the histogram; old ones fade by halves. */
+static void
+rpc_rtt_hist_add(struct rpc *r, uint32_t us)
+{
+	size_t i, j;
+
+	for (i = 0; i + 1 < RPC_RTT_BUCKETS &&
+	    (uint64_t)us > (uint64_t)rpc_rtt_bounds_ms[i] * 1000; i++)
+		;
+	if (r->hist_n >= RPC_RTT_HIST_MAX) {
+		r->hist_n = 0;
+		for (j = 0; j < RPC_RTT_BUCKETS; j++) {
+			r->rtt_hist[j] /= 2;
+			r->hist_n += r->rtt_hist[j];
+		}
+	}
+	r->rtt_hist[i]++;
+	r->hist_n++;
+}
+
 void
 rpc_rtt_sample(struct rpc *r, const struct addr *a, uint32_t us,
     int64_t now_ms)
@@ -120,17 +147,39 @@ rpc_rtt_sample(struct rpc *r, const struct addr *a, uint32_t us,
 	rpc_rtt_update(&r->srtt_us, &r->rttvar_us, r->nsamples == 0, us);
 	if (r->nsamples < RPC_RTO_SAMPLES)
 		r->nsamples++;
+	rpc_rtt_hist_add(r, us);
 	if ((t = rpc_peer_slot(r, a, now_ms)) == NULL)
 		return;
 	rpc_rtt_update(&t->srtt_us, &t->rttvar_us, !t->has_rtt, us);
 	t->has_rtt = 1;
 }
 
+/* The bound under which RPC_RTO_PERCENTILE % of the round trips fell. */
+static uint32_t
+rpc_rtt_percentile_ms(const struct rpc *r)
+{
+	uint64_t need, sum = 0;
+	size_t i;
+
+	need = ((uint64_t)r->hist_n * RPC_RTO_PERCENTILE + 99) / 100;
+	for (i = 0; i + 1 < RPC_RTT_BUCKETS; i++)
+		if ((sum += r->rtt_hist[i]) >= need)
+			break;
+	return rpc_rtt_bounds_ms[i];
+}
+
+static uint32_t
+rpc_rto_clamp(const struct rpc *r, uint64_t ms)
+{
+	if (ms < RPC_RTO_MIN_MS)
+		ms = RPC_RTO_MIN_MS;
+	return ms < r->cfg.timeout_ms ? (uint32_t)ms : r->cfg.timeout_ms;
+}
+
 uint32_t
 rpc_rto(const struct rpc *r, const struct addr *a)
 {
 	uint32_t srtt, var;
-	uint64_t ms;
 
 	if (rpc_rtt(r, a, &srtt, &var) == -1) {
 		if (r->nsamples < RPC_RTO_SAMPLES)
@@ -138,10 +187,18 @@ rpc_rto(const struct rpc *r, const struct addr *a)
 		srtt = r->srtt_us;
 		var = r->rttvar_us;
 	}
-	ms = ((uint64_t)srtt + 4 * (uint64_t)var + 999) / 1000;
-	if (ms < RPC_RTO_MIN_MS)
-		ms = RPC_RTO_MIN_MS;
-	return ms < r->cfg.timeout_ms ? (uint32_t)ms : r->cfg.timeout_ms;
+	return rpc_rto_clamp(r, ((uint64_t)srtt + 4 * (uint64_t)var + 999) /
+	    1000);
+}
+
+uint32_t
+rpc_rto_fast(const struct rpc *r, const struct addr *a)
+{
+	uint32_t srtt, var;
+
+	if (rpc_rtt(r, a, &srtt, &var) == 0 || r->hist_n < RPC_RTO_SAMPLES)
+		return rpc_rto(r, a);
+	return rpc_rto_clamp(r, rpc_rtt_percentile_ms(r));
 }
 
 /* A cookie in an answer from a: echoed in our next requests to a. */

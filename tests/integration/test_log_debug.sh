@@ -32,10 +32,14 @@ $(grep -v 'control client' "$log1" | tail -n 8)"
 done
 
 # n0 answers 1 request/s per source: puts through n1 and n2 are limited.
+# Their lookups do not wait for n0 once a query to it went unanswered,
+# and a node whose requests keep failing is soon left out of them: pings
+# to n0's address (a try and its resends within a second) keep it asked.
 end=$(($(date +%s) + 25 * IT_SLOW))
 while :; do
 	ctl n1 put "flood-$(it_rand16)" x >/dev/null 2>&1
 	ctl n2 put "flood-$(it_rand16)" x >/dev/null 2>&1
+	ctl n1 ping "$(cl_addr 0)" >/dev/null 2>&1
 	grep -q "rate limit: dropped a request from .* more like it in" \
 	    "$log0" && break
 	[ "$(date +%s)" -lt "$end" ] || fail "no rate-limited summary line in 25 s:

@@ -8,7 +8,8 @@ and draws docs/scale_*.png with matplotlib (Debian: python3-matplotlib).
   python3 tests/sim/scale_plots.py --table RESULTS   # docs/SCALE.md's table
 
 RESULTS holds sim_scale's machine-readable last lines (key=value ...), one
-a run; tests/sim/scale_results.txt is the set docs/SCALE.md shows.  `make
+a run (a later line of the same run replaces an earlier one);
+tests/sim/scale_results.txt is the set docs/SCALE.md shows.  `make
 sim-plots` plots it.  --run takes minutes of CPU (nice it); the sizes
 over 10,000 it leaves out unless --big.
 """
@@ -62,7 +63,11 @@ def parse(path):
                     r[k] = v
             r.setdefault("latency", "uniform")
             rows.append(r)
-    return rows
+    # A later line of the same run (a later commit) replaces the earlier.
+    key = lambda r: tuple(r["raw"].get(k) for k in ("nodes", "latency",
+        "churn", "loss", "lookups", "cache_max", "seed"))
+    last = {key(r): i for i, r in enumerate(rows)}
+    return [r for i, r in enumerate(rows) if last[key(r)] == i]
 
 
 def plot(rows, outdir):

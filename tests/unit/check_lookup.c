@@ -1,6 +1,7 @@
 /*
  * check_lookup — the iterative lookup state machine: hand-made cases for
- * the alpha bound, merging, termination and the bounded shortlist, then
+ * the alpha bound, merging, termination (and the early ends a get uses:
+ * lookup_settled, lookup_head) and the bounded shortlist, then
  * whole lookups over a synthetic 5000-node Kademlia network (with and
  * without dead nodes) that must find exactly the true k closest.
  */
@@ -208,6 +209,66 @@ START_TEST(test_stalled)
 	lookup_get_stats(lk, &st);
 	ck_assert_uint_eq(st.replies, 1);
 	ck_assert_uint_eq(st.failures, 1);
+	lookup_free(lk);
+}
+END_TEST
+
+/*
+ * lookup_settled: a stalled candidate no longer holds the end back once
+ * the k closest others answered (lookup_done still waits for it);
+ * lookup_head: the answered prefix, stalled ones skipped, up to the first
+ * candidate not asked or still in flight.
+ */
+START_TEST(test_settled_head)
+{
+	struct lookup *lk;
+	struct route_node seeds[5], out, q[3];
+	struct lookup_stats st;
+	struct id self, head[8];
+	uint32_t i;
+
+	mk_self(&self);
+	for (i = 0; i < 5; i++)
+		mk_node(&seeds[i], 100 + i);
+	lk = lookup_new(&zero_target, &self, seeds, 5, 3, 3);
+	ck_assert_ptr_nonnull(lk);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(lookup_next(lk, &q[i]), 1);
+	ck_assert(id_eq(&q[0].id, &seeds[0].id));
+	ck_assert_uint_eq(lookup_head(lk, head, 8), 0);
+	lookup_reply(lk, &seeds[1].id, NULL, 0);
+	/* The closest is still in flight: nothing is settled before it. */
+	ck_assert_uint_eq(lookup_head(lk, head, 8), 0);
+	ck_assert_int_eq(lookup_stalled(lk, &seeds[0].id), 0);
+	ck_assert_uint_eq(lookup_head(lk, head, 8), 1);
+	ck_assert(id_eq(&head[0], &seeds[1].id));
+	ck_assert_int_eq(lookup_next(lk, &out), 1);
+	ck_assert(id_eq(&out.id, &seeds[3].id));
+	lookup_reply(lk, &seeds[2].id, NULL, 0);
+	ck_assert(!lookup_settled(lk));
+	lookup_reply(lk, &seeds[3].id, NULL, 0);
+	ck_assert(lookup_settled(lk));
+	ck_assert(!lookup_done(lk));
+	ck_assert_uint_eq(lookup_head(lk, head, 8), 3);
+	ck_assert(id_eq(&head[2], &seeds[3].id));
+	ck_assert_uint_eq(lookup_head(lk, head, 2), 2);
+	lookup_get_stats(lk, &st);
+	ck_assert_uint_eq(st.stalls, 1);
+	/* The stalled one's late answer still counts. */
+	lookup_reply(lk, &seeds[0].id, NULL, 0);
+	ck_assert(lookup_done(lk));
+	ck_assert_uint_eq(lookup_head(lk, head, 8), 4);
+	ck_assert(id_eq(&head[0], &seeds[0].id));
+	/* A failed one is skipped like a stalled one. */
+	lookup_free(lk);
+	lk = lookup_new(&zero_target, &self, seeds, 5, 3, 3);
+	ck_assert_ptr_nonnull(lk);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(lookup_next(lk, &q[i]), 1);
+	ck_assert_int_eq(lookup_failed(lk, &seeds[0].id), 0);
+	lookup_reply(lk, &seeds[1].id, NULL, 0);
+	ck_assert_uint_eq(lookup_head(lk, head, 8), 1);
+	ck_assert(id_eq(&head[0], &seeds[1].id));
 	lookup_free(lk);
 }
 END_TEST
@@ -845,6 +906,7 @@ lookup_suite(void)
 	tcase_add_test(tc, test_seeds_filtered);
 	tcase_add_test(tc, test_alpha_bound);
 	tcase_add_test(tc, test_stalled);
+	tcase_add_test(tc, test_settled_head);
 	tcase_add_test(tc, test_again);
 	tcase_add_test(tc, test_merge_own_ids);
 	tcase_add_test(tc, test_termination);

@@ -494,6 +494,116 @@ START_TEST(test_rto)
 }
 END_TEST
 
+/*
+ * An orphaned request runs out its tries without its hooks (the caller's
+ * routing upkeep still sees it fail); its answer is still matched.
+ */
+START_TEST(test_orphan)
+{
+	static const struct rpc_ops other = { h_reply, h_failed, NULL };
+	struct t_io io;
+	struct rpc *r = t_rpc(&io, 1000, 1);
+	struct rpc_call c;
+	struct wire_msg m;
+	struct addr a, b;
+	struct seen s;
+	uint64_t ta, tb;
+
+	memset(&s, 0, sizeof(s));
+	t_addr(&a, "10.0.0.1:7000");
+	t_addr(&b, "10.0.0.2:7000");
+	ta = t_ping(r, &io, &a, NULL, &s, 0);
+	tb = t_ping(r, &io, &b, NULL, &s, 0);
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_PING;
+	ck_assert_ptr_nonnull(rpc_send(r, &a, NULL, &m, &other, &s, 0));
+	rpc_orphan(r, &s, &t_ops);
+	rpc_cancel(r, &s);	/* the request with other hooks */
+	ck_assert_uint_eq(rpc_count(r), 2);
+	t_answer(&m, WIRE_PONG, tb, 0x22);
+	ck_assert_int_eq(rpc_match(r, &b, &m, 10, &c), RPC_ANSWERED);
+	ck_assert_ptr_null(c.ops->reply);
+	ck_assert_int_eq(rpc_expire(r, 1000, &c), 0);	/* resent */
+	ck_assert_int_eq(rpc_expire(r, 2000, &c), 1);
+	ck_assert_uint_eq(c.txid, ta);
+	ck_assert_ptr_null(c.ctx);
+	ck_assert_ptr_nonnull(c.ops);
+	ck_assert_ptr_null(c.ops->failed);
+	ck_assert_ptr_null(c.ops->reply);
+	ck_assert_uint_eq(rpc_count(r), 0);
+	ck_assert_int_eq(s.replies + s.fails, 0);
+	t_io_clear(&io);
+	rpc_free(r);
+}
+END_TEST
+
+/* Answers to pings to a, each `ms` after it went, from time t on. */
+static int64_t
+t_samples(struct rpc *r, struct t_io *io, const struct addr *a, int n,
+    int64_t ms, int64_t t)
+{
+	struct wire_msg m;
+	struct seen s;
+	uint64_t tx;
+	int i;
+
+	memset(&s, 0, sizeof(s));
+	for (i = 0; i < n; i++, t += 5000) {
+		t_io_clear(io);
+		tx = t_ping(r, io, a, NULL, &s, t);
+		t_answer(&m, WIRE_PONG, tx, 0x22);
+		ck_assert_int_eq(t_match(r, a, &m, t + ms), RPC_ANSWERED);
+	}
+	return t;
+}
+
+/*
+ * rpc_rto_fast: an address never heard from waits the
+ * RPC_RTO_PERCENTILE-th percentile of every first-try round trip (the
+ * bound of its bucket); old samples fade; a known one its own estimate.
+ * rpc_set_first_timeout puts it on a request.
+ */
+START_TEST(test_rto_percentile)
+{
+	struct t_io io;
+	struct rpc *r = t_rpc(&io, 1000, 2);
+	struct addr a, b, u;
+	struct rpc_call *c, cc;
+	struct wire_msg m;
+	struct seen s;
+	int64_t t;
+
+	memset(&s, 0, sizeof(s));
+	t_addr(&a, "10.0.0.1:7000");
+	t_addr(&b, "10.0.0.2:7000");
+	t_addr(&u, "10.0.0.9:7000");
+	t = t_samples(r, &io, &a, 18, 150, 0);
+	t = t_samples(r, &io, &b, 2, 900, t);
+	ck_assert_int_eq(RPC_RTO_PERCENTILE, 90);
+	ck_assert_uint_eq(rpc_rto_fast(r, &u), 152);	/* 18 of 20 under */
+	ck_assert_uint_gt(rpc_rto(r, &u), 152);	/* srtt + 4 rttvar */
+	ck_assert_uint_eq(rpc_rto_fast(r, &a), rpc_rto(r, &a));
+	t = t_samples(r, &io, &b, 3, 900, t);
+	ck_assert_uint_eq(rpc_rto_fast(r, &u), 1000);	/* 900: 909 ms */
+	/* 300 answers of 600 ms later, the first ones count little. */
+	t = t_samples(r, &io, &a, 300, 600, t);
+	ck_assert_uint_eq(rpc_rto_fast(r, &u), 609);
+	t_io_clear(&io);
+	ck_assert_uint_eq(rpc_count(r), 0);
+	/* A first try shortened, then the usual back-off. */
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_PING;
+	ck_assert_ptr_nonnull(c = rpc_send(r, &u, NULL, &m, &t_ops, &s, t));
+	ck_assert_int_eq(rpc_deadline(r), t + rpc_rto(r, &u));
+	rpc_set_first_timeout(r, c, 609);
+	ck_assert_int_eq(rpc_deadline(r), t + 609);
+	ck_assert_int_eq(rpc_expire(r, t + 609, &cc), 0);
+	ck_assert_int_eq(rpc_deadline(r), t + 609 + 1000);	/* > half: 1 s */
+	t_io_clear(&io);
+	rpc_free(r);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -510,10 +620,12 @@ main(void)
 	tcase_add_test(tc, test_set_timeout);
 	tcase_add_test(tc, test_rtt);
 	tcase_add_test(tc, test_rto);
+	tcase_add_test(tc, test_rto_percentile);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("table");
 	tcase_add_test(tc, test_cancel_room);
+	tcase_add_test(tc, test_orphan);
 	tcase_add_test(tc, test_full);
 	suite_add_tcase(s, tc);
 	return check_run(s);
