@@ -404,6 +404,33 @@ op_get_resp_find(const struct op_get *g, const struct id *id)
 }
 
 /*
+ * A digest's share of a node's fingerprint: the first 8 bytes of
+ * Keccak-256 over the get's secret key, the whole hash and the length.
+ * Shares are summed, so a pair cannot cancel; a peer that lists forged
+ * digests cannot match the honest holders' fingerprint without listing
+ * their very set (it would need the key, or a Keccak collision).
+ */
+static uint64_t
+op_get_share(const struct op_get *g, const struct wire_digest *d)
+{
+	struct keccak k;
+	uint8_t out[KECCAK256_LEN], len[4];
+	uint64_t x;
+
+	len[0] = (uint8_t)d->len;
+	len[1] = (uint8_t)(d->len >> 8);
+	len[2] = (uint8_t)(d->len >> 16);
+	len[3] = (uint8_t)(d->len >> 24);
+	keccak256_init(&k);
+	keccak256_update(&k, &g->fpkey, sizeof(g->fpkey));
+	keccak256_update(&k, d->hash, sizeof(d->hash));
+	keccak256_update(&k, len, sizeof(len));
+	keccak256_final(&k, out);
+	memcpy(&x, out, sizeof(x));
+	return x;
+}
+
+/*
  * Remembers a node's first page (asked at offset 0) for op_get_enough:
  * whether it holds every digest the node has, and their fingerprint.
  */
@@ -412,7 +439,6 @@ op_get_note_resp(struct op_get *g, const struct rpc_call *c,
     const struct wire_values *wv)
 {
 	struct op_get_resp *r;
-	uint64_t h;
 	size_t i;
 
 	if ((r = (struct op_get_resp *)op_get_resp_find(g, &c->id)) == NULL) {
@@ -427,10 +453,8 @@ op_get_note_resp(struct op_get *g, const struct rpc_call *c,
 	r->n = (uint32_t)wv->ndigests;
 	r->whole = wv->next_offset == 0 && wv->nvalues == 0 &&
 	    wv->ndigests == wv->total;
-	for (i = 0; i < wv->ndigests; i++) {
-		memcpy(&h, wv->digests[i].hash, sizeof(h));
-		r->fp ^= (h ^ wv->digests[i].len) * 0x9e3779b97f4a7c15ull;
-	}
+	for (i = 0; i < wv->ndigests; i++)
+		r->fp += op_get_share(g, &wv->digests[i]);
 }
 
 /* The closest holders that answered agree (op_get.h: OP_GET_QUORUM). */
@@ -676,6 +700,7 @@ op_get_start(struct op_set *s, const struct id *key, int64_t since_ms,
 	g->cb = cb;
 	g->arg = arg;
 	g->op.target = *key;
+	env_random(g->op.env, &g->fpkey, sizeof(g->fpkey));
 	g->since_ms = since_ms < 0 ? 0 : since_ms;
 	if (g->since_ms > WIRE_MAX_TIME_MS)
 		g->since_ms = WIRE_MAX_TIME_MS;

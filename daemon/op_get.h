@@ -46,8 +46,9 @@
  *    one not asked yet or still in flight (lookup_head: no candidate we
  *    know of is closer and unheard, save stalled ones), include
  *    OP_GET_QUORUM that listed digests, and every one of them that
- *    listed any listed the same set, whole in its first page (a
- *    fingerprint of the hashes and the count).  An empty answer (a node
+ *    listed any listed the same set, whole in its first page (the
+ *    count and a fingerprint of the hashes under a key secret to the
+ *    get, so a liar cannot forge agreement without the same list).  An empty answer (a node
  *    that joined since the put) does not count against it.  A value the
  *    closest holders all list is then in hand; one held only by nodes
  *    farther than the quorum (a STORE that missed the closest three) or

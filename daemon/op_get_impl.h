@@ -38,7 +38,7 @@ struct op_get_holder {
 /* A node's first page of digests, as op_get_enough compares them. */
 struct op_get_resp {
 	struct id	 id;
-	uint64_t	 fp;		/* XOR of the digests' mixed hashes */
+	uint64_t	 fp;		/* sum of the digests' keyed mixes */
 	uint32_t	 n;		/* digests listed */
 	uint8_t		 whole;		/* the page held its every digest */
 };
@@ -72,6 +72,7 @@ struct op_get {
 	struct op_get_holder *holders;	/* OP_GET_MAX_HOLDERS */
 	size_t		 nholders;
 	struct op_get_resp *resps;	/* OP_GET_MAX_HOLDERS */
+	uint64_t	 fpkey;		/* this get's secret for resps' fp */
 	size_t		 nresps;
 	struct op_get_fetch *fetches;
 	size_t		 nfetches;	/* slots; those used are in flight */

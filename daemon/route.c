@@ -623,24 +623,6 @@ route_bucket_count(const struct route *rt, int index, size_t *ncached)
 	return b != NULL ? (int)b->n : 0;
 }
 
-int
-route_wants_replacement(const struct route *rt, int index, uint64_t now_ms)
-{
-	const struct route_bucket *b;
-	size_t i;
-
-	if (index < 0 || (b = route_bkt(rt, (size_t)index)) == NULL ||
-	    b->n == 0)
-		return 0;
-	if (b->ncache < ROUTE_REPLACEMENTS)
-		return 1;
-	for (i = 0; i < b->n; i++)
-		if (b->node[i].fails > 0 || route_ping_active(&b->node[i],
-		    now_ms))
-			return 1;
-	return 0;
-}
-
 size_t
 route_export(const struct route *rt, struct route_node *out, size_t max)
 {

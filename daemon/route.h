@@ -129,13 +129,6 @@ int		 route_get(const struct route *, const struct id *,
 /* Node and cache counts of bucket `index`; -1 if index is out of range. */
 int		 route_bucket_count(const struct route *, int index,
 		    size_t *ncached);
-/*
- * Whether bucket `index` (full) could use one more cached replacement:
- * its replacement cache has room, or one of its entries missed a reply
- * or is being pinged, so may soon need one.  0 for an empty bucket.
- */
-int		 route_wants_replacement(const struct route *, int index,
-		    uint64_t now_ms);
 /* Up to max entries, bucket 0 first, least recently seen first. */
 size_t		 route_export(const struct route *, struct route_node *out,
 		    size_t max);

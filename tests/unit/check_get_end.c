@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "dht.h"
+#include "wire.h"
 #include "rpc.h"
 #include "simnet.h"
 #include "check_util.h"
@@ -215,6 +216,89 @@ START_TEST(test_disagreement_goes_on)
 }
 END_TEST
 
+/* The closest holder's answers to node 0, with a forged digest list. */
+struct forger {
+	struct simnet	*sn;
+	struct addr	 liar;
+	int		 forged;
+	uint8_t		 last[WIRE_MAX_DATAGRAM];	/* passes the filter */
+	size_t		 lastlen;
+};
+
+/*
+ * Rewrites a Values answer from the liar to node 0: its first digest
+ * keeps the honest one's first 8 bytes and length, the rest differs (a
+ * value the liar made up).  The original is dropped, the forgery sent.
+ */
+static int
+forge_filter(void *arg, const struct simnet_dgram *d)
+{
+	struct forger *f = arg;
+	struct wire_digest dg[WIRE_MAX_DIGESTS_PER_MSG];
+	struct wire_msg m;
+	uint8_t buf[WIRE_MAX_DATAGRAM];
+	const char *err;
+	ssize_t len;
+
+	if (d->len == f->lastlen && memcmp(d->buf, f->last, d->len) == 0)
+		return 0;			/* our forgery */
+	if (d->to_index != 0 || !addr_eq(&d->from, &f->liar) ||
+	    wire_peek_kind(d->buf, d->len, &err) != WIRE_KIND_WHOLE ||
+	    wire_decode(d->buf, d->len, &m, &err) != 0)
+		return 0;
+	if (m.type != WIRE_VALUES || m.u.values.ndigests == 0) {
+		wire_msg_free(&m);
+		return 0;
+	}
+	memcpy(dg, m.u.values.digests, m.u.values.ndigests * sizeof(dg[0]));
+	dg[0].hash[WIRE_HASH_LEN - 1] ^= 0x5a;
+	m.u.values.digests = dg;
+	len = wire_encode(&m, buf, sizeof(buf));
+	wire_msg_free(&m);
+	ck_assert_int_gt(len, 0);
+	memcpy(f->last, buf, (size_t)len);
+	f->lastlen = (size_t)len;
+	ck_assert_int_eq(simnet_inject(f->sn, &d->from, 0, buf, (size_t)len),
+	    0);
+	f->forged++;
+	return 1;
+}
+
+/*
+ * A liar among the closest lists a made-up digest that shares the honest
+ * one's first bytes and length: it must not count as agreeing (the
+ * fingerprint is keyed over whole hashes), so the get waits for the k
+ * closest, and the honest value still comes back.
+ */
+START_TEST(test_forged_agreement)
+{
+	size_t hold[ROUTE_K], i;
+	struct simnet *sn;
+	struct forger f;
+	struct eget g;
+	struct id key;
+
+	id_from_name(&key, "get-end-forged", 14);
+	sn = e_net(77, &key, hold);
+	for (i = 0; i < ROUTE_K; i++)
+		e_hold(sn, hold[i], &key, 7);
+	simnet_set_down(sn, hold[8], 1);
+	memset(&f, 0, sizeof(f));
+	f.sn = sn;
+	f.liar = *simnet_addr(sn, hold[0]);
+	simnet_set_filter(sn, forge_filter, &f);
+	(void)e_get(sn, &key, &g);
+	simnet_set_filter(sn, NULL, NULL);
+	ck_assert_int_ge(f.forged, 1);
+	ck_assert_int_eq(g.err, DHT_OK);
+	ck_assert(g.has & (1u << 7));
+	printf("forged_agreement: %d answers forged, done in %lld ms "
+	    "(virtual)\n", f.forged, (long long)g.done_ms);
+	ck_assert_int_ge(g.done_ms, RPC_RTO_MIN_MS);
+	simnet_free(sn);
+}
+END_TEST
+
 /*
  * Values only the closest nodes hold (the rest answer empty, as nodes
  * that joined since the put would): three of them make a quorum, two do
@@ -267,6 +351,7 @@ main(void)
 	tcase_add_test(tc, test_not_found_settles);
 	tcase_add_test(tc, test_disagreement_goes_on);
 	tcase_add_test(tc, test_closest_only);
+	tcase_add_test(tc, test_forged_agreement);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

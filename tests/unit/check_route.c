@@ -299,49 +299,17 @@ START_TEST(test_cache_bounded)
 }
 END_TEST
 
-/*
- * Whether a full bucket could use a replacement (admit's challenges), and
- * entries kept compact: an IPv6 address with its scope comes back whole.
- */
-START_TEST(test_wants_replacement)
+/* Entries kept compact: an IPv6 address with its scope comes back whole. */
+START_TEST(test_compact_ipv6)
 {
 	struct prng p = { 0x5150u };
 	struct route *rt;
 	struct route_node n;
-	struct id self, ids[ROUTE_K], nc;
+	struct id self, nc;
 	struct addr a, b;
 	const char *err;
-	int i;
 
 	rt = new_table(&p, &self);
-	ck_assert_int_eq(route_wants_replacement(rt, 3, 2000), 0);
-	fill_bucket(&p, rt, 3, ids);
-	ck_assert_int_eq(route_wants_replacement(rt, 3, 2000), 1);
-	ck_assert_int_eq(route_wants_replacement(rt, 4, 2000), 0);
-	ck_assert_int_eq(route_wants_replacement(rt, -1, 2000), 0);
-	for (i = 0; i < ROUTE_REPLACEMENTS; i++) {
-		id_in_bucket(&p, rt, 3, &nc);
-		test_addr(&a, 9000 + (uint32_t)i, 4000);
-		ck_assert_int_eq(route_seen(rt, &nc, &a, 2000, 0, NULL),
-		    ROUTE_CACHED);
-	}
-	ck_assert_int_eq(route_wants_replacement(rt, 3, 2000), 0);
-	/* An entry that missed a reply, until it answers again. */
-	ck_assert_int_eq(route_failed(rt, &ids[7], 2001), 0);
-	ck_assert_int_eq(route_wants_replacement(rt, 3, 2001), 1);
-	test_addr(&a, 3 * 100 + 7 + 1, 4000);
-	ck_assert_int_eq(route_seen(rt, &ids[7], &a, 2002, 0, NULL),
-	    ROUTE_UPDATED);
-	ck_assert_int_eq(route_wants_replacement(rt, 3, 2002), 0);
-	/* An entry being pinged, until the ping goes stale. */
-	ck_assert_int_eq(route_oldest_unpinged(rt, 2003, 0, &n), 1);
-	ck_assert(n.pinging);
-	ck_assert_uint_eq(n.ping_ms, 2003);
-	ck_assert_int_eq(route_wants_replacement(rt, 3, 2003), 1);
-	ck_assert_int_eq(route_wants_replacement(rt, 3,
-	    2003 + ROUTE_PING_STALE_MS), 0);
-
-	/* IPv6 with a scope, through the compact entry and back. */
 	id_in_bucket(&p, rt, 6, &nc);
 	ck_assert_int_eq(addr_parse(&a, "[2001:db8::5]:4001", &err), 0);
 	a.u.sin6.sin6_scope_id = 3;
@@ -936,7 +904,7 @@ route_suite(void)
 	tcase_add_test(tc, test_full_bucket_evicts_after_fails);
 	tcase_add_test(tc, test_ping_reply_keeps_old);
 	tcase_add_test(tc, test_cache_bounded);
-	tcase_add_test(tc, test_wants_replacement);
+	tcase_add_test(tc, test_compact_ipv6);
 	tcase_add_test(tc, test_closest_brute_force);
 	tcase_add_test(tc, test_addr_change);
 	tcase_add_test(tc, test_random_id_in_bucket);
