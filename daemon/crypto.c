@@ -1,7 +1,8 @@
 /*
- * crypto — with keys.c, the only files that include sodium.h: randomness for node IDs,
- * request IDs and jitter (struct crypto_rng: the engine's buffered draws), keyed hashes for write tokens, and thin wrappers
- * of libsodium's constant-time hex and base64 encoders.
+ * crypto — with keys.c, the only files that include sodium.h: randomness
+ * for node IDs, request IDs and jitter (struct crypto_rng: the engine's
+ * buffered draws), keyed hashes for write tokens, and thin wrappers of
+ * libsodium's constant-time hex and base64 encoders.
  */
 #include <stdint.h>
 #include <string.h>
