@@ -14,6 +14,7 @@ struct lookup_cand {
 	uint8_t			state;		/* enum lookup_state */
 	uint8_t			stalled;	/* INFLIGHT, not in inflight */
 	uint8_t			again;		/* failed once, asked again */
+	uint8_t			marked;		/* lookup_mark */
 	uint32_t		hops;		/* seeds are 1 */
 };
 
@@ -26,6 +27,7 @@ struct lookup {
 	uint32_t		max_queries;
 	unsigned		ip_max;		/* 0: no cap */
 	int			limit_local;
+	int			narrow;		/* lookup_narrow */
 	size_t			n;
 	size_t			cap;
 	struct lookup_stats	st;
@@ -163,6 +165,12 @@ lookup_limit_ip(struct lookup *lk, unsigned per_ip, int limit_local)
 }
 
 void
+lookup_narrow(struct lookup *lk, int narrow)
+{
+	lk->narrow = narrow != 0;
+}
+
+void
 lookup_free(struct lookup *lk)
 {
 	free(lk);
@@ -172,7 +180,7 @@ lookup_free(struct lookup *lk)
  * Queries allowed in flight: alpha, or k once the closest candidate that
  * neither failed nor stalled has answered without naming a closer one
  * (Kademlia's last step, §2.3: the rest of the k closest are asked at
- * once, not alpha at a time).
+ * once, not alpha at a time), unless narrowed (lookup_narrow).
  */
 static unsigned
 lookup_width(const struct lookup *lk)
@@ -182,8 +190,33 @@ lookup_width(const struct lookup *lk)
 	for (i = 0; i < lk->n; i++)
 		if (lk->c[i].state != LOOKUP_FAILED && !lk->c[i].stalled)
 			return lk->c[i].state == LOOKUP_REPLIED &&
-			    lk->k > lk->alpha ? lk->k : lk->alpha;
+			    !lk->narrow && lk->k > lk->alpha ? lk->k : lk->alpha;
 	return lk->alpha;
+}
+
+int
+lookup_last_step(const struct lookup *lk)
+{
+	return lookup_width(lk) > lk->alpha;
+}
+
+void
+lookup_mark(struct lookup *lk, const struct id *id)
+{
+	struct lookup_cand *c;
+
+	if ((c = lookup_find(lk, id)) != NULL)
+		c->marked = 1;
+}
+
+int
+lookup_marked(const struct lookup *lk, const struct id *id)
+{
+	size_t i;
+	int found;
+
+	i = lookup_search(lk, id, &found);
+	return found && lk->c[i].marked;
 }
 
 int

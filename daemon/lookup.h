@@ -79,6 +79,22 @@ void		 lookup_limit_ip(struct lookup *, unsigned per_ip,
  */
 int		 lookup_next(struct lookup *, struct route_node *out);
 /*
+ * While narrow is set, the last step keeps to alpha in flight instead of
+ * k: a get whose closest answers agree ends on OP_GET_QUORUM of them, and
+ * the rest of the k closest, asked at once, would each send an answer it
+ * no longer needs (op_get.h).
+ */
+void		 lookup_narrow(struct lookup *, int narrow);
+/*
+ * 1 once the lookup is in Kademlia's last step (the closest candidate
+ * that neither failed nor stalled answered, and it is not narrowed): the
+ * candidates lookup_next hands out now are the rest of the k closest.
+ */
+int		 lookup_last_step(const struct lookup *);
+/* A mark the caller sets on a candidate (a put: it stored there). */
+void		 lookup_mark(struct lookup *, const struct id *);
+int		 lookup_marked(const struct lookup *, const struct id *);
+/*
  * `from` answered with `nodes`.  An INFLIGHT `from` becomes REPLIED.  Each
  * node is merged under its own ID (self, duplicates and unusable addresses
  * skipped; a node already listed keeps its state and address); when the

@@ -341,6 +341,8 @@ op_pump(struct op *op, int64_t now_ms)
 	if (op->kind->enough != NULL && !lookup_done(op->lk) &&
 	    op->kind->enough(op, now_ms))
 		lookup_stop(op->lk);
+	if (op->kind->narrow != NULL)
+		lookup_narrow(op->lk, op->kind->narrow(op));
 	while (rpc_room(env->rpc) > 0 && lookup_next(op->lk, &n)) {
 		memset(&m, 0, sizeof(m));
 		if (op->kind->query != NULL)
@@ -490,6 +492,9 @@ op_lookup_reply(void *ctx, const struct rpc_call *c, const struct wire_msg *m,
 	else if (m->type == WIRE_NODES)
 		op_lookup_nodes(op, c, m->u.nodes.nodes, m->u.nodes.nnodes,
 		    now_ms);
+	else if (m->type == WIRE_STORE_ACK)	/* a put's last step */
+		op_lookup_nodes(op, c, m->u.store_ack.nodes,
+		    m->u.store_ack.nnodes, now_ms);
 	if (op->kind->reply != NULL)
 		op->kind->reply(op, c, m, now_ms, wall_ms);
 	op_pump(op, now_ms);

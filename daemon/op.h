@@ -49,6 +49,8 @@ struct op_kind {
 	 * still in flight are merged).
 	 */
 	int	(*enough)(struct op *, int64_t now_ms);
+	/* Before the lookup asks more: 1 keeps its last step narrow. */
+	int	(*narrow)(struct op *);
 	/* The lookup is over (may run again if late answers reopen it). */
 	void	(*lookup_done)(struct op *, int64_t now_ms);
 	/* The result, to whoever started it: from op_run_completions. */

@@ -457,27 +457,57 @@ op_get_note_resp(struct op_get *g, const struct rpc_call *c,
 		r->fp += op_get_share(g, &wv->digests[i]);
 }
 
-/* The closest holders that answered agree (op_get.h: OP_GET_QUORUM). */
+/*
+ * The closest candidates that answered (lookup_head): 1 if each gave a
+ * whole first page and those that listed any listed the same set, with
+ * how many listed some (*agree) and how many none (*empty); else 0.
+ */
 static int
-op_get_quorum(const struct op_get *g)
+op_get_head(const struct op_get *g, unsigned *agree, unsigned *empty)
 {
 	const struct op_get_resp *r, *first = NULL;
 	struct id head[LOOKUP_MAX_K];
 	size_t i, n;
-	unsigned agree = 0;
 
+	*agree = *empty = 0;
 	n = lookup_head(g->op.lk, head, g->op.env->k);
 	for (i = 0; i < n; i++) {
 		if ((r = op_get_resp_find(g, &head[i])) == NULL || !r->whole)
 			return 0;
-		if (r->n == 0)
+		if (r->n == 0) {
+			(*empty)++;
 			continue;
+		}
 		if (first != NULL && (r->n != first->n || r->fp != first->fp))
 			return 0;
 		first = r;
-		agree++;
+		(*agree)++;
 	}
-	return agree >= OP_GET_QUORUM;
+	return 1;
+}
+
+/* The closest holders that answered agree (op_get.h: OP_GET_QUORUM). */
+static int
+op_get_quorum(const struct op_get *g)
+{
+	unsigned agree, empty;
+
+	return op_get_head(g, &agree, &empty) && agree >= OP_GET_QUORUM;
+}
+
+/*
+ * The last step stays narrow while a quorum is in reach: the closest
+ * answers so far agree (op_get_head) and fewer than OP_GET_QUORUM were
+ * empty.  Otherwise (differing sets, paged ones, or no value in sight)
+ * the get must settle, and the rest of the k closest are asked at once.
+ */
+static int
+op_get_narrow(struct op *op)
+{
+	unsigned agree, empty;
+
+	return op_get_head((const struct op_get *)op, &agree, &empty) &&
+	    empty < OP_GET_QUORUM;
 }
 
 /* The get's lookup has what it needs: a quorum, or it settled. */
@@ -680,6 +710,7 @@ static const struct op_kind op_get_kind = {
 	.sent = op_get_sent,
 	.reply = op_get_reply,
 	.enough = op_get_enough,
+	.narrow = op_get_narrow,
 	.lookup_done = op_get_lookup_done,
 	.complete = op_get_complete,
 	.free = op_get_free,

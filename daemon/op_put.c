@@ -12,12 +12,9 @@ struct op_put {
 	struct op	 op;
 	op_put_cb	*cb;
 	void		*arg;
-	uint8_t		*data;
-	uint32_t	 len;
-	struct value_attr attr;
+	uint8_t		*data;		/* owned: wv.data */
+	struct wire_value wv;		/* the value as STOREs carry it */
 	uint8_t		 local_ok;	/* the local store took it */
-	int64_t		 created_ms;
-	int64_t		 expires_ms;
 	unsigned	 pending;	/* STOREs in flight */
 	uint32_t	 remote_acks;
 	uint32_t	 refused;	/* answered: stored none, or no token */
@@ -40,6 +37,27 @@ op_store_err(const struct store *s)
 	}
 }
 
+/*
+ * Did each of res[0..n) acknowledge?  (A node the last step stored at
+ * may have left the k closest since: acks can outnumber them.)
+ */
+static int
+op_put_all_acked(const struct op_put *p, const struct route_node *res,
+    size_t n)
+{
+	uint64_t id;
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		id = hold_id_prefix(&res[i].id);
+		for (j = 0; j < p->nackid && p->ackid[j] != id; j++)
+			;
+		if (j == p->nackid)
+			return 0;
+	}
+	return 1;
+}
+
 /* Outside the key's k closest: remember who took the value. */
 static void
 op_put_note_holders(struct op_put *p)
@@ -57,7 +75,7 @@ op_put_note_holders(struct op_put *p)
 	    NULL, &total, &errstr) == -1)
 		return;
 	hold_note(env->hold, &p->op.target, (uint32_t)total, p->ackid,
-	    p->nackid, p->nackid == n, p->op.start_ms);
+	    p->nackid, op_put_all_acked(p, res, n), p->op.start_ms);
 }
 
 static void
@@ -71,6 +89,18 @@ op_put_finish(struct op_put *p)
 		    "no node acknowledged");
 }
 
+/* c's node answered a STORE: it stored the value, or none. */
+static void
+op_put_acked(struct op_put *p, const struct rpc_call *c, uint32_t stored)
+{
+	if (stored > 0) {
+		p->remote_acks++;
+		if (p->nackid < WIRE_MAX_NODES)
+			p->ackid[p->nackid++] = hold_id_prefix(&c->id);
+	} else
+		p->refused++;
+}
+
 static void
 op_put_store_reply(void *ctx, const struct rpc_call *c,
     const struct wire_msg *m, int64_t now_ms, int64_t wall_ms)
@@ -80,12 +110,7 @@ op_put_store_reply(void *ctx, const struct rpc_call *c,
 	if (p->op.done)
 		return;
 	p->pending--;
-	if (m->u.store_ack.stored > 0) {
-		p->remote_acks++;
-		if (p->nackid < WIRE_MAX_NODES)
-			p->ackid[p->nackid++] = hold_id_prefix(&c->id);
-	} else
-		p->refused++;
+	op_put_acked(p, c, m->u.store_ack.stored);
 	if (p->pending == 0)
 		op_put_finish(p);
 }
@@ -106,37 +131,63 @@ static const struct rpc_ops op_put_store_rpc = {
 	.failed = op_put_store_failed,
 };
 
-/* The lookup is over: STORE at the k closest that gave us a token. */
+/*
+ * The lookup is over: STORE at the k closest that gave us a token, save
+ * those its last step already stored at (op_put_query).
+ */
 static void
 op_put_lookup_done(struct op *op, int64_t now_ms)
 {
 	struct op_put *p = (struct op_put *)op;
 	struct route_node res[LOOKUP_MAX_K];
 	const struct op_token *t;
-	struct wire_value v;
 	struct wire_msg m;
 	size_t i, n;
 
 	op->closed = 1;
 	n = op_result(op, res, op->env->k);
-	v.data = p->data;
-	v.len = p->len;
-	v.created_ms = p->created_ms;
-	v.expires_ms = p->expires_ms;
-	v.attr = p->attr;
 	for (i = 0; i < n; i++) {
+		if (lookup_marked(op->lk, &res[i].id))
+			continue;
 		/* A node that will not take a value withholds its token. */
 		if ((t = op_token_find(op, &res[i].id)) == NULL) {
 			p->refused++;
 			continue;
 		}
-		if (rpc_store_msg(&m, &op->target, t->tok, t->len, &v, 1) == 1 &&
+		if (rpc_store_msg(&m, &op->target, t->tok, t->len, &p->wv,
+		    1) == 1 &&
 		    op_send(op, &res[i].addr, &res[i].id, &m,
 		    &op_put_store_rpc, now_ms) != NULL)
 			p->pending++;
 	}
 	if (p->pending == 0)
 		op_put_finish(p);
+}
+
+/*
+ * The lookup's query to `to`.  In Kademlia's last step (the closest node
+ * answered naming none closer; the rest of the k closest are asked at
+ * once) a node whose fresh cookie we hold gets the STORE itself, with no
+ * token, asking for the closest nodes in its StoreAck: one exchange
+ * stores the value and does what the FindNode would, so a put costs about
+ * alpha FindNodes and k STOREs instead of k of each.  Others get the
+ * FindNode (its token goes in their STORE at the end).
+ */
+static void
+op_put_query(struct op *op, const struct addr *to, struct wire_msg *m,
+    int64_t now_ms)
+{
+	struct op_put *p = (struct op_put *)op;
+
+	if (lookup_last_step(op->lk) &&
+	    rpc_cookie_fresh(op->env->rpc, to, now_ms) &&
+	    rpc_store_msg(m, &op->target, NULL, 0, &p->wv, 1) == 1) {
+		m->u.store.find_nodes = 1;
+		return;
+	}
+	memset(m, 0, sizeof(*m));
+	m->type = WIRE_FIND_NODE;
+	m->u.find_node.target = op->target;
 }
 
 /* A lookup query to a node never heard from: a short first try. */
@@ -161,6 +212,10 @@ op_put_reply(struct op *op, const struct rpc_call *c, const struct wire_msg *m,
 	if (m->type == WIRE_NODES)
 		op_token_add(op, &c->id, m->u.nodes.token,
 		    m->u.nodes.tokenlen);
+	else if (m->type == WIRE_STORE_ACK) {
+		lookup_mark(op->lk, &c->id);
+		op_put_acked((struct op_put *)op, c, m->u.store_ack.stored);
+	}
 }
 
 static void
@@ -186,6 +241,7 @@ op_put_free(struct op *op)
 
 static const struct op_kind op_put_kind = {
 	.name = "put",
+	.query = op_put_query,
 	.sent = op_put_sent,
 	.reply = op_put_reply,
 	.enough = op_put_enough,
@@ -230,7 +286,6 @@ op_put_start(struct op_set *s, const struct id *key, const void *data,
 	v.expires_ms = expires_ms;
 	if (attr != NULL)
 		v.attr = *attr;
-	p->attr = v.attr;
 	if (serve_value_check(env, key, &v, &errstr) == -1) {
 		op_complete(&p->op, DHT_ERR_REFUSED, errstr);
 		return 0;
@@ -253,9 +308,8 @@ op_put_start(struct op_set *s, const struct id *key, const void *data,
 		return 0;
 	}
 	memcpy(p->data, data, len);
-	p->len = (uint32_t)len;
-	p->created_ms = created_ms;
-	p->expires_ms = expires_ms;
+	p->wv = v;
+	p->wv.data = p->data;
 	if (op_lookup_start(&p->op, now_ms) == -1)
 		op_complete(&p->op, DHT_ERR_STORAGE, "out of memory");
 	return 0;

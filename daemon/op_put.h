@@ -8,7 +8,10 @@
  * (seconds over wide-area links) would hold every put near it; the value
  * goes to the k closest that answered instead, so a slow node that was
  * alive after all misses this STORE (the other k hold the value, and
- * republishing brings it later).
+ * republishing brings it later).  In the lookup's last step a node whose
+ * fresh cookie we hold is sent the STORE itself, asking for the closest
+ * nodes in its StoreAck (op_put_query): about alpha FindNodes and k
+ * STOREs a put, not k of each (docs/PROTOCOL.md, Put).
  */
 #ifndef EMO_OP_PUT_H
 #define EMO_OP_PUT_H

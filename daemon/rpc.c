@@ -595,7 +595,8 @@ rpc_store_msg(struct wire_msg *m, const struct id *key, const uint8_t *tok,
 	m->u.store.key = *key;
 	if (toklen > WIRE_MAX_TOKEN)
 		return 0;
-	memcpy(m->u.store.token, tok, toklen);
+	if (toklen > 0)
+		memcpy(m->u.store.token, tok, toklen);
 	m->u.store.tokenlen = toklen;
 	fit = wire_values_fit(m, v, n);
 	m->u.store.values = v;

@@ -249,6 +249,12 @@ uint32_t rpc_rto(const struct rpc *, const struct addr *a);
  */
 uint32_t rpc_rto_fast(const struct rpc *, const struct addr *a);
 /*
+ * 1 if `to` gave us a cookie less than RPC_COOKIE_FRESH_MS ago: a request
+ * echoing it proves us to `to` (a Store may then go without a token).
+ */
+int	rpc_cookie_fresh(const struct rpc *, const struct addr *to,
+	    int64_t now_ms);
+/*
  * Sets the first try's timeout of a request with resends that backs off
  * (not one shortened by rpc_set_timeout): c as rpc_send returned it.
  */
@@ -277,7 +283,8 @@ size_t	rpc_count(const struct rpc *);
 int64_t	rpc_deadline(const struct rpc *);	/* or INT64_MAX */
 
 /*
- * Makes m a STORE under key with the token `to` gave us, carrying as many
+ * Makes m a STORE under key with the token `to` gave us (toklen 0: none,
+ * the cookie proves us), carrying as many
  * of v[0..n) as one message takes; returns that count (0: not even one).
  */
 size_t	rpc_store_msg(struct wire_msg *m, const struct id *key,

@@ -230,6 +230,16 @@ rpc_rtt(const struct rpc *r, const struct addr *a, uint32_t *srtt_us,
 	return 0;
 }
 
+int
+rpc_cookie_fresh(const struct rpc *r, const struct addr *to, int64_t now_ms)
+{
+	const struct rpc_peer *p;
+
+	p = rpc_peer_find(r, to, cache_hash_addr(r->salt, to));
+	return p != NULL && p->cookielen > 0 &&
+	    now_ms - p->cookie_ms < RPC_COOKIE_FRESH_MS;
+}
+
 /*
  * The cookie `to` gave us, echoed if it is fresh enough to prove us; else
  * (none, or old) the request is padded so that the answer it usually

@@ -12,6 +12,9 @@ struct serve_held {
 	struct addr	 to;
 	uint64_t	 txid;
 	uint32_t	 stored;
+	int		 find_nodes;	/* list the closest to key, but asker */
+	struct id	 key;
+	struct id	 asker;
 };
 
 struct serve {
@@ -32,6 +35,7 @@ struct serve_req {
 	size_t			 qlen;		/* its datagram's bytes */
 	int			 proven;	/* cookie or token valid */
 	int			 fresh;		/* echoed a current cookie */
+	int			 cookie_ok;	/* echoed a valid cookie */
 	size_t			 sent;		/* bytes answered so far */
 };
 
@@ -414,6 +418,21 @@ serve_get_values(struct serve *s, struct serve_req *rq, int64_t now_ms,
 	return 1;
 }
 
+/* A StoreAck, with the closest nodes to key (never the asker) if asked. */
+static void
+serve_store_ack(struct serve *s, struct wire_msg *m, uint32_t stored,
+    int find_nodes, const struct id *key, const struct id *asker,
+    struct wire_node *nodes)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = WIRE_STORE_ACK;
+	m->u.store_ack.stored = stored;
+	if (find_nodes) {
+		m->u.store_ack.nnodes = serve_closest(s, key, asker, nodes);
+		m->u.store_ack.nodes = nodes;
+	}
+}
+
 static int
 serve_store(struct serve *s, struct serve_req *rq, int64_t now_ms,
     int64_t wall_ms)
@@ -424,14 +443,19 @@ serve_store(struct serve *s, struct serve_req *rq, int64_t now_ms,
 	const struct wire_store *st = &q->u.store;
 	const struct wire_value *v;
 	struct wire_msg m;
+	struct wire_node nodes[WIRE_MAX_NODES];
 	const char *errstr;
 	int64_t exp, max_exp, life;
 	uint32_t stored = 0;
 	size_t i;
 	int rc;
 
+	/*
+	 * A token for this address and key, or none and a valid cookie: both
+	 * prove the source receives at its address (docs/PROTOCOL.md, Put).
+	 */
 	if (!token_check(env->tok, from, &st->key, st->token,
-	    st->tokenlen)) {
+	    st->tokenlen) && (st->tokenlen != 0 || !rq->cookie_ok)) {
 		s->st.rx_dropped_token++;
 		serve_error(s, rq, WIRE_ERR_BAD_TOKEN, "bad token", now_ms);
 		return 0;
@@ -508,13 +532,15 @@ serve_store(struct serve *s, struct serve_req *rq, int64_t now_ms,
 		s->held[s->nheld].to = *from;
 		s->held[s->nheld].txid = q->txid;
 		s->held[s->nheld].stored = stored;
+		s->held[s->nheld].find_nodes = st->find_nodes;
+		s->held[s->nheld].key = st->key;
+		s->held[s->nheld].asker = q->sender;
 		s->nheld++;
 		s->st.acks_held++;
 		return 1;
 	}
-	memset(&m, 0, sizeof(m));
-	m.type = WIRE_STORE_ACK;
-	m.u.store_ack.stored = stored;
+	serve_store_ack(s, &m, stored, st->find_nodes, &st->key, &q->sender,
+	    nodes);
 	serve_answer(s, rq, &m, now_ms);
 	return 1;
 }
@@ -586,21 +612,22 @@ void
 serve_flushed(struct serve *s, int ok, int64_t now_ms)
 {
 	struct wire_msg m;
+	struct wire_node nodes[WIRE_MAX_NODES];
 	size_t i;
 
 	if (!ok)
 		s->failed = 1;
-	/* A held StoreAck answers a STORE with a valid token: proven. */
+	/* A held StoreAck answers a STORE that proved its source. */
 	for (i = 0; i < s->nheld; i++) {
 		memset(&m, 0, sizeof(m));
 		if (!ok) {
 			m.type = WIRE_ERROR;
 			m.u.error.code = WIRE_ERR_INTERNAL;
 			m.u.error.message = "storage failing";
-		} else {
-			m.type = WIRE_STORE_ACK;
-			m.u.store_ack.stored = s->held[i].stored;
-		}
+		} else
+			serve_store_ack(s, &m, s->held[i].stored,
+			    s->held[i].find_nodes, &s->held[i].key,
+			    &s->held[i].asker, nodes);
 		(void)rpc_reply(s->env->rpc, &s->held[i].to, &m,
 		    s->held[i].txid, 0, now_ms);
 	}
@@ -667,6 +694,7 @@ serve_request(struct serve *s, const struct addr *from,
 	rq.qlen = qlen;
 	c = token_cookie_check(s->env->tok, from, q->cookie, q->cookielen);
 	rq.fresh = c == TOKEN_COOKIE_CURRENT;
+	rq.cookie_ok = c != TOKEN_COOKIE_BAD;
 	rq.proven = c != TOKEN_COOKIE_BAD || (serve_handlers[q->type].proof !=
 	    NULL && serve_handlers[q->type].proof(s, from, q));
 	rc = serve_handlers[q->type].answer(s, &rq, now_ms, wall_ms);

@@ -465,12 +465,15 @@ decode_body(struct wire_decoded *priv, const Emo__Wire__Packet *p,
 		if (get_token(m->u.store.token, &m->u.store.tokenlen,
 		    &p->store->token, errstr) == -1)
 			return -1;
+		m->u.store.find_nodes = p->store->find_nodes != 0;
 		return get_values(priv, p->store->values, p->store->n_values,
 		    &m->u.store.values, &m->u.store.nvalues, errstr);
 	case EMO__WIRE__PACKET__BODY_STORE_ACK:
 		m->type = WIRE_STORE_ACK;
 		m->u.store_ack.stored = p->store_ack->stored;
-		return 0;
+		return get_nodes(priv, p->store_ack->nodes,
+		    p->store_ack->n_nodes, &m->u.store_ack.nodes,
+		    &m->u.store_ack.nnodes, errstr);
 	case EMO__WIRE__PACKET__BODY_RETRY:
 		m->type = WIRE_RETRY;
 		return 0;

@@ -148,11 +148,14 @@ struct wire_store {
 	const struct wire_value *values; /* 1..EMO_MAX_VALUES_PER_MSG */
 	size_t		 nvalues;
 	uint8_t		 token[WIRE_MAX_TOKEN];
-	size_t		 tokenlen;
+	size_t		 tokenlen;	/* 0: proven by the cookie alone */
+	int		 find_nodes;	/* the StoreAck lists the closest */
 };
 
 struct wire_store_ack {
 	uint32_t	 stored;
+	const struct wire_node *nodes;	/* at most WIRE_MAX_NODES */
+	size_t		 nnodes;
 };
 
 struct wire_listen {

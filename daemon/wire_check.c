@@ -147,8 +147,10 @@ wire_check(const struct wire_msg *m, const char **errstr)
 			return -1;
 		}
 		return 0;
-	case WIRE_FIND_NODE:
 	case WIRE_STORE_ACK:
+		return check_nodes(m->u.store_ack.nodes, m->u.store_ack.nnodes,
+		    errstr);
+	case WIRE_FIND_NODE:
 	case WIRE_RETRY:
 	case WIRE_LISTEN_ACK:
 		return 0;

@@ -250,12 +250,15 @@ pb_build(struct wire_pb *pb, const struct wire_msg *m)
 		    &pb->store.n_values, &pb->store.values);
 		pb_token(&pb->store.token, m->u.store.token,
 		    m->u.store.tokenlen);
+		pb->store.find_nodes = m->u.store.find_nodes != 0;
 		p->body_case = EMO__WIRE__PACKET__BODY_STORE;
 		p->store = &pb->store;
 		break;
 	case WIRE_STORE_ACK:
 		emo__wire__store_ack__init(&pb->store_ack);
 		pb->store_ack.stored = m->u.store_ack.stored;
+		pb_nodes(pb, m->u.store_ack.nodes, m->u.store_ack.nnodes,
+		    &pb->store_ack.n_nodes, &pb->store_ack.nodes);
 		p->body_case = EMO__WIRE__PACKET__BODY_STORE_ACK;
 		p->store_ack = &pb->store_ack;
 		break;

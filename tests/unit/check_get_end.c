@@ -6,7 +6,8 @@
  * a down node farther off times out; a node that missed its first
  * timeout does not hold the get back once the nodes around it answered
  * (a found value or not found); holders that disagree make it wait for
- * the k closest, and a value only the closest nodes hold is returned.
+ * the k closest, and a value only the closest nodes hold is returned;
+ * holders that agree are asked few (the last step stays narrow).
  */
 #include <check.h>
 #include <stdio.h>
@@ -127,6 +128,34 @@ START_TEST(test_quorum_ends_early)
 	printf("quorum_ends_early: %llu queries, done in %lld ms (virtual)\n",
 	    (unsigned long long)q, (long long)g.done_ms);
 	ck_assert_int_lt(g.done_ms, RPC_RTO_MIN_MS);
+	simnet_free(sn);
+}
+END_TEST
+
+/*
+ * All replicas up and alike: Kademlia's last step stays narrow while the
+ * quorum is in reach (op_get_narrow), so the get asks about alpha +
+ * OP_GET_QUORUM nodes, not the rest of the k closest at once (which took
+ * every get to about k queries).
+ */
+START_TEST(test_quorum_asks_few)
+{
+	size_t hold[ROUTE_K], i;
+	struct simnet *sn;
+	struct eget g;
+	struct id key;
+	uint64_t q;
+
+	id_from_name(&key, "get-end-narrow", 14);
+	sn = e_net(74, &key, hold);
+	for (i = 0; i < ROUTE_K; i++)
+		e_hold(sn, hold[i], &key, 4);
+	q = e_get(sn, &key, &g);
+	ck_assert_int_eq(g.err, DHT_OK);
+	ck_assert_uint_eq(g.has, 1u << 4);
+	printf("quorum_asks_few: %llu queries (k = %d)\n",
+	    (unsigned long long)q, ROUTE_K);
+	ck_assert_uint_le(q, ROUTE_K / 2);
 	simnet_free(sn);
 }
 END_TEST
@@ -347,6 +376,7 @@ main(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_quorum_ends_early);
+	tcase_add_test(tc, test_quorum_asks_few);
 	tcase_add_test(tc, test_stalled_does_not_block);
 	tcase_add_test(tc, test_not_found_settles);
 	tcase_add_test(tc, test_disagreement_goes_on);

@@ -322,7 +322,7 @@ kd4(int limit_local, size_t *at_addr, size_t *total)
 	t.sn = sn;
 	simnet_set_filter(sn, tap_filter, &t);
 	t_join_all(sn);
-	for (i = 0; i < 20; i++) {
+	for (i = 0; i < 30; i++) {
 		simnet_key_id(&key, "kd4", i);
 		memset(&r, 0, sizeof(r));
 		ck_assert_int_eq(simnet_put(sn, 1, &key, "v", 1,

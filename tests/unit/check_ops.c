@@ -191,6 +191,74 @@ START_TEST(test_put_get)
 }
 END_TEST
 
+/* Requests node 0 sends, by type (the put's last step: test_put_stores). */
+struct sent_count {
+	const struct addr *self;
+	unsigned	 find_node, store, store_find;
+};
+
+static int
+sent_filter(void *arg, const struct simnet_dgram *d)
+{
+	struct sent_count *c = arg;
+	struct wire_msg m;
+	const char *errstr;
+
+	if (!addr_eq(&d->from, c->self) || t_dgram_type(d) == -1 ||
+	    wire_decode(d->buf, d->len, &m, &errstr) == -1)
+		return 0;
+	if (m.type == WIRE_FIND_NODE)
+		c->find_node++;
+	else if (m.type == WIRE_STORE) {
+		c->store++;
+		c->store_find += m.u.store.find_nodes != 0;
+	}
+	wire_msg_free(&m);
+	return 0;
+}
+
+/*
+ * A put in a 40-node network: its lookup's last step sends the STORE
+ * itself (no token: the cookie from the join proves us) and takes the
+ * StoreAck's nodes as a FindNode's, so the k closest get the value with
+ * about alpha FindNodes and k STOREs, not k of each.
+ */
+START_TEST(test_put_stores)
+{
+	struct simnet *sn = t_net(40, 17, NULL);
+	size_t hold[ROUTE_K], i;
+	struct sent_count c;
+	struct res p;
+	struct id key;
+
+	t_join_all(sn);
+	id_from_name(&key, "last-step", 9);
+	ck_assert_uint_eq(simnet_closest(sn, &key, 0, hold, ROUTE_K), ROUTE_K);
+	memset(&c, 0, sizeof(c));
+	c.self = simnet_addr(sn, 0);
+	simnet_set_filter(sn, sent_filter, &c);
+	memset(&p, 0, sizeof(p));
+	ck_assert_int_eq(dht_put(simnet_dht(sn, 0), &key, "v", 1,
+	    simnet_wall(sn), simnet_wall(sn) + 60000, simnet_now(sn),
+	    simnet_wall(sn), put_cb, &p), 0);
+	simnet_touch(sn, 0);
+	t_run(sn, 5000);
+	simnet_set_filter(sn, NULL, NULL);
+	ck_assert_int_eq(p.calls, 1);
+	ck_assert_int_eq(p.err, DHT_OK);
+	for (i = 0; i < ROUTE_K; i++)
+		ck_assert_msg(t_held(sn, hold[i], &key, NULL) == 1,
+		    "closest node %zu lacks the value", i);
+	printf("put_stores: %u FindNode, %u Store (%u of them in the "
+	    "last step), %u acks\n", c.find_node, c.store, c.store_find,
+	    p.remote_acks);
+	ck_assert_uint_ge(c.store_find, ROUTE_K / 2);
+	ck_assert_uint_le(c.find_node, ROUTE_K / 2);
+	ck_assert_uint_ge(p.remote_acks, ROUTE_K);
+	simnet_free(sn);
+}
+END_TEST
+
 /* Fixed buckets: a value goes to the first bound at or above it. */
 START_TEST(test_hist)
 {
@@ -562,6 +630,7 @@ main(void)
 	tc = tcase_create("put");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_put_get);
+	tcase_add_test(tc, test_put_stores);
 	tcase_add_test(tc, test_hist);
 	tcase_add_test(tc, test_single_node);
 	tcase_add_test(tc, test_put_invalid);

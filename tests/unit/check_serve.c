@@ -2,7 +2,8 @@
  * check_serve — how an engine answers requests, driven by hand-made
  * datagrams injected from addresses that are no node (tests/sim/simnet.h
  * captures the answers): STORE refused without the asker's own write
- * token, accepted with it across one secret rotation but not two; values
+ * token (or, with no token, its own cookie), accepted with it across one
+ * secret rotation but not two; values
  * clamped before they reach the store; answers longer than a datagram
  * only for an address that proved itself; malformed input dropped and
  * counted without an answer.
@@ -109,6 +110,107 @@ START_TEST(test_store_token)
 	wire_msg_free(&ans);
 	t_run(sn, TOKEN_ROTATE_MS + JOIN_MAINT_INTERVAL_MS);
 	t_raw_store(sn, &y, tok, n, &ans);
+	ck_assert_int_eq(ans.type, WIRE_ERROR);
+	wire_msg_free(&ans);
+	simnet_free(sn);
+}
+END_TEST
+
+/*
+ * A STORE with no token from `from` to node 1, echoing cookie (none if
+ * cookielen is 0), asking for the closest nodes; its one answer.
+ */
+static void
+t_cookie_store(struct simnet *sn, const struct addr *from,
+    const uint8_t *cookie, size_t cookielen, struct wire_msg *ans)
+{
+	struct wire_value v = { .data = NULL };
+	struct wire_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_STORE;
+	memset(m.sender.b, 0x5a, ID_LEN);
+	m.txid = 79;
+	id_from_name(&m.u.store.key, "ck", 2);
+	v.data = (const uint8_t *)"by cookie";
+	v.len = 9;
+	v.created_ms = simnet_wall(sn);
+	v.expires_ms = simnet_wall(sn) + 60000;
+	m.u.store.values = &v;
+	m.u.store.nvalues = 1;
+	m.u.store.find_nodes = 1;
+	if (cookielen > 0) {
+		memcpy(m.cookie, cookie, cookielen);
+		m.cookielen = cookielen;
+		t_pad(&m, 400);
+	}
+	ck_assert_uint_eq(t_raw(sn, from, 1, &m), 1);
+	t_captured_msg(sn, 0, ans);
+	ck_assert_uint_eq(ans->txid, 79);
+}
+
+/*
+ * A put's last step (docs/PROTOCOL.md, Put): a STORE without a token is
+ * taken on a valid cookie for its source address (the current or the
+ * previous secret's), and its StoreAck lists the closest nodes; without
+ * a cookie, with a made-up one, or with another address's, it is refused
+ * like a bad token.
+ */
+START_TEST(test_store_cookie)
+{
+	struct simnet *sn = t_net(3, 8, NULL);
+	uint8_t tok[WIRE_MAX_TOKEN], cookie[WIRE_MAX_COOKIE];
+	struct wire_msg ans;
+	struct addr x, y;
+	struct id key;
+	size_t n;
+
+	t_join_all(sn);
+	simnet_outside_addr(&x, 100);
+	simnet_outside_addr(&y, 101);
+	id_from_name(&key, "ck", 2);
+	/* Any answer to y that echoed no cookie carries y's. */
+	(void)t_token(sn, &y, 1, &key, tok);
+	t_captured_msg(sn, 0, &ans);
+	n = ans.cookielen;
+	ck_assert_uint_gt(n, 0);
+	memcpy(cookie, ans.cookie, n);
+	wire_msg_free(&ans);
+
+	/* No token, no cookie. */
+	t_cookie_store(sn, &y, NULL, 0, &ans);
+	ck_assert_int_eq(ans.type, WIRE_ERROR);
+	ck_assert_uint_eq(ans.u.error.code, WIRE_ERR_BAD_TOKEN);
+	wire_msg_free(&ans);
+	/* y's cookie from x. */
+	t_cookie_store(sn, &x, cookie, n, &ans);
+	ck_assert_int_eq(ans.type, WIRE_ERROR);
+	ck_assert_uint_eq(ans.u.error.code, WIRE_ERR_BAD_TOKEN);
+	wire_msg_free(&ans);
+	/* A made-up cookie from y. */
+	cookie[0] ^= 1;
+	t_cookie_store(sn, &y, cookie, n, &ans);
+	ck_assert_int_eq(ans.type, WIRE_ERROR);
+	wire_msg_free(&ans);
+	cookie[0] ^= 1;
+	ck_assert_uint_eq(t_stats(sn, 1).values_stored, 0);
+	ck_assert_int_eq(t_held(sn, 1, &key, NULL), 0);
+
+	/* y's own cookie: stored, and the two other nodes listed. */
+	t_cookie_store(sn, &y, cookie, n, &ans);
+	ck_assert_int_eq(ans.type, WIRE_STORE_ACK);
+	ck_assert_uint_eq(ans.u.store_ack.stored, 1);
+	ck_assert_uint_eq(ans.u.store_ack.nnodes, 2);
+	wire_msg_free(&ans);
+	ck_assert_int_eq(t_held(sn, 1, &key, NULL), 1);
+
+	/* Valid across one secret rotation, not two. */
+	t_run(sn, TOKEN_ROTATE_MS + JOIN_MAINT_INTERVAL_MS);
+	t_cookie_store(sn, &y, cookie, n, &ans);
+	ck_assert_int_eq(ans.type, WIRE_STORE_ACK);
+	wire_msg_free(&ans);
+	t_run(sn, TOKEN_ROTATE_MS + JOIN_MAINT_INTERVAL_MS);
+	t_cookie_store(sn, &y, cookie, n, &ans);
 	ck_assert_int_eq(ans.type, WIRE_ERROR);
 	wire_msg_free(&ans);
 	simnet_free(sn);
@@ -530,6 +632,7 @@ main(void)
 	tc = tcase_create("token");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_store_token);
+	tcase_add_test(tc, test_store_cookie);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("clamp");

@@ -25,6 +25,7 @@ struct raw {
 	Emo__Wire__FindValue	find_value;
 	Emo__Wire__Values	values;
 	Emo__Wire__Store	store;
+	Emo__Wire__StoreAck	store_ack;
 	Emo__Wire__Error	error;
 	Emo__Wire__NodeInfo	ni[WIRE_MAX_NODES + 2];
 	Emo__Wire__NodeInfo	*nip[WIRE_MAX_NODES + 2];
@@ -93,6 +94,10 @@ raw_init(struct raw *r, Emo__Wire__Packet__BodyCase body)
 	r->store.key.len = ID_LEN;
 	r->store.values = r->wvp;
 	r->store.n_values = 1;
+	emo__wire__store_ack__init(&r->store_ack);
+	r->store_ack.stored = 1;
+	r->store_ack.nodes = r->nip;
+	r->store_ack.n_nodes = 1;
 	emo__wire__error__init(&r->error);
 	r->pkt.pong = NULL;
 	switch (body) {
@@ -113,6 +118,9 @@ raw_init(struct raw *r, Emo__Wire__Packet__BodyCase body)
 		break;
 	case EMO__WIRE__PACKET__BODY_STORE:
 		r->pkt.store = &r->store;
+		break;
+	case EMO__WIRE__PACKET__BODY_STORE_ACK:
+		r->pkt.store_ack = &r->store_ack;
 		break;
 	case EMO__WIRE__PACKET__BODY_ERROR:
 		r->pkt.error = &r->error;
@@ -170,6 +178,8 @@ static const struct {
 	{ GOOD_TOKEN32, EMO__WIRE__PACKET__BODY_FIND_VALUE, 1 },
 	{ BAD_NODES21, EMO__WIRE__PACKET__BODY_NODES, 0 },
 	{ BAD_NODES21, EMO__WIRE__PACKET__BODY_VALUES, 0 },
+	{ BAD_NODES21, EMO__WIRE__PACKET__BODY_STORE_ACK, 0 },
+	{ BAD_NODE_ID31, EMO__WIRE__PACKET__BODY_STORE_ACK, 0 },
 	{ BAD_NODE_ID31, EMO__WIRE__PACKET__BODY_NODES, 0 },
 	{ BAD_IP5, EMO__WIRE__PACKET__BODY_NODES, 0 },
 	{ BAD_IP0LEN, EMO__WIRE__PACKET__BODY_NODES, 0 },
@@ -194,6 +204,7 @@ static const struct {
 	{ BAD_PONG_IP3, EMO__WIRE__PACKET__BODY_PONG, 0 },
 	{ GOOD_V6_NODE, EMO__WIRE__PACKET__BODY_VALUES, 1 },
 	{ GOOD_NODES20, EMO__WIRE__PACKET__BODY_NODES, 1 },
+	{ GOOD_NODES20, EMO__WIRE__PACKET__BODY_STORE_ACK, 1 },
 	{ GOOD_VALUES64, EMO__WIRE__PACKET__BODY_VALUES, 1 },
 	{ GOOD_VALUE_MAX, EMO__WIRE__PACKET__BODY_STORE, 1 },
 	{ GOOD_TOKEN32, EMO__WIRE__PACKET__BODY_STORE, 1 },
@@ -239,10 +250,11 @@ raw_break(struct raw *r, enum bad bad)
 		break;
 	case BAD_NODES21:
 		r->nodes.n_nodes = r->values.n_nodes = 21;
+		r->store_ack.n_nodes = 21;
 		r->values.nodes = r->nip;
 		break;
 	case GOOD_NODES20:
-		r->nodes.n_nodes = 20;
+		r->nodes.n_nodes = r->store_ack.n_nodes = 20;
 		break;
 	case BAD_NODE_ID31:
 		r->ni[0].id.len = 31;
