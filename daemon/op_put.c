@@ -16,6 +16,7 @@ struct op_put {
 	struct wire_value wv;		/* the value as STOREs carry it */
 	uint8_t		 local_ok;	/* the local store took it */
 	unsigned	 pending;	/* STOREs in flight */
+	uint8_t		 last_step;	/* the lookup's last step began */
 	uint32_t	 remote_acks;
 	uint32_t	 refused;	/* answered: stored none, or no token */
 	uint64_t	 ackid[WIRE_MAX_NODES];	/* who acked: see hold.h */
@@ -111,7 +112,7 @@ op_put_store_reply(void *ctx, const struct rpc_call *c,
 		return;
 	p->pending--;
 	op_put_acked(p, c, m->u.store_ack.stored);
-	if (p->pending == 0)
+	if (p->pending == 0 && p->op.closed)
 		op_put_finish(p);
 }
 
@@ -122,7 +123,7 @@ op_put_store_failed(void *ctx, const struct rpc_call *c, int64_t now_ms)
 
 	if (p->op.done)
 		return;
-	if (--p->pending == 0)
+	if (--p->pending == 0 && p->op.closed)
 		op_put_finish(p);
 }
 
@@ -131,35 +132,55 @@ static const struct rpc_ops op_put_store_rpc = {
 	.failed = op_put_store_failed,
 };
 
+/* A STORE with the token n gave us (none: it refused), marked as sent. */
+static void
+op_put_store(struct op_put *p, const struct route_node *n, int64_t now_ms)
+{
+	struct op *op = &p->op;
+	const struct op_token *t;
+	struct wire_msg m;
+
+	lookup_mark(op->lk, &n->id);
+	/* A node that will not take a value withholds its token. */
+	if ((t = op_token_find(op, &n->id)) == NULL) {
+		p->refused++;
+		return;
+	}
+	if (rpc_store_msg(&m, &op->target, t->tok, t->len, &p->wv, 1) == 1 &&
+	    op_send(op, &n->addr, &n->id, &m, &op_put_store_rpc,
+	    now_ms) != NULL)
+		p->pending++;
+}
+
+/*
+ * STORE at the k closest that answered (only at `id`, if not NULL) and
+ * were not stored at yet.
+ */
+static void
+op_put_store_closest(struct op_put *p, const struct id *id, int64_t now_ms)
+{
+	struct op *op = &p->op;
+	struct route_node res[LOOKUP_MAX_K];
+	size_t i, n;
+
+	n = op_result(op, res, op->env->k);
+	for (i = 0; i < n; i++)
+		if ((id == NULL || id_eq(id, &res[i].id)) &&
+		    !lookup_marked(op->lk, &res[i].id))
+			op_put_store(p, &res[i], now_ms);
+}
+
 /*
  * The lookup is over: STORE at the k closest that gave us a token, save
- * those its last step already stored at (op_put_query).
+ * those already stored at (the last step's: op_put_query).
  */
 static void
 op_put_lookup_done(struct op *op, int64_t now_ms)
 {
 	struct op_put *p = (struct op_put *)op;
-	struct route_node res[LOOKUP_MAX_K];
-	const struct op_token *t;
-	struct wire_msg m;
-	size_t i, n;
 
 	op->closed = 1;
-	n = op_result(op, res, op->env->k);
-	for (i = 0; i < n; i++) {
-		if (lookup_marked(op->lk, &res[i].id))
-			continue;
-		/* A node that will not take a value withholds its token. */
-		if ((t = op_token_find(op, &res[i].id)) == NULL) {
-			p->refused++;
-			continue;
-		}
-		if (rpc_store_msg(&m, &op->target, t->tok, t->len, &p->wv,
-		    1) == 1 &&
-		    op_send(op, &res[i].addr, &res[i].id, &m,
-		    &op_put_store_rpc, now_ms) != NULL)
-			p->pending++;
-	}
+	op_put_store_closest(p, NULL, now_ms);
 	if (p->pending == 0)
 		op_put_finish(p);
 }
@@ -171,7 +192,9 @@ op_put_lookup_done(struct op *op, int64_t now_ms)
  * token, asking for the closest nodes in its StoreAck: one exchange
  * stores the value and does what the FindNode would, so a put costs about
  * alpha FindNodes and k STOREs instead of k of each.  Others get the
- * FindNode (its token goes in their STORE at the end).
+ * FindNode.  As the last step begins, the k closest that answered a
+ * FindNode already get their STORE (with their token), and so does each
+ * that answers one from then on (op_put_reply): a put takes two rounds.
  */
 static void
 op_put_query(struct op *op, const struct addr *to, struct wire_msg *m,
@@ -179,6 +202,10 @@ op_put_query(struct op *op, const struct addr *to, struct wire_msg *m,
 {
 	struct op_put *p = (struct op_put *)op;
 
+	if (lookup_last_step(op->lk) && !p->last_step) {
+		p->last_step = 1;
+		op_put_store_closest(p, NULL, now_ms);
+	}
 	if (lookup_last_step(op->lk) &&
 	    rpc_cookie_fresh(op->env->rpc, to, now_ms) &&
 	    rpc_store_msg(m, &op->target, NULL, 0, &p->wv, 1) == 1) {
@@ -209,10 +236,13 @@ static void
 op_put_reply(struct op *op, const struct rpc_call *c, const struct wire_msg *m,
     int64_t now_ms, int64_t wall_ms)
 {
-	if (m->type == WIRE_NODES)
+	if (m->type == WIRE_NODES) {
 		op_token_add(op, &c->id, m->u.nodes.token,
 		    m->u.nodes.tokenlen);
-	else if (m->type == WIRE_STORE_ACK) {
+		if (((struct op_put *)op)->last_step)
+			op_put_store_closest((struct op_put *)op, &c->id,
+			    now_ms);
+	} else if (m->type == WIRE_STORE_ACK) {
 		lookup_mark(op->lk, &c->id);
 		op_put_acked((struct op_put *)op, c, m->u.store_ack.stored);
 	}
