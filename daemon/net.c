@@ -139,6 +139,12 @@ net_flush(struct net *n)
 		n->qhead = (n->qhead + (size_t)sent) % cap;
 		n->qlen -= (size_t)sent;
 	}
+	/*
+	 * Empty: start again at the front, so that only as much of the ring
+	 * as the queue ever held is touched (the rest of its 384 KiB stays
+	 * untouched, unpaged memory, where cycling would dirty all of it).
+	 */
+	n->qhead = 0;
 }
 
 static void
