@@ -19,7 +19,9 @@
  *     what the StoreAcks say was kept and what was refused.  With
  *     --signed (evilpeer_signed.c) the key is Keccak-256(KEYFILE's public
  *     key ‖ NAME) and the values are signed with that key at seq N, or
- *     with --forge carry a signature with one bit flipped.
+ *     with --forge carry a signature with one bit flipped.  With
+ *     --no-token the STOREs carry no token: the cookie the FIND_NODE's
+ *     answer gave the source proves it (a put's last step, PROTOCOL.md).
  *
  *   --near KEY --ids N --target H:P [--listen A:P ... | --listen-range ...]
  *     Claims N node IDs sharing at least 240 bits with KEY, spread over
@@ -129,7 +131,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: evilpeer --store-junk KEY --count N --target H:P... "
-	    "[--from-ips A.B.C.X-Y]\n"
+	    "[--from-ips A.B.C.X-Y] [--no-token]\n"
 	    "           [--signed KEYFILE --name NAME [--seq N] [--forge]]\n"
 	    "       evilpeer --near KEY --ids N --target H:P... "
 	    "[--listen A:P... | --listen-range A.B.C.X-Y]\n"
@@ -752,6 +754,8 @@ main(int argc, char **argv)
 			ev.silent = 1;
 		else if (strcmp(o, "--keyed") == 0)
 			ev.keyed = 1;
+		else if (strcmp(o, "--no-token") == 0)
+			ev.no_token = 1;
 		else if (strcmp(o, "--target") == 0) {
 			NEEDV();
 			if (ev.ntarget == EV_MAX_TARGETS ||

@@ -100,6 +100,7 @@ struct evil {
 	struct id	 key;
 	struct id	 spread;
 	int		 have_key, have_spread, silent, keyed;
+	int		 no_token;	/* --no-token: STOREs prove by cookie */
 	long		 difficulty;	/* --keyed IDs' proof of work */
 	struct ev_key	*keys;		/* --keyed identities */
 	size_t		 nkeys;

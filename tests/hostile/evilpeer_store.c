@@ -152,7 +152,8 @@ ev_job_reply(struct evil *ev, struct ev_job *j, const struct wire_msg *m,
 		}
 		ev->tokens++;
 		memcpy(j->tok, m->u.nodes.token, m->u.nodes.tokenlen);
-		j->toklen = m->u.nodes.tokenlen;
+		/* --no-token: the answer's cookie, echoed, must do. */
+		j->toklen = ev->no_token ? 0 : m->u.nodes.tokenlen;
 		j->state = 1;
 		ev_job_fill(ev, j, now, wall);
 		return;

@@ -3,7 +3,9 @@
 # closest nodes (issue "Among strangers", storage quotas): evilpeer gets a
 # write token properly (FIND_NODE of the key) and STOREs 2,000 junk values
 # under one key at each of a 5-node cluster's nodes, first from one source
-# address, then from 8 (127.0.0.100-107).  The nodes run with
+# address, then from one more with no token at all (its STOREs proven by
+# the cookie the FIND_NODE's answer gave it, as a put's last step is: the
+# same quota must hold), then from 8 (127.0.0.100-107).  The nodes run with
 # limit_local = yes (loopback sources count like public ones) and
 # quota_total_bytes = 128K (about 645 small values), so both the per-source
 # key quota and eviction of the heaviest source are met.  After each round
@@ -17,6 +19,7 @@ JUNK=2000
 PER_KEY=256	# quota_values_per_key, the default
 KEY_A=evil-storefill-a
 KEY_B=evil-storefill-b
+KEY_C=evil-storefill-c
 
 i=0
 while [ $i -le $N ]; do
@@ -74,6 +77,24 @@ note "round 1 (one source): $stored of $sent junk values stored, quota_refused_k
 [ "$ref_key" -ge $((sent - stored)) ] ||
     fail "quota_refused_key is $ref_key, evilpeer saw $((sent - stored)) values refused"
 honest_round "$KEY_A" "honest-value-a"
+
+# ---- round 1b: one source, no token (the cookie proves it) -----------------
+ref0=$(sum_counter '^quota_refused_(key|source|full)$')
+evil_run junkc --store-junk "$KEY_C" --count $JUNK $targets --no-token \
+    --from-ips 127.0.0.99-99 --seconds 60
+storedc=$(evil_field junkc stored)
+sentc=$(evil_field junkc values_sent)
+[ "$sentc" = $((JUNK * (N + 1))) ] || fail "evilpeer (no token) sent $sentc values, expected $((JUNK * (N + 1)))"
+[ "$(evil_field junkc err_token)" = 0 ] ||
+    fail "$(evil_field junkc err_token) STOREs proven by cookie drew 'bad token'"
+[ "$storedc" -gt 0 ] || fail "no junk value was stored by cookie: the attack did not run"
+[ "$storedc" -le $((PER_KEY * (N + 1))) ] ||
+    fail "one source stored $storedc values under one key on $((N + 1)) nodes by cookie (quota: $PER_KEY each)"
+ref1=$(sum_counter '^quota_refused_(key|source|full)$')
+note "round 1b (one source, cookie, no token): $storedc of $sentc junk values stored, quota_refused_* $ref0 -> $ref1"
+[ $((ref1 - ref0)) -ge $((sentc - storedc)) ] ||
+    fail "quota_refused_* grew by $((ref1 - ref0)), evilpeer saw $((sentc - storedc)) values refused"
+honest_round "$KEY_C" "honest-value-c"
 
 # ---- round 2: eight sources -----------------------------------------------
 ev0=$(sum_counter '^quota_evicted$')
