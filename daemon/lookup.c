@@ -28,6 +28,7 @@ struct lookup {
 	unsigned		ip_max;		/* 0: no cap */
 	int			limit_local;
 	int			narrow;		/* lookup_narrow */
+	int			wide;		/* lookup_widen */
 	size_t			n;
 	size_t			cap;
 	struct lookup_stats	st;
@@ -165,6 +166,12 @@ lookup_limit_ip(struct lookup *lk, unsigned per_ip, int limit_local)
 }
 
 void
+lookup_widen(struct lookup *lk)
+{
+	lk->wide = 1;
+}
+
+void
 lookup_narrow(struct lookup *lk, int narrow)
 {
 	lk->narrow = narrow != 0;
@@ -180,13 +187,16 @@ lookup_free(struct lookup *lk)
  * Queries allowed in flight: alpha, or k once the closest candidate that
  * neither failed nor stalled has answered without naming a closer one
  * (Kademlia's last step, §2.3: the rest of the k closest are asked at
- * once, not alpha at a time), unless narrowed (lookup_narrow).
+ * once, not alpha at a time), unless narrowed (lookup_narrow); k from the
+ * start once widened (lookup_widen).
  */
 static unsigned
 lookup_width(const struct lookup *lk)
 {
 	size_t i;
 
+	if (lk->wide && lk->k > lk->alpha)
+		return lk->k;
 	for (i = 0; i < lk->n; i++)
 		if (lk->c[i].state != LOOKUP_FAILED && !lk->c[i].stalled)
 			return lk->c[i].state == LOOKUP_REPLIED &&

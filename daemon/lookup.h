@@ -86,6 +86,12 @@ int		 lookup_next(struct lookup *, struct route_node *out);
  */
 void		 lookup_narrow(struct lookup *, int narrow);
 /*
+ * The seeds are taken for the k closest there are (the caller knows its
+ * table is complete there: route_complete_near): the lookup starts at its
+ * last step, k in flight.  Answers naming closer nodes still count.
+ */
+void		 lookup_widen(struct lookup *);
+/*
  * 1 once the lookup is in Kademlia's last step (the closest candidate
  * that neither failed nor stalled answered, and it is not narrowed): the
  * candidates lookup_next hands out now are the rest of the k closest.

@@ -394,6 +394,8 @@ op_lookup_start(struct op *op, int64_t now_ms)
 	if (now_ms + OP_LOOKUP_DEADLINE_MS < op->set->lk_next_ms)
 		op->set->lk_next_ms = now_ms + OP_LOOKUP_DEADLINE_MS;
 	route_touch_bucket(env->rt, &op->target, (uint64_t)now_ms);
+	if (op->kind->begin != NULL)
+		op->kind->begin(op, now_ms);
 	op_pump(op, now_ms);
 	return 0;
 }

@@ -38,6 +38,8 @@ struct op_kind {
 	/* The lookup's query to `to`; FIND_NODE of the target if NULL. */
 	void	(*query)(struct op *, const struct addr *to, struct wire_msg *,
 		    int64_t now_ms);
+	/* The lookup was made, before its first query. */
+	void	(*begin)(struct op *, int64_t now_ms);
 	/* A lookup query just went (the kind may shorten its wait). */
 	void	(*sent)(struct op *, struct rpc_call *, int64_t now_ms);
 	/* A lookup answer, after the lookup has taken its nodes. */

@@ -217,6 +217,33 @@ op_put_query(struct op *op, const struct addr *to, struct wire_msg *m,
 	m->u.find_node.target = op->target;
 }
 
+/*
+ * A put skips to the last step when the table already holds the k
+ * closest we know of (no bucket it takes them from is full:
+ * route_complete_near), each answering lately (its cookie is fresh, no
+ * failure since): the STOREs go to all k at once.  Safe because each
+ * StoreAck still does a FindNode answer's work: a closer node it names is
+ * asked in turn, and the put ends, as any, when the k closest known have
+ * all answered (docs/PROTOCOL.md, Put).
+ */
+static void
+op_put_begin(struct op *op, int64_t now_ms)
+{
+	const struct env *env = op->env;
+	struct route_node seeds[LOOKUP_MAX_K];
+	size_t i, n;
+
+	if (!route_complete_near(env->rt, &op->target, env->k))
+		return;
+	n = route_closest(env->rt, &op->target, env->k, seeds);
+	for (i = 0; i < n; i++)
+		if (seeds[i].fails > 0 ||
+		    !rpc_cookie_fresh(env->rpc, &seeds[i].addr, now_ms))
+			return;
+	if (n > 0)
+		lookup_widen(op->lk);
+}
+
 /* A lookup query to a node never heard from: a short first try. */
 static void
 op_put_sent(struct op *op, struct rpc_call *c, int64_t now_ms)
@@ -271,6 +298,7 @@ op_put_free(struct op *op)
 
 static const struct op_kind op_put_kind = {
 	.name = "put",
+	.begin = op_put_begin,
 	.query = op_put_query,
 	.sent = op_put_sent,
 	.reply = op_put_reply,

@@ -521,6 +521,45 @@ route_closest_ptrs(const struct route *rt, const struct id *target,
 	return n;
 }
 
+/* Bucket bi is not full; *n counts its usable entries. */
+static int
+route_open_bucket(const struct route *rt, int bi, size_t *n)
+{
+	const struct route_bucket *b = route_bkt(rt, (size_t)bi);
+	size_t i;
+
+	if (b == NULL)
+		return 1;
+	if (b->n >= ROUTE_K || b->ncache > 0)
+		return 0;
+	for (i = 0; i < b->n; i++)
+		*n += b->node[i].fails < ROUTE_MAX_FAILS;
+	return 1;
+}
+
+int
+route_complete_near(const struct route *rt, const struct id *target,
+    size_t max)
+{
+	size_t n = 0;
+	int i, t, nb = (int)rt->nb;
+
+	t = id_prefixlen(&rt->self, target);
+	if (t < ROUTE_BUCKETS) {
+		if (!route_open_bucket(rt, t, &n))
+			return 0;
+		if (n >= max)
+			return 1;
+		for (i = t + 1; i < nb; i++)
+			if (!route_open_bucket(rt, i, &n))
+				return 0;
+	}
+	for (i = (t < nb ? t : nb) - 1; i >= 0 && n < max; i--)
+		if (!route_open_bucket(rt, i, &n))
+			return 0;
+	return 1;
+}
+
 size_t
 route_closest(const struct route *rt, const struct id *target, size_t max,
     struct route_node *out)

@@ -122,6 +122,15 @@ size_t		 route_closest_fast(const struct route *,
 		    const struct id *target, size_t max,
 		    struct route_node *out);
 
+/*
+ * 1 if no bucket that route_closest would take max entries from (in its
+ * order: target's bucket, the deeper ones, then the shallower ones) is
+ * full: every node we have heard of there is in the table, none was
+ * turned away or cached for want of room.  So the table's max closest
+ * to target are the closest we know of (op_put: a put's first step).
+ */
+int		 route_complete_near(const struct route *,
+		    const struct id *target, size_t max);
 size_t		 route_count(const struct route *);
 /* Copies the table entry for id; 0, or -1 if not in a bucket. */
 int		 route_get(const struct route *, const struct id *,

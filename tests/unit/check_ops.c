@@ -259,6 +259,46 @@ START_TEST(test_put_stores)
 }
 END_TEST
 
+/*
+ * A 12-node network, every table holding every node (no bucket full): a
+ * put starts at its last step (op_put_begin: route_complete_near), the
+ * STOREs go to all 11 others at once, and no FindNode goes at all.
+ */
+START_TEST(test_put_first_step)
+{
+	struct simnet *sn = t_net(12, 19, NULL);
+	struct sent_count c;
+	struct res p;
+	struct id key;
+	size_t i;
+
+	t_join_all(sn);
+	ck_assert_uint_eq(dht_peer_count(simnet_dht(sn, 0)), 11);
+	id_from_name(&key, "first-step", 10);
+	memset(&c, 0, sizeof(c));
+	c.self = simnet_addr(sn, 0);
+	simnet_set_filter(sn, sent_filter, &c);
+	memset(&p, 0, sizeof(p));
+	ck_assert_int_eq(dht_put(simnet_dht(sn, 0), &key, "v", 1,
+	    simnet_wall(sn), simnet_wall(sn) + 60000, simnet_now(sn),
+	    simnet_wall(sn), put_cb, &p), 0);
+	simnet_touch(sn, 0);
+	t_run(sn, 5000);
+	simnet_set_filter(sn, NULL, NULL);
+	ck_assert_int_eq(p.calls, 1);
+	ck_assert_int_eq(p.err, DHT_OK);
+	printf("put_first_step: %u FindNode, %u Store (%u asking for "
+	    "nodes), %u acks\n", c.find_node, c.store, c.store_find,
+	    p.remote_acks);
+	ck_assert_uint_eq(c.find_node, 0);
+	ck_assert_uint_eq(c.store_find, 11);
+	ck_assert_uint_eq(p.remote_acks, 11);
+	for (i = 1; i < 12; i++)
+		ck_assert_int_eq(t_held(sn, i, &key, NULL), 1);
+	simnet_free(sn);
+}
+END_TEST
+
 /* Fixed buckets: a value goes to the first bound at or above it. */
 START_TEST(test_hist)
 {
@@ -631,6 +671,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_put_get);
 	tcase_add_test(tc, test_put_stores);
+	tcase_add_test(tc, test_put_first_step);
 	tcase_add_test(tc, test_hist);
 	tcase_add_test(tc, test_single_node);
 	tcase_add_test(tc, test_put_invalid);

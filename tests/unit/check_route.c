@@ -133,6 +133,54 @@ fill_bucket(struct prng *p, struct route *rt, int index, struct id *ids)
 	}
 }
 
+/*
+ * route_complete_near: the k closest to a key come from buckets none of
+ * which is full, or not.  Bucket 5 full, 3 nodes in bucket 7, 10 in 2.
+ */
+START_TEST(test_complete_near)
+{
+	struct prng p = { 0x5eedu };
+	struct route *rt;
+	struct route_node ping;
+	struct id self, ids[ROUTE_K], key, id;
+	struct addr a;
+	int i;
+
+	rt = new_table(&p, &self);
+	/* An empty table holds every node it knows of. */
+	id_in_bucket(&p, rt, 7, &key);
+	ck_assert_int_eq(route_complete_near(rt, &key, ROUTE_K), 1);
+	fill_bucket(&p, rt, 5, ids);
+	for (i = 0; i < 3; i++) {
+		id_in_bucket(&p, rt, 7, &id);
+		test_addr(&a, (uint32_t)(7000 + i), 4000);
+		ck_assert_int_eq(route_seen(rt, &id, &a, 1100, 0, &ping),
+		    ROUTE_ADDED);
+	}
+	for (i = 0; i < 10; i++) {
+		id_in_bucket(&p, rt, 2, &id);
+		test_addr(&a, (uint32_t)(2000 + i), 4000);
+		ck_assert_int_eq(route_seen(rt, &id, &a, 1200, 0, &ping),
+		    ROUTE_ADDED);
+	}
+	/* A key in bucket 7: 3 there, then bucket 5 (full) is needed. */
+	ck_assert_int_eq(route_complete_near(rt, &key, 3), 1);
+	ck_assert_int_eq(route_complete_near(rt, &key, ROUTE_K), 0);
+	/* A key in bucket 2: its 10, then the deeper ones, 5 among them. */
+	id_in_bucket(&p, rt, 2, &key);
+	ck_assert_int_eq(route_complete_near(rt, &key, 10), 1);
+	ck_assert_int_eq(route_complete_near(rt, &key, ROUTE_K), 0);
+	/* A key in bucket 1: bucket 1 empty, deeper ones include 5. */
+	id_in_bucket(&p, rt, 1, &key);
+	ck_assert_int_eq(route_complete_near(rt, &key, 1), 0);
+	/* A key in bucket 9: 9 and deeper are empty, then 7 (3), 5: full. */
+	id_in_bucket(&p, rt, 9, &key);
+	ck_assert_int_eq(route_complete_near(rt, &key, 3), 1);
+	ck_assert_int_eq(route_complete_near(rt, &key, 4), 0);
+	route_free(rt);
+}
+END_TEST
+
 START_TEST(test_full_bucket_evicts_after_fails)
 {
 	struct prng p = { 0xabcdefu };
@@ -901,6 +949,7 @@ route_suite(void)
 	tc = tcase_create("core");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_self_and_unusable);
+	tcase_add_test(tc, test_complete_near);
 	tcase_add_test(tc, test_full_bucket_evicts_after_fails);
 	tcase_add_test(tc, test_ping_reply_keeps_old);
 	tcase_add_test(tc, test_cache_bounded);
