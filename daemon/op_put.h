@@ -11,7 +11,10 @@
  * republishing brings it later).  In the lookup's last step a node whose
  * fresh cookie we hold is sent the STORE itself, asking for the closest
  * nodes in its StoreAck (op_put_query): about alpha FindNodes and k
- * STOREs a put, not k of each (docs/PROTOCOL.md, Put).
+ * STOREs a put, not k of each; when the table already holds the k
+ * closest it knows of near the key, answering lately, the lookup starts
+ * at that step (op_put_begin) and no FindNode goes (docs/PROTOCOL.md,
+ * Put).
  */
 #ifndef EMO_OP_PUT_H
 #define EMO_OP_PUT_H

@@ -217,6 +217,25 @@ sent_filter(void *arg, const struct simnet_dgram *d)
 	return 0;
 }
 
+/* A put of "v" under key at node 0, run to its end, its requests counted. */
+static void
+t_put_counted(struct simnet *sn, const struct id *key, struct sent_count *c,
+    struct res *p)
+{
+	memset(c, 0, sizeof(*c));
+	c->self = simnet_addr(sn, 0);
+	simnet_set_filter(sn, sent_filter, c);
+	memset(p, 0, sizeof(*p));
+	ck_assert_int_eq(dht_put(simnet_dht(sn, 0), key, "v", 1,
+	    simnet_wall(sn), simnet_wall(sn) + 60000, simnet_now(sn),
+	    simnet_wall(sn), put_cb, p), 0);
+	simnet_touch(sn, 0);
+	t_run(sn, 5000);
+	simnet_set_filter(sn, NULL, NULL);
+	ck_assert_int_eq(p->calls, 1);
+	ck_assert_int_eq(p->err, DHT_OK);
+}
+
 /*
  * A put in a 40-node network: its lookup's last step sends the STORE
  * itself (no token: the cookie from the join proves us) and takes the
@@ -234,18 +253,7 @@ START_TEST(test_put_stores)
 	t_join_all(sn);
 	id_from_name(&key, "last-step", 9);
 	ck_assert_uint_eq(simnet_closest(sn, &key, 0, hold, ROUTE_K), ROUTE_K);
-	memset(&c, 0, sizeof(c));
-	c.self = simnet_addr(sn, 0);
-	simnet_set_filter(sn, sent_filter, &c);
-	memset(&p, 0, sizeof(p));
-	ck_assert_int_eq(dht_put(simnet_dht(sn, 0), &key, "v", 1,
-	    simnet_wall(sn), simnet_wall(sn) + 60000, simnet_now(sn),
-	    simnet_wall(sn), put_cb, &p), 0);
-	simnet_touch(sn, 0);
-	t_run(sn, 5000);
-	simnet_set_filter(sn, NULL, NULL);
-	ck_assert_int_eq(p.calls, 1);
-	ck_assert_int_eq(p.err, DHT_OK);
+	t_put_counted(sn, &key, &c, &p);
 	for (i = 0; i < ROUTE_K; i++)
 		ck_assert_msg(t_held(sn, hold[i], &key, NULL) == 1,
 		    "closest node %zu lacks the value", i);
@@ -275,18 +283,7 @@ START_TEST(test_put_first_step)
 	t_join_all(sn);
 	ck_assert_uint_eq(dht_peer_count(simnet_dht(sn, 0)), 11);
 	id_from_name(&key, "first-step", 10);
-	memset(&c, 0, sizeof(c));
-	c.self = simnet_addr(sn, 0);
-	simnet_set_filter(sn, sent_filter, &c);
-	memset(&p, 0, sizeof(p));
-	ck_assert_int_eq(dht_put(simnet_dht(sn, 0), &key, "v", 1,
-	    simnet_wall(sn), simnet_wall(sn) + 60000, simnet_now(sn),
-	    simnet_wall(sn), put_cb, &p), 0);
-	simnet_touch(sn, 0);
-	t_run(sn, 5000);
-	simnet_set_filter(sn, NULL, NULL);
-	ck_assert_int_eq(p.calls, 1);
-	ck_assert_int_eq(p.err, DHT_OK);
+	t_put_counted(sn, &key, &c, &p);
 	printf("put_first_step: %u FindNode, %u Store (%u asking for "
 	    "nodes), %u acks\n", c.find_node, c.store, c.store_find,
 	    p.remote_acks);

@@ -21,31 +21,48 @@
 #include "check_util.h"
 #include "check_engine.h"
 
+/* m: a STORE of `data` under the key named `name`, txid, no token. */
+static void
+t_store_msg(struct simnet *sn, struct wire_msg *m, struct wire_value *v,
+    const char *name, const char *data, uint64_t txid)
+{
+	memset(v, 0, sizeof(*v));
+	memset(m, 0, sizeof(*m));
+	m->type = WIRE_STORE;
+	memset(m->sender.b, 0x5a, ID_LEN);
+	m->txid = txid;
+	id_from_name(&m->u.store.key, name, strlen(name));
+	v->data = (const uint8_t *)data;
+	v->len = (uint32_t)strlen(data);
+	v->created_ms = simnet_wall(sn);
+	v->expires_ms = simnet_wall(sn) + 60000;
+	m->u.store.values = v;
+	m->u.store.nvalues = 1;
+}
+
+/* Sends m from `from` to node 1; its one answer. */
+static void
+t_store_send(struct simnet *sn, const struct addr *from,
+    const struct wire_msg *m, struct wire_msg *ans)
+{
+	ck_assert_uint_eq(t_raw(sn, from, 1, m), 1);
+	t_captured_msg(sn, 0, ans);
+	ck_assert_uint_eq(ans->txid, m->txid);
+}
+
 /* A STORE of "evil" under "tok" from `from` to node 1; its one answer. */
 static void
 t_raw_store(struct simnet *sn, const struct addr *from, const uint8_t *tok,
     size_t toklen, struct wire_msg *ans)
 {
-	struct wire_value v = { .data = NULL };
+	struct wire_value v;
 	struct wire_msg m;
 
-	memset(&m, 0, sizeof(m));
-	m.type = WIRE_STORE;
-	memset(m.sender.b, 0x5a, ID_LEN);
-	m.txid = 77;
-	id_from_name(&m.u.store.key, "tok", 3);
-	v.data = (const uint8_t *)"evil";
-	v.len = 4;
-	v.created_ms = simnet_wall(sn);
-	v.expires_ms = simnet_wall(sn) + 60000;
-	m.u.store.values = &v;
-	m.u.store.nvalues = 1;
+	t_store_msg(sn, &m, &v, "tok", "evil", 77);
 	if (toklen > 0)
 		memcpy(m.u.store.token, tok, toklen);
 	m.u.store.tokenlen = toklen;
-	ck_assert_uint_eq(t_raw(sn, from, 1, &m), 1);
-	t_captured_msg(sn, 0, ans);
-	ck_assert_uint_eq(ans->txid, 77);
+	t_store_send(sn, from, &m, ans);
 }
 
 /* ---- write tokens ------------------------------------------------------ */
@@ -124,29 +141,17 @@ static void
 t_cookie_store(struct simnet *sn, const struct addr *from,
     const uint8_t *cookie, size_t cookielen, struct wire_msg *ans)
 {
-	struct wire_value v = { .data = NULL };
+	struct wire_value v;
 	struct wire_msg m;
 
-	memset(&m, 0, sizeof(m));
-	m.type = WIRE_STORE;
-	memset(m.sender.b, 0x5a, ID_LEN);
-	m.txid = 79;
-	id_from_name(&m.u.store.key, "ck", 2);
-	v.data = (const uint8_t *)"by cookie";
-	v.len = 9;
-	v.created_ms = simnet_wall(sn);
-	v.expires_ms = simnet_wall(sn) + 60000;
-	m.u.store.values = &v;
-	m.u.store.nvalues = 1;
+	t_store_msg(sn, &m, &v, "ck", "by cookie", 79);
 	m.u.store.find_nodes = 1;
 	if (cookielen > 0) {
 		memcpy(m.cookie, cookie, cookielen);
 		m.cookielen = cookielen;
 		t_pad(&m, 400);
 	}
-	ck_assert_uint_eq(t_raw(sn, from, 1, &m), 1);
-	t_captured_msg(sn, 0, ans);
-	ck_assert_uint_eq(ans->txid, 79);
+	t_store_send(sn, from, &m, ans);
 }
 
 /*
