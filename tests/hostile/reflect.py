@@ -65,6 +65,24 @@ def traffic(put_sock, get_sock, target, rng):
         ctl(put_sock, "put", "small-%d" % n, "x%d" % n)
     for name in ("many", "big", "kilo", "small-0"):
         ctl(get_sock, "get", name)
+    # A put whose table holds the key's closest sends no FindNode (it
+    # starts at its last step); a watch's lookup still does: watch a key
+    # none holds yet, then put it.
+    w = subprocess.Popen([EMOCTL, "--socket", get_sock, "--timeout",
+                          str(20 * H.SLOW), "watch", "watched", "--count",
+                          "1"], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE)
+    time.sleep(1.0 * H.SLOW)
+    ctl(put_sock, "put", "watched", "w")
+    try:
+        _, err = w.communicate(timeout=30 * H.SLOW)
+    except subprocess.TimeoutExpired:
+        w.kill()
+        w.communicate()
+        raise SystemExit("FAIL: emoctl watch saw no value in time")
+    if w.returncode != 0:
+        raise SystemExit("FAIL: emoctl watch: exit %d: %s" % (
+            w.returncode, err.decode(errors="replace")))
     ctl(get_sock, "ping", "%s:%d" % target)
     ctl(put_sock, "ping", "%s:%d" % target)
 
