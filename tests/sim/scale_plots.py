@@ -189,7 +189,8 @@ def plot(rows, outdir):
 
 def table(rows):
     cols = ["nodes", "latency", "churn", "loss", "lookups", "success",
-            "closest_found", "queries_per_lookup", "get_p50_ms",
+            "closest_found", "queries_per_lookup",
+            "own_queries_per_lookup", "get_p50_ms",
             "get_p99_ms", "bytes_per_node", "cache_max", "cpu_s",
             "proofs_per_node", "seed"]
     print("| " + " | ".join(cols) + " |")

@@ -258,6 +258,12 @@ struct simnet_find {
 	size_t			 asker;
 	struct id		 target;
 	unsigned		*pending;
+	/*
+	 * Lookup queries the asker sent while this lookup ran (its own, and
+	 * any background lookup of that one node meanwhile; an asker twice
+	 * in a batch counts once): simnet_lookups.
+	 */
+	uint64_t		 queries;
 };
 
 struct simnet_score {

@@ -289,7 +289,9 @@ simnet_lookups(struct simnet *sn, unsigned count, const char *what,
     simnet_find_check *check, void *arg)
 {
 	struct simnet_find f[SIMNET_LOOKUPS_PARALLEL];
-	unsigned pending, started = 0, i, batch;
+	struct dht_stats ds;
+	uint64_t q0[SIMNET_LOOKUPS_PARALLEL];
+	unsigned pending, started = 0, i, j, batch;
 
 	while (started < count) {
 		batch = count - started < SIMNET_LOOKUPS_PARALLEL ?
@@ -300,12 +302,22 @@ simnet_lookups(struct simnet *sn, unsigned count, const char *what,
 			f[i].pending = &pending;
 			f[i].asker = simnet_random_live(sn);
 			simnet_io_fill(sn, f[i].target.b, ID_LEN);
+			dht_get_stats(simnet_dht(sn, f[i].asker), &ds);
+			q0[i] = ds.lookup_queries;
 			pending++;
 			if (simnet_find_node(sn, f[i].asker, &f[i].target,
 			    simnet_find_done, &f[i]) == -1)
 				return -1;
 		}
 		simnet_wait(sn, &pending, SIMNET_LOOKUPS_LIMIT_MS, what);
+		for (i = 0; i < batch; i++) {
+			for (j = 0; j < i && f[j].asker != f[i].asker; j++)
+				;
+			if (j == i && simnet_alive(sn, f[i].asker)) {
+				dht_get_stats(simnet_dht(sn, f[i].asker), &ds);
+				f[i].queries = ds.lookup_queries - q0[i];
+			}
+		}
 		for (i = 0; i < batch; i++)
 			check(arg, sn, &f[i]);
 		started += batch;
