@@ -244,19 +244,30 @@ op_put_begin(struct op *op, int64_t now_ms)
 		lookup_widen(op->lk);
 }
 
-/* A lookup query to a node never heard from: a short first try. */
+/*
+ * A lookup FindNode to a node never heard from: a short first try.  Not a
+ * STORE (op_put_query): its answer waits for the value to be durable, and
+ * one that stalls is an ack the put no longer counts.
+ */
 static void
 op_put_sent(struct op *op, struct rpc_call *c, int64_t now_ms)
 {
-	rpc_set_first_timeout(op->env->rpc, c, rpc_rto_fast(op->env->rpc,
-	    &c->to));
+	if (c->type != WIRE_STORE)
+		rpc_set_first_timeout(op->env->rpc, c,
+		    rpc_rto_fast(op->env->rpc, &c->to));
 }
 
-/* A stalled node does not hold the STORE set back (op_put.h). */
+/*
+ * A stalled node does not hold the STORE set back (op_put.h), but a put
+ * whose every query stalled waits for one answer (or for them all to
+ * fail): ending then would store nowhere.
+ */
 static int
 op_put_enough(struct op *op, int64_t now_ms)
 {
-	return lookup_settled(op->lk);
+	struct route_node first;
+
+	return lookup_settled(op->lk) && op_result(op, &first, 1) > 0;
 }
 
 static void
