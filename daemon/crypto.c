@@ -63,6 +63,17 @@ crypto_rng_refill(struct crypto_rng *g)
 }
 
 void
+crypto_mac(uint8_t out[CRYPTO_MAC_LEN], const void *in, size_t len,
+    const uint8_t key[CRYPTO_MAC_KEY_LEN])
+{
+	_Static_assert(CRYPTO_MAC_KEY_LEN ==
+	    crypto_shorthash_siphashx24_KEYBYTES, "SipHash key length");
+	_Static_assert(CRYPTO_MAC_LEN == crypto_shorthash_siphashx24_BYTES,
+	    "SipHash output length");
+	(void)crypto_shorthash_siphashx24(out, in, len, key);
+}
+
+void
 crypto_rng_fill(struct crypto_rng *g, void *buf, size_t len)
 {
 	uint8_t *p = buf;

@@ -208,7 +208,7 @@ listen_ack(struct listen *l, const struct addr *from, uint64_t txid,
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_LISTEN_ACK;
 	m.u.listen_ack.lifetime_ms = lifetime_ms;
-	(void)rpc_reply(l->env->rpc, from, &m, txid, 0, now_ms);
+	(void)rpc_reply(l->env->rpc, from, &m, txid, 0, NULL, now_ms);
 }
 
 /*
@@ -225,7 +225,8 @@ listen_error(struct listen *l, const struct addr *from, uint64_t txid,
 	m.type = WIRE_ERROR;
 	m.u.error.code = code;
 	m.u.error.message = text;
-	(void)rpc_reply(l->env->rpc, from, &m, txid, qlen, now_ms);
+	(void)rpc_reply(l->env->rpc, from, &m, txid, qlen, NULL,
+	    now_ms);
 }
 
 int

@@ -410,7 +410,7 @@ op_watch_notify(struct op_watch_list *l, const struct addr *from,
 	m.type = WIRE_LISTEN_ACK;
 	m.u.listen_ack.lifetime_ms = took;
 	/* Smaller than the Notify it answers: nothing to amplify. */
-	(void)rpc_reply(l->env->rpc, from, &m, q->txid, 0, now_ms);
+	(void)rpc_reply(l->env->rpc, from, &m, q->txid, 0, NULL, now_ms);
 	return took;
 }
 

@@ -74,27 +74,15 @@ rpc_send_bytes(struct rpc *r, const struct addr *to, const uint8_t *buf,
 static uint8_t *
 rpc_encode(struct rpc *r, struct wire_msg *m, uint64_t txid, size_t *lenp)
 {
-	uint8_t *buf;
-	size_t n;
-	ssize_t w;
-
 	m->sender = r->self;
 	m->txid = txid;
 	m->priv = NULL;
-	n = wire_encoded_len(m);
-	if (n > WIRE_MAX_MESSAGE || (buf = malloc(n)) == NULL)
-		return NULL;
-	if ((w = wire_encode(m, buf, n)) < 0) {
-		free(buf);
-		return NULL;
-	}
-	*lenp = (size_t)w;
-	return buf;
+	return wire_encode_alloc(m, lenp);
 }
 
 int
 rpc_reply(struct rpc *r, const struct addr *to, struct wire_msg *m,
-    uint64_t txid, size_t max_len, int64_t now_ms)
+    uint64_t txid, size_t max_len, size_t *sentp, int64_t now_ms)
 {
 	uint8_t *buf;
 	size_t len;
@@ -110,6 +98,8 @@ rpc_reply(struct rpc *r, const struct addr *to, struct wire_msg *m,
 	else
 		rc = rpc_send_bytes(r, to, buf, len, m->type, now_ms);
 	free(buf);
+	if (rc == 0 && sentp != NULL)
+		*sentp = len;
 	return rc;
 }
 

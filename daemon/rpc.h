@@ -202,10 +202,11 @@ void	rpc_set_timeout(struct rpc *, struct rpc_call *c, uint32_t timeout_ms,
 /*
  * An answer to someone else's request; 0, or -1 if it could not go, or
  * RPC_TOO_LARGE if max_len is not 0 and the message is longer (nothing
- * was sent).  m's cookie goes as the caller set it.
+ * was sent).  m's cookie goes as the caller set it.  On 0, *sentp (if not
+ * NULL) is the encoded length.
  */
 int	rpc_reply(struct rpc *, const struct addr *to, struct wire_msg *m,
-	    uint64_t txid, size_t max_len, int64_t now_ms);
+	    uint64_t txid, size_t max_len, size_t *sentp, int64_t now_ms);
 /*
  * Asked before each answer goes, with its encoded length: 0 drops it (the
  * gate counts).  dht.c's global answer budget (ratelimit.h).

@@ -199,16 +199,16 @@ serve_answer(struct serve *s, struct serve_req *rq, struct wire_msg *m,
     int64_t now_ms)
 {
 	struct rpc *rpc = s->env->rpc;
-	size_t max = rq->proven ? 0 : rq->qlen;
+	size_t max = rq->proven ? 0 : rq->qlen, sent;
 	int rc;
 
 	if (!rq->fresh) {
 		token_cookie(s->env->tok, rq->from, m->cookie);
 		m->cookielen = TOKEN_COOKIE_LEN;
 	}
-	if ((rc = rpc_reply(rpc, rq->from, m, rq->q->txid, max, now_ms)) ==
-	    0) {
-		rq->sent += wire_encoded_len(m);
+	if ((rc = rpc_reply(rpc, rq->from, m, rq->q->txid, max, &sent,
+	    now_ms)) == 0) {
+		rq->sent += sent;
 		return;
 	}
 	if (rc != RPC_TOO_LARGE)
@@ -217,9 +217,9 @@ serve_answer(struct serve *s, struct serve_req *rq, struct wire_msg *m,
 	m->type = WIRE_RETRY;
 	token_cookie(s->env->tok, rq->from, m->cookie);
 	m->cookielen = TOKEN_COOKIE_LEN;
-	if ((rc = rpc_reply(rpc, rq->from, m, rq->q->txid, max, now_ms)) ==
-	    0) {
-		rq->sent += wire_encoded_len(m);
+	if ((rc = rpc_reply(rpc, rq->from, m, rq->q->txid, max, &sent,
+	    now_ms)) == 0) {
+		rq->sent += sent;
 		s->st.answers_retry++;
 	} else if (rc == RPC_TOO_LARGE)
 		s->st.answers_withheld++;
@@ -629,7 +629,7 @@ serve_flushed(struct serve *s, int ok, int64_t now_ms)
 			    s->held[i].find_nodes, &s->held[i].key,
 			    &s->held[i].asker, nodes);
 		(void)rpc_reply(s->env->rpc, &s->held[i].to, &m,
-		    s->held[i].txid, 0, now_ms);
+		    s->held[i].txid, 0, NULL, now_ms);
 	}
 	s->nheld = 0;
 }

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "cache.h"
-#include "keccak.h"
 #include "token.h"
 
 struct token_peer_ent {
@@ -72,33 +71,31 @@ token_rotate(struct token *t, const uint8_t fresh[TOKEN_SECRET_LEN],
 #define TOKEN_DOMAIN_COOKIE	0x43	/* 'C' */
 
 /*
- * Keccak has no length-extension weakness, so a secret prefix makes a
- * sound keyed hash of the address (BEP 5's scheme) and, for a write
- * token, the key: a token got by asking about one key stores under no
- * other (OpenDHT's binding).  key NULL: a cookie, of the address alone.
+ * A keyed hash (SipHash-2-4, 128 bits: crypto_mac) of the domain byte, the
+ * address (BEP 5's scheme) and, for a write token, the key: a token got by
+ * asking about one key stores under no other (OpenDHT's binding).  key
+ * NULL: a cookie, of the address alone.
  */
 static void
 token_hash(const uint8_t *secret, const struct addr *a, const struct id *key,
     uint8_t *out, size_t outlen)
 {
-	struct keccak k;
-	uint8_t ip[16], port[2], dom, h[KECCAK256_LEN];
+	uint8_t in[1 + 16 + 2 + ID_LEN], h[CRYPTO_MAC_LEN];
 	size_t n;
 	uint16_t p;
 
-	n = addr_ip_bytes(a, ip);
+	in[0] = key != NULL ? TOKEN_DOMAIN_WRITE : TOKEN_DOMAIN_COOKIE;
+	n = 1 + addr_ip_bytes(a, in + 1);
 	p = addr_port(a);
-	port[0] = (uint8_t)(p >> 8);
-	port[1] = (uint8_t)p;
-	dom = key != NULL ? TOKEN_DOMAIN_WRITE : TOKEN_DOMAIN_COOKIE;
-	keccak256_init(&k);
-	keccak256_update(&k, secret, TOKEN_SECRET_LEN);
-	keccak256_update(&k, &dom, 1);
-	keccak256_update(&k, ip, n);
-	keccak256_update(&k, port, sizeof(port));
-	if (key != NULL)
-		keccak256_update(&k, key->b, ID_LEN);
-	keccak256_final(&k, h);
+	in[n++] = (uint8_t)(p >> 8);
+	in[n++] = (uint8_t)p;
+	if (key != NULL) {
+		memcpy(in + n, key->b, ID_LEN);
+		n += ID_LEN;
+	}
+	_Static_assert(TOKEN_LEN <= CRYPTO_MAC_LEN &&
+	    TOKEN_COOKIE_LEN <= CRYPTO_MAC_LEN, "token longer than the MAC");
+	crypto_mac(h, in, n, secret);
 	memcpy(out, h, outlen);
 }
 

@@ -14,10 +14,11 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "crypto.h"
 #include "wire.h"
 
 #define TOKEN_LEN		16
-#define TOKEN_SECRET_LEN	32
+#define TOKEN_SECRET_LEN	CRYPTO_MAC_KEY_LEN	/* 16 */
 #define TOKEN_ROTATE_MS		300000	/* the previous secret stays valid */
 #define TOKEN_PEER_MIN		16	/* peers' tokens kept, by address, key */
 #define TOKEN_PEER_MAX		256

@@ -554,7 +554,9 @@ wire_decode(const uint8_t *buf, size_t len, struct wire_msg *out,
 		    "malformed protobuf";
 		return -1;
 	}
-	if ((priv = calloc(1, sizeof(*priv))) == NULL) {
+	/* Not zeroed: decode_body fills what it hands out, and the arrays
+	 * (20 KB) would cost more to clear than the whole message. */
+	if ((priv = malloc(sizeof(*priv))) == NULL) {
 		emo__wire__packet__free_unpacked(p, NULL);
 		*errstr = "out of memory";
 		return -1;

@@ -237,6 +237,12 @@ int	wire_check(const struct wire_msg *, const char **errstr);
  * if the message breaks a rule (see wire_check) or does not fit cap.
  */
 ssize_t	wire_encode(const struct wire_msg *, uint8_t *buf, size_t cap);
+/*
+ * As wire_encode, into a buffer of the message's length that it allocates
+ * (the caller frees it): the message is laid out and sized once.  NULL if
+ * it breaks a rule, is longer than WIRE_MAX_MESSAGE, or memory ran out.
+ */
+uint8_t	*wire_encode_alloc(const struct wire_msg *, size_t *lenp);
 /* What wire_encode would return with an unlimited buffer (no checks). */
 size_t	wire_encoded_len(const struct wire_msg *);
 

@@ -5,6 +5,7 @@
  * checks both sides share are in wire.c.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wire.pb-c.h"
@@ -333,6 +334,18 @@ wire_encoded_len(const struct wire_msg *m)
 	return WIRE_HDR_LEN + emo__wire__packet__get_packed_size(&pb.pkt);
 }
 
+/* Header + packed pb (len bytes, from get_packed_size) into buf. */
+static int
+encode_pb(const struct wire_pb *pb, size_t len, uint8_t *buf)
+{
+	buf[0] = WIRE_MAGIC0;
+	buf[1] = WIRE_MAGIC1;
+	buf[2] = WIRE_VERSION;
+	buf[3] = WIRE_KIND_WHOLE;
+	return emo__wire__packet__pack(&pb->pkt, buf + WIRE_HDR_LEN) == len ?
+	    0 : -1;
+}
+
 ssize_t
 wire_encode(const struct wire_msg *m, uint8_t *buf, size_t cap)
 {
@@ -347,13 +360,32 @@ wire_encode(const struct wire_msg *m, uint8_t *buf, size_t cap)
 	if (len > WIRE_MAX_MESSAGE - WIRE_HDR_LEN ||
 	    cap < WIRE_HDR_LEN || len > cap - WIRE_HDR_LEN)
 		return -1;
-	buf[0] = WIRE_MAGIC0;
-	buf[1] = WIRE_MAGIC1;
-	buf[2] = WIRE_VERSION;
-	buf[3] = WIRE_KIND_WHOLE;
-	if (emo__wire__packet__pack(&pb.pkt, buf + WIRE_HDR_LEN) != len)
+	if (encode_pb(&pb, len, buf) == -1)
 		return -1;
 	return (ssize_t)(WIRE_HDR_LEN + len);
+}
+
+uint8_t *
+wire_encode_alloc(const struct wire_msg *m, size_t *lenp)
+{
+	struct wire_pb	 pb;
+	const char	*errstr;
+	uint8_t		*buf;
+	size_t		 len;
+
+	if (wire_check(m, &errstr) == -1)
+		return NULL;
+	pb_build(&pb, m);
+	len = emo__wire__packet__get_packed_size(&pb.pkt);
+	if (len > WIRE_MAX_MESSAGE - WIRE_HDR_LEN ||
+	    (buf = malloc(WIRE_HDR_LEN + len)) == NULL)
+		return NULL;
+	if (encode_pb(&pb, len, buf) == -1) {
+		free(buf);
+		return NULL;
+	}
+	*lenp = WIRE_HDR_LEN + len;
+	return buf;
 }
 
 static size_t

@@ -111,8 +111,13 @@ START_TEST(test_join_retry)
 	dht_bootstrap(simnet_dht(sn, 1), simnet_addr(sn, 0), 1,
 	    simnet_now(sn));
 	simnet_touch(sn, 1);
-	t_run(sn, 2500);	/* the join lookup failed after 2 tries */
-	ck_assert_uint_eq(dht_peer_count(simnet_dht(sn, 1)), 1);
+	/*
+	 * The join lookup failed after 2 tries.  Whether node 0 is in the
+	 * table now depends on the backoff's jitter: its two timeouts
+	 * removed it, and the next round's Ping brings it back (asserted
+	 * at the end).
+	 */
+	t_run(sn, 2500);
 	ck_assert_uint_eq(t_stats(sn, 0).rx_msgs[WIRE_FIND_NODE], 0);
 	ck_assert_uint_ge(t_stats(sn, 1).lookups, 1);
 	before = t_stats(sn, 1).lookups;
