@@ -31,12 +31,13 @@ struct budget {
 };
 
 /* What wire_decode keeps alive for the pointers it hands out. */
+/* What a decoded message hands out; each array as long as its count. */
 struct wire_decoded {
 	Emo__Wire__Packet	*pkt;
-	struct wire_node	 nodes[WIRE_MAX_NODES];
-	struct wire_value	 values[WIRE_MAX_VALUES_PER_MSG];
-	struct wire_digest	 digests[WIRE_MAX_DIGESTS_PER_MSG];
-	uint8_t			 hashes[WIRE_MAX_VALUES_PER_MSG][WIRE_HASH_LEN];
+	struct wire_node	*nodes;
+	struct wire_value	*values;
+	struct wire_digest	*digests;
+	uint8_t			(*hashes)[WIRE_HASH_LEN];
 };
 
 static const char *const type_names[] = {
@@ -274,6 +275,11 @@ get_nodes(struct wire_decoded *priv, Emo__Wire__NodeInfo **ni, size_t n,
 		*errstr = "more than 20 nodes";
 		return -1;
 	}
+	if (n > 0 && (priv->nodes = calloc(n, sizeof(*priv->nodes))) ==
+	    NULL) {
+		*errstr = "out of memory";
+		return -1;
+	}
 	for (i = 0; i < n; i++) {
 		if (ni[i] == NULL) {
 			*errstr = "missing node";
@@ -299,6 +305,11 @@ get_values(struct wire_decoded *priv, Emo__Wire__WireValue **wv, size_t n,
 
 	if (n > WIRE_MAX_VALUES_PER_MSG) {
 		*errstr = "more than 64 values";
+		return -1;
+	}
+	if (n > 0 && (priv->values = calloc(n, sizeof(*priv->values))) ==
+	    NULL) {
+		*errstr = "out of memory";
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
@@ -332,6 +343,11 @@ get_digests(struct wire_decoded *priv, Emo__Wire__ValueDigest **vd, size_t n,
 		*errstr = "more than 64 digests";
 		return -1;
 	}
+	if (n > 0 && (priv->digests = calloc(n, sizeof(*priv->digests))) ==
+	    NULL) {
+		*errstr = "out of memory";
+		return -1;
+	}
 	for (i = 0; i < n; i++) {
 		if (vd[i] == NULL || vd[i]->hash.len != WIRE_HASH_LEN) {
 			*errstr = "digest hash is not " BYTES_STR(WIRE_HASH_LEN)
@@ -356,6 +372,11 @@ get_hashes(struct wire_decoded *priv, const Emo__Wire__GetValues *gv,
 
 	if (gv->n_hashes == 0 || gv->n_hashes > WIRE_MAX_VALUES_PER_MSG) {
 		*errstr = "get_values without 1..64 hashes";
+		return -1;
+	}
+	if ((priv->hashes = calloc(gv->n_hashes, sizeof(*priv->hashes))) ==
+	    NULL) {
+		*errstr = "out of memory";
 		return -1;
 	}
 	for (i = 0; i < gv->n_hashes; i++) {
@@ -554,9 +575,7 @@ wire_decode(const uint8_t *buf, size_t len, struct wire_msg *out,
 		    "malformed protobuf";
 		return -1;
 	}
-	/* Not zeroed: decode_body fills what it hands out, and the arrays
-	 * (20 KB) would cost more to clear than the whole message. */
-	if ((priv = malloc(sizeof(*priv))) == NULL) {
+	if ((priv = calloc(1, sizeof(*priv))) == NULL) {
 		emo__wire__packet__free_unpacked(p, NULL);
 		*errstr = "out of memory";
 		return -1;
@@ -597,6 +616,10 @@ wire_msg_free(struct wire_msg *m)
 		return;
 	priv = m->priv;
 	emo__wire__packet__free_unpacked(priv->pkt, NULL);
+	free(priv->nodes);
+	free(priv->values);
+	free(priv->digests);
+	free(priv->hashes);
 	free(priv);
 	m->priv = NULL;
 }
