@@ -531,6 +531,12 @@ static const struct rpc_ops op_lookup_rpc = {
 	.stalled = op_lookup_stalled,
 };
 
+size_t
+op_adopt_queries(struct op *op, enum wire_type type, const struct rpc_ops *ops)
+{
+	return rpc_adopt(op->env->rpc, op, &op_lookup_rpc, type, ops);
+}
+
 void
 op_get_stats(const struct op_set *s, struct op_stats *st)
 {

@@ -158,6 +158,14 @@ struct rpc_call *op_send(struct op *, const struct addr *,
 	    const struct id *, struct wire_msg *, const struct rpc_ops *,
 	    int64_t now_ms);
 
+/*
+ * The lookup's queries of `type` still in flight answer to `ops` from now
+ * on (op as ctx); returns how many.  For a kind whose queries do more
+ * than a lookup's work (a put's last-step STOREs) and outlive it.
+ */
+size_t	 op_adopt_queries(struct op *, enum wire_type type,
+	    const struct rpc_ops *ops);
+
 void	 op_token_add(struct op *, const struct id *, const uint8_t *,
 	    size_t);
 const struct op_token *op_token_find(const struct op *, const struct id *);

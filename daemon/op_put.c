@@ -172,7 +172,10 @@ op_put_store_closest(struct op_put *p, const struct id *id, int64_t now_ms)
 
 /*
  * The lookup is over: STORE at the k closest that gave us a token, save
- * those already stored at (the last step's: op_put_query).
+ * those already stored at (the last step's: op_put_query).  The last
+ * step's STOREs still in flight (the lookup ended without them: they
+ * stalled, or it settled) are waited for like these: each stores the
+ * value, and its ack counts.
  */
 static void
 op_put_lookup_done(struct op *op, int64_t now_ms)
@@ -180,6 +183,7 @@ op_put_lookup_done(struct op *op, int64_t now_ms)
 	struct op_put *p = (struct op_put *)op;
 
 	op->closed = 1;
+	p->pending += op_adopt_queries(op, WIRE_STORE, &op_put_store_rpc);
 	op_put_store_closest(p, NULL, now_ms);
 	if (p->pending == 0)
 		op_put_finish(p);

@@ -397,14 +397,34 @@ static const struct rpc_ops rpc_orphan_ops;
 void
 rpc_orphan(struct rpc *r, void *ctx, const struct rpc_ops *ops)
 {
+	struct rpc_req *q;
 	size_t i;
 
-	for (i = 0; i < r->cap; i++)
-		if (r->req[i].in_use && r->req[i].c.ctx == ctx &&
-		    r->req[i].c.ops == ops) {
-			r->req[i].c.ops = &rpc_orphan_ops;
-			r->req[i].c.ctx = NULL;
+	/* The heap holds exactly the requests in use. */
+	for (i = 0; i < r->n; i++) {
+		q = &r->req[r->heap[i]];
+		if (q->c.ctx == ctx && q->c.ops == ops) {
+			q->c.ops = &rpc_orphan_ops;
+			q->c.ctx = NULL;
 		}
+	}
+}
+
+size_t
+rpc_adopt(struct rpc *r, void *ctx, const struct rpc_ops *from,
+    enum wire_type type, const struct rpc_ops *to)
+{
+	struct rpc_req *q;
+	size_t i, n = 0;
+
+	for (i = 0; i < r->n; i++) {
+		q = &r->req[r->heap[i]];
+		if (q->c.ctx == ctx && q->c.ops == from && q->c.type == type) {
+			q->c.ops = to;
+			n++;
+		}
+	}
+	return n;
 }
 
 int
@@ -650,7 +670,9 @@ rpc_stalled(struct rpc *r, struct rpc_call *out)
 
 	while (r->nstalled > 0) {
 		i = rpc_find(r, r->stalled[--r->nstalled]);
-		if (i >= 0 && r->req[i].c.tries > 0) {
+		/* Its hooks may have changed since (rpc_adopt). */
+		if (i >= 0 && r->req[i].c.tries > 0 &&
+		    r->req[i].c.ops != NULL && r->req[i].c.ops->stalled != NULL) {
 			*out = r->req[i].c;
 			return 1;
 		}

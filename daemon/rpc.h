@@ -276,6 +276,13 @@ void	rpc_cancel(struct rpc *, void *ctx);
  * stops waiting for them.
  */
 void	rpc_orphan(struct rpc *, void *ctx, const struct rpc_ops *ops);
+/*
+ * The requests of ctx sent with hooks `from` whose message is of `type`
+ * answer to hooks `to` from now on (same ctx); returns how many.  A put
+ * whose lookup ended keeps counting the STOREs that lookup sent.
+ */
+size_t	rpc_adopt(struct rpc *, void *ctx, const struct rpc_ops *from,
+	    enum wire_type type, const struct rpc_ops *to);
 /* A request with these hooks to this address is outstanding. */
 int	rpc_pending(const struct rpc *, const struct addr *,
 	    const struct rpc_ops *);

@@ -2,10 +2,10 @@
  * check_ops — the operations through dht.h, on the simulator's network
  * (tests/sim/simnet.h, no latency, a manual clock): ping and its timeout,
  * answers matched to the exact address asked, put and get across nodes,
- * a network of one, invalid puts, paging, 2 x 32 KiB values, the clamp
- * of far expiries, cut answers asked again with a token, fast not-found,
- * fragment loss repaired by NACKs, the OP_MAX_USER quota, and completions
- * that never run inside a start call.
+ * a late StoreAck counted, a network of one, invalid puts, paging, 2 x 32
+ * KiB values, the clamp of far expiries, cut answers asked again with a
+ * token, fast not-found, fragment loss repaired by NACKs, the OP_MAX_USER
+ * quota, and completions that never run inside a start call.
  */
 #include <check.h>
 #include <stdio.h>
@@ -292,6 +292,61 @@ START_TEST(test_put_first_step)
 	ck_assert_uint_eq(p.remote_acks, 11);
 	for (i = 1; i < 12; i++)
 		ck_assert_int_eq(t_held(sn, i, &key, NULL), 1);
+	simnet_free(sn);
+}
+END_TEST
+
+/* Drops the first StoreAck node `from` sends. */
+struct drop_ack {
+	const struct addr *from;
+	unsigned	 dropped;
+};
+
+static int
+filter_first_ack(void *arg, const struct simnet_dgram *d)
+{
+	struct drop_ack *f = arg;
+
+	if (f->dropped > 0 || !addr_eq(&d->from, f->from) ||
+	    t_dgram_type(d) != WIRE_STORE_ACK)
+		return 0;
+	f->dropped++;
+	return 1;
+}
+
+/*
+ * The first step's STOREs are the lookup's queries.  One StoreAck is
+ * lost: its STORE stalls, the lookup ends on the other ten answers, and
+ * the resent STORE's ack comes after.  The put waits for it and counts
+ * it (op_adopt_queries): it reported 10 acks for 11 nodes holding the
+ * value before.
+ */
+START_TEST(test_put_late_ack)
+{
+	struct simnet *sn = t_net(12, 19, NULL);
+	struct drop_ack f;
+	struct res p;
+	struct id key;
+	size_t i;
+
+	t_join_all(sn);
+	id_from_name(&key, "late-ack", 8);
+	memset(&f, 0, sizeof(f));
+	f.from = simnet_addr(sn, 5);
+	simnet_set_filter(sn, filter_first_ack, &f);
+	memset(&p, 0, sizeof(p));
+	ck_assert_int_eq(dht_put(simnet_dht(sn, 0), &key, "v", 1,
+	    simnet_wall(sn), simnet_wall(sn) + 60000, simnet_now(sn),
+	    simnet_wall(sn), put_cb, &p), 0);
+	simnet_touch(sn, 0);
+	t_run(sn, 5000);
+	simnet_set_filter(sn, NULL, NULL);
+	ck_assert_uint_eq(f.dropped, 1);
+	ck_assert_int_eq(p.calls, 1);
+	ck_assert_int_eq(p.err, DHT_OK);
+	for (i = 1; i < 12; i++)
+		ck_assert_int_eq(t_held(sn, i, &key, NULL), 1);
+	ck_assert_uint_eq(p.remote_acks, 11);
 	simnet_free(sn);
 }
 END_TEST
@@ -669,6 +724,7 @@ main(void)
 	tcase_add_test(tc, test_put_get);
 	tcase_add_test(tc, test_put_stores);
 	tcase_add_test(tc, test_put_first_step);
+	tcase_add_test(tc, test_put_late_ack);
 	tcase_add_test(tc, test_hist);
 	tcase_add_test(tc, test_single_node);
 	tcase_add_test(tc, test_put_invalid);
