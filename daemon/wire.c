@@ -25,20 +25,113 @@
  */
 #define WIRE_DECODE_BUDGET(len)	(8 * (size_t)(len) + 16384)
 
-struct budget {
-	size_t	left;
-	int	exceeded;
+/*
+ * Everything a decoded message holds comes from one arena, freed whole
+ * by wire_msg_free: the first bytes live in the wire_decoded block itself
+ * (enough for a Ping, a Store of a small value, a StoreAck), the rest in
+ * blocks malloc'd as needed.  protobuf-c's many small allocations per
+ * message (a Nodes answer made some 60) cost more than decoding did.
+ */
+#define WIRE_ARENA_INLINE	768	/* bytes: the decoded block fits tcache */
+#define WIRE_ARENA_BLOCK	4096	/* bytes, at least, of each later block */
+
+struct wire_arena_block {
+	struct wire_arena_block	*next;
+	size_t			 cap, used;
+	max_align_t		 data[];
 };
 
-/* What wire_decode keeps alive for the pointers it hands out. */
-/* What a decoded message hands out; each array as long as its count. */
+/* What a decoded message hands out, and the arena that holds it. */
 struct wire_decoded {
 	Emo__Wire__Packet	*pkt;
-	struct wire_node	*nodes;
+	struct wire_node	*nodes;		/* each array: its count long */
 	struct wire_value	*values;
 	struct wire_digest	*digests;
 	uint8_t			(*hashes)[WIRE_HASH_LEN];
+	size_t			 left;		/* of the decode budget */
+	int			 exceeded;
+	struct wire_arena_block	*blocks;	/* newest first */
+	size_t			 used;		/* of first */
+	max_align_t		 first[WIRE_ARENA_INLINE / sizeof(max_align_t)];
 };
+
+/* n bytes, aligned for anything; NULL if memory ran out. */
+static void *
+arena_take(struct wire_decoded *d, size_t n)
+{
+	struct wire_arena_block *b;
+	size_t cap;
+	void *p;
+
+	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) *
+	    sizeof(max_align_t);
+	if (n == 0)
+		n = sizeof(max_align_t);
+	if (n <= sizeof(d->first) - d->used) {
+		p = (uint8_t *)d->first + d->used;
+		d->used += n;
+		return p;
+	}
+	if ((b = d->blocks) == NULL || n > b->cap - b->used) {
+		cap = n > WIRE_ARENA_BLOCK ? n : WIRE_ARENA_BLOCK;
+		if ((b = malloc(sizeof(*b) + cap)) == NULL)
+			return NULL;
+		b->next = d->blocks;
+		b->cap = cap;
+		b->used = 0;
+		d->blocks = b;
+	}
+	p = (uint8_t *)b->data + b->used;
+	b->used += n;
+	return p;
+}
+
+/* protobuf-c's allocator: the arena, under the decode budget. */
+static void *
+arena_alloc(void *arg, size_t size)
+{
+	struct wire_decoded *d = arg;
+
+	if (size > d->left) {
+		d->exceeded = 1;
+		return NULL;
+	}
+	d->left -= size;
+	return arena_take(d, size);
+}
+
+static void
+arena_free(void *arg, void *p)
+{
+	(void)arg;
+	(void)p;		/* the arena goes whole */
+}
+
+/* An array of n zeroed elements of size each (n is bounded by a limit). */
+static void *
+arena_array(struct wire_decoded *d, size_t n, size_t size, const char **errstr)
+{
+	void *p;
+
+	if ((p = arena_take(d, n * size)) == NULL) {
+		*errstr = "out of memory";
+		return NULL;
+	}
+	memset(p, 0, n * size);
+	return p;
+}
+
+static void
+arena_release(struct wire_decoded *d)
+{
+	struct wire_arena_block *b;
+
+	while ((b = d->blocks) != NULL) {
+		d->blocks = b->next;
+		free(b);
+	}
+	free(d);
+}
 
 static const char *const type_names[] = {
 	[WIRE_PING] = "ping",
@@ -56,26 +149,6 @@ static const char *const type_names[] = {
 	[WIRE_LISTEN_ACK] = "listen_ack",
 	[WIRE_NOTIFY] = "notify",
 };
-
-static void *
-budget_alloc(void *arg, size_t size)
-{
-	struct budget	*b = arg;
-
-	if (size > b->left) {
-		b->exceeded = 1;
-		return NULL;
-	}
-	b->left -= size;
-	return malloc(size == 0 ? 1 : size);
-}
-
-static void
-budget_free(void *arg, void *p)
-{
-	free(p);
-}
-
 
 static int
 ip_is_zero(const uint8_t *ip, size_t len)
@@ -275,11 +348,9 @@ get_nodes(struct wire_decoded *priv, Emo__Wire__NodeInfo **ni, size_t n,
 		*errstr = "more than 20 nodes";
 		return -1;
 	}
-	if (n > 0 && (priv->nodes = calloc(n, sizeof(*priv->nodes))) ==
-	    NULL) {
-		*errstr = "out of memory";
+	if (n > 0 && (priv->nodes = arena_array(priv, n,
+	    sizeof(*priv->nodes), errstr)) == NULL)
 		return -1;
-	}
 	for (i = 0; i < n; i++) {
 		if (ni[i] == NULL) {
 			*errstr = "missing node";
@@ -307,11 +378,9 @@ get_values(struct wire_decoded *priv, Emo__Wire__WireValue **wv, size_t n,
 		*errstr = "more than 64 values";
 		return -1;
 	}
-	if (n > 0 && (priv->values = calloc(n, sizeof(*priv->values))) ==
-	    NULL) {
-		*errstr = "out of memory";
+	if (n > 0 && (priv->values = arena_array(priv, n,
+	    sizeof(*priv->values), errstr)) == NULL)
 		return -1;
-	}
 	for (i = 0; i < n; i++) {
 		if (wv[i] == NULL) {
 			*errstr = "missing value";
@@ -343,11 +412,9 @@ get_digests(struct wire_decoded *priv, Emo__Wire__ValueDigest **vd, size_t n,
 		*errstr = "more than 64 digests";
 		return -1;
 	}
-	if (n > 0 && (priv->digests = calloc(n, sizeof(*priv->digests))) ==
-	    NULL) {
-		*errstr = "out of memory";
+	if (n > 0 && (priv->digests = arena_array(priv, n,
+	    sizeof(*priv->digests), errstr)) == NULL)
 		return -1;
-	}
 	for (i = 0; i < n; i++) {
 		if (vd[i] == NULL || vd[i]->hash.len != WIRE_HASH_LEN) {
 			*errstr = "digest hash is not " BYTES_STR(WIRE_HASH_LEN)
@@ -374,11 +441,9 @@ get_hashes(struct wire_decoded *priv, const Emo__Wire__GetValues *gv,
 		*errstr = "get_values without 1..64 hashes";
 		return -1;
 	}
-	if ((priv->hashes = calloc(gv->n_hashes, sizeof(*priv->hashes))) ==
-	    NULL) {
-		*errstr = "out of memory";
+	if ((priv->hashes = arena_array(priv, gv->n_hashes,
+	    sizeof(*priv->hashes), errstr)) == NULL)
 		return -1;
-	}
 	for (i = 0; i < gv->n_hashes; i++) {
 		if (gv->hashes[i].len != WIRE_HASH_LEN) {
 			*errstr = "hash is not " BYTES_STR(WIRE_HASH_LEN)
@@ -546,7 +611,6 @@ int
 wire_decode(const uint8_t *buf, size_t len, struct wire_msg *out,
     const char **errstr)
 {
-	struct budget		 b;
 	ProtobufCAllocator	 alloc;
 	struct wire_decoded	*priv;
 	Emo__Wire__Packet	*p;
@@ -563,21 +627,29 @@ wire_decode(const uint8_t *buf, size_t len, struct wire_msg *out,
 		*errstr = "message longer than 98304 bytes";
 		return -1;
 	}
-	b.left = WIRE_DECODE_BUDGET(len);
-	b.exceeded = 0;
-	alloc.alloc = budget_alloc;
-	alloc.free = budget_free;
-	alloc.allocator_data = &b;
+	if ((priv = malloc(sizeof(*priv))) == NULL) {
+		*errstr = "out of memory";
+		return -1;
+	}
+	priv->pkt = NULL;
+	priv->nodes = NULL;
+	priv->values = NULL;
+	priv->digests = NULL;
+	priv->hashes = NULL;
+	priv->left = WIRE_DECODE_BUDGET(len);
+	priv->exceeded = 0;
+	priv->blocks = NULL;
+	priv->used = 0;
+	alloc.alloc = arena_alloc;
+	alloc.free = arena_free;
+	alloc.allocator_data = priv;
 	p = emo__wire__packet__unpack(&alloc, len - WIRE_HDR_LEN,
 	    buf + WIRE_HDR_LEN);
 	if (p == NULL) {
-		*errstr = b.exceeded ? "message expands beyond decode budget" :
+		*errstr = priv->exceeded ?
+		    "message expands beyond decode budget" :
 		    "malformed protobuf";
-		return -1;
-	}
-	if ((priv = calloc(1, sizeof(*priv))) == NULL) {
-		emo__wire__packet__free_unpacked(p, NULL);
-		*errstr = "out of memory";
+		arena_release(priv);
 		return -1;
 	}
 	priv->pkt = p;
@@ -615,12 +687,7 @@ wire_msg_free(struct wire_msg *m)
 	if (m == NULL || m->priv == NULL)
 		return;
 	priv = m->priv;
-	emo__wire__packet__free_unpacked(priv->pkt, NULL);
-	free(priv->nodes);
-	free(priv->values);
-	free(priv->digests);
-	free(priv->hashes);
-	free(priv);
+	arena_release(priv);	/* the Packet and all it points to */
 	m->priv = NULL;
 }
 
