@@ -27,7 +27,7 @@ struct lookup {
 	uint32_t		max_queries;
 	unsigned		ip_max;		/* 0: no cap */
 	int			limit_local;
-	int			narrow;		/* lookup_narrow */
+	unsigned		narrow;		/* lookup_narrow: 0, or how many */
 	int			wide;		/* lookup_widen */
 	size_t			n;
 	size_t			cap;
@@ -172,9 +172,9 @@ lookup_widen(struct lookup *lk)
 }
 
 void
-lookup_narrow(struct lookup *lk, int narrow)
+lookup_narrow(struct lookup *lk, unsigned n)
 {
-	lk->narrow = narrow != 0;
+	lk->narrow = n;
 }
 
 void
@@ -234,7 +234,7 @@ lookup_next(struct lookup *lk, struct route_node *out)
 {
 	struct lookup_cand *c;
 	size_t i;
-	unsigned live = 0;
+	unsigned live = 0, reach;
 
 	if (lk->inflight >= lookup_width(lk) || lk->st.stopped)
 		return 0;
@@ -242,7 +242,8 @@ lookup_next(struct lookup *lk, struct route_node *out)
 		lk->st.capped = 1;
 		return 0;
 	}
-	for (i = 0; i < lk->n && live < lk->k; i++) {
+	reach = lk->narrow != 0 && lk->narrow < lk->k ? lk->narrow : lk->k;
+	for (i = 0; i < lk->n && live < reach; i++) {
 		c = &lk->c[i];
 		/* A stalled one may be dead: ask the next one meanwhile. */
 		if (c->state == LOOKUP_FAILED || c->stalled)
@@ -405,6 +406,23 @@ lookup_head(const struct lookup *lk, struct id *out, size_t max)
 			continue;
 		if (c->state != LOOKUP_REPLIED)
 			break;
+		out[n++] = c->node.id;
+	}
+	return n;
+}
+
+size_t
+lookup_live(const struct lookup *lk, struct id *out, uint8_t *replied,
+    size_t max)
+{
+	const struct lookup_cand *c;
+	size_t i, n = 0;
+
+	for (i = 0; i < lk->n && n < max; i++) {
+		c = &lk->c[i];
+		if (c->state == LOOKUP_FAILED || c->stalled)
+			continue;
+		replied[n] = c->state == LOOKUP_REPLIED;
 		out[n++] = c->node.id;
 	}
 	return n;

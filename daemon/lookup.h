@@ -79,12 +79,14 @@ void		 lookup_limit_ip(struct lookup *, unsigned per_ip,
  */
 int		 lookup_next(struct lookup *, struct route_node *out);
 /*
- * While narrow is set, the last step keeps to alpha in flight instead of
- * k: a get whose closest answers agree ends on OP_GET_QUORUM of them, and
- * the rest of the k closest, asked at once, would each send an answer it
- * no longer needs (op_get.h).
+ * While narrowed to n (not 0), only the n closest candidates that
+ * neither failed nor stalled are asked, at most alpha at a time, also in
+ * the last step: a get whose closest answers agree ends on OP_GET_QUORUM
+ * of them, and any other node asked would send an answer it no longer
+ * needs (op_get.h).  A closer node an answer names, or one that takes
+ * the place of a failed or stalled one, is among the n and is asked.
  */
-void		 lookup_narrow(struct lookup *, int narrow);
+void		 lookup_narrow(struct lookup *, unsigned n);
 /*
  * The seeds are taken for the k closest there are (the caller knows its
  * table is complete there: route_complete_near): the lookup starts at its
@@ -152,6 +154,12 @@ int		 lookup_settled(const struct lookup *);
  */
 size_t		 lookup_head(const struct lookup *, struct id *out,
 		    size_t max);
+/*
+ * The closest max candidates that neither failed nor stalled, closest
+ * first, with whether each REPLIED (replied[i]).  Returns how many.
+ */
+size_t		 lookup_live(const struct lookup *, struct id *out,
+		    uint8_t *replied, size_t max);
 /*
  * Ends the lookup with what it has (a deadline): no more queries, and
  * lookup_done is true from now on.  Answers still in flight are merged.

@@ -51,8 +51,11 @@ struct op_kind {
 	 * still in flight are merged).
 	 */
 	int	(*enough)(struct op *, int64_t now_ms);
-	/* Before the lookup asks more: 1 keeps its last step narrow. */
-	int	(*narrow)(struct op *);
+	/*
+	 * Before the lookup asks more: n (not 0) lets it ask only the n
+	 * closest live candidates (lookup_narrow).
+	 */
+	unsigned (*narrow)(struct op *);
 	/* The lookup is over (may run again if late answers reopen it). */
 	void	(*lookup_done)(struct op *, int64_t now_ms);
 	/* The result, to whoever started it: from op_run_completions. */

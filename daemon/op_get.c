@@ -496,18 +496,51 @@ op_get_quorum(const struct op_get *g)
 }
 
 /*
- * The last step stays narrow while a quorum is in reach: the closest
- * answers so far agree (op_get_head) and fewer than OP_GET_QUORUM were
- * empty.  Otherwise (differing sets, paged ones, or no value in sight)
- * the get must settle, and the rest of the k closest are asked at once.
+ * While a quorum is in reach, the get asks only the OP_GET_QUORUM closest
+ * live candidates, and one more for each empty answer among them: a
+ * found get asks three nodes, not alpha more while the first three
+ * answer.  The quorum is out of reach once an answer among them differs
+ * from another or is paged, or OP_GET_QUORUM of them were empty (no
+ * value in sight); then the get must settle and the rest of the k
+ * closest are asked at once, for good (a node given a second chance
+ * later does not narrow it again).  Answers beyond a closer one still in
+ * flight count here, unlike for the quorum itself (op_get_head): a get
+ * for a missing key goes on past a slow closest node.
  */
-static int
+static unsigned
 op_get_narrow(struct op *op)
 {
-	unsigned agree, empty;
+	struct op_get *g = (struct op_get *)op;
+	const struct op_get_resp *r, *first = NULL;
+	struct id live[LOOKUP_MAX_K];
+	uint8_t replied[LOOKUP_MAX_K];
+	unsigned empty = 0;
+	size_t i, n;
 
-	return op_get_head((const struct op_get *)op, &agree, &empty) &&
-	    empty < OP_GET_QUORUM;
+	if (g->wide)
+		return 0;
+	n = lookup_live(op->lk, live, replied, op->env->k);
+	for (i = 0; i < n && i < OP_GET_QUORUM + empty; i++) {
+		if (!replied[i])
+			continue;
+		if ((r = op_get_resp_find(g, &live[i])) == NULL || !r->whole ||
+		    (r->n > 0 && first != NULL && (r->n != first->n ||
+		    r->fp != first->fp)))
+			break;
+		if (r->n == 0)
+			empty++;
+		else
+			first = r;
+	}
+	if (i < n && i < OP_GET_QUORUM + empty) {
+		g->wide = 1;	/* stopped at a differing or paged answer */
+		return 0;
+	}
+	if (empty >= OP_GET_QUORUM) {
+		g->wide = 1;
+		return 0;
+	}
+	return OP_GET_QUORUM + empty;
 }
 
 /* The get's lookup has what it needs: a quorum, or it settled. */

@@ -60,10 +60,12 @@
  *    a stalled node's values are missed only if no other of the k
  *    closest lists them.
  * While a quorum is in reach (the closest answers agree and fewer than
- * OP_GET_QUORUM of them were empty), Kademlia's last step stays narrow:
- * alpha in flight, not the rest of the k closest at once (lookup_narrow),
- * so a get that ends by quorum asks about alpha + OP_GET_QUORUM nodes, not
- * k.  Once it is out of reach the rest are asked at once, as before.
+ * OP_GET_QUORUM of them were empty), the lookup asks only the
+ * OP_GET_QUORUM closest live candidates, one more for each empty answer
+ * among them (lookup_narrow): a failed or stalled node is replaced by the
+ * next, a closer node an answer names is asked, and a get that ends by
+ * quorum in a table that knows the closest nodes asks OP_GET_QUORUM
+ * nodes, not k.  Once it is out of reach the rest are asked at once.
  * Answers still in flight when the lookup ends are still taken while the
  * get waits for its pages and fetches.
  */

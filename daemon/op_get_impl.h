@@ -58,6 +58,7 @@ struct op_get {
 	int64_t		 since_ms;
 	unsigned	 pending;	/* pages in flight */
 	uint32_t	 responders;
+	uint8_t		 wide;		/* the quorum went out of reach */
 	/* Every value seen; those left out are not kept. */
 	struct op_get_val *vals;
 	size_t		 nvals, capvals;

@@ -106,9 +106,10 @@ e_get(struct simnet *sn, const struct id *key, struct eget *g)
 /*
  * Every replica holds the same value: the get ends once the closest
  * OP_GET_QUORUM answered alike, before a down node among the k closest
- * times out; and, the quorum being in reach all along, Kademlia's last
- * step stayed narrow (op_get_narrow): about alpha + OP_GET_QUORUM
- * queries, not the rest of the k closest at once (about k before).
+ * times out; and, the quorum being in reach all along, the get asked
+ * only the OP_GET_QUORUM closest (op_get_narrow): not alpha more while
+ * they answered (5 queries before), nor the rest of the k closest at
+ * once (about k before that).
  */
 START_TEST(test_quorum_ends_early)
 {
@@ -130,7 +131,7 @@ START_TEST(test_quorum_ends_early)
 	printf("quorum_ends_early: %llu queries, done in %lld ms (virtual)\n",
 	    (unsigned long long)q, (long long)g.done_ms);
 	ck_assert_int_lt(g.done_ms, RPC_RTO_MIN_MS);
-	ck_assert_uint_le(q, ROUTE_K / 2);
+	ck_assert_uint_le(q, OP_GET_QUORUM);
 	simnet_free(sn);
 }
 END_TEST
