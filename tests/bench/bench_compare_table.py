@@ -26,6 +26,7 @@ def emo_results(path):
                     "p50": float(w[9]), "fails": int(w[5]) - int(w[7]),	# asked, not done right
                     "cpu": float(kv.get("cpu", "nan")),
                     "dgop": float(kv["dgop"]) if "dgop" in kv else None,
+                    "wkdg": float(kv["wkdg"]) if "wkdg" in kv else None,
                 }
             elif w[0] in ("mem_idle", "mem_load") and len(w) >= 7:
                 mem[w[0]] = {"uss_mean": int(w[4]), "uss_max": int(w[5])}
@@ -89,6 +90,8 @@ def table(d, n):
         add(f"UDP datagrams per op, {label}, 32 in flight", p and p["dgop"],
             (op_["put_udp"].get("InDatagrams", 0) + op_["get_udp"].get("InDatagrams", 0)) / o_ok
             if o_ok else None, False)
+        add(f"node wake-ups per datagram, {label}, 32 in flight (emo only)",
+            p and p["wkdg"], None, False)
         if p and g:
             fail_e += p["fails"] + g["fails"]
             cpu_e += p["cpu"]		# the put and get rows share one cpu figure
