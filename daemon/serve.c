@@ -7,14 +7,24 @@
 #include "ident.h"
 #include "serve.h"
 
-/* A StoreAck waiting for the flush that makes its values durable. */
+/*
+ * Nodes a StoreAck lists beyond a Store's closer_than: the putter's
+ * replacements should one of its k closest fail.
+ */
+#define SERVE_BEYOND		2
+
+/* A StoreAck, and (held) the flush that makes its values durable waits. */
 struct serve_held {
 	struct addr	 to;
 	uint64_t	 txid;
 	uint32_t	 stored;
 	int		 find_nodes;	/* list the closest to key, but asker */
+	int		 has_bound;	/* ... only those closer than bound */
 	struct id	 key;
 	struct id	 asker;
+	struct id	 bound;
+	uint8_t		 known[WIRE_MAX_KNOWN];	/* ... and not these */
+	uint8_t		 knownlen;
 };
 
 struct serve {
@@ -161,17 +171,35 @@ serve_admit(struct serve *s, const struct addr *from, const struct id *key,
 	return 0;
 }
 
+/* Is id's prefix among the asker's known ones (Store.known)? */
+static int
+serve_known(const struct serve_held *h, const struct id *id)
+{
+	size_t i;
+
+	for (i = 0; i + WIRE_KNOWN_PREFIX <= h->knownlen;
+	    i += WIRE_KNOWN_PREFIX)
+		if (memcmp(h->known + i, id->b, WIRE_KNOWN_PREFIX) == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * Up to k nodes closest to target, never the asker (nor us).  Nodes that
  * missed their last reply go last: a dead entry would otherwise take the
- * place of a live node in every answer until it is evicted.
+ * place of a live node in every answer until it is evicted.  For a
+ * StoreAck h (NULL: any other answer), only nodes its asker does not
+ * know (Store.known), those closer than its bound (Store.closer_than)
+ * and SERVE_BEYOND beyond it: the news, and spares should one of the
+ * asker's k closest fail.
  */
 static size_t
 serve_closest(struct serve *s, const struct id *target,
-    const struct id *asker, struct wire_node *out)
+    const struct id *asker, const struct serve_held *h,
+    struct wire_node *out)
 {
 	struct route_node rn[WIRE_MAX_NODES + SERVE_ANSWER_SPARE + 1];
-	size_t i, n, k = 0;
+	size_t i, n, k = 0, beyond = 0;
 	int pass;
 
 	n = route_closest(s->env->rt, target,
@@ -180,6 +208,13 @@ serve_closest(struct serve *s, const struct id *target,
 		for (i = 0; i < n && k < s->env->k; i++) {
 			if (id_eq(&rn[i].id, asker) ||
 			    (rn[i].fails == 0) != (pass == 0))
+				continue;
+			if (h != NULL && serve_known(h, &rn[i].id))
+				continue;
+			/* Not closer than the bound: a few, as spares. */
+			if (h != NULL && h->has_bound &&
+			    id_distcmp(target, &rn[i].id, &h->bound) >= 0 &&
+			    beyond++ >= SERVE_BEYOND)
 				continue;
 			out[k].id = rn[i].id;
 			out[k].addr = rn[i].addr;
@@ -267,7 +302,7 @@ serve_find_node(struct serve *s, struct serve_req *rq, int64_t now_ms,
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_NODES;
 	m.u.nodes.nnodes = serve_closest(s, &q->u.find_node.target,
-	    &q->sender, nodes);
+	    &q->sender, NULL, nodes);
 	m.u.nodes.nodes = nodes;
 	m.u.nodes.tokenlen = serve_token(s, from, &q->u.find_node.target,
 	    m.u.nodes.token);
@@ -346,7 +381,7 @@ serve_find_value(struct serve *s, struct serve_req *rq, int64_t now_ms,
 	/* Later pages carry digests only: the asker has our nodes. */
 	if (off == 0) {
 		m.u.values.nnodes = serve_closest(s, &fv->key, &q->sender,
-		    nodes);
+		    NULL, nodes);
 		m.u.values.nodes = nodes;
 	}
 	token_make(env->tok, from, &fv->key, m.u.values.token);
@@ -418,17 +453,17 @@ serve_get_values(struct serve *s, struct serve_req *rq, int64_t now_ms,
 	return 1;
 }
 
-/* A StoreAck, with the closest nodes to key (never the asker) if asked. */
+/* h's StoreAck, with the closest nodes to key (never the asker) if asked. */
 static void
-serve_store_ack(struct serve *s, struct wire_msg *m, uint32_t stored,
-    int find_nodes, const struct id *key, const struct id *asker,
-    struct wire_node *nodes)
+serve_store_ack(struct serve *s, struct wire_msg *m,
+    const struct serve_held *h, struct wire_node *nodes)
 {
 	memset(m, 0, sizeof(*m));
 	m->type = WIRE_STORE_ACK;
-	m->u.store_ack.stored = stored;
-	if (find_nodes) {
-		m->u.store_ack.nnodes = serve_closest(s, key, asker, nodes);
+	m->u.store_ack.stored = h->stored;
+	if (h->find_nodes) {
+		m->u.store_ack.nnodes = serve_closest(s, &h->key, &h->asker,
+		    h, nodes);
 		m->u.store_ack.nodes = nodes;
 	}
 }
@@ -444,6 +479,7 @@ serve_store(struct serve *s, struct serve_req *rq, int64_t now_ms,
 	const struct wire_value *v;
 	struct wire_msg m;
 	struct wire_node nodes[WIRE_MAX_NODES];
+	struct serve_held h;
 	const char *errstr;
 	int64_t exp, max_exp, life;
 	uint32_t stored = 0;
@@ -527,20 +563,23 @@ serve_store(struct serve *s, struct serve_req *rq, int64_t now_ms,
 		stored++;
 		s->st.values_stored++;
 	}
+	h.to = *from;
+	h.txid = q->txid;
+	h.stored = stored;
+	h.find_nodes = st->find_nodes;
+	h.has_bound = st->has_closer_than;
+	h.key = st->key;
+	h.asker = q->sender;
+	h.bound = st->closer_than;
+	h.knownlen = (uint8_t)st->knownlen;	/* at most WIRE_MAX_KNOWN */
+	memcpy(h.known, st->known, st->knownlen);
 	/* Held until the values are on disk (serve_flushed). */
 	if (s->held != NULL && stored > 0) {
-		s->held[s->nheld].to = *from;
-		s->held[s->nheld].txid = q->txid;
-		s->held[s->nheld].stored = stored;
-		s->held[s->nheld].find_nodes = st->find_nodes;
-		s->held[s->nheld].key = st->key;
-		s->held[s->nheld].asker = q->sender;
-		s->nheld++;
+		s->held[s->nheld++] = h;
 		s->st.acks_held++;
 		return 1;
 	}
-	serve_store_ack(s, &m, stored, st->find_nodes, &st->key, &q->sender,
-	    nodes);
+	serve_store_ack(s, &m, &h, nodes);
 	serve_answer(s, rq, &m, now_ms);
 	return 1;
 }
@@ -625,9 +664,7 @@ serve_flushed(struct serve *s, int ok, int64_t now_ms)
 			m.u.error.code = WIRE_ERR_INTERNAL;
 			m.u.error.message = "storage failing";
 		} else
-			serve_store_ack(s, &m, s->held[i].stored,
-			    s->held[i].find_nodes, &s->held[i].key,
-			    &s->held[i].asker, nodes);
+			serve_store_ack(s, &m, &s->held[i], nodes);
 		(void)rpc_reply(s->env->rpc, &s->held[i].to, &m,
 		    s->held[i].txid, 0, NULL, now_ms);
 	}

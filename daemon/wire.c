@@ -552,6 +552,22 @@ decode_body(struct wire_decoded *priv, const Emo__Wire__Packet *p,
 		    &p->store->token, errstr) == -1)
 			return -1;
 		m->u.store.find_nodes = p->store->find_nodes != 0;
+		if (p->store->closer_than.len > 0) {
+			if (get_id(&m->u.store.closer_than,
+			    &p->store->closer_than, "closer_than is not "
+			    BYTES_STR(ID_LEN) " bytes", errstr) == -1)
+				return -1;
+			m->u.store.has_closer_than = 1;
+		}
+		/* Checked here as well as in wire_check: the copy must fit. */
+		if (p->store->known.len > WIRE_MAX_KNOWN) {
+			*errstr = "known is not a multiple of 4 bytes up to 80";
+			return -1;
+		}
+		if (p->store->known.len > 0)
+			memcpy(m->u.store.known, p->store->known.data,
+			    p->store->known.len);
+		m->u.store.knownlen = p->store->known.len;
 		return get_values(priv, p->store->values, p->store->n_values,
 		    &m->u.store.values, &m->u.store.nvalues, errstr);
 	case EMO__WIRE__PACKET__BODY_STORE_ACK:

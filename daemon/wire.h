@@ -36,6 +36,8 @@
 #define WIRE_SIGNATURE_LEN	64	/* Pong.signature: Ed25519 */
 /* Engine files only, until they use EMO_MAX_VALUE; then delete. */
 #define WIRE_MAX_NODES		20		/* NodeInfo per message */
+#define WIRE_KNOWN_PREFIX	4		/* bytes of an ID in Store.known */
+#define WIRE_MAX_KNOWN		(WIRE_MAX_NODES * WIRE_KNOWN_PREFIX)
 #define WIRE_MAX_VALUES_PER_MSG	64		/* WireValue per message */
 /* ValueDigest per Values message: 64 of ~54 bytes fit one message easily. */
 #define WIRE_MAX_DIGESTS_PER_MSG 64
@@ -150,6 +152,10 @@ struct wire_store {
 	uint8_t		 token[WIRE_MAX_TOKEN];
 	size_t		 tokenlen;	/* 0: proven by the cookie alone */
 	int		 find_nodes;	/* the StoreAck lists the closest */
+	int		 has_closer_than;	/* ... only those closer than: */
+	struct id	 closer_than;
+	uint8_t		 known[WIRE_MAX_KNOWN];	/* ... leaving out these: */
+	size_t		 knownlen;	/* WIRE_KNOWN_PREFIX-byte ID prefixes */
 };
 
 struct wire_store_ack {

@@ -201,6 +201,11 @@ wire_check(const struct wire_msg *m, const char **errstr)
 	case WIRE_STORE:
 		if (wire_check_token(m->u.store.tokenlen, errstr) == -1)
 			return -1;
+		if (m->u.store.knownlen > WIRE_MAX_KNOWN ||
+		    m->u.store.knownlen % WIRE_KNOWN_PREFIX != 0) {
+			*errstr = "known is not a multiple of 4 bytes up to 80";
+			return -1;
+		}
 		if (m->u.store.nvalues == 0) {
 			*errstr = "store without values";
 			return -1;

@@ -252,6 +252,14 @@ pb_build(struct wire_pb *pb, const struct wire_msg *m)
 		pb_token(&pb->store.token, m->u.store.token,
 		    m->u.store.tokenlen);
 		pb->store.find_nodes = m->u.store.find_nodes != 0;
+		if (m->u.store.has_closer_than) {
+			pb->store.closer_than.data =
+			    (uint8_t *)m->u.store.closer_than.b;
+			pb->store.closer_than.len = ID_LEN;
+		}
+		pb->store.known.data = (uint8_t *)m->u.store.known;
+		pb->store.known.len = m->u.store.knownlen > WIRE_MAX_KNOWN ?
+		    WIRE_MAX_KNOWN : m->u.store.knownlen;
 		p->body_case = EMO__WIRE__PACKET__BODY_STORE;
 		p->store = &pb->store;
 		break;

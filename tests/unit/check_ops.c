@@ -195,6 +195,7 @@ END_TEST
 struct sent_count {
 	const struct addr *self;
 	unsigned	 find_node, store, store_find;
+	unsigned	 acks, ack_nodes;	/* StoreAcks to it, their nodes */
 };
 
 static int
@@ -204,6 +205,13 @@ sent_filter(void *arg, const struct simnet_dgram *d)
 	struct wire_msg m;
 	const char *errstr;
 
+	if (t_dgram_type(d) == WIRE_STORE_ACK && addr_eq(&d->to, c->self) &&
+	    wire_decode(d->buf, d->len, &m, &errstr) == 0) {
+		c->acks++;
+		c->ack_nodes += (unsigned)m.u.store_ack.nnodes;
+		wire_msg_free(&m);
+		return 0;
+	}
 	if (!addr_eq(&d->from, c->self) || t_dgram_type(d) == -1 ||
 	    wire_decode(d->buf, d->len, &m, &errstr) == -1)
 		return 0;
@@ -240,7 +248,9 @@ t_put_counted(struct simnet *sn, const struct id *key, struct sent_count *c,
  * A put in a 40-node network: its lookup's last step sends the STORE
  * itself (no token: the cookie from the join proves us) and takes the
  * StoreAck's nodes as a FindNode's, so the k closest get the value with
- * about alpha FindNodes and k STOREs, not k of each.
+ * about alpha FindNodes and k STOREs, not k of each.  A StoreAck lists
+ * only nodes closer than the putter's k-th (closer_than) and a couple
+ * beyond: not the k closest its sender knows (about 19 each before).
  */
 START_TEST(test_put_stores)
 {
@@ -258,11 +268,13 @@ START_TEST(test_put_stores)
 		ck_assert_msg(t_held(sn, hold[i], &key, NULL) == 1,
 		    "closest node %zu lacks the value", i);
 	printf("put_stores: %u FindNode, %u Store (%u of them in the "
-	    "last step), %u acks\n", c.find_node, c.store, c.store_find,
-	    p.remote_acks);
+	    "last step), %u acks listing %u nodes\n", c.find_node, c.store,
+	    c.store_find, p.remote_acks, c.ack_nodes);
 	ck_assert_uint_ge(c.store_find, ROUTE_K / 2);
 	ck_assert_uint_le(c.find_node, ROUTE_K / 2);
 	ck_assert_uint_ge(p.remote_acks, ROUTE_K);
+	ck_assert_uint_ge(c.acks, ROUTE_K);
+	ck_assert_uint_le(c.ack_nodes, 3 * c.acks);
 	simnet_free(sn);
 }
 END_TEST

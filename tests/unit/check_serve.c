@@ -135,17 +135,23 @@ END_TEST
 
 /*
  * A STORE with no token from `from` to node 1, echoing cookie (none if
- * cookielen is 0), asking for the closest nodes; its one answer.
+ * cookielen is 0), asking for the closest nodes but `known` (NULL: none);
+ * its one answer.
  */
 static void
-t_cookie_store(struct simnet *sn, const struct addr *from,
-    const uint8_t *cookie, size_t cookielen, struct wire_msg *ans)
+t_cookie_store_known(struct simnet *sn, const struct addr *from,
+    const uint8_t *cookie, size_t cookielen, const struct id *known,
+    struct wire_msg *ans)
 {
 	struct wire_value v;
 	struct wire_msg m;
 
 	t_store_msg(sn, &m, &v, "ck", "by cookie", 79);
 	m.u.store.find_nodes = 1;
+	if (known != NULL) {
+		memcpy(m.u.store.known, known->b, WIRE_KNOWN_PREFIX);
+		m.u.store.knownlen = WIRE_KNOWN_PREFIX;
+	}
 	if (cookielen > 0) {
 		memcpy(m.cookie, cookie, cookielen);
 		m.cookielen = cookielen;
@@ -154,12 +160,19 @@ t_cookie_store(struct simnet *sn, const struct addr *from,
 	t_store_send(sn, from, &m, ans);
 }
 
+static void
+t_cookie_store(struct simnet *sn, const struct addr *from,
+    const uint8_t *cookie, size_t cookielen, struct wire_msg *ans)
+{
+	t_cookie_store_known(sn, from, cookie, cookielen, NULL, ans);
+}
+
 /*
  * A put's last step (docs/PROTOCOL.md, Put): a STORE without a token is
  * taken on a valid cookie for its source address (the current or the
- * previous secret's), and its StoreAck lists the closest nodes; without
- * a cookie, with a made-up one, or with another address's, it is refused
- * like a bad token.
+ * previous secret's), and its StoreAck lists the closest nodes, but
+ * those the putter said it knows (Store.known); without a cookie, with a
+ * made-up one, or with another address's, it is refused like a bad token.
  */
 START_TEST(test_store_cookie)
 {
@@ -208,6 +221,12 @@ START_TEST(test_store_cookie)
 	ck_assert_uint_eq(ans.u.store_ack.nnodes, 2);
 	wire_msg_free(&ans);
 	ck_assert_int_eq(t_held(sn, 1, &key, NULL), 1);
+	/* y knows node 0 already: only node 2 is news. */
+	t_cookie_store_known(sn, &y, cookie, n, simnet_id(sn, 0), &ans);
+	ck_assert_int_eq(ans.type, WIRE_STORE_ACK);
+	ck_assert_uint_eq(ans.u.store_ack.nnodes, 1);
+	ck_assert(id_eq(&ans.u.store_ack.nodes[0].id, simnet_id(sn, 2)));
+	wire_msg_free(&ans);
 
 	/* Valid across one secret rotation, not two. */
 	t_run(sn, TOKEN_ROTATE_MS + JOIN_MAINT_INTERVAL_MS);

@@ -202,6 +202,14 @@ assert_msg_eq(const struct wire_msg *a, const struct wire_msg *b)
 		ck_assert_mem_eq(a->u.store.token, b->u.store.token,
 		    a->u.store.tokenlen);
 		ck_assert_int_eq(a->u.store.find_nodes, b->u.store.find_nodes);
+		ck_assert_int_eq(a->u.store.has_closer_than,
+		    b->u.store.has_closer_than);
+		if (a->u.store.has_closer_than)
+			ck_assert(id_eq(&a->u.store.closer_than,
+			    &b->u.store.closer_than));
+		ck_assert_uint_eq(a->u.store.knownlen, b->u.store.knownlen);
+		ck_assert_mem_eq(a->u.store.known, b->u.store.known,
+		    a->u.store.knownlen);
 		break;
 	case WIRE_STORE_ACK:
 		ck_assert_uint_eq(a->u.store_ack.stored, b->u.store_ack.stored);
@@ -435,9 +443,10 @@ START_TEST(test_find_value_token)
 END_TEST
 
 /*
- * Store.find_nodes (4) and StoreAck.nodes (2), added later (a put's last
- * step): absent, the messages are the golden ones byte for byte; present,
- * they survive a round trip.
+ * Store.find_nodes (4), closer_than (5) and known (6), and
+ * StoreAck.nodes (2), added later (a put's last step): absent, the
+ * messages are the golden ones byte for byte; present, they survive a
+ * round trip.
  */
 START_TEST(test_store_find_nodes)
 {
@@ -457,6 +466,28 @@ START_TEST(test_store_find_nodes)
 	ck_assert_int_eq(wire_decode(buf, (size_t)n, &m, &errstr), 0);
 	assert_msg_eq(&g.m, &m);
 	wire_msg_free(&m);
+	/* closer_than (5): 2 + 32 bytes more, back as it went. */
+	g.m.u.store.has_closer_than = 1;
+	memset(g.m.u.store.closer_than.b, 0xc5, ID_LEN);
+	n = wire_encode(&g.m, buf, sizeof(buf));
+	ck_assert_int_eq(n, n0 + 2 + 2 + ID_LEN);
+	ck_assert_int_eq(wire_decode(buf, (size_t)n, &m, &errstr), 0);
+	ck_assert_int_eq(m.u.store.has_closer_than, 1);
+	assert_msg_eq(&g.m, &m);
+	wire_msg_free(&m);
+	/*
+	 * known (6): two 4-byte prefixes, 2 + 8 bytes more (and one for the
+	 * Store's length, past 127 now); 6 bytes are refused.
+	 */
+	memset(g.m.u.store.known, 0x6b, 8);
+	g.m.u.store.knownlen = 8;
+	n = wire_encode(&g.m, buf, sizeof(buf));
+	ck_assert_int_eq(n, n0 + 2 + 2 + ID_LEN + 2 + 8 + 1);
+	ck_assert_int_eq(wire_decode(buf, (size_t)n, &m, &errstr), 0);
+	assert_msg_eq(&g.m, &m);
+	wire_msg_free(&m);
+	g.m.u.store.knownlen = 6;
+	ck_assert_int_eq(wire_encode(&g.m, buf, sizeof(buf)), -1);
 
 	golden_build(WIRE_STORE_ACK - 1, &g);
 	golden_build(WIRE_NODES - 1, &gn);

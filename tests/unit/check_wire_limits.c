@@ -35,6 +35,7 @@ struct raw {
 	uint8_t			ip4[4];
 	uint8_t			ip6[16];
 	uint8_t			tok[WIRE_MAX_TOKEN + 1];
+	uint8_t			known[WIRE_MAX_KNOWN + 4];
 	uint8_t			*big;
 	char			msg[WIRE_MAX_ERROR_LEN + 2];
 };
@@ -153,9 +154,10 @@ enum bad {
 	BAD_IP_ZERO16, BAD_IP_MAPPED, BAD_VALUES65, BAD_VALUE_BIG,
 	BAD_VALUE_EMPTY, BAD_CREATED0, BAD_CREATED_NEG, BAD_EXPIRES_EQ,
 	BAD_EXPIRES_FAR, BAD_SINCE_NEG, BAD_NEXT_GE_TOTAL, BAD_STORE_EMPTY,
-	BAD_ERRMSG_LONG, BAD_PONG_PORT0, BAD_PONG_IP3,
-	GOOD_V6_NODE, GOOD_NODES20, GOOD_VALUES64, GOOD_VALUE_MAX,
-	GOOD_TOKEN32, GOOD_ERRMSG256, GOOD_NEXT_BELOW,
+	BAD_ERRMSG_LONG, BAD_PONG_PORT0, BAD_PONG_IP3, BAD_CLOSER31,
+	BAD_CLOSER33, BAD_KNOWN84, BAD_KNOWN6, GOOD_V6_NODE, GOOD_NODES20, GOOD_VALUES64, GOOD_VALUE_MAX,
+	GOOD_TOKEN32, GOOD_ERRMSG256, GOOD_NEXT_BELOW, GOOD_CLOSER32,
+	GOOD_KNOWN80,
 };
 
 static const struct {
@@ -202,6 +204,10 @@ static const struct {
 	{ BAD_ERRMSG_LONG, EMO__WIRE__PACKET__BODY_ERROR, 0 },
 	{ BAD_PONG_PORT0, EMO__WIRE__PACKET__BODY_PONG, 0 },
 	{ BAD_PONG_IP3, EMO__WIRE__PACKET__BODY_PONG, 0 },
+	{ BAD_CLOSER31, EMO__WIRE__PACKET__BODY_STORE, 0 },
+	{ BAD_CLOSER33, EMO__WIRE__PACKET__BODY_STORE, 0 },
+	{ BAD_KNOWN84, EMO__WIRE__PACKET__BODY_STORE, 0 },
+	{ BAD_KNOWN6, EMO__WIRE__PACKET__BODY_STORE, 0 },
 	{ GOOD_V6_NODE, EMO__WIRE__PACKET__BODY_VALUES, 1 },
 	{ GOOD_NODES20, EMO__WIRE__PACKET__BODY_NODES, 1 },
 	{ GOOD_NODES20, EMO__WIRE__PACKET__BODY_STORE_ACK, 1 },
@@ -210,6 +216,8 @@ static const struct {
 	{ GOOD_TOKEN32, EMO__WIRE__PACKET__BODY_STORE, 1 },
 	{ GOOD_ERRMSG256, EMO__WIRE__PACKET__BODY_ERROR, 1 },
 	{ GOOD_NEXT_BELOW, EMO__WIRE__PACKET__BODY_VALUES, 1 },
+	{ GOOD_CLOSER32, EMO__WIRE__PACKET__BODY_STORE, 1 },
+	{ GOOD_KNOWN80, EMO__WIRE__PACKET__BODY_STORE, 1 },
 };
 
 static void
@@ -326,6 +334,23 @@ raw_break(struct raw *r, enum bad bad)
 		break;
 	case BAD_STORE_EMPTY:
 		r->store.n_values = 0;
+		break;
+	case BAD_CLOSER31:
+	case BAD_CLOSER33:
+	case GOOD_CLOSER32:
+		fill(r->tok, sizeof(r->tok), 3);
+		r->store.find_nodes = 1;
+		r->store.closer_than.data = r->tok;
+		r->store.closer_than.len = bad == BAD_CLOSER31 ? 31 :
+		    bad == BAD_CLOSER33 ? 33 : 32;
+		break;
+	case BAD_KNOWN84:
+	case BAD_KNOWN6:
+	case GOOD_KNOWN80:
+		r->store.find_nodes = 1;
+		r->store.known.data = r->known;
+		r->store.known.len = bad == BAD_KNOWN84 ? WIRE_MAX_KNOWN + 4 :
+		    bad == BAD_KNOWN6 ? 6 : WIRE_MAX_KNOWN;
 		break;
 	case BAD_ERRMSG_LONG:
 	case GOOD_ERRMSG256:
