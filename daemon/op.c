@@ -531,6 +531,26 @@ static const struct rpc_ops op_lookup_rpc = {
 	.stalled = op_lookup_stalled,
 };
 
+void
+op_known(const struct op *op, struct wire_known *kn)
+{
+	struct id live[LOOKUP_MAX_K];
+	uint8_t replied[LOOKUP_MAX_K];
+	size_t i, n, k = op->env->k;
+
+	memset(kn, 0, sizeof(*kn));
+	n = lookup_live(op->lk, live, replied, k);
+	for (i = 0; i < n && kn->knownlen + WIRE_KNOWN_PREFIX <=
+	    WIRE_MAX_KNOWN; i++) {
+		memcpy(kn->known + kn->knownlen, live[i].b, WIRE_KNOWN_PREFIX);
+		kn->knownlen += WIRE_KNOWN_PREFIX;
+	}
+	if (n == k) {
+		kn->closer_than = live[k - 1];
+		kn->has_closer_than = 1;
+	}
+}
+
 size_t
 op_adopt_queries(struct op *op, enum wire_type type, const struct rpc_ops *ops)
 {

@@ -162,6 +162,14 @@ struct rpc_call *op_send(struct op *, const struct addr *,
 	    int64_t now_ms);
 
 /*
+ * What the lookup knows, for its query's answer to list only the news
+ * (wire_known): the ID prefixes of its k closest candidates that neither
+ * failed nor stalled, and, if it has k, the k-th as closer_than.  With
+ * fewer than k, any node may be news.  In a table that knows the key's
+ * neighbourhood an answer then lists 2 nodes instead of about 19.
+ */
+void	 op_known(const struct op *, struct wire_known *);
+/*
  * The lookup's queries of `type` still in flight answer to `ops` from now
  * on (op as ctx); returns how many.  For a kind whose queries do more
  * than a lookup's work (a put's last-step STOREs) and outlive it.

@@ -317,6 +317,7 @@ op_get_query(struct op *op, const struct addr *to, struct wire_msg *m,
     int64_t now_ms)
 {
 	op_get_query_at((struct op_get *)op, to, 0, now_ms, m);
+	op_known(op, &m->u.find_value.kn);
 }
 
 /*

@@ -190,33 +190,6 @@ op_put_lookup_done(struct op *op, int64_t now_ms)
 }
 
 /*
- * A StoreAck need not list the nodes we know already (known: our k
- * closest candidates that neither failed nor stalled, by ID prefix), nor
- * any farther than the k-th of them (closer_than) but a couple, should
- * one of ours fail.  With fewer than k, any node it knows may be news.
- * In a table that knows the key's neighbourhood a StoreAck lists 2 nodes
- * instead of about 19.
- */
-static void
-op_put_bound(const struct op_put *p, struct wire_store *st)
-{
-	struct id live[LOOKUP_MAX_K];
-	uint8_t replied[LOOKUP_MAX_K];
-	size_t i, n, k = p->op.env->k;
-
-	n = lookup_live(p->op.lk, live, replied, k);
-	for (i = 0; i < n && st->knownlen + WIRE_KNOWN_PREFIX <=
-	    WIRE_MAX_KNOWN; i++) {
-		memcpy(st->known + st->knownlen, live[i].b, WIRE_KNOWN_PREFIX);
-		st->knownlen += WIRE_KNOWN_PREFIX;
-	}
-	if (n == k) {
-		st->closer_than = live[k - 1];
-		st->has_closer_than = 1;
-	}
-}
-
-/*
  * The lookup's query to `to`.  In Kademlia's last step (the closest node
  * answered naming none closer; the rest of the k closest are asked at
  * once) a node whose fresh cookie we hold gets the STORE itself, with no
@@ -241,12 +214,13 @@ op_put_query(struct op *op, const struct addr *to, struct wire_msg *m,
 	    rpc_cookie_fresh(op->env->rpc, to, now_ms) &&
 	    rpc_store_msg(m, &op->target, NULL, 0, &p->wv, 1) == 1) {
 		m->u.store.find_nodes = 1;
-		op_put_bound(p, &m->u.store);
+		op_known(op, &m->u.store.kn);
 		return;
 	}
 	memset(m, 0, sizeof(*m));
 	m->type = WIRE_FIND_NODE;
 	m->u.find_node.target = op->target;
+	op_known(op, &m->u.find_node.kn);
 }
 
 /*

@@ -8,8 +8,8 @@
 #include "serve.h"
 
 /*
- * Nodes a StoreAck lists beyond a Store's closer_than: the putter's
- * replacements should one of its k closest fail.
+ * Nodes an answer lists beyond its request's closer_than (wire_known):
+ * the asker's replacements should one of its k closest fail.
  */
 #define SERVE_BEYOND		2
 
@@ -19,12 +19,9 @@ struct serve_held {
 	uint64_t	 txid;
 	uint32_t	 stored;
 	int		 find_nodes;	/* list the closest to key, but asker */
-	int		 has_bound;	/* ... only those closer than bound */
+	struct wire_known kn;		/* ... those news to it */
 	struct id	 key;
 	struct id	 asker;
-	struct id	 bound;
-	uint8_t		 known[WIRE_MAX_KNOWN];	/* ... and not these */
-	uint8_t		 knownlen;
 };
 
 struct serve {
@@ -171,15 +168,15 @@ serve_admit(struct serve *s, const struct addr *from, const struct id *key,
 	return 0;
 }
 
-/* Is id's prefix among the asker's known ones (Store.known)? */
+/* Is id's prefix among the asker's known ones? */
 static int
-serve_known(const struct serve_held *h, const struct id *id)
+serve_known(const struct wire_known *kn, const struct id *id)
 {
 	size_t i;
 
-	for (i = 0; i + WIRE_KNOWN_PREFIX <= h->knownlen;
+	for (i = 0; i + WIRE_KNOWN_PREFIX <= kn->knownlen;
 	    i += WIRE_KNOWN_PREFIX)
-		if (memcmp(h->known + i, id->b, WIRE_KNOWN_PREFIX) == 0)
+		if (memcmp(kn->known + i, id->b, WIRE_KNOWN_PREFIX) == 0)
 			return 1;
 	return 0;
 }
@@ -187,15 +184,14 @@ serve_known(const struct serve_held *h, const struct id *id)
 /*
  * Up to k nodes closest to target, never the asker (nor us).  Nodes that
  * missed their last reply go last: a dead entry would otherwise take the
- * place of a live node in every answer until it is evicted.  For a
- * StoreAck h (NULL: any other answer), only nodes its asker does not
- * know (Store.known), those closer than its bound (Store.closer_than)
- * and SERVE_BEYOND beyond it: the news, and spares should one of the
- * asker's k closest fail.
+ * place of a live node in every answer until it is evicted.  Of them,
+ * only those the asker's lookup does not know (kn: its known prefixes),
+ * and closer than its closer_than, and SERVE_BEYOND beyond it: the news,
+ * and spares should one of its k closest fail.
  */
 static size_t
 serve_closest(struct serve *s, const struct id *target,
-    const struct id *asker, const struct serve_held *h,
+    const struct id *asker, const struct wire_known *kn,
     struct wire_node *out)
 {
 	struct route_node rn[WIRE_MAX_NODES + SERVE_ANSWER_SPARE + 1];
@@ -209,12 +205,12 @@ serve_closest(struct serve *s, const struct id *target,
 			if (id_eq(&rn[i].id, asker) ||
 			    (rn[i].fails == 0) != (pass == 0))
 				continue;
-			if (h != NULL && serve_known(h, &rn[i].id))
+			if (serve_known(kn, &rn[i].id))
 				continue;
 			/* Not closer than the bound: a few, as spares. */
-			if (h != NULL && h->has_bound &&
-			    id_distcmp(target, &rn[i].id, &h->bound) >= 0 &&
-			    beyond++ >= SERVE_BEYOND)
+			if (kn->has_closer_than &&
+			    id_distcmp(target, &rn[i].id, &kn->closer_than) >=
+			    0 && beyond++ >= SERVE_BEYOND)
 				continue;
 			out[k].id = rn[i].id;
 			out[k].addr = rn[i].addr;
@@ -302,7 +298,7 @@ serve_find_node(struct serve *s, struct serve_req *rq, int64_t now_ms,
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_NODES;
 	m.u.nodes.nnodes = serve_closest(s, &q->u.find_node.target,
-	    &q->sender, NULL, nodes);
+	    &q->sender, &q->u.find_node.kn, nodes);
 	m.u.nodes.nodes = nodes;
 	m.u.nodes.tokenlen = serve_token(s, from, &q->u.find_node.target,
 	    m.u.nodes.token);
@@ -381,7 +377,7 @@ serve_find_value(struct serve *s, struct serve_req *rq, int64_t now_ms,
 	/* Later pages carry digests only: the asker has our nodes. */
 	if (off == 0) {
 		m.u.values.nnodes = serve_closest(s, &fv->key, &q->sender,
-		    NULL, nodes);
+		    &fv->kn, nodes);
 		m.u.values.nodes = nodes;
 	}
 	token_make(env->tok, from, &fv->key, m.u.values.token);
@@ -463,7 +459,7 @@ serve_store_ack(struct serve *s, struct wire_msg *m,
 	m->u.store_ack.stored = h->stored;
 	if (h->find_nodes) {
 		m->u.store_ack.nnodes = serve_closest(s, &h->key, &h->asker,
-		    h, nodes);
+		    &h->kn, nodes);
 		m->u.store_ack.nodes = nodes;
 	}
 }
@@ -567,12 +563,9 @@ serve_store(struct serve *s, struct serve_req *rq, int64_t now_ms,
 	h.txid = q->txid;
 	h.stored = stored;
 	h.find_nodes = st->find_nodes;
-	h.has_bound = st->has_closer_than;
+	h.kn = st->kn;
 	h.key = st->key;
 	h.asker = q->sender;
-	h.bound = st->closer_than;
-	h.knownlen = (uint8_t)st->knownlen;	/* at most WIRE_MAX_KNOWN */
-	memcpy(h.known, st->known, st->knownlen);
 	/* Held until the values are on disk (serve_flushed). */
 	if (s->held != NULL && stored > 0) {
 		s->held[s->nheld++] = h;

@@ -326,6 +326,28 @@ get_id(struct id *out, const ProtobufCBinaryData *b, const char *what,
 	return 0;
 }
 
+/* A lookup's closer_than and known (wire_known); both may be absent. */
+static int
+get_known(struct wire_known *kn, const ProtobufCBinaryData *closer,
+    const ProtobufCBinaryData *known, const char **errstr)
+{
+	if (closer->len > 0) {
+		if (get_id(&kn->closer_than, closer, "closer_than is not "
+		    BYTES_STR(ID_LEN) " bytes", errstr) == -1)
+			return -1;
+		kn->has_closer_than = 1;
+	}
+	/* Checked here as well as in wire_check: the copy must fit. */
+	if (known->len > WIRE_MAX_KNOWN) {
+		*errstr = "known is not a multiple of 4 bytes up to 80";
+		return -1;
+	}
+	if (known->len > 0)
+		memcpy(kn->known, known->data, known->len);
+	kn->knownlen = known->len;
+	return 0;
+}
+
 static int
 get_token(uint8_t *token, size_t *tokenlen, const ProtobufCBinaryData *b,
     const char **errstr)
@@ -509,6 +531,9 @@ decode_body(struct wire_decoded *priv, const Emo__Wire__Packet *p,
 		    p->pong->observed_port, errstr);
 	case EMO__WIRE__PACKET__BODY_FIND_NODE:
 		m->type = WIRE_FIND_NODE;
+		if (get_known(&m->u.find_node.kn, &p->find_node->closer_than,
+		    &p->find_node->known, errstr) == -1)
+			return -1;
 		return get_id(&m->u.find_node.target, &p->find_node->target,
 		    "target is not " BYTES_STR(ID_LEN) " bytes", errstr);
 	case EMO__WIRE__PACKET__BODY_NODES:
@@ -524,6 +549,10 @@ decode_body(struct wire_decoded *priv, const Emo__Wire__Packet *p,
 		m->u.find_value.offset = p->find_value->offset;
 		if (get_token(m->u.find_value.token,
 		    &m->u.find_value.tokenlen, &p->find_value->token,
+		    errstr) == -1)
+			return -1;
+		if (get_known(&m->u.find_value.kn,
+		    &p->find_value->closer_than, &p->find_value->known,
 		    errstr) == -1)
 			return -1;
 		return get_id(&m->u.find_value.key, &p->find_value->key,
@@ -552,22 +581,9 @@ decode_body(struct wire_decoded *priv, const Emo__Wire__Packet *p,
 		    &p->store->token, errstr) == -1)
 			return -1;
 		m->u.store.find_nodes = p->store->find_nodes != 0;
-		if (p->store->closer_than.len > 0) {
-			if (get_id(&m->u.store.closer_than,
-			    &p->store->closer_than, "closer_than is not "
-			    BYTES_STR(ID_LEN) " bytes", errstr) == -1)
-				return -1;
-			m->u.store.has_closer_than = 1;
-		}
-		/* Checked here as well as in wire_check: the copy must fit. */
-		if (p->store->known.len > WIRE_MAX_KNOWN) {
-			*errstr = "known is not a multiple of 4 bytes up to 80";
+		if (get_known(&m->u.store.kn, &p->store->closer_than,
+		    &p->store->known, errstr) == -1)
 			return -1;
-		}
-		if (p->store->known.len > 0)
-			memcpy(m->u.store.known, p->store->known.data,
-			    p->store->known.len);
-		m->u.store.knownlen = p->store->known.len;
 		return get_values(priv, p->store->values, p->store->n_values,
 		    &m->u.store.values, &m->u.store.nvalues, errstr);
 	case EMO__WIRE__PACKET__BODY_STORE_ACK:

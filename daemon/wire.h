@@ -105,8 +105,22 @@ struct wire_pong {
 	uint8_t		 signature[WIRE_SIGNATURE_LEN];
 };
 
+/*
+ * What a lookup's asker knows (FindNode, FindValue, a Store with
+ * find_nodes): the answer lists only nodes closer to the target than
+ * closer_than (if set) that known does not match, and 2 beyond it.
+ * Zeroed: no filter.
+ */
+struct wire_known {
+	int		 has_closer_than;
+	struct id	 closer_than;
+	uint8_t		 known[WIRE_MAX_KNOWN];	/* WIRE_KNOWN_PREFIX-byte ID */
+	size_t		 knownlen;		/* prefixes, concatenated */
+};
+
 struct wire_find_node {
 	struct id	 target;
+	struct wire_known kn;
 };
 
 struct wire_nodes {
@@ -122,6 +136,7 @@ struct wire_find_value {
 	uint32_t	 offset;
 	uint8_t		 token[WIRE_MAX_TOKEN];	/* echoed write token */
 	size_t		 tokenlen;
+	struct wire_known kn;		/* for the Values' nodes */
 };
 
 struct wire_values {
@@ -152,10 +167,7 @@ struct wire_store {
 	uint8_t		 token[WIRE_MAX_TOKEN];
 	size_t		 tokenlen;	/* 0: proven by the cookie alone */
 	int		 find_nodes;	/* the StoreAck lists the closest */
-	int		 has_closer_than;	/* ... only those closer than: */
-	struct id	 closer_than;
-	uint8_t		 known[WIRE_MAX_KNOWN];	/* ... leaving out these: */
-	size_t		 knownlen;	/* WIRE_KNOWN_PREFIX-byte ID prefixes */
+	struct wire_known kn;		/* ... those news to us */
 };
 
 struct wire_store_ack {

@@ -43,6 +43,17 @@ check_value(const struct wire_value *v, const char **errstr)
 
 /* The signed-value fields of wv into a: all four or none, exact sizes. */
 static int
+check_known(const struct wire_known *kn, const char **errstr)
+{
+	if (kn->knownlen > WIRE_MAX_KNOWN ||
+	    kn->knownlen % WIRE_KNOWN_PREFIX != 0) {
+		*errstr = "known is not a multiple of 4 bytes up to 80";
+		return -1;
+	}
+	return 0;
+}
+
+static int
 check_nodes(const struct wire_node *n, size_t count, const char **errstr)
 {
 	uint8_t		ip[16];
@@ -151,6 +162,7 @@ wire_check(const struct wire_msg *m, const char **errstr)
 		return check_nodes(m->u.store_ack.nodes, m->u.store_ack.nnodes,
 		    errstr);
 	case WIRE_FIND_NODE:
+		return check_known(&m->u.find_node.kn, errstr);
 	case WIRE_RETRY:
 	case WIRE_LISTEN_ACK:
 		return 0;
@@ -181,6 +193,8 @@ wire_check(const struct wire_msg *m, const char **errstr)
 			*errstr = "since_ms out of range";
 			return -1;
 		}
+		if (check_known(&m->u.find_value.kn, errstr) == -1)
+			return -1;
 		return wire_check_token(m->u.find_value.tokenlen, errstr);
 	case WIRE_VALUES:
 		if (wire_check_token(m->u.values.tokenlen, errstr) == -1)
@@ -201,11 +215,8 @@ wire_check(const struct wire_msg *m, const char **errstr)
 	case WIRE_STORE:
 		if (wire_check_token(m->u.store.tokenlen, errstr) == -1)
 			return -1;
-		if (m->u.store.knownlen > WIRE_MAX_KNOWN ||
-		    m->u.store.knownlen % WIRE_KNOWN_PREFIX != 0) {
-			*errstr = "known is not a multiple of 4 bytes up to 80";
+		if (check_known(&m->u.store.kn, errstr) == -1)
 			return -1;
-		}
 		if (m->u.store.nvalues == 0) {
 			*errstr = "store without values";
 			return -1;

@@ -154,6 +154,19 @@ pb_token(ProtobufCBinaryData *b, const uint8_t *token, size_t len)
 	b->len = len > WIRE_MAX_TOKEN ? WIRE_MAX_TOKEN : len;
 }
 
+static void
+pb_known(const struct wire_known *kn, ProtobufCBinaryData *closer,
+    ProtobufCBinaryData *known)
+{
+	if (kn->has_closer_than) {
+		closer->data = (uint8_t *)kn->closer_than.b;
+		closer->len = ID_LEN;
+	}
+	known->data = (uint8_t *)kn->known;
+	known->len = kn->knownlen > WIRE_MAX_KNOWN ? WIRE_MAX_KNOWN :
+	    kn->knownlen;
+}
+
 /* Builds the protobuf-c view of m in pb; pointers refer to m's memory. */
 static void
 pb_build(struct wire_pb *pb, const struct wire_msg *m)
@@ -205,6 +218,8 @@ pb_build(struct wire_pb *pb, const struct wire_msg *m)
 		emo__wire__find_node__init(&pb->find_node);
 		pb->find_node.target.data = (uint8_t *)m->u.find_node.target.b;
 		pb->find_node.target.len = ID_LEN;
+		pb_known(&m->u.find_node.kn, &pb->find_node.closer_than,
+		    &pb->find_node.known);
 		p->body_case = EMO__WIRE__PACKET__BODY_FIND_NODE;
 		p->find_node = &pb->find_node;
 		break;
@@ -225,6 +240,8 @@ pb_build(struct wire_pb *pb, const struct wire_msg *m)
 		pb->find_value.offset = m->u.find_value.offset;
 		pb_token(&pb->find_value.token, m->u.find_value.token,
 		    m->u.find_value.tokenlen);
+		pb_known(&m->u.find_value.kn, &pb->find_value.closer_than,
+		    &pb->find_value.known);
 		p->body_case = EMO__WIRE__PACKET__BODY_FIND_VALUE;
 		p->find_value = &pb->find_value;
 		break;
@@ -252,14 +269,8 @@ pb_build(struct wire_pb *pb, const struct wire_msg *m)
 		pb_token(&pb->store.token, m->u.store.token,
 		    m->u.store.tokenlen);
 		pb->store.find_nodes = m->u.store.find_nodes != 0;
-		if (m->u.store.has_closer_than) {
-			pb->store.closer_than.data =
-			    (uint8_t *)m->u.store.closer_than.b;
-			pb->store.closer_than.len = ID_LEN;
-		}
-		pb->store.known.data = (uint8_t *)m->u.store.known;
-		pb->store.known.len = m->u.store.knownlen > WIRE_MAX_KNOWN ?
-		    WIRE_MAX_KNOWN : m->u.store.knownlen;
+		pb_known(&m->u.store.kn, &pb->store.closer_than,
+		    &pb->store.known);
 		p->body_case = EMO__WIRE__PACKET__BODY_STORE;
 		p->store = &pb->store;
 		break;

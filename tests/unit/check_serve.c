@@ -149,8 +149,8 @@ t_cookie_store_known(struct simnet *sn, const struct addr *from,
 	t_store_msg(sn, &m, &v, "ck", "by cookie", 79);
 	m.u.store.find_nodes = 1;
 	if (known != NULL) {
-		memcpy(m.u.store.known, known->b, WIRE_KNOWN_PREFIX);
-		m.u.store.knownlen = WIRE_KNOWN_PREFIX;
+		memcpy(m.u.store.kn.known, known->b, WIRE_KNOWN_PREFIX);
+		m.u.store.kn.knownlen = WIRE_KNOWN_PREFIX;
 	}
 	if (cookielen > 0) {
 		memcpy(m.cookie, cookie, cookielen);
@@ -171,14 +171,15 @@ t_cookie_store(struct simnet *sn, const struct addr *from,
  * A put's last step (docs/PROTOCOL.md, Put): a STORE without a token is
  * taken on a valid cookie for its source address (the current or the
  * previous secret's), and its StoreAck lists the closest nodes, but
- * those the putter said it knows (Store.known); without a cookie, with a
- * made-up one, or with another address's, it is refused like a bad token.
+ * those the putter said it knows (Store.known; a FindNode's known too);
+ * without a cookie, with a made-up one, or with another address's, it is
+ * refused like a bad token.
  */
 START_TEST(test_store_cookie)
 {
 	struct simnet *sn = t_net(3, 8, NULL);
 	uint8_t tok[WIRE_MAX_TOKEN], cookie[WIRE_MAX_COOKIE];
-	struct wire_msg ans;
+	struct wire_msg ans, fm;
 	struct addr x, y;
 	struct id key;
 	size_t n;
@@ -226,6 +227,25 @@ START_TEST(test_store_cookie)
 	ck_assert_int_eq(ans.type, WIRE_STORE_ACK);
 	ck_assert_uint_eq(ans.u.store_ack.nnodes, 1);
 	ck_assert(id_eq(&ans.u.store_ack.nodes[0].id, simnet_id(sn, 2)));
+	wire_msg_free(&ans);
+	/* So for a FindNode; one that knows nothing gets both. */
+	memset(&fm, 0, sizeof(fm));
+	fm.type = WIRE_FIND_NODE;
+	memset(fm.sender.b, 0x5b, ID_LEN);
+	fm.txid = 81;
+	fm.u.find_node.target = key;
+	t_store_send(sn, &y, &fm, &ans);
+	ck_assert_int_eq(ans.type, WIRE_NODES);
+	ck_assert_uint_eq(ans.u.nodes.nnodes, 2);
+	wire_msg_free(&ans);
+	memcpy(fm.u.find_node.kn.known, simnet_id(sn, 2)->b,
+	    WIRE_KNOWN_PREFIX);
+	fm.u.find_node.kn.knownlen = WIRE_KNOWN_PREFIX;
+	fm.txid = 82;
+	t_store_send(sn, &y, &fm, &ans);
+	ck_assert_int_eq(ans.type, WIRE_NODES);
+	ck_assert_uint_eq(ans.u.nodes.nnodes, 1);
+	ck_assert(id_eq(&ans.u.nodes.nodes[0].id, simnet_id(sn, 0)));
 	wire_msg_free(&ans);
 
 	/* Valid across one secret rotation, not two. */

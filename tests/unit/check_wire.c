@@ -137,6 +137,16 @@ assert_nodes_eq(const struct wire_node *a, const struct wire_node *b,
 }
 
 static void
+assert_known_eq(const struct wire_known *a, const struct wire_known *b)
+{
+	ck_assert_int_eq(a->has_closer_than, b->has_closer_than);
+	if (a->has_closer_than)
+		ck_assert(id_eq(&a->closer_than, &b->closer_than));
+	ck_assert_uint_eq(a->knownlen, b->knownlen);
+	ck_assert_mem_eq(a->known, b->known, a->knownlen);
+}
+
+static void
 assert_msg_eq(const struct wire_msg *a, const struct wire_msg *b)
 {
 	size_t	i;
@@ -156,6 +166,7 @@ assert_msg_eq(const struct wire_msg *a, const struct wire_msg *b)
 		break;
 	case WIRE_FIND_NODE:
 		ck_assert(id_eq(&a->u.find_node.target, &b->u.find_node.target));
+		assert_known_eq(&a->u.find_node.kn, &b->u.find_node.kn);
 		break;
 	case WIRE_NODES:
 		ck_assert_uint_eq(a->u.nodes.nnodes, b->u.nodes.nnodes);
@@ -175,6 +186,7 @@ assert_msg_eq(const struct wire_msg *a, const struct wire_msg *b)
 		    b->u.find_value.tokenlen);
 		ck_assert_mem_eq(a->u.find_value.token, b->u.find_value.token,
 		    a->u.find_value.tokenlen);
+		assert_known_eq(&a->u.find_value.kn, &b->u.find_value.kn);
 		break;
 	case WIRE_VALUES:
 		ck_assert_uint_eq(a->u.values.nvalues, b->u.values.nvalues);
@@ -202,14 +214,7 @@ assert_msg_eq(const struct wire_msg *a, const struct wire_msg *b)
 		ck_assert_mem_eq(a->u.store.token, b->u.store.token,
 		    a->u.store.tokenlen);
 		ck_assert_int_eq(a->u.store.find_nodes, b->u.store.find_nodes);
-		ck_assert_int_eq(a->u.store.has_closer_than,
-		    b->u.store.has_closer_than);
-		if (a->u.store.has_closer_than)
-			ck_assert(id_eq(&a->u.store.closer_than,
-			    &b->u.store.closer_than));
-		ck_assert_uint_eq(a->u.store.knownlen, b->u.store.knownlen);
-		ck_assert_mem_eq(a->u.store.known, b->u.store.known,
-		    a->u.store.knownlen);
+		assert_known_eq(&a->u.store.kn, &b->u.store.kn);
 		break;
 	case WIRE_STORE_ACK:
 		ck_assert_uint_eq(a->u.store_ack.stored, b->u.store_ack.stored);
@@ -467,26 +472,53 @@ START_TEST(test_store_find_nodes)
 	assert_msg_eq(&g.m, &m);
 	wire_msg_free(&m);
 	/* closer_than (5): 2 + 32 bytes more, back as it went. */
-	g.m.u.store.has_closer_than = 1;
-	memset(g.m.u.store.closer_than.b, 0xc5, ID_LEN);
+	g.m.u.store.kn.has_closer_than = 1;
+	memset(g.m.u.store.kn.closer_than.b, 0xc5, ID_LEN);
 	n = wire_encode(&g.m, buf, sizeof(buf));
 	ck_assert_int_eq(n, n0 + 2 + 2 + ID_LEN);
 	ck_assert_int_eq(wire_decode(buf, (size_t)n, &m, &errstr), 0);
-	ck_assert_int_eq(m.u.store.has_closer_than, 1);
+	ck_assert_int_eq(m.u.store.kn.has_closer_than, 1);
 	assert_msg_eq(&g.m, &m);
 	wire_msg_free(&m);
 	/*
 	 * known (6): two 4-byte prefixes, 2 + 8 bytes more (and one for the
 	 * Store's length, past 127 now); 6 bytes are refused.
 	 */
-	memset(g.m.u.store.known, 0x6b, 8);
-	g.m.u.store.knownlen = 8;
+	memset(g.m.u.store.kn.known, 0x6b, 8);
+	g.m.u.store.kn.knownlen = 8;
 	n = wire_encode(&g.m, buf, sizeof(buf));
 	ck_assert_int_eq(n, n0 + 2 + 2 + ID_LEN + 2 + 8 + 1);
 	ck_assert_int_eq(wire_decode(buf, (size_t)n, &m, &errstr), 0);
 	assert_msg_eq(&g.m, &m);
 	wire_msg_free(&m);
-	g.m.u.store.knownlen = 6;
+	g.m.u.store.kn.knownlen = 6;
+	ck_assert_int_eq(wire_encode(&g.m, buf, sizeof(buf)), -1);
+
+	/* FindNode's (2, 3) and FindValue's (5, 6), the same way. */
+	golden_build(WIRE_FIND_NODE - 1, &g);
+	n0 = wire_encode(&g.m, plain, sizeof(plain));
+	ck_assert_int_eq((size_t)n0, golden_bytes(WIRE_FIND_NODE - 1, buf,
+	    sizeof(buf)));
+	g.m.u.find_node.kn.has_closer_than = 1;
+	memset(g.m.u.find_node.kn.closer_than.b, 0xc2, ID_LEN);
+	memset(g.m.u.find_node.kn.known, 0x6c, 12);
+	g.m.u.find_node.kn.knownlen = 12;
+	n = wire_encode(&g.m, buf, sizeof(buf));
+	ck_assert_int_gt(n, n0 + 2 + ID_LEN + 2 + 12 - 1);
+	ck_assert_int_eq(wire_decode(buf, (size_t)n, &m, &errstr), 0);
+	assert_msg_eq(&g.m, &m);
+	wire_msg_free(&m);
+	golden_build(WIRE_FIND_VALUE - 1, &g);
+	g.m.u.find_value.kn.has_closer_than = 1;
+	memset(g.m.u.find_value.kn.closer_than.b, 0xc3, ID_LEN);
+	memset(g.m.u.find_value.kn.known, 0x6d, WIRE_MAX_KNOWN);
+	g.m.u.find_value.kn.knownlen = WIRE_MAX_KNOWN;
+	n = wire_encode(&g.m, buf, sizeof(buf));
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(wire_decode(buf, (size_t)n, &m, &errstr), 0);
+	assert_msg_eq(&g.m, &m);
+	wire_msg_free(&m);
+	g.m.u.find_value.kn.knownlen = WIRE_MAX_KNOWN + 4;
 	ck_assert_int_eq(wire_encode(&g.m, buf, sizeof(buf)), -1);
 
 	golden_build(WIRE_STORE_ACK - 1, &g);

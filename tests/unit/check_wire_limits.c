@@ -208,6 +208,10 @@ static const struct {
 	{ BAD_CLOSER33, EMO__WIRE__PACKET__BODY_STORE, 0 },
 	{ BAD_KNOWN84, EMO__WIRE__PACKET__BODY_STORE, 0 },
 	{ BAD_KNOWN6, EMO__WIRE__PACKET__BODY_STORE, 0 },
+	{ BAD_KNOWN84, EMO__WIRE__PACKET__BODY_FIND_NODE, 0 },
+	{ BAD_KNOWN6, EMO__WIRE__PACKET__BODY_FIND_VALUE, 0 },
+	{ BAD_CLOSER31, EMO__WIRE__PACKET__BODY_FIND_NODE, 0 },
+	{ BAD_CLOSER33, EMO__WIRE__PACKET__BODY_FIND_VALUE, 0 },
 	{ GOOD_V6_NODE, EMO__WIRE__PACKET__BODY_VALUES, 1 },
 	{ GOOD_NODES20, EMO__WIRE__PACKET__BODY_NODES, 1 },
 	{ GOOD_NODES20, EMO__WIRE__PACKET__BODY_STORE_ACK, 1 },
@@ -218,6 +222,9 @@ static const struct {
 	{ GOOD_NEXT_BELOW, EMO__WIRE__PACKET__BODY_VALUES, 1 },
 	{ GOOD_CLOSER32, EMO__WIRE__PACKET__BODY_STORE, 1 },
 	{ GOOD_KNOWN80, EMO__WIRE__PACKET__BODY_STORE, 1 },
+	{ GOOD_KNOWN80, EMO__WIRE__PACKET__BODY_FIND_NODE, 1 },
+	{ GOOD_KNOWN80, EMO__WIRE__PACKET__BODY_FIND_VALUE, 1 },
+	{ GOOD_CLOSER32, EMO__WIRE__PACKET__BODY_FIND_VALUE, 1 },
 };
 
 static void
@@ -340,17 +347,21 @@ raw_break(struct raw *r, enum bad bad)
 	case GOOD_CLOSER32:
 		fill(r->tok, sizeof(r->tok), 3);
 		r->store.find_nodes = 1;
-		r->store.closer_than.data = r->tok;
-		r->store.closer_than.len = bad == BAD_CLOSER31 ? 31 :
+		r->store.closer_than.data = r->find_node.closer_than.data =
+		    r->find_value.closer_than.data = r->tok;
+		r->store.closer_than.len = r->find_node.closer_than.len =
+		    r->find_value.closer_than.len = bad == BAD_CLOSER31 ? 31 :
 		    bad == BAD_CLOSER33 ? 33 : 32;
 		break;
 	case BAD_KNOWN84:
 	case BAD_KNOWN6:
 	case GOOD_KNOWN80:
 		r->store.find_nodes = 1;
-		r->store.known.data = r->known;
-		r->store.known.len = bad == BAD_KNOWN84 ? WIRE_MAX_KNOWN + 4 :
-		    bad == BAD_KNOWN6 ? 6 : WIRE_MAX_KNOWN;
+		r->store.known.data = r->find_node.known.data =
+		    r->find_value.known.data = r->known;
+		r->store.known.len = r->find_node.known.len =
+		    r->find_value.known.len = bad == BAD_KNOWN84 ?
+		    WIRE_MAX_KNOWN + 4 : bad == BAD_KNOWN6 ? 6 : WIRE_MAX_KNOWN;
 		break;
 	case BAD_ERRMSG_LONG:
 	case GOOD_ERRMSG256:
