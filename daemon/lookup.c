@@ -397,18 +397,14 @@ lookup_settled(const struct lookup *lk)
 size_t
 lookup_head(const struct lookup *lk, struct id *out, size_t max)
 {
-	const struct lookup_cand *c;
-	size_t i, n = 0;
+	uint8_t replied[LOOKUP_MAX_K];
+	size_t i, n;
 
-	for (i = 0; i < lk->n && n < max; i++) {
-		c = &lk->c[i];
-		if (c->state == LOOKUP_FAILED || c->stalled)
-			continue;
-		if (c->state != LOOKUP_REPLIED)
-			break;
-		out[n++] = c->node.id;
-	}
-	return n;
+	n = lookup_live(lk, out, replied, max < LOOKUP_MAX_K ? max :
+	    LOOKUP_MAX_K);
+	for (i = 0; i < n && replied[i]; i++)
+		;
+	return i;
 }
 
 size_t
