@@ -459,6 +459,27 @@ op_get_note_resp(struct op_get *g, const struct rpc_call *c,
 }
 
 /*
+ * id's answer beside the others seen so far (*first: the first that
+ * listed digests): 1 if it lists the same whole set (*first set if it
+ * was NULL), 0 if it listed none, -1 if it differs, is paged or missing.
+ */
+static int
+op_get_agrees(const struct op_get *g, const struct id *id,
+    const struct op_get_resp **first)
+{
+	const struct op_get_resp *r;
+
+	if ((r = op_get_resp_find(g, id)) == NULL || !r->whole)
+		return -1;
+	if (r->n == 0)
+		return 0;
+	if (*first != NULL && (r->n != (*first)->n || r->fp != (*first)->fp))
+		return -1;
+	*first = r;
+	return 1;
+}
+
+/*
  * The closest candidates that answered (lookup_head): 1 if each gave a
  * whole first page and those that listed any listed the same set, with
  * how many listed some (*agree) and how many none (*empty); else 0.
@@ -466,23 +487,20 @@ op_get_note_resp(struct op_get *g, const struct rpc_call *c,
 static int
 op_get_head(const struct op_get *g, unsigned *agree, unsigned *empty)
 {
-	const struct op_get_resp *r, *first = NULL;
+	const struct op_get_resp *first = NULL;
 	struct id head[LOOKUP_MAX_K];
 	size_t i, n;
+	int a;
 
 	*agree = *empty = 0;
 	n = lookup_head(g->op.lk, head, g->op.env->k);
 	for (i = 0; i < n; i++) {
-		if ((r = op_get_resp_find(g, &head[i])) == NULL || !r->whole)
+		if ((a = op_get_agrees(g, &head[i], &first)) == -1)
 			return 0;
-		if (r->n == 0) {
+		if (a == 0)
 			(*empty)++;
-			continue;
-		}
-		if (first != NULL && (r->n != first->n || r->fp != first->fp))
-			return 0;
-		first = r;
-		(*agree)++;
+		else
+			(*agree)++;
 	}
 	return 1;
 }
@@ -512,11 +530,12 @@ static unsigned
 op_get_narrow(struct op *op)
 {
 	struct op_get *g = (struct op_get *)op;
-	const struct op_get_resp *r, *first = NULL;
+	const struct op_get_resp *first = NULL;
 	struct id live[LOOKUP_MAX_K];
 	uint8_t replied[LOOKUP_MAX_K];
 	unsigned empty = 0;
 	size_t i, n;
+	int a;
 
 	if (g->wide)
 		return 0;
@@ -524,20 +543,13 @@ op_get_narrow(struct op *op)
 	for (i = 0; i < n && i < OP_GET_QUORUM + empty; i++) {
 		if (!replied[i])
 			continue;
-		if ((r = op_get_resp_find(g, &live[i])) == NULL || !r->whole ||
-		    (r->n > 0 && first != NULL && (r->n != first->n ||
-		    r->fp != first->fp)))
+		if ((a = op_get_agrees(g, &live[i], &first)) == -1)
 			break;
-		if (r->n == 0)
+		if (a == 0)
 			empty++;
-		else
-			first = r;
 	}
-	if (i < n && i < OP_GET_QUORUM + empty) {
-		g->wide = 1;	/* stopped at a differing or paged answer */
-		return 0;
-	}
-	if (empty >= OP_GET_QUORUM) {
+	/* Stopped at a differing or paged answer, or no value in sight. */
+	if ((i < n && i < OP_GET_QUORUM + empty) || empty >= OP_GET_QUORUM) {
 		g->wide = 1;
 		return 0;
 	}

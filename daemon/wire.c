@@ -41,13 +41,11 @@ struct wire_arena_block {
 	max_align_t		 data[];
 };
 
-/* What a decoded message hands out, and the arena that holds it. */
+/*
+ * The arena that holds a decoded message: the Packet protobuf-c unpacked
+ * and the arrays handed out (nodes, values, digests, hashes).
+ */
 struct wire_decoded {
-	Emo__Wire__Packet	*pkt;
-	struct wire_node	*nodes;		/* each array: its count long */
-	struct wire_value	*values;
-	struct wire_digest	*digests;
-	uint8_t			(*hashes)[WIRE_HASH_LEN];
 	size_t			 left;		/* of the decode budget */
 	int			 exceeded;
 	struct wire_arena_block	*blocks;	/* newest first */
@@ -364,28 +362,29 @@ static int
 get_nodes(struct wire_decoded *priv, Emo__Wire__NodeInfo **ni, size_t n,
     const struct wire_node **out, size_t *outn, const char **errstr)
 {
+	struct wire_node	*nodes = NULL;
 	size_t	i;
 
 	if (n > WIRE_MAX_NODES) {
 		*errstr = "more than 20 nodes";
 		return -1;
 	}
-	if (n > 0 && (priv->nodes = arena_array(priv, n,
-	    sizeof(*priv->nodes), errstr)) == NULL)
+	if (n > 0 && (nodes = arena_array(priv, n, sizeof(*nodes),
+	    errstr)) == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
 		if (ni[i] == NULL) {
 			*errstr = "missing node";
 			return -1;
 		}
-		if (get_id(&priv->nodes[i].id, &ni[i]->id,
+		if (get_id(&nodes[i].id, &ni[i]->id,
 		    "node id is not " BYTES_STR(ID_LEN) " bytes", errstr) == -1)
 			return -1;
-		if (ip_put(&priv->nodes[i].addr, &ni[i]->ip, ni[i]->port,
+		if (ip_put(&nodes[i].addr, &ni[i]->ip, ni[i]->port,
 		    errstr) == -1)
 			return -1;
 	}
-	*out = n > 0 ? priv->nodes : NULL;
+	*out = nodes;
 	*outn = n;
 	return 0;
 }
@@ -394,14 +393,15 @@ static int
 get_values(struct wire_decoded *priv, Emo__Wire__WireValue **wv, size_t n,
     const struct wire_value **out, size_t *outn, const char **errstr)
 {
+	struct wire_value	*values = NULL;
 	size_t	i;
 
 	if (n > WIRE_MAX_VALUES_PER_MSG) {
 		*errstr = "more than 64 values";
 		return -1;
 	}
-	if (n > 0 && (priv->values = arena_array(priv, n,
-	    sizeof(*priv->values), errstr)) == NULL)
+	if (n > 0 && (values = arena_array(priv, n, sizeof(*values),
+	    errstr)) == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
 		if (wv[i] == NULL) {
@@ -412,14 +412,14 @@ get_values(struct wire_decoded *priv, Emo__Wire__WireValue **wv, size_t n,
 			*errstr = "value longer than " BYTES_STR(EMO_MAX_VALUE) " bytes";
 			return -1;
 		}
-		priv->values[i].data = wv[i]->data.data;
-		priv->values[i].len = (uint32_t)wv[i]->data.len;
-		priv->values[i].created_ms = wv[i]->created_ms;
-		priv->values[i].expires_ms = wv[i]->expires_ms;
-		if (get_attr(wv[i], &priv->values[i].attr, errstr) == -1)
+		values[i].data = wv[i]->data.data;
+		values[i].len = (uint32_t)wv[i]->data.len;
+		values[i].created_ms = wv[i]->created_ms;
+		values[i].expires_ms = wv[i]->expires_ms;
+		if (get_attr(wv[i], &values[i].attr, errstr) == -1)
 			return -1;
 	}
-	*out = n > 0 ? priv->values : NULL;
+	*out = values;
 	*outn = n;
 	return 0;
 }
@@ -428,14 +428,15 @@ static int
 get_digests(struct wire_decoded *priv, Emo__Wire__ValueDigest **vd, size_t n,
     const struct wire_digest **out, size_t *outn, const char **errstr)
 {
+	struct wire_digest	*digests = NULL;
 	size_t	i;
 
 	if (n > WIRE_MAX_DIGESTS_PER_MSG) {
 		*errstr = "more than 64 digests";
 		return -1;
 	}
-	if (n > 0 && (priv->digests = arena_array(priv, n,
-	    sizeof(*priv->digests), errstr)) == NULL)
+	if (n > 0 && (digests = arena_array(priv, n, sizeof(*digests),
+	    errstr)) == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
 		if (vd[i] == NULL || vd[i]->hash.len != WIRE_HASH_LEN) {
@@ -443,12 +444,12 @@ get_digests(struct wire_decoded *priv, Emo__Wire__ValueDigest **vd, size_t n,
 			    " bytes";
 			return -1;
 		}
-		memcpy(priv->digests[i].hash, vd[i]->hash.data, WIRE_HASH_LEN);
-		priv->digests[i].len = vd[i]->size;
-		priv->digests[i].created_ms = vd[i]->created_ms;
-		priv->digests[i].expires_ms = vd[i]->expires_ms;
+		memcpy(digests[i].hash, vd[i]->hash.data, WIRE_HASH_LEN);
+		digests[i].len = vd[i]->size;
+		digests[i].created_ms = vd[i]->created_ms;
+		digests[i].expires_ms = vd[i]->expires_ms;
 	}
-	*out = n > 0 ? priv->digests : NULL;
+	*out = digests;
 	*outn = n;
 	return 0;
 }
@@ -457,14 +458,15 @@ static int
 get_hashes(struct wire_decoded *priv, const Emo__Wire__GetValues *gv,
     struct wire_get_values *out, const char **errstr)
 {
+	uint8_t	(*hashes)[WIRE_HASH_LEN];
 	size_t	i;
 
 	if (gv->n_hashes == 0 || gv->n_hashes > WIRE_MAX_VALUES_PER_MSG) {
 		*errstr = "get_values without 1..64 hashes";
 		return -1;
 	}
-	if ((priv->hashes = arena_array(priv, gv->n_hashes,
-	    sizeof(*priv->hashes), errstr)) == NULL)
+	if ((hashes = arena_array(priv, gv->n_hashes, sizeof(*hashes),
+	    errstr)) == NULL)
 		return -1;
 	for (i = 0; i < gv->n_hashes; i++) {
 		if (gv->hashes[i].len != WIRE_HASH_LEN) {
@@ -472,9 +474,9 @@ get_hashes(struct wire_decoded *priv, const Emo__Wire__GetValues *gv,
 			    " bytes";
 			return -1;
 		}
-		memcpy(priv->hashes[i], gv->hashes[i].data, WIRE_HASH_LEN);
+		memcpy(hashes[i], gv->hashes[i].data, WIRE_HASH_LEN);
 	}
-	out->hashes = priv->hashes;
+	out->hashes = hashes;
 	out->nhashes = gv->n_hashes;
 	return 0;
 }
@@ -663,11 +665,6 @@ wire_decode(const uint8_t *buf, size_t len, struct wire_msg *out,
 		*errstr = "out of memory";
 		return -1;
 	}
-	priv->pkt = NULL;
-	priv->nodes = NULL;
-	priv->values = NULL;
-	priv->digests = NULL;
-	priv->hashes = NULL;
 	priv->left = WIRE_DECODE_BUDGET(len);
 	priv->exceeded = 0;
 	priv->blocks = NULL;
@@ -684,7 +681,6 @@ wire_decode(const uint8_t *buf, size_t len, struct wire_msg *out,
 		arena_release(priv);
 		return -1;
 	}
-	priv->pkt = p;
 	out->priv = priv;
 	out->txid = p->txid;
 	if (get_id(&out->sender, &p->sender, "sender id is not " BYTES_STR(ID_LEN) " bytes",

@@ -353,7 +353,24 @@ wire_encoded_len(const struct wire_msg *m)
 	return WIRE_HDR_LEN + emo__wire__packet__get_packed_size(&pb.pkt);
 }
 
-/* Header + packed pb (len bytes, from get_packed_size) into buf. */
+/*
+ * Checks m and lays it out in pb: *len is the Packet's packed size, at
+ * most WIRE_MAX_MESSAGE with the header.  -1 if m breaks a rule or is
+ * longer.
+ */
+static int
+encode_layout(const struct wire_msg *m, struct wire_pb *pb, size_t *len)
+{
+	const char	*errstr;
+
+	if (wire_check(m, &errstr) == -1)
+		return -1;
+	pb_build(pb, m);
+	*len = emo__wire__packet__get_packed_size(&pb->pkt);
+	return *len > WIRE_MAX_MESSAGE - WIRE_HDR_LEN ? -1 : 0;
+}
+
+/* Header + packed pb (len bytes, from encode_layout) into buf. */
 static int
 encode_pb(const struct wire_pb *pb, size_t len, uint8_t *buf)
 {
@@ -369,17 +386,10 @@ ssize_t
 wire_encode(const struct wire_msg *m, uint8_t *buf, size_t cap)
 {
 	struct wire_pb	 pb;
-	const char	*errstr;
 	size_t		 len;
 
-	if (wire_check(m, &errstr) == -1)
-		return -1;
-	pb_build(&pb, m);
-	len = emo__wire__packet__get_packed_size(&pb.pkt);
-	if (len > WIRE_MAX_MESSAGE - WIRE_HDR_LEN ||
-	    cap < WIRE_HDR_LEN || len > cap - WIRE_HDR_LEN)
-		return -1;
-	if (encode_pb(&pb, len, buf) == -1)
+	if (encode_layout(m, &pb, &len) == -1 || cap < WIRE_HDR_LEN ||
+	    len > cap - WIRE_HDR_LEN || encode_pb(&pb, len, buf) == -1)
 		return -1;
 	return (ssize_t)(WIRE_HDR_LEN + len);
 }
@@ -388,15 +398,10 @@ uint8_t *
 wire_encode_alloc(const struct wire_msg *m, size_t *lenp)
 {
 	struct wire_pb	 pb;
-	const char	*errstr;
 	uint8_t		*buf;
 	size_t		 len;
 
-	if (wire_check(m, &errstr) == -1)
-		return NULL;
-	pb_build(&pb, m);
-	len = emo__wire__packet__get_packed_size(&pb.pkt);
-	if (len > WIRE_MAX_MESSAGE - WIRE_HDR_LEN ||
+	if (encode_layout(m, &pb, &len) == -1 ||
 	    (buf = malloc(WIRE_HDR_LEN + len)) == NULL)
 		return NULL;
 	if (encode_pb(&pb, len, buf) == -1) {
