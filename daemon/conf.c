@@ -154,8 +154,7 @@ static const struct conf_row conf_rows[] = {
 
 	PATHROW(socket, CONF_SOCKET_MAX, conf_default_socket,
 	    "path of the control socket"),
-	ROW(socket_group, CT_STRING, socket_group, 0,
-	    sizeof(((struct conf *)NULL)->socket_group) - 1, "",
+	ROW(socket_group, CT_STRING, socket_group, 0, CONF_GROUP_MAX, "",
 	    "group owning the control socket; empty is the daemon's group"),
 	ROW(control_max_clients, CT_U32, control_max_clients, 1, 4096, "64",
 	    "control connections open at once"),
@@ -205,6 +204,14 @@ static const struct conf_row conf_rows[] = {
 #define CONF_NROWS	(sizeof(conf_rows) / sizeof(conf_rows[0]))
 _Static_assert(CONF_NROWS <= CONF_MAX_KEYS, "raise CONF_MAX_KEYS");
 
+/* A row whose field is one heap string. */
+static int
+conf_is_text(const struct conf_row *r)
+{
+	return r->type == CT_STRING || r->type == CT_PATH ||
+	    r->type == CT_HOSTPORT;
+}
+
 static const struct conf_row *
 conf_row_find(const char *name)
 {
@@ -223,15 +230,71 @@ conf_defaults(struct conf *c)
 	const char *sub;
 	size_t i;
 
+	char buf[PATH_MAX];
+
 	memset(c, 0, sizeof(*c));
 	for (i = 0; i < CONF_NROWS; i++) {
 		r = &conf_rows[i];
 		/* check_conf asserts that every default is accepted. */
-		if (r->deffn != NULL)
-			(void)r->deffn((char *)c + r->off, r->max + 1);
-		else if (r->def != NULL)
+		if (r->deffn != NULL) {
+			if (r->deffn(buf, r->max + 1) == 0)
+				*conf_text(c, r) = strdup(buf);
+		} else if (r->def != NULL)
 			(void)conf_set_row(c, r, r->def, &sub);
 	}
+}
+
+void
+conf_free(struct conf *c)
+{
+	const struct conf_row *r;
+	size_t i;
+
+	for (i = 0; i < CONF_NROWS; i++) {
+		r = &conf_rows[i];
+		if (conf_is_text(r)) {
+			free(*conf_text(c, r));
+			*conf_text(c, r) = NULL;
+		}
+	}
+	for (i = 0; i < CONF_MAX_BOOTSTRAP; i++) {
+		free(c->bootstrap[i]);
+		c->bootstrap[i] = NULL;
+	}
+	c->nbootstrap = 0;
+}
+
+int
+conf_copy(struct conf *dst, const struct conf *src)
+{
+	const struct conf_row *r;
+	const char *s;
+	size_t i;
+	unsigned j;
+
+	*dst = *src;
+	for (i = 0; i < CONF_NROWS; i++) {
+		r = &conf_rows[i];
+		if (conf_is_text(r))
+			*conf_text(dst, r) = NULL;
+	}
+	memset(dst->bootstrap, 0, sizeof(dst->bootstrap));
+	dst->nbootstrap = 0;
+	for (i = 0; i < CONF_NROWS; i++) {
+		r = &conf_rows[i];
+		if (conf_is_text(r) && (s = conf_text_get(src, r)) != NULL &&
+		    (*conf_text(dst, r) = strdup(s)) == NULL)
+			goto fail;
+	}
+	for (j = 0; j < src->nbootstrap && j < CONF_MAX_BOOTSTRAP; j++) {
+		if ((dst->bootstrap[j] = strdup(src->bootstrap[j])) == NULL)
+			goto fail;
+		dst->nbootstrap = j + 1;
+	}
+	return 0;
+fail:
+	conf_free(dst);
+	return -1;
 }
 
 int
@@ -423,12 +486,14 @@ void
 conf_print(const struct conf *c, FILE *fp)
 {
 	const struct conf_row *r;
-	char buf[PATH_MAX];
+	const char *v;
+	char buf[64];
 	size_t i;
 	unsigned j;
 
 	for (i = 0; i < CONF_NROWS; i++) {
 		r = &conf_rows[i];
+		v = buf;
 		switch (r->type) {
 		case CT_ADDRLIST:
 			if (c->nbootstrap == 0)
@@ -441,25 +506,41 @@ conf_print(const struct conf *c, FILE *fp)
 		case CT_STRING:
 		case CT_PATH:
 		case CT_HOSTPORT:
-			snprintf(buf, sizeof(buf), "%.*s", (int)r->size,
-			    (const char *)c + r->off);
+			if ((v = conf_text_get(c, r)) == NULL)
+				v = "";
 			break;
 		case CT_BOOL:
-			snprintf(buf, sizeof(buf), "%s",
-			    conf_get_num(c, r) ? "yes" : "no");
+			v = conf_get_num(c, r) ? "yes" : "no";
 			break;
 		case CT_ENUM:
-			snprintf(buf, sizeof(buf), "%s",
-			    r->unparse((int)(uint32_t)conf_get_num(c, r)));
+			v = r->unparse((int)(uint32_t)conf_get_num(c, r));
 			break;
 		default:
 			conf_format_num(r, conf_get_num(c, r), buf, sizeof(buf));
 			break;
 		}
 		/* No trailing blank after an empty value. */
-		fprintf(fp, "%s =%s%s\n", r->name, buf[0] != '\0' ? " " : "",
-		    buf);
+		fprintf(fp, "%s =%s%s\n", r->name, v[0] != '\0' ? " " : "", v);
 	}
+}
+
+static int
+conf_same_text(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+int
+conf_same_bootstrap(const struct conf *a, const struct conf *b)
+{
+	unsigned i;
+
+	if (a->nbootstrap != b->nbootstrap)
+		return 0;
+	for (i = 0; i < a->nbootstrap && i < CONF_MAX_BOOTSTRAP; i++)
+		if (!conf_same_text(a->bootstrap[i], b->bootstrap[i]))
+			return 0;
+	return 1;
 }
 
 size_t
@@ -473,10 +554,11 @@ conf_diff(const struct conf *a, const struct conf *b, const char **keys,
 	for (i = 0; i < CONF_NROWS; i++) {
 		r = &conf_rows[i];
 		if (r->type == CT_ADDRLIST)
-			differ = a->nbootstrap != b->nbootstrap ||
-			    memcmp(a->bootstrap, b->bootstrap,
-			    sizeof(a->bootstrap)) != 0;
-		else	/* conf_set zeroes string tails: bytes compare */
+			differ = !conf_same_bootstrap(a, b);
+		else if (conf_is_text(r))
+			differ = !conf_same_text(conf_text_get(a, r),
+			    conf_text_get(b, r));
+		else
 			differ = memcmp((const char *)a + r->off,
 			    (const char *)b + r->off, r->size) != 0;
 		if (differ && n++ < max)

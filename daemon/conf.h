@@ -15,6 +15,7 @@
 #define CONF_MAX_BOOTSTRAP	32	/* bootstrap addresses */
 #define CONF_ADDR_LEN		256	/* "HOST:PORT", NUL included */
 #define CONF_MAX_TTL_S		604800	/* hard upper bound for max_ttl */
+#define CONF_GROUP_MAX		63	/* bytes of socket_group */
 #define CONF_MAX_KEYS		64	/* rows of the key table, at most */
 
 enum conf_storage {
@@ -22,15 +23,22 @@ enum conf_storage {
 	CONF_STORAGE_MEMORY,
 };
 
+/*
+ * The text values are heap strings the conf owns, never NULL once
+ * conf_defaults has run (bootstrap: the first nbootstrap).  A conf is
+ * copied with conf_copy, not by assignment, and released by conf_free:
+ * each address and path takes what it holds, not PATH_MAX, so a daemon's
+ * few copies touch a few hundred bytes instead of 21 KB each.
+ */
 struct conf {
-	char		listen[CONF_ADDR_LEN];
-	char		bootstrap[CONF_MAX_BOOTSTRAP][CONF_ADDR_LEN];
+	char		*listen;
+	char		*bootstrap[CONF_MAX_BOOTSTRAP];
 	unsigned	nbootstrap;
-	char		data_dir[PATH_MAX];
-	char		socket[PATH_MAX];
-	char		socket_group[64];	/* "" = the daemon's group */
+	char		*data_dir;
+	char		*socket;
+	char		*socket_group;		/* "" = the daemon's group */
 	enum conf_storage storage;
-	char		storage_key_file[PATH_MAX];	/* "": off */
+	char		*storage_key_file;	/* "": off */
 	int		log_level;		/* enum log_level */
 	uint32_t	default_ttl_s;
 	uint32_t	max_ttl_s;
@@ -45,7 +53,7 @@ struct conf {
 	uint32_t	control_max_clients;
 	uint32_t	control_idle_timeout_s;
 	uint32_t	control_output_timeout_s;
-	char		metrics_listen[CONF_ADDR_LEN];	/* "": off */
+	char		*metrics_listen;	/* "": off */
 	/* network */
 	uint32_t	rpc_timeout_ms;
 	uint32_t	rpc_retries;
@@ -63,8 +71,16 @@ struct conf {
 	uint32_t	expire_interval_s;
 };
 
-/* Built-in defaults; paths depend on whether we run as root (see conf.c). */
+/*
+ * Built-in defaults over a conf that holds nothing (or was freed); paths
+ * depend on whether we run as root (see conf.c).  Without memory a text
+ * value stays NULL, which conf_validate refuses.
+ */
 void	conf_defaults(struct conf *);
+/* A deep copy into dst, which holds nothing; -1 without memory. */
+int	conf_copy(struct conf *dst, const struct conf *src);
+/* Frees the text values; the conf then holds nothing. */
+void	conf_free(struct conf *);
 /*
  * Reads a file over the current values.  On error returns -1 with
  * "PATH:LINE: reason" (or "PATH: strerror") in err and leaves *c partly
@@ -95,6 +111,8 @@ void	conf_print(const struct conf *, FILE *);
  */
 int	conf_parse_duration(const char *, uint64_t min, uint64_t max,
 	    uint64_t *out, const char **errstr);
+/* Whether a and b hold the same bootstrap list, in the same order. */
+int	conf_same_bootstrap(const struct conf *a, const struct conf *b);
 /*
  * The keys whose values differ between a and b, in table order, at most
  * max of them into keys (static names); returns how many differ.

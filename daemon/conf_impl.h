@@ -35,7 +35,7 @@ enum conf_type {
 enum conf_err {
 	CE_OK, CE_EMPTY, CE_NUMBER, CE_SUFFIX, CE_BELOW, CE_ABOVE, CE_LONG,
 	CE_CHAR, CE_UTF8, CE_SPACE, CE_TRAIL, CE_HASH, CE_COMMENT, CE_NOTABS,
-	CE_BOOL, CE_ENUM, CE_ADDR, CE_TOOMANY,
+	CE_BOOL, CE_ENUM, CE_ADDR, CE_TOOMANY, CE_NOMEM,
 };
 
 struct conf_row {
@@ -75,6 +75,9 @@ enum conf_err conf_check_text(enum conf_type t, size_t max, const char *,
 /* Parses value into the row's field; *c is untouched on error. */
 enum conf_err conf_set_row(struct conf *, const struct conf_row *,
 	    const char *value, const char **sub);
+/* The text field of a row (not the address list); NULL: none yet. */
+char	**conf_text(struct conf *, const struct conf_row *);
+const char *conf_text_get(const struct conf *, const struct conf_row *);
 /* A numeric field of the row, widened. */
 uint64_t conf_get_num(const struct conf *, const struct conf_row *);
 /* Whether a field holds something conf_set_row could have stored. */

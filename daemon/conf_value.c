@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -97,6 +98,7 @@ const struct conf_errtext conf_errs[] = {
 	[CE_ENUM] =	{ "not one of the allowed values", "is not one of" },
 	[CE_ADDR] =	{ "bad address", "is not HOST:PORT" },
 	[CE_TOOMANY] =	{ "too many addresses", "is one address too many" },
+	[CE_NOMEM] =	{ "out of memory", "could not be stored: out of memory" },
 };
 
 static void
@@ -108,6 +110,21 @@ conf_put_num(struct conf *c, const struct conf_row *r, uint64_t v)
 		memcpy((char *)c + r->off, &v, sizeof(v));
 	else
 		memcpy((char *)c + r->off, &v32, sizeof(v32));
+}
+
+char **
+conf_text(struct conf *c, const struct conf_row *r)
+{
+	return (char **)(void *)((char *)c + r->off);
+}
+
+const char *
+conf_text_get(const struct conf *c, const struct conf_row *r)
+{
+	const char *s;
+
+	memcpy(&s, (const char *)c + r->off, sizeof(s));
+	return s;
 }
 
 uint64_t
@@ -218,8 +235,10 @@ conf_set_row(struct conf *c, const struct conf_row *r, const char *value,
 
 	*sub = NULL;
 	if (r->type == CT_ADDRLIST && value[0] == '\0') {
-		memset(c->bootstrap, 0, sizeof(c->bootstrap));
-		c->nbootstrap = 0;
+		while (c->nbootstrap > 0) {
+			free(c->bootstrap[--c->nbootstrap]);
+			c->bootstrap[c->nbootstrap] = NULL;
+		}
 		return CE_OK;
 	}
 	/* An address or path whose default is empty may be empty: off. */
@@ -235,15 +254,17 @@ conf_set_row(struct conf *c, const struct conf_row *r, const char *value,
 		if (!off &&
 		    (e = conf_check_text(r->type, r->max, value, sub)) != CE_OK)
 			return e;
-		dst = (char *)c + r->off;
-		if (r->type == CT_ADDRLIST) {
-			if (c->nbootstrap >= CONF_MAX_BOOTSTRAP)
-				return CE_TOOMANY;
-			dst = c->bootstrap[c->nbootstrap++];
+		if (r->type == CT_ADDRLIST &&
+		    c->nbootstrap >= CONF_MAX_BOOTSTRAP)
+			return CE_TOOMANY;
+		if ((dst = strdup(value)) == NULL)
+			return CE_NOMEM;
+		if (r->type == CT_ADDRLIST)
+			c->bootstrap[c->nbootstrap++] = dst;
+		else {
+			free(*conf_text(c, r));
+			*conf_text(c, r) = dst;
 		}
-		/* Zero the tail too, so equal settings compare equal. */
-		memset(dst, 0, r->max + 1);
-		memcpy(dst, value, strlen(value));
 		return CE_OK;
 	case CT_BOOL:
 		e = conf_parse_bool(value, &v);
@@ -361,15 +382,16 @@ conf_errmsg(const struct conf_row *r, const char *value, enum conf_err e,
 int
 conf_row_ok(const struct conf *c, const struct conf_row *r)
 {
-	const char *s = (const char *)c + r->off, *sub;
-	uint64_t v = conf_get_num(c, r);
+	const char *s, *sub;
+	uint64_t v;
 	unsigned i;
 
 	switch (r->type) {
 	case CT_STRING:
 	case CT_PATH:
 	case CT_HOSTPORT:
-		if (memchr(s, '\0', r->size) == NULL)
+		if ((s = conf_text_get(c, r)) == NULL ||
+		    strnlen(s, r->max + 1) > r->max)
 			return 0;
 		/* An address or path whose default is empty: off. */
 		if (s[0] == '\0')
@@ -378,12 +400,18 @@ conf_row_ok(const struct conf *c, const struct conf_row *r)
 		return conf_check_text(r->type, r->max, s, &sub) == CE_OK;
 	case CT_ADDRLIST:
 		for (i = 0; i < c->nbootstrap && i < CONF_MAX_BOOTSTRAP; i++)
-			if (memchr(c->bootstrap[i], '\0', CONF_ADDR_LEN) ==
-			    NULL || c->bootstrap[i][0] == '\0' ||
+			if (c->bootstrap[i] == NULL ||
+			    strnlen(c->bootstrap[i], r->max + 1) > r->max ||
+			    c->bootstrap[i][0] == '\0' ||
 			    conf_check_text(r->type, r->max, c->bootstrap[i],
 			    &sub) != CE_OK)
 				return 0;
 		return 1;
+	default:
+		break;
+	}
+	v = conf_get_num(c, r);
+	switch (r->type) {
 	case CT_BOOL:
 		return v <= 1;
 	case CT_ENUM:

@@ -283,7 +283,8 @@ main_check_key(const struct conf *c, char *err, size_t errlen)
 	return ks == KEYS_OK ? 0 : -1;
 }
 
-static int
+/* Not inlined, for the reason main_files gives. */
+static int __attribute__((noinline))
 main_check(const struct conf *c, char *err, size_t errlen)
 {
 	char dir[PATH_MAX], *slash;
@@ -332,6 +333,25 @@ main_check(const struct conf *c, char *err, size_t errlen)
 	if ((slash = strrchr(dir, '/')) != NULL && slash != dir)
 		*slash = '\0';
 	return main_check_dir("socket", dir, err, errlen);
+}
+
+/*
+ * The directories, the lock and the identity.  Not inlined: its path
+ * buffers (about 17 KB) would otherwise stay in main's frame, under the
+ * event loop, for the daemon's whole life, and every page of stack the
+ * loop reaches below them is private memory.
+ */
+static int __attribute__((noinline))
+main_files(struct emod *e, char *err, size_t errlen)
+{
+	/* Before anything is created in it: the fallback dir must be ours. */
+	if (main_fallback_dir(e, err, errlen) == -1)
+		return -1;
+	if (main_mkdirs(e->conf.data_dir, 0700, err, errlen) == -1 ||
+	    main_lock(e, err, errlen) == -1 ||
+	    main_identity(e, err, errlen) == -1)
+		fatalx("%s", err);
+	return 0;
 }
 
 static void
@@ -398,12 +418,14 @@ main_hup_cb(evutil_socket_t sig, short what, void *arg)
 	conf_defaults(&c);
 	if (conf_load(&c, e->config_path, err, sizeof(err)) == -1) {
 		log_warnx("SIGHUP: keeping the running configuration: %s", err);
+		conf_free(&c);
 		(void)notify_send("READY=1");
 		return;
 	}
 	if (conf_validate(&c, &errstr) == -1) {
 		log_warnx("SIGHUP: keeping the running configuration: %s: %s",
 		    e->config_path, errstr);
+		conf_free(&c);
 		(void)notify_send("READY=1");
 		return;
 	}
@@ -414,16 +436,24 @@ main_hup_cb(evutil_socket_t sig, short what, void *arg)
 		changed = 1;
 	}
 	e->conf.log_level = c.log_level;
-	if (!e->bootstrap_from_options && (c.nbootstrap != e->conf.nbootstrap ||
-	    memcmp(c.bootstrap, e->conf.bootstrap, sizeof(c.bootstrap)) != 0)) {
-		memcpy(e->conf.bootstrap, c.bootstrap, sizeof(c.bootstrap));
+	if (!e->bootstrap_from_options &&
+	    !conf_same_bootstrap(&c, &e->conf)) {
+		/* Swapped: c's free releases the old list. */
+		char *old[CONF_MAX_BOOTSTRAP];
+		unsigned nold = e->conf.nbootstrap;
+
+		memcpy(old, e->conf.bootstrap, sizeof(old));
+		memcpy(e->conf.bootstrap, c.bootstrap, sizeof(old));
 		e->conf.nbootstrap = c.nbootstrap;
+		memcpy(c.bootstrap, old, sizeof(old));
+		c.nbootstrap = nold;
 		log_warnx("SIGHUP: bootstrap list now has %u address%s; joining "
 		    "through it", c.nbootstrap, c.nbootstrap == 1 ? "" : "es");
 		node_rejoin(e->node);
 		changed = 1;
 	}
 	main_restart_keys(e, &c);
+	conf_free(&c);
 	if (!changed)
 		log_info("SIGHUP: %s reloaded, nothing to change now",
 		    e->config_path);
@@ -462,7 +492,7 @@ main(int argc, char *argv[])
 	char err[1024], hex[ID_HEX_LEN + 1];
 	const char *errstr;
 	size_t nopts = 0, i;
-	int ch, verbose = 0, check = 0, cleared = 0;
+	int ch, verbose = 0, check = 0, cleared = 0, rv = 1;
 	uint64_t wd;
 
 	memset(&e, 0, sizeof(e));
@@ -518,9 +548,12 @@ main(int argc, char *argv[])
 	if (e.config_path != NULL &&
 	    conf_load(&e.conf, e.config_path, err, sizeof(err)) == -1) {
 		fprintf(stderr, "emod: %s\n", err);
-		return 1;
+		goto out;
 	}
-	e.file_conf = e.conf;
+	if (conf_copy(&e.file_conf, &e.conf) == -1) {
+		fprintf(stderr, "emod: out of memory\n");
+		goto out;
+	}
 	for (i = 0; i < nopts; i++) {
 		if (strcmp(opts[i].key, "bootstrap") == 0 && !cleared) {
 			(void)conf_set(&e.conf, "bootstrap", "", &errstr);
@@ -530,7 +563,7 @@ main(int argc, char *argv[])
 		if (conf_set_msg(&e.conf, opts[i].key, opts[i].value, err,
 		    sizeof(err)) == -1) {
 			fprintf(stderr, "emod: %s: %s\n", opts[i].flag, err);
-			return 1;
+			goto out;
 		}
 	}
 	if (verbose > 0)
@@ -541,15 +574,16 @@ main(int argc, char *argv[])
 		fprintf(stderr, "emod: %s%s%s\n",
 		    e.config_path ? e.config_path : "", e.config_path ? ": " : "",
 		    errstr);
-		return 1;
+		goto out;
 	}
 	if (check) {
 		if (main_check(&e.conf, err, sizeof(err)) == -1) {
 			fprintf(stderr, "emod: %s\n", err);
-			return 1;
+			goto out;
 		}
 		conf_print(&e.conf, stdout);
-		return 0;
+		rv = 0;
+		goto out;
 	}
 	log_setlevel(e.conf.log_level);
 
@@ -558,15 +592,10 @@ main(int argc, char *argv[])
 	if (crypto_init() == -1)
 		fatalx("libsodium failed to initialise");
 	signal(SIGPIPE, SIG_IGN);
-	/* Before anything is created in it: the fallback dir must be ours. */
-	if (main_fallback_dir(&e, err, sizeof(err)) == -1) {
+	if (main_files(&e, err, sizeof(err)) == -1) {
 		fprintf(stderr, "emod: %s\n", err);
-		return 1;
+		goto out;
 	}
-	if (main_mkdirs(e.conf.data_dir, 0700, err, sizeof(err)) == -1 ||
-	    main_lock(&e, err, sizeof(err)) == -1 ||
-	    main_identity(&e, err, sizeof(err)) == -1)
-		fatalx("%s", err);
 
 	if ((e.base = event_base_new()) == NULL ||
 	    event_base_priority_init(e.base, 2) == -1)
@@ -644,5 +673,9 @@ main(int argc, char *argv[])
 	if (e.lock_fd != -1)
 		close(e.lock_fd);
 	log_info("stopped");
-	return 0;
+	rv = 0;
+out:
+	conf_free(&e.conf);
+	conf_free(&e.file_conf);
+	return rv;
 }

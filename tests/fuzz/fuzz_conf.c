@@ -55,8 +55,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[512], *pa, *pb;
 	const char *why;
 
-	if ((a = malloc(sizeof(*a))) == NULL || (b = malloc(sizeof(*b))) ==
-	    NULL)
+	/* Zeroed: a conf that holds nothing, for conf_free. */
+	if ((a = calloc(1, sizeof(*a))) == NULL || (b = calloc(1,
+	    sizeof(*b))) == NULL)
 		abort();
 	if (fuzz_load(a, size ? (const void *)data : empty, size, err,
 	    sizeof(err)) == -1) {
@@ -69,11 +70,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fuzz_load(b, pa, strlen(pa), err, sizeof(err)) == -1)
 		abort();		/* conf_print wrote what we cannot read */
 	pb = fuzz_print(b);
-	if (strcmp(pa, pb) != 0)
+	if (strcmp(pa, pb) != 0 || conf_diff(a, b, NULL, 0) != 0)
 		abort();
 	free(pa);
 	free(pb);
 done:
+	conf_free(a);
+	conf_free(b);
 	free(a);
 	free(b);
 	return 0;

@@ -38,11 +38,19 @@ write_conf(const char *text, size_t len)
 	ck_assert_int_eq(fclose(fp), 0);
 }
 
+/* The defaults, over a conf that holds nothing or something. */
+static void
+conf_reset(struct conf *c)
+{
+	conf_free(c);
+	conf_defaults(c);
+}
+
 /* Loads text over the defaults; returns conf_load's result. */
 static int
 load_text(struct conf *c, const char *text, char *err)
 {
-	conf_defaults(c);
+	conf_reset(c);
 	write_conf(text, strlen(text));
 	err[0] = '\0';
 	return conf_load(c, cfpath, err, ERRLEN);
@@ -79,10 +87,10 @@ print_conf(const struct conf *c)
 
 START_TEST(test_defaults)
 {
-	struct conf c;
+	struct conf c = { 0 };
 	const char *why = NULL;
 
-	conf_defaults(&c);
+	conf_reset(&c);
 	ck_assert_str_eq(c.listen, "0.0.0.0:9000");
 	ck_assert_uint_eq(c.nbootstrap, 0);
 	ck_assert_str_eq(c.socket_group, "");
@@ -117,6 +125,7 @@ START_TEST(test_defaults)
 		ck_assert_str_eq(c.socket, "/run/emo/emod.sock");
 	}
 	ck_assert_msg(conf_validate(&c, &why) == 0, "%s", why);
+	conf_free(&c);
 }
 END_TEST
 
@@ -165,7 +174,7 @@ START_TEST(test_default_paths)
 		"XDG_STATE_HOME", "HOME", "XDG_RUNTIME_DIR",
 	};
 	char *saved[3], want[256];
-	struct conf c;
+	struct conf c = { 0 };
 	int dropped = 0;
 	size_t i;
 
@@ -184,7 +193,7 @@ START_TEST(test_default_paths)
 		setenv_or_unset("XDG_STATE_HOME", path_cases[i].xdg_state);
 		setenv_or_unset("HOME", path_cases[i].home);
 		setenv_or_unset("XDG_RUNTIME_DIR", path_cases[i].xdg_runtime);
-		conf_defaults(&c);
+		conf_reset(&c);
 		expand_uid(want, sizeof(want), path_cases[i].data_dir);
 		ck_assert_msg(strcmp(c.data_dir, want) == 0,
 		    "case %zu: data_dir %s, want %s", i, c.data_dir, want);
@@ -198,6 +207,7 @@ START_TEST(test_default_paths)
 		setenv_or_unset(vars[i], saved[i]);
 		free(saved[i]);
 	}
+	conf_free(&c);
 }
 END_TEST
 
@@ -275,7 +285,7 @@ START_TEST(test_set_every_key)
 {
 	char err[ERRLEN], key[64];
 	const char *k;
-	struct conf c;
+	struct conf c = { 0 };
 	unsigned i, j;
 	size_t n;
 	int found;
@@ -284,8 +294,8 @@ START_TEST(test_set_every_key)
 		ck_assert_msg(load_text(&c, set_cases[i].line, err) == 0,
 		    "%s: %s", set_cases[i].line, err);
 		if (set_cases[i].str != NULL)
-			ck_assert_str_eq((char *)&c + set_cases[i].off,
-			    set_cases[i].str);
+			ck_assert_str_eq(*(char **)(void *)((char *)&c +
+			    set_cases[i].off), set_cases[i].str);
 		else
 			ck_assert_uint_eq(get_num(&c, set_cases[i].off,
 			    set_cases[i].size), set_cases[i].num);
@@ -302,6 +312,7 @@ START_TEST(test_set_every_key)
 		}
 		ck_assert_msg(found, "key %s has no set case", k);
 	}
+	conf_free(&c);
 }
 END_TEST
 
@@ -409,12 +420,12 @@ static const struct {
 START_TEST(test_errors)
 {
 	char err[ERRLEN], want[ERRLEN];
-	struct conf c;
+	struct conf c = { 0 };
 	unsigned i;
 	size_t len;
 
 	for (i = 0; i < sizeof(err_cases) / sizeof(err_cases[0]); i++) {
-		conf_defaults(&c);
+		conf_reset(&c);
 		/* One case holds a NUL: write up to the final newline. */
 		len = strlen(err_cases[i].text);
 		if (strstr(err_cases[i].msg, "NUL") != NULL)
@@ -426,6 +437,7 @@ START_TEST(test_errors)
 		    err_cases[i].line, err_cases[i].msg);
 		ck_assert_str_eq(err, want);
 	}
+	conf_free(&c);
 }
 END_TEST
 
@@ -489,11 +501,11 @@ START_TEST(test_units)
 {
 	size_t off, size;
 	const char *why;
-	struct conf c;
+	struct conf c = { 0 };
 	unsigned i;
 
 	for (i = 0; i < sizeof(unit_cases) / sizeof(unit_cases[0]); i++) {
-		conf_defaults(&c);
+		conf_reset(&c);
 		why = NULL;
 		if (unit_cases[i].why != NULL) {
 			ck_assert_int_eq(conf_set(&c, unit_cases[i].key,
@@ -507,13 +519,14 @@ START_TEST(test_units)
 		key_field(unit_cases[i].key, &off, &size);
 		ck_assert_uint_eq(get_num(&c, off, size), unit_cases[i].want);
 	}
+	conf_free(&c);
 }
 END_TEST
 
 START_TEST(test_crlf_and_layout)
 {
 	char err[ERRLEN];
-	struct conf c;
+	struct conf c = { 0 };
 
 	ck_assert_msg(load_text(&c, "\xef\xbb\xbf# emod\r\n\r\n"
 	    "alpha = 5\r\n\t# indented comment\r\n"
@@ -531,13 +544,14 @@ START_TEST(test_crlf_and_layout)
 	ck_assert_int_eq(load_text(&c, "", err), 0);
 	ck_assert_int_eq(load_text(&c, "#\n   \n\t\n", err), 0);
 	ck_assert_uint_eq(c.alpha, 3);
+	conf_free(&c);
 }
 END_TEST
 
 START_TEST(test_long_lines)
 {
 	char *text, err[ERRLEN], want[ERRLEN];
-	struct conf c;
+	struct conf c = { 0 };
 	size_t n = CONF_MAX_LINE + 16;
 
 	text = malloc(n);
@@ -566,13 +580,14 @@ START_TEST(test_long_lines)
 	ck_assert_int_eq(load_text(&c, text, err), -1);
 	ck_assert_str_eq(err, want);
 	free(text);
+	conf_free(&c);
 }
 END_TEST
 
 START_TEST(test_bootstrap)
 {
 	char text[CONF_MAX_BOOTSTRAP * 32 + 64], err[ERRLEN], want[ERRLEN];
-	struct conf c;
+	struct conf c = { 0 };
 	size_t o = 0;
 	unsigned i;
 
@@ -594,7 +609,8 @@ START_TEST(test_bootstrap)
 	ck_assert_msg(load_text(&c, text, err) == 0, "%s", err);
 	ck_assert_uint_eq(c.nbootstrap, 1);
 	ck_assert_str_eq(c.bootstrap[0], "[2001:db8::1]:7");
-	ck_assert_int_eq(c.bootstrap[1][0], '\0');
+	ck_assert_ptr_null(c.bootstrap[1]);
+	conf_free(&c);
 }
 END_TEST
 
@@ -616,7 +632,7 @@ static const char *const rt_texts[] = {
 
 START_TEST(test_roundtrip)
 {
-	struct conf a, b;
+	struct conf a = { 0 }, b = { 0 };
 	char err[ERRLEN], *text, *pa, *pb, *cut;
 	unsigned i;
 
@@ -634,21 +650,24 @@ START_TEST(test_roundtrip)
 		ck_assert_msg(load_text(&b, pa, err) == 0, "%s\n%s", err, pa);
 		pb = print_conf(&b);
 		ck_assert_str_eq(pa, pb);
-		ck_assert_msg(memcmp(&a, &b, sizeof(a)) == 0, "case %u", i);
+		ck_assert_msg(conf_diff(&a, &b, NULL, 0) == 0, "case %u", i);
 		free(pa);
 		free(pb);
 	}
+	conf_free(&a);
+	conf_free(&b);
 }
 END_TEST
 
 /* conf_diff names the keys that differ, in table order, bounded. */
 START_TEST(test_diff)
 {
-	struct conf a, b;
+	struct conf a = { 0 }, b = { 0 };
 	const char *keys[CONF_MAX_KEYS], *errstr;
 
-	conf_defaults(&a);
-	b = a;
+	conf_reset(&a);
+	ck_assert_int_eq(conf_copy(&b, &a), 0);
+	ck_assert_ptr_ne(b.data_dir, a.data_dir);
 	ck_assert_uint_eq(conf_diff(&a, &b, keys, CONF_MAX_KEYS), 0);
 	ck_assert_int_eq(conf_set(&b, "rpc_timeout_ms", "700", &errstr), 0);
 	ck_assert_int_eq(conf_set(&b, "metrics_listen", "127.0.0.1:1",
@@ -666,18 +685,21 @@ START_TEST(test_diff)
 	ck_assert_int_eq(conf_set(&b, "rpc_timeout_ms", "1000", &errstr), 0);
 	ck_assert_int_eq(conf_set(&b, "bootstrap", "", &errstr), 0);
 	ck_assert_uint_eq(conf_diff(&a, &b, keys, CONF_MAX_KEYS), 0);
+	conf_free(&a);
+	conf_free(&b);
 }
 END_TEST
 
 START_TEST(test_print)
 {
-	struct conf c;
+	struct conf c = { 0 };
+	const char *why;
 	char *p;
 	unsigned i;
 
-	conf_defaults(&c);
-	strcpy(c.data_dir, "/d");
-	strcpy(c.socket, "/s");
+	conf_reset(&c);
+	ck_assert_int_eq(conf_set(&c, "data_dir", "/d", &why), 0);
+	ck_assert_int_eq(conf_set(&c, "socket", "/s", &why), 0);
 	p = print_conf(&c);
 	ck_assert_str_eq(p,
 	    "listen = 0.0.0.0:9000\n# bootstrap = (none)\ndata_dir = /d\n"
@@ -702,15 +724,16 @@ START_TEST(test_print)
 	ck_assert_uint_eq(i, NKEYS);
 	ck_assert_ptr_null(conf_key_name(NKEYS + 100));
 	ck_assert_ptr_null(conf_key_help(NKEYS));
+	conf_free(&c);
 }
 END_TEST
 
 START_TEST(test_no_file)
 {
 	char err[ERRLEN], want[ERRLEN], path[192];
-	struct conf c;
+	struct conf c = { 0 };
 
-	conf_defaults(&c);
+	conf_reset(&c);
 	snprintf(path, sizeof(path), "%s/missing.conf", tmpdir);
 	ck_assert_int_eq(conf_load(&c, path, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "%s: %s", path, strerror(ENOENT));
@@ -721,15 +744,16 @@ START_TEST(test_no_file)
 	/* A short buffer is cut, not overrun. */
 	ck_assert_int_eq(conf_load(&c, path, err, 5), -1);
 	ck_assert_uint_eq(strlen(err), 4);
+	conf_free(&c);
 }
 END_TEST
 
 START_TEST(test_validate)
 {
-	struct conf c;
+	struct conf c = { 0 };
 	const char *why;
 
-	conf_defaults(&c);
+	conf_reset(&c);
 	ck_assert_int_eq(conf_validate(&c, &why), 0);
 	c.default_ttl_s = c.max_ttl_s + 1;
 	ck_assert_int_eq(conf_validate(&c, &why), -1);
@@ -737,33 +761,37 @@ START_TEST(test_validate)
 	c.max_ttl_s = c.default_ttl_s;
 	ck_assert_int_eq(conf_validate(&c, &why), 0);
 	/* Fields set behind conf_set's back are checked too. */
-	conf_defaults(&c);
+	conf_reset(&c);
 	c.alpha = 0;
 	ck_assert_int_eq(conf_validate(&c, &why), -1);
 	ck_assert_str_eq(why, "alpha has an invalid value");
-	conf_defaults(&c);
+	conf_reset(&c);
 	c.storage = 7;
 	ck_assert_int_eq(conf_validate(&c, &why), -1);
 	ck_assert_str_eq(why, "storage has an invalid value");
-	conf_defaults(&c);
+	conf_reset(&c);
 	c.log_level = -1;
 	ck_assert_int_eq(conf_validate(&c, &why), -1);
 	ck_assert_str_eq(why, "log_level has an invalid value");
-	conf_defaults(&c);
+	conf_reset(&c);
 	c.data_dir[0] = '\0';
 	ck_assert_int_eq(conf_validate(&c, &why), -1);
 	ck_assert_str_eq(why, "data_dir has an invalid value");
-	conf_defaults(&c);
-	memset(c.socket_group, 'g', sizeof(c.socket_group));
+	conf_reset(&c);
+	free(c.socket_group);	/* one byte over CONF_GROUP_MAX */
+	c.socket_group = strdup("gggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggg");
+	ck_assert_ptr_nonnull(c.socket_group);
+	ck_assert_uint_eq(strlen(c.socket_group), CONF_GROUP_MAX + 1);
 	ck_assert_int_eq(conf_validate(&c, &why), -1);
 	ck_assert_str_eq(why, "socket_group has an invalid value");
-	conf_defaults(&c);
+	conf_reset(&c);
 	c.nbootstrap = 1;
 	ck_assert_int_eq(conf_validate(&c, &why), -1);
 	ck_assert_str_eq(why, "bootstrap has an invalid value");
 	c.nbootstrap = CONF_MAX_BOOTSTRAP + 1;
 	ck_assert_int_eq(conf_validate(&c, &why), -1);
 	ck_assert_str_eq(why, "bootstrap has too many addresses");
+	conf_free(&c);
 }
 END_TEST
 
@@ -843,9 +871,9 @@ START_TEST(test_set_msg)
 {
 	char err[ERRLEN], big[CONF_ADDR_LEN + 8];
 	const char *why;
-	struct conf c;
+	struct conf c = { 0 };
 
-	conf_defaults(&c);
+	conf_reset(&c);
 	ck_assert_int_eq(conf_set_msg(&c, "max_ttl", "0", err, sizeof(err)),
 	    -1);
 	ck_assert_str_eq(err, "max_ttl: '0' is below the minimum 1");
@@ -877,6 +905,7 @@ START_TEST(test_set_msg)
 	ck_assert_uint_eq(strlen(err), strlen("listen: '' is longer than 255 "
 	    "bytes") + 80 + 3);
 	ck_assert_str_eq(c.listen, "0.0.0.0:9000");
+	conf_free(&c);
 }
 END_TEST
 
