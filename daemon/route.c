@@ -19,6 +19,7 @@ struct route_bucket {
 	struct route_ent	*cache;	/* oldest first */
 	uint8_t			 n, cap;
 	uint8_t			 ncache, ccap;
+	uint8_t			 refused;	/* turned a node away (limits) */
 	uint64_t		 refreshed_ms;	/* 0: see route_refreshed */
 };
 
@@ -154,7 +155,12 @@ route_limit(const struct route *rt, int bi, const struct addr *addr,
 	return ROUTE_LIMIT_OK;
 }
 
-/* route_limit, counting a refusal. */
+/*
+ * route_limit, counting a refusal and marking the bucket: one that turned
+ * a node away may lack a node closer to a key than those it holds, so
+ * route_complete_near no longer vouches for it.  The mark stays: the node
+ * may still be out there.
+ */
 static int
 route_limit_refuses(struct route *rt, int bi, const struct addr *addr,
     const struct id *skip)
@@ -162,13 +168,16 @@ route_limit_refuses(struct route *rt, int bi, const struct addr *addr,
 	switch (route_limit(rt, bi, addr, skip)) {
 	case ROUTE_LIMIT_IP:
 		rt->st.refused_ip++;
-		return 1;
+		break;
 	case ROUTE_LIMIT_PREFIX:
 		rt->st.refused_prefix++;
-		return 1;
+		break;
 	default:
 		return 0;
 	}
+	if (bi >= 0 && (size_t)bi < rt->nb)
+		rt->bucket[bi].refused = 1;
+	return 1;
 }
 
 int
@@ -521,7 +530,7 @@ route_closest_ptrs(const struct route *rt, const struct id *target,
 	return n;
 }
 
-/* Bucket bi is not full; *n counts its usable entries. */
+/* Bucket bi holds all it heard of; *n counts its usable entries. */
 static int
 route_open_bucket(const struct route *rt, int bi, size_t *n)
 {
@@ -530,7 +539,7 @@ route_open_bucket(const struct route *rt, int bi, size_t *n)
 
 	if (b == NULL)
 		return 1;
-	if (b->n >= ROUTE_K || b->ncache > 0)
+	if (b->n >= ROUTE_K || b->ncache > 0 || b->refused)
 		return 0;
 	for (i = 0; i < b->n; i++)
 		*n += b->node[i].fails < ROUTE_MAX_FAILS;

@@ -125,9 +125,10 @@ size_t		 route_closest_fast(const struct route *,
 /*
  * 1 if no bucket that route_closest would take max entries from (in its
  * order: target's bucket, the deeper ones, then the shallower ones) is
- * full: every node we have heard of there is in the table, none was
- * turned away or cached for want of room.  So the table's max closest
- * to target are the closest we know of (op_put: a put's first step).
+ * full or has ever turned a node away for the IP limits: every node we
+ * have heard of there is in the table, none was refused or cached for
+ * want of room.  So the table's max closest to target are the closest we
+ * know of (op_put: a put's first step).
  */
 int		 route_complete_near(const struct route *,
 		    const struct id *target, size_t max);

@@ -803,6 +803,59 @@ START_TEST(test_ip_limit)
 }
 END_TEST
 
+/*
+ * A bucket that turned a node away for the IP limits may lack a node
+ * closer to a key than those it holds: route_complete_near stops vouching
+ * for it (a put then runs its lookup's first round), nor for a key that
+ * takes nodes from it after its own bucket; other keys keep the shortcut.
+ */
+START_TEST(test_complete_near_refused)
+{
+	struct prng p = { 0xc0de5 };
+	struct route *rt;
+	struct addr a;
+	struct id self, id, key, far;
+	uint16_t i;
+
+	rt = new_table(&p, &self);
+	id_in_bucket(&p, rt, 3, &key);
+	id_in_bucket(&p, rt, 1, &far);
+	for (i = 0; i < ROUTE_IP_MAX; i++) {
+		id_in_bucket(&p, rt, 3, &id);
+		ip4_addr(&a, 0x01020304, (uint16_t)(1000 + i));
+		ck_assert_int_eq(route_seen(rt, &id, &a, 1000, 0, NULL),
+		    ROUTE_ADDED);
+	}
+	ck_assert_int_eq(route_complete_near(rt, &key, ROUTE_K), 1);
+	ck_assert_int_eq(route_complete_near(rt, &far, ROUTE_K), 1);
+	/* A third node of that host, in the same bucket: refused. */
+	id_in_bucket(&p, rt, 3, &id);
+	ip4_addr(&a, 0x01020304, 2000);
+	ck_assert_int_eq(route_seen(rt, &id, &a, 2000, 0, NULL),
+	    ROUTE_REFUSED);
+	ck_assert_int_eq(route_complete_near(rt, &key, ROUTE_K), 0);
+	/* A key in bucket 1 takes bucket 3's nodes too. */
+	ck_assert_int_eq(route_complete_near(rt, &far, ROUTE_K), 0);
+	/* One in bucket 5 whose 2 closest are both there does not. */
+	for (i = 0; i < 2; i++) {
+		id_in_bucket(&p, rt, 5, &id);
+		ip4_addr(&a, 0x09000001u + i, 4000);
+		ck_assert_int_eq(route_seen(rt, &id, &a, 2500, 0, NULL),
+		    ROUTE_ADDED);
+	}
+	id_in_bucket(&p, rt, 5, &key);
+	ck_assert_int_eq(route_complete_near(rt, &key, 2), 1);
+	ck_assert_int_eq(route_complete_near(rt, &key, 3), 0);
+	/* Another host in bucket 3 is welcome; the mark stays. */
+	id_in_bucket(&p, rt, 3, &id);
+	ip4_addr(&a, 0x05060708, 3000);
+	ck_assert_int_eq(route_seen(rt, &id, &a, 3000, 0, NULL), ROUTE_ADDED);
+	id_in_bucket(&p, rt, 3, &key);
+	ck_assert_int_eq(route_complete_near(rt, &key, ROUTE_K), 0);
+	route_free(rt);
+}
+END_TEST
+
 /* Loopback and private hosts are exempt unless limit_local is on. */
 START_TEST(test_ip_limit_local)
 {
@@ -963,6 +1016,7 @@ route_suite(void)
 	tcase_add_test(tc, test_ping_stale_valve);
 	tcase_add_test(tc, test_ip_limit);
 	tcase_add_test(tc, test_ip_limit_local);
+	tcase_add_test(tc, test_complete_near_refused);
 	tcase_add_test(tc, test_prefix_limits);
 	tcase_add_test(tc, test_limit_move_and_promote);
 	suite_add_tcase(s, tc);
