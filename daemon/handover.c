@@ -151,14 +151,49 @@ handover_busy(const struct handover *h)
 	return h->n > 0 && !h->q[h->head].waiting && handover_room(h);
 }
 
+/* Usable entries of the buckets past node's: nearer us than it is. */
+static size_t
+handover_deeper(const struct handover *h, const struct id *node)
+{
+	return route_usable(h->env->rt, id_prefixlen(&h->env->self, node) + 1,
+	    ROUTE_BUCKETS - 1);
+}
+
+/*
+ * What the buckets alone prove, without route_closest: the new node is in
+ * bucket q, the key in bucket t (prefix lengths with us).
+ *  - t < q: every node of bucket t is closer to the key than we are, and
+ *    they come first in route_closest; HANDOVER_SENDERS of them make us
+ *    no sender.
+ *  - t > q: every node of the buckets past q (`deeper`), and we, are
+ *    closer to the key than the new node; k of us put it out of the k.
+ * A hand-over walks every key we hold for every new neighbour; this
+ * spares the sort for most of them.
+ */
+static int
+handover_clearly_not(const struct handover *h, const struct handover_job *job,
+    const struct id *key, size_t deeper)
+{
+	const struct env *env = h->env;
+	int q = id_prefixlen(&env->self, &job->node.id);
+	int t = id_prefixlen(&env->self, key);
+
+	if (t < q)
+		return route_usable(env->rt, t, t) >= HANDOVER_SENDERS;
+	if (t > q)
+		return deeper + 1 >= env->k;
+	return 0;
+}
+
 /*
  * Hand the key over?  Only if the new node is among its k closest that we
  * know (we included), and we are among its HANDOVER_SENDERS closest but
- * for the new node: a few senders, not all k holders.
+ * for the new node: a few senders, not all k holders.  deeper: the usable
+ * entries of the buckets past the new node's (handover_clearly_not).
  */
 static int
 handover_responsible(const struct handover *h, const struct handover_job *job,
-    const uint8_t *key)
+    const uint8_t *key, size_t deeper)
 {
 	const struct env *env = h->env;
 	struct route_node rn[WIRE_MAX_NODES + 1];
@@ -167,6 +202,8 @@ handover_responsible(const struct handover *h, const struct handover_job *job,
 	long rank = -1;
 
 	memcpy(k.b, key, ID_LEN);
+	if (handover_clearly_not(h, job, &k, deeper))
+		return 0;
 	n = route_closest(env->rt, &k, env->k + 1, rn);
 	for (i = 0; i < n; i++) {
 		if (id_eq(&rn[i].id, &job->node.id)) {
@@ -182,6 +219,17 @@ handover_responsible(const struct handover *h, const struct handover_job *job,
 	if (id_distcmp(&k, &env->self, &job->node.id) < 0)
 		rank++;
 	return rank < (long)env->k && closer < HANDOVER_SENDERS;
+}
+
+int
+handover_would_send(const struct handover *h, const struct id *node,
+    const struct id *key)
+{
+	struct handover_job job;
+
+	memset(&job, 0, sizeof(job));
+	job.node.id = *node;
+	return handover_responsible(h, &job, key->b, handover_deeper(h, node));
 }
 
 static void
@@ -304,7 +352,7 @@ handover_step(struct handover *h, int64_t now_ms, int64_t wall_ms)
 	struct handover_job *job;
 	struct id k;
 	const char *errstr;
-	size_t sent = 0, total, off;
+	size_t sent = 0, total, off, deeper;
 	long n, i;
 
 	if (!handover_busy(h))
@@ -316,10 +364,11 @@ handover_step(struct handover *h, int64_t now_ms, int64_t wall_ms)
 		handover_pop(h);
 		return;
 	}
+	deeper = handover_deeper(h, &job->node.id);
 	for (i = 0; i < n; i++) {
 		off = job->voff > 0 && memcmp(job->vkey, keys[i], ID_LEN) == 0 ?
 		    job->voff : 0;
-		while (handover_responsible(h, job, keys[i])) {
+		while (handover_responsible(h, job, keys[i], deeper)) {
 			/* Out of budget: this key's next page comes next. */
 			if (sent >= HANDOVER_BYTES || !handover_room(h)) {
 				handover_pause(job, keys[i], off);

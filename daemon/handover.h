@@ -34,5 +34,12 @@ void	handover_add(struct handover *, const struct id *,
 int	handover_busy(const struct handover *);
 void	handover_step(struct handover *, int64_t now_ms, int64_t wall_ms);
 void	handover_get_stats(const struct handover *, struct handover_stats *);
+/*
+ * Whether handover_step would give key to the new neighbour node, as the
+ * table stands: the decision it takes for each key (check_handover holds
+ * it against a brute-force oracle).
+ */
+int	handover_would_send(const struct handover *, const struct id *node,
+	    const struct id *key);
 
 #endif

@@ -658,6 +658,21 @@ route_get(const struct route *rt, const struct id *id, struct route_node *out)
 	return 0;
 }
 
+size_t
+route_usable(const struct route *rt, int from, int to)
+{
+	const struct route_bucket *b;
+	size_t n = 0, j;
+	int i;
+
+	for (i = from < 0 ? 0 : from; i <= to && (size_t)i < rt->nb; i++) {
+		b = &rt->bucket[i];
+		for (j = 0; j < b->n; j++)
+			n += b->node[j].fails < ROUTE_MAX_FAILS;
+	}
+	return n;
+}
+
 int
 route_bucket_count(const struct route *rt, int index, size_t *ncached)
 {

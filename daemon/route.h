@@ -139,6 +139,11 @@ int		 route_get(const struct route *, const struct id *,
 /* Node and cache counts of bucket `index`; -1 if index is out of range. */
 int		 route_bucket_count(const struct route *, int index,
 		    size_t *ncached);
+/*
+ * Entries of buckets from..to (inclusive, clamped) that route_closest
+ * would return: those not written off for failures.
+ */
+size_t		 route_usable(const struct route *, int from, int to);
 /* Up to max entries, bucket 0 first, least recently seen first. */
 size_t		 route_export(const struct route *, struct route_node *out,
 		    size_t max);

@@ -175,22 +175,6 @@ mem_tree_find(struct mem_key *t, const uint8_t *key)
 	return NULL;
 }
 
-/* The first key strictly after `after`, or the first key if NULL. */
-static struct mem_key *
-mem_tree_next(struct mem_key *t, const uint8_t *after)
-{
-	struct mem_key	*best = NULL;
-
-	while (t != NULL) {
-		if (after == NULL || memcmp(t->key, after, ID_LEN) > 0) {
-			best = t;
-			t = t->left;
-		} else
-			t = t->right;
-	}
-	return best;
-}
-
 /* ---- expiry heap ---------------------------------------------------- */
 
 static void
@@ -530,17 +514,37 @@ mem_expire(void *be, int64_t now_ms, size_t max, const char **errstr)
 	return (long)n;
 }
 
+/*
+ * In order, up to max keys of t after `after` (all of them once `all`):
+ * the keys along the boundary are compared, O(height), not each key from
+ * the root (a hand-over walks every key, a page at a time).
+ */
+static void
+mem_tree_collect(const struct mem_key *t, const uint8_t *after, int all,
+    size_t max, uint8_t (*keys)[ID_LEN], size_t *n)
+{
+	while (t != NULL && *n < max) {
+		if (!all && after != NULL && memcmp(t->key, after, ID_LEN) <= 0) {
+			t = t->right;	/* t and its left: not after */
+			continue;
+		}
+		mem_tree_collect(t->left, after, all, max, keys, n);
+		if (*n >= max)
+			return;
+		memcpy(keys[(*n)++], t->key, ID_LEN);
+		all = 1;		/* t's right: after t, so after `after` */
+		t = t->right;
+	}
+}
+
 static long
 mem_keys(void *be, const uint8_t *after, size_t max,
     uint8_t (*keys)[ID_LEN], const char **errstr)
 {
 	struct mem	*m = be;
-	struct mem_key	*k;
 	size_t		 n = 0;
 
-	for (k = mem_tree_next(m->root, after); k != NULL && n < max;
-	    k = mem_tree_next(m->root, k->key))
-		memcpy(keys[n++], k->key, ID_LEN);
+	mem_tree_collect(m->root, after, after == NULL, max, keys, &n);
 	return (long)n;
 }
 

@@ -1,9 +1,9 @@
 /*
  * check_store_page — paged reads (store_get_page, store_get_digests and
  * store_get_hash against store_get and against orders written out by
- * hand), the kinds of store_last_error, refresh by point read, and the
- * migration of a LevelDB store from schema 1; every backend from one
- * table.
+ * hand; store_keys through many keys), the kinds of store_last_error,
+ * refresh by point read, and the migration of a LevelDB store from
+ * schema 1; every backend from one table.
  */
 #include <sys/resource.h>
 
@@ -861,6 +861,66 @@ START_TEST(test_migrate)
 }
 END_TEST
 
+static int
+t_keycmp_page(const void *a, const void *b)
+{
+	return memcmp(a, b, ID_LEN);
+}
+
+/*
+ * Paging through many keys (a tree several levels deep) in pages of 7,
+ * and resuming from cursors that are stored keys, keys between two
+ * stored ones, and keys before the first: against the sorted model.
+ */
+START_TEST(test_keys_paging_many)
+{
+	enum { NKEYS = 300, PAGE = 7 };
+	struct t_ctx	c;
+	static uint8_t	want[NKEYS][ID_LEN], got[NKEYS + PAGE][ID_LEN];
+	uint8_t		page[PAGE][ID_LEN], cur[ID_LEN];
+	const char	*why;
+	size_t		n = 0, i, j, first;
+	long		r;
+
+	t_open(&c, _i, 16, 0);
+	for (i = 0; i < NKEYS; i++) {
+		t_key(want[i], (unsigned)(i * 7919u % 65521u));
+		want[i][7] = (uint8_t)(i * 131u);
+		ck_assert_int_gt(store_put(c.st, want[i], "v", 1, 1, T_FAR,
+		    0, &why), 0);
+	}
+	qsort(want, NKEYS, ID_LEN, t_keycmp_page);
+	for (i = 1; i < NKEYS; i++)
+		ck_assert(memcmp(want[i - 1], want[i], ID_LEN) < 0);
+	for (r = store_keys(c.st, NULL, PAGE, page, &why); r > 0;
+	    r = store_keys(c.st, page[r - 1], PAGE, page, &why)) {
+		ck_assert_uint_le(n + (size_t)r, NKEYS);
+		memcpy(got[n], page, (size_t)r * ID_LEN);
+		n += (size_t)r;
+	}
+	ck_assert_int_eq(r, 0);
+	ck_assert_uint_eq(n, NKEYS);
+	ck_assert(memcmp(got, want, sizeof(want)) == 0);
+	for (i = 0; i < NKEYS; i += 13) {
+		for (j = 0; j < 3; j++) {
+			/* want[i], then with its last byte changed */
+			memcpy(cur, want[i], ID_LEN);
+			if (j > 0)
+				cur[ID_LEN - 1] ^= j == 1 ? 0x80 : 0x40;
+			for (first = 0; first < NKEYS &&
+			    memcmp(want[first], cur, ID_LEN) <= 0; first++)
+				;
+			r = store_keys(c.st, cur, PAGE, page, &why);
+			ck_assert_int_eq(r, (long)(NKEYS - first < PAGE ?
+			    NKEYS - first : PAGE));
+			ck_assert(memcmp(page, want[first], (size_t)r *
+			    ID_LEN) == 0);
+		}
+	}
+	t_close(&c);
+}
+END_TEST
+
 static Suite *
 store_page_suite(void)
 {
@@ -870,6 +930,7 @@ store_page_suite(void)
 	tc = tcase_create("backends");
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_page_order, 0, T_NBACKENDS);
+	tcase_add_loop_test(tc, test_keys_paging_many, 0, T_NBACKENDS);
 	tcase_add_loop_test(tc, test_page_expired, 0, T_NBACKENDS);
 	tcase_add_loop_test(tc, test_page_ties, 0, T_NBACKENDS);
 	tcase_add_loop_test(tc, test_page_many, 0, T_NBACKENDS);
