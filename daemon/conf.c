@@ -228,9 +228,8 @@ conf_defaults(struct conf *c)
 {
 	const struct conf_row *r;
 	const char *sub;
-	size_t i;
-
 	char buf[PATH_MAX];
+	size_t i;
 
 	memset(c, 0, sizeof(*c));
 	for (i = 0; i < CONF_NROWS; i++) {
