@@ -448,7 +448,8 @@ main_hup_cb(evutil_socket_t sig, short what, void *arg)
 		memcpy(c.bootstrap, old, sizeof(old));
 		c.nbootstrap = nold;
 		log_warnx("SIGHUP: bootstrap list now has %u address%s; joining "
-		    "through it", c.nbootstrap, c.nbootstrap == 1 ? "" : "es");
+		    "through it", e->conf.nbootstrap,
+		    e->conf.nbootstrap == 1 ? "" : "es");
 		node_rejoin(e->node);
 		changed = 1;
 	}
