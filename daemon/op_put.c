@@ -226,11 +226,11 @@ op_put_query(struct op *op, const struct addr *to, struct wire_msg *m,
 /*
  * A put skips to the last step when the table already holds the k
  * closest we know of (no bucket it takes them from is full or turned a
- * node away: route_complete_near), each answering lately (its cookie is fresh, no
- * failure since): the STOREs go to all k at once.  Safe because each
- * StoreAck still does a FindNode answer's work: a closer node it names is
- * asked in turn, and the put ends, as any, when the k closest known have
- * all answered (docs/PROTOCOL.md, Put).
+ * node away: route_complete_near), each answering lately (its cookie is
+ * fresh, no failure since): the STOREs go to all k at once.  Safe
+ * because each StoreAck still does a FindNode answer's work: a closer
+ * node it names is asked in turn, and the put ends, as any, when the k
+ * closest known have all answered (docs/PROTOCOL.md, Put).
  */
 static void
 op_put_begin(struct op *op, int64_t now_ms)

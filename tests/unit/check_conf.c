@@ -779,8 +779,9 @@ START_TEST(test_validate)
 	ck_assert_str_eq(why, "data_dir has an invalid value");
 	conf_reset(&c);
 	free(c.socket_group);	/* one byte over CONF_GROUP_MAX */
-	c.socket_group = strdup("gggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggg");
-	ck_assert_ptr_nonnull(c.socket_group);
+	ck_assert_ptr_nonnull(c.socket_group = malloc(CONF_GROUP_MAX + 2));
+	memset(c.socket_group, 'g', CONF_GROUP_MAX + 1);
+	c.socket_group[CONF_GROUP_MAX + 1] = '\0';
 	ck_assert_uint_eq(strlen(c.socket_group), CONF_GROUP_MAX + 1);
 	ck_assert_int_eq(conf_validate(&c, &why), -1);
 	ck_assert_str_eq(why, "socket_group has an invalid value");
