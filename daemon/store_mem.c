@@ -515,7 +515,8 @@ mem_expire(void *be, int64_t now_ms, size_t max, const char **errstr)
 }
 
 /*
- * In order, up to max keys of t after `after` (all of them once `all`):
+ * In order, up to max keys of t after `after` (all of them once `all`;
+ * `after` is read only while `all` is 0):
  * the keys along the boundary are compared, O(height), not each key from
  * the root (a hand-over walks every key, a page at a time).
  */
@@ -524,7 +525,7 @@ mem_tree_collect(const struct mem_key *t, const uint8_t *after, int all,
     size_t max, uint8_t (*keys)[ID_LEN], size_t *n)
 {
 	while (t != NULL && *n < max) {
-		if (!all && after != NULL && memcmp(t->key, after, ID_LEN) <= 0) {
+		if (!all && memcmp(t->key, after, ID_LEN) <= 0) {
 			t = t->right;	/* t and its left: not after */
 			continue;
 		}
