@@ -148,6 +148,9 @@ static const struct control_counter {
 	    "answers dropped: over the global byte budget (answer_budget)"),
 	DHT_G("rate_sources", rate_sources,
 	    "request sources remembered by the rate limit"),
+	DHT_G("peer_tokens", peer_tokens,
+	    "write tokens from peers held now, for keys we store at, fetch "
+	    "or watch"),
 	DHT_C("listen_subs", listen_subs,
 	    "subscriptions served now (nodes watching keys here)"),
 	DHT_C("listen_accepted", listen_accepted,

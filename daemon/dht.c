@@ -245,7 +245,7 @@ dht_on_response(struct dht *d, const struct addr *from,
 		return;
 	}
 	dht_route_seen(d, &m->sender, from, srtt, proof, now_ms);
-	if (m->type == WIRE_NODES)
+	if (m->type == WIRE_NODES && !c.no_token)
 		token_peer_put(d->env.tok, from, &c.key, m->u.nodes.token,
 		    m->u.nodes.tokenlen, now_ms);
 	else if (m->type == WIRE_VALUES && c.type == WIRE_FIND_VALUE)
@@ -747,6 +747,7 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 	st->rx_dropped_rate = ls.requests_dropped;
 	st->tx_dropped_budget = ls.answers_dropped;
 	st->rate_sources = ls.sources;
+	st->peer_tokens = token_peer_count(d->env.tok);
 	handover_get_stats(d->ho, &hs);
 	st->values_handed_over = hs.values_handed_over;
 	st->handover_skipped = hs.skipped;

@@ -128,6 +128,7 @@ struct dht_stats {
 	uint64_t	rx_dropped_rate;	/* requests over their source's rate */
 	uint64_t	tx_dropped_budget;	/* answers over the byte budget */
 	uint64_t	rate_sources;		/* sources remembered now */
+	uint64_t	peer_tokens;		/* peers' write tokens held now */
 	uint64_t	answers_retry;	/* Retry in place of a long answer */
 	uint64_t	answers_withheld;	/* not even a Retry fitted */
 	uint64_t	admit_unproven;	/* admission ping: no room, unproven */

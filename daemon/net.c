@@ -38,9 +38,9 @@ struct net {
 	struct net_pkt		*q;
 	size_t			 qhead, qlen;
 	/* receive batch */
-	struct mmsghdr		 rmsg[NET_BATCH];
-	struct iovec		 riov[NET_BATCH];
-	struct sockaddr_storage	 rfrom[NET_BATCH];
+	struct mmsghdr		 rmsg[NET_RX_BATCH];
+	struct iovec		 riov[NET_RX_BATCH];
+	struct sockaddr_storage	 rfrom[NET_RX_BATCH];
 	uint8_t			(*rbuf)[NET_MAX_DATAGRAM + 1];
 };
 
@@ -53,8 +53,8 @@ net_read_cb(evutil_socket_t fd, short what, void *arg)
 	size_t len;
 
 	/* Bounded: other events (the control socket) get their turn. */
-	for (rounds = 0; rounds < 4; rounds++) {
-		for (i = 0; i < NET_BATCH; i++) {
+	for (rounds = 0; rounds < NET_RX_ROUNDS; rounds++) {
+		for (i = 0; i < NET_RX_BATCH; i++) {
 			n->riov[i].iov_base = n->rbuf[i];
 			n->riov[i].iov_len = NET_MAX_DATAGRAM + 1;
 			memset(&n->rmsg[i].msg_hdr, 0, sizeof(struct msghdr));
@@ -63,7 +63,7 @@ net_read_cb(evutil_socket_t fd, short what, void *arg)
 			n->rmsg[i].msg_hdr.msg_name = &n->rfrom[i];
 			n->rmsg[i].msg_hdr.msg_namelen = sizeof(n->rfrom[i]);
 		}
-		got = recvmmsg(fd, n->rmsg, NET_BATCH, MSG_DONTWAIT, NULL);
+		got = recvmmsg(fd, n->rmsg, NET_RX_BATCH, MSG_DONTWAIT, NULL);
 		if (got <= 0) {
 			if (got == -1 && errno != EAGAIN && errno != EINTR &&
 			    errno != ECONNREFUSED)
@@ -85,7 +85,7 @@ net_read_cb(evutil_socket_t fd, short what, void *arg)
 				continue;
 			n->cb(n->arg, &from, n->rbuf[i], len);
 		}
-		if (got < NET_BATCH)
+		if (got < NET_RX_BATCH)
 			return;
 	}
 }
@@ -93,15 +93,15 @@ net_read_cb(evutil_socket_t fd, short what, void *arg)
 static void
 net_flush(struct net *n)
 {
-	struct mmsghdr msg[NET_BATCH];
-	struct iovec iov[NET_BATCH];
+	struct mmsghdr msg[NET_TX_BATCH];
+	struct iovec iov[NET_TX_BATCH];
 	struct net_pkt *p;
 	size_t i, cnt, cap;
 	int sent;
 
 	cap = NET_SENDQ_MAX;
 	while (n->qlen > 0) {
-		cnt = n->qlen < NET_BATCH ? n->qlen : NET_BATCH;
+		cnt = n->qlen < NET_TX_BATCH ? n->qlen : NET_TX_BATCH;
 		for (i = 0; i < cnt; i++) {
 			p = &n->q[(n->qhead + i) % cap];
 			iov[i].iov_base = p->buf;
@@ -216,7 +216,7 @@ net_open(struct event_base *base, const struct addr *listen, uint32_t rcvbuf,
 	n->arg = arg;
 	addr_str(listen, as, sizeof(as));
 	if ((n->q = calloc(NET_SENDQ_MAX, sizeof(*n->q))) == NULL ||
-	    (n->rbuf = calloc(NET_BATCH, sizeof(*n->rbuf))) == NULL) {
+	    (n->rbuf = calloc(NET_RX_BATCH, sizeof(*n->rbuf))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}

@@ -23,6 +23,18 @@ op_find_lookup_done(struct op *op, int64_t now_ms)
 	op_complete(op, DHT_OK, NULL);
 }
 
+/*
+ * A lookup of an ID (ours, a bucket's, a user's `find`) stores nothing:
+ * the write tokens in its answers would only take room in the peers'
+ * token cache (env->tok) from those of keys that a STORE, a hand-over or
+ * a get will use.
+ */
+static void
+op_find_sent(struct op *op, struct rpc_call *c, int64_t now_ms)
+{
+	c->no_token = 1;
+}
+
 static void
 op_find_complete(struct op *op, int64_t now_ms)
 {
@@ -40,12 +52,14 @@ op_find_free(struct op *op)
 static const struct op_kind op_find_kinds[2] = {
 	{
 		.name = "find",
+		.sent = op_find_sent,
 		.lookup_done = op_find_lookup_done,
 		.complete = op_find_complete,
 		.free = op_find_free,
 	}, {
 		.name = "find (internal)",
 		.internal = 1,
+		.sent = op_find_sent,
 		.lookup_done = op_find_lookup_done,
 		.complete = op_find_complete,
 		.free = op_find_free,

@@ -124,6 +124,9 @@ struct rpc_call {
 	uint8_t		 tries;		/* resends so far */
 	uint8_t		 once;		/* set by the sender: no resends, and
 					   its timeout marks no node dead */
+	uint8_t		 no_token;	/* set by the sender: key is an ID,
+					   not a value's key, so the answer's
+					   write token is not worth keeping */
 	uint64_t	 txid;
 	int64_t		 sent_ms;	/* last (re)send */
 	uint32_t	 rtt_us;	/* of the answer; 0 after a resend */

@@ -220,3 +220,9 @@ token_peer_get(const struct token *t, const struct addr *a,
 		return NULL;
 	return &((const struct token_peer_ent *)(const void *)e)->t;
 }
+
+size_t
+token_peer_count(const struct token *t)
+{
+	return cache_used(&t->peers);
+}

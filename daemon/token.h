@@ -75,5 +75,7 @@ void	token_peer_forget(struct token *, const struct addr *,
 /* The token `a` gave us for `key`, if recent enough to use; else NULL. */
 const struct token_peer *token_peer_get(const struct token *,
 	    const struct addr *, const struct id *key, int64_t now_ms);
+/* Peers' tokens held now. */
+size_t	token_peer_count(const struct token *);
 
 #endif

@@ -191,6 +191,60 @@ START_TEST(test_put_get)
 }
 END_TEST
 
+static void
+find_cb(void *arg, enum dht_err err, const struct route_node *nodes,
+    size_t n, int64_t now_ms)
+{
+	*(size_t *)arg = err == DHT_OK ? n : 0;
+}
+
+/*
+ * Lookups of IDs (the join's, the buckets' refreshes, a user's find)
+ * keep none of the write tokens their answers carry: no STORE will use
+ * them.  A get's answers' tokens are kept (its fetches and hand-overs use
+ * them).
+ */
+START_TEST(test_find_keeps_no_tokens)
+{
+	struct simnet *sn = t_net(30, 11, NULL);
+	const char *val = "tokens";
+	struct res p, g;
+	struct id key, target;
+	size_t i, found = 0;
+
+	memset(&p, 0, sizeof(p));
+	memset(&g, 0, sizeof(g));
+	t_join_all(sn);
+	for (i = 0; i < simnet_count(sn); i++) {
+		/* Node 0, the bootstrap, looks nothing up to join. */
+		ck_assert_uint_ge(t_stats(sn, i).lookups, i > 0);
+		ck_assert_uint_eq(t_stats(sn, i).peer_tokens, 0);
+	}
+	id_from_name(&target, "somewhere", 9);
+	ck_assert_int_eq(dht_find_node(simnet_dht(sn, 7), &target,
+	    simnet_now(sn), find_cb, &found), 0);
+	simnet_touch(sn, 7);
+	t_flush(sn);
+	ck_assert_uint_eq(found, ROUTE_K);
+	ck_assert_uint_eq(t_stats(sn, 7).peer_tokens, 0);
+
+	id_from_name(&key, "k-tokens", 8);
+	ck_assert_int_eq(dht_put(simnet_dht(sn, 1), &key, val, strlen(val),
+	    simnet_wall(sn), simnet_wall(sn) + 60000, simnet_now(sn),
+	    simnet_wall(sn), put_cb, &p), 0);
+	simnet_touch(sn, 1);
+	t_flush(sn);
+	ck_assert_int_eq(p.err, DHT_OK);
+	ck_assert_int_eq(simnet_get(sn, 7, &key, 0, get_cb, &g), 0);
+	t_flush(sn);
+	ck_assert_int_eq(g.err, DHT_OK);
+	ck_assert_uint_eq(g.nvals, 1);
+	ck_assert_uint_ge(t_stats(sn, 7).peer_tokens, 1);
+	res_free(&g);
+	simnet_free(sn);
+}
+END_TEST
+
 /* Requests node 0 sends, by type (the put's last step: test_put_stores). */
 struct sent_count {
 	const struct addr *self;
@@ -734,6 +788,7 @@ main(void)
 	tc = tcase_create("put");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_put_get);
+	tcase_add_test(tc, test_find_keeps_no_tokens);
 	tcase_add_test(tc, test_put_stores);
 	tcase_add_test(tc, test_put_first_step);
 	tcase_add_test(tc, test_put_late_ack);
