@@ -54,15 +54,9 @@ net_read_cb(evutil_socket_t fd, short what, void *arg)
 
 	/* Bounded: other events (the control socket) get their turn. */
 	for (rounds = 0; rounds < NET_RX_ROUNDS; rounds++) {
-		for (i = 0; i < NET_RX_BATCH; i++) {
-			n->riov[i].iov_base = n->rbuf[i];
-			n->riov[i].iov_len = NET_MAX_DATAGRAM + 1;
-			memset(&n->rmsg[i].msg_hdr, 0, sizeof(struct msghdr));
-			n->rmsg[i].msg_hdr.msg_iov = &n->riov[i];
-			n->rmsg[i].msg_hdr.msg_iovlen = 1;
-			n->rmsg[i].msg_hdr.msg_name = &n->rfrom[i];
+		/* The rest of each header is net_open's and stays. */
+		for (i = 0; i < NET_RX_BATCH; i++)
 			n->rmsg[i].msg_hdr.msg_namelen = sizeof(n->rfrom[i]);
-		}
 		got = recvmmsg(fd, n->rmsg, NET_RX_BATCH, MSG_DONTWAIT, NULL);
 		if (got <= 0) {
 			if (got == -1 && errno != EAGAIN && errno != EINTR &&
@@ -204,7 +198,7 @@ net_open(struct event_base *base, const struct addr *listen, uint32_t rcvbuf,
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	char as[ADDR_STRLEN];
-	int off = 0;
+	int i, off = 0;
 
 	if ((n = calloc(1, sizeof(*n))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -219,6 +213,13 @@ net_open(struct event_base *base, const struct addr *listen, uint32_t rcvbuf,
 	    (n->rbuf = calloc(NET_RX_BATCH, sizeof(*n->rbuf))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
+	}
+	for (i = 0; i < NET_RX_BATCH; i++) {
+		n->riov[i].iov_base = n->rbuf[i];
+		n->riov[i].iov_len = NET_MAX_DATAGRAM + 1;
+		n->rmsg[i].msg_hdr.msg_iov = &n->riov[i];
+		n->rmsg[i].msg_hdr.msg_iovlen = 1;
+		n->rmsg[i].msg_hdr.msg_name = &n->rfrom[i];
 	}
 	n->fd = socket(addr_family(listen), SOCK_DGRAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
