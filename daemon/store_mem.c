@@ -1,16 +1,21 @@
 /*
  * store_mem — the in-memory backend, same semantics as LevelDB's: an AVL
  * tree of keys (worst case O(log n) whatever keys a peer chooses; ordered
- * for store_keys) and a min-heap of values by expiry for store_expire.
+ * for store_keys), a hash index over the same keys for the lookups of
+ * every put and get (one probe run, where the tree's path was a cache
+ * miss a level), and a min-heap of values by expiry for store_expire.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
+#include "crypto.h"
 #include "store.h"
 #include "store_impl.h"
 
 #define MEM_HEAP_MIN	64
+#define MEM_IDX_MIN	64	/* index slots at first; at most half used */
 
 struct mem_key;
 
@@ -38,6 +43,7 @@ struct mem_key {
 	struct mem_key	*left;
 	struct mem_key	*right;
 	int		 height;
+	uint64_t	 h;		/* mem_idx_hash(key) */
 	uint8_t		 key[ID_LEN];
 	struct mem_val	**vals;		/* result order: created, hash */
 	uint32_t	 n;
@@ -46,6 +52,14 @@ struct mem_key {
 
 struct mem {
 	struct mem_key	*root;
+	/*
+	 * The index: open addressing, linear probing, backward-shift
+	 * deletion; keyed by a salted hash, since peers choose the keys.
+	 * It keeps its largest size (8 bytes a slot).
+	 */
+	struct mem_key	**idx;
+	size_t		 idxcap;	/* a power of two, or 0 */
+	uint64_t	 salt;
 	struct mem_val	**heap;		/* min-heap on expires_ms */
 	size_t		 nheap;
 	size_t		 heapcap;
@@ -162,17 +176,83 @@ mem_tree_unlink(struct mem_key *t, const uint8_t *key)
 	return mem_balance(t);
 }
 
-static struct mem_key *
-mem_tree_find(struct mem_key *t, const uint8_t *key)
-{
-	int	c;
+/* ---- hash index of keys --------------------------------------------- */
 
-	while (t != NULL) {
-		if ((c = memcmp(key, t->key, ID_LEN)) == 0)
-			return t;
-		t = c < 0 ? t->left : t->right;
-	}
+static uint64_t
+mem_idx_hash(const struct mem *m, const uint8_t *key)
+{
+	return cache_hash(m->salt, key, ID_LEN);
+}
+
+static struct mem_key *
+mem_find(const struct mem *m, const uint8_t *key)
+{
+	struct mem_key	*k;
+	uint64_t	 h;
+	size_t		 i, mask = m->idxcap - 1;
+
+	if (m->idxcap == 0)
+		return NULL;
+	h = mem_idx_hash(m, key);
+	for (i = h & mask; (k = m->idx[i]) != NULL; i = (i + 1) & mask)
+		if (k->h == h && memcmp(k->key, key, ID_LEN) == 0)
+			return k;
 	return NULL;
+}
+
+/* Into a free slot: mem_idx_reserve made sure there is one. */
+static void
+mem_idx_put(struct mem *m, struct mem_key *k)
+{
+	size_t	i, mask = m->idxcap - 1;
+
+	for (i = k->h & mask; m->idx[i] != NULL; i = (i + 1) & mask)
+		;
+	m->idx[i] = k;
+}
+
+/* Room for one more key; -1 without memory (nothing changed). */
+static int
+mem_idx_reserve(struct mem *m)
+{
+	struct mem_key	**old = m->idx;
+	size_t		 ocap = m->idxcap, ncap, i;
+
+	if ((m->st.keys + 1) * 2 <= m->idxcap)
+		return 0;
+	ncap = ocap != 0 ? ocap * 2 : MEM_IDX_MIN;
+	if ((m->idx = calloc(ncap, sizeof(*m->idx))) == NULL) {
+		m->idx = old;
+		return -1;
+	}
+	m->idxcap = ncap;
+	for (i = 0; i < ocap; i++)
+		if (old[i] != NULL)
+			mem_idx_put(m, old[i]);
+	free(old);
+	return 0;
+}
+
+/*
+ * Takes k out and moves later entries of its probe run back into the
+ * hole when the hole lies between their home slot and them.
+ */
+static void
+mem_idx_del(struct mem *m, const struct mem_key *k)
+{
+	size_t	i, j, home, mask = m->idxcap - 1;
+
+	for (i = k->h & mask; m->idx[i] != k; i = (i + 1) & mask)
+		;
+	m->idx[i] = NULL;
+	for (j = (i + 1) & mask; m->idx[j] != NULL; j = (j + 1) & mask) {
+		home = m->idx[j]->h & mask;
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			m->idx[i] = m->idx[j];
+			m->idx[j] = NULL;
+			i = j;
+		}
+	}
 }
 
 /* ---- expiry heap ---------------------------------------------------- */
@@ -299,6 +379,7 @@ mem_key_free(struct mem_key *k)
 static void
 mem_key_remove(struct mem *m, struct mem_key *k)
 {
+	mem_idx_del(m, k);
 	m->root = mem_tree_unlink(m->root, k->key);
 	m->st.keys--;
 	mem_key_free(k);
@@ -315,6 +396,7 @@ mem_open(const struct store_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	m->salt = crypto_random_u64();
 	return m;
 }
 
@@ -336,6 +418,7 @@ mem_close(void *be)
 	if (m == NULL)
 		return;
 	mem_tree_free(m->root);
+	free(m->idx);
 	free(m->heap);
 	free(m);
 }
@@ -352,7 +435,7 @@ mem_put(void *be, const struct store_put_req *r, const char **errstr)
 	uint32_t	 i, need;
 	const uint8_t	*hash = r->hash;
 
-	if ((k = mem_tree_find(m->root, r->key)) != NULL) {
+	if ((k = mem_find(m, r->key)) != NULL) {
 		for (i = 0; i < k->n; i++) {
 			v = k->vals[i];
 			if (v->expires_ms <= r->now_ms) {
@@ -403,9 +486,11 @@ mem_put(void *be, const struct store_put_req *r, const char **errstr)
 		m->heapcap = ncap;
 	}
 	if (k == NULL) {
-		if ((nk = calloc(1, sizeof(*nk))) == NULL)
+		if (mem_idx_reserve(m) == -1 ||
+		    (nk = calloc(1, sizeof(*nk))) == NULL)
 			goto nomem;
 		memcpy(nk->key, r->key, ID_LEN);
+		nk->h = mem_idx_hash(m, nk->key);
 		nk->height = 1;
 		k = nk;
 	}
@@ -422,6 +507,7 @@ mem_put(void *be, const struct store_put_req *r, const char **errstr)
 
 	if (nk != NULL) {
 		m->root = mem_tree_insert(m->root, nk);
+		mem_idx_put(m, nk);
 		m->st.keys++;
 	} else
 		mem_drop_expired(m, k, r->now_ms);
@@ -464,7 +550,7 @@ mem_get(void *be, const uint8_t *key, int64_t since_ms, int64_t now_ms,
 	size_t			 n = 0, cap = 0;
 	uint32_t		 i, first = 0;
 
-	if ((k = mem_tree_find(m->root, key)) == NULL)
+	if ((k = mem_find(m, key)) == NULL)
 		return 0;
 	for (i = 0; i < k->n; i++) {
 		v = k->vals[i];
@@ -557,7 +643,7 @@ mem_del(void *be, const uint8_t *key, const uint8_t *hash,
 	struct mem_key	*k;
 	uint32_t	 i;
 
-	if ((k = mem_tree_find(m->root, key)) == NULL ||
+	if ((k = mem_find(m, key)) == NULL ||
 	    (i = mem_find_hash(k, hash)) == k->n)
 		return 0;
 	mem_drop(m, k, i);
@@ -578,7 +664,7 @@ mem_digests(void *be, const uint8_t *key, int64_t since_ms, int64_t now_ms,
 	size_t		 live = 0;
 	uint32_t	 i;
 
-	if ((k = mem_tree_find(m->root, key)) == NULL)
+	if ((k = mem_find(m, key)) == NULL)
 		return 0;
 	for (i = 0; i < k->n; i++) {
 		v = k->vals[i];
@@ -605,7 +691,7 @@ mem_get_hash(void *be, const uint8_t *key, const uint8_t *hash,
 	struct store_value	 sv;
 	uint32_t		 i;
 
-	if ((k = mem_tree_find(m->root, key)) == NULL ||
+	if ((k = mem_find(m, key)) == NULL ||
 	    (i = mem_find_hash(k, hash)) == k->n ||
 	    k->vals[i]->expires_ms <= now_ms)
 		return 0;
