@@ -1,0 +1,114 @@
+/*
+ * bench_storekeys — a store holding many keys, each STORE and get as a
+ * serving node makes them: store_put of a new 100-byte value under a key
+ * already held (the storing rules read the key, the backend writes it)
+ * and store_get of a held key, keys drawn at random, on the memory
+ * backend (and LevelDB with DIR).  The gets come first, while each key
+ * holds one value.  Prints a table; asserts nothing about speed.
+ * Usage: bench_storekeys KEYS [OPS [DIR]].
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keccak.h"
+#include "store.h"
+#include "bench_util.h"
+
+#define BENCH_VLEN	100
+#define BENCH_MAX_KEYS	10000000
+
+static void
+bench_key(uint8_t key[ID_LEN], size_t n)
+{
+	keccak256(&n, sizeof(n), key);
+}
+
+static int
+bench_one(const char *name, const struct store_opts *o, size_t nkeys,
+    size_t ops)
+{
+	struct store		*st;
+	struct store_result	 res;
+	uint8_t			 key[ID_LEN], val[BENCH_VLEN];
+	const char		*why;
+	char			 err[512];
+	uint64_t		 x = 88172645463325252ULL;
+	size_t			 i, found = 0;
+	double			 t0, tput, tget;
+
+	if ((st = store_open(o, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "bench_storekeys: %s\n", err);
+		return -1;
+	}
+	memset(val, 0x33, sizeof(val));
+	for (i = 0; i < nkeys; i++) {
+		bench_key(key, i);
+		memcpy(val, &i, sizeof(i));
+		if (store_put(st, key, val, sizeof(val), 1, INT64_MAX / 2, 0,
+		    &why) == -1) {
+			fprintf(stderr, "bench_storekeys: put: %s\n", why);
+			store_close(st);
+			return -1;
+		}
+	}
+	t0 = bench_now();
+	for (i = 0; i < ops; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		bench_key(key, (size_t)(x % nkeys));
+		if (store_get(st, key, 0, 1, &res, &why) == -1) {
+			fprintf(stderr, "bench_storekeys: get: %s\n", why);
+			store_close(st);
+			return -1;
+		}
+		found += res.n > 0;
+		store_result_free(&res);
+	}
+	tget = (bench_now() - t0) / (double)ops;
+	t0 = bench_now();
+	for (i = 0; i < ops; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		bench_key(key, (size_t)(x % nkeys));
+		memcpy(val + 8, &i, sizeof(i));
+		if (store_put(st, key, val, sizeof(val), 2, INT64_MAX / 2, 0,
+		    &why) == -1) {
+			fprintf(stderr, "bench_storekeys: put: %s\n", why);
+			store_close(st);
+			return -1;
+		}
+	}
+	tput = (bench_now() - t0) / (double)ops;
+	printf("%-8s %8zu keys: get %6.2f us, put under a held key %6.2f us "
+	    "(%zu ops each, %zu found)\n", name, nkeys, tget * 1e6,
+	    tput * 1e6, ops, found);
+	store_close(st);
+	return found == ops ? 0 : -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct store_opts	 o;
+	size_t			 nkeys, ops;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: bench_storekeys KEYS [OPS [DIR]]\n");
+		return 2;
+	}
+	nkeys = strtoul(argv[1], NULL, 10);
+	ops = argc > 2 ? strtoul(argv[2], NULL, 10) : 100000;
+	if (nkeys < 1 || nkeys > BENCH_MAX_KEYS || ops < 1)
+		return 2;
+	memset(&o, 0, sizeof(o));
+	o.kind = STORE_MEMORY;
+	o.max_values_per_key = STORE_MAX_VALUES_PER_KEY;
+	if (bench_one("memory", &o, nkeys, ops) == -1)
+		return 1;
+	if (argc > 3) {
+		o.kind = STORE_LEVELDB;
+		o.dir = argv[3];
+		if (bench_one("leveldb", &o, nkeys, ops) == -1)
+			return 1;
+	}
+	return 0;
+}
