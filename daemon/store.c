@@ -586,6 +586,12 @@ store_stats(struct store *st, struct store_stats *s)
 }
 
 int
+store_debug_check(struct store *st, const char **errstr)
+{
+	return st->ops->check != NULL ? st->ops->check(st->be, errstr) : 0;
+}
+
+int
 store_debug_raw_put(struct store *st, const void *key, size_t klen,
     const void *val, size_t vlen, const char **errstr)
 {

@@ -95,6 +95,8 @@ struct store_ops {
 	/* One raw record: *val malloc'd, or NULL if absent; NULL op too. */
 	int		 (*raw_get)(void *be, const void *key, size_t klen,
 			    uint8_t **val, size_t *vlen, const char **);
+	/* Test hook: -1 if an invariant of be's own is broken; NULL op too. */
+	int		 (*check)(void *be, const char **);
 };
 
 extern const struct store_ops store_ldb_ops;
@@ -135,5 +137,11 @@ int	store_ldb_decode_record(const uint8_t *buf, size_t len,
 /* Test hook: raw_put through the front; -1 for backends without one. */
 int	store_debug_raw_put(struct store *, const void *key, size_t klen,
 	    const void *val, size_t vlen, const char **);
+/*
+ * Test hook: the backend's own invariants (the memory backend's: the
+ * tree's order, heights and balance; the index holding the tree's keys);
+ * 0 for a backend without any, -1 with *errstr if one is broken.
+ */
+int	store_debug_check(struct store *, const char **);
 
 #endif

@@ -126,15 +126,28 @@ mem_balance(struct mem_key *k)
 	return k;
 }
 
+/*
+ * Above a subtree whose height the insertion left alone nothing changes:
+ * no heights to fix, no siblings to read (a cache miss a level).
+ */
 static struct mem_key *
 mem_tree_insert(struct mem_key *t, struct mem_key *nk)
 {
+	int	h;
+
 	if (t == NULL)
 		return nk;
-	if (memcmp(nk->key, t->key, ID_LEN) < 0)
+	if (memcmp(nk->key, t->key, ID_LEN) < 0) {
+		h = mem_height(t->left);
 		t->left = mem_tree_insert(t->left, nk);
-	else
+		if (t->left->height == h)
+			return t;
+	} else {
+		h = mem_height(t->right);
 		t->right = mem_tree_insert(t->right, nk);
+		if (t->right->height == h)
+			return t;
+	}
 	return mem_balance(t);
 }
 
@@ -714,6 +727,59 @@ mem_flush(void *be, const char **errstr)
 	return 0;
 }
 
+/*
+ * The subtree at t: keys strictly between lo and hi (NULL: unbounded),
+ * heights right, balanced, each key in the index.  Its height, or -1.
+ */
+static int
+mem_check_tree(const struct mem *m, const struct mem_key *t,
+    const uint8_t *lo, const uint8_t *hi, size_t *n, const char **errstr)
+{
+	int	l, r;
+
+	if (t == NULL)
+		return 0;
+	if ((lo != NULL && memcmp(t->key, lo, ID_LEN) <= 0) ||
+	    (hi != NULL && memcmp(t->key, hi, ID_LEN) >= 0)) {
+		*errstr = "tree out of order";
+		return -1;
+	}
+	if ((l = mem_check_tree(m, t->left, lo, t->key, n, errstr)) == -1 ||
+	    (r = mem_check_tree(m, t->right, t->key, hi, n, errstr)) == -1)
+		return -1;
+	if (t->height != 1 + (l > r ? l : r)) {
+		*errstr = "tree height wrong";
+		return -1;
+	}
+	if (l - r > 1 || r - l > 1) {
+		*errstr = "tree out of balance";
+		return -1;
+	}
+	if (mem_find(m, t->key) != t) {
+		*errstr = "tree key not in the index";
+		return -1;
+	}
+	(*n)++;
+	return t->height;
+}
+
+static int
+mem_check(void *be, const char **errstr)
+{
+	const struct mem	*m = be;
+	size_t			 i, n = 0, nidx = 0;
+
+	if (mem_check_tree(m, m->root, NULL, NULL, &n, errstr) == -1)
+		return -1;
+	for (i = 0; i < m->idxcap; i++)
+		nidx += m->idx[i] != NULL;
+	if (n != m->st.keys || nidx != n || nidx * 2 > m->idxcap) {
+		*errstr = "key counts of the tree, the index and stats differ";
+		return -1;
+	}
+	return 0;
+}
+
 static void
 mem_stats(void *be, struct store_stats *s)
 {
@@ -736,4 +802,5 @@ const struct store_ops store_mem_ops = {
 	.raw_put = NULL,
 	.digests = mem_digests,
 	.get_hash = mem_get_hash,
+	.check = mem_check,
 };

@@ -2,8 +2,9 @@
  * check_store_index — many keys through the memory backend's hash index
  * (store_mem.c): every key put is found, every key taken out (by
  * store_del or store_expire) is gone and the others stay findable, the
- * index grows through several sizes, and the ordered walk (store_keys)
- * agrees with the index.  The index's deletion moves entries within
+ * index grows through several sizes, the ordered walk (store_keys)
+ * agrees with the index, and the tree stays ordered and balanced through
+ * sorted insertions (store_debug_check).  The index's deletion moves entries within
  * their probe runs, which only many keys at half load exercise.
  */
 #include <check.h>
@@ -13,6 +14,7 @@
 
 #include "keccak.h"
 #include "store.h"
+#include "store_impl.h"
 #include "check_util.h"
 
 #define T_KEYS		3000
@@ -36,6 +38,16 @@ t_put(struct store *st, unsigned n, int64_t expires)
 	t_key(key, n);
 	ck_assert_msg(store_put(st, key, &n, sizeof(n), 1, expires, 0,
 	    &why) == STORE_PUT_NEW, "put %u: %s", n, why ? why : "?");
+}
+
+/* The tree ordered and balanced, the index holding exactly its keys. */
+static void
+t_check(struct store *st)
+{
+	const char	*why = NULL;
+
+	ck_assert_msg(store_debug_check(st, &why) == 0, "invariant: %s",
+	    why ? why : "?");
 }
 
 /* 1 if key n holds its value, 0 if it holds nothing. */
@@ -118,6 +130,7 @@ START_TEST(test_index_many)
 	for (n = 0; n < T_KEYS; n++)
 		ck_assert_msg(t_has(st, n, 0), "key %u lost after the puts",
 		    n);
+	t_check(st);
 	t_keys_are(st, t_all);
 
 	/* Take out a third by hand and a third by expiry. */
@@ -129,6 +142,7 @@ START_TEST(test_index_many)
 	ck_assert_int_eq(store_expire(st, T_NOW, T_KEYS, &why), T_KEYS / 3);
 	store_stats(st, &s);
 	ck_assert_uint_eq(s.keys, T_KEYS / 3);
+	t_check(st);
 	for (n = 0; n < T_KEYS; n++)
 		ck_assert_msg(t_has(st, n, 0) == (n % 3 == 2),
 		    "key %u: wrongly found or lost after the deletions", n);
@@ -143,7 +157,41 @@ START_TEST(test_index_many)
 		    n);
 	store_stats(st, &s);
 	ck_assert_uint_eq(s.keys, T_KEYS);
+	t_check(st);
 	t_keys_are(st, t_all);
+	store_close(st);
+}
+END_TEST
+
+/*
+ * Keys in ascending, then descending order (an unbalanced tree's worst
+ * case), then every other one deleted: the tree stays an AVL tree.
+ */
+START_TEST(test_index_sorted)
+{
+	struct store	*st = t_open();
+	uint8_t		 key[ID_LEN], h[STORE_HASH_LEN];
+	const char	*why = NULL;
+	unsigned	 n, v = 1;
+
+	store_hash(&v, sizeof(v), h);
+	memset(key, 0, sizeof(key));
+	for (n = 0; n < 2 * T_KEYS; n++) {
+		/* Big-endian counters: 0.., then from 0xffff.. down. */
+		key[0] = n < T_KEYS ? 0x00 : 0xff;
+		key[1] = (uint8_t)((n < T_KEYS ? n : ~n) >> 8);
+		key[2] = (uint8_t)(n < T_KEYS ? n : ~n);
+		ck_assert_int_eq(store_put(st, key, &v, sizeof(v), 1, T_FAR, 0,
+		    &why), STORE_PUT_NEW);
+	}
+	t_check(st);
+	for (n = 0; n < 2 * T_KEYS; n += 2) {
+		key[0] = n < T_KEYS ? 0x00 : 0xff;
+		key[1] = (uint8_t)((n < T_KEYS ? n : ~n) >> 8);
+		key[2] = (uint8_t)(n < T_KEYS ? n : ~n);
+		ck_assert_int_eq(store_del(st, key, h, &why), 1);
+	}
+	t_check(st);
 	store_close(st);
 }
 END_TEST
@@ -176,6 +224,7 @@ main(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_index_many);
+	tcase_add_test(tc, test_index_sorted);
 	tcase_add_test(tc, test_index_reuse);
 	suite_add_tcase(s, tc);
 	return check_run(s);
