@@ -33,6 +33,7 @@ TEST_PRIVATE = {
     "tests/sim/sim_repro.c": {"dht_impl.h"},
     "tests/unit/check_store.c": {"store_impl.h"},
     "tests/unit/check_store_page.c": {"store_impl.h"},
+    "tests/unit/check_store_index.c": {"store_impl.h"},
     "tests/fuzz/fuzz_record.c": {"store_impl.h"},
     "tests/fuzz/fuzz_control.c": {"control_impl.h"},
 }
