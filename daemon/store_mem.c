@@ -148,6 +148,7 @@ mem_key_remove(struct mem *m, struct mem_key *k)
 	m->root = mem_tree_unlink(m->root, k->key);
 	m->st.keys--;
 	mem_key_free(k);
+	mem_idx_fit(m);
 }
 
 /* ---- ops ------------------------------------------------------------ */
@@ -465,8 +466,13 @@ mem_check(void *be, const char **errstr)
 		return -1;
 	for (i = 0; i < m->idxcap; i++)
 		nidx += m->idx[i] != NULL;
-	if (n != m->st.keys || nidx != n || nidx * 2 > m->idxcap) {
+	if (n != m->st.keys || nidx != n) {
 		*errstr = "key counts of the tree, the index and stats differ";
+		return -1;
+	}
+	if (nidx * 2 > m->idxcap ||
+	    (m->idxcap > MEM_IDX_MIN && nidx * 8 < m->idxcap)) {
+		*errstr = "index more than half full, or not shrunk";
 		return -1;
 	}
 	return 0;

@@ -46,7 +46,7 @@ struct mem {
 	/*
 	 * The index: open addressing, linear probing, backward-shift
 	 * deletion; keyed by a salted hash, since peers choose the keys.
-	 * It keeps its largest size (8 bytes a slot).
+	 * 2 to 8 slots (of 8 bytes) a key, or MEM_IDX_MIN.
 	 */
 	struct mem_key	**idx;
 	size_t		 idxcap;	/* a power of two, or 0 */
@@ -74,5 +74,7 @@ struct mem_key	*mem_find(const struct mem *, const uint8_t *key);
 int		 mem_idx_reserve(struct mem *);	/* room for one; -1 */
 void		 mem_idx_put(struct mem *, struct mem_key *);
 void		 mem_idx_del(struct mem *, const struct mem_key *);
+/* After keys went: down to no more than 8 slots a key (or the minimum). */
+void		 mem_idx_fit(struct mem *);
 
 #endif

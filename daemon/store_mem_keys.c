@@ -192,16 +192,13 @@ mem_idx_put(struct mem *m, struct mem_key *k)
 	m->idx[i] = k;
 }
 
-/* Room for one more key; -1 without memory (nothing changed). */
-int
-mem_idx_reserve(struct mem *m)
+/* The index rebuilt with ncap slots; -1 without memory (unchanged). */
+static int
+mem_idx_resize(struct mem *m, size_t ncap)
 {
 	struct mem_key	**old = m->idx;
-	size_t		 ocap = m->idxcap, ncap, i;
+	size_t		 ocap = m->idxcap, i;
 
-	if ((m->st.keys + 1) * 2 <= m->idxcap)
-		return 0;
-	ncap = ocap != 0 ? ocap * 2 : MEM_IDX_MIN;
 	if ((m->idx = calloc(ncap, sizeof(*m->idx))) == NULL) {
 		m->idx = old;
 		return -1;
@@ -212,6 +209,23 @@ mem_idx_reserve(struct mem *m)
 			mem_idx_put(m, old[i]);
 	free(old);
 	return 0;
+}
+
+int
+mem_idx_reserve(struct mem *m)
+{
+	if ((m->st.keys + 1) * 2 <= m->idxcap)
+		return 0;
+	return mem_idx_resize(m, m->idxcap != 0 ? m->idxcap * 2 :
+	    MEM_IDX_MIN);
+}
+
+void
+mem_idx_fit(struct mem *m)
+{
+	while (m->idxcap > MEM_IDX_MIN && m->st.keys * 8 < m->idxcap &&
+	    mem_idx_resize(m, m->idxcap / 2) == 0)
+		;
 }
 
 /*

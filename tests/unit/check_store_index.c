@@ -3,8 +3,8 @@
  * (store_mem.c): every key put is found, every key taken out (by
  * store_del or store_expire) is gone and the others stay findable, the
  * index grows through several sizes, the ordered walk (store_keys)
- * agrees with the index, and the tree stays ordered and balanced through
- * sorted insertions (store_debug_check).  The index's deletion moves entries within
+ * agrees with the index, the index shrinks as keys go, and the tree stays
+ * ordered and balanced through sorted insertions (store_debug_check).  The index's deletion moves entries within
  * their probe runs, which only many keys at half load exercise.
  */
 #include <check.h>
@@ -159,6 +159,13 @@ START_TEST(test_index_many)
 	ck_assert_uint_eq(s.keys, T_KEYS);
 	t_check(st);
 	t_keys_are(st, t_all);
+
+	/* All out: the index shrinks back (t_check: 8 slots a key at most). */
+	ck_assert_int_eq(store_expire(st, T_FAR + 1, 2 * T_KEYS, &why),
+	    T_KEYS);
+	t_check(st);
+	for (n = 0; n < T_KEYS; n++)
+		ck_assert_int_eq(t_has(st, n, 0), 0);
 	store_close(st);
 }
 END_TEST
