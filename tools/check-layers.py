@@ -35,6 +35,7 @@ TEST_PRIVATE = {
     "tests/unit/check_store_page.c": {"store_impl.h"},
     "tests/unit/check_store_index.c": {"store_impl.h"},
     "tests/fuzz/fuzz_record.c": {"store_impl.h"},
+    "tests/fuzz/fuzz_memstore.c": {"store_impl.h"},
     "tests/fuzz/fuzz_control.c": {"control_impl.h"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
