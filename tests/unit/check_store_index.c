@@ -170,6 +170,18 @@ START_TEST(test_index_many)
 }
 END_TEST
 
+/* Key n of 2 * T_KEYS: big-endian counters up from 0, then down from ff. */
+static void
+t_sorted_key(uint8_t key[ID_LEN], unsigned n)
+{
+	unsigned	c = n < T_KEYS ? n : ~n;
+
+	memset(key, 0, ID_LEN);
+	key[0] = n < T_KEYS ? 0x00 : 0xff;
+	key[1] = (uint8_t)(c >> 8);
+	key[2] = (uint8_t)c;
+}
+
 /*
  * Keys in ascending, then descending order (an unbalanced tree's worst
  * case), then every other one deleted: the tree stays an AVL tree.
@@ -182,20 +194,14 @@ START_TEST(test_index_sorted)
 	unsigned	 n, v = 1;
 
 	store_hash(&v, sizeof(v), h);
-	memset(key, 0, sizeof(key));
 	for (n = 0; n < 2 * T_KEYS; n++) {
-		/* Big-endian counters: 0.., then from 0xffff.. down. */
-		key[0] = n < T_KEYS ? 0x00 : 0xff;
-		key[1] = (uint8_t)((n < T_KEYS ? n : ~n) >> 8);
-		key[2] = (uint8_t)(n < T_KEYS ? n : ~n);
+		t_sorted_key(key, n);
 		ck_assert_int_eq(store_put(st, key, &v, sizeof(v), 1, T_FAR, 0,
 		    &why), STORE_PUT_NEW);
 	}
 	t_check(st);
 	for (n = 0; n < 2 * T_KEYS; n += 2) {
-		key[0] = n < T_KEYS ? 0x00 : 0xff;
-		key[1] = (uint8_t)((n < T_KEYS ? n : ~n) >> 8);
-		key[2] = (uint8_t)(n < T_KEYS ? n : ~n);
+		t_sorted_key(key, n);
 		ck_assert_int_eq(store_del(st, key, h, &why), 1);
 	}
 	t_check(st);
