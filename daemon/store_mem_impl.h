@@ -14,7 +14,7 @@
 #include "store.h"
 #include "store_impl.h"
 
-#define MEM_IDX_MIN	64	/* index slots at first; at most half used */
+#define MEM_IDX_MIN	64	/* index slots at first and at least */
 
 struct mem_key;
 
