@@ -71,7 +71,7 @@ for vb in 100 1024; do
 	"$BENCHDIR/bench_store" "$tmp/store" 4096 "$vb" 100 || exit 1
 done
 echo
-echo "a store of many keys: a get, and a STORE's put under a held key (random keys)"
+echo "a store of many keys: filling it (a put of a new key), a get, and a STORE under a held key (random keys)"
 rm -rf "$tmp/store"
 "$BENCHDIR/bench_storekeys" 100000 100000 "$tmp/store" || exit 1
 "$BENCHDIR/bench_storekeys" 1000000 200000 || exit 1
