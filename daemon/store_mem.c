@@ -456,28 +456,6 @@ mem_flush(void *be, const char **errstr)
 	return 0;
 }
 
-static int
-mem_check(void *be, const char **errstr)
-{
-	const struct mem	*m = be;
-	size_t			 i, n = 0, nidx = 0;
-
-	if (mem_check_tree(m, m->root, NULL, NULL, &n, errstr) == -1)
-		return -1;
-	for (i = 0; i < m->idxcap; i++)
-		nidx += m->idx[i] != NULL;
-	if (n != m->st.keys || nidx != n) {
-		*errstr = "key counts of the tree, the index and stats differ";
-		return -1;
-	}
-	if (nidx * 2 > m->idxcap ||
-	    (m->idxcap > MEM_IDX_MIN && nidx * 8 < m->idxcap)) {
-		*errstr = "index more than half full, or not shrunk";
-		return -1;
-	}
-	return 0;
-}
-
 static void
 mem_stats(void *be, struct store_stats *s)
 {

@@ -63,10 +63,6 @@ struct mem_key	*mem_tree_unlink(struct mem_key *root, const uint8_t *key);
 /* Up to max keys after `after` (all: from the first) into keys, in order. */
 void		 mem_tree_collect(const struct mem_key *, const uint8_t *after,
 		    int all, size_t max, uint8_t (*keys)[ID_LEN], size_t *n);
-/* The subtree's height if ordered, balanced and indexed; -1, *errstr. */
-int		 mem_check_tree(const struct mem *, const struct mem_key *,
-		    const uint8_t *lo, const uint8_t *hi, size_t *n,
-		    const char **);
 
 /* The index (k->h is mem_idx_hash of k->key). */
 uint64_t	 mem_idx_hash(const struct mem *, const uint8_t *key);
@@ -76,5 +72,8 @@ void		 mem_idx_put(struct mem *, struct mem_key *);
 void		 mem_idx_del(struct mem *, const struct mem_key *);
 /* After keys went: down to no more than 8 slots a key (or the minimum). */
 void		 mem_idx_fit(struct mem *);
+
+/* The backend's `check` (store_debug_check): the tree and the index. */
+int		 mem_check(void *be, const char **);
 
 #endif

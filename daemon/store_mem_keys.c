@@ -256,7 +256,7 @@ mem_idx_del(struct mem *m, const struct mem_key *k)
  * The subtree at t: keys strictly between lo and hi (NULL: unbounded),
  * heights right, balanced, each key in the index.  Its height, or -1.
  */
-int
+static int
 mem_check_tree(const struct mem *m, const struct mem_key *t,
     const uint8_t *lo, const uint8_t *hi, size_t *n, const char **errstr)
 {
@@ -286,4 +286,26 @@ mem_check_tree(const struct mem *m, const struct mem_key *t,
 	}
 	(*n)++;
 	return t->height;
+}
+
+int
+mem_check(void *be, const char **errstr)
+{
+	const struct mem	*m = be;
+	size_t			 i, n = 0, nidx = 0;
+
+	if (mem_check_tree(m, m->root, NULL, NULL, &n, errstr) == -1)
+		return -1;
+	for (i = 0; i < m->idxcap; i++)
+		nidx += m->idx[i] != NULL;
+	if (n != m->st.keys || nidx != n) {
+		*errstr = "key counts of the tree, the index and stats differ";
+		return -1;
+	}
+	if (nidx * 2 > m->idxcap ||
+	    (m->idxcap > MEM_IDX_MIN && nidx * 8 < m->idxcap)) {
+		*errstr = "index more than half full, or not shrunk";
+		return -1;
+	}
+	return 0;
 }
