@@ -63,7 +63,7 @@ static const struct control_counter {
 	NET_C("udp_rx_packets", rx_packets, "datagrams received"),
 	NET_C("udp_rx_bytes", rx_bytes, "bytes received in datagrams"),
 	NET_C("udp_rx_oversize", rx_oversize,
-	    "datagrams longer than 1500 bytes, dropped"),
+	    "datagrams longer than 65,507 bytes, dropped"),
 	NET_C("udp_tx_packets", tx_packets, "datagrams sent"),
 	NET_C("udp_tx_bytes", tx_bytes, "bytes sent in datagrams"),
 	NET_C("udp_tx_dropped", tx_dropped,

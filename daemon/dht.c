@@ -313,7 +313,8 @@ dht_input(struct dht *d, const struct addr *from, const uint8_t *buf,
 
 	d->wall_ms = wall_ms;
 	/* Longer messages travel in fragments: a big datagram breaks a rule. */
-	if (!route_addr_usable(from) || len > WIRE_MAX_DATAGRAM) {
+	if (!route_addr_usable(from) ||
+	    len > wire_whole_max(from, d->env.local_whole)) {
 		d->st.rx_dropped_decode++;
 		return;
 	}
@@ -448,6 +449,7 @@ dht_env_config(struct env *env, const struct dht_config *cfg,
 	    DHT_DEFAULT_REPUBLISH_MS : c.republish_interval_ms;
 	if (env->republish_ms < REPUB_MIN_INTERVAL_MS)
 		env->republish_ms = REPUB_MIN_INTERVAL_MS;
+	env->local_whole = rc->local_whole = c.local_whole != 0;
 	rc->timeout_ms = c.rpc_timeout_ms;
 	rc->retries = c.rpc_retries;
 	rc->rtt_max = c.addr_cache_max;

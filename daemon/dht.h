@@ -61,6 +61,8 @@ struct dht_config {
 	unsigned	id_difficulty;
 	int		hold_store_acks;	/* StoreAcks wait for dht_flushed */
 	int		limit_local;	/* IP limits for LAN, loopback too */
+	/* Loopback peers' messages go whole up to WIRE_MAX_LOCAL_DATAGRAM. */
+	int		local_whole;
 	/*
 	 * Entries kept in each per-address cache (peers' tokens, peers'
 	 * RTT estimates and cookies), rounded down to a power of two; 0: each

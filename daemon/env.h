@@ -47,6 +47,7 @@ struct env {
 	uint32_t	 refresh_ms;	/* bucket refresh interval */
 	uint32_t	 republish_ms;	/* republish interval */
 	int		 limit_local;	/* IP limits apply to local addresses */
+	int		 local_whole;	/* dht_config's */
 	struct route	*rt;
 	struct rpc	*rpc;
 	struct token	*tok;

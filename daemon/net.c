@@ -39,10 +39,24 @@ struct net {
 	size_t			 qhead, qlen;
 	/* receive batch */
 	struct mmsghdr		 rmsg[NET_RX_BATCH];
-	struct iovec		 riov[NET_RX_BATCH];
+	struct iovec		 riov[NET_RX_BATCH][2];
 	struct sockaddr_storage	 rfrom[NET_RX_BATCH];
-	uint8_t			(*rbuf)[NET_MAX_DATAGRAM + 1];
+	uint8_t			(*rbuf)[NET_SLOT_BYTES];
+	uint8_t			(*rover)[NET_MAX_DATAGRAM + 1];	/* overflow */
 };
+
+/*
+ * Slot i's datagram, whole: one longer than the slot ran on into its
+ * overflow, after room left for the slot's bytes, which join it there.
+ */
+static const uint8_t *
+net_slot(struct net *n, int i, size_t len)
+{
+	if (len <= NET_SLOT_BYTES)
+		return n->rbuf[i];
+	memcpy(n->rover[i], n->rbuf[i], NET_SLOT_BYTES);
+	return n->rover[i];
+}
 
 static void
 net_read_cb(evutil_socket_t fd, short what, void *arg)
@@ -77,7 +91,7 @@ net_read_cb(evutil_socket_t fd, short what, void *arg)
 			    (struct sockaddr *)&n->rfrom[i],
 			    n->rmsg[i].msg_hdr.msg_namelen) == -1)
 				continue;
-			n->cb(n->arg, &from, n->rbuf[i], len);
+			n->cb(n->arg, &from, net_slot(n, i, len), len);
 		}
 		if (got < NET_RX_BATCH)
 			return;
@@ -210,15 +224,18 @@ net_open(struct event_base *base, const struct addr *listen, uint32_t rcvbuf,
 	n->arg = arg;
 	addr_str(listen, as, sizeof(as));
 	if ((n->q = calloc(NET_SENDQ_MAX, sizeof(*n->q))) == NULL ||
-	    (n->rbuf = calloc(NET_RX_BATCH, sizeof(*n->rbuf))) == NULL) {
+	    (n->rbuf = calloc(NET_RX_BATCH, sizeof(*n->rbuf))) == NULL ||
+	    (n->rover = calloc(NET_RX_BATCH, sizeof(*n->rover))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
 	for (i = 0; i < NET_RX_BATCH; i++) {
-		n->riov[i].iov_base = n->rbuf[i];
-		n->riov[i].iov_len = NET_MAX_DATAGRAM + 1;
-		n->rmsg[i].msg_hdr.msg_iov = &n->riov[i];
-		n->rmsg[i].msg_hdr.msg_iovlen = 1;
+		n->riov[i][0].iov_base = n->rbuf[i];
+		n->riov[i][0].iov_len = NET_SLOT_BYTES;
+		n->riov[i][1].iov_base = n->rover[i] + NET_SLOT_BYTES;
+		n->riov[i][1].iov_len = NET_MAX_DATAGRAM + 1 - NET_SLOT_BYTES;
+		n->rmsg[i].msg_hdr.msg_iov = n->riov[i];
+		n->rmsg[i].msg_hdr.msg_iovlen = 2;
 		n->rmsg[i].msg_hdr.msg_name = &n->rfrom[i];
 	}
 	n->fd = socket(addr_family(listen), SOCK_DGRAM | SOCK_NONBLOCK |
@@ -286,6 +303,7 @@ net_close(struct net *n)
 		close(n->fd);
 	free(n->q);
 	free(n->rbuf);
+	free(n->rover);
 	free(n);
 }
 

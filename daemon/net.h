@@ -11,13 +11,20 @@
 
 #include "addr.h"
 
-#define NET_MAX_DATAGRAM	1500	/* bytes we accept in one datagram */
+/*
+ * Bytes we accept in one datagram: the most a loopback peer sends whole
+ * (frag_whole_max); the engine holds anyone else to WIRE_MAX_DATAGRAM.
+ */
+#define NET_MAX_DATAGRAM	65507
 /*
  * Datagrams per recvmmsg, and calls per wake-up.  Each receive slot is a
- * NET_MAX_DATAGRAM buffer whose pages stay resident once a burst has
+ * NET_SLOT_BYTES buffer whose pages stay resident once a burst has
  * filled it: 16 slots keep that at 24 KiB a node, and 16 calls still read
- * up to 256 datagrams a wake-up before other events get their turn.
+ * up to 256 datagrams a wake-up before other events get their turn.  A
+ * longer datagram (a loopback peer's) runs on into the slot's overflow,
+ * pages of one allocation that stay untouched until such a datagram comes.
  */
+#define NET_SLOT_BYTES		1500
 #define NET_RX_BATCH		16
 #define NET_RX_ROUNDS		16
 #define NET_TX_BATCH		64	/* datagrams per sendmmsg */

@@ -62,7 +62,7 @@ rpc_send_bytes(struct rpc *r, const struct addr *to, const uint8_t *buf,
 	    type == WIRE_FIND_VALUE || type == WIRE_STORE ? rpc_emit_request :
 	    rpc_emit;
 
-	if (len <= WIRE_MAX_DATAGRAM)
+	if (len <= wire_whole_max(to, r->cfg.local_whole))
 		emit(r, to, buf, len);
 	else if (frag_out_send(r->fout, to, buf, len, rpc_random_u64(r),
 	    now_ms, emit, r) < 0)

@@ -106,6 +106,7 @@ struct rpc_config {
 	uint32_t	timeout_ms;	/* per try */
 	uint32_t	retries;	/* resends before a request fails */
 	uint32_t	rtt_max;	/* RTT estimates kept; 0: RPC_RTT_MAX */
+	int		local_whole;	/* wire_whole_max's */
 };
 
 struct rpc_ops;

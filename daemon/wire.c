@@ -290,6 +290,13 @@ get_attr(const Emo__Wire__WireValue *wv, struct value_attr *a,
 
 /* ---- decoding ---------------------------------------------------------- */
 
+size_t
+wire_whole_max(const struct addr *peer, int local_whole)
+{
+	return local_whole && addr_scope(peer) == ADDR_LOOPBACK ?
+	    WIRE_MAX_LOCAL_DATAGRAM : WIRE_MAX_DATAGRAM;
+}
+
 int
 wire_peek_kind(const uint8_t *buf, size_t len, const char **errstr)
 {

@@ -26,6 +26,12 @@
 
 /* 1280-byte IPv6 minimum path MTU less 40 (IPv6) and 8 (UDP) bytes. */
 #define WIRE_MAX_DATAGRAM	1232
+/*
+ * To and from a loopback peer, when the engine allows it (wire_whole_max):
+ * nothing on the path splits a datagram (lo's MTU is 65,536), so this is
+ * the most one UDP payload carries over IPv4 (IPv6: 20 bytes more).
+ */
+#define WIRE_MAX_LOCAL_DATAGRAM	65507
 /* One message: the 4-byte header and the encoded Packet. */
 #define WIRE_MAX_MESSAGE	98304
 #define WIRE_MAX_TOKEN		32
@@ -235,6 +241,13 @@ struct wire_msg {
  * (WIRE_KIND_*), or -1 with *errstr.  Does not look past the header.
  */
 int	wire_peek_kind(const uint8_t *buf, size_t len, const char **errstr);
+/*
+ * The longest datagram sent to or taken from peer: a whole message up to
+ * WIRE_MAX_LOCAL_DATAGRAM bytes if local_whole and peer is a loopback
+ * address (addr_scope), else WIRE_MAX_DATAGRAM; longer messages travel in
+ * fragments (frag.h) of WIRE_MAX_DATAGRAM.
+ */
+size_t	wire_whole_max(const struct addr *peer, int local_whole);
 
 /*
  * Decodes one message (a kind-0 datagram, or a reassembled message) of at
