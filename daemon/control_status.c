@@ -252,6 +252,8 @@ static const struct control_counter {
 	    "answers sent without a write token: store full, nothing evictable"),
 	DHT_C("digests_served", digests_served,
 	    "value digests listed in our FIND_VALUE answers"),
+	DHT_C("values_inlined", values_inlined,
+	    "values whose bytes rode in our FIND_VALUE answers"),
 	DHT_C("values_fetched", values_fetched,
 	    "values sent in answers to GET_VALUES"),
 	DHT_C("fetch_bad_token", fetch_bad_token,

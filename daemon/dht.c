@@ -720,6 +720,7 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 	st->store_refused = ss.store_refused;
 	st->tokens_withheld = ss.tokens_withheld;
 	st->digests_served = ss.digests_served;
+	st->values_inlined = ss.values_inlined;
 	st->values_fetched = ss.values_fetched;
 	st->fetch_bad_token = ss.fetch_bad_token;
 	memcpy(st->value_refused, d->vref, sizeof(st->value_refused));

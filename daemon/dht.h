@@ -95,6 +95,7 @@ struct dht_stats {
 	uint64_t	value_refused[ENV_VREF_COUNT];	/* env.h: by rule */
 	uint64_t	tokens_withheld;	/* answers without: would refuse */
 	uint64_t	digests_served;	/* ValueDigests in FIND_VALUE answers */
+	uint64_t	values_inlined;	/* with their bytes */
 	uint64_t	values_fetched;	/* values in GET_VALUES answers */
 	uint64_t	fetch_bad_token;	/* GET_VALUES with a bad token */
 	uint64_t	get_fetch_bad;	/* fetched values not matching digests */

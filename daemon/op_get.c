@@ -179,14 +179,8 @@ op_get_holder_add(struct op_get_val *v, int hi)
 	}
 }
 
-/*
- * Adds one value to the union by its hash h: with its bytes (data, ours
- * or from an old node's answer) or only its digest (data NULL, listed by
- * holder hi).  The same hash and length keep the latest expiry.  Values
- * from the network (max_exp > 0) meet the clamps a STORE would.  Over
- * the caps, the oldest values stay (see op_get.h).
- */
-static void
+/* Declared in op_get_impl.h. */
+void
 op_get_add(struct op_get *g, const uint8_t *h, const uint8_t *data,
     const struct value_attr *attr, uint32_t len, int64_t created_ms,
     int64_t expires_ms, int64_t max_exp, int hi)
@@ -452,8 +446,8 @@ op_get_note_resp(struct op_get *g, const struct rpc_call *c,
 	r->id = c->id;
 	r->fp = 0;
 	r->n = (uint32_t)wv->ndigests;
-	r->whole = wv->next_offset == 0 && wv->nvalues == 0 &&
-	    wv->ndigests == wv->total;
+	r->whole = wv->next_offset == 0 && wv->ndigests == wv->total &&
+	    (wv->nvalues == 0 || wv->ndigests > 0);	/* not an old node's */
 	for (i = 0; i < wv->ndigests; i++)
 		r->fp += op_get_share(g, &wv->digests[i]);
 }
@@ -566,15 +560,14 @@ op_get_enough(struct op *op, int64_t now_ms)
 
 /*
  * One page of a FIND_VALUE answer: its digests join the union with this
- * node as a holder; values an older node sent whole are taken as they
- * are (their hash is what they are).  Then fetch what is new.
+ * node as a holder, and the bytes that rode with them are taken
+ * (op_get_inline).  Then fetch what is still wanted.
  */
 static void
 op_get_values(struct op_get *g, const struct rpc_call *c,
     const struct wire_values *wv, int64_t now_ms)
 {
 	const struct wire_digest *d;
-	uint8_t h[KECCAK256_LEN];
 	int64_t max_exp;
 	size_t i;
 	int hi = -1;
@@ -587,18 +580,7 @@ op_get_values(struct op_get *g, const struct rpc_call *c,
 		op_get_add(g, d->hash, NULL, NULL, d->len, d->created_ms,
 		    d->expires_ms, max_exp, hi);
 	}
-	for (i = 0; i < wv->nvalues; i++) {
-		/* A forged signed or immutable value is never returned. */
-		if (serve_value_check(g->op.env, &g->op.target,
-		    &wv->values[i], NULL) == -1)
-			continue;
-		sigval_hash(&wv->values[i].attr, wv->values[i].data,
-		    wv->values[i].len, h);
-		op_get_add(g, h, wv->values[i].data, &wv->values[i].attr,
-		    wv->values[i].len,
-		    wv->values[i].created_ms, wv->values[i].expires_ms,
-		    max_exp, -1);
-	}
+	op_get_inline(g, wv, max_exp);
 	if (c->ops != &op_get_page_rpc || c->arg[GET_ARG_OFFSET] == 0)
 		op_get_note_resp(g, c, wv);
 	op_get_next_page(g, c, wv, now_ms);

@@ -226,6 +226,46 @@ op_get_fetch_release(struct op_get *g, int slot)
  * holder cannot substitute content).  What was asked and not given is
  * asked of another holder.
  */
+void
+op_get_inline(struct op_get *g, const struct wire_values *wv, int64_t max_exp)
+{
+	const struct wire_value *x;
+	struct op_get_val *v;
+	uint8_t h[KECCAK256_LEN];
+	size_t i, k;
+	int32_t vi;
+
+	for (i = 0; i < wv->nvalues; i++) {
+		x = &wv->values[i];
+		/* A forged signed or immutable value is never returned. */
+		if (serve_value_check(g->op.env, &g->op.target, x, NULL) == -1)
+			continue;
+		sigval_hash(&x->attr, x->data, x->len, h);
+		if (wv->ndigests == 0) {
+			op_get_add(g, h, x->data, &x->attr, x->len,
+			    x->created_ms, x->expires_ms, max_exp, -1);
+			continue;
+		}
+		for (k = 0; k < wv->ndigests &&
+		    (wv->digests[k].len != x->len ||
+		    memcmp(wv->digests[k].hash, h, KECCAK256_LEN) != 0); k++)
+			;
+		if (k == wv->ndigests) {
+			op_stats_mut(g->op.set)->get_fetch_bad++;
+			continue;
+		}
+		if ((vi = op_get_find(g, h, x->len)) < 0)
+			continue;	/* left out, not remembered */
+		v = &g->vals[vi];
+		if (!v->kept || v->state != OP_GET_V_WANT ||
+		    (v->v.data = malloc(x->len)) == NULL)
+			continue;
+		memcpy(v->v.data, x->data, x->len);
+		v->v.attr = x->attr;
+		v->state = OP_GET_V_HAVE;
+	}
+}
+
 static void
 op_get_fetch_reply(void *ctx, const struct rpc_call *c,
     const struct wire_msg *m, int64_t now_ms, int64_t wall_ms)

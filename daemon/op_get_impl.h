@@ -82,6 +82,16 @@ struct op_get {
 	size_t		 nout;
 };
 
+/*
+ * Adds one value to the union by its hash h: with its bytes (data, ours
+ * or from an old node's answer) or only its digest (data NULL, listed by
+ * holder hi).  The same hash and length keep the latest expiry.  Values
+ * from the network (max_exp > 0) meet the clamps a STORE would.  Over
+ * the caps, the oldest values stay (see op_get.h).  op_get.c.
+ */
+void	op_get_add(struct op_get *, const uint8_t *h, const uint8_t *data,
+	    const struct value_attr *attr, uint32_t len, int64_t created_ms,
+	    int64_t expires_ms, int64_t max_exp, int hi);
 /* The value with these bytes' hash and length, or -1 (op_get.c). */
 int32_t	op_get_find(const struct op_get *, const uint8_t *h, uint32_t len);
 /* Completes the get when the lookup, its pages and the fetches are over. */
@@ -97,6 +107,15 @@ int	op_get_holder(struct op_get *, const struct rpc_call *,
  */
 uint32_t op_get_rto(const struct op_get *, const struct addr *a,
 	    uint64_t bytes);
+/*
+ * The bytes a FIND_VALUE answer carried beside its digests (serve_inline),
+ * taken as a fetch's would be: only a value the same answer lists, that
+ * hashes to its digest and passes serve_value_check, and is still wanted.
+ * An old node's answer, values and no digests, is taken as it is (the
+ * bytes are their own hash; max_exp clamps them as op_get_add does).
+ */
+void	op_get_inline(struct op_get *, const struct wire_values *,
+	    int64_t max_exp);
 /* Asks holders for every kept value neither here nor asked. */
 void	op_get_fetch_pump(struct op_get *, int64_t now_ms);
 

@@ -327,15 +327,59 @@ serve_fit_len(struct wire_msg *m, size_t off, size_t total, size_t fit,
 }
 
 /*
- * Digest-first: one page of digests (hash, size, times; never the bytes)
- * from `offset` on, our closest nodes on the first page, and always the
- * token for (asker, key), even when we withhold tokens for stores: the
- * asker needs it to fetch with GET_VALUES.  Longer than the request only
- * for an asker that proved its address (a cookie, or the token it
- * echoes); else cut to the request's size, and if not even the first
- * digest fits, the page holds none while `total` says there are some:
- * the asker asks again with the token it now holds.  If not even that
- * fits, serve_answer sends a Retry.
+ * Small values ride along: the bytes of the page's values, in its order,
+ * while the answer stays within one datagram of WIRE_MAX_DATAGRAM bytes
+ * (and within the request's size for an asker that has not proved its
+ * address, as the digests are), at most SERVE_INLINE_MAX of them.  The
+ * asker then needs no GET_VALUES round for them; it still checks each
+ * against its digest.  Returns how many were added (sv[] own their data).
+ */
+static size_t
+serve_inline(struct serve *s, const struct serve_req *rq, struct wire_msg *m,
+    const struct id *key, int64_t wall_ms, struct store_value *sv,
+    struct wire_value *wv)
+{
+	const struct wire_digest *d;
+	const char *errstr;
+	size_t i, n = 0, max = WIRE_MAX_DATAGRAM, len;
+
+	if (!rq->proven && rq->qlen < max)
+		max = rq->qlen;
+	len = wire_encoded_len(m);
+	for (i = 0; i < m->u.values.ndigests && n < SERVE_INLINE_MAX; i++) {
+		d = &m->u.values.digests[i];
+		/* The bytes alone would not fit: do not read them. */
+		if (len + d->len > max)
+			break;
+		if (store_get_hash(s->env->store, key->b, d->hash, wall_ms,
+		    &sv[n], &errstr) != 1)
+			continue;
+		rpc_wire_values(&sv[n], 1, &wv[n]);
+		m->u.values.values = wv;
+		m->u.values.nvalues = n + 1;
+		if ((len = wire_encoded_len(m)) > max) {
+			free(sv[n].data);
+			m->u.values.nvalues = n;
+			break;
+		}
+		n++;
+	}
+	if (n == 0)
+		m->u.values.values = NULL;
+	s->st.values_inlined += n;
+	return n;
+}
+
+/*
+ * Digest-first: one page of digests (hash, size, times; small values'
+ * bytes too, serve_inline) from `offset` on, our closest nodes on the
+ * first page, and always the token for (asker, key), even when we
+ * withhold tokens for stores: the asker needs it to fetch with
+ * GET_VALUES.  Longer than the request only for an asker that proved its
+ * address (a cookie, or the token it echoes); else cut to the request's
+ * size, and if not even the first digest fits, the page holds none while
+ * `total` says there are some: the asker asks again with the token it now
+ * holds.  If not even that fits, serve_answer sends a Retry.
  */
 static int
 serve_find_value(struct serve *s, struct serve_req *rq, int64_t now_ms,
@@ -348,9 +392,11 @@ serve_find_value(struct serve *s, struct serve_req *rq, int64_t now_ms,
 	struct wire_node nodes[WIRE_MAX_NODES];
 	struct store_digest sd[WIRE_MAX_DIGESTS_PER_MSG];
 	struct wire_digest wd[WIRE_MAX_DIGESTS_PER_MSG];
+	struct store_value sv[SERVE_INLINE_MAX];
+	struct wire_value wv[SERVE_INLINE_MAX];
 	struct wire_msg m;
 	const char *errstr;
-	size_t off, total, i, n, cut;
+	size_t off, total, i, n, cut, nin;
 
 	if (store_get_digests(env->store, fv->key.b, fv->since_ms, wall_ms,
 	    fv->offset, WIRE_MAX_DIGESTS_PER_MSG, sd, &n, &total,
@@ -397,7 +443,10 @@ serve_find_value(struct serve *s, struct serve_req *rq, int64_t now_ms,
 		s->st.answers_cut++;
 	}
 	s->st.digests_served += m.u.values.ndigests;
+	nin = serve_inline(s, rq, &m, &fv->key, wall_ms, sv, wv);
 	serve_answer(s, rq, &m, now_ms);
+	for (i = 0; i < nin; i++)
+		free(sv[i].data);
 	return 1;
 }
 

@@ -20,6 +20,12 @@
 
 #define SERVE_ANSWER_SPARE	8	/* extra candidates for an answer */
 #define SERVE_MAX_HELD		1024	/* StoreAcks waiting for a flush */
+/*
+ * A FIND_VALUE answer carries the bytes of the values it lists, in page
+ * order, while it stays within one datagram (serve_inline): at most this
+ * many, so the store reads per answer stay few.
+ */
+#define SERVE_INLINE_MAX	8
 
 struct serve_stats {
 	uint64_t	rx_dropped_token;	/* STORE with a bad token */
@@ -38,6 +44,7 @@ struct serve_stats {
 	uint64_t	store_refused;	/* values the store refused: full */
 	uint64_t	tokens_withheld;	/* answers without a token: full */
 	uint64_t	digests_served;	/* ValueDigests in FIND_VALUE answers */
+	uint64_t	values_inlined;	/* their bytes too (serve_inline) */
 	uint64_t	values_fetched;	/* values sent in GET_VALUES answers */
 	uint64_t	fetch_bad_token;	/* GET_VALUES with a bad token */
 };

@@ -7,7 +7,10 @@
  * timeout does not hold the get back once the nodes around it answered
  * (a found value or not found); holders that disagree make it wait for
  * the k closest, and a value only the closest nodes hold is returned;
- * holders that agree are asked few (the last step stays narrow).
+ * holders that agree are asked few (the last step stays narrow).  Small
+ * values ride in the answers (serve_inline): a get needs no GET_VALUES,
+ * and bytes that do not match their digest are dropped, the value then
+ * fetched; an old node's answer of values without digests is taken whole.
  */
 #include <check.h>
 #include <stdio.h>
@@ -304,6 +307,191 @@ START_TEST(test_forged_agreement)
 }
 END_TEST
 
+/* Values sent in GET_VALUES answers, and riding in FIND_VALUE ones, by all. */
+static void
+e_served(struct simnet *sn, uint64_t *fetched, uint64_t *inlined)
+{
+	struct dht_stats st;
+	size_t i;
+
+	*fetched = *inlined = 0;
+	for (i = 0; i < E_NODES; i++) {
+		if (!simnet_alive(sn, i))
+			continue;
+		st = t_stats(sn, i);
+		*fetched += st.values_fetched;
+		*inlined += st.values_inlined;
+	}
+}
+
+/*
+ * The holders' answers carry the value's bytes: the get ends on the
+ * quorum's answers alone, no GET_VALUES sent by anyone.
+ */
+START_TEST(test_inline_no_fetch)
+{
+	size_t hold[ROUTE_K], i;
+	uint64_t fetched, inlined;
+	struct simnet *sn;
+	struct eget g;
+	struct id key;
+
+	id_from_name(&key, "get-end-inline", 14);
+	sn = e_net(79, &key, hold);
+	for (i = 0; i < ROUTE_K; i++)
+		e_hold(sn, hold[i], &key, 2);
+	(void)e_get(sn, &key, &g);
+	ck_assert_int_eq(g.err, DHT_OK);
+	ck_assert_uint_eq(g.has, 1u << 2);
+	e_served(sn, &fetched, &inlined);
+	ck_assert_uint_eq(fetched, 0);
+	ck_assert_uint_ge(inlined, OP_GET_QUORUM);
+	ck_assert_uint_eq(t_stats(sn, 0).get_fetch_bad, 0);
+	simnet_free(sn);
+}
+END_TEST
+
+/*
+ * Every FIND_VALUE answer to node 0 that carries bytes has them changed
+ * (same length, one byte flipped), its digests left alone.  A forgery is
+ * marked by E_FORGED_PAD bytes of padding, so the filter lets it pass.
+ */
+#define E_FORGED_PAD	7
+
+static int
+inline_forge_filter(void *arg, const struct simnet_dgram *d)
+{
+	struct forger *f = arg;
+	struct wire_value v[WIRE_MAX_VALUES_PER_MSG];
+	uint8_t data[WIRE_MAX_VALUES_PER_MSG][E_LEN];
+	struct wire_msg m;
+	uint8_t buf[WIRE_MAX_DATAGRAM];
+	const char *err;
+	ssize_t len;
+	size_t i;
+
+	if (d->to_index != 0 ||
+	    wire_peek_kind(d->buf, d->len, &err) != WIRE_KIND_WHOLE ||
+	    wire_decode(d->buf, d->len, &m, &err) != 0)
+		return 0;
+	if (m.type != WIRE_VALUES || m.u.values.ndigests == 0 ||
+	    m.u.values.nvalues == 0 || m.padlen == E_FORGED_PAD) {
+		wire_msg_free(&m);
+		return 0;
+	}
+	for (i = 0; i < m.u.values.nvalues; i++) {
+		v[i] = m.u.values.values[i];
+		ck_assert_uint_eq(v[i].len, E_LEN);
+		memcpy(data[i], v[i].data, E_LEN);
+		data[i][0] ^= 0x20;
+		v[i].data = data[i];
+	}
+	m.u.values.values = v;
+	m.padlen = E_FORGED_PAD;
+	len = wire_encode(&m, buf, sizeof(buf));
+	wire_msg_free(&m);
+	ck_assert_int_gt(len, 0);
+	ck_assert_int_eq(simnet_inject(f->sn, &d->from, 0, buf, (size_t)len),
+	    0);
+	f->forged++;
+	return 1;
+}
+
+/*
+ * Every answer's bytes are forged: none comes back, each is counted, and
+ * the value is fetched (GET_VALUES answers are left alone) and returned.
+ */
+START_TEST(test_inline_forged_bytes)
+{
+	size_t hold[ROUTE_K], i;
+	uint64_t fetched, inlined;
+	struct simnet *sn;
+	struct forger f;
+	struct eget g;
+	struct id key;
+
+	id_from_name(&key, "get-end-inline-forged", 21);
+	sn = e_net(81, &key, hold);
+	for (i = 0; i < ROUTE_K; i++)
+		e_hold(sn, hold[i], &key, 6);
+	memset(&f, 0, sizeof(f));
+	f.sn = sn;
+	simnet_set_filter(sn, inline_forge_filter, &f);
+	(void)e_get(sn, &key, &g);
+	simnet_set_filter(sn, NULL, NULL);
+	ck_assert_int_ge(f.forged, OP_GET_QUORUM);
+	ck_assert_int_eq(g.err, DHT_OK);
+	ck_assert_uint_eq(g.n, 1);
+	ck_assert_uint_eq(g.has, 1u << 6);
+	ck_assert_uint_eq(t_stats(sn, 0).get_fetch_bad, (uint64_t)f.forged);
+	e_served(sn, &fetched, &inlined);
+	ck_assert_uint_eq(fetched, 1);
+	simnet_free(sn);
+}
+END_TEST
+
+/*
+ * Every FIND_VALUE answer to node 0 that carries bytes loses its digests,
+ * as a node of the version before digest-first answered (values only).
+ */
+static int
+old_node_filter(void *arg, const struct simnet_dgram *d)
+{
+	struct forger *f = arg;
+	struct wire_msg m;
+	uint8_t buf[WIRE_MAX_DATAGRAM];
+	const char *err;
+	ssize_t len;
+
+	if (d->to_index != 0 ||
+	    wire_peek_kind(d->buf, d->len, &err) != WIRE_KIND_WHOLE ||
+	    wire_decode(d->buf, d->len, &m, &err) != 0)
+		return 0;
+	if (m.type != WIRE_VALUES || m.u.values.nvalues == 0 ||
+	    m.padlen == E_FORGED_PAD) {
+		wire_msg_free(&m);
+		return 0;
+	}
+	m.u.values.ndigests = 0;
+	m.u.values.total = 0;
+	m.u.values.next_offset = 0;
+	m.padlen = E_FORGED_PAD;
+	len = wire_encode(&m, buf, sizeof(buf));
+	wire_msg_free(&m);
+	ck_assert_int_gt(len, 0);
+	ck_assert_int_eq(simnet_inject(f->sn, &d->from, 0, buf, (size_t)len),
+	    0);
+	f->forged++;
+	return 1;
+}
+
+/* Answers of values without digests (an old node's) are taken whole. */
+START_TEST(test_old_node_values)
+{
+	size_t hold[ROUTE_K], i;
+	struct simnet *sn;
+	struct forger f;
+	struct eget g;
+	struct id key;
+
+	id_from_name(&key, "get-end-old-node", 16);
+	sn = e_net(83, &key, hold);
+	for (i = 0; i < ROUTE_K; i++)
+		e_hold(sn, hold[i], &key, 9);
+	memset(&f, 0, sizeof(f));
+	f.sn = sn;
+	simnet_set_filter(sn, old_node_filter, &f);
+	(void)e_get(sn, &key, &g);
+	simnet_set_filter(sn, NULL, NULL);
+	ck_assert_int_ge(f.forged, 1);
+	ck_assert_int_eq(g.err, DHT_OK);
+	ck_assert_uint_eq(g.n, 1);
+	ck_assert_uint_eq(g.has, 1u << 9);
+	ck_assert_uint_eq(t_stats(sn, 0).get_fetch_bad, 0);
+	simnet_free(sn);
+}
+END_TEST
+
 /*
  * Values only the closest nodes hold (the rest answer empty, as nodes
  * that joined since the put would): three of them make a quorum, two do
@@ -357,6 +545,9 @@ main(void)
 	tcase_add_test(tc, test_disagreement_goes_on);
 	tcase_add_test(tc, test_closest_only);
 	tcase_add_test(tc, test_forged_agreement);
+	tcase_add_test(tc, test_inline_no_fetch);
+	tcase_add_test(tc, test_inline_forged_bytes);
+	tcase_add_test(tc, test_old_node_values);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -512,14 +512,31 @@ START_TEST(test_long_answer_token)
 		    WIRE_KIND_FRAG);
 	ck_assert_uint_eq(t_stats(sn, 1).answers_cut, 3);
 
-	/* An answer that fits a datagram needs no token; still no bytes. */
+	/*
+	 * An answer that fits a datagram needs no token, and the bytes of a
+	 * small value ride with its digest (serve_inline): still within the
+	 * (padded) request's size.  None rode in the cut pages above.
+	 */
+	ck_assert_uint_eq(t_stats(sn, 1).values_inlined, 0);
 	ck_assert_uint_eq(t_raw_find_value(sn, &y, &small, NULL, 0), 1);
+	ck_assert_uint_le(simnet_captured(sn, 0)->len, WIRE_MAX_DATAGRAM);
 	t_captured_msg(sn, 0, &a);
-	ck_assert_uint_eq(a.u.values.nvalues, 0);
 	ck_assert_uint_eq(a.u.values.ndigests, 1);
 	ck_assert_uint_eq(a.u.values.digests[0].len, 100);
+	ck_assert_uint_eq(a.u.values.nvalues, 1);
+	ck_assert_uint_eq(a.u.values.values[0].len, 100);
+	ck_assert_int_eq(a.u.values.values[0].data[99], 0x33);
 	wire_msg_free(&a);
 	ck_assert_uint_eq(t_stats(sn, 1).answers_cut, 3);
+	ck_assert_uint_eq(t_stats(sn, 1).values_inlined, 1);
+	/* A 32 KiB value never rides along, even to a proven asker. */
+	toklen2 = t_read_token(sn, &x, &big, tok2, hash2);
+	ck_assert_uint_eq(t_raw_find_value(sn, &x, &big, tok2, toklen2), 1);
+	t_captured_msg(sn, 0, &a);
+	ck_assert_uint_eq(a.u.values.ndigests, 1);
+	ck_assert_uint_eq(a.u.values.nvalues, 0);
+	wire_msg_free(&a);
+	ck_assert_uint_eq(t_stats(sn, 1).values_inlined, 1);
 
 	/* GET_VALUES with x's token for big, from x: the 32 KiB value. */
 	toklen2 = t_read_token(sn, &x, &big, tok2, hash2);
