@@ -5,6 +5,7 @@
  * during one loop iteration leaves in as few system calls as possible, with
  * no fixed ticker adding latency.  A partial sendmmsg is resumed, not lost.
  */
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <errno.h>
 #include <stdio.h>
@@ -43,7 +44,10 @@ struct net {
 	struct sockaddr_storage	 rfrom[NET_RX_BATCH];
 	uint8_t			(*rbuf)[NET_SLOT_BYTES];
 	uint8_t			(*rover)[NET_MAX_DATAGRAM + 1];	/* overflow */
+	int			 rover_used;	/* since net_trim */
 };
+
+#define NET_ROVER_BYTES	(NET_RX_BATCH * (size_t)(NET_MAX_DATAGRAM + 1))
 
 /*
  * Slot i's datagram, whole: one longer than the slot ran on into its
@@ -54,6 +58,7 @@ net_slot(struct net *n, int i, size_t len)
 {
 	if (len <= NET_SLOT_BYTES)
 		return n->rbuf[i];
+	n->rover_used = 1;
 	memcpy(n->rover[i], n->rbuf[i], NET_SLOT_BYTES);
 	return n->rover[i];
 }
@@ -224,8 +229,14 @@ net_open(struct event_base *base, const struct addr *listen, uint32_t rcvbuf,
 	n->arg = arg;
 	addr_str(listen, as, sizeof(as));
 	if ((n->q = calloc(NET_SENDQ_MAX, sizeof(*n->q))) == NULL ||
-	    (n->rbuf = calloc(NET_RX_BATCH, sizeof(*n->rbuf))) == NULL ||
-	    (n->rover = calloc(NET_RX_BATCH, sizeof(*n->rover))) == NULL) {
+	    (n->rbuf = calloc(NET_RX_BATCH, sizeof(*n->rbuf))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	/* Its own mapping: pages net_trim can give back, page-aligned. */
+	if ((n->rover = mmap(NULL, NET_ROVER_BYTES, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED) {
+		n->rover = NULL;
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -303,7 +314,8 @@ net_close(struct net *n)
 		close(n->fd);
 	free(n->q);
 	free(n->rbuf);
-	free(n->rover);
+	if (n->rover != NULL)
+		munmap(n->rover, NET_ROVER_BYTES);
 	free(n);
 }
 
@@ -311,6 +323,15 @@ const struct addr *
 net_local(const struct net *n)
 {
 	return &n->local;
+}
+
+void
+net_trim(struct net *n)
+{
+	if (!n->rover_used)
+		return;
+	if (madvise(n->rover, NET_ROVER_BYTES, MADV_DONTNEED) == 0)
+		n->rover_used = 0;
 }
 
 void

@@ -22,7 +22,8 @@
  * filled it: 16 slots keep that at 24 KiB a node, and 16 calls still read
  * up to 256 datagrams a wake-up before other events get their turn.  A
  * longer datagram (a loopback peer's) runs on into the slot's overflow,
- * pages of one allocation that stay untouched until such a datagram comes.
+ * pages of one mapping that stay untouched until such a datagram comes
+ * (and are given back by net_trim).
  */
 #define NET_SLOT_BYTES		1500
 #define NET_RX_BATCH		16
@@ -68,6 +69,12 @@ int		 net_send(struct net *, const struct addr *to, const void *,
 		    size_t, int request);
 const struct addr *net_local(const struct net *);
 void		 net_get_stats(const struct net *, struct net_stats *);
+/*
+ * Gives back the overflow pages that long datagrams touched since the
+ * last call (node_heap_trim, after a load); they come back zeroed as the
+ * next long datagram needs them.
+ */
+void		 net_trim(struct net *);
 /* Effective kernel buffer sizes, for status and the logs. */
 void		 net_buffers(const struct net *, int *rcvbuf, int *sndbuf);
 

@@ -141,13 +141,15 @@ node_arm_expire(struct node *n, uint32_t secs)
  * Gives the heap's free memory back after a load (KNOWN-DEFECTS 5): main
  * raises malloc's trim threshold so that a burst of frees does not shrink
  * and regrow the heap at every operation; this sweep returns what a past
- * peak left free, once the sweep has nothing more to expire.
+ * peak left free, once the sweep has nothing more to expire; and the
+ * receive overflow's pages that long datagrams touched (net_trim).
  */
 static void
 node_heap_trim(struct node *n)
 {
 	struct mallinfo2 mi = mallinfo2();
 
+	net_trim(n->net);
 	if (mi.fordblks >= NODE_TRIM_MIN && malloc_trim(0) == 1) {
 		n->st.heap_trims++;
 		log_debug("returned free heap: %zu bytes were free",
