@@ -145,7 +145,10 @@ static void
 mem_key_remove(struct mem *m, struct mem_key *k)
 {
 	mem_idx_del(m, k);
-	m->root = mem_tree_unlink(m->root, k->key);
+	if (k->pend >= 0)
+		mem_pend_del(m, k);
+	else
+		m->root = mem_tree_unlink(m->root, k->key);
 	m->st.keys--;
 	mem_key_free(k);
 	mem_idx_fit(m);
@@ -184,6 +187,9 @@ mem_close(void *be)
 	if (m == NULL)
 		return;
 	mem_tree_free(m->root);
+	while (m->npend > 0)
+		mem_key_free(m->pend[--m->npend]);
+	free(m->pend);
 	free(m->idx);
 	free(m->heap);
 	free(m);
@@ -252,7 +258,7 @@ mem_put(void *be, const struct store_put_req *r, const char **errstr)
 		m->heapcap = ncap;
 	}
 	if (k == NULL) {
-		if (mem_idx_reserve(m) == -1 ||
+		if (mem_idx_reserve(m) == -1 || mem_pend_reserve(m) == -1 ||
 		    (nk = calloc(1, sizeof(*nk))) == NULL)
 			goto nomem;
 		memcpy(nk->key, r->key, ID_LEN);
@@ -272,7 +278,7 @@ mem_put(void *be, const struct store_put_req *r, const char **errstr)
 	}
 
 	if (nk != NULL) {
-		m->root = mem_tree_insert(m->root, nk);
+		mem_pend_add(m, nk);
 		mem_idx_put(m, nk);
 		m->st.keys++;
 	} else
@@ -373,6 +379,7 @@ mem_keys(void *be, const uint8_t *after, size_t max,
 	struct mem	*m = be;
 	size_t		 n = 0;
 
+	mem_settle(m);
 	mem_tree_collect(m->root, after, after == NULL, max, keys, &n);
 	return (long)n;
 }

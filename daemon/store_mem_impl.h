@@ -15,6 +15,7 @@
 #include "store_impl.h"
 
 #define MEM_IDX_MIN	64	/* index slots at first and at least */
+#define MEM_PEND_KEEP	256	/* pending slots kept once settled */
 
 struct mem_key;
 
@@ -34,6 +35,7 @@ struct mem_key {
 	struct mem_key	*left;
 	struct mem_key	*right;
 	int		 height;
+	int32_t		 pend;		/* in m->pend at this place; -1: tree */
 	uint64_t	 h;		/* mem_idx_hash(key) */
 	uint8_t		 key[ID_LEN];
 	struct mem_val	**vals;		/* result order: created, hash */
@@ -51,6 +53,12 @@ struct mem {
 	struct mem_key	**idx;
 	size_t		 idxcap;	/* a power of two, or 0 */
 	uint64_t	 salt;
+	/*
+	 * New keys, unordered: they join the tree in one sorted pass when
+	 * an ordered walk needs it (mem_settle), not one by one as stored.
+	 */
+	struct mem_key	**pend;
+	size_t		 npend, pendcap;
 	struct mem_val	**heap;		/* min-heap on expires_ms */
 	size_t		 nheap;
 	size_t		 heapcap;
@@ -64,6 +72,16 @@ struct mem_key	*mem_tree_unlink(struct mem_key *root, const uint8_t *key);
 void		 mem_tree_collect(const struct mem_key *, const uint8_t *after,
 		    int all, size_t max, uint8_t (*keys)[ID_LEN], size_t *n);
 
+/*
+ * The pending keys: reserve room for one (-1: no memory), add a new key,
+ * remove one (swapping the last into its place), and mem_settle: every
+ * pending key into the tree, in key order, before an ordered walk.
+ */
+int		 mem_pend_reserve(struct mem *);
+void		 mem_pend_add(struct mem *, struct mem_key *);
+void		 mem_pend_del(struct mem *, struct mem_key *);
+void		 mem_settle(struct mem *);
+
 /* The index (k->h is mem_idx_hash of k->key). */
 uint64_t	 mem_idx_hash(const struct mem *, const uint8_t *key);
 struct mem_key	*mem_find(const struct mem *, const uint8_t *key);
@@ -73,7 +91,10 @@ void		 mem_idx_del(struct mem *, const struct mem_key *);
 /* After keys went: down to no more than 8 slots a key (or the minimum). */
 void		 mem_idx_fit(struct mem *);
 
-/* The backend's `check` (store_debug_check): the tree and the index. */
+/*
+ * The backend's `check` (store_debug_check): the tree, the pending keys
+ * and the index.
+ */
 int		 mem_check(void *be, const char **);
 
 #endif

@@ -1,8 +1,9 @@
 /*
  * store_mem_keys — the memory backend's keys: an AVL tree (worst case
- * O(log n) whatever keys a peer chooses; ordered for store_keys), a hash
- * index over the same keys for the finds of every put and get, and the
- * check of both (store_debug_check).  See store_mem_impl.h.
+ * O(log n) whatever keys a peer chooses; ordered for store_keys) that new
+ * keys join in sorted batches from a pending list, when a walk needs the
+ * order; a hash index over all keys for the finds of every put and get;
+ * and the check of all three (store_debug_check).  See store_mem_impl.h.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,75 @@ mem_tree_insert(struct mem_key *t, struct mem_key *nk)
 			return t;
 	}
 	return mem_balance(t);
+}
+
+/* ---- pending keys ------------------------------------------------------ */
+
+int
+mem_pend_reserve(struct mem *m)
+{
+	struct mem_key	**p;
+	size_t		  ncap;
+
+	if (m->npend < m->pendcap)
+		return 0;
+	ncap = m->pendcap == 0 ? 64 : m->pendcap * 2;
+	if (ncap > INT32_MAX || (p = reallocarray(m->pend, ncap,
+	    sizeof(*p))) == NULL)
+		return -1;
+	m->pend = p;
+	m->pendcap = ncap;
+	return 0;
+}
+
+void
+mem_pend_add(struct mem *m, struct mem_key *k)
+{
+	k->pend = (int32_t)m->npend;
+	m->pend[m->npend++] = k;
+}
+
+void
+mem_pend_del(struct mem *m, struct mem_key *k)
+{
+	struct mem_key	*last = m->pend[--m->npend];
+
+	m->pend[k->pend] = last;
+	last->pend = k->pend;
+	k->pend = -1;
+}
+
+static int
+mem_key_cmp(const void *a, const void *b)
+{
+	const struct mem_key	*x = *(struct mem_key * const *)a;
+	const struct mem_key	*y = *(struct mem_key * const *)b;
+
+	return memcmp(x->key, y->key, ID_LEN);
+}
+
+/*
+ * Sorted, consecutive insertions walk much the same path, which stays in
+ * the cache: cheaper than as many insertions as the keys came.
+ */
+void
+mem_settle(struct mem *m)
+{
+	size_t	i;
+
+	if (m->npend == 0)
+		return;
+	qsort(m->pend, m->npend, sizeof(*m->pend), mem_key_cmp);
+	for (i = 0; i < m->npend; i++) {
+		m->pend[i]->pend = -1;
+		m->root = mem_tree_insert(m->root, m->pend[i]);
+	}
+	m->npend = 0;
+	if (m->pendcap > MEM_PEND_KEEP) {
+		free(m->pend);
+		m->pend = NULL;
+		m->pendcap = 0;
+	}
 }
 
 static struct mem_key *
@@ -280,8 +350,8 @@ mem_check_tree(const struct mem *m, const struct mem_key *t,
 		*errstr = "tree out of balance";
 		return -1;
 	}
-	if (mem_find(m, t->key) != t) {
-		*errstr = "tree key not in the index";
+	if (mem_find(m, t->key) != t || t->pend != -1) {
+		*errstr = "tree key not in the index, or marked pending";
 		return -1;
 	}
 	(*n)++;
@@ -292,14 +362,30 @@ int
 mem_check(void *be, const char **errstr)
 {
 	const struct mem	*m = be;
+	const struct mem_key	*k;
 	size_t			 i, n = 0, nidx = 0;
 
 	if (mem_check_tree(m, m->root, NULL, NULL, &n, errstr) == -1)
 		return -1;
+	for (i = 0; i < m->npend; i++) {
+		k = m->pend[i];
+		if (k->pend != (int32_t)i || k->left != NULL ||
+		    k->right != NULL || k->height != 1 ||
+		    mem_find(m, k->key) != k) {
+			*errstr = "pending key misplaced, linked or not indexed";
+			return -1;
+		}
+	}
+	n += m->npend;
+	if (m->npend > m->pendcap) {
+		*errstr = "more pending keys than room";
+		return -1;
+	}
 	for (i = 0; i < m->idxcap; i++)
 		nidx += m->idx[i] != NULL;
 	if (n != m->st.keys || nidx != n) {
-		*errstr = "key counts of the tree, the index and stats differ";
+		*errstr = "key counts of the tree and pending keys, the "
+		    "index and stats differ";
 		return -1;
 	}
 	if (nidx * 2 > m->idxcap ||

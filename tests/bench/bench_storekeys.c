@@ -4,8 +4,11 @@
  * of a new 100-byte value under a key already held (the storing rules
  * read the key, the backend writes it) and store_get of a held key, keys
  * drawn at random, on the memory backend (and LevelDB with DIR).  The
- * gets come first, while each key holds one value.  Prints a table;
- * asserts nothing about speed.  Usage: bench_storekeys KEYS [OPS [DIR]].
+ * gets come first, while each key holds one value.  Then two walks of
+ * every key in order (store_keys, pages of BENCH_PAGE), as republish
+ * makes: the first also puts the memory store's new keys in order.
+ * Prints a table; asserts nothing about speed.
+ * Usage: bench_storekeys KEYS [OPS [DIR]].
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +20,34 @@
 
 #define BENCH_VLEN	100
 #define BENCH_MAX_KEYS	10000000
+#define BENCH_PAGE	256
+
+/* A walk of every key in order; its time a key, or -1. */
+static double
+bench_walk(struct store *st, size_t nkeys)
+{
+	static uint8_t keys[BENCH_PAGE][ID_LEN];
+	const char *why;
+	size_t total = 0;
+	double t0 = bench_now();
+	long n;
+
+	do {
+		n = store_keys(st, total > 0 ? keys[BENCH_PAGE - 1] : NULL,
+		    BENCH_PAGE, keys, &why);
+		if (n < 0) {
+			fprintf(stderr, "bench_storekeys: keys: %s\n", why);
+			return -1;
+		}
+		total += (size_t)n;
+	} while (n == BENCH_PAGE);
+	if (total != nkeys) {
+		fprintf(stderr, "bench_storekeys: walked %zu keys of %zu\n",
+		    total, nkeys);
+		return -1;
+	}
+	return (bench_now() - t0) / (double)nkeys;
+}
 
 static void
 bench_key(uint8_t key[ID_LEN], size_t n)
@@ -35,7 +66,7 @@ bench_one(const char *name, const struct store_opts *o, size_t nkeys,
 	char			 err[512];
 	uint64_t		 x = 88172645463325252ULL;
 	size_t			 i, found = 0;
-	double			 t0, tnew, tput, tget;
+	double			 t0, tnew, tput, tget, tw1, tw2;
 
 	if ((st = store_open(o, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "bench_storekeys: %s\n", err);
@@ -80,9 +111,15 @@ bench_one(const char *name, const struct store_opts *o, size_t nkeys,
 		}
 	}
 	tput = (bench_now() - t0) / (double)ops;
+	if ((tw1 = bench_walk(st, nkeys)) < 0 ||
+	    (tw2 = bench_walk(st, nkeys)) < 0) {
+		store_close(st);
+		return -1;
+	}
 	printf("%-8s %8zu keys: put of a new key %6.2f us, get %6.2f us, put "
-	    "under a held key %6.2f us (%zu ops each)\n", name, nkeys,
-	    tnew * 1e6, tget * 1e6, tput * 1e6, ops);
+	    "under a held key %6.2f us (%zu ops each); walks %.3f, %.3f us "
+	    "a key\n", name, nkeys, tnew * 1e6, tget * 1e6, tput * 1e6, ops,
+	    tw1 * 1e6, tw2 * 1e6);
 	store_close(st);
 	return found == ops ? 0 : -1;
 }
