@@ -13,7 +13,7 @@
 
 /*
  * Bytes we accept in one datagram: the most a loopback peer sends whole
- * (frag_whole_max); the engine holds anyone else to WIRE_MAX_DATAGRAM.
+ * (wire_whole_max); the engine holds anyone else to WIRE_MAX_DATAGRAM.
  */
 #define NET_MAX_DATAGRAM	65507
 /*

@@ -220,12 +220,7 @@ op_get_fetch_release(struct op_get *g, int slot)
 	g->fetching--;
 }
 
-/*
- * A fetch's answer: each value must hash to a digest that request asked
- * for, with the digest's size; anything else is dropped and counted (a
- * holder cannot substitute content).  What was asked and not given is
- * asked of another holder.
- */
+/* Declared in op_get_impl.h. */
 void
 op_get_inline(struct op_get *g, const struct wire_values *wv, int64_t max_exp)
 {
@@ -266,6 +261,12 @@ op_get_inline(struct op_get *g, const struct wire_values *wv, int64_t max_exp)
 	}
 }
 
+/*
+ * A fetch's answer: each value must hash to a digest that request asked
+ * for, with the digest's size; anything else is dropped and counted (a
+ * holder cannot substitute content).  What was asked and not given is
+ * asked of another holder.
+ */
 static void
 op_get_fetch_reply(void *ctx, const struct rpc_call *c,
     const struct wire_msg *m, int64_t now_ms, int64_t wall_ms)

@@ -264,7 +264,7 @@ int	wire_check(const struct wire_msg *, const char **errstr);
 
 /*
  * Writes header + Packet into buf.  Returns the length (at most
- * WIRE_MAX_MESSAGE; more than WIRE_MAX_DATAGRAM needs frag_split), or -1
+ * WIRE_MAX_MESSAGE; more than wire_whole_max needs frag_split), or -1
  * if the message breaks a rule (see wire_check) or does not fit cap.
  */
 ssize_t	wire_encode(const struct wire_msg *, uint8_t *buf, size_t cap);
