@@ -224,14 +224,49 @@ START_TEST(test_disagreement_goes_on)
 }
 END_TEST
 
-/* The closest holder's answers to node 0, with a forged digest list. */
+/* Answers to node 0, rewritten on the way (the filters below). */
 struct forger {
 	struct simnet	*sn;
-	struct addr	 liar;
+	struct addr	 liar;		/* forge_filter: its answers only */
 	int		 forged;
-	uint8_t		 last[WIRE_MAX_DATAGRAM];	/* passes the filter */
-	size_t		 lastlen;
 };
+
+/* A forgery is marked by this many bytes of padding: the filters pass it. */
+#define E_FORGED_PAD	7
+
+/* 1 with d decoded into m: a Values answer to node 0, not a forgery. */
+static int
+forge_take(const struct simnet_dgram *d, struct wire_msg *m)
+{
+	const char *err;
+
+	if (d->to_index != 0 ||
+	    wire_peek_kind(d->buf, d->len, &err) != WIRE_KIND_WHOLE ||
+	    wire_decode(d->buf, d->len, m, &err) != 0)
+		return 0;
+	if (m->type != WIRE_VALUES || m->padlen == E_FORGED_PAD) {
+		wire_msg_free(m);
+		return 0;
+	}
+	return 1;
+}
+
+/* Sends m, marked, to node 0 from d's source instead of d; frees m. */
+static int
+forge_send(struct forger *f, const struct simnet_dgram *d, struct wire_msg *m)
+{
+	uint8_t buf[WIRE_MAX_DATAGRAM];
+	ssize_t len;
+
+	m->padlen = E_FORGED_PAD;
+	len = wire_encode(m, buf, sizeof(buf));
+	wire_msg_free(m);
+	ck_assert_int_gt(len, 0);
+	ck_assert_int_eq(simnet_inject(f->sn, &d->from, 0, buf, (size_t)len),
+	    0);
+	f->forged++;
+	return 1;
+}
 
 /*
  * Rewrites a Values answer from the liar to node 0: its first digest
@@ -244,32 +279,17 @@ forge_filter(void *arg, const struct simnet_dgram *d)
 	struct forger *f = arg;
 	struct wire_digest dg[WIRE_MAX_DIGESTS_PER_MSG];
 	struct wire_msg m;
-	uint8_t buf[WIRE_MAX_DATAGRAM];
-	const char *err;
-	ssize_t len;
 
-	if (d->len == f->lastlen && memcmp(d->buf, f->last, d->len) == 0)
-		return 0;			/* our forgery */
-	if (d->to_index != 0 || !addr_eq(&d->from, &f->liar) ||
-	    wire_peek_kind(d->buf, d->len, &err) != WIRE_KIND_WHOLE ||
-	    wire_decode(d->buf, d->len, &m, &err) != 0)
+	if (!addr_eq(&d->from, &f->liar) || !forge_take(d, &m))
 		return 0;
-	if (m.type != WIRE_VALUES || m.u.values.ndigests == 0) {
+	if (m.u.values.ndigests == 0) {
 		wire_msg_free(&m);
 		return 0;
 	}
 	memcpy(dg, m.u.values.digests, m.u.values.ndigests * sizeof(dg[0]));
 	dg[0].hash[WIRE_HASH_LEN - 1] ^= 0x5a;
 	m.u.values.digests = dg;
-	len = wire_encode(&m, buf, sizeof(buf));
-	wire_msg_free(&m);
-	ck_assert_int_gt(len, 0);
-	memcpy(f->last, buf, (size_t)len);
-	f->lastlen = (size_t)len;
-	ck_assert_int_eq(simnet_inject(f->sn, &d->from, 0, buf, (size_t)len),
-	    0);
-	f->forged++;
-	return 1;
+	return forge_send(f, d, &m);
 }
 
 /*
@@ -353,10 +373,8 @@ END_TEST
 
 /*
  * Every FIND_VALUE answer to node 0 that carries bytes has them changed
- * (same length, one byte flipped), its digests left alone.  A forgery is
- * marked by E_FORGED_PAD bytes of padding, so the filter lets it pass.
+ * (same length, one byte flipped), its digests left alone.
  */
-#define E_FORGED_PAD	7
 
 static int
 inline_forge_filter(void *arg, const struct simnet_dgram *d)
@@ -365,17 +383,11 @@ inline_forge_filter(void *arg, const struct simnet_dgram *d)
 	struct wire_value v[WIRE_MAX_VALUES_PER_MSG];
 	uint8_t data[WIRE_MAX_VALUES_PER_MSG][E_LEN];
 	struct wire_msg m;
-	uint8_t buf[WIRE_MAX_DATAGRAM];
-	const char *err;
-	ssize_t len;
 	size_t i;
 
-	if (d->to_index != 0 ||
-	    wire_peek_kind(d->buf, d->len, &err) != WIRE_KIND_WHOLE ||
-	    wire_decode(d->buf, d->len, &m, &err) != 0)
+	if (!forge_take(d, &m))
 		return 0;
-	if (m.type != WIRE_VALUES || m.u.values.ndigests == 0 ||
-	    m.u.values.nvalues == 0 || m.padlen == E_FORGED_PAD) {
+	if (m.u.values.ndigests == 0 || m.u.values.nvalues == 0) {
 		wire_msg_free(&m);
 		return 0;
 	}
@@ -387,14 +399,7 @@ inline_forge_filter(void *arg, const struct simnet_dgram *d)
 		v[i].data = data[i];
 	}
 	m.u.values.values = v;
-	m.padlen = E_FORGED_PAD;
-	len = wire_encode(&m, buf, sizeof(buf));
-	wire_msg_free(&m);
-	ck_assert_int_gt(len, 0);
-	ck_assert_int_eq(simnet_inject(f->sn, &d->from, 0, buf, (size_t)len),
-	    0);
-	f->forged++;
-	return 1;
+	return forge_send(f, d, &m);
 }
 
 /*
@@ -437,32 +442,18 @@ END_TEST
 static int
 old_node_filter(void *arg, const struct simnet_dgram *d)
 {
-	struct forger *f = arg;
 	struct wire_msg m;
-	uint8_t buf[WIRE_MAX_DATAGRAM];
-	const char *err;
-	ssize_t len;
 
-	if (d->to_index != 0 ||
-	    wire_peek_kind(d->buf, d->len, &err) != WIRE_KIND_WHOLE ||
-	    wire_decode(d->buf, d->len, &m, &err) != 0)
+	if (!forge_take(d, &m))
 		return 0;
-	if (m.type != WIRE_VALUES || m.u.values.nvalues == 0 ||
-	    m.padlen == E_FORGED_PAD) {
+	if (m.u.values.nvalues == 0) {
 		wire_msg_free(&m);
 		return 0;
 	}
 	m.u.values.ndigests = 0;
 	m.u.values.total = 0;
 	m.u.values.next_offset = 0;
-	m.padlen = E_FORGED_PAD;
-	len = wire_encode(&m, buf, sizeof(buf));
-	wire_msg_free(&m);
-	ck_assert_int_gt(len, 0);
-	ck_assert_int_eq(simnet_inject(f->sn, &d->from, 0, buf, (size_t)len),
-	    0);
-	f->forged++;
-	return 1;
+	return forge_send(arg, d, &m);
 }
 
 /* Answers of values without digests (an old node's) are taken whole. */
