@@ -3,13 +3,20 @@
 # (its own data directory and socket, a free UDP port on 127.0.0.1), and
 # the README's emoctl lines, taken from the README and run verbatim, work
 # against it.  `make run ARGS=...` passes options to emod.  The tree is a
-# scratch copy of symlinks so that build/run/ is the test's own.
+# scratch copy of symlinks so that build/run/ is the test's own.  Under
+# SANITIZE (no ./build/emoctl in a clone built only that way), the README's
+# ./build/emoctl is the sanitizer build's, linked into the scratch tree.
 . "$(dirname "$0")/lib.sh"
 
 repo=$(cd "$IT_LIB_DIR/../.." && pwd)
 [ -f "$repo/Makefile" ] && [ -f "$repo/README" ] || skip "no source tree at $repo"
 command -v make >/dev/null 2>&1 || skip "make is not installed"
-[ -x "$repo/build/emoctl" ] || skip "the README's ./build/emoctl is not built"
+ctl_link=
+if [ ! -x "$repo/build/emoctl" ]; then
+	[ -n "${SANITIZE:-}" ] && [ -x "$EMOCTL" ] ||
+	    skip "the README's ./build/emoctl is not built"
+	ctl_link=$EMOCTL
+fi
 [ ${#T} -le 40 ] || skip "temp dir too long for a socket path under it"
 
 # $T/src mirrors the tree; $T/src/build mirrors build/ but for run/.
@@ -21,6 +28,7 @@ done
 for f in $(ls -A "$repo/build"); do
 	[ "$f" = run ] || ln -s "$repo/build/$f" "$src/build/$f"
 done
+[ -z "$ctl_link" ] || ln -s "$ctl_link" "$src/build/emoctl"
 
 # make_run LOG [ARGS]: `make run` in the background; its PID in $mpid.
 make_run() {
