@@ -21,6 +21,7 @@ struct join {
 	int		 refreshing;	/* a refresh lookup runs */
 	int		 join_refresh;	/* after the join lookup */
 	int		 join_bucket;	/* next bucket it looks at */
+	int64_t		 again_ms;	/* our ID once more (JOIN_AGAIN_MS) */
 };
 
 struct join *
@@ -35,6 +36,7 @@ join_new(const struct env *env, struct op_set *ops, int64_t now_ms)
 	j->boot_next_ms = INT64_MAX;
 	j->boot_backoff_ms = JOIN_BOOT_MIN_MS;
 	j->maint_next_ms = now_ms + JOIN_MAINT_INTERVAL_MS;
+	j->again_ms = INT64_MAX;
 	return j;
 }
 
@@ -177,6 +179,7 @@ join_done(void *arg, enum dht_err err, const struct route_node *nodes,
 	j->boot_backoff_ms = JOIN_BOOT_MIN_MS;
 	j->join_refresh = 1;
 	j->join_bucket = 0;
+	j->again_ms = now_ms + JOIN_AGAIN_MS;
 }
 
 static void
@@ -279,6 +282,12 @@ join_step(struct join *j, int64_t now_ms)
 		}
 	}
 	join_refresh_empty(j, now_ms);
+	if (now_ms >= j->again_ms && !j->join_refresh && !j->refreshing) {
+		j->again_ms = INT64_MAX;
+		if (op_find_start(j->ops, &env->self, 1, now_ms,
+		    join_refreshed, j) == 0)
+			j->refreshing = 1;
+	}
 	if (now_ms < j->maint_next_ms)
 		return;
 	j->maint_next_ms = now_ms + JOIN_MAINT_INTERVAL_MS;
@@ -305,8 +314,11 @@ join_boot_state(const struct join *j, struct join_boot *b)
 int64_t
 join_deadline(const struct join *j)
 {
+	int64_t t;
+
 	if (j->join_refresh && !j->refreshing)
 		return INT64_MIN;	/* the next refresh lookup, now */
-	return j->maint_next_ms < j->boot_next_ms ? j->maint_next_ms :
+	t = j->maint_next_ms < j->boot_next_ms ? j->maint_next_ms :
 	    j->boot_next_ms;
+	return j->again_ms < t ? j->again_ms : t;
 }

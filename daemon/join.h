@@ -1,8 +1,9 @@
 /*
  * join — getting into the network and staying there: pings to the
  * bootstrap addresses with backoff, the lookup of our own ID, a lookup
- * for each empty bucket after it, bucket refresh, and liveness pings
- * (stale nodes, and the ping-before-evict the routing table asks for).
+ * for each empty bucket after it, the lookup of our own ID once more a
+ * little later, bucket refresh, and liveness pings (stale nodes, and the
+ * ping-before-evict the routing table asks for).
  */
 #ifndef EMO_JOIN_H
 #define EMO_JOIN_H
@@ -13,6 +14,13 @@
 #define JOIN_BOOT_MIN_MS	1000	/* bootstrap backoff: 1 s .. 60 s */
 #define JOIN_BOOT_MAX_MS	60000
 #define JOIN_MAINT_INTERVAL_MS	5000	/* refresh checks, stale pings */
+/*
+ * The lookup of our own ID again, this long after the first ended: nodes
+ * that joined at the same moment were not yet in the answers (a node
+ * admits a newcomer once it has answered a Ping), and in a network small
+ * enough for one bucket nothing else would bring them before a refresh.
+ */
+#define JOIN_AGAIN_MS		10000
 #define JOIN_STALE_PINGS	2	/* stale nodes pinged per check */
 
 struct join;

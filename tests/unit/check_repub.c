@@ -298,6 +298,8 @@ START_TEST(test_republish_known_holders)
 		ck_assert_int_eq(simnet_add_config(sn, &quiet), (long)i);
 	ck_assert_int_eq(simnet_add_config(sn, &cp), (long)P);
 	t_join_all(sn);
+	/* Past each node's second lookup of its ID (join.h). */
+	t_run(sn, JOIN_AGAIN_MS + 1000);
 	/* A key for which the putter, node P, is the farthest of the five. */
 	for (i = 0; i < 1000; i++) {
 		simnet_key_id(&all, "all", i);
