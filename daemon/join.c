@@ -320,5 +320,12 @@ join_deadline(const struct join *j)
 		return INT64_MIN;	/* the next refresh lookup, now */
 	t = j->maint_next_ms < j->boot_next_ms ? j->maint_next_ms :
 	    j->boot_next_ms;
+	/*
+	 * The lookup of our ID once more waits for a refresh under way (its
+	 * end runs join_step again): counted meanwhile, a time already past
+	 * would have the engine run at once, over and over, until then.
+	 */
+	if (j->refreshing)
+		return t;
 	return j->again_ms < t ? j->again_ms : t;
 }

@@ -53,7 +53,18 @@ struct simnet {
 	void			*filter_arg;
 	struct simnet_dgram	*capt;		/* captured, to no node */
 	size_t			 ncap, maxcap;
+	/* The node last run by its timer, at spin_at, spin_n times so. */
+	size_t			 spin_node, spin_n;
+	int64_t			 spin_at;
+	int			 spun;		/* SIMNET_SPIN_MAX reached */
 };
+
+/*
+ * Timer runs of one node at one virtual time before the run stops as a
+ * spin: an engine whose deadline never moves past now would otherwise
+ * hold the simulated clock still for good.  Far above any honest burst.
+ */
+#define SIMNET_SPIN_MAX	1000000
 
 static uint64_t
 simnet_mix(uint64_t z)
@@ -639,6 +650,17 @@ simnet_step(struct simnet *sn, int64_t t)
 	if (td <= tp && td <= t) {
 		if (td > sn->now)
 			sn->now = td;
+		if (sn->spin_at != sn->now || sn->spin_node != nd->index) {
+			sn->spin_at = sn->now;
+			sn->spin_node = nd->index;
+			sn->spin_n = 0;
+		} else if (++sn->spin_n == SIMNET_SPIN_MAX) {
+			fprintf(stderr, "simnet: node %zu asked to be run at "
+			    "once %d times at %lld ms: its deadline never "
+			    "moves\n", nd->index, SIMNET_SPIN_MAX,
+			    (long long)sn->now);
+			sn->spun = 1;
+		}
 		simnet_periodic(sn, nd);
 		return 1;
 	}
@@ -648,11 +670,15 @@ simnet_step(struct simnet *sn, int64_t t)
 	return 1;
 }
 
-/* Counts one more step of a run call; 1 when max_steps is reached. */
+/*
+ * Counts one more step of a run call; 1 when max_steps is reached, or
+ * once a node spun (SIMNET_SPIN_MAX).
+ */
 static int
 simnet_bound(const struct simnet *sn, size_t *steps)
 {
-	return sn->cfg.max_steps > 0 && ++*steps >= sn->cfg.max_steps;
+	return sn->spun ||
+	    (sn->cfg.max_steps > 0 && ++*steps >= sn->cfg.max_steps);
 }
 
 int

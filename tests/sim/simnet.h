@@ -141,7 +141,10 @@ int64_t		 simnet_wall(const struct simnet *);	/* Unix ms */
 void		 simnet_touch(struct simnet *, size_t i);
 /*
  * Runs every event due up to time t and leaves the clock at t.  -1 when
- * it stopped at the configured max_steps, the clock where it stopped.
+ * it stopped at the configured max_steps, the clock where it stopped;
+ * also, in any run call from then on, once one node was run by its timer
+ * a million times at one virtual time (a deadline that never moves: it
+ * says so on stderr).
  */
 int		 simnet_run_until(struct simnet *, int64_t t);
 /*

@@ -2,7 +2,8 @@
  * check_join — getting into the network, on tests/sim/simnet.h: a dead
  * bootstrap address beside a live one does not stall the join; alone
  * with a dead one, pings at growing intervals; a join lookup nobody
- * answered is tried again, and once it went through, not again.
+ * answered is tried again, and once it went through, not again; the one
+ * more lookup of our ID waits for slow bucket refreshes without spinning.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -135,6 +136,107 @@ START_TEST(test_join_retry)
 }
 END_TEST
 
+#define T_AGAIN_POOL	200	/* nodes made, to find two close IDs */
+#define T_AGAIN_NET	10	/* nodes of them in the network */
+
+/* Counts FIND_NODEs from node `node`: for its own ID, for others. */
+struct slow_refresh {
+	struct simnet	*sn;
+	size_t		 node;
+	unsigned	 own, others;
+};
+
+static int
+filter_slow_refresh(void *arg, const struct simnet_dgram *d)
+{
+	struct slow_refresh *f = arg;
+	struct wire_msg m;
+	const char *errstr;
+	int own;
+
+	if (!addr_eq(&d->from, simnet_addr(f->sn, f->node)) ||
+	    t_dgram_type(d) != WIRE_FIND_NODE ||
+	    wire_decode(d->buf, d->len, &m, &errstr) == -1)
+		return 0;
+	own = id_eq(&m.u.find_node.target, simnet_id(f->sn, f->node));
+	wire_msg_free(&m);
+	if (own)
+		f->own++;
+	else
+		f->others++;
+	return 0;
+}
+
+/*
+ * The lookup of our own ID JOIN_AGAIN_MS after the join may fall due
+ * while the far buckets' refresh lookups still run (here one after the
+ * other over links of 400 to 500 ms, for about 25 s).  It waits for
+ * them: the engine must not ask to be run at once, over and over,
+ * meanwhile (the simulator's step cap catches that: before the fix, the
+ * nodes of the network itself spun while they joined), and the lookup
+ * goes once they are done.
+ */
+START_TEST(test_again_waits_for_refresh)
+{
+	struct simnet_config cfg;
+	struct simnet *sn;
+	struct slow_refresh f;
+	size_t i, j, x = 0, y = 1, via[T_AGAIN_NET];
+	unsigned own;
+	int best = -1, p;
+
+	/* Slow links: each refresh lookup takes a few seconds. */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.seed = 26;
+	cfg.dht = t_cfg;
+	cfg.max_values_per_key = 64;
+	cfg.max_steps = T_STEPS;
+	cfg.lat_min_ms = 400;
+	cfg.lat_max_ms = 500;
+	sn = simnet_new(&cfg);
+	ck_assert_ptr_nonnull(sn);
+	/*
+	 * Of T_AGAIN_POOL nodes, the two whose IDs share the longest
+	 * prefix: y's table then has x deep and many empty buckets above,
+	 * each refreshed in turn after the join lookup.
+	 */
+	for (i = 0; i < T_AGAIN_POOL; i++)
+		ck_assert_int_eq(simnet_add(sn), (long)i);
+	for (i = 0; i < T_AGAIN_POOL; i++)
+		for (j = i + 1; j < T_AGAIN_POOL; j++)
+			if ((p = id_prefixlen(simnet_id(sn, i),
+			    simnet_id(sn, j))) > best) {
+				best = p;
+				x = i;
+				y = j;
+			}
+	ck_assert_int_ge(best, 10);
+	/* x and T_AGAIN_NET - 1 others form the network; y joins it. */
+	via[0] = x;
+	for (i = 0, j = 1; j < T_AGAIN_NET; i++)
+		if (i != x && i != y)
+			via[j++] = i;
+	for (j = 1; j < T_AGAIN_NET; j++) {
+		simnet_bootstrap(sn, via[j], via, 1);
+		t_run(sn, 10);
+	}
+	t_run(sn, 30000);
+	f = (struct slow_refresh){ sn, y, 0, 0 };
+	simnet_set_filter(sn, filter_slow_refresh, &f);
+	simnet_bootstrap(sn, y, via, 1);
+	t_run(sn, 9000);
+	own = f.own;	/* the join lookup's queries */
+	ck_assert_uint_gt(own, 0);
+	ck_assert_uint_gt(f.others, 0);
+	/* Due about 10 s after the join lookup: refreshes still run. */
+	t_run(sn, 3000);
+	ck_assert_uint_eq(f.own, own);
+	t_run(sn, 120000);
+	ck_assert_uint_gt(f.own, own);
+	simnet_free(sn);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -148,6 +250,7 @@ main(void)
 
 	tc = tcase_create("lookup");
 	tcase_add_test(tc, test_join_retry);
+	tcase_add_test(tc, test_again_waits_for_refresh);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
