@@ -6,7 +6,8 @@
 # Env: EMOD, BENCHDIR (bench_cluster), EMOCTL; CB_NODES ("20 100"),
 # CB_SMALL_OPS (2000), CB_LARGE_OPS (500), CB_INFLIGHT (32), CB_STORAGE
 # (memory), CB_DEADLINE_S (per cluster size, 600), CB_KEEP=1 keeps logs,
-# CB_SETTLE_S (0: seconds to wait after the join, so that join traffic is
+# CB_COUNTERS (status counters summed over the nodes after the run and
+# printed, to stderr; "" for none), CB_SETTLE_S (0: seconds to wait after the join, so that join traffic is
 # over before anything is measured), CB_RESULTS (a file: the raw rows and
 # memory lines are appended to it, for bench-compare.sh).
 # Asserts nothing about speed: exits non-zero only if it could not run.
@@ -23,6 +24,7 @@ CB_INFLIGHT=${CB_INFLIGHT:-32}
 CB_STORAGE=${CB_STORAGE:-memory}
 CB_DEADLINE_S=${CB_DEADLINE_S:-600}
 CB_SETTLE_S=${CB_SETTLE_S:-0}
+CB_COUNTERS=${CB_COUNTERS-rpc_timeouts rpc_retries rx_dropped_decode rx_dropped_unmatched udp_tx_dropped udp_tx_joined rx_bundles}
 CB_RESULTS=${CB_RESULTS:-}
 CB_MAX_NODES=200		# 127.0.0.10 .. 127.0.0.209
 CB_BATCH=20			# nodes spawned before waiting for them
@@ -43,6 +45,17 @@ cb_ours() {
 	[ -r "/proc/$1/cmdline" ] &&
 	    { tr '\0' '\n' <"/proc/$1/cmdline"; } 2>/dev/null | head -n 1 |
 	    grep -qxF -- "$EMOD"
+}
+
+# Our child PID is running (not exited, not a zombie).  Unlike cb_ours, this
+# holds between fork and exec too, while /proc/PID/cmdline is still the
+# shell's: the wait below must not take that window for an exit.
+cb_alive() {
+	local st
+	st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+	case "$st" in
+	''|Z*|X*) return 1 ;;
+	esac
 }
 
 cb_stop_all() {
@@ -131,7 +144,7 @@ cb_spawn() {	# I [ARGS...]
 cb_wait_ready() {	# I
 	local n=0
 	while [ $n -lt 400 ]; do
-		cb_ours "$(cat "$tmp/n$1/pid")" || cb_die "node n$1 exited while starting"
+		cb_alive "$(cat "$tmp/n$1/pid")" || cb_die "node n$1 exited while starting"
 		[ -S "$(cb_sock "$1")" ] && cb_ctl "$1" status >/dev/null 2>&1 &&
 		    return 0
 		sleep 0.05
@@ -184,6 +197,23 @@ cb_wakes() {	# voluntary context switches of all nodes so far: their wake-ups
 cb_udp() {	# NAME: a counter of the Udp: lines of /proc/net/snmp
 	awk -v n="$1" '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1 }
 	    else print $c[n] }' /proc/net/snmp
+}
+
+# Each of CB_COUNTERS summed over all nodes: "name=sum ...".
+cb_counters() {
+	local i=0
+	[ -n "$CB_COUNTERS" ] || return 0
+	while [ $i -lt "$N" ]; do
+		cb_ctl $i --json status 2>/dev/null
+		i=$((i + 1))
+	done | awk -v want="$CB_COUNTERS" '
+	    BEGIN { n = split(want, w, " ") }
+	    { for (k = 1; k <= n; k++)
+		if (match($0, "\"" w[k] "\":[0-9]+"))
+			sum[k] += substr($0, RSTART + length(w[k]) + 3,
+			    RLENGTH - length(w[k]) - 3) }
+	    END { for (k = 1; k <= n; k++) printf "%s%s=%d", (k > 1 ? " " : ""),
+		w[k], sum[k]; print "" }'
 }
 
 now_ms() { date +%s%3N; }
@@ -281,6 +311,7 @@ cb_cluster() {
 		done <"$tmp/out" >>"$rows"
 	done
 	mem_load=$(cb_mem)
+	[ -n "$CB_COUNTERS" ] && echo "cluster-bench: N=$N: counters after the run: $(cb_counters)" >&2
 	if [ -n "$CB_RESULTS" ]; then
 		sed 's/^/row /' "$rows"
 		echo "mem_idle $N $mem_idle"
