@@ -72,6 +72,9 @@ static const struct control_counter {
 	NET_C("udp_tx_dropped_requests", tx_dropped_requests,
 	    "datagrams of our own requests not queued: the whole queue full "
 	    "(the request is sent again at its timeout)"),
+	NET_C("udp_tx_joined", tx_joined,
+	    "messages that went in one datagram with others for the same "
+	    "peer (a bundle), not in their own"),
 	MSG_C("ping", WIRE_PING),
 	MSG_C("pong", WIRE_PONG),
 	MSG_C("find_node", WIRE_FIND_NODE),
@@ -90,6 +93,8 @@ static const struct control_counter {
 	    "malformed datagrams (bad magic, version, field or size)"),
 	DHT_C("rx_dropped_frag", rx_dropped_frag,
 	    "fragments refused by reassembly (bad header, caps reached)"),
+	DHT_C("rx_bundles", rx_bundles,
+	    "datagrams that carried several messages (bundles) and were read"),
 	DHT_C("rx_dropped_unmatched", rx_dropped_unmatched,
 	    "responses to no outstanding request, or from the wrong address"),
 	DHT_C("rx_dropped_token", rx_dropped_token,

@@ -41,6 +41,16 @@ struct dht_io {
 		    size_t len);
 	void	(*send_request)(void *arg, const struct addr *to,
 		    const uint8_t *buf, size_t len);
+	/*
+	 * Optional (NULL: send and send_request only).  A whole message
+	 * for a peer that reads bundles (rpc learns which from their
+	 * Packets): it may join others queued for the same address in
+	 * this pass, in one datagram (WIRE_KIND_BUNDLE) of at most
+	 * join_max bytes, as net_send does.  request as for send_request.
+	 */
+	void	(*send_join)(void *arg, const struct addr *to,
+		    const uint8_t *buf, size_t len, int request,
+		    size_t join_max);
 	void	(*random)(void *arg, void *buf, size_t len);
 	void	*arg;
 };
@@ -84,6 +94,7 @@ struct dht_stats {
 	uint64_t	tx_msgs[16];
 	uint64_t	rx_dropped_decode;	/* malformed datagrams */
 	uint64_t	rx_dropped_frag;	/* refused by reassembly */
+	uint64_t	rx_bundles;	/* kind-3 datagrams read */
 	uint64_t	rx_dropped_unmatched;	/* response to nothing */
 	uint64_t	rx_dropped_token;	/* STORE with a bad token */
 	uint64_t	quota_refused_key;	/* values over a source's per key */

@@ -17,11 +17,14 @@
 
 #include "log.h"
 #include "net.h"
+#include "wire.h"
 
 /* Queued datagrams own exact-size buffers so an idle node stays small. */
 struct net_pkt {
 	struct addr	 to;
 	uint16_t	 len;
+	uint16_t	 join_max;	/* 0: not joinable */
+	uint8_t		 nmsg;		/* messages in it: > 1 a bundle */
 	uint8_t		*buf;
 };
 
@@ -166,12 +169,72 @@ net_flush_cb(evutil_socket_t fd, short what, void *arg)
 	net_flush(arg);
 }
 
-int
-net_send(struct net *n, const struct addr *to, const void *buf, size_t len,
-    int request)
+/*
+ * The queued datagram a joinable one of len bytes for `to` joins, with
+ * *total its length after: the latest joinable one for that address among
+ * the last NET_JOIN_LOOK, if the bundle stays within both limits.
+ */
+static struct net_pkt *
+net_join_find(struct net *n, const struct addr *to, size_t len,
+    size_t join_max, size_t *total)
 {
 	struct net_pkt *p;
+	size_t i, look, max;
 
+	look = n->qlen < NET_JOIN_LOOK ? n->qlen : NET_JOIN_LOOK;
+	for (i = 1; i <= look; i++) {
+		p = &n->q[(n->qhead + n->qlen - i) % NET_SENDQ_MAX];
+		if (p->join_max == 0 || !addr_eq(&p->to, to))
+			continue;
+		if (p->nmsg >= WIRE_BUNDLE_MAX_MSGS)
+			return NULL;
+		max = p->join_max < join_max ? p->join_max : join_max;
+		*total = (p->nmsg == 1 ? WIRE_HDR_LEN + WIRE_BUNDLE_ENTRY_HDR :
+		    0) + p->len + WIRE_BUNDLE_ENTRY_HDR + len;
+		return *total <= max ? p : NULL;
+	}
+	return NULL;
+}
+
+/* Joins buf to p, which becomes (or stays) a bundle; -1: no memory. */
+static int
+net_join(struct net_pkt *p, const uint8_t *buf, size_t len, size_t total)
+{
+	uint8_t *nb;
+	size_t at;
+
+	if (p->nmsg == 1) {
+		if ((nb = malloc(total)) == NULL)
+			return -1;
+		at = wire_bundle_start(nb, p->buf, p->len);
+		free(p->buf);
+	} else {
+		if ((nb = realloc(p->buf, total)) == NULL)
+			return -1;
+		at = p->len;
+	}
+	(void)wire_bundle_add(nb + at, buf, len);
+	p->buf = nb;
+	p->len = (uint16_t)total;
+	p->nmsg++;
+	return 0;
+}
+
+int
+net_send(struct net *n, const struct addr *to, const void *buf, size_t len,
+    int request, size_t join_max)
+{
+	struct net_pkt *p;
+	size_t total;
+
+	if (join_max > NET_MAX_DATAGRAM)
+		join_max = NET_MAX_DATAGRAM;
+	if (join_max > 0 && len > 0 && len <= join_max &&
+	    (p = net_join_find(n, to, len, join_max, &total)) != NULL &&
+	    net_join(p, buf, len, total) == 0) {
+		n->st.tx_joined++;
+		return 0;
+	}
 	if (len == 0 || len > NET_MAX_DATAGRAM || n->qlen == NET_SENDQ_MAX ||
 	    (!request && n->qlen >= NET_SENDQ_MAX - NET_SENDQ_RESERVE)) {
 		n->st.tx_dropped++;
@@ -188,6 +251,8 @@ net_send(struct net *n, const struct addr *to, const void *buf, size_t len,
 	}
 	p->to = *to;
 	p->len = (uint16_t)len;
+	p->join_max = len <= join_max ? (uint16_t)join_max : 0;
+	p->nmsg = 1;
 	memcpy(p->buf, buf, len);
 	if (n->qlen++ == 0 && !event_pending(n->ev_write, EV_WRITE, NULL))
 		event_active(n->ev_flush, 0, 0);

@@ -1,7 +1,8 @@
 /*
  * net — the only file that touches UDP sockets: one socket on libevent,
  * batched receive (recvmmsg) and send (sendmmsg), with sends queued and
- * flushed once at the end of the event-loop iteration that queued them.
+ * flushed once at the end of the event-loop iteration that queued them,
+ * and whole messages for one peer joined into bundles as they queue.
  */
 #ifndef EMO_NET_H
 #define EMO_NET_H
@@ -36,6 +37,12 @@
  * first, counted in tx_dropped).
  */
 #define NET_SENDQ_RESERVE	1024
+/*
+ * How far back in the queue a joinable datagram looks for one to the
+ * same address to join (net_send): a pass's answers to one peer are
+ * usually close together, and the search stays short.
+ */
+#define NET_JOIN_LOOK		32
 
 struct event_base;
 struct net;
@@ -48,6 +55,7 @@ struct net_stats {
 	uint64_t	tx_bytes;
 	uint64_t	tx_dropped;	/* queue full or send error */
 	uint64_t	tx_dropped_requests;	/* of ours: the whole queue full */
+	uint64_t	tx_joined;	/* messages that joined a queued one */
 };
 
 typedef void	net_recv_cb(void *arg, const struct addr *from,
@@ -64,9 +72,15 @@ void		 net_close(struct net *);
 /*
  * Copies and queues one datagram; -1 if the queue is full (counted).
  * request: one of our requests, which may use NET_SENDQ_RESERVE too.
+ * join_max: 0, or the datagram is a whole message (wire kind 0) that may
+ * travel in a bundle (wire kind 3) of at most join_max bytes with others
+ * queued for the same address in this pass: it joins the latest of the
+ * last NET_JOIN_LOOK queued datagrams for that address that was queued
+ * joinable and has room (WIRE_BUNDLE_MAX_MSGS messages, both join_max).
+ * The caller says which peers read bundles (rpc).
  */
 int		 net_send(struct net *, const struct addr *to, const void *,
-		    size_t, int request);
+		    size_t, int request, size_t join_max);
 const struct addr *net_local(const struct net *);
 void		 net_get_stats(const struct net *, struct net_stats *);
 /*

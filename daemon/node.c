@@ -108,7 +108,7 @@ node_io_send(void *arg, const struct addr *to, const uint8_t *buf,
 	struct node *n = arg;
 
 	/* Refused (the queue is full for answers): counted in net. */
-	(void)net_send(n->net, to, buf, len, 0);
+	(void)net_send(n->net, to, buf, len, 0, 0);
 }
 
 static void
@@ -118,7 +118,17 @@ node_io_send_request(void *arg, const struct addr *to, const uint8_t *buf,
 	struct node *n = arg;
 
 	/* Refused only with the whole queue full: counted in net, resent. */
-	(void)net_send(n->net, to, buf, len, 1);
+	(void)net_send(n->net, to, buf, len, 1, 0);
+}
+
+static void
+node_io_send_join(void *arg, const struct addr *to, const uint8_t *buf,
+    size_t len, int request, size_t join_max)
+{
+	struct node *n = arg;
+
+	/* As the two above; or it joins a queued datagram: net_send. */
+	(void)net_send(n->net, to, buf, len, request, join_max);
 }
 
 static void
@@ -407,6 +417,7 @@ node_new(struct event_base *base, const struct conf *conf,
 	    (so.atrest_key != NULL ? ATREST_OVERHEAD : 0);
 	io.send = node_io_send;
 	io.send_request = node_io_send_request;
+	io.send_join = node_io_send_join;
 	crypto_rng_init(&n->rng);
 	io.random = node_io_random;
 	io.arg = n;

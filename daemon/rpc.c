@@ -58,13 +58,19 @@ static int
 rpc_send_bytes(struct rpc *r, const struct addr *to, const uint8_t *buf,
     size_t len, unsigned type, int64_t now_ms)
 {
-	frag_emit_cb *emit = type == WIRE_PING || type == WIRE_FIND_NODE ||
-	    type == WIRE_FIND_VALUE || type == WIRE_STORE ? rpc_emit_request :
-	    rpc_emit;
+	int request = type == WIRE_PING || type == WIRE_FIND_NODE ||
+	    type == WIRE_FIND_VALUE || type == WIRE_STORE;
+	frag_emit_cb *emit = request ? rpc_emit_request : rpc_emit;
+	size_t join_max;
 
-	if (len <= wire_whole_max(to, r->cfg.local_whole))
-		emit(r, to, buf, len);
-	else if (frag_out_send(r->fout, to, buf, len, rpc_random_u64(r),
+	if (len <= wire_whole_max(to, r->cfg.local_whole)) {
+		if (r->io.send_join != NULL &&
+		    (join_max = rpc_join_max(r, to)) > 0)
+			r->io.send_join(r->io.arg, to, buf, len, request,
+			    join_max);
+		else
+			emit(r, to, buf, len);
+	} else if (frag_out_send(r->fout, to, buf, len, rpc_random_u64(r),
 	    now_ms, emit, r) < 0)
 		return -1;
 	rpc_count_tx(r, type);
@@ -530,6 +536,7 @@ rpc_match(struct rpc *r, const struct addr *from, const struct wire_msg *m,
 		return RPC_UNMATCHED;
 	}
 	rpc_cookie_note(r, from, m, now_ms);
+	rpc_features_note(r, from, m, now_ms);
 	if (m->type == WIRE_RETRY) {
 		if (rpc_resend_proven(r, i, m, now_ms) == 0)
 			return RPC_RETRIED;

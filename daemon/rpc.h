@@ -71,33 +71,39 @@
 /*
  * Padding of a request to an address whose (fresh) cookie we lack: to
  * the size of the answer it usually draws, so that answer needs no
- * proof.  A PING to 189 bytes: the largest PONG (an IPv6 address, a
- * 3-byte port varint, a WIRE_MAX_COOKIE cookie) with the identity proof
- * (34 bytes of public key, 66 of signature), so pings never need a
- * Retry.  FIND_NODE and FIND_VALUE to a full datagram: a NODES answer
+ * proof.  A PING to 191 bytes: the largest PONG (an IPv6 address, a
+ * 3-byte port varint, a WIRE_MAX_COOKIE cookie, the 2 bytes of features)
+ * with the identity proof (34 bytes of public key, 66 of signature), so
+ * pings never need a Retry.  FIND_NODE and FIND_VALUE to a full datagram: a NODES answer
  * of 20 IPv4 nodes is about 1,000 bytes, and a first contact then costs
  * upstream bytes (one datagram) instead of a Retry's round trip.  (20
  * IPv6 nodes, 1,238 bytes, still draw a Retry.)  STORE carries a token.
  */
-#define RPC_PAD_PING_LEN	189
+#define RPC_PAD_PING_LEN	191
 #define RPC_PAD_FIND_LEN	WIRE_MAX_DATAGRAM
 /*
  * A request that echoes a cookie is at least this long, so that a Retry
- * (3 bytes of body, a WIRE_MAX_COOKIE cookie) fits when the cookie has
- * gone stale (the responder restarted): only a PING is shorter.
+ * (3 bytes of body, a WIRE_MAX_COOKIE cookie, features) fits when the
+ * cookie has gone stale (the responder restarted): only a PING is shorter.
  */
-#define RPC_PAD_RETRY_LEN	68
+#define RPC_PAD_RETRY_LEN	70
 /* A challenge PING's nonce (rpc_challenge; docs/PROTOCOL.md). */
 #define RPC_NONCE_LEN		16
 /* rpc_reply: the answer is longer than max_len and was not sent. */
 #define RPC_TOO_LARGE		1
 
-/* send_request: our requests' datagrams, or NULL (send); see dht.h. */
+/*
+ * send_request: our requests' datagrams, or NULL (send); send_join: whole
+ * messages to a peer that reads bundles, or NULL (never joined); see dht.h.
+ */
 struct rpc_io {
 	void	(*send)(void *arg, const struct addr *to, const uint8_t *buf,
 		    size_t len);
 	void	(*send_request)(void *arg, const struct addr *to,
 		    const uint8_t *buf, size_t len);
+	void	(*send_join)(void *arg, const struct addr *to,
+		    const uint8_t *buf, size_t len, int request,
+		    size_t join_max);
 	void	(*random)(void *arg, void *buf, size_t len);
 	void	*arg;
 };
@@ -259,6 +265,14 @@ uint32_t rpc_rto_fast(const struct rpc *, const struct addr *a);
  */
 int	rpc_cookie_fresh(const struct rpc *, const struct addr *to,
 	    int64_t now_ms);
+/*
+ * What m's Packet.features say its source a accepts.  Called for answers
+ * to our requests and for requests that proved their source (a cookie or
+ * a token): only then may a remember a (bounded) peer entry.  A peer that
+ * takes bundles gets our whole messages through send_join.
+ */
+void	rpc_features_note(struct rpc *, const struct addr *a,
+	    const struct wire_msg *m, int64_t now_ms);
 /*
  * Sets the first try's timeout of a request with resends that backs off
  * (not one shortened by rpc_set_timeout): c as rpc_send returned it.

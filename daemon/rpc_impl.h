@@ -35,6 +35,7 @@ struct rpc_peer {
 	struct addr	 addr;
 	uint32_t	 srtt_us, rttvar_us;	/* valid if has_rtt */
 	uint8_t		 has_rtt;
+	uint8_t		 bundles;	/* its Packets say it takes them */
 	uint8_t		 cookielen;	/* 0: none */
 	uint8_t		 cookie[WIRE_MAX_COOKIE];
 	int64_t		 cookie_ms;	/* when it gave us the cookie */
@@ -76,6 +77,7 @@ void	rpc_dead_add(struct rpc *, const struct id *, unsigned strikes,
 	    int64_t now_ms);
 void	rpc_rtt_sample(struct rpc *, const struct addr *, uint32_t us,
 	    int64_t now_ms);
+size_t	rpc_join_max(const struct rpc *, const struct addr *to);
 void	rpc_cookie_note(struct rpc *, const struct addr *,
 	    const struct wire_msg *, int64_t now_ms);
 

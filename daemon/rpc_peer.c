@@ -216,6 +216,38 @@ rpc_cookie_note(struct rpc *r, const struct addr *a, const struct wire_msg *m,
 	p->cookie_ms = now_ms;
 }
 
+void
+rpc_features_note(struct rpc *r, const struct addr *a,
+    const struct wire_msg *m, int64_t now_ms)
+{
+	struct rpc_peer *p;
+	uint64_t h = cache_hash_addr(r->salt, a);
+
+	if (m->features & WIRE_FEAT_BUNDLE) {
+		if ((p = rpc_peer_find(r, a, h)) == NULL &&
+		    (p = rpc_peer_slot(r, a, now_ms)) == NULL)
+			return;
+		p->bundles = 1;
+	} else if ((p = rpc_peer_find(r, a, h)) != NULL)
+		p->bundles = 0;
+}
+
+/*
+ * The longest bundle `to` gets from us, or 0: it gets none.  One
+ * WIRE_MAX_DATAGRAM even to a loopback peer that takes whole messages up
+ * to WIRE_MAX_LOCAL_DATAGRAM: joining saves a datagram's fixed cost,
+ * which only short messages feel, and a bundle this long stays within
+ * one receive slot (net.h).
+ */
+size_t
+rpc_join_max(const struct rpc *r, const struct addr *to)
+{
+	const struct rpc_peer *p;
+
+	p = rpc_peer_find(r, to, cache_hash_addr(r->salt, to));
+	return p != NULL && p->bundles ? WIRE_MAX_DATAGRAM : 0;
+}
+
 int
 rpc_rtt(const struct rpc *r, const struct addr *a, uint32_t *srtt_us,
     uint32_t *rttvar_us)

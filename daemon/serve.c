@@ -776,6 +776,9 @@ serve_request(struct serve *s, const struct addr *from,
 	rq.cookie_ok = c != TOKEN_COOKIE_BAD;
 	rq.proven = c != TOKEN_COOKIE_BAD || (serve_handlers[q->type].proof !=
 	    NULL && serve_handlers[q->type].proof(s, from, q));
+	/* A proven source may get its answer in a bundle (rpc.h). */
+	if (rq.proven)
+		rpc_features_note(s->env->rpc, from, q, now_ms);
 	rc = serve_handlers[q->type].answer(s, &rq, now_ms, wall_ms);
 	out->proven = rq.proven;
 	out->sent = rq.sent;

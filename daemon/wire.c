@@ -312,7 +312,7 @@ wire_peek_kind(const uint8_t *buf, size_t len, const char **errstr)
 		*errstr = "unsupported version";
 		return -1;
 	}
-	if (buf[3] > WIRE_KIND_NACK) {
+	if (buf[3] > WIRE_KIND_BUNDLE) {
 		*errstr = "unknown datagram kind";
 		return -1;
 	}
@@ -703,6 +703,7 @@ wire_decode(const uint8_t *buf, size_t len, struct wire_msg *out,
 		memcpy(out->cookie, p->cookie.data, p->cookie.len);
 	out->cookielen = p->cookie.len;
 	out->padlen = p->pad.len;
+	out->features = p->features;
 	if (decode_body(priv, p, out, errstr) == -1)
 		goto fail;
 	if (wire_check(out, errstr) == -1)

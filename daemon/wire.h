@@ -23,6 +23,26 @@
 #define WIRE_KIND_WHOLE		0	/* header + Packet */
 #define WIRE_KIND_FRAG		1	/* header + fragment header + part */
 #define WIRE_KIND_NACK		2	/* header + msg_id, count, bitmap */
+#define WIRE_KIND_BUNDLE	3	/* header + (length(2), kind-0 datagram)... */
+
+/*
+ * A bundle carries 2..WIRE_BUNDLE_MAX_MSGS whole messages for one peer in
+ * one datagram, each a kind-0 datagram (header included) after its length
+ * in 2 big-endian bytes.  It is sent only to a peer whose Packets carry
+ * WIRE_FEAT_BUNDLE in `features`.  A receiver takes one as long as
+ * wire_whole_max allows for its source; emod sends at most
+ * WIRE_MAX_DATAGRAM (rpc_join_max).
+ */
+#define WIRE_BUNDLE_MAX_MSGS	64
+#define WIRE_BUNDLE_ENTRY_HDR	2	/* the length before each message */
+/* Packet.features bits: what the sender accepts. */
+#define WIRE_FEAT_BUNDLE	0x1u	/* kind-3 datagrams */
+/*
+ * What every Packet this codec encodes says: its users all take bundles
+ * (dht_input).  A constant, not a field to set, so that every size the
+ * engine predicts (padding, fitting answers) counts it.
+ */
+#define WIRE_FEATURES		WIRE_FEAT_BUNDLE
 
 /* 1280-byte IPv6 minimum path MTU less 40 (IPv6) and 8 (UDP) bytes. */
 #define WIRE_MAX_DATAGRAM	1232
@@ -218,6 +238,7 @@ struct wire_msg {
 	uint8_t		 cookie[WIRE_MAX_COOKIE];	/* echoed, or given */
 	size_t		 cookielen;
 	size_t		 padlen;	/* zero bytes of Packet.pad */
+	uint32_t	 features;	/* decoded WIRE_FEAT_*; encoding writes WIRE_FEATURES */
 	union {
 		struct wire_ping	ping;
 		struct wire_pong	pong;
@@ -248,6 +269,27 @@ int	wire_peek_kind(const uint8_t *buf, size_t len, const char **errstr);
  * fragments (frag.h) of WIRE_MAX_DATAGRAM.
  */
 size_t	wire_whole_max(const struct addr *peer, int local_whole);
+
+/*
+ * Bundles (wire_bundle.c).  wire_bundle_check checks a kind-3 datagram
+ * whole, before any of it is used: 2..WIRE_BUNDLE_MAX_MSGS entries, each a
+ * length and that many bytes that are a kind-0 datagram (wire_peek_kind;
+ * no fragment, NACK or bundle inside), nothing after the last.  Returns
+ * the number of messages, or -1 with a static reason in *errstr.  After
+ * it, wire_bundle_next walks them from *off 0: each call returns the next
+ * message's length and sets *msg, and returns 0 at the end.
+ */
+int	wire_bundle_check(const uint8_t *buf, size_t len, const char **errstr);
+size_t	wire_bundle_next(const uint8_t *buf, size_t len, size_t *off,
+	    const uint8_t **msg);
+/*
+ * Joining.  wire_bundle_start writes the bundle's header and the first
+ * message's entry (WIRE_HDR_LEN + WIRE_BUNDLE_ENTRY_HDR + len bytes);
+ * wire_bundle_add writes one more entry (WIRE_BUNDLE_ENTRY_HDR + len).
+ * Both take a kind-0 datagram of at most WIRE_MAX_LOCAL_DATAGRAM bytes.
+ */
+size_t	wire_bundle_start(uint8_t *out, const uint8_t *msg, size_t len);
+size_t	wire_bundle_add(uint8_t *out, const uint8_t *msg, size_t len);
 
 /*
  * Decodes one message (a kind-0 datagram, or a reassembled message) of at

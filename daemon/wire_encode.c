@@ -186,6 +186,7 @@ pb_build(struct wire_pb *pb, const struct wire_msg *m)
 	/* The pad's bytes are zeros; any bytes would do. */
 	p->pad.data = (uint8_t *)wire_zeros;
 	p->pad.len = m->padlen > WIRE_MAX_PAD ? WIRE_MAX_PAD : m->padlen;
+	p->features = WIRE_FEATURES;	/* never m->features: see wire.h */
 	switch (m->type) {
 	case WIRE_PING:
 		emo__wire__ping__init(&pb->ping);

@@ -594,16 +594,39 @@ ev_make_idents(struct evil *ev)
 
 /* ---- input -------------------------------------------------------------- */
 
+/* One whole message from `from`, as the mode wants it handled. */
+static void
+ev_take(struct evil *ev, size_t si, const struct addr *from,
+    const uint8_t *p, size_t len, int64_t now, int64_t wall)
+{
+	struct wire_msg m;
+	const char *errstr;
+	size_t k;
+
+	if (wire_decode(p, len, &m, &errstr) == -1) {
+		ev->rx_bad++;
+		return;
+	}
+	ev_cookie_note(ev, si, from, &m);
+	if (ev->mode == EV_STORE) {
+		for (k = 0; k < ev->njob; k++)
+			if (ev->job[k].sock == si && addr_eq(from,
+			    &ev->target[ev->job[k].target]))
+				ev_job_reply(ev, &ev->job[k], &m, now, wall);
+	} else
+		ev_serve(ev, si, from, &m);
+	wire_msg_free(&m);
+}
+
 static void
 ev_input(struct evil *ev, size_t si, int64_t now, int64_t wall)
 {
 	uint8_t dgram[WIRE_MAX_DATAGRAM + 1], *whole = NULL;
-	struct wire_msg m;
 	struct addr from;
 	socklen_t flen;
 	const char *errstr;
-	const uint8_t *p;
-	size_t len, k;
+	const uint8_t *msg;
+	size_t len, off;
 	ssize_t n;
 	int kind;
 
@@ -615,36 +638,34 @@ ev_input(struct evil *ev, size_t si, int64_t now, int64_t wall)
 			return;
 		from.len = flen;
 		ev->rx++;
-		p = dgram;
 		len = (size_t)n;
-		if ((kind = wire_peek_kind(dgram, len, &errstr)) ==
-		    WIRE_KIND_FRAG) {
+		switch ((kind = wire_peek_kind(dgram, len, &errstr))) {
+		case WIRE_KIND_WHOLE:
+			ev_take(ev, si, &from, dgram, len, now, wall);
+			break;
+		case WIRE_KIND_FRAG:
 			if (frag_in_input(ev->fin, &from, dgram, len, now,
 			    &whole, &len, &errstr) != FRAG_COMPLETE)
-				continue;
-			p = whole;
-		} else if (kind != WIRE_KIND_WHOLE) {
-			ev->rx_bad += kind < 0;
-			continue;
-		}
-		if (wire_decode(p, len, &m, &errstr) == -1) {
-			ev->rx_bad++;
+				break;
+			ev_take(ev, si, &from, whole, len, now, wall);
 			free(whole);
 			whole = NULL;
-			continue;
+			break;
+		case WIRE_KIND_BUNDLE:
+			/* Our Packets say we read them, as emod's do. */
+			if (wire_bundle_check(dgram, len, &errstr) == -1) {
+				ev->rx_bad++;
+				break;
+			}
+			off = 0;
+			while ((len = wire_bundle_next(dgram, (size_t)n, &off,
+			    &msg)) > 0)
+				ev_take(ev, si, &from, msg, len, now, wall);
+			break;
+		default:
+			ev->rx_bad += kind < 0;
+			break;
 		}
-		ev_cookie_note(ev, si, &from, &m);
-		if (ev->mode == EV_STORE) {
-			for (k = 0; k < ev->njob; k++)
-				if (ev->job[k].sock == si && addr_eq(&from,
-				    &ev->target[ev->job[k].target]))
-					ev_job_reply(ev, &ev->job[k], &m, now,
-					    wall);
-		} else
-			ev_serve(ev, si, &from, &m);
-		wire_msg_free(&m);
-		free(whole);
-		whole = NULL;
 	}
 }
 

@@ -432,6 +432,7 @@ simnet_add_config(struct simnet *sn, const struct dht_config *cfg)
 	}
 	io.send = simnet_io_send;
 	io.send_request = NULL;
+	io.send_join = NULL;	/* no bundles in the simulator */
 	io.random = simnet_io_random;
 	io.arg = nd;
 	nd->dht = dht_new(&kp, nd->store, cfg, &io, sn->now);
@@ -516,6 +517,7 @@ simnet_restart(struct simnet *sn, size_t i, const struct dht_config *cfg)
 	nd->down = 0;
 	io.send = simnet_io_send;
 	io.send_request = NULL;
+	io.send_join = NULL;	/* no bundles in the simulator */
 	io.random = simnet_io_random;
 	io.arg = nd;
 	keys_from_seed(&kp, nd->seed);

@@ -7,7 +7,9 @@
  * few (addresses need a port).  And datagrams of every length up to
  * NET_MAX_DATAGRAM, several long ones in one receive batch, arrive whole
  * over loopback: a long one runs on into its slot's own overflow; and
- * again after net_trim gave the overflow's pages back.
+ * again after net_trim gave the overflow's pages back.  Joinable whole
+ * messages queued for one address travel in bundles, in order, within
+ * join_max and WIRE_BUNDLE_MAX_MSGS, and only with joinable ones.
  */
 #include <check.h>
 #include <event2/event.h>
@@ -18,6 +20,7 @@
 
 #include "addr.h"
 #include "net.h"
+#include "wire.h"
 #include "check_util.h"
 
 static void
@@ -66,13 +69,13 @@ START_TEST(test_reserve)
 	n = t_open(base, 29870, t_recv, NULL);
 	memset(dgram, 0x45, sizeof(dgram));
 	for (i = 0; i < NET_SENDQ_MAX - NET_SENDQ_RESERVE; i++)
-		ck_assert_int_eq(net_send(n, &to, dgram, sizeof(dgram), 0), 0);
+		ck_assert_int_eq(net_send(n, &to, dgram, sizeof(dgram), 0, 0), 0);
 	/* Answers stop at the reserve; requests go on to the end. */
-	ck_assert_int_eq(net_send(n, &to, dgram, sizeof(dgram), 0), -1);
+	ck_assert_int_eq(net_send(n, &to, dgram, sizeof(dgram), 0, 0), -1);
 	for (i = 0; i < NET_SENDQ_RESERVE; i++)
-		ck_assert_int_eq(net_send(n, &to, dgram, sizeof(dgram), 1), 0);
-	ck_assert_int_eq(net_send(n, &to, dgram, sizeof(dgram), 1), -1);
-	ck_assert_int_eq(net_send(n, &to, dgram, sizeof(dgram), 0), -1);
+		ck_assert_int_eq(net_send(n, &to, dgram, sizeof(dgram), 1, 0), 0);
+	ck_assert_int_eq(net_send(n, &to, dgram, sizeof(dgram), 1, 0), -1);
+	ck_assert_int_eq(net_send(n, &to, dgram, sizeof(dgram), 0, 0), -1);
 	net_get_stats(n, &st);
 	ck_assert_uint_eq(st.tx_dropped, 3);
 	ck_assert_uint_eq(st.tx_dropped_requests, 1);
@@ -142,10 +145,10 @@ START_TEST(test_long_datagrams)
 		for (i = 0; i < T_LENS; i++) {
 			t_fill(buf, i);
 			ck_assert_int_eq(net_send(tx, net_local(rx), buf,
-			    t_lens[i], 1), 0);
+			    t_lens[i], 1, 0), 0);
 		}
 		ck_assert_int_eq(net_send(tx, net_local(rx), buf,
-		    NET_MAX_DATAGRAM + 1, 1), -1);
+		    NET_MAX_DATAGRAM + 1, 1, 0), -1);
 		for (rounds = 0; rounds < 500 && got.n < T_LENS; rounds++) {
 			ck_assert_int_ne(event_base_loop(base,
 			    EVLOOP_NONBLOCK), -1);
@@ -170,6 +173,160 @@ START_TEST(test_long_datagrams)
 }
 END_TEST
 
+/* ---- bundles ------------------------------------------------------------ */
+
+#define T_JOIN_MAX_DG	8
+
+struct t_dgrams {
+	size_t	 n;
+	size_t	 len[T_JOIN_MAX_DG];
+	uint8_t	 buf[T_JOIN_MAX_DG][NET_SLOT_BYTES];
+	int	 extra;
+};
+
+static void
+t_store(void *arg, const struct addr *from, const uint8_t *buf, size_t len)
+{
+	struct t_dgrams *g = arg;
+
+	if (g->n == T_JOIN_MAX_DG || len > NET_SLOT_BYTES) {
+		g->extra++;
+		return;
+	}
+	memcpy(g->buf[g->n], buf, len);
+	g->len[g->n++] = len;
+}
+
+/* A kind-0 datagram of len bytes (len >= 5) whose first body byte is tag. */
+static size_t
+t_msg(uint8_t *buf, size_t len, uint8_t tag)
+{
+	buf[0] = WIRE_MAGIC0;
+	buf[1] = WIRE_MAGIC1;
+	buf[2] = WIRE_VERSION;
+	buf[3] = WIRE_KIND_WHOLE;
+	memset(buf + WIRE_HDR_LEN, tag, len - WIRE_HDR_LEN);
+	return len;
+}
+
+/* Datagram i holds the messages tags[0..n), each of its length in lens. */
+static void
+t_want(const struct t_dgrams *g, size_t i, const uint8_t *tags,
+    const size_t *lens, size_t n)
+{
+	const uint8_t *msg;
+	const char *errstr = NULL;
+	size_t off = 0, k, mlen;
+
+	ck_assert_uint_lt(i, g->n);
+	if (n == 1) {
+		ck_assert_uint_eq(g->len[i], lens[0]);
+		ck_assert_uint_eq(g->buf[i][3], WIRE_KIND_WHOLE);
+		ck_assert_uint_eq(g->buf[i][4], tags[0]);
+		return;
+	}
+	ck_assert_msg(wire_bundle_check(g->buf[i], g->len[i], &errstr) ==
+	    (int)n, "datagram %zu: %s", i, errstr ? errstr : "count");
+	for (k = 0; k < n; k++) {
+		mlen = wire_bundle_next(g->buf[i], g->len[i], &off, &msg);
+		ck_assert_uint_eq(mlen, lens[k]);
+		ck_assert_uint_eq(msg[4], tags[k]);
+		ck_assert_uint_eq(msg[mlen - 1], tags[k]);
+	}
+	ck_assert_uint_eq(wire_bundle_next(g->buf[i], g->len[i], &off, &msg), 0);
+}
+
+static void
+t_drain(struct event_base *base, struct t_dgrams *g, size_t want)
+{
+	int rounds;
+
+	for (rounds = 0; rounds < 500 && g->n < want; rounds++) {
+		ck_assert_int_ne(event_base_loop(base, EVLOOP_NONBLOCK), -1);
+		if (g->n < want)
+			usleep(2000);
+	}
+	ck_assert_uint_eq(g->n, want);
+	/* Nothing more comes: another pass, a pause, still none. */
+	usleep(20000);
+	ck_assert_int_ne(event_base_loop(base, EVLOOP_NONBLOCK), -1);
+	ck_assert_uint_eq(g->n, want);
+	ck_assert_int_eq(g->extra, 0);
+}
+
+START_TEST(test_join)
+{
+	struct event_base *base = event_base_new();
+	static struct t_dgrams got, other;
+	struct net *tx, *rx, *rx2;
+	struct net_stats st;
+	uint8_t m[NET_SLOT_BYTES];
+	const struct addr *to;
+	size_t len, i;
+
+	ck_assert_ptr_nonnull(base);
+	memset(&got, 0, sizeof(got));
+	memset(&other, 0, sizeof(other));
+	rx = t_open(base, 29960, t_store, &got);
+	rx2 = t_open(base, 29990, t_store, &other);
+	tx = t_open(base, 30020, t_recv, NULL);
+	to = net_local(rx);
+	/* A, B join; C is not joinable; D is for another address. */
+	len = t_msg(m, 100, 'A');
+	ck_assert_int_eq(net_send(tx, to, m, len, 0, 600), 0);
+	len = t_msg(m, 200, 'B');
+	ck_assert_int_eq(net_send(tx, to, m, len, 1, 600), 0);
+	len = t_msg(m, 50, 'C');
+	ck_assert_int_eq(net_send(tx, to, m, len, 0, 0), 0);
+	len = t_msg(m, 60, 'D');
+	ck_assert_int_eq(net_send(tx, net_local(rx2), m, len, 0, 600), 0);
+	/* E joins A+B past C and D: 4 + (2+100) + (2+200) + (2+150) = 460. */
+	len = t_msg(m, 150, 'E');
+	ck_assert_int_eq(net_send(tx, to, m, len, 0, 600), 0);
+	/* F would make 460 + 2 + 139 = 601 > 600: a datagram of its own. */
+	len = t_msg(m, 139, 'F');
+	ck_assert_int_eq(net_send(tx, to, m, len, 0, 600), 0);
+	/* G may not join F under its own, smaller limit: 247 > 200. */
+	len = t_msg(m, 100, 'G');
+	ck_assert_int_eq(net_send(tx, to, m, len, 0, 200), 0);
+	/* H joins G, now the latest joinable: 6 + 100 + 2 + 40 = 148. */
+	len = t_msg(m, 40, 'H');
+	ck_assert_int_eq(net_send(tx, to, m, len, 0, 600), 0);
+	net_get_stats(tx, &st);
+	ck_assert_uint_eq(st.tx_joined, 3);	/* B, E and H */
+	t_drain(base, &got, 4);
+	t_drain(base, &other, 1);
+	t_want(&got, 0, (const uint8_t[]){ 'A', 'B', 'E' },
+	    (const size_t[]){ 100, 200, 150 }, 3);
+	t_want(&got, 1, (const uint8_t[]){ 'C' }, (const size_t[]){ 50 }, 1);
+	t_want(&got, 2, (const uint8_t[]){ 'F' }, (const size_t[]){ 139 }, 1);
+	t_want(&got, 3, (const uint8_t[]){ 'G', 'H' },
+	    (const size_t[]){ 100, 40 }, 2);
+	t_want(&other, 0, (const uint8_t[]){ 'D' }, (const size_t[]){ 60 },
+	    1);
+
+	/* At most WIRE_BUNDLE_MAX_MSGS a bundle: 70 make 64 and 6. */
+	memset(&got, 0, sizeof(got));
+	for (i = 0; i < 70; i++) {
+		len = t_msg(m, 5, (uint8_t)i);
+		ck_assert_int_eq(net_send(tx, to, m, len, 0,
+		    WIRE_MAX_LOCAL_DATAGRAM), 0);
+	}
+	t_drain(base, &got, 2);
+	ck_assert_int_eq(wire_bundle_check(got.buf[0], got.len[0],
+	    &(const char *){ NULL }), WIRE_BUNDLE_MAX_MSGS);
+	ck_assert_int_eq(wire_bundle_check(got.buf[1], got.len[1],
+	    &(const char *){ NULL }), 70 - WIRE_BUNDLE_MAX_MSGS);
+	net_get_stats(tx, &st);
+	ck_assert_uint_eq(st.tx_joined, 3 + 70 - 2);
+	ck_assert_uint_eq(st.tx_packets, 4 + 1 + 2);
+	net_close(tx);
+	net_close(rx);
+	net_close(rx2);
+	event_base_free(base);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -178,6 +335,7 @@ main(void)
 
 	tcase_add_test(tc, test_reserve);
 	tcase_add_test(tc, test_long_datagrams);
+	tcase_add_test(tc, test_join);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

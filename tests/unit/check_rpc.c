@@ -3,7 +3,8 @@
  * records what goes out: answers matched by txid and the exact address
  * asked, of the answering type only; another node answering at the
  * address; resends with the same txid, timeouts and dead nodes; cancel;
- * the room left; the round-trip estimate (first tries only).
+ * the room left; the round-trip estimate (first tries only); which peers
+ * get our messages through send_join (bundles), and within what length.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -18,6 +19,9 @@
 
 struct t_io {
 	struct prng	 r;
+	size_t		 njoin;		/* of nsent, through send_join */
+	size_t		 join_max;	/* the last one's */
+	int		 join_request;
 	size_t		 nsent;
 	struct addr	 to[T_SENT];
 	struct wire_msg	 msg[T_SENT];
@@ -35,6 +39,18 @@ t_send(void *arg, const struct addr *to, const uint8_t *buf, size_t len)
 		    &errstr), 0);
 	}
 	io->nsent++;
+}
+
+static void
+t_send_join(void *arg, const struct addr *to, const uint8_t *buf, size_t len,
+    int request, size_t join_max)
+{
+	struct t_io *io = arg;
+
+	io->njoin++;
+	io->join_max = join_max;
+	io->join_request = request;
+	t_send(arg, to, buf, len);
 }
 
 static void
@@ -62,9 +78,8 @@ t_io_clear(struct t_io *io)
 }
 
 static struct rpc *
-t_rpc(struct t_io *io, uint32_t timeout_ms, uint32_t retries)
+t_rpc_cfg(struct t_io *io, const struct rpc_config *cfg, int join)
 {
-	struct rpc_config cfg = { .timeout_ms = timeout_ms, .retries = retries };
 	struct rpc_io rio;
 	struct id self;
 	struct rpc *r;
@@ -74,11 +89,20 @@ t_rpc(struct t_io *io, uint32_t timeout_ms, uint32_t retries)
 	memset(self.b, 0x01, ID_LEN);
 	rio.send = t_send;
 	rio.send_request = NULL;
+	rio.send_join = join ? t_send_join : NULL;
 	rio.random = t_random;
 	rio.arg = io;
-	r = rpc_new(&self, &cfg, &rio, 0);
+	r = rpc_new(&self, cfg, &rio, 0);
 	ck_assert_ptr_nonnull(r);
 	return r;
+}
+
+static struct rpc *
+t_rpc(struct t_io *io, uint32_t timeout_ms, uint32_t retries)
+{
+	struct rpc_config cfg = { .timeout_ms = timeout_ms, .retries = retries };
+
+	return t_rpc_cfg(io, &cfg, 0);
 }
 
 static void
@@ -240,6 +264,89 @@ START_TEST(test_error_moved)
 	ck_assert(rpc_dead(r, &want, 11));
 	rpc_alive(r, &want);
 	ck_assert(!rpc_dead(r, &want, 11));
+	t_io_clear(&io);
+	rpc_free(r);
+}
+END_TEST
+
+/* ---- bundles ----------------------------------------------------------- */
+
+/* Pings a, answered with `features`; then pings a again: joined? */
+static int
+t_joined_after(struct rpc *r, struct t_io *io, const struct addr *a,
+    uint32_t features, int64_t now)
+{
+	struct wire_msg m;
+	struct seen s;
+	size_t before;
+	uint64_t tx;
+
+	memset(&s, 0, sizeof(s));
+	tx = t_ping(r, io, a, NULL, &s, now);
+	t_answer(&m, WIRE_PONG, tx, 0x22);
+	m.features = features;
+	ck_assert_int_eq(t_match(r, a, &m, now + 1), RPC_ANSWERED);
+	before = io->njoin;
+	tx = t_ping(r, io, a, NULL, &s, now + 2);
+	t_answer(&m, WIRE_PONG, tx, 0x22);
+	m.features = features;
+	ck_assert_int_eq(t_match(r, a, &m, now + 3), RPC_ANSWERED);
+	return io->njoin > before;
+}
+
+/*
+ * A peer gets our messages through send_join once its answer to one of
+ * ours said it reads bundles, and no longer once an answer says it does
+ * not; a request that proved its source counts too (rpc_features_note,
+ * from serve), an answer from another address never.  A bundle is at
+ * most WIRE_MAX_DATAGRAM long, to a loopback peer too.
+ */
+START_TEST(test_join_peers)
+{
+	struct rpc_config cfg = { .timeout_ms = 1000, .retries = 1 };
+	struct t_io io;
+	struct rpc *r;
+	struct wire_msg m;
+	struct addr lo, pub, other;
+	struct seen s;
+	uint64_t tx;
+
+	t_addr(&lo, "127.0.0.9:4000");
+	t_addr(&pub, "192.0.2.7:4000");
+	t_addr(&other, "192.0.2.8:4000");
+	r = t_rpc_cfg(&io, &cfg, 1);
+	/* Unknown peers: no join.  Told, then untold. */
+	ck_assert(!t_joined_after(r, &io, &pub, 0, 0));
+	ck_assert(t_joined_after(r, &io, &pub, WIRE_FEAT_BUNDLE, 10));
+	ck_assert_uint_eq(io.join_max, WIRE_MAX_DATAGRAM);
+	ck_assert_int_eq(io.join_request, 1);
+	ck_assert(!t_joined_after(r, &io, &pub, 0, 20));
+	/* A loopback peer; unknown feature bits are ignored. */
+	ck_assert(t_joined_after(r, &io, &lo, WIRE_FEAT_BUNDLE | 0x80, 30));
+	ck_assert_uint_eq(io.join_max, WIRE_MAX_DATAGRAM);
+	/* An answer from the wrong address teaches nothing. */
+	memset(&s, 0, sizeof(s));
+	tx = t_ping(r, &io, &other, NULL, &s, 40);
+	t_answer(&m, WIRE_PONG, tx, 0x22);
+	m.features = WIRE_FEAT_BUNDLE;
+	ck_assert_int_eq(t_match(r, &pub, &m, 41), RPC_UNMATCHED);
+	ck_assert(!t_joined_after(r, &io, &other, 0, 50));
+	/* A proven request's word is taken. */
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_FIND_NODE;
+	m.features = WIRE_FEAT_BUNDLE;
+	rpc_features_note(r, &other, &m, 60);
+	io.join_max = 0;
+	(void)t_ping(r, &io, &other, NULL, &s, 61);
+	ck_assert_uint_eq(io.join_max, WIRE_MAX_DATAGRAM);
+	t_io_clear(&io);
+	rpc_free(r);
+
+	/* With local_whole too: a bundle is one datagram of the MTU's. */
+	cfg.local_whole = 1;
+	r = t_rpc_cfg(&io, &cfg, 1);
+	ck_assert(t_joined_after(r, &io, &lo, WIRE_FEAT_BUNDLE, 0));
+	ck_assert_uint_eq(io.join_max, WIRE_MAX_DATAGRAM);
 	t_io_clear(&io);
 	rpc_free(r);
 }
@@ -627,6 +734,7 @@ main(void)
 	tcase_add_test(tc, test_cancel_room);
 	tcase_add_test(tc, test_orphan);
 	tcase_add_test(tc, test_full);
+	tcase_add_test(tc, test_join_peers);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -56,6 +56,7 @@ raw_init(struct raw *r, Emo__Wire__Packet__BodyCase body)
 	r->pkt.sender.data = r->id;
 	r->pkt.sender.len = ID_LEN;
 	r->pkt.txid = 42;
+	r->pkt.features = WIRE_FEATURES;	/* as our encoder writes it */
 	r->pkt.body_case = body;
 	for (i = 0; i < WIRE_MAX_NODES + 2; i++) {
 		emo__wire__node_info__init(&r->ni[i]);
@@ -440,6 +441,9 @@ START_TEST(test_header)
 	buf[3] = 2;
 	ck_assert_int_eq(wire_peek_kind(buf, (size_t)n, &errstr), 2);
 	buf[3] = 3;
+	ck_assert_int_eq(wire_peek_kind(buf, (size_t)n, &errstr), 3);
+	ck_assert_int_eq(wire_decode(buf, (size_t)n, &m, &errstr), -1);
+	buf[3] = 4;
 	ck_assert_int_eq(wire_peek_kind(buf, (size_t)n, &errstr), -1);
 	ck_assert_int_eq(wire_peek_kind(buf, 3, &errstr), -1);
 	buf[3] = 0;
