@@ -74,10 +74,11 @@
  * proof.  A PING to 191 bytes: the largest PONG (an IPv6 address, a
  * 3-byte port varint, a WIRE_MAX_COOKIE cookie, the 2 bytes of features)
  * with the identity proof (34 bytes of public key, 66 of signature), so
- * pings never need a Retry.  FIND_NODE and FIND_VALUE to a full datagram: a NODES answer
- * of 20 IPv4 nodes is about 1,000 bytes, and a first contact then costs
- * upstream bytes (one datagram) instead of a Retry's round trip.  (20
- * IPv6 nodes, 1,238 bytes, still draw a Retry.)  STORE carries a token.
+ * pings never need a Retry.  FIND_NODE and FIND_VALUE to a full
+ * datagram: a NODES answer of 20 IPv4 nodes is about 1,000 bytes, and a
+ * first contact then costs upstream bytes (one datagram) instead of a
+ * Retry's round trip.  (20 IPv6 nodes, 1,238 bytes, still draw a Retry.)
+ * STORE carries a token.
  */
 #define RPC_PAD_PING_LEN	191
 #define RPC_PAD_FIND_LEN	WIRE_MAX_DATAGRAM

@@ -23,7 +23,7 @@
 #define WIRE_KIND_WHOLE		0	/* header + Packet */
 #define WIRE_KIND_FRAG		1	/* header + fragment header + part */
 #define WIRE_KIND_NACK		2	/* header + msg_id, count, bitmap */
-#define WIRE_KIND_BUNDLE	3	/* header + (length(2), kind-0 datagram)... */
+#define WIRE_KIND_BUNDLE	3	/* header + (length, kind-0 datagram)... */
 
 /*
  * A bundle carries 2..WIRE_BUNDLE_MAX_MSGS whole messages for one peer in
@@ -238,7 +238,7 @@ struct wire_msg {
 	uint8_t		 cookie[WIRE_MAX_COOKIE];	/* echoed, or given */
 	size_t		 cookielen;
 	size_t		 padlen;	/* zero bytes of Packet.pad */
-	uint32_t	 features;	/* decoded WIRE_FEAT_*; encoding writes WIRE_FEATURES */
+	uint32_t	 features;	/* decoded; we encode WIRE_FEATURES */
 	union {
 		struct wire_ping	ping;
 		struct wire_pong	pong;

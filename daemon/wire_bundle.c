@@ -37,7 +37,8 @@ wire_bundle_check(const uint8_t *buf, size_t len, const char **errstr)
 			*errstr = "bundle entry longer than the rest";
 			return -1;
 		}
-		if (wire_peek_kind(buf + off, mlen, errstr) != WIRE_KIND_WHOLE) {
+		if (wire_peek_kind(buf + off, mlen, errstr) !=
+		    WIRE_KIND_WHOLE) {
 			*errstr = "bundle entry not a whole message";
 			return -1;
 		}

@@ -69,11 +69,13 @@ START_TEST(test_reserve)
 	n = t_open(base, 29870, t_recv, NULL);
 	memset(dgram, 0x45, sizeof(dgram));
 	for (i = 0; i < NET_SENDQ_MAX - NET_SENDQ_RESERVE; i++)
-		ck_assert_int_eq(net_send(n, &to, dgram, sizeof(dgram), 0, 0), 0);
+		ck_assert_int_eq(net_send(n, &to, dgram, sizeof(dgram), 0, 0),
+		    0);
 	/* Answers stop at the reserve; requests go on to the end. */
 	ck_assert_int_eq(net_send(n, &to, dgram, sizeof(dgram), 0, 0), -1);
 	for (i = 0; i < NET_SENDQ_RESERVE; i++)
-		ck_assert_int_eq(net_send(n, &to, dgram, sizeof(dgram), 1, 0), 0);
+		ck_assert_int_eq(net_send(n, &to, dgram, sizeof(dgram), 1, 0),
+		    0);
 	ck_assert_int_eq(net_send(n, &to, dgram, sizeof(dgram), 1, 0), -1);
 	ck_assert_int_eq(net_send(n, &to, dgram, sizeof(dgram), 0, 0), -1);
 	net_get_stats(n, &st);
@@ -233,7 +235,8 @@ t_want(const struct t_dgrams *g, size_t i, const uint8_t *tags,
 		ck_assert_uint_eq(msg[4], tags[k]);
 		ck_assert_uint_eq(msg[mlen - 1], tags[k]);
 	}
-	ck_assert_uint_eq(wire_bundle_next(g->buf[i], g->len[i], &off, &msg), 0);
+	ck_assert_uint_eq(wire_bundle_next(g->buf[i], g->len[i], &off, &msg),
+	    0);
 }
 
 static void
