@@ -6,6 +6,7 @@
 # Env: EMOD, BENCHDIR (bench_cluster), EMOCTL; CB_NODES ("20 100"),
 # CB_SMALL_OPS (2000), CB_LARGE_OPS (500), CB_INFLIGHT (32), CB_STORAGE
 # (memory), CB_DEADLINE_S (per cluster size, 600), CB_KEEP=1 keeps logs,
+# CB_EMOD_ARGS (more emod options for every node, e.g. "-v -v"),
 # CB_COUNTERS (status counters summed over the nodes after the run and
 # printed, to stderr; "" for none), CB_SETTLE_S (0: seconds to wait after the join, so that join traffic is
 # over before anything is measured), CB_RESULTS (a file: the raw rows and
@@ -136,7 +137,7 @@ cb_spawn() {	# I [ARGS...]
 	echo "# cluster-bench" >"$d/conf"
 	"$EMOD" --config "$d/conf" --listen "127.0.0.$((10 + i)):$((BASE + i))" \
 	    --data-dir "$d/data" --socket "$(cb_sock "$i")" \
-	    --storage "$CB_STORAGE" "$@" </dev/null >"$d/log" 2>&1 &
+	    --storage "$CB_STORAGE" ${CB_EMOD_ARGS:-} "$@" </dev/null >"$d/log" 2>&1 &
 	echo $! >"$d/pid"
 	echo $! >>"$tmp/pids"
 }
