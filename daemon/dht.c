@@ -378,8 +378,9 @@ dht_periodic(struct dht *d, int64_t now_ms, int64_t wall_ms)
 	    op_watch_tick(d->wl, now_ms, wall_ms));
 	op_run_completions(d->ops, now_ms);
 
-	if (op_completions_due(d->ops) || handover_busy(d->ho))
+	if (op_completions_due(d->ops) || handover_busy(d->ho, now_ms))
 		return now_ms;
+	next = dht_min(next, handover_deadline(d->ho));
 	next = dht_min(next, join_deadline(d->join));
 	next = dht_min(next, repub_deadline(d->rp));
 	next = dht_min(next, rpc_deadline(d->env.rpc));

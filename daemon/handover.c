@@ -36,8 +36,12 @@ struct handover {
 	struct handover_job	*q;
 	size_t			 head, n, cap;
 	uint32_t		 serial;
+	/* The head job's requests: thousandths of one, as of mtok_ms. */
+	int64_t			 mtok, mtok_ms;
 	struct handover_stats	 st;
 };
+
+#define HANDOVER_MTOK_CAP	((int64_t)HANDOVER_BURST * 1000)
 
 struct handover *
 handover_new(const struct env *env)
@@ -47,6 +51,8 @@ handover_new(const struct env *env)
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return NULL;
 	h->env = env;
+	h->mtok = HANDOVER_MTOK_CAP;
+	h->mtok_ms = INT64_MIN;
 	return h;
 }
 
@@ -130,6 +136,9 @@ handover_head(struct handover *h)
 static void
 handover_pop(struct handover *h)
 {
+	/* The next job is for another node: its own allowance. */
+	h->mtok = HANDOVER_MTOK_CAP;
+	h->mtok_ms = INT64_MIN;
 	h->head = (h->head + 1) % h->cap;
 	if (--h->n == 0) {
 		free(h->q);
@@ -145,10 +154,42 @@ handover_room(const struct handover *h)
 	return rpc_room(h->env->rpc) > RPC_MAX_CALLS / 2;
 }
 
-int
-handover_busy(const struct handover *h)
+/* The head job's allowance at now_ms (HANDOVER_RATE, HANDOVER_BURST). */
+static int64_t
+handover_mtok(const struct handover *h, int64_t now_ms)
 {
-	return h->n > 0 && !h->q[h->head].waiting && handover_room(h);
+	int64_t t;
+
+	if (h->mtok_ms == INT64_MIN || now_ms <= h->mtok_ms)
+		return h->mtok;
+	t = h->mtok + (now_ms - h->mtok_ms) * HANDOVER_RATE;
+	return t > HANDOVER_MTOK_CAP ? HANDOVER_MTOK_CAP : t;
+}
+
+/* One request to the head job's node: it may leave the allowance owing. */
+static void
+handover_spend(struct handover *h, int64_t now_ms)
+{
+	h->mtok = handover_mtok(h, now_ms) - 1000;
+	h->mtok_ms = now_ms;
+}
+
+int
+handover_busy(const struct handover *h, int64_t now_ms)
+{
+	return h->n > 0 && !h->q[h->head].waiting && handover_room(h) &&
+	    handover_mtok(h, now_ms) >= 1000;
+}
+
+int64_t
+handover_deadline(const struct handover *h)
+{
+	if (h->n == 0 || h->q[h->head].waiting || h->mtok >= 1000 ||
+	    h->mtok_ms == INT64_MIN)
+		return INT64_MAX;
+	/* Whole milliseconds, rounded up: never before the request is due. */
+	return h->mtok_ms + (1000 - h->mtok + HANDOVER_RATE - 1) /
+	    HANDOVER_RATE;
 }
 
 /* Usable entries of the buckets past node's: nearer us than it is. */
@@ -298,6 +339,7 @@ handover_send(struct handover *h, const struct handover_job *job,
 			break;
 		(void)rpc_send(h->env->rpc, &job->node.addr, &job->node.id, &m,
 		    &handover_store_rpc, h, now_ms);
+		handover_spend(h, now_ms);
 		for (i = 0; i < fit; i++)
 			bytes += wv[i].len;
 		off += fit;
@@ -324,6 +366,7 @@ handover_ask_token(struct handover *h, struct handover_job *job,
 		return -1;
 	c->arg[0] = job->serial;
 	job->waiting = 1;
+	handover_spend(h, now_ms);
 	return 0;
 }
 
@@ -355,7 +398,7 @@ handover_step(struct handover *h, int64_t now_ms, int64_t wall_ms)
 	size_t sent = 0, total, off, deeper;
 	long n, i;
 
-	if (!handover_busy(h))
+	if (!handover_busy(h, now_ms))
 		return;
 	job = handover_head(h);
 	n = store_keys(env->store, job->has_cursor ? job->cursor : NULL,
@@ -369,8 +412,12 @@ handover_step(struct handover *h, int64_t now_ms, int64_t wall_ms)
 		off = job->voff > 0 && memcmp(job->vkey, keys[i], ID_LEN) == 0 ?
 		    job->voff : 0;
 		while (handover_responsible(h, job, keys[i], deeper)) {
-			/* Out of budget: this key's next page comes next. */
-			if (sent >= HANDOVER_BYTES || !handover_room(h)) {
+			/*
+			 * Out of budget, or of the new node's allowance:
+			 * this key's next page comes next.
+			 */
+			if (sent >= HANDOVER_BYTES || !handover_room(h) ||
+			    handover_mtok(h, now_ms) < 1000) {
 				handover_pause(job, keys[i], off);
 				return;
 			}

@@ -8,6 +8,7 @@
 #define EMO_HANDOVER_H
 
 #include "env.h"
+#include "ratelimit.h"
 
 #define HANDOVER_QUEUE		256	/* new nodes awaiting their keys */
 #define HANDOVER_BATCH		64	/* keys examined per step */
@@ -15,6 +16,16 @@
 #define HANDOVER_PAGE		64	/* values read from the store at once */
 #define HANDOVER_SENDERS	(ROUTE_K / 2)	/* holders that send a key */
 #define HANDOVER_NEAR		(2 * ROUTE_K)	/* neighbours that may get any */
+/*
+ * Requests a second to the new node (token FIND_NODEs and STOREs), and at
+ * once: half a default peer's rate_limit and rate_burst, so that the rest
+ * of what we send it still gets through.  Unpaced, a walk asks a token as
+ * soon as the last one came, thousands a second on a fast link: the new
+ * node's rate limit then dropped them (and our other requests to it),
+ * each a resend a timeout later, or the end of the walk.
+ */
+#define HANDOVER_RATE		(RATELIMIT_PER_S / 2)
+#define HANDOVER_BURST		(RATELIMIT_BURST / 2)
 
 struct handover_stats {
 	uint64_t	values_handed_over;
@@ -30,8 +41,10 @@ void		 handover_free(struct handover *);
 /* A node just entered our routing table. */
 void	handover_add(struct handover *, const struct id *,
 	    const struct addr *);
-/* Work is due now (and room to do it). */
-int	handover_busy(const struct handover *);
+/* Work is due now (room to do it, and HANDOVER_RATE allows a request). */
+int	handover_busy(const struct handover *, int64_t now_ms);
+/* When the rate next allows the head job a request; INT64_MAX: no wait. */
+int64_t	handover_deadline(const struct handover *);
 void	handover_step(struct handover *, int64_t now_ms, int64_t wall_ms);
 void	handover_get_stats(const struct handover *, struct handover_stats *);
 /*

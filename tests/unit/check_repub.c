@@ -53,6 +53,8 @@ t_pass(struct simnet *sn, size_t i, int64_t limit_ms)
 
 /* ---- hand-over --------------------------------------------------------- */
 
+#define T_PACED_KEYS	600
+
 /* A node that joins late receives the keys it is now closest to. */
 START_TEST(test_handover)
 {
@@ -86,6 +88,54 @@ START_TEST(test_handover)
 	/* With k = 20 every node is among the k closest of every key. */
 	ck_assert_uint_eq(ss.keys, 100);
 	ck_assert_uint_ge(t_stats(sn, 0).values_handed_over, 100);
+	simnet_free(sn);
+}
+END_TEST
+
+/*
+ * Hand-over keeps under the new node's rate limit: 600 keys are 1,200
+ * requests (a token FIND_NODE and a STORE each) from each of two
+ * holders, which the new node's default rate_limit (800 a second, a
+ * burst of 200 from one source) would drop most of if they came as fast
+ * as its answers.  Paced at HANDOVER_RATE a second, none is dropped,
+ * none is sent again, and every key arrives, in about 1,200 / 400 s.
+ */
+START_TEST(test_handover_paced)
+{
+	struct simnet *sn = t_net(2, 18, NULL);
+	struct store_stats ss;
+	struct res p;
+	struct id key;
+	char name[16];
+	int i;
+
+	memset(&p, 0, sizeof(p));
+	t_join_all(sn);
+	for (i = 0; i < T_PACED_KEYS; i++) {
+		snprintf(name, sizeof(name), "key%d", i);
+		id_from_name(&key, name, strlen(name));
+		ck_assert_int_eq(simnet_put(sn, 0, &key, name, strlen(name),
+		    simnet_wall(sn), simnet_wall(sn) + 600000, put_cb, &p), 0);
+		/* Puts too stay under node 1's rate limit. */
+		if (i % 100 == 99)
+			t_run(sn, 250);
+	}
+	t_run(sn, 1);
+	ck_assert_int_eq(p.calls, T_PACED_KEYS);
+	ck_assert_uint_eq(t_stats(sn, 1).rx_dropped_rate, 0);
+	ck_assert_int_eq(simnet_add_config(sn, &t_cfg), 2);
+	t_join_from(sn, 2);
+	/* Half way: paced, not done. */
+	t_run(sn, 1000);
+	store_stats(simnet_store(sn, 2), &ss);
+	ck_assert_uint_gt(ss.keys, 0);
+	ck_assert_uint_lt(ss.keys, T_PACED_KEYS);
+	t_run(sn, 5000);
+	store_stats(simnet_store(sn, 2), &ss);
+	ck_assert_uint_eq(ss.keys, T_PACED_KEYS);
+	ck_assert_uint_eq(t_stats(sn, 2).rx_dropped_rate, 0);
+	ck_assert_uint_eq(t_stats(sn, 0).rpc_retries, 0);
+	ck_assert_uint_eq(t_stats(sn, 1).rpc_retries, 0);
 	simnet_free(sn);
 }
 END_TEST
@@ -494,6 +544,7 @@ main(void)
 	tc = tcase_create("handover");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_handover);
+	tcase_add_test(tc, test_handover_paced);
 	tcase_add_test(tc, test_handover_restart);
 	suite_add_tcase(s, tc);
 
