@@ -535,8 +535,7 @@ rpc_match(struct rpc *r, const struct addr *from, const struct wire_msg *m,
 		r->st.rx_dropped_unmatched++;
 		return RPC_UNMATCHED;
 	}
-	rpc_cookie_note(r, from, m, now_ms);
-	rpc_features_note(r, from, m, now_ms);
+	rpc_answer_note(r, from, m, now_ms);
 	if (m->type == WIRE_RETRY) {
 		if (rpc_resend_proven(r, i, m, now_ms) == 0)
 			return RPC_RETRIED;

@@ -78,7 +78,7 @@ void	rpc_dead_add(struct rpc *, const struct id *, unsigned strikes,
 void	rpc_rtt_sample(struct rpc *, const struct addr *, uint32_t us,
 	    int64_t now_ms);
 size_t	rpc_join_max(const struct rpc *, const struct addr *to);
-void	rpc_cookie_note(struct rpc *, const struct addr *,
+void	rpc_answer_note(struct rpc *, const struct addr *,
 	    const struct wire_msg *, int64_t now_ms);
 
 #endif

@@ -76,6 +76,20 @@ rpc_peer_find(const struct rpc *r, const struct addr *a, uint64_t h)
 	return NULL;
 }
 
+/* A new, empty entry for address a (hash h); or NULL. */
+static struct rpc_peer *
+rpc_peer_new(struct rpc *r, const struct addr *a, uint64_t h, int64_t now_ms)
+{
+	struct rpc_peer *p;
+
+	if ((p = (struct rpc_peer *)(void *)cache_slot(&r->peers, h)) == NULL)
+		return NULL;
+	memset((uint8_t *)p + sizeof(p->e), 0, sizeof(*p) - sizeof(p->e));
+	p->addr = *a;
+	p->e.ms = now_ms;
+	return p;
+}
+
 /* The entry of address a, made empty if it was not known; or NULL. */
 static struct rpc_peer *
 rpc_peer_slot(struct rpc *r, const struct addr *a, int64_t now_ms)
@@ -83,14 +97,8 @@ rpc_peer_slot(struct rpc *r, const struct addr *a, int64_t now_ms)
 	struct rpc_peer *p;
 	uint64_t h = cache_hash_addr(r->salt, a);
 
-	if ((p = rpc_peer_find(r, a, h)) == NULL) {
-		if ((p = (struct rpc_peer *)(void *)cache_slot(&r->peers,
-		    h)) == NULL)
-			return NULL;
-		memset((uint8_t *)p + sizeof(p->e), 0,
-		    sizeof(*p) - sizeof(p->e));
-		p->addr = *a;
-	}
+	if ((p = rpc_peer_find(r, a, h)) == NULL)
+		return rpc_peer_new(r, a, h, now_ms);
 	p->e.ms = now_ms;
 	return p;
 }
@@ -201,35 +209,56 @@ rpc_rto_fast(const struct rpc *r, const struct addr *a)
 	return rpc_rto_clamp(r, rpc_rtt_percentile_ms(r));
 }
 
-/* A cookie in an answer from a: echoed in our next requests to a. */
+/*
+ * m's bundle bit into address a's entry p (hash h; NULL: a has none, and
+ * gets one only if m says yes).
+ */
+static void
+rpc_peer_features(struct rpc *r, struct rpc_peer *p, const struct addr *a,
+    uint64_t h, const struct wire_msg *m, int64_t now_ms)
+{
+	if (!(m->features & WIRE_FEAT_BUNDLE)) {
+		if (p != NULL)
+			p->bundles = 0;
+		return;
+	}
+	if (p == NULL && (p = rpc_peer_new(r, a, h, now_ms)) == NULL)
+		return;
+	p->bundles = 1;
+}
+
+/*
+ * An answer from a: its cookie, echoed in our next requests to a, and
+ * what its features say it accepts; one look-up of a's entry for both.
+ */
 void
-rpc_cookie_note(struct rpc *r, const struct addr *a, const struct wire_msg *m,
+rpc_answer_note(struct rpc *r, const struct addr *a, const struct wire_msg *m,
     int64_t now_ms)
 {
-	struct rpc_peer *p;
+	uint64_t h = cache_hash_addr(r->salt, a);
+	struct rpc_peer *p = rpc_peer_find(r, a, h);
 
-	if (m->cookielen == 0 || m->cookielen > WIRE_MAX_COOKIE ||
-	    (p = rpc_peer_slot(r, a, now_ms)) == NULL)
-		return;
-	memcpy(p->cookie, m->cookie, m->cookielen);
-	p->cookielen = (uint8_t)m->cookielen;
-	p->cookie_ms = now_ms;
+	if (m->cookielen > 0 && m->cookielen <= WIRE_MAX_COOKIE) {
+		if (p == NULL)
+			p = rpc_peer_new(r, a, h, now_ms);
+		else
+			p->e.ms = now_ms;
+		if (p != NULL) {
+			memcpy(p->cookie, m->cookie, m->cookielen);
+			p->cookielen = (uint8_t)m->cookielen;
+			p->cookie_ms = now_ms;
+		}
+	}
+	rpc_peer_features(r, p, a, h, m, now_ms);
 }
 
 void
 rpc_features_note(struct rpc *r, const struct addr *a,
     const struct wire_msg *m, int64_t now_ms)
 {
-	struct rpc_peer *p;
 	uint64_t h = cache_hash_addr(r->salt, a);
 
-	if (m->features & WIRE_FEAT_BUNDLE) {
-		if ((p = rpc_peer_find(r, a, h)) == NULL &&
-		    (p = rpc_peer_slot(r, a, now_ms)) == NULL)
-			return;
-		p->bundles = 1;
-	} else if ((p = rpc_peer_find(r, a, h)) != NULL)
-		p->bundles = 0;
+	rpc_peer_features(r, rpc_peer_find(r, a, h), a, h, m, now_ms);
 }
 
 /*

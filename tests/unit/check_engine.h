@@ -31,9 +31,12 @@ static const struct dht_config t_cfg = {
 	.republish_interval_ms = 1800000,
 };
 
-/* An empty network: no latency, no loss, datagrams to no node captured. */
+/*
+ * An empty network whose links take lat_min..lat_max ms one way; no
+ * loss, datagrams to no node captured.
+ */
 static inline struct simnet *
-t_net0(uint64_t seed)
+t_net0_lat(uint64_t seed, uint32_t lat_min, uint32_t lat_max)
 {
 	struct simnet_config cfg;
 	struct simnet *sn;
@@ -43,10 +46,19 @@ t_net0(uint64_t seed)
 	cfg.dht = t_cfg;
 	cfg.max_values_per_key = 64;
 	cfg.max_steps = T_STEPS;
+	cfg.lat_min_ms = lat_min;
+	cfg.lat_max_ms = lat_max;
 	sn = simnet_new(&cfg);
 	ck_assert_ptr_nonnull(sn);
 	simnet_capture(sn, T_CAPTURE);
 	return sn;
+}
+
+/* An empty network: no latency, no loss, datagrams to no node captured. */
+static inline struct simnet *
+t_net0(uint64_t seed)
+{
+	return t_net0_lat(seed, 0, 0);
 }
 
 /* n nodes of configuration cfg (NULL: t_cfg), none joined. */

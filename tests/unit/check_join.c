@@ -178,7 +178,6 @@ filter_slow_refresh(void *arg, const struct simnet_dgram *d)
  */
 START_TEST(test_again_waits_for_refresh)
 {
-	struct simnet_config cfg;
 	struct simnet *sn;
 	struct slow_refresh f;
 	size_t i, j, x = 0, y = 1, via[T_AGAIN_NET];
@@ -186,15 +185,7 @@ START_TEST(test_again_waits_for_refresh)
 	int best = -1, p;
 
 	/* Slow links: each refresh lookup takes a few seconds. */
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.seed = 26;
-	cfg.dht = t_cfg;
-	cfg.max_values_per_key = 64;
-	cfg.max_steps = T_STEPS;
-	cfg.lat_min_ms = 400;
-	cfg.lat_max_ms = 500;
-	sn = simnet_new(&cfg);
-	ck_assert_ptr_nonnull(sn);
+	sn = t_net0_lat(26, 400, 500);
 	/*
 	 * Of T_AGAIN_POOL nodes, the two whose IDs share the longest
 	 * prefix: y's table then has x deep and many empty buckets above,

@@ -211,6 +211,17 @@ t_msg(uint8_t *buf, size_t len, uint8_t tag)
 	return len;
 }
 
+/* Queues a t_msg of len bytes tagged tag to `to`: it must be taken. */
+static void
+t_queue(struct net *tx, const struct addr *to, uint8_t tag, size_t len,
+    int request, size_t join_max)
+{
+	uint8_t m[NET_SLOT_BYTES];
+
+	ck_assert_int_eq(net_send(tx, to, m, t_msg(m, len, tag), request,
+	    join_max), 0);
+}
+
 /* Datagram i holds the messages tags[0..n), each of its length in lens. */
 static void
 t_want(const struct t_dgrams *g, size_t i, const uint8_t *tags,
@@ -263,9 +274,8 @@ START_TEST(test_join)
 	static struct t_dgrams got, other;
 	struct net *tx, *rx, *rx2;
 	struct net_stats st;
-	uint8_t m[NET_SLOT_BYTES];
 	const struct addr *to;
-	size_t len, i;
+	size_t i;
 
 	ck_assert_ptr_nonnull(base);
 	memset(&got, 0, sizeof(got));
@@ -275,26 +285,18 @@ START_TEST(test_join)
 	tx = t_open(base, 30020, t_recv, NULL);
 	to = net_local(rx);
 	/* A, B join; C is not joinable; D is for another address. */
-	len = t_msg(m, 100, 'A');
-	ck_assert_int_eq(net_send(tx, to, m, len, 0, 600), 0);
-	len = t_msg(m, 200, 'B');
-	ck_assert_int_eq(net_send(tx, to, m, len, 1, 600), 0);
-	len = t_msg(m, 50, 'C');
-	ck_assert_int_eq(net_send(tx, to, m, len, 0, 0), 0);
-	len = t_msg(m, 60, 'D');
-	ck_assert_int_eq(net_send(tx, net_local(rx2), m, len, 0, 600), 0);
+	t_queue(tx, to, 'A', 100, 0, 600);
+	t_queue(tx, to, 'B', 200, 1, 600);
+	t_queue(tx, to, 'C', 50, 0, 0);
+	t_queue(tx, net_local(rx2), 'D', 60, 0, 600);
 	/* E joins A+B past C and D: 4 + (2+100) + (2+200) + (2+150) = 460. */
-	len = t_msg(m, 150, 'E');
-	ck_assert_int_eq(net_send(tx, to, m, len, 0, 600), 0);
+	t_queue(tx, to, 'E', 150, 0, 600);
 	/* F would make 460 + 2 + 139 = 601 > 600: a datagram of its own. */
-	len = t_msg(m, 139, 'F');
-	ck_assert_int_eq(net_send(tx, to, m, len, 0, 600), 0);
+	t_queue(tx, to, 'F', 139, 0, 600);
 	/* G may not join F under its own, smaller limit: 247 > 200. */
-	len = t_msg(m, 100, 'G');
-	ck_assert_int_eq(net_send(tx, to, m, len, 0, 200), 0);
+	t_queue(tx, to, 'G', 100, 0, 200);
 	/* H joins G, now the latest joinable: 6 + 100 + 2 + 40 = 148. */
-	len = t_msg(m, 40, 'H');
-	ck_assert_int_eq(net_send(tx, to, m, len, 0, 600), 0);
+	t_queue(tx, to, 'H', 40, 0, 600);
 	net_get_stats(tx, &st);
 	ck_assert_uint_eq(st.tx_joined, 3);	/* B, E and H */
 	t_drain(base, &got, 4);
@@ -310,11 +312,8 @@ START_TEST(test_join)
 
 	/* At most WIRE_BUNDLE_MAX_MSGS a bundle: 70 make 64 and 6. */
 	memset(&got, 0, sizeof(got));
-	for (i = 0; i < 70; i++) {
-		len = t_msg(m, 5, (uint8_t)i);
-		ck_assert_int_eq(net_send(tx, to, m, len, 0,
-		    WIRE_MAX_LOCAL_DATAGRAM), 0);
-	}
+	for (i = 0; i < 70; i++)
+		t_queue(tx, to, (uint8_t)i, 5, 0, WIRE_MAX_LOCAL_DATAGRAM);
 	t_drain(base, &got, 2);
 	ck_assert_int_eq(wire_bundle_check(got.buf[0], got.len[0],
 	    &(const char *){ NULL }), WIRE_BUNDLE_MAX_MSGS);

@@ -55,26 +55,39 @@ t_pass(struct simnet *sn, size_t i, int64_t limit_ms)
 
 #define T_PACED_KEYS	600
 
+/*
+ * Node 0 puts n keys "key0".. for 10 minutes; with pace, 250 ms of the
+ * network pass after each 100, which keeps node 1 under its rate limit.
+ */
+static void
+t_put_keys(struct simnet *sn, struct res *p, int n, int pace)
+{
+	struct id key;
+	char name[16];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "key%d", i);
+		id_from_name(&key, name, strlen(name));
+		ck_assert_int_eq(simnet_put(sn, 0, &key, name, strlen(name),
+		    simnet_wall(sn), simnet_wall(sn) + 600000, put_cb, p), 0);
+		if (pace && i % 100 == 99)
+			t_run(sn, 250);
+	}
+	t_run(sn, 1);
+	ck_assert_int_eq(p->calls, n);
+}
+
 /* A node that joins late receives the keys it is now closest to. */
 START_TEST(test_handover)
 {
 	struct simnet *sn = t_net(2, 16, NULL);
 	struct store_stats ss;
 	struct res p;
-	struct id key;
-	char name[16];
-	int i;
 
 	memset(&p, 0, sizeof(p));
 	t_join_all(sn);
-	for (i = 0; i < 100; i++) {
-		snprintf(name, sizeof(name), "key%d", i);
-		id_from_name(&key, name, strlen(name));
-		ck_assert_int_eq(simnet_put(sn, 0, &key, name, strlen(name),
-		    simnet_wall(sn), simnet_wall(sn) + 600000, put_cb, &p), 0);
-	}
-	t_run(sn, 1);
-	ck_assert_int_eq(p.calls, 100);
+	t_put_keys(sn, &p, 100, 0);
 	ck_assert_int_eq(simnet_add_config(sn, &t_cfg), 2);
 	store_stats(simnet_store(sn, 2), &ss);
 	ck_assert_uint_eq(ss.keys, 0);
@@ -105,23 +118,11 @@ START_TEST(test_handover_paced)
 	struct simnet *sn = t_net(2, 18, NULL);
 	struct store_stats ss;
 	struct res p;
-	struct id key;
-	char name[16];
-	int i;
 
 	memset(&p, 0, sizeof(p));
 	t_join_all(sn);
-	for (i = 0; i < T_PACED_KEYS; i++) {
-		snprintf(name, sizeof(name), "key%d", i);
-		id_from_name(&key, name, strlen(name));
-		ck_assert_int_eq(simnet_put(sn, 0, &key, name, strlen(name),
-		    simnet_wall(sn), simnet_wall(sn) + 600000, put_cb, &p), 0);
-		/* Puts too stay under node 1's rate limit. */
-		if (i % 100 == 99)
-			t_run(sn, 250);
-	}
-	t_run(sn, 1);
-	ck_assert_int_eq(p.calls, T_PACED_KEYS);
+	/* Puts too stay under node 1's rate limit. */
+	t_put_keys(sn, &p, T_PACED_KEYS, 1);
 	ck_assert_uint_eq(t_stats(sn, 1).rx_dropped_rate, 0);
 	ck_assert_int_eq(simnet_add_config(sn, &t_cfg), 2);
 	t_join_from(sn, 2);
