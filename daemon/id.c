@@ -1,6 +1,7 @@
 /*
  * id — 256-bit identifiers under the XOR metric.
  */
+#include <endian.h>
 #include <string.h>
 
 #include "id.h"
@@ -21,15 +22,32 @@ id_xor(struct id *out, const struct id *a, const struct id *b)
 		out->b[i] = a->b[i] ^ b->b[i];
 }
 
+/* Bytes 8i..8i+7 of an ID as a big-endian word: any alignment, any host. */
+static inline uint64_t
+id_word(const struct id *id, size_t i)
+{
+	uint64_t v;
+
+	memcpy(&v, id->b + 8 * i, sizeof(v));
+	return be64toh(v);
+}
+
+uint64_t
+id_dist64(const struct id *t, const struct id *a)
+{
+	return id_word(t, 0) ^ id_word(a, 0);
+}
+
 int
 id_distcmp(const struct id *t, const struct id *a, const struct id *b)
 {
+	uint64_t tw, da, db;
 	size_t i;
-	uint8_t da, db;
 
-	for (i = 0; i < ID_LEN; i++) {
-		da = a->b[i] ^ t->b[i];
-		db = b->b[i] ^ t->b[i];
+	for (i = 0; i < ID_LEN / 8; i++) {
+		tw = id_word(t, i);
+		da = id_word(a, i) ^ tw;
+		db = id_word(b, i) ^ tw;
 		if (da != db)
 			return da < db ? -1 : 1;
 	}
@@ -39,14 +57,12 @@ id_distcmp(const struct id *t, const struct id *a, const struct id *b)
 int
 id_prefixlen(const struct id *a, const struct id *b)
 {
+	uint64_t x;
 	size_t i;
-	uint8_t x;
 
-	for (i = 0; i < ID_LEN; i++) {
-		x = a->b[i] ^ b->b[i];
-		if (x != 0)
-			return (int)(i * 8) + __builtin_clz(x) - 24;
-	}
+	for (i = 0; i < ID_LEN / 8; i++)
+		if ((x = id_word(a, i) ^ id_word(b, i)) != 0)
+			return (int)(i * 64) + __builtin_clzll(x);
 	return ID_BITS;
 }
 

@@ -21,6 +21,11 @@ void	id_xor(struct id *out, const struct id *, const struct id *);
 /* <0 if a is closer to target than b, 0 if equal, >0 if farther. */
 int	id_distcmp(const struct id *target, const struct id *a,
 	    const struct id *b);
+/*
+ * The top 64 bits of the XOR distance from target to a: a < b in it
+ * means a is closer; equal means id_distcmp must decide.
+ */
+uint64_t id_dist64(const struct id *target, const struct id *a);
 /* Length of the common prefix of a and b in bits: 0..255, 256 if equal. */
 int	id_prefixlen(const struct id *, const struct id *);
 /* Keccak-256 of a name. */

@@ -470,35 +470,54 @@ route_remove(struct route *rt, const struct id *id)
 	return -1;
 }
 
-/* Inserts e into out[0..*n), kept sorted by distance and bounded by max. */
+/*
+ * Inserts e into out[0..*n), kept sorted by distance and bounded by max;
+ * key[] holds each one's id_dist64, so that the whole ID is compared only
+ * on a tie of the top 64 bits.
+ */
+static int
+route_closer(const struct id *target, uint64_t ka, const struct id *a,
+    uint64_t kb, const struct id *b)
+{
+	if (ka != kb)
+		return ka < kb;
+	return id_distcmp(target, a, b) < 0;
+}
+
 static void
 route_closest_add(const struct id *target, const struct route_ent **out,
-    size_t *n, size_t max, const struct route_ent *e)
+    uint64_t *key, size_t *n, size_t max, const struct route_ent *e)
 {
+	uint64_t k = id_dist64(target, &e->id);
 	size_t i;
 
-	if (*n == max && id_distcmp(target, &e->id, &out[*n - 1]->id) >= 0)
+	if (*n == max && !route_closer(target, k, &e->id, key[*n - 1],
+	    &out[*n - 1]->id))
 		return;
 	i = *n < max ? *n : max - 1;
-	while (i > 0 && id_distcmp(target, &e->id, &out[i - 1]->id) < 0) {
+	while (i > 0 && route_closer(target, k, &e->id, key[i - 1],
+	    &out[i - 1]->id)) {
 		out[i] = out[i - 1];
+		key[i] = key[i - 1];
 		i--;
 	}
 	out[i] = e;
+	key[i] = k;
 	if (*n < max)
 		(*n)++;
 }
 
 static void
 route_closest_bucket(const struct route *rt, int bi, const struct id *target,
-    const struct route_ent **out, size_t *n, size_t max)
+    const struct route_ent **out, uint64_t *key, size_t *n, size_t max)
 {
 	const struct route_bucket *b = route_bkt(rt, (size_t)bi);
 	size_t i;
 
 	for (i = 0; b != NULL && i < b->n; i++)
 		if (b->node[i].fails < ROUTE_MAX_FAILS)
-			route_closest_add(target, out, n, max, &b->node[i]);
+			route_closest_add(target, out, key, n, max,
+			    &b->node[i]);
 }
 
 /*
@@ -510,7 +529,7 @@ route_closest_bucket(const struct route *rt, int bi, const struct id *target,
  */
 static size_t
 route_closest_ptrs(const struct route *rt, const struct id *target,
-    size_t max, const struct route_ent **out)
+    size_t max, const struct route_ent **out, uint64_t *key)
 {
 	size_t n = 0;
 	int i, t, nb = (int)rt->nb;
@@ -519,14 +538,14 @@ route_closest_ptrs(const struct route *rt, const struct id *target,
 		return 0;
 	t = id_prefixlen(&rt->self, target);
 	if (t < ROUTE_BUCKETS) {
-		route_closest_bucket(rt, t, target, out, &n, max);
+		route_closest_bucket(rt, t, target, out, key, &n, max);
 		if (n == max)
 			return n;
 		for (i = t + 1; i < nb; i++)
-			route_closest_bucket(rt, i, target, out, &n, max);
+			route_closest_bucket(rt, i, target, out, key, &n, max);
 	}
 	for (i = (t < nb ? t : nb) - 1; i >= 0 && n < max; i--)
-		route_closest_bucket(rt, i, target, out, &n, max);
+		route_closest_bucket(rt, i, target, out, key, &n, max);
 	return n;
 }
 
@@ -575,19 +594,47 @@ route_closest(const struct route *rt, const struct id *target, size_t max,
 {
 	const struct route_ent *p[ROUTE_FAST_MAX];
 	const struct route_ent **v;
+	uint64_t kp[ROUTE_FAST_MAX], *key;
 	size_t i, n;
 
 	if (max > ROUTE_MAX_NODES)
 		max = ROUTE_MAX_NODES;
-	if (max <= ROUTE_FAST_MAX)
-		v = p;
-	else if ((v = calloc(max, sizeof(*v))) == NULL)
-		return 0;
-	n = route_closest_ptrs(rt, target, max, v);
+	v = p;
+	key = kp;
+	if (max > ROUTE_FAST_MAX) {
+		v = calloc(max, sizeof(*v));
+		key = calloc(max, sizeof(*key));
+		if (v == NULL || key == NULL) {
+			free(v);
+			free(key);
+			return 0;
+		}
+	}
+	n = route_closest_ptrs(rt, target, max, v, key);
 	for (i = 0; i < n; i++)
 		route_ent_node(v[i], &out[i]);
-	if (v != p)
+	if (v != p) {
 		free(v);
+		free(key);
+	}
+	return n;
+}
+
+size_t
+route_closest_ids(const struct route *rt, const struct id *target,
+    size_t max, const struct id **ids, uint8_t *fails)
+{
+	const struct route_ent *p[ROUTE_FAST_MAX];
+	uint64_t key[ROUTE_FAST_MAX];
+	size_t i, n;
+
+	if (max > ROUTE_FAST_MAX)
+		max = ROUTE_FAST_MAX;
+	n = route_closest_ptrs(rt, target, max, p, key);
+	for (i = 0; i < n; i++) {
+		ids[i] = &p[i]->id;
+		fails[i] = p[i]->fails;
+	}
 	return n;
 }
 
@@ -617,11 +664,12 @@ route_closest_fast(const struct route *rt, const struct id *target,
     size_t max, struct route_node *out)
 {
 	const struct route_ent *p[2 * ROUTE_FAST_MAX], *e;
+	uint64_t key[2 * ROUTE_FAST_MAX];
 	size_t i, j, n;
 
 	if (max > ROUTE_FAST_MAX)
 		max = ROUTE_FAST_MAX;
-	n = route_closest_ptrs(rt, target, 2 * max, p);
+	n = route_closest_ptrs(rt, target, 2 * max, p, key);
 	for (i = 1; i < n; i++) {
 		e = p[i];
 		for (j = i; j > 0 && route_fast_cmp(target, e, p[j - 1]) < 0;

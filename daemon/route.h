@@ -112,6 +112,15 @@ int		 route_remove(struct route *, const struct id *);
 size_t		 route_closest(const struct route *, const struct id *target,
 		    size_t max, struct route_node *out);
 /*
+ * route_closest's IDs only (max clamped to ROUTE_FAST_MAX), pointing into
+ * the table and valid until it next changes, each with its failure count:
+ * for a caller that keeps few of those it looks at and copies only those
+ * (route_get).
+ */
+size_t		 route_closest_ids(const struct route *,
+		    const struct id *target, size_t max, const struct id **ids,
+		    uint8_t *fails);
+/*
  * Latency-aware variant: takes the 2*max closest (max clamped to
  * ROUTE_FAST_MAX), orders them by distance class (the common-prefix length
  * with target, longer first), then within a class by known RTT (lower

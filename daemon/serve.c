@@ -189,31 +189,39 @@ serve_known(const struct wire_known *kn, const struct id *id)
  * and closer than its closer_than, and SERVE_BEYOND beyond it: the news,
  * and spares should one of its k closest fail.
  */
+_Static_assert(WIRE_MAX_NODES + SERVE_ANSWER_SPARE + 1 <= ROUTE_FAST_MAX,
+    "serve_closest's candidates fit route_closest_ids");
+
 static size_t
 serve_closest(struct serve *s, const struct id *target,
     const struct id *asker, const struct wire_known *kn,
     struct wire_node *out)
 {
-	struct route_node rn[WIRE_MAX_NODES + SERVE_ANSWER_SPARE + 1];
+	const struct id *ids[WIRE_MAX_NODES + SERVE_ANSWER_SPARE + 1];
+	uint8_t fails[WIRE_MAX_NODES + SERVE_ANSWER_SPARE + 1];
+	struct route_node rn;
 	size_t i, n, k = 0, beyond = 0;
 	int pass;
 
-	n = route_closest(s->env->rt, target,
-	    s->env->k + SERVE_ANSWER_SPARE + 1, rn);
+	/* IDs first: most are known to the asker and never copied. */
+	n = route_closest_ids(s->env->rt, target,
+	    s->env->k + SERVE_ANSWER_SPARE + 1, ids, fails);
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < n && k < s->env->k; i++) {
-			if (id_eq(&rn[i].id, asker) ||
-			    (rn[i].fails == 0) != (pass == 0))
+			if (id_eq(ids[i], asker) ||
+			    (fails[i] == 0) != (pass == 0))
 				continue;
-			if (serve_known(kn, &rn[i].id))
+			if (serve_known(kn, ids[i]))
 				continue;
 			/* Not closer than the bound: a few, as spares. */
 			if (kn->has_closer_than &&
-			    id_distcmp(target, &rn[i].id, &kn->closer_than) >=
+			    id_distcmp(target, ids[i], &kn->closer_than) >=
 			    0 && beyond++ >= SERVE_BEYOND)
 				continue;
-			out[k].id = rn[i].id;
-			out[k].addr = rn[i].addr;
+			if (route_get(s->env->rt, ids[i], &rn) == -1)
+				continue;
+			out[k].id = rn.id;
+			out[k].addr = rn.addr;
 			k++;
 		}
 	return k;
