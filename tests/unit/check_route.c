@@ -350,6 +350,8 @@ START_TEST(test_closest_brute_force)
 	struct route_node *all, *out, ping;
 	struct ranked *rk;
 	struct id self, id, target;
+	const struct id *ids[ROUTE_FAST_MAX];
+	uint8_t fails[ROUTE_FAST_MAX];
 	struct addr a;
 	size_t i, j, m, n, got, want, added = 0;
 
@@ -403,9 +405,20 @@ START_TEST(test_closest_brute_force)
 			for (j = 0; j < got; j++)
 				ck_assert(id_eq(&out[j].id,
 				    &all[rk[j].idx].id));
+			/* The same, as IDs into the table, at most 64. */
+			if (want > ROUTE_FAST_MAX)
+				want = ROUTE_FAST_MAX;
+			got = route_closest_ids(rt, &target, maxes[m], ids,
+			    fails);
+			ck_assert_uint_eq(got, want);
+			for (j = 0; j < got; j++) {
+				ck_assert(id_eq(ids[j], &all[rk[j].idx].id));
+				ck_assert_uint_eq(fails[j], 0);
+			}
 		}
 	}
 	ck_assert_uint_eq(route_closest(rt, &target, 0, out), 0);
+	ck_assert_uint_eq(route_closest_ids(rt, &target, 0, ids, fails), 0);
 	free(rk);
 	free(out);
 	free(all);
