@@ -8,11 +8,7 @@
 #include "route_ent.h"
 #include "route_impl.h"
 
-/*
- * Inserts e into out[0..*n), kept sorted by distance and bounded by max;
- * key[] holds each one's id_dist64, so that the whole ID is compared only
- * on a tie of the top 64 bits.
- */
+/* a (whose id_dist64 is ka) is closer to target than b (kb). */
 static int
 route_closer(const struct id *target, uint64_t ka, const struct id *a,
     uint64_t kb, const struct id *b)
@@ -22,6 +18,11 @@ route_closer(const struct id *target, uint64_t ka, const struct id *a,
 	return id_distcmp(target, a, b) < 0;
 }
 
+/*
+ * Inserts e into out[0..*n), kept sorted by distance and bounded by max;
+ * key[] holds each one's id_dist64, so that the whole ID is compared only
+ * on a tie of the top 64 bits.
+ */
 static void
 route_closest_add(const struct id *target, const struct route_ent **out,
     uint64_t *key, size_t *n, size_t max, const struct route_ent *e)

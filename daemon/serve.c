@@ -181,6 +181,9 @@ serve_known(const struct wire_known *kn, const struct id *id)
 	return 0;
 }
 
+_Static_assert(WIRE_MAX_NODES + SERVE_ANSWER_SPARE + 1 <= ROUTE_FAST_MAX,
+    "serve_closest's candidates fit route_closest_ids");
+
 /*
  * Up to k nodes closest to target, never the asker (nor us).  Nodes that
  * missed their last reply go last: a dead entry would otherwise take the
@@ -189,9 +192,6 @@ serve_known(const struct wire_known *kn, const struct id *id)
  * and closer than its closer_than, and SERVE_BEYOND beyond it: the news,
  * and spares should one of its k closest fail.
  */
-_Static_assert(WIRE_MAX_NODES + SERVE_ANSWER_SPARE + 1 <= ROUTE_FAST_MAX,
-    "serve_closest's candidates fit route_closest_ids");
-
 static size_t
 serve_closest(struct serve *s, const struct id *target,
     const struct id *asker, const struct wire_known *kn,
