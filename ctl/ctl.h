@@ -27,7 +27,7 @@ enum ctl_exit {
 #define CTL_TIMEOUT_DEFAULT_S	30
 #define CTL_TIMEOUT_MAX_S	3600
 #define CTL_MAX_POSITIONAL	2	/* no command takes more */
-#define CTL_VALUE_ID_LEN	16	/* a value id: Keccak-256 head */
+#define CTL_VALUE_ID_LEN	16	/* a value id: BLAKE2b-256 head */
 #define CTL_MAX_ADDRESS		270	/* "[" 253-byte host "]:" 5 digits */
 
 /* Command options; a command row lists the ones it accepts. */

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "bytes.h"
 #include "keccak.h"
 #include "sigval.h"
@@ -152,16 +154,17 @@ void
 sigval_hash(const struct value_attr *a, const void *data, size_t len,
     uint8_t out[SIGVAL_HASH_LEN])
 {
-	struct keccak k;
+	crypto_generichash_state st;
 
 	if (a == NULL || a->kind != VALUE_SIGNED) {
-		keccak256(data, len, out);
+		(void)crypto_generichash(out, SIGVAL_HASH_LEN, data, len,
+		    NULL, 0);
 		return;
 	}
-	keccak256_init(&k);
-	keccak256_update(&k, data, len);
-	keccak256_update(&k, a->sig, KEYS_SIG_LEN);
-	keccak256_final(&k, out);
+	(void)crypto_generichash_init(&st, NULL, 0, SIGVAL_HASH_LEN);
+	(void)crypto_generichash_update(&st, data, len);
+	(void)crypto_generichash_update(&st, a->sig, KEYS_SIG_LEN);
+	(void)crypto_generichash_final(&st, out, SIGVAL_HASH_LEN);
 }
 
 int

@@ -87,10 +87,13 @@ enum sigval_err sigval_check(const uint8_t key[SIGVAL_KEY_LEN],
 const char *sigval_strerror(enum sigval_err);
 
 /*
- * The hash that names a value under its key (store, digests, GetValues):
- * Keccak-256 of the bytes for plain and immutable values, Keccak-256 of
- * bytes ‖ signature for a signed one, so two signed values of the same
- * bytes (another seq, another time) are never taken for each other.
+ * The hash that names a value under its key (store, digests, GetValues,
+ * value ids): BLAKE2b-256 (libsodium's crypto_generichash, no key) of the
+ * bytes for plain and immutable values, of bytes ‖ signature for a signed
+ * one, so two signed values of the same bytes (another seq, another time)
+ * are never taken for each other.  Not Keccak-256 like keys and node IDs:
+ * every storing node hashes every value it takes, and BLAKE2b is about
+ * twice as fast (docs/BENCH.md).
  */
 void	sigval_hash(const struct value_attr *a, const void *data, size_t len,
 	    uint8_t out[SIGVAL_HASH_LEN]);

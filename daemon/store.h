@@ -15,7 +15,8 @@
 #include "id.h"		/* ID_LEN: keys are node-ID sized */
 #include "sigval.h"	/* struct value_attr, sigval_hash */
 
-#define STORE_SCHEMA_VERSION	2
+/* LevelDB layout (docs/STORAGE.md); 3: values keyed by the BLAKE2b hash. */
+#define STORE_SCHEMA_VERSION	3
 #define STORE_MAX_VALUES_PER_KEY 4096u		/* hard cap; config lowers */
 
 enum store_kind {
@@ -103,7 +104,7 @@ void		 store_close(struct store *);	/* NULL is a no-op */
  * nothing changed and store_last_error says why: STORE_ERR_INVALID (length
  * 0 or over EMO_MAX_VALUE, negative created_ms, expires_ms <= now_ms),
  * STORE_ERR_QUOTA (values-per-key or byte quota full) or STORE_ERR_IO
- * (including a Keccak collision, which is refused rather than overwritten).
+ * (including a hash collision, which is refused rather than overwritten).
  */
 int	store_put(struct store *, const uint8_t key[ID_LEN],
 	    const void *data, size_t len, int64_t created_ms,
@@ -147,7 +148,7 @@ const uint8_t *store_last_hash(const struct store *);
 #define STORE_HASH_LEN		32
 int	store_del(struct store *, const uint8_t key[ID_LEN],
 	    const uint8_t hash[STORE_HASH_LEN], const char **errstr);
-/* The hash that names a value's bytes under its key (Keccak-256). */
+/* The hash that names a plain value under its key: sigval_hash, BLAKE2b. */
 void	store_hash(const void *data, size_t len,
 	    uint8_t out[STORE_HASH_LEN]);
 

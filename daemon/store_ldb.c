@@ -74,15 +74,11 @@ store_ldb_ekey(uint8_t out[LDB_EKEY_LEN], int64_t expires_ms,
 	memcpy(out + 9 + ID_LEN, hash, KECCAK256_LEN);
 }
 
-/*
- * Adds the put's value record and its expiry and order index entries to
- * the batch.
- */
-static void
-ldb_batch_value(struct ldb *l, const struct store_put_req *r,
+void
+store_ldb_batch_value(struct ldb *l, const struct store_put_req *r,
     const uint8_t *vkey, int64_t created_ms, int64_t expires_ms)
 {
-	uint8_t	ekey[LDB_EKEY_LEN], okey[LDB_OKEY_LEN], oval[LDB_OVAL_LEN];
+	uint8_t	ekey[LDB_EKEY_LEN];
 	size_t	hdr = STORE_RECORD_HDR_LEN, alen;
 
 	l->rec[0] = STORE_RECORD_VERSION;
@@ -98,6 +94,19 @@ ldb_batch_value(struct ldb *l, const struct store_put_req *r,
 	store_ldb_batch_record(l, vkey, l->rec, hdr + (size_t)r->len);
 	store_ldb_ekey(ekey, expires_ms, r->key, vkey + LDB_KPREFIX_LEN);
 	leveldb_writebatch_put(l->wb, (const char *)ekey, sizeof(ekey), "", 0);
+}
+
+/*
+ * Adds the put's value record and its expiry and order index entries to
+ * the batch.
+ */
+static void
+ldb_batch_value(struct ldb *l, const struct store_put_req *r,
+    const uint8_t *vkey, int64_t created_ms, int64_t expires_ms)
+{
+	uint8_t	okey[LDB_OKEY_LEN], oval[LDB_OVAL_LEN];
+
+	store_ldb_batch_value(l, r, vkey, created_ms, expires_ms);
 	store_ldb_okey(okey, r->key, created_ms, vkey + LDB_KPREFIX_LEN);
 	store_ldb_oval(oval, r->len, expires_ms);
 	leveldb_writebatch_put(l->wb, (const char *)okey, sizeof(okey),
@@ -304,13 +313,13 @@ ldb_check_schema(struct ldb *l, const char *dir, char *err, size_t errlen)
 		    "version)", dir);
 		return -1;
 	}
-	if (version == 1 || version == STORE_SCHEMA_VERSION) {
+	if (version >= 1 && version <= STORE_SCHEMA_VERSION) {
 		if (store_ldb_mark_check(l, dir, err, errlen) == -1)
 			return -1;
 	}
-	/* Schema 1 had no order index: build it, in batches. */
-	if (version == 1)
-		return store_ldb_migrate(l, dir, err, errlen);
+	/* Values under the old hash (and, schema 1, no order index). */
+	if (version == 1 || version == 2)
+		return store_ldb_migrate(l, dir, (int)version, err, errlen);
 	if (version != STORE_SCHEMA_VERSION) {
 		snprintf(err, errlen, "unknown schema version %lu in %s "
 		    "(this emod reads version %d)", version, dir,

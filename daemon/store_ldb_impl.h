@@ -2,7 +2,7 @@
  * store_ldb_impl — what the files of the LevelDB backend share:
  * store_ldb.c (layout, codec, open, puts), store_ldb_walk.c (paged gets
  * along the order index, expiry, key listing) and store_ldb_mig.c (the
- * per-key counts and the migration from schema 1).  Private to module
+ * per-key counts and the migration from schemas 1 and 2).  Private to module
  * store; it includes leveldb/c.h, so only those files include it.
  */
 #ifndef EMO_STORE_LDB_IMPL_H
@@ -81,7 +81,7 @@ struct ldb {
 	uint8_t			 plain[STORE_RECORD_MAX_LEN];	/* reads */
 };
 
-/* The value record's key: prefix, key, Keccak-256 of the value. */
+/* The value record's key: prefix, key, the value's hash (sigval_hash). */
 void	store_ldb_vkey(uint8_t out[LDB_VKEY_LEN], const uint8_t *key,
 	    const uint8_t *hash);
 /*
@@ -97,6 +97,12 @@ int	store_ldb_record(struct ldb *, const uint8_t *vkey, size_t vlen,
 /* Adds the record rec (len bytes) under vkey to l->wb, sealed if so. */
 void	store_ldb_batch_record(struct ldb *, const uint8_t *vkey,
 	    const uint8_t *rec, size_t len);
+/*
+ * Adds r's value record (encoded into l->rec, then sealed if so) under
+ * vkey and its expiry index entry to l->wb; not its order entry.
+ */
+void	store_ldb_batch_value(struct ldb *, const struct store_put_req *r,
+	    const uint8_t *vkey, int64_t created_ms, int64_t expires_ms);
 /*
  * A named record (key 00 | name) as written: *out malloc'd and sealed
  * when encrypted at rest, else NULL (write val as it is); *outlen its
@@ -135,11 +141,12 @@ int	store_ldb_count_get(struct ldb *, const uint8_t *key, uint32_t *n,
 	    const char **errstr);
 void	store_ldb_count_put(struct ldb *, const uint8_t *key, uint32_t n);
 /*
- * Brings a schema 1 store to schema 2 (builds the order index and the
- * counts in batches; safe to stop at any point and run again), then
- * writes the schema record.  0, or -1 with a sentence in err.
+ * Brings a schema 1 or 2 store (`from`) to STORE_SCHEMA_VERSION: moves
+ * every value record not under its current hash, rebuilds the order
+ * index and the counts (in batches; safe to stop at any point and run
+ * again), then writes the schema record.  0, or -1 with a sentence in err.
  */
-int	store_ldb_migrate(struct ldb *, const char *dir, char *err,
+int	store_ldb_migrate(struct ldb *, const char *dir, int from, char *err,
 	    size_t errlen);
 /* Writes the schema record (synced); -1 with LevelDB's message. */
 int	store_ldb_schema_put(struct ldb *, int version, const char **errstr);

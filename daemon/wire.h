@@ -17,7 +17,7 @@
 
 #define WIRE_MAGIC0		0x45	/* 'E' */
 #define WIRE_MAGIC1		0x4d	/* 'M' */
-#define WIRE_VERSION		1
+#define WIRE_VERSION		2
 #define WIRE_HDR_LEN		4	/* magic, version, kind */
 
 #define WIRE_KIND_WHOLE		0	/* header + Packet */

@@ -64,7 +64,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((in = frag_in_new(1)) == NULL || (o = frag_out_new()) == NULL ||
 	    (msg = calloc(1, FUZZ_MSG_LEN)) == NULL)
 		abort();
-	memcpy(msg, "EM\x01\x00", 4);
+	memcpy(msg, "EM\x02\x00", 4);
 	frag_out_send(o, &from[0], msg, FUZZ_MSG_LEN, FUZZ_MSG_ID, now, emit,
 	    &sent);
 	while (size >= 3) {

@@ -14,7 +14,7 @@ import threading
 import time
 
 SLOW = int(os.environ.get("IT_SLOW", "1"))
-MAGIC = b"EM\x01"
+MAGIC = b"EM\x02"
 KIND_WHOLE, KIND_FRAG, KIND_NACK = 0, 1, 2
 FRAG_HDR = struct.Struct(">QHHI")	# msg_id index count total
 NACK_HDR = struct.Struct(">QH")	# msg_id count

@@ -14,7 +14,7 @@ import sys
 import time
 
 SLOW = int(os.environ.get("IT_SLOW", "1"))
-MAGIC = b"EM\x01"
+MAGIC = b"EM\x02"
 KIND_WHOLE, KIND_FRAG, KIND_NACK = 0, 1, 2
 FRAG_PAYLOAD_MAX = 1212
 MAX_MESSAGE = 98304
@@ -62,9 +62,9 @@ def garbage(rng):
     for kind in list(range(0, 8)) + [127, 255]:
         for n in (0, 1, 5, 19, 40, 300):
             yield "magic+garbage", MAGIC + bytes([kind]) + rb(n)
-    for ver in (0, 2, 255):
+    for ver in (0, 1, 3, 255):
         yield "bad version", b"EM" + bytes([ver, 0]) + rb(30)
-    yield "bad magic", b"ME\x01\x00" + rb(30)
+    yield "bad magic", b"ME\x02\x00" + rb(30)
 
     # Whole messages that are not valid Packets.
     sender = rb(32)

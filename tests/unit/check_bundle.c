@@ -117,7 +117,7 @@ START_TEST(test_check)
 	b_buf[len - 9] = 'X';				/* its magic */
 	b_check(len, "bundle entry not a whole message");
 	len = b_bundle(2, 9);
-	b_buf[len - 9 + 2] = 2;				/* its version */
+	b_buf[len - 9 + 2] = WIRE_VERSION + 1;		/* its version */
 	b_check(len, "bundle entry not a whole message");
 	/* Entries shorter than a header: 0 and 3 bytes. */
 	len = b_bundle(2, 4);
@@ -135,7 +135,7 @@ START_TEST(test_check)
 	b_buf[3] = WIRE_KIND_WHOLE;
 	b_check(len, "not a bundle");
 	b_buf[3] = WIRE_KIND_BUNDLE;
-	b_buf[2] = 2;
+	b_buf[2] = WIRE_VERSION + 1;
 	b_check(len, "unsupported version");
 	b_check(3, "datagram shorter than its header");
 }

@@ -78,7 +78,7 @@ mkmsg(size_t len, uint64_t seed)
 	ck_assert_ptr_nonnull(m);
 	for (i = 0; i < len; i++)
 		m[i] = (uint8_t)rnd(&seed);
-	memcpy(m, "EM\x01\x00", len < 4 ? len : 4);
+	memcpy(m, "EM\x02\x00", len < 4 ? len : 4);
 	return m;
 }
 
@@ -197,7 +197,7 @@ START_TEST(test_nack_recovers)
 	ck_assert_uint_eq(nacks.n, 1);
 	ck_assert(addr_eq(&nacks.to[0], &sender));
 	ck_assert_uint_eq(nacks.len[0], FRAG_NACK_HDR_LEN + (17 + 7) / 8);
-	ck_assert_mem_eq(nacks.d[0], "EM\x01\x02", 4);
+	ck_assert_mem_eq(nacks.d[0], "EM\x02\x02", 4);
 	/* bitmap: only bit 7 of byte 0 */
 	ck_assert_uint_eq(nacks.d[0][FRAG_NACK_HDR_LEN], 1u << lost);
 	for (k = 1; k < 3; k++)
@@ -237,11 +237,11 @@ END_TEST
 START_TEST(test_doc_example)
 {
 	static const uint8_t hdr2[FRAG_HDR_LEN] = {
-		0x45, 0x4d, 0x01, 0x01, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66,
+		0x45, 0x4d, 0x02, 0x01, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66,
 		0x77, 0x88, 0x00, 0x02, 0x00, 0x05, 0x00, 0x00, 0x13, 0x88,
 	};
 	static const uint8_t nack[] = {
-		0x45, 0x4d, 0x01, 0x02, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66,
+		0x45, 0x4d, 0x02, 0x02, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66,
 		0x77, 0x88, 0x00, 0x05, 0x12,
 	};
 	struct sink		 s, n;
@@ -297,7 +297,7 @@ START_TEST(test_nack_rules)
 	o = frag_out_new();
 	ck_assert_int_eq(frag_out_send(o, &dest, msg, 5000, 77, 0, sink_emit,
 	    &s), 5);
-	memcpy(nack, "EM\x01\x02", 4);
+	memcpy(nack, "EM\x02\x02", 4);
 	memset(nack + 4, 0, 7);
 	nack[11] = 77;
 	nack[12] = 0;
@@ -422,7 +422,7 @@ mkfrag(uint8_t *d, uint64_t id, unsigned idx, unsigned count,
 {
 	size_t	i;
 
-	memcpy(d, "EM\x01\x01", 4);
+	memcpy(d, "EM\x02\x01", 4);
 	for (i = 0; i < 8; i++)
 		d[4 + i] = (uint8_t)(id >> (56 - 8 * i));
 	d[12] = (uint8_t)(idx >> 8);
@@ -435,7 +435,7 @@ mkfrag(uint8_t *d, uint64_t id, unsigned idx, unsigned count,
 	d[19] = (uint8_t)total;
 	memset(d + FRAG_HDR_LEN, 0xab, plen);
 	if (idx == 0 && plen >= 4)
-		memcpy(d + FRAG_HDR_LEN, "EM\x01\x00", 4);
+		memcpy(d + FRAG_HDR_LEN, "EM\x02\x00", 4);
 	return FRAG_HDR_LEN + plen;
 }
 
@@ -516,7 +516,7 @@ START_TEST(test_bad_headers)
 	in = frag_in_new(0);
 	/* the Go crash: 40 bytes with 255/255 in every plausible place */
 	memset(d, 0xff, 40);
-	memcpy(d, "EM\x01\x01", 4);
+	memcpy(d, "EM\x02\x01", 4);
 	ck_assert_int_eq(frag_in_input(in, &a, d, 40, 0, &out, &mlen,
 	    &errstr), FRAG_DROP);
 	len = mkfrag(d, 1, 0, 2, 2000, FRAG_PAYLOAD_MAX);
@@ -527,7 +527,7 @@ START_TEST(test_bad_headers)
 	d[2] = 9;
 	ck_assert_int_eq(frag_in_input(in, &a, d, len, 0, &out, &mlen,
 	    &errstr), FRAG_DROP);
-	d[2] = 1;
+	d[2] = WIRE_VERSION;
 	d[3] = 0;
 	ck_assert_int_eq(frag_in_input(in, &a, d, len, 0, &out, &mlen,
 	    &errstr), FRAG_DROP);
@@ -856,7 +856,7 @@ START_TEST(test_write_corpus)
 			put_record(f, 0, s.d[i], s.len[i]);
 		/* 4 << 3: advance 200 ms, then a NACK to the sender cache */
 		len = FRAG_NACK_HDR_LEN + 1;
-		memcpy(d, "EM\x01\x02\x11\x22\x33\x44\x55\x66\x77\x88\x00\x05"
+		memcpy(d, "EM\x02\x02\x11\x22\x33\x44\x55\x66\x77\x88\x00\x05"
 		    "\x01", len);
 		put_record(f, (4 << 3) | 4, d, len);
 		put_record(f, 0, s.d[0], s.len[0]);
@@ -875,7 +875,7 @@ START_TEST(test_write_corpus)
 	snprintf(path, sizeof(path), "%s/go-crash", dir);
 	if ((f = fopen(path, "wb")) != NULL) {
 		memset(d, 0xff, 40);
-		memcpy(d, "EM\x01\x01", 4);
+		memcpy(d, "EM\x02\x01", 4);
 		put_record(f, 0, d, 40);
 		len = mkfrag(d, 3, 255, 255, 255 * 1000, 40);
 		put_record(f, 2, d, len);

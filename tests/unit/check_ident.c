@@ -132,7 +132,7 @@ t_decodes(int pong, size_t nonce, size_t key, size_t sig, struct wire_msg *m)
 	}
 	n = emo__wire__packet__get_packed_size(&pkt);
 	ck_assert_uint_le(n + WIRE_HDR_LEN, sizeof(buf));
-	memcpy(buf, "EM\x01\x00", 4);
+	memcpy(buf, "EM\x02\x00", 4);
 	(void)emo__wire__packet__pack(&pkt, buf + WIRE_HDR_LEN);
 	return wire_decode(buf, n + WIRE_HDR_LEN, m, &errstr) == 0;
 }

@@ -641,7 +641,7 @@ START_TEST(test_malformed)
 	before = st.rx_dropped_decode;
 	memset(junk, 0xff, sizeof(junk));
 	t_input(sn, &x, junk, sizeof(junk));
-	memcpy(junk, "EM\x01\x01", 4);
+	memcpy(junk, "EM\x02\x01", 4);
 	t_input(sn, &x, junk, 40);
 	junk[3] = 2;	/* a NACK for nothing */
 	t_input(sn, &x, junk, 20);

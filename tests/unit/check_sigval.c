@@ -189,8 +189,19 @@ START_TEST(test_hash_and_record)
 	/* Same bytes, another seq: never the same value. */
 	ck_assert_mem_ne(ha, hb, 32);
 	ck_assert_mem_ne(ha, hp, 32);
-	keccak256(V_VALUE, 10, hb);
-	ck_assert_mem_eq(hp, hb, 32);
+	/* Plain: BLAKE2b-256 of the bytes (RFC 7693's "abc", 32 bytes). */
+	sigval_hash(NULL, "abc", 3, hp);
+	ck_assert_mem_eq(hp, "\xbd\xdd\x81\x3c\x63\x42\x39\x72\x31\x71\xef"
+	    "\x3f\xee\x98\x57\x9b\x94\x96\x4e\x3b\xb1\xcb\x3e\x42\x72\x62"
+	    "\xc8\xc0\x68\xd5\x23\x19", 32);
+	/* Not the Keccak-256 of version 1 of the wire. */
+	keccak256("abc", 3, hb);
+	ck_assert_mem_ne(hp, hb, 32);
+	/* Signed: of bytes ‖ signature. */
+	memcpy(rec, V_VALUE, 10);
+	memcpy(rec + 10, a.sig, 64);
+	sigval_hash(NULL, rec, 10 + 64, hb);
+	ck_assert_mem_eq(ha, hb, 32);
 
 	n = sigval_attr_encode(&a, rec);
 	ck_assert_uint_eq(n, 1 + 32 + 8 + 64 + 1 + 7);

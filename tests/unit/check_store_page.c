@@ -332,7 +332,7 @@ START_TEST(test_page_ties)
 	t_open(&c, _i, 64, 0);
 	t_key(k, 4);
 	for (i = 0; i < N; i++) {
-		keccak256(want[i].v, strlen(want[i].v), want[i].h);
+		store_hash(want[i].v, strlen(want[i].v), want[i].h);
 		t_put(c.st, k, want[i].v, strlen(want[i].v), want[i].created,
 		    T_FAR, 0);
 	}
@@ -593,7 +593,7 @@ START_TEST(test_collision)
 	t_key(k, 1);
 	rk[0] = 'v';
 	memcpy(rk + 1, k, ID_LEN);
-	keccak256("XX", 2, rk + 1 + ID_LEN);
+	store_hash("XX", 2, rk + 1 + ID_LEN);
 	ck_assert_int_eq(store_debug_raw_put(c.st, rk, sizeof(rk), rec,
 	    sizeof(rec), &why), 0);
 	/* Its order index entry (created 1), so that reads see it. */
@@ -845,7 +845,7 @@ START_TEST(test_migrate)
 		t_pages_match(c.st, k[0], 0, NOW, before[0].n);
 		t_pages_match(c.st, k[0], 2, NOW, before[0].n * 3 / 5);
 	}
-	/* Written as schema 2: opens again without a migration. */
+	/* Written as schema 3: opens again without a migration. */
 	store_close(c.st);
 	t_reopen(&c, 64);
 	t_pages_match(c.st, k[1], 0, NOW, before[1].n);
