@@ -409,11 +409,11 @@ dht_value_new(struct dht *d, const struct id *key, const uint8_t *data,
 static void
 dht_stored(void *arg, const struct id *key, const uint8_t *data, size_t len,
     int64_t created_ms, int64_t expires_ms, const struct value_attr *attr,
-    int64_t now_ms)
+    const uint8_t hash[SIGVAL_HASH_LEN], int64_t now_ms)
 {
 	struct dht *d = arg;
 
-	repub_seen_note(d->rp, key, data, len, now_ms);
+	repub_seen_note(d->rp, key, hash, now_ms);
 	dht_value_new(d, key, data, len, created_ms, expires_ms, attr, now_ms);
 }
 

@@ -72,33 +72,40 @@ repub_interval(const struct repub *rp)
 
 /* ---- values received recently ----------------------------------------- */
 
+/*
+ * By the value's hash, which a STORE's store computed already: keyed on
+ * the bytes, a 16 KiB STORE cost a SipHash of them besides.
+ */
 static uint64_t
 repub_seen_hash(const struct repub *rp, const uint8_t *key,
-    const uint8_t *data, size_t len)
+    const uint8_t hash[SIGVAL_HASH_LEN])
 {
-	return cache_hash(cache_hash(rp->salt, key, ID_LEN), data, len);
+	return cache_hash(cache_hash(rp->salt, key, ID_LEN), hash,
+	    SIGVAL_HASH_LEN);
 }
 
 void
-repub_seen_note(struct repub *rp, const struct id *key, const uint8_t *data,
-    size_t len, int64_t now_ms)
+repub_seen_note(struct repub *rp, const struct id *key,
+    const uint8_t hash[SIGVAL_HASH_LEN], int64_t now_ms)
 {
 	struct cache_ent *e;
 
-	if ((e = cache_slot(&rp->seen, repub_seen_hash(rp, key->b, data,
-	    len))) != NULL)
+	if ((e = cache_slot(&rp->seen, repub_seen_hash(rp, key->b,
+	    hash))) != NULL)
 		e->ms = now_ms;
 }
 
+/* Hashes v again: once a value and republish pass, not once a STORE. */
 static int
 repub_seen_recent(const struct repub *rp, const uint8_t *key,
     const struct store_value *v, int64_t now_ms)
 {
 	struct cache_ent *e;
+	uint8_t h[SIGVAL_HASH_LEN];
 	size_t i = 0;
 
-	e = cache_next(&rp->seen, repub_seen_hash(rp, key, v->data, v->len),
-	    &i);
+	sigval_hash(&v->attr, v->data, v->len, h);
+	e = cache_next(&rp->seen, repub_seen_hash(rp, key, h), &i);
 	return e != NULL && now_ms - e->ms < repub_interval(rp);
 }
 

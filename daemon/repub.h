@@ -41,9 +41,12 @@ struct repub;
 struct repub	*repub_new(const struct env *, struct op_set *, int64_t now_ms);
 void		 repub_free(struct repub *);
 
-/* A STORE from the network brought this value: it may rest a while. */
+/*
+ * A STORE from the network brought the value named `hash` (sigval_hash,
+ * as the store names it) under key: it may rest a while.
+ */
 void	repub_seen_note(struct repub *, const struct id *key,
-	    const uint8_t *data, size_t len, int64_t now_ms);
+	    const uint8_t hash[SIGVAL_HASH_LEN], int64_t now_ms);
 void	repub_step(struct repub *, int64_t now_ms, int64_t wall_ms);
 int64_t	repub_deadline(const struct repub *);
 void	repub_get_stats(const struct repub *, struct repub_stats *);

@@ -606,13 +606,13 @@ serve_store(struct serve *s, struct serve_req *rq, int64_t now_ms,
 				    store_last_refusal(env->store));
 			continue;
 		}
-		if (s->quota != NULL && rc == STORE_PUT_NEW) {
+		if (s->quota != NULL && rc == STORE_PUT_NEW)
 			quota_add(s->quota, from, &st->key,
 			    store_last_hash(env->store), v->len, exp);
-		}
 		if (s->stored != NULL)
 			s->stored(s->arg, &st->key, v->data, v->len,
-			    v->created_ms, exp, &v->attr, now_ms);
+			    v->created_ms, exp, &v->attr,
+			    store_last_hash(env->store), now_ms);
 		stored++;
 		s->st.values_stored++;
 	}

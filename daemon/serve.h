@@ -51,11 +51,14 @@ struct serve_stats {
 
 #define SERVE_QUOTA_PER_KEY	256	/* per_key when 0 is given */
 
-/* A value a STORE from the network put in the store (expiry clamped). */
+/*
+ * A value a STORE from the network put in the store (expiry clamped), with
+ * the hash the store names it by (sigval_hash).
+ */
 typedef void	serve_stored_cb(void *arg, const struct id *key,
 		    const uint8_t *data, size_t len, int64_t created_ms,
 		    int64_t expires_ms, const struct value_attr *,
-		    int64_t now_ms);
+		    const uint8_t hash[SIGVAL_HASH_LEN], int64_t now_ms);
 
 /*
  * The value rules a storing node applies before store_put_value: v checked
