@@ -1,6 +1,8 @@
 #!/bin/sh
 # test_multi_values.sh — several values under one key come back oldest
-# first, in put order, even when put faster than the clock ticks.
+# first, in put order (each emoctl is a process of its own, a millisecond
+# or more after the last; values created in one millisecond would come in
+# the order of their hashes, docs/STORAGE.md).
 . "$(dirname "$0")/lib.sh"
 
 start_node a

@@ -59,6 +59,7 @@ assert_exit 3 "$PYTHON" "$client" --socket "$T/no-such.sock" --pb-dir "$T/pb" \
 cat >"$T/check.py" <<'EOF'
 import random
 import sys
+import time
 
 sys.path.insert(0, sys.argv[1])
 import emo_client as ec
@@ -156,6 +157,10 @@ with ec.Client(sys.argv[3], timeout=float(sys.argv[4])) as w, \
     first = next(it)
     check(first.data == b"before" and first.created_ms > 0,
           "watch: first value %r" % first)
+    # A later millisecond: values of one creation time are listed in the
+    # order of their hashes, and the command-line watch below expects
+    # creation order.
+    time.sleep(0.005)
     c.put("watched", b"after")
     rest = list(it)                 # ends after count values
     check([v.data for v in rest] == [b"after"], "watch: then %r" %
