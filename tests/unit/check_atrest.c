@@ -53,21 +53,7 @@ t_mkdtemp(char *dir)
 static void
 t_rmdir(const char *dir)
 {
-	DIR		*d;
-	struct dirent	*de;
-	char		 path[T_DIR_LEN * 2];
-
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
+	(void)check_rmdir_flat(dir);
 }
 
 /* Opens the store in dir with key (NULL: unencrypted); NULL, err set. */

@@ -12,7 +12,6 @@
  * index of a schema 1 store stopped halfway.
  */
 #include <check.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,20 +97,7 @@ t_close(struct t_ctx *c)
 static void
 t_rmdir(const char *dir)
 {
-	DIR		*d;
-	struct dirent	*de;
-	char		 path[T_DIR_LEN * 2];
-
-	ck_assert_ptr_nonnull(d = opendir(dir));
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	ck_assert_int_eq(rmdir(dir), 0);
+	ck_assert_int_eq(check_rmdir_flat(dir), 0);
 }
 
 /* ---- the old store, through the LevelDB C API ------------------------- */
