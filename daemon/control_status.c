@@ -91,6 +91,9 @@ static const struct control_counter {
 	MSG_C("notify", WIRE_NOTIFY),
 	DHT_C("rx_dropped_decode", rx_dropped_decode,
 	    "malformed datagrams (bad magic, version, field or size)"),
+	DHT_C("rx_dropped_version", rx_dropped_version,
+	    "of those, datagrams of another format version (a node of another "
+	    "release)"),
 	DHT_C("rx_dropped_frag", rx_dropped_frag,
 	    "fragments refused by reassembly (bad header, caps reached)"),
 	DHT_C("rx_bundles", rx_bundles,

@@ -329,6 +329,10 @@ dht_input(struct dht *d, const struct addr *from, const uint8_t *buf,
 		break;
 	default:
 		d->st.rx_dropped_decode++;
+		/* Ours but another version: a node of another release. */
+		if (len >= WIRE_HDR_LEN && buf[0] == WIRE_MAGIC0 &&
+		    buf[1] == WIRE_MAGIC1 && buf[2] != WIRE_VERSION)
+			d->st.rx_dropped_version++;
 		break;
 	}
 	op_run_completions(d->ops, now_ms);

@@ -93,6 +93,7 @@ struct dht_stats {
 	uint64_t	rx_msgs[16];	/* by enum wire_type */
 	uint64_t	tx_msgs[16];
 	uint64_t	rx_dropped_decode;	/* malformed datagrams */
+	uint64_t	rx_dropped_version;	/* of which: another format version */
 	uint64_t	rx_dropped_frag;	/* refused by reassembly */
 	uint64_t	rx_bundles;	/* kind-3 datagrams read */
 	uint64_t	rx_dropped_unmatched;	/* response to nothing */

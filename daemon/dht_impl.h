@@ -27,6 +27,7 @@ struct dht {
 	struct {
 		uint64_t	 rx_msgs[16];
 		uint64_t	 rx_dropped_decode;
+		uint64_t	 rx_dropped_version;
 		uint64_t	 rx_dropped_frag;
 		uint64_t	 rx_bundles;	/* kind-3 datagrams taken */
 	}			 st;

@@ -32,6 +32,7 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 	memset(st, 0, sizeof(*st));
 	memcpy(st->rx_msgs, d->st.rx_msgs, sizeof(st->rx_msgs));
 	st->rx_dropped_decode = d->st.rx_dropped_decode;
+	st->rx_dropped_version = d->st.rx_dropped_version;
 	st->rx_dropped_frag = d->st.rx_dropped_frag;
 	st->rx_bundles = d->st.rx_bundles;
 	rpc_get_stats(d->env.rpc, &rs);

@@ -645,6 +645,11 @@ START_TEST(test_malformed)
 	t_input(sn, &x, junk, 40);
 	junk[3] = 2;	/* a NACK for nothing */
 	t_input(sn, &x, junk, 20);
+	ck_assert_uint_eq(t_stats(sn, 1).rx_dropped_version, 0);
+	/* A node of the previous release (format 1): counted as such. */
+	memcpy(junk, "EM\x01\x00", 4);
+	t_input(sn, &x, junk, 40);
+	ck_assert_uint_eq(t_stats(sn, 1).rx_dropped_version, 1);
 	/* Our own ID as sender. */
 	memcpy(m.sender.b, simnet_id(sn, 1)->b, ID_LEN);
 	len = wire_encode(&m, buf, sizeof(buf));
@@ -667,7 +672,7 @@ START_TEST(test_malformed)
 	ck_assert_int_gt(len, WIRE_MAX_DATAGRAM);
 	ck_assert_uint_eq(t_input(sn, &x, big + 2048, (size_t)len), 0);
 	st = t_stats(sn, 1);
-	ck_assert_uint_eq(st.rx_dropped_decode, before + 3);
+	ck_assert_uint_eq(st.rx_dropped_decode, before + 4);
 	ck_assert_uint_eq(st.rx_dropped_token, 0);
 	ck_assert_uint_ge(st.rx_dropped_frag, 2);
 	ck_assert_uint_eq(simnet_ncaptured(sn), 0);
