@@ -70,6 +70,45 @@ mig_write(struct ldb *l, size_t *ops, int force, const char **errstr)
 }
 
 /*
+ * A walk of the value records: an iterator at the start of the 'v' range,
+ * then mig_value at each step.
+ */
+static leveldb_iterator_t *
+mig_walk(struct ldb *l)
+{
+	leveldb_iterator_t	*it;
+	uint8_t			 prefix = LDB_PREFIX_VALUE;
+
+	it = leveldb_create_iterator(l->db, l->ro_scan);
+	leveldb_iter_seek(it, (const char *)&prefix, 1);
+	return it;
+}
+
+/*
+ * The walk's next readable value record from where `it` stands, decoded
+ * into *v (valid until the iterator moves): its LevelDB key
+ * (LDB_VKEY_LEN bytes), or NULL at the end of the range.  Unreadable
+ * records are passed over.
+ */
+static const uint8_t *
+mig_value(struct ldb *l, leveldb_iterator_t *it, struct store_value *v)
+{
+	const uint8_t	*k, *val;
+	const char	*why;
+	uint8_t		 prefix = LDB_PREFIX_VALUE;
+	size_t		 klen, vlen;
+
+	for (; (k = store_ldb_iter_under(it, &prefix, 1, &klen)) != NULL;
+	    leveldb_iter_next(it)) {
+		val = (const uint8_t *)leveldb_iter_value(it, &vlen);
+		if (klen == LDB_VKEY_LEN &&
+		    store_ldb_record(l, k, klen, val, vlen, v, &why) == 0)
+			return k;
+	}
+	return NULL;
+}
+
+/*
  * Moves every readable value record whose LevelDB key does not hold the
  * value's current hash under the key that does: one walk of the 'v'
  * range (an iterator reads a snapshot, so the records it writes are not
@@ -90,21 +129,14 @@ mig_rehash(struct ldb *l, size_t *moved, const char **errstr)
 	leveldb_iterator_t	*it;
 	struct store_value	 v;
 	struct store_put_req	 r;
-	const uint8_t		*k, *val;
-	const char		*why;
+	const uint8_t		*k;
 	uint8_t			 h[STORE_HASH_LEN], nvkey[LDB_VKEY_LEN];
-	uint8_t			 ekey[LDB_EKEY_LEN], prefix = LDB_PREFIX_VALUE;
-	size_t			 klen, vlen, ops = 0;
+	uint8_t			 ekey[LDB_EKEY_LEN];
+	size_t			 ops = 0;
 
 	*moved = 0;
-	it = leveldb_create_iterator(l->db, l->ro_scan);
-	leveldb_iter_seek(it, (const char *)&prefix, 1);
-	for (; (k = store_ldb_iter_under(it, &prefix, 1, &klen)) != NULL;
-	    leveldb_iter_next(it)) {
-		val = (const uint8_t *)leveldb_iter_value(it, &vlen);
-		if (klen != LDB_VKEY_LEN ||
-		    store_ldb_record(l, k, klen, val, vlen, &v, &why) == -1)
-			continue;
+	it = mig_walk(l);
+	for (; (k = mig_value(l, it, &v)) != NULL; leveldb_iter_next(it)) {
 		sigval_hash(&v.attr, v.data, v.len, h);
 		if (memcmp(h, k + LDB_KPREFIX_LEN, sizeof(h)) == 0)
 			continue;
@@ -119,7 +151,8 @@ mig_rehash(struct ldb *l, size_t *moved, const char **errstr)
 		store_ldb_ekey(ekey, v.expires_ms, r.key, k + LDB_KPREFIX_LEN);
 		leveldb_writebatch_delete(l->wb, (const char *)ekey,
 		    sizeof(ekey));
-		leveldb_writebatch_delete(l->wb, (const char *)k, klen);
+		leveldb_writebatch_delete(l->wb, (const char *)k,
+		    LDB_VKEY_LEN);
 		(*moved)++;
 		ops += 4;
 		if (mig_write(l, &ops, 0, errstr) == -1) {
@@ -176,21 +209,14 @@ mig_build(struct ldb *l, const char **errstr)
 {
 	leveldb_iterator_t	*it;
 	struct store_value	 v;
-	const uint8_t		*k, *val;
-	const char		*why;
+	const uint8_t		*k;
 	uint8_t			 okey[LDB_OKEY_LEN], oval[LDB_OVAL_LEN];
-	uint8_t			 last[ID_LEN], prefix = LDB_PREFIX_VALUE;
-	size_t			 klen, vlen, ops = 0;
+	uint8_t			 last[ID_LEN];
+	size_t			 ops = 0;
 	uint32_t		 n = 0;
 
-	it = leveldb_create_iterator(l->db, l->ro_scan);
-	leveldb_iter_seek(it, (const char *)&prefix, 1);
-	for (; (k = store_ldb_iter_under(it, &prefix, 1, &klen)) != NULL;
-	    leveldb_iter_next(it)) {
-		val = (const uint8_t *)leveldb_iter_value(it, &vlen);
-		if (klen != LDB_VKEY_LEN ||
-		    store_ldb_record(l, k, klen, val, vlen, &v, &why) == -1)
-			continue;
+	it = mig_walk(l);
+	for (; (k = mig_value(l, it, &v)) != NULL; leveldb_iter_next(it)) {
 		if (n > 0 && memcmp(last, k + 1, ID_LEN) != 0) {
 			store_ldb_count_put(l, last, n);
 			ops++;
