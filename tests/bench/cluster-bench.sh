@@ -7,7 +7,8 @@
 # CB_SMALL_OPS (2000), CB_LARGE_OPS (500), CB_INFLIGHT (32), CB_STORAGE
 # (memory), CB_DEADLINE_S (per cluster size, 600), CB_KEEP=1 keeps logs,
 # CB_EMOD_ARGS (more emod options for every node, e.g. "-v -v"),
-# CB_COUNTERS (status counters summed over the nodes after the run and
+# CB_PHASES (the load phases, "VALUE_BYTES IN_FLIGHT OPS,..."), CB_COUNTERS
+# (status counters summed over the nodes after the run and
 # printed, to stderr; "" for none), CB_SETTLE_S (0: seconds to wait after the join, so that join traffic is
 # over before anything is measured), CB_RESULTS (a file: the raw rows and
 # memory lines are appended to it, for bench-compare.sh).
@@ -27,6 +28,8 @@ CB_DEADLINE_S=${CB_DEADLINE_S:-600}
 CB_SETTLE_S=${CB_SETTLE_S:-0}
 CB_COUNTERS=${CB_COUNTERS-rpc_timeouts rpc_retries rx_dropped_decode rx_dropped_unmatched udp_tx_dropped udp_tx_joined rx_bundles}
 CB_RESULTS=${CB_RESULTS:-}
+# The load phases, "VALUE_BYTES IN_FLIGHT OPS" separated by commas.
+CB_PHASES=${CB_PHASES:-100 $CB_INFLIGHT $CB_SMALL_OPS,16384 $CB_INFLIGHT $CB_LARGE_OPS,100 1 $((CB_SMALL_OPS / 10)),16384 1 $((CB_LARGE_OPS / 5))}
 CB_MAX_NODES=200		# 127.0.0.10 .. 127.0.0.209
 CB_BATCH=20			# nodes spawned before waiting for them
 CB_CLIENT_NODES=4		# nodes that take puts, and (others) gets
@@ -282,8 +285,8 @@ cb_cluster() {
 
 	rows="$tmp/rows.$N"
 	: >"$rows"
-	for spec in "100 $CB_INFLIGHT $CB_SMALL_OPS" "16384 $CB_INFLIGHT $CB_LARGE_OPS" \
-	    "100 1 $((CB_SMALL_OPS / 10))" "16384 1 $((CB_LARGE_OPS / 5))"; do
+	echo "$CB_PHASES" | tr ',' '\n' >"$tmp/phases"
+	while read -r spec <&3; do
 		set -- $spec
 		size=$1 c=$2 ops=$3
 		left=$((end - $(date +%s)))
@@ -310,7 +313,7 @@ cb_cluster() {
 		while read -r line; do
 			echo "$N $line cpu=$(echo "$cpu0 $cpu1" | awk '{ printf "%.1f", $2 - $1 }') rcvbuf=$((rb1 - rb0)) dgop=$dgop wkdg=$wkdg"
 		done <"$tmp/out" >>"$rows"
-	done
+	done 3<"$tmp/phases"
 	mem_load=$(cb_mem)
 	[ -n "$CB_COUNTERS" ] && echo "cluster-bench: N=$N: counters after the run: $(cb_counters)" >&2
 	if [ -n "$CB_RESULTS" ]; then
