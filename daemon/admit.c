@@ -96,16 +96,16 @@ admit_wanted(const struct admit *a, const struct id *id,
 {
 	struct route_node e;
 	size_t ncache;
-	int n;
+	int bi, n;
 
 	if (route_get(a->env->rt, id, &e) == 0)
 		return e.fails > 0 && !addr_eq(&e.addr, from);
 	if (route_admissible(a->env->rt, id, from))
 		return 1;
 	/* Full: a proven node waits in the bucket's replacement cache. */
-	n = route_bucket_count(a->env->rt, id_prefixlen(&a->env->self, id),
-	    &ncache);
-	return n >= ROUTE_K;
+	bi = id_prefixlen(&a->env->self, id);
+	n = route_bucket_count(a->env->rt, bi, &ncache);
+	return n >= 0 && (size_t)n >= route_bucket_cap(a->env->rt, bi);
 }
 
 /* A challenge Ping to id at `to`; the call, or NULL. */

@@ -186,6 +186,9 @@ static const struct conf_row conf_rows[] = {
 	    "the same on every node of a network"),
 	ROW(limit_local, CT_BOOL, limit_local, 0, 1, "no",
 	    "apply the routing table's per-IP limits to LAN and loopback too"),
+	ROW(wide_buckets, CT_BOOL, wide_buckets, 0, 1, "yes",
+	    "the routing table's three far buckets hold 8, 4 and 2 times "
+	    "k nodes"),
 	ROW(rate_limit, CT_U32, rate_limit, 1, 1000000, "800",
 	    "requests per second answered per source"),
 	ROW(rate_burst, CT_U32, rate_burst, 1, 1000000, "200",

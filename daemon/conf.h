@@ -63,6 +63,7 @@ struct conf {
 	uint32_t	send_buffer;
 	uint32_t	id_difficulty;		/* proof of work of node IDs */
 	int		limit_local;		/* IP limits for LAN, loopback */
+	int		wide_buckets;		/* route_set_wide */
 	uint32_t	rate_limit;		/* requests/s per source */
 	uint32_t	rate_burst;
 	uint32_t	answer_budget;		/* answer bytes/s, global */

@@ -522,6 +522,7 @@ dht_new(const struct keys_pair *keys, struct store *store,
 	d->env.make_room = dht_make_room;
 	d->env.make_room_arg = d;
 	route_set_limit_local(d->env.rt, cfg != NULL && cfg->limit_local);
+	route_set_wide(d->env.rt, cfg == NULL || !cfg->narrow_buckets);
 	d->env.limit_local = cfg != NULL && cfg->limit_local;
 	rpc_set_answer_gate(d->env.rpc, dht_answer_gate, d);
 	if (cfg != NULL && serve_quota(d->serve, &cfg->quota, ~hsalt) == -1)

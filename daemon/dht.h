@@ -71,6 +71,7 @@ struct dht_config {
 	unsigned	id_difficulty;
 	int		hold_store_acks;	/* StoreAcks wait for dht_flushed */
 	int		limit_local;	/* IP limits for LAN, loopback too */
+	int		narrow_buckets;	/* no wide far buckets (route_set_wide) */
 	/* Loopback peers' messages go whole up to WIRE_MAX_LOCAL_DATAGRAM. */
 	int		local_whole;
 	/*

@@ -401,6 +401,7 @@ node_new(struct event_base *base, const struct conf *conf,
 	dc.republish_interval_ms = conf->republish_interval_s * 1000u;
 	dc.hold_store_acks = conf->sync;
 	dc.limit_local = conf->limit_local;
+	dc.narrow_buckets = !conf->wide_buckets;
 	/* Loopback peers' long messages go whole, unless held as public. */
 	dc.local_whole = !conf->limit_local;
 	dc.rate_per_s = conf->rate_limit;

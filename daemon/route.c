@@ -30,6 +30,7 @@ route_new(const struct id *self, uint64_t now_ms)
 		return NULL;
 	rt->self = *self;
 	rt->created_ms = now_ms;
+	rt->wide = 1;
 	return rt;
 }
 
@@ -64,6 +65,12 @@ void
 route_set_limit_local(struct route *rt, int on)
 {
 	rt->limit_local = on != 0;
+}
+
+void
+route_set_wide(struct route *rt, int on)
+{
+	rt->wide = on != 0;
 }
 
 void
@@ -151,7 +158,8 @@ route_admissible(const struct route *rt, const struct id *id,
 	if ((bi = route_index(rt, id)) < 0 || !route_addr_usable(addr))
 		return 0;
 	if ((b = route_bkt(rt, (size_t)bi)) != NULL &&
-	    (b->n >= ROUTE_K || route_find(b->node, b->n, id) >= 0))
+	    (b->n >= route_bucket_cap(rt, bi) ||
+	    route_find(b->node, b->n, id) >= 0))
 		return 0;
 	return route_limit(rt, bi, addr, NULL) == ROUTE_LIMIT_OK;
 }
@@ -291,8 +299,8 @@ route_promote(struct route *rt, struct route_bucket *b, int bi)
 	struct route_ent e;
 	struct addr ea;
 
-	if (b->ncache == 0 || b->n >= ROUTE_K ||
-	    route_room(&b->node, &b->cap, b->n, ROUTE_K) == -1)
+	if (b->ncache == 0 || b->n >= route_bucket_cap(rt, bi) ||
+	    route_room(&b->node, &b->cap, b->n, route_bucket_cap(rt, bi)) == -1)
 		return;
 	do {
 		if (b->ncache == 0)
@@ -362,8 +370,9 @@ route_seen(struct route *rt, const struct id *id, const struct addr *addr,
 	if (route_limit_refuses(rt, bi, addr, NULL))
 		return ROUTE_REFUSED;
 
-	if (b->n < ROUTE_K) {
-		if (route_room(&b->node, &b->cap, b->n, ROUTE_K) == -1)
+	if (b->n < route_bucket_cap(rt, bi)) {
+		if (route_room(&b->node, &b->cap, b->n,
+		    route_bucket_cap(rt, bi)) == -1)
 			return ROUTE_IGNORED;
 		b->node[b->n++] = e;
 		rt->count++;
@@ -466,6 +475,16 @@ route_usable(const struct route *rt, int from, int to)
 			n += b->node[j].fails < ROUTE_MAX_FAILS;
 	}
 	return n;
+}
+
+size_t
+route_bucket_cap(const struct route *rt, int index)
+{
+	static const uint8_t wide[] = { 8, 4, 2 };
+
+	if (rt->wide && index >= 0 && (size_t)index < sizeof(wide))
+		return (size_t)wide[index] * ROUTE_K;
+	return ROUTE_K;
 }
 
 int

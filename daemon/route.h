@@ -1,9 +1,10 @@
 /*
  * route — the Kademlia routing table: 256 k-buckets by common-prefix length
- * with our own ID, a bounded replacement cache per bucket, ping-before-evict
- * *decisions* and refresh bookkeeping.  Sans-I/O: sends nothing, reads no
- * clock (callers pass monotonic `now_ms`, never decreasing from call to
- * call: bucket order relies on it) and draws no random numbers.
+ * with our own ID (the three far ones wider), a bounded replacement cache
+ * per bucket, ping-before-evict *decisions* and refresh bookkeeping.
+ * Sans-I/O: sends nothing, reads no clock (callers pass monotonic
+ * `now_ms`, never decreasing from call to call: bucket order relies on
+ * it) and draws no random numbers.
  */
 #ifndef EMO_ROUTE_H
 #define EMO_ROUTE_H
@@ -18,7 +19,17 @@
 #define ROUTE_BUCKETS		ID_BITS	/* bucket i: prefixlen(self, id) == i */
 #define ROUTE_REPLACEMENTS	8	/* replacement cache per bucket */
 #define ROUTE_MAX_FAILS		2	/* consecutive timeouts before removal */
-#define ROUTE_MAX_NODES		(ROUTE_BUCKETS * ROUTE_K)
+/*
+ * Wide far buckets (libtorrent's extended routing table), unless
+ * route_set_wide says otherwise: buckets 0, 1 and 2, which cover 7/8 of
+ * the key space, hold 8, 4 and 2 times ROUTE_K (route_bucket_cap).  A
+ * network of up to about 300 nodes then fits whole in a table, so a put
+ * there stores at once (route_complete_near) and a get asks the closest
+ * straight away; in a big one a lookup's first answers land closer.
+ * ROUTE_WIDE_EXTRA is the entries they add.
+ */
+#define ROUTE_WIDE_EXTRA	((8 - 1) + (4 - 1) + (2 - 1))
+#define ROUTE_MAX_NODES		((ROUTE_BUCKETS + ROUTE_WIDE_EXTRA) * ROUTE_K)
 /*
  * A ping decision not resolved by route_seen/route_failed within this long
  * is forgotten, so a lost completion cannot freeze a bucket.  Must exceed
@@ -73,6 +84,11 @@ const struct id	*route_self(const struct route *);
 int		 route_addr_usable(const struct addr *);
 /* Loopback and private addresses count against the IP limits too. */
 void		 route_set_limit_local(struct route *, int on);
+/*
+ * Wide far buckets (the default), or every bucket of ROUTE_K; before the
+ * table has entries.
+ */
+void		 route_set_wide(struct route *, int on);
 /*
  * Whether a ping of `id` at `addr` could make it an entry: not in a
  * bucket, its bucket has room, and within the IP limits.  Changes
@@ -145,6 +161,8 @@ size_t		 route_count(const struct route *);
 /* Copies the table entry for id; 0, or -1 if not in a bucket. */
 int		 route_get(const struct route *, const struct id *,
 		    struct route_node *out);
+/* Entries bucket `index` holds at most: ROUTE_K, more for wide far ones. */
+size_t		 route_bucket_cap(const struct route *, int index);
 /* Node and cache counts of bucket `index`; -1 if index is out of range. */
 int		 route_bucket_count(const struct route *, int index,
 		    size_t *ncached);

@@ -9,9 +9,9 @@
 #include "route_ent.h"
 
 /*
- * Both arrays grow (route_room) to ROUTE_K and ROUTE_REPLACEMENTS entries:
- * the deep buckets of a table hold a few nodes, and most replacement
- * caches stay empty.
+ * Both arrays grow (route_room) to route_bucket_cap and ROUTE_REPLACEMENTS
+ * entries: the deep buckets of a table hold a few nodes, and most
+ * replacement caches stay empty.
  */
 struct route_bucket {
 	struct route_ent	*node;	/* least recently seen first */
@@ -22,8 +22,8 @@ struct route_bucket {
 	uint64_t		 refreshed_ms;	/* 0: see route_refreshed */
 };
 
-_Static_assert(ROUTE_K <= UINT8_MAX && ROUTE_REPLACEMENTS <= UINT8_MAX,
-    "bucket counts fit their bytes");
+_Static_assert(8 * ROUTE_K <= UINT8_MAX && ROUTE_REPLACEMENTS <= UINT8_MAX,
+    "bucket counts fit their bytes (route_bucket_cap)");
 
 /*
  * A network of N nodes fills only about log2(N) of the 256 buckets: the
@@ -36,6 +36,7 @@ struct route {
 	size_t			count;
 	uint64_t		created_ms;
 	int			limit_local;
+	int			wide;	/* route_set_wide */
 	struct route_stats	st;
 	struct route_bucket	*bucket;	/* nb of them */
 	size_t			 nb;

@@ -97,7 +97,7 @@ route_open_bucket(const struct route *rt, int bi, size_t *n)
 
 	if (b == NULL)
 		return 1;
-	if (b->n >= ROUTE_K || b->ncache > 0 || b->refused)
+	if (b->n >= route_bucket_cap(rt, bi) || b->ncache > 0 || b->refused)
 		return 0;
 	for (i = 0; i < b->n; i++)
 		*n += b->node[i].fails < ROUTE_MAX_FAILS;

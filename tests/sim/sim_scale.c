@@ -37,6 +37,11 @@
  * same lookups); 0 keeps the daemon's bounds (256, 1024, 4096), which a
  * node of a big network fills: some 100 KiB more.
  *
+ * --buckets narrow (the default) gives every node's routing table buckets
+ * of k, for the same reason; --buckets wide models emod's default
+ * (emod.conf's wide_buckets: the three far buckets hold 8, 4 and 2 times
+ * k), some 4 KB a node more at 1,000 nodes and up to 16 KB in a big one.
+ *
  * Node identities are on as in emod (challenge Pings, Pongs with an
  * Ed25519 proof, verified before a node enters a table), with
  * id_difficulty 0: the simulator does not grind proof-of-work IDs (2^10
@@ -46,6 +51,7 @@
  *
  * Usage: sim_scale [--nodes N] [--seed S] [--churn F] [--loss F]
  *	  [--latency uniform|king] [--lookups L] [--keys K] [--cache-max M]
+ *	  [--buckets narrow|wide]
  */
 #include <getopt.h>
 #include <malloc.h>
@@ -80,6 +86,7 @@ struct scale_opts {
 	unsigned	keys;
 	unsigned	cache_max;
 	int		king;
+	int		wide;		/* --buckets wide */
 };
 
 struct result {
@@ -98,7 +105,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: sim_scale [--nodes N] [--seed S] [--churn F] "
 	    "[--loss F] [--latency uniform|king] [--lookups L] [--keys K] "
-	    "[--cache-max M]\n");
+	    "[--cache-max M] [--buckets narrow|wide]\n");
 	exit(2);
 }
 
@@ -144,6 +151,7 @@ parse_opts(int argc, char **argv, struct scale_opts *o)
 		{ "lookups", required_argument, NULL, 'L' },
 		{ "keys", required_argument, NULL, 'K' },
 		{ "cache-max", required_argument, NULL, 'C' },
+		{ "buckets", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int ch;
@@ -155,6 +163,7 @@ parse_opts(int argc, char **argv, struct scale_opts *o)
 	o->keys = 20;
 	o->cache_max = 32;
 	o->king = 0;
+	o->wide = 0;
 	while ((ch = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
@@ -190,6 +199,17 @@ parse_opts(int argc, char **argv, struct scale_opts *o)
 		case 'C':
 			o->cache_max = num_arg(optarg, "--cache-max", 0,
 			    1 << 20);
+			break;
+		case 'b':
+			if (strcmp(optarg, "wide") == 0)
+				o->wide = 1;
+			else if (strcmp(optarg, "narrow") == 0)
+				o->wide = 0;
+			else {
+				fprintf(stderr, "sim_scale: --buckets is "
+				    "narrow or wide\n");
+				exit(2);
+			}
 			break;
 		default:
 			usage();
@@ -376,6 +396,7 @@ main(int argc, char **argv)
 	cfg.dht.rpc_timeout_ms = 1000;
 	cfg.dht.rpc_retries = 2;	/* emod.conf's default */
 	cfg.dht.addr_cache_max = o.cache_max;
+	cfg.dht.narrow_buckets = !o.wide;
 	cfg.lat_king = o.king;
 	if (o.king)
 		printf("sim_scale: seed %llu, %zu nodes, churn %.3f, loss "
@@ -476,14 +497,16 @@ main(int argc, char **argv)
 	    "queries_per_lookup=%.1f get_p50_ms=%lld get_p99_ms=%lld "
 	    "bytes_per_node=%zu cpu_s=%.1f churn=%.3f loss=%.3f seed=%llu "
 	    "values_lost=%u rss_kib=%ld cache_max=%u latency=%s "
-	    "proofs_per_node=%.1f own_queries_per_lookup=%.1f\n", o.nodes,
+	    "proofs_per_node=%.1f own_queries_per_lookup=%.1f buckets=%s\n",
+	    o.nodes,
 	    r.lookups, success, found,
 	    r.lookups ? (double)r.queries / r.lookups : 0,
 	    (long long)pct(r.get_ms, r.nget_ms, 0.5),
 	    (long long)pct(r.get_ms, r.nget_ms, 0.99), heap / o.nodes, cpu,
 	    o.churn, o.loss, (unsigned long long)o.seed, o.keys - r.gets_ok,
 	    ru.ru_maxrss, o.cache_max, o.king ? "king" : "uniform", proofs,
-	    r.lookups ? (double)r.own_queries / r.lookups : 0);
+	    r.lookups ? (double)r.own_queries / r.lookups : 0,
+	    o.wide ? "wide" : "narrow");
 	simnet_free(sn);
 	for (i = 0; i < o.keys; i++)
 		simnet_key_free(&keys[i]);

@@ -19,7 +19,7 @@
 #include "log.h"
 #include "check_util.h"
 
-#define NKEYS		36
+#define NKEYS		37
 #define ERRLEN		1024
 #define FIELD(m)	offsetof(struct conf, m), sizeof(((struct conf *)NULL)->m)
 
@@ -270,6 +270,8 @@ static const struct {
 	{ "id_difficulty = 0", FIELD(id_difficulty), 0, NULL },
 	{ "limit_local = yes", FIELD(limit_local), 1, NULL },
 	{ "limit_local = no", FIELD(limit_local), 0, NULL },
+	{ "wide_buckets = no", FIELD(wide_buckets), 0, NULL },
+	{ "wide_buckets = yes", FIELD(wide_buckets), 1, NULL },
 	{ "rate_limit = 1", FIELD(rate_limit), 1, NULL },
 	{ "rate_burst = 1000000", FIELD(rate_burst), 1000000, NULL },
 	{ "answer_budget = 64K", FIELD(answer_budget), 65536, NULL },
@@ -714,7 +716,7 @@ START_TEST(test_print)
 	    "rpc_timeout_ms = 1000\nrpc_retries = 2\nalpha = 3\n"
 	    "addr_cache_max = 0\n"
 	    "recv_buffer = 8M\nsend_buffer = 4M\nid_difficulty = 10\n"
-	    "limit_local = no\n"
+	    "limit_local = no\nwide_buckets = yes\n"
 	    "rate_limit = 800\nrate_burst = 200\nanswer_budget = 8M\n"
 	    "refresh_interval = 3600\n"
 	    "republish_interval = 3600\nexpire_interval = 60\n");

@@ -136,6 +136,77 @@ START_TEST(test_complete_near)
 }
 END_TEST
 
+/*
+ * The far buckets are wider: 0, 1 and 2 take 8, 4 and 2 times ROUTE_K
+ * before a newcomer waits in the cache (and the oldest is pinged); 3 and
+ * deeper take ROUTE_K.  A key whose k closest lie in bucket 0 is complete
+ * with 25 nodes there, as in a network of 50.  A narrow table
+ * (route_set_wide off) keeps ROUTE_K in each.
+ */
+START_TEST(test_wide_buckets)
+{
+	static const size_t want[] = { 8 * ROUTE_K, 4 * ROUTE_K, 2 * ROUTE_K,
+	    ROUTE_K, ROUTE_K };
+	struct prng p = { 0x3a1du };
+	struct route *rt;
+	struct route_node ping;
+	struct id self, id, key;
+	struct addr a;
+	size_t i, n, sum = 0;
+	int b;
+
+	rt = new_table(&p, &self);
+	id_in_bucket(&p, rt, 0, &key);
+	for (i = 0; i < 25; i++) {
+		id_in_bucket(&p, rt, 0, &id);
+		test_addr(&a, (uint32_t)(50000 + i), 4000);
+		ck_assert_int_eq(route_seen(rt, &id, &a, 1000, 0, &ping),
+		    ROUTE_ADDED);
+	}
+	ck_assert_int_eq(route_complete_near(rt, &key, ROUTE_K), 1);
+	route_free(rt);
+
+	rt = new_table(&p, &self);
+	for (b = 0; b < 5; b++) {
+		ck_assert_uint_eq(route_bucket_cap(rt, b), want[b]);
+		for (i = 0; i < want[b]; i++) {
+			id_in_bucket(&p, rt, b, &id);
+			test_addr(&a, (uint32_t)(b * 1000 + (int)i + 1), 4000);
+			ck_assert_int_eq(route_seen(rt, &id, &a, 1000 + i, 0,
+			    &ping), ROUTE_ADDED);
+		}
+		id_in_bucket(&p, rt, b, &id);
+		test_addr(&a, (uint32_t)(b * 1000 + 999), 4000);
+		ck_assert_int_eq(route_seen(rt, &id, &a, 2000, 0, &ping),
+		    ROUTE_PING);
+		ck_assert_int_eq(route_bucket_count(rt, b, &n), (int)want[b]);
+		ck_assert_uint_eq(n, 1);
+		sum += want[b];
+	}
+	ck_assert_uint_eq(route_count(rt), sum);
+	/* ROUTE_MAX_NODES is what a table holds at most. */
+	for (b = 0, sum = 0; b < ROUTE_BUCKETS; b++)
+		sum += route_bucket_cap(rt, b);
+	ck_assert_uint_eq(sum, ROUTE_MAX_NODES);
+	route_free(rt);
+
+	/* Narrow: bucket 0 is full at ROUTE_K, and 25 there are not all. */
+	rt = new_table(&p, &self);
+	route_set_wide(rt, 0);
+	ck_assert_uint_eq(route_bucket_cap(rt, 0), ROUTE_K);
+	id_in_bucket(&p, rt, 0, &key);
+	for (i = 0; i < 25; i++) {
+		id_in_bucket(&p, rt, 0, &id);
+		test_addr(&a, (uint32_t)(60000 + i), 4000);
+		ck_assert_int_eq(route_seen(rt, &id, &a, 1000 + i, 0, &ping),
+		    i < ROUTE_K ? ROUTE_ADDED : i == ROUTE_K ? ROUTE_PING :
+		    ROUTE_CACHED);
+	}
+	ck_assert_int_eq(route_complete_near(rt, &key, ROUTE_K), 0);
+	route_free(rt);
+}
+END_TEST
+
 START_TEST(test_full_bucket_evicts_after_fails)
 {
 	struct prng p = { 0xabcdefu };
@@ -211,9 +282,9 @@ START_TEST(test_ping_reply_keeps_old)
 	size_t nc_cached;
 
 	rt = new_table(&p, &self);
-	fill_bucket(&p, rt, 0, ids);
-	id_in_bucket(&p, rt, 0, &nc[0]);
-	id_in_bucket(&p, rt, 0, &nc[1]);
+	fill_bucket(&p, rt, 4, ids);
+	id_in_bucket(&p, rt, 4, &nc[0]);
+	id_in_bucket(&p, rt, 4, &nc[1]);
 	test_addr(&a, 8001, 4000);
 	ck_assert_int_eq(route_seen(rt, &nc[0], &a, 2000, 0, &ping),
 	    ROUTE_PING);
@@ -232,7 +303,7 @@ START_TEST(test_ping_reply_keeps_old)
 	ck_assert(id_eq(&all[ROUTE_K - 1].id, &ids[0]));
 	ck_assert(id_eq(&all[0].id, &ids[1]));
 	ck_assert_int_eq(route_get(rt, &nc[0], &n), -1);
-	ck_assert_int_eq(route_bucket_count(rt, 0, &nc_cached), ROUTE_K);
+	ck_assert_int_eq(route_bucket_count(rt, 4, &nc_cached), ROUTE_K);
 	ck_assert_uint_eq(nc_cached, 1);
 
 	/* The next newcomer asks about the new least recently seen. */
@@ -240,7 +311,7 @@ START_TEST(test_ping_reply_keeps_old)
 	ck_assert_int_eq(route_seen(rt, &nc[1], &a, 2200, 0, &ping),
 	    ROUTE_PING);
 	ck_assert(id_eq(&ping.id, &ids[1]));
-	ck_assert_int_eq(route_bucket_count(rt, 0, &nc_cached), ROUTE_K);
+	ck_assert_int_eq(route_bucket_count(rt, 4, &nc_cached), ROUTE_K);
 	ck_assert_uint_eq(nc_cached, 2);
 
 	/* Evicting it promotes the newest newcomer, then the older one. */
@@ -697,9 +768,9 @@ START_TEST(test_ping_stale_valve)
 	int i;
 
 	rt = new_table(&p, &self);
-	fill_bucket(&p, rt, 1, ids);
+	fill_bucket(&p, rt, 4, ids);
 	for (i = 0; i < 3; i++)
-		id_in_bucket(&p, rt, 1, &nc[i]);
+		id_in_bucket(&p, rt, 4, &nc[i]);
 	test_addr(&a, 500, 4000);
 	ck_assert_int_eq(route_seen(rt, &nc[0], &a, 2000, 0, &ping),
 	    ROUTE_PING);
@@ -726,6 +797,7 @@ route_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_self_and_unusable);
 	tcase_add_test(tc, test_complete_near);
+	tcase_add_test(tc, test_wide_buckets);
 	tcase_add_test(tc, test_full_bucket_evicts_after_fails);
 	tcase_add_test(tc, test_ping_reply_keeps_old);
 	tcase_add_test(tc, test_cache_bounded);

@@ -218,21 +218,21 @@ START_TEST(test_limit_move_and_promote)
 	ck_assert_uint_eq(count_host(rt, &full), ROUTE_IP_MAX);
 	route_free(rt);
 
-	/* Bucket 0 full of distinct /24s; its cache holds one of 9.9.9.9. */
+	/* Bucket 3 full of distinct /24s; its cache holds one of 9.9.9.9. */
 	rt = new_table(&p, &self);
 	for (i = 0; i < ROUTE_K; i++) {
-		id_in_bucket(&p, rt, 0, &id[i]);
+		id_in_bucket(&p, rt, 3, &id[i]);
 		ip4_addr(&a, 0x0b000001 + ((uint32_t)i << 8), 1);
 		ck_assert_int_eq(route_seen(rt, &id[i], &a, 1000 + i, 0,
 		    NULL), ROUTE_ADDED);
 	}
-	id_in_bucket(&p, rt, 0, &id[ROUTE_K]);
+	id_in_bucket(&p, rt, 3, &id[ROUTE_K]);
 	ip4_addr(&a, 0x09090909, 5);
 	ck_assert_int_eq(route_seen(rt, &id[ROUTE_K], &a, 2000, 0, &ping),
 	    ROUTE_PING);
-	/* Meanwhile two others of 9.9.9.9 fill its quota in bucket 1. */
+	/* Meanwhile two others of 9.9.9.9 fill its quota in bucket 4. */
 	for (i = 0; i < ROUTE_IP_MAX; i++) {
-		id_in_bucket(&p, rt, 1, &mover);
+		id_in_bucket(&p, rt, 4, &mover);
 		ip4_addr(&a, 0x09090909, (uint16_t)(10 + i));
 		ck_assert_int_eq(route_seen(rt, &mover, &a, 2001, 0, NULL),
 		    ROUTE_ADDED);
@@ -240,7 +240,7 @@ START_TEST(test_limit_move_and_promote)
 	ck_assert_int_eq(route_failed(rt, &ping.id, 3000), 0);
 	ck_assert_int_eq(route_failed(rt, &ping.id, 3001), 1);
 	ck_assert_int_eq(route_get(rt, &id[ROUTE_K], &ping), -1);
-	ck_assert_int_eq(route_bucket_count(rt, 0, NULL), ROUTE_K - 1);
+	ck_assert_int_eq(route_bucket_count(rt, 3, NULL), ROUTE_K - 1);
 	ck_assert_uint_eq(count_host(rt, &full), ROUTE_IP_MAX);
 	route_free(rt);
 }
