@@ -51,6 +51,20 @@ struct node_op {
 	struct op_put_result	 result;	/* put waiting for the fsync */
 };
 
+/*
+ * The creation times this node gave its latest puts, a slot per key
+ * (node_put_created): puts of one key within a millisecond get 1 ms
+ * apart, so that they list in the order they were put.  A key that lost
+ * its slot to another starts from the clock again.
+ */
+#define NODE_RECENT_PUTS	32
+#define NODE_PUT_AHEAD_MS	1000	/* the most a time runs ahead */
+
+struct node_recent_put {
+	struct id	 key;
+	int64_t		 created_ms;	/* Unix ms */
+};
+
 struct node {
 	struct event_base	*base;
 	const struct conf	*conf;
@@ -76,6 +90,7 @@ struct node {
 	LIST_HEAD(, node_op)	 ops;
 	struct node_stats	 st;
 	struct node_health	 health;
+	struct node_recent_put	 recent[NODE_RECENT_PUTS];
 };
 
 int64_t	node_wall_ms(void);

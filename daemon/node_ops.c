@@ -257,6 +257,28 @@ node_put_acks(struct node *n, const struct id *key, const void *data,
 	node_put_value(n, key, data, len, NULL, 0, ttl_s, min_acks, cb, arg);
 }
 
+/*
+ * The creation time of a put of `key` at Unix time `wall` that gives none:
+ * `wall`, or 1 ms after this node's last put of the key if that is not
+ * earlier (puts within one millisecond), unless that ran NODE_PUT_AHEAD_MS
+ * ahead of the clock (or the clock went back): then `wall`.
+ */
+static int64_t
+node_put_created(struct node *n, const struct id *key, int64_t wall)
+{
+	struct node_recent_put *r;
+	int64_t t = wall;
+
+	r = &n->recent[(key->b[0] | (unsigned)key->b[1] << 8) %
+	    NODE_RECENT_PUTS];
+	if (id_eq(&r->key, key) && r->created_ms >= wall &&
+	    r->created_ms - wall < NODE_PUT_AHEAD_MS)
+		t = r->created_ms + 1;
+	r->key = *key;
+	r->created_ms = t;
+	return t;
+}
+
 void
 node_put_value(struct node *n, const struct id *key, const void *data,
     size_t len, const struct value_attr *attr, int64_t created_ms,
@@ -294,7 +316,8 @@ node_put_value(struct node *n, const struct id *key, const void *data,
 	wall = node_wall_ms();
 	op->cb.put = cb;
 	op->min_acks = min_acks;
-	op->created_ms = created_ms != 0 ? created_ms : wall;
+	op->created_ms = created_ms != 0 ? created_ms :
+	    node_put_created(n, key, wall);
 	op->expires_ms = op->created_ms + (int64_t)ttl_s * 1000;
 	if (created_ms < 0 || created_ms > wall + ENV_CLOCK_SKEW_MS ||
 	    op->expires_ms <= wall) {

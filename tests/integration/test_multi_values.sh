@@ -1,8 +1,8 @@
 #!/bin/sh
 # test_multi_values.sh — several values under one key come back oldest
-# first, in put order (each emoctl is a process of its own, a millisecond
-# or more after the last; values created in one millisecond would come in
-# the order of their hashes, docs/STORAGE.md).
+# first, in put order (a node gives its puts of one key creation times at
+# least 1 ms apart, docs/STORAGE.md; test_python_client.sh puts twenty in
+# one write).
 . "$(dirname "$0")/lib.sh"
 
 start_node a
