@@ -299,21 +299,26 @@ t_put_counted(struct simnet *sn, const struct id *key, struct sent_count *c,
 }
 
 /*
- * A put in a 40-node network: its lookup's last step sends the STORE
+ * A put in a 50-node network: its lookup's last step sends the STORE
  * itself (no token: the cookie from the join proves us) and takes the
  * StoreAck's nodes as a FindNode's, so the k closest get the value with
  * about alpha FindNodes and k STOREs, not k of each.  A StoreAck lists
  * only nodes closer than the putter's k-th (closer_than) and a couple
  * beyond: not the k closest its sender knows (about 19 each before).
+ * Narrow buckets: bucket 0 overflows, so the put runs its lookup (with
+ * wide ones 50 nodes fit whole in a table: test_put_first_step).
  */
 START_TEST(test_put_stores)
 {
-	struct simnet *sn = t_net(40, 17, NULL);
+	struct dht_config cfg = t_cfg;
+	struct simnet *sn;
 	size_t hold[ROUTE_K], i;
 	struct sent_count c;
 	struct res p;
 	struct id key;
 
+	cfg.narrow_buckets = 1;
+	sn = t_net(50, 17, &cfg);
 	t_join_all(sn);
 	id_from_name(&key, "last-step", 9);
 	ck_assert_uint_eq(simnet_closest(sn, &key, 0, hold, ROUTE_K), ROUTE_K);
@@ -354,10 +359,72 @@ START_TEST(test_put_first_step)
 	    "nodes), %u acks\n", c.find_node, c.store, c.store_find,
 	    p.remote_acks);
 	ck_assert_uint_eq(c.find_node, 0);
+	ck_assert_uint_eq(c.store, 11);
 	ck_assert_uint_eq(c.store_find, 11);
 	ck_assert_uint_eq(p.remote_acks, 11);
 	for (i = 1; i < 12; i++)
 		ck_assert_int_eq(t_held(sn, i, &key, NULL), 1);
+	simnet_free(sn);
+}
+END_TEST
+
+/* Drops whatever travels between nodes a and b. */
+struct drop_pair {
+	const struct addr *a, *b;
+	unsigned	 dropped;
+};
+
+static int
+filter_pair(void *arg, const struct simnet_dgram *d)
+{
+	struct drop_pair *f = arg;
+
+	if ((addr_eq(&d->from, f->a) && addr_eq(&d->to, f->b)) ||
+	    (addr_eq(&d->from, f->b) && addr_eq(&d->to, f->a))) {
+		f->dropped++;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The same put when a 13th node joined without node 0 hearing of it:
+ * node 0's table still vouches for the closest it knows, and the
+ * newcomer is among the k closest.  The StoreAcks name it (its join met
+ * their senders), so the put asks it in turn and it holds the value too;
+ * with no StoreAck asking for nodes, it would not (op_put_query).
+ */
+START_TEST(test_put_first_step_newcomer)
+{
+	struct simnet *sn = t_net(12, 19, NULL);
+	struct drop_pair f;
+	struct sent_count c;
+	struct res p;
+	struct id key;
+	size_t via = 1, i;
+
+	t_join_all(sn);
+	ck_assert_int_eq(simnet_add(sn), 12);
+	memset(&f, 0, sizeof(f));
+	f.a = simnet_addr(sn, 0);
+	f.b = simnet_addr(sn, 12);
+	simnet_set_filter(sn, filter_pair, &f);
+	simnet_bootstrap(sn, 12, &via, 1);
+	t_run(sn, 200);
+	simnet_set_filter(sn, NULL, NULL);
+	ck_assert_uint_eq(dht_peer_count(simnet_dht(sn, 0)), 11);
+	ck_assert_uint_eq(dht_peer_count(simnet_dht(sn, 1)), 12);
+	id_from_name(&key, "newcomer", 8);
+	t_put_counted(sn, &key, &c, &p);
+	printf("put_first_step_newcomer: %u FindNode, %u Store (%u asking "
+	    "for nodes), %u acks, %u datagrams dropped at the join\n",
+	    c.find_node, c.store, c.store_find, p.remote_acks, f.dropped);
+	ck_assert_uint_gt(f.dropped, 0);
+	for (i = 1; i < 13; i++)
+		ck_assert_msg(t_held(sn, i, &key, NULL) == 1,
+		    "node %zu lacks the value", i);
+	ck_assert_uint_eq(p.remote_acks, 12);
+	ck_assert_uint_ge(c.store_find, 11);
 	simnet_free(sn);
 }
 END_TEST
@@ -791,6 +858,7 @@ main(void)
 	tcase_add_test(tc, test_find_keeps_no_tokens);
 	tcase_add_test(tc, test_put_stores);
 	tcase_add_test(tc, test_put_first_step);
+	tcase_add_test(tc, test_put_first_step_newcomer);
 	tcase_add_test(tc, test_put_late_ack);
 	tcase_add_test(tc, test_hist);
 	tcase_add_test(tc, test_single_node);
