@@ -40,9 +40,9 @@
  * --buckets narrow (the default) gives every node's routing table buckets
  * of k, for the same reason and so that issue 13's figures still compare;
  * --buckets wide models emod's default (emod.conf's wide_buckets: the
- * three far buckets hold 8, 4 and 2 times k): 4 KB a node more at 1,000
- * nodes, 370 bytes at 10,000 (whose tables meet few far nodes), up to
- * 16 KB where a node meets all of a big network (docs/BENCH.md).
+ * three far buckets hold 8, 4 and 2 times k): about 4 KB a node more at
+ * 1,000 and at 10,000 nodes, up to 16 KB where a node meets all of a big
+ * network (docs/BENCH.md).
  *
  * Node identities are on as in emod (challenge Pings, Pongs with an
  * Ed25519 proof, verified before a node enters a table), with
