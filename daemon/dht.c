@@ -26,6 +26,10 @@
 #define DHT_DEFAULT_MAX_TTL_S	604800
 #define DHT_DEFAULT_REFRESH_MS	3600000
 #define DHT_DEFAULT_REPUBLISH_MS 3600000	/* Kademlia's hour */
+/* Our requests to one peer keep under its default rate limit (rpc.h). */
+_Static_assert(RPC_PACE_PER_S < RATELIMIT_PER_S &&
+    RPC_PACE_BURST < RATELIMIT_BURST,
+    "rpc's pace must stay under a peer's default rate limit");
 static void
 dht_emit(void *arg, const struct addr *to, const uint8_t *buf, size_t len)
 {

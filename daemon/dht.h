@@ -150,6 +150,8 @@ struct dht_stats {
 	uint64_t	admit_unproven;	/* admission ping: no room, unproven */
 	uint64_t	rpc_cookie_resends;	/* requests again after a Retry */
 	uint64_t	rpc_retry_failed;	/* failed: a second Retry */
+	uint64_t	rpc_paced;	/* tries that waited for their pace */
+	uint64_t	rpc_pace_refused;	/* not sent: too long a wait */
 	uint64_t	admit_timeouts;	/* single-try admission pings lost */
 	uint64_t	id_challenges;	/* challenge pings to nodes answering */
 	uint64_t	id_proofs_ok;	/* Pongs that proved their ID */

@@ -42,6 +42,8 @@ dht_get_stats(const struct dht *d, struct dht_stats *st)
 	st->rpc_retries = rs.retries;
 	st->rpc_cookie_resends = rs.cookie_resends;
 	st->rpc_retry_failed = rs.retry_failed;
+	st->rpc_paced = rs.paced;
+	st->rpc_pace_refused = rs.pace_refused;
 	st->admit_timeouts = rs.once_timeouts;
 	serve_get_stats(d->serve, &ss);
 	st->rx_dropped_token = ss.rx_dropped_token;

@@ -277,6 +277,7 @@ rpc_send(struct rpc *r, const struct addr *to, const struct id *id,
 	size_t len;
 	int32_t i;
 	uint64_t txid;
+	int64_t at;
 
 	if (r->n >= RPC_MAX_CALLS || (r->free < 0 && rpc_grow(r) == -1))
 		return NULL;
@@ -288,7 +289,14 @@ rpc_send(struct rpc *r, const struct addr *to, const struct id *id,
 	rpc_prove(r, to, m, now_ms);
 	if ((buf = rpc_encode(r, m, txid, &len)) == NULL)
 		return NULL;
-	if (rpc_send_bytes(r, to, buf, len, m->type, now_ms) == -1) {
+	if ((at = rpc_pace(r, to, now_ms)) == -1) {
+		r->st.pace_refused++;
+		free(buf);
+		return NULL;
+	}
+	if (at > now_ms)
+		r->st.paced++;
+	else if (rpc_send_bytes(r, to, buf, len, m->type, now_ms) == -1) {
 		free(buf);
 		return NULL;
 	}
@@ -329,7 +337,9 @@ rpc_send(struct rpc *r, const struct addr *to, const struct id *id,
 	/* A single try waits the whole timeout: its end marks a death. */
 	q->adaptive = q->retries > 0 && len <= WIRE_MAX_DATAGRAM;
 	q->timeout_ms = q->adaptive ? rpc_rto(r, to) : r->cfg.timeout_ms;
-	q->deadline = now_ms + q->timeout_ms;
+	/* A paced try waits in the heap until it may leave (rpc_expire). */
+	q->unsent = at > now_ms;
+	q->deadline = q->unsent ? at : now_ms + q->timeout_ms;
 	q->msg = buf;
 	rpc_hash_insert(r, i);
 	q->hpos = (int32_t)r->n;
@@ -370,6 +380,8 @@ rpc_set_timeout(struct rpc *r, struct rpc_call *c, uint32_t timeout_ms,
 	q->timeout_ms = timeout_ms;
 	q->retries = (uint8_t)retries;
 	q->adaptive = 0;
+	if (q->unsent)
+		return;		/* its timeout runs from when it leaves */
 	q->deadline = q->c.sent_ms + timeout_ms;
 	rpc_heap_fix(r, (size_t)q->hpos);
 }
@@ -383,6 +395,8 @@ rpc_set_first_timeout(struct rpc *r, struct rpc_call *c, uint32_t timeout_ms)
 	    timeout_ms > r->cfg.timeout_ms)
 		return;
 	q->timeout_ms = timeout_ms;
+	if (q->unsent)
+		return;
 	q->deadline = q->c.sent_ms + timeout_ms;
 	rpc_heap_fix(r, (size_t)q->hpos);
 }
@@ -528,7 +542,9 @@ rpc_match(struct rpc *r, const struct addr *from, const struct wire_msg *m,
 	int32_t i;
 
 	i = rpc_find(r, m->txid);
-	if (i < 0 || !addr_eq(&(c = &r->req[i].c)->to, from) ||
+	/* A try still waiting for its pace was never seen: no answer yet. */
+	if (i < 0 || r->req[i].unsent ||
+	    !addr_eq(&(c = &r->req[i].c)->to, from) ||
 	    (m->type != WIRE_ERROR && m->type != WIRE_RETRY &&
 	    (c->type >= sizeof(rpc_answer_type) ||
 	    rpc_answer_type[c->type] != m->type))) {
@@ -559,15 +575,34 @@ rpc_match(struct rpc *r, const struct addr *from, const struct wire_msg *m,
 	return RPC_ANSWERED;
 }
 
+/* Request i's current try leaves now; its timeout runs from now. */
+static void
+rpc_go(struct rpc *r, int32_t i, int64_t now_ms)
+{
+	struct rpc_req *q = &r->req[i];
+
+	q->unsent = 0;
+	q->c.sent_ms = now_ms;
+	q->deadline = now_ms + q->timeout_ms;
+	rpc_heap_fix(r, (size_t)q->hpos);
+	(void)rpc_send_bytes(r, &q->c.to, q->msg, q->c.len, q->c.type,
+	    now_ms);
+}
+
 int
 rpc_expire(struct rpc *r, int64_t now_ms, struct rpc_call *out)
 {
 	struct rpc_req *q;
 	int32_t i;
+	int64_t at;
 
 	while (r->n > 0 && r->req[r->heap[0]].deadline <= now_ms) {
 		i = r->heap[0];
 		q = &r->req[i];
+		if (q->unsent) {
+			rpc_go(r, i, now_ms);
+			continue;
+		}
 		if (!q->c.once && q->c.tries < q->retries) {
 			/* Same txid: a late answer to the first try counts. */
 			q->c.tries++;
@@ -576,15 +611,19 @@ rpc_expire(struct rpc *r, int64_t now_ms, struct rpc_call *out)
 				q->timeout_ms = q->c.tries >= q->retries ||
 				    q->timeout_ms >= r->cfg.timeout_ms / 2 ?
 				    r->cfg.timeout_ms : q->timeout_ms * 2;
-			q->deadline = now_ms + q->timeout_ms;
 			if (q->c.tries == 1 && q->c.ops != NULL &&
 			    q->c.ops->stalled != NULL &&
 			    r->nstalled < RPC_STALLED_MAX)
 				r->stalled[r->nstalled++] = q->c.txid;
-			rpc_heap_fix(r, (size_t)q->hpos);
 			r->st.retries++;
-			(void)rpc_send_bytes(r, &q->c.to, q->msg, q->c.len,
-			    q->c.type, now_ms);
+			/* Paced like a first try; past the longest wait, now. */
+			if ((at = rpc_pace(r, &q->c.to, now_ms)) > now_ms) {
+				r->st.paced++;
+				q->unsent = 1;
+				q->deadline = at;
+				rpc_heap_fix(r, (size_t)q->hpos);
+			} else
+				rpc_go(r, i, now_ms);
 			continue;
 		}
 		if (q->c.once)

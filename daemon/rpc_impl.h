@@ -21,6 +21,8 @@ struct rpc_req {
 	uint32_t	 timeout_ms;	/* per try: cfg's unless rpc_set_timeout */
 	uint8_t		 retries;	/* resends: cfg's unless rpc_set_timeout */
 	uint8_t		 adaptive;	/* timeouts from rpc_rto, backing off */
+	uint8_t		 unsent;	/* this try waits for its pace until
+					   deadline; then it leaves */
 };
 
 struct rpc_dead {
@@ -39,6 +41,8 @@ struct rpc_peer {
 	uint8_t		 cookielen;	/* 0: none */
 	uint8_t		 cookie[WIRE_MAX_COOKIE];
 	int64_t		 cookie_ms;	/* when it gave us the cookie */
+	int64_t		 pace_us;	/* GCRA's theoretical arrival time of
+					   our next request (rpc.h) */
 };
 
 struct rpc {
@@ -78,6 +82,12 @@ void	rpc_dead_add(struct rpc *, const struct id *, unsigned strikes,
 void	rpc_rtt_sample(struct rpc *, const struct addr *, uint32_t us,
 	    int64_t now_ms);
 size_t	rpc_join_max(const struct rpc *, const struct addr *to);
+/*
+ * When the next request to `to` may leave (rpc.h, "Pacing"), booked:
+ * now_ms, a later time, or -1 if that is more than RPC_PACE_MAX_WAIT_MS
+ * away (nothing booked).
+ */
+int64_t	rpc_pace(struct rpc *, const struct addr *to, int64_t now_ms);
 void	rpc_answer_note(struct rpc *, const struct addr *,
 	    const struct wire_msg *, int64_t now_ms);
 

@@ -277,6 +277,30 @@ rpc_join_max(const struct rpc *r, const struct addr *to)
 	return p != NULL && p->bundles ? WIRE_MAX_DATAGRAM : 0;
 }
 
+/* GCRA's emission interval and burst tolerance, in microseconds. */
+#define RPC_PACE_T_US	(1000000 / RPC_PACE_PER_S)
+#define RPC_PACE_TAU_US	((int64_t)(RPC_PACE_BURST - 1) * RPC_PACE_T_US)
+
+int64_t
+rpc_pace(struct rpc *r, const struct addr *to, int64_t now_ms)
+{
+	struct rpc_peer *p;
+	int64_t now_us = now_ms * 1000, tat, at;
+
+	if ((p = rpc_peer_find(r, to, cache_hash_addr(r->salt, to))) == NULL)
+		return now_ms;
+	tat = p->pace_us > now_us ? p->pace_us : now_us;
+	at = tat - RPC_PACE_TAU_US;
+	if (at - now_us > (int64_t)RPC_PACE_MAX_WAIT_MS * 1000)
+		return -1;
+	p->pace_us = tat + RPC_PACE_T_US;
+	if (at <= now_us)
+		return now_ms;
+	/* Later is never too soon: a quantum's tries leave together. */
+	return (at + RPC_PACE_QUANTUM_MS * 1000 - 1) /
+	    (RPC_PACE_QUANTUM_MS * 1000) * RPC_PACE_QUANTUM_MS;
+}
+
 int
 rpc_rtt(const struct rpc *r, const struct addr *a, uint32_t *srtt_us,
     uint32_t *rttvar_us)

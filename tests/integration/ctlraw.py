@@ -474,6 +474,28 @@ def sc_putmany(path, name, count, size, ttl_s="0"):
     s.close()
 
 
+def sc_putkeys(path, prefix, count, size):
+    """Puts one value of SIZE bytes under each of COUNT keys PREFIX-i, 32
+    pipelined at a time; value i is i in 8 decimal digits, then 'x' up to
+    SIZE.  Every answer must be a put's."""
+    count, size = int(count), int(size)
+    s = connect(path)
+    for start in range(0, count, 32):
+        batch = range(start, min(count, start + 32))
+        msgs = []
+        for i in batch:
+            key = ("%s-%d" % (prefix, i)).encode()
+            value = (b"%08d" % i).ljust(size, b"x")
+            msgs.append(frame(request(i + 1, 10, field_bytes(2, key)
+                                      + field_bytes(3, value))))
+        s.sendall(b"".join(msgs))
+        for i in batch:
+            resp = read_response(s)
+            if response_id(resp) != i + 1 or 10 not in resp:
+                raise AssertionError("put %d: %r" % (i, resp))
+    s.close()
+
+
 SCENARIOS = {
     "garbage": sc_garbage,
     "bigprefix": sc_bigprefix,
@@ -487,6 +509,7 @@ SCENARIOS = {
 
 
     "putmany": sc_putmany,
+    "putkeys": sc_putkeys,
 }
 
 

@@ -4,7 +4,8 @@
  * asked, of the answering type only; another node answering at the
  * address; resends with the same txid, timeouts and dead nodes; cancel;
  * the room left; the round-trip estimate (first tries only); which peers
- * get our messages through send_join (bundles), and within what length.
+ * get our messages through send_join (bundles), and within what length;
+ * requests to one peer paced under its rate limit.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -711,6 +712,132 @@ START_TEST(test_rto_percentile)
 }
 END_TEST
 
+/* ---- pacing ------------------------------------------------------------ */
+
+/*
+ * What a GCRA of RPC_PACE_PER_S after RPC_PACE_BURST lets out by ms (its
+ * interval a whole number of microseconds).
+ */
+static size_t
+t_pace_allowed(int64_t ms)
+{
+	return RPC_PACE_BURST + (size_t)(ms * 1000 / (1000000 / RPC_PACE_PER_S));
+}
+
+/*
+ * To an address that answered us, RPC_PACE_BURST requests leave at once
+ * and the rest at RPC_PACE_PER_S a second, each when its time comes
+ * (rpc_expire); a request that would wait more than RPC_PACE_MAX_WAIT_MS
+ * is refused; a waiting try draws no answer, and its RTT counts from when
+ * it left.  An address that never answered is not paced.
+ */
+START_TEST(test_pace)
+{
+	struct t_io io;
+	struct rpc *r = t_rpc(&io, 5000, 0);
+	struct rpc_call *c, cc;
+	struct rpc_stats st;
+	struct wire_msg m;
+	struct addr a, b;
+	struct seen s;
+	size_t i, ok = 0, base, sent, want = 0;
+	uint64_t tx, last = 0;
+	int64_t t;
+
+	memset(&s, 0, sizeof(s));
+	t_addr(&a, "10.0.0.1:7000");
+	t_addr(&b, "10.0.0.2:7000");
+	tx = t_ping(r, &io, &a, NULL, &s, 0);
+	t_answer(&m, WIRE_PONG, tx, 0x22);
+	ck_assert_int_eq(t_match(r, &a, &m, 1), RPC_ANSWERED);
+	base = io.nsent;
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_PING;
+	for (i = 0; i < 1000; i++)
+		if ((c = rpc_send(r, &a, NULL, &m, &t_ops, &s, 10)) != NULL) {
+			ok++;
+			last = c->txid;
+		}
+	/* 150 at once, 700 within the second; the last 150 refused. */
+	want = t_pace_allowed(RPC_PACE_MAX_WAIT_MS);
+	ck_assert_uint_eq(ok, want);
+	ck_assert_uint_eq(io.nsent - base, RPC_PACE_BURST);
+	rpc_get_stats(r, &st);
+	ck_assert_uint_eq(st.paced, want - RPC_PACE_BURST);
+	ck_assert_uint_eq(st.pace_refused, 1000 - want);
+	/* Another address is not held up by a's queue. */
+	ck_assert_ptr_nonnull(rpc_send(r, &b, NULL, &m, &t_ops, &s, 10));
+	ck_assert_uint_eq(io.nsent - base, RPC_PACE_BURST + 1);
+	base++;
+	/* The last one waits until ~1 s on: no answer to it counts yet. */
+	t_answer(&m, WIRE_PONG, last, 0x22);
+	ck_assert_int_eq(t_match(r, &a, &m, 500), RPC_UNMATCHED);
+	for (t = 11; t <= 10 + RPC_PACE_MAX_WAIT_MS + RPC_PACE_QUANTUM_MS;
+	    t++) {
+		ck_assert_int_eq(rpc_expire(r, t, &cc), 0);
+		sent = io.nsent - base;
+		/* Never sooner than the pace; late by at most a quantum. */
+		ck_assert_uint_le(sent, t_pace_allowed(t - 10));
+		if (t - 10 > RPC_PACE_QUANTUM_MS)
+			ck_assert_uint_ge(sent,
+			    t_pace_allowed(t - 10 - RPC_PACE_QUANTUM_MS) <
+			    want ? t_pace_allowed(t - 10 -
+			    RPC_PACE_QUANTUM_MS) : want);
+	}
+	ck_assert_uint_eq(io.nsent - base, want);
+	/* Its round trip counts from when it left, not from rpc_send. */
+	t_answer(&m, WIRE_PONG, last, 0x22);
+	ck_assert_int_eq(t_match(r, &a, &m, t + 3), RPC_ANSWERED);
+	ck_assert_uint_le(s.c.rtt_us, (RPC_PACE_QUANTUM_MS + 3) * 1000);
+	ck_assert_uint_ge(s.c.rtt_us, 3000);
+	t_io_clear(&io);
+	rpc_free(r);
+}
+END_TEST
+
+/* A waiting try keeps its place: rpc_set_timeout times it from leaving. */
+START_TEST(test_pace_timeout)
+{
+	struct t_io io;
+	struct rpc *r = t_rpc(&io, 5000, 0);
+	struct rpc_call *c = NULL, cc;
+	struct wire_msg m;
+	struct addr a;
+	struct seen s;
+	int64_t go;
+	size_t i, base;
+	uint64_t tx;
+
+	memset(&s, 0, sizeof(s));
+	t_addr(&a, "10.0.0.1:7000");
+	tx = t_ping(r, &io, &a, NULL, &s, 0);
+	t_answer(&m, WIRE_PONG, tx, 0x22);
+	ck_assert_int_eq(t_match(r, &a, &m, 1), RPC_ANSWERED);
+	base = io.nsent;
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_PING;
+	for (i = 0; i <= RPC_PACE_BURST; i++)
+		ck_assert_ptr_nonnull(c = rpc_send(r, &a, NULL, &m, &t_ops,
+		    &s, 100));
+	ck_assert_uint_eq(io.nsent - base, RPC_PACE_BURST);
+	go = rpc_deadline(r);
+	ck_assert_int_gt(go, 100);
+	ck_assert_int_le(go, 100 + 1 + RPC_PACE_QUANTUM_MS);
+	rpc_set_timeout(r, c, 50, 0);
+	ck_assert_int_eq(rpc_deadline(r), go);
+	ck_assert_int_eq(rpc_expire(r, go - 1, &cc), 0);
+	ck_assert_uint_eq(io.nsent - base, RPC_PACE_BURST);
+	ck_assert_int_eq(rpc_expire(r, go, &cc), 0);
+	ck_assert_uint_eq(io.nsent - base, RPC_PACE_BURST + 1);
+	/* The first 150 time out at 100 + 5000; the last at go + 50. */
+	ck_assert_int_eq(rpc_deadline(r), go + 50);
+	ck_assert_int_eq(rpc_expire(r, go + 50, &cc), 1);
+	ck_assert_int_eq(rpc_expire(r, go + 50, &cc), 0);
+	t_io_clear(&io);
+	rpc_free(r);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -735,6 +862,11 @@ main(void)
 	tcase_add_test(tc, test_orphan);
 	tcase_add_test(tc, test_full);
 	tcase_add_test(tc, test_join_peers);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("pace");
+	tcase_add_test(tc, test_pace);
+	tcase_add_test(tc, test_pace_timeout);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
