@@ -73,9 +73,9 @@
  * rpc_send returns NULL, as for a full table.  Only addresses that have
  * answered us have an entry, so only they are paced (an unknown one gets
  * a first request at once); the entries are a lossy cache, and one
- * dropped starts a new burst.  A peer that set a lower limit than the
- * default still drops what goes over it.  A resend after a Retry goes at
- * once, unbooked: at most one a request.
+ * dropped starts a new burst.  A peer that set its limit below this pace
+ * still drops what goes over it.  A resend after a Retry goes at once,
+ * unbooked: at most one a request.
  */
 #define RPC_PACE_PER_S		700
 #define RPC_PACE_BURST		150
