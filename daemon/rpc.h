@@ -69,19 +69,20 @@
  * 800 a second after 200), so that an honest node's requests are not
  * dropped by it: each drop cost a resend a timeout later (2,424 of them
  * in a run of 4,000 puts through 4 of 20 nodes, the put p99 then
- * ~100 ms).  A
- * request that would wait more than RPC_PACE_MAX_WAIT_MS is not sent:
- * rpc_send returns NULL, as for a full table.  Only addresses that have
- * answered us have an entry, so only they are paced (an unknown one gets
- * a first request at once); the entries are a lossy cache, and one
- * dropped starts a new burst.  A peer that set its limit below this pace
- * still drops what goes over it.  A resend after a Retry goes at once,
+ * ~100 ms).  A request that would wait more than RPC_PACE_MAX_WAIT_MS is
+ * not sent: rpc_send returns NULL, as for a full table.  Waits end on
+ * multiples of RPC_PACE_QUANTUM_MS, so that requests to one peer leave
+ * together and can share a bundle.  Only addresses that have answered us
+ * have an entry, so only they are paced (an unknown one gets a first
+ * request at once); the entries are a lossy cache, and one dropped
+ * starts a new burst.  A peer that set its limit below this pace still
+ * drops what goes over it.  A resend after a Retry goes at once,
  * unbooked: at most one a request.
  */
 #define RPC_PACE_PER_S		700
 #define RPC_PACE_BURST		150
 #define RPC_PACE_MAX_WAIT_MS	1000
-#define RPC_PACE_QUANTUM_MS	4	/* waits end on its multiples */
+#define RPC_PACE_QUANTUM_MS	4
 /* Requests resent since the caller last asked (rpc_stalled); lossy. */
 #define RPC_STALLED_MAX		32
 /*
