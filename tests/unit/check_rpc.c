@@ -838,6 +838,51 @@ START_TEST(test_pace_timeout)
 }
 END_TEST
 
+/* Resends are paced too: those past the pace wait their turn. */
+START_TEST(test_pace_resend)
+{
+	struct t_io io;
+	struct rpc *r = t_rpc(&io, 1000, 1);
+	struct rpc_stats st;
+	struct rpc_call cc;
+	struct wire_msg m;
+	struct addr a;
+	struct seen s;
+	size_t i, base, now_ok;
+	uint64_t tx;
+	int64_t t;
+
+	memset(&s, 0, sizeof(s));
+	t_addr(&a, "10.0.0.1:7000");
+	tx = t_ping(r, &io, &a, NULL, &s, 0);
+	t_answer(&m, WIRE_PONG, tx, 0x22);
+	ck_assert_int_eq(t_match(r, &a, &m, 1), RPC_ANSWERED);
+	base = io.nsent;
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_PING;
+	for (i = 0; i < RPC_PACE_BURST; i++)
+		ck_assert_ptr_nonnull(rpc_send(r, &a, NULL, &m, &t_ops, &s,
+		    100));
+	ck_assert_uint_eq(io.nsent - base, RPC_PACE_BURST);
+	/* All time out at 200 (RPC_RTO_MIN_MS); 100 ms of pace is 70. */
+	ck_assert_int_eq(rpc_deadline(r), 100 + RPC_RTO_MIN_MS);
+	ck_assert_int_eq(rpc_expire(r, 200, &cc), 0);
+	now_ok = t_pace_allowed(100) - RPC_PACE_BURST;
+	ck_assert_uint_eq(io.nsent - base, RPC_PACE_BURST + now_ok);
+	rpc_get_stats(r, &st);
+	ck_assert_uint_eq(st.retries, RPC_PACE_BURST);
+	ck_assert_uint_eq(st.paced, RPC_PACE_BURST - now_ok);
+	for (t = 201; t <= 200 + 1000 * RPC_PACE_BURST / RPC_PACE_PER_S +
+	    RPC_PACE_QUANTUM_MS; t++) {
+		ck_assert_int_eq(rpc_expire(r, t, &cc), 0);
+		ck_assert_uint_le(io.nsent - base, t_pace_allowed(t - 100));
+	}
+	ck_assert_uint_eq(io.nsent - base, 2 * RPC_PACE_BURST);
+	t_io_clear(&io);
+	rpc_free(r);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -867,6 +912,7 @@ main(void)
 	tc = tcase_create("pace");
 	tcase_add_test(tc, test_pace);
 	tcase_add_test(tc, test_pace_timeout);
+	tcase_add_test(tc, test_pace_resend);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
