@@ -452,48 +452,39 @@ def sc_pingname(path, address):
     sys.stdout.write("emod: %s\n" % msg.decode(errors="replace"))
 
 
-def sc_putmany(path, name, count, size, ttl_s="0"):
-    """Puts COUNT distinct values of SIZE bytes under NAME, 32 pipelined at
-    a time: value i is i in 8 decimal digits, then 'x' up to SIZE; with
-    TTL_S, each for that many seconds."""
-    count, size, ttl_s = int(count), int(size), int(ttl_s)
-    ttl = field_varint(4, ttl_s) if ttl_s > 0 else b""
+def put_pipelined(path, count, key_of, size, extra=b""):
+    """Puts COUNT values of SIZE bytes, 32 pipelined at a time: value i is
+    i in 8 decimal digits, then 'x' up to SIZE, under the key key_of(i),
+    with EXTRA fields.  Every answer must be a put's, in order."""
     s = connect(path)
     for start in range(0, count, 32):
         batch = range(start, min(count, start + 32))
         msgs = []
         for i in batch:
             value = (b"%08d" % i).ljust(size, b"x")
-            msgs.append(frame(request(i + 1, 10, field_bytes(2, name.encode())
-                                      + field_bytes(3, value) + ttl)))
+            msgs.append(frame(request(i + 1, 10, field_bytes(2, key_of(i))
+                                      + field_bytes(3, value) + extra)))
         s.sendall(b"".join(msgs))
         for i in batch:
             resp = read_response(s)
             if response_id(resp) != i + 1 or 10 not in resp:
                 raise AssertionError("put %d: %r" % (i, resp))
     s.close()
+
+
+def sc_putmany(path, name, count, size, ttl_s="0"):
+    """Puts COUNT distinct values of SIZE bytes under NAME (put_pipelined);
+    with TTL_S, each for that many seconds."""
+    ttl_s = int(ttl_s)
+    put_pipelined(path, int(count), lambda i: name.encode(), int(size),
+                  field_varint(4, ttl_s) if ttl_s > 0 else b"")
 
 
 def sc_putkeys(path, prefix, count, size):
-    """Puts one value of SIZE bytes under each of COUNT keys PREFIX-i, 32
-    pipelined at a time; value i is i in 8 decimal digits, then 'x' up to
-    SIZE.  Every answer must be a put's."""
-    count, size = int(count), int(size)
-    s = connect(path)
-    for start in range(0, count, 32):
-        batch = range(start, min(count, start + 32))
-        msgs = []
-        for i in batch:
-            key = ("%s-%d" % (prefix, i)).encode()
-            value = (b"%08d" % i).ljust(size, b"x")
-            msgs.append(frame(request(i + 1, 10, field_bytes(2, key)
-                                      + field_bytes(3, value))))
-        s.sendall(b"".join(msgs))
-        for i in batch:
-            resp = read_response(s)
-            if response_id(resp) != i + 1 or 10 not in resp:
-                raise AssertionError("put %d: %r" % (i, resp))
-    s.close()
+    """Puts one value of SIZE bytes under each of COUNT keys PREFIX-i
+    (put_pipelined)."""
+    put_pipelined(path, int(count),
+                  lambda i: ("%s-%d" % (prefix, i)).encode(), int(size))
 
 
 SCENARIOS = {
