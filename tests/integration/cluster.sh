@@ -139,6 +139,18 @@ cl_counter_sum() {
 	awk -v re="$2" '$1 ~ re { s += $2 } END { print s + 0 }' "$T/counters.$1"
 }
 
+# cl_counter_total FIRST LAST ERE: cl_counter_sum over nodes FIRST..LAST;
+# fails the test naming a node that did not answer.
+cl_counter_total() {
+	local i="$1" t=0 c
+	while [ "$i" -le "$2" ]; do
+		c=$(cl_counter_sum "$i" "$3") || fail "no counters from n$i"
+		t=$((t + c))
+		i=$((i + 1))
+	done
+	echo "$t"
+}
+
 # cluster_wait_peers MIN FIRST LAST: waits (bounded) until every node in
 # FIRST..LAST reports at least MIN peers; fails naming the laggards.
 cluster_wait_peers() {

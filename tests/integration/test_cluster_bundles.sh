@@ -18,19 +18,9 @@ assert_exit 0 ctl n4 get bundled
 got=$(grep -c '^[0-9]\{8\}x' "$OUT")
 assert_eq "$got" 32 "values of key bundled through n4"
 
-joined=0
-bundles=0
-bad=0
-i=0
-while [ $i -le $N ]; do
-	j=$(cl_counter_sum $i '^udp_tx_joined$') || fail "no counters from n$i"
-	b=$(cl_counter_sum $i '^rx_bundles$') || fail "no counters from n$i"
-	d=$(cl_counter_sum $i '^rx_dropped_decode$') || fail "no counters from n$i"
-	joined=$((joined + j))
-	bundles=$((bundles + b))
-	bad=$((bad + d))
-	i=$((i + 1))
-done
+joined=$(cl_counter_total 0 $N '^udp_tx_joined$') || exit 1
+bundles=$(cl_counter_total 0 $N '^rx_bundles$') || exit 1
+bad=$(cl_counter_total 0 $N '^rx_dropped_decode$') || exit 1
 note "messages joined $joined, bundles read $bundles, dropped as malformed $bad"
 [ "$joined" -gt 0 ] || fail "no message went in a bundle"
 [ "$bundles" -gt 0 ] || fail "no node read a bundle"

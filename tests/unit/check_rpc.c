@@ -725,6 +725,29 @@ t_pace_allowed(int64_t ms)
 }
 
 /*
+ * An rpc (timeout, retries) that a's Pong answered at 1 ms, so a has an
+ * entry and is paced; *m is a blank PING; returns it, *base the sends so
+ * far.
+ */
+static struct rpc *
+t_pace_rpc(struct t_io *io, uint32_t timeout_ms, uint32_t retries,
+    struct addr *a, struct seen *s, struct wire_msg *m, size_t *base)
+{
+	struct rpc *r = t_rpc(io, timeout_ms, retries);
+	uint64_t tx;
+
+	memset(s, 0, sizeof(*s));
+	t_addr(a, "10.0.0.1:7000");
+	tx = t_ping(r, io, a, NULL, s, 0);
+	t_answer(m, WIRE_PONG, tx, 0x22);
+	ck_assert_int_eq(t_match(r, a, m, 1), RPC_ANSWERED);
+	*base = io->nsent;
+	memset(m, 0, sizeof(*m));
+	m->type = WIRE_PING;
+	return r;
+}
+
+/*
  * To an address that answered us, RPC_PACE_BURST requests leave at once
  * and the rest at RPC_PACE_PER_S a second, each when its time comes
  * (rpc_expire); a request that would wait more than RPC_PACE_MAX_WAIT_MS
@@ -734,25 +757,17 @@ t_pace_allowed(int64_t ms)
 START_TEST(test_pace)
 {
 	struct t_io io;
-	struct rpc *r = t_rpc(&io, 5000, 0);
 	struct rpc_call *c, cc;
 	struct rpc_stats st;
 	struct wire_msg m;
 	struct addr a, b;
 	struct seen s;
 	size_t i, ok = 0, base, sent, want = 0;
-	uint64_t tx, last = 0;
+	uint64_t last = 0;
 	int64_t t;
+	struct rpc *r = t_pace_rpc(&io, 5000, 0, &a, &s, &m, &base);
 
-	memset(&s, 0, sizeof(s));
-	t_addr(&a, "10.0.0.1:7000");
 	t_addr(&b, "10.0.0.2:7000");
-	tx = t_ping(r, &io, &a, NULL, &s, 0);
-	t_answer(&m, WIRE_PONG, tx, 0x22);
-	ck_assert_int_eq(t_match(r, &a, &m, 1), RPC_ANSWERED);
-	base = io.nsent;
-	memset(&m, 0, sizeof(m));
-	m.type = WIRE_PING;
 	for (i = 0; i < 1000; i++)
 		if ((c = rpc_send(r, &a, NULL, &m, &t_ops, &s, 10)) != NULL) {
 			ok++;
@@ -799,23 +814,14 @@ END_TEST
 START_TEST(test_pace_timeout)
 {
 	struct t_io io;
-	struct rpc *r = t_rpc(&io, 5000, 0);
 	struct rpc_call *c = NULL, cc;
 	struct wire_msg m;
 	struct addr a;
 	struct seen s;
 	int64_t go;
 	size_t i, base;
-	uint64_t tx;
+	struct rpc *r = t_pace_rpc(&io, 5000, 0, &a, &s, &m, &base);
 
-	memset(&s, 0, sizeof(s));
-	t_addr(&a, "10.0.0.1:7000");
-	tx = t_ping(r, &io, &a, NULL, &s, 0);
-	t_answer(&m, WIRE_PONG, tx, 0x22);
-	ck_assert_int_eq(t_match(r, &a, &m, 1), RPC_ANSWERED);
-	base = io.nsent;
-	memset(&m, 0, sizeof(m));
-	m.type = WIRE_PING;
 	for (i = 0; i <= RPC_PACE_BURST; i++)
 		ck_assert_ptr_nonnull(c = rpc_send(r, &a, NULL, &m, &t_ops,
 		    &s, 100));
@@ -842,24 +848,15 @@ END_TEST
 START_TEST(test_pace_resend)
 {
 	struct t_io io;
-	struct rpc *r = t_rpc(&io, 1000, 1);
 	struct rpc_stats st;
 	struct rpc_call cc;
 	struct wire_msg m;
 	struct addr a;
 	struct seen s;
 	size_t i, base, now_ok;
-	uint64_t tx;
 	int64_t t;
+	struct rpc *r = t_pace_rpc(&io, 1000, 1, &a, &s, &m, &base);
 
-	memset(&s, 0, sizeof(s));
-	t_addr(&a, "10.0.0.1:7000");
-	tx = t_ping(r, &io, &a, NULL, &s, 0);
-	t_answer(&m, WIRE_PONG, tx, 0x22);
-	ck_assert_int_eq(t_match(r, &a, &m, 1), RPC_ANSWERED);
-	base = io.nsent;
-	memset(&m, 0, sizeof(m));
-	m.type = WIRE_PING;
 	for (i = 0; i < RPC_PACE_BURST; i++)
 		ck_assert_ptr_nonnull(rpc_send(r, &a, NULL, &m, &t_ops, &s,
 		    100));
