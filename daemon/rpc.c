@@ -277,6 +277,7 @@ rpc_send(struct rpc *r, const struct addr *to, const struct id *id,
 	size_t len;
 	int32_t i;
 	uint64_t txid;
+	struct rpc_peer *p;
 	int64_t at;
 
 	if (r->n >= RPC_MAX_CALLS || (r->free < 0 && rpc_grow(r) == -1))
@@ -286,10 +287,11 @@ rpc_send(struct rpc *r, const struct addr *to, const struct id *id,
 	while (txid == 0 || rpc_find(r, txid) >= 0);
 	m->sender = r->self;
 	m->txid = txid;
-	rpc_prove(r, to, m, now_ms);
+	p = rpc_prove(r, to, m, now_ms);
 	if ((buf = rpc_encode(r, m, txid, &len)) == NULL)
 		return NULL;
-	if ((at = rpc_pace(r, to, now_ms)) == -1) {
+	/* p is still to's entry: encoding touches no cache. */
+	if ((at = rpc_pace(p, now_ms)) == -1) {
 		r->st.pace_refused++;
 		free(buf);
 		return NULL;
@@ -362,7 +364,7 @@ rpc_send_len(struct rpc *r, const struct addr *to, struct wire_msg *m,
 	m->sender = r->self;
 	m->txid = UINT64_MAX;	/* any txid but 0 takes its 9 bytes */
 	m->priv = NULL;
-	rpc_prove(r, to, m, now_ms);
+	(void)rpc_prove(r, to, m, now_ms);
 	return wire_encoded_len(m);
 }
 
@@ -617,7 +619,8 @@ rpc_expire(struct rpc *r, int64_t now_ms, struct rpc_call *out)
 				r->stalled[r->nstalled++] = q->c.txid;
 			r->st.retries++;
 			/* Paced like a first try; past the longest wait, now. */
-			if ((at = rpc_pace(r, &q->c.to, now_ms)) > now_ms) {
+			if ((at = rpc_pace(rpc_peer_get(r, &q->c.to),
+			    now_ms)) > now_ms) {
 				r->st.paced++;
 				q->unsent = 1;
 				q->deadline = at;

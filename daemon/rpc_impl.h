@@ -74,8 +74,10 @@ struct rpc {
 };
 
 void	rpc_pad(struct wire_msg *, size_t target);
-void	rpc_prove(struct rpc *, const struct addr *, struct wire_msg *,
-	    int64_t now_ms);
+/* Also returns the address's entry (NULL: none), for rpc_pace. */
+struct rpc_peer *rpc_prove(struct rpc *, const struct addr *,
+	    struct wire_msg *, int64_t now_ms);
+struct rpc_peer *rpc_peer_get(const struct rpc *, const struct addr *);
 /* One more strike against id (a request failed), or `strikes` at once. */
 void	rpc_dead_add(struct rpc *, const struct id *, unsigned strikes,
 	    int64_t now_ms);
@@ -83,11 +85,12 @@ void	rpc_rtt_sample(struct rpc *, const struct addr *, uint32_t us,
 	    int64_t now_ms);
 size_t	rpc_join_max(const struct rpc *, const struct addr *to);
 /*
- * When the next request to `to` may leave (rpc.h, "Pacing"), booked:
- * now_ms, a later time, or -1 if that is more than RPC_PACE_MAX_WAIT_MS
- * away (nothing booked).
+ * When the next request to the address of entry p (NULL: an address
+ * with none, never paced) may leave (rpc.h, "Pacing"), booked: now_ms, a
+ * later time, or -1 if that is more than RPC_PACE_MAX_WAIT_MS away
+ * (nothing booked).
  */
-int64_t	rpc_pace(struct rpc *, const struct addr *to, int64_t now_ms);
+int64_t	rpc_pace(struct rpc_peer *p, int64_t now_ms);
 void	rpc_answer_note(struct rpc *, const struct addr *,
 	    const struct wire_msg *, int64_t now_ms);
 

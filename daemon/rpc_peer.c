@@ -282,12 +282,11 @@ rpc_join_max(const struct rpc *r, const struct addr *to)
 #define RPC_PACE_TAU_US	((int64_t)(RPC_PACE_BURST - 1) * RPC_PACE_T_US)
 
 int64_t
-rpc_pace(struct rpc *r, const struct addr *to, int64_t now_ms)
+rpc_pace(struct rpc_peer *p, int64_t now_ms)
 {
-	struct rpc_peer *p;
 	int64_t now_us = now_ms * 1000, tat, at;
 
-	if ((p = rpc_peer_find(r, to, cache_hash_addr(r->salt, to))) == NULL)
+	if (p == NULL)
 		return now_ms;
 	tat = p->pace_us > now_us ? p->pace_us : now_us;
 	at = tat - RPC_PACE_TAU_US;
@@ -331,16 +330,22 @@ rpc_cookie_fresh(const struct rpc *r, const struct addr *to, int64_t now_ms)
  * draws is no longer than it (docs/PROTOCOL.md, "Cookies").  Called with
  * sender and txid set: the length counts them.
  */
-void
+struct rpc_peer *
+rpc_peer_get(const struct rpc *r, const struct addr *a)
+{
+	return rpc_peer_find(r, a, cache_hash_addr(r->salt, a));
+}
+
+struct rpc_peer *
 rpc_prove(struct rpc *r, const struct addr *to, struct wire_msg *m,
     int64_t now_ms)
 {
-	const struct rpc_peer *p;
+	struct rpc_peer *p;
 	size_t target;
 
 	m->cookielen = 0;
 	m->padlen = 0;
-	p = rpc_peer_find(r, to, cache_hash_addr(r->salt, to));
+	p = rpc_peer_get(r, to);
 	target = 0;
 	if (p != NULL && p->cookielen > 0) {
 		memcpy(m->cookie, p->cookie, p->cookielen);
@@ -363,6 +368,7 @@ rpc_prove(struct rpc *r, const struct addr *to, struct wire_msg *m,
 	}
 pad:
 	rpc_pad(m, target);
+	return p;
 }
 
 /*
