@@ -120,6 +120,9 @@ static const struct conf_row conf_rows[] = {
 	    "directory of the node's state, such as the LevelDB store"),
 	ENUMROW(log_level, "info", log_level_parse, log_level_name,
 	    "warn, info, debug", "verbosity: warn, info or debug"),
+	ROW(sched_batch, CT_BOOL, sched_batch, 0, 1, "yes",
+	    "run under the kernel's SCHED_BATCH policy: a datagram that wakes "
+	    "the daemon does not preempt the task running"),
 
 	ENUMROW(storage, "leveldb", conf_storage_parse,
 	    conf_storage_name, "leveldb, memory",

@@ -40,6 +40,7 @@ struct conf {
 	enum conf_storage storage;
 	char		*storage_key_file;	/* "": off */
 	int		log_level;		/* enum log_level */
+	int		sched_batch;		/* SCHED_BATCH: main_sched */
 	uint32_t	default_ttl_s;
 	uint32_t	max_ttl_s;
 	uint32_t	max_values_per_key;

@@ -13,6 +13,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <malloc.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -354,6 +355,34 @@ main_files(struct emod *e, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * sched_batch: SCHED_BATCH or SCHED_OTHER (sched(7)), at start.  Under
+ * SCHED_BATCH a datagram that wakes emod does not preempt the task that
+ * is running; emod runs when that task's turn ends or on an idle CPU.  A
+ * put's STOREs then leave in one go instead of each one's receiver
+ * taking the sender's CPU (docs/BENCH.md).  Another policy set from
+ * outside (SCHED_IDLE, a real-time one) is left as it is; a refusal (a
+ * system call filter) is logged and emod goes on.
+ */
+static void
+main_sched(int batch)
+{
+	struct sched_param sp = { .sched_priority = 0 };
+	int cur, want = batch ? SCHED_BATCH : SCHED_OTHER;
+
+	if ((cur = sched_getscheduler(0)) == want)
+		return;
+	if (cur != SCHED_OTHER && cur != SCHED_BATCH) {
+		log_info("sched_batch: scheduling policy %d set from outside, "
+		    "left as it is", cur);
+		return;
+	}
+	if (sched_setscheduler(0, want, &sp) == -1)
+		log_warn("sched_batch = %s: cannot set the scheduling policy "
+		    "to %s", batch ? "yes" : "no",
+		    batch ? "SCHED_BATCH" : "SCHED_OTHER");
+}
+
 static void
 main_stop_cb(evutil_socket_t sig, short what, void *arg)
 {
@@ -587,6 +616,7 @@ main(int argc, char *argv[])
 		goto out;
 	}
 	log_setlevel(e.conf.log_level);
+	main_sched(e.conf.sched_batch);
 
 	/* node.h, "The heap": freed operations stay for the next ones. */
 	mallopt(M_TRIM_THRESHOLD, NODE_TRIM_THRESHOLD);

@@ -17,3 +17,32 @@ start_node v -v
 assert_exit 0 ctl v put k v
 stop_node v
 [ -s "$(node_log v)" ] || fail "emod -v logged nothing"
+
+# sched_batch (emod.conf(5)): SCHED_BATCH (3) by default, SCHED_OTHER (0)
+# with "no"; a policy set from outside, here SCHED_IDLE (5), is kept.
+# Field 41 of /proc/PID/stat is the policy.
+policy() { awk '{ print $41 }' "/proc/$1/stat"; }
+start_node b
+[ "$(policy "$(node_pid b)")" = 3 ] ||
+    fail "sched_batch = yes (default): policy $(policy "$(node_pid b)"), not SCHED_BATCH (3)"
+assert_exit 0 ctl b put k v
+stop_node b
+mkdir -p "$(node_dir o)"
+echo "sched_batch = no" >"$(node_dir o)/conf"
+start_node o
+[ "$(policy "$(node_pid o)")" = 0 ] ||
+    fail "sched_batch = no: policy $(policy "$(node_pid o)"), not SCHED_OTHER (0)"
+stop_node o
+if command -v chrt >/dev/null 2>&1; then
+	EMOD_REAL=$EMOD
+	printf '#!/bin/sh\nexec chrt --idle 0 "%s" "$@"\n' "$EMOD_REAL" >"$T/emod-idle"
+	chmod +x "$T/emod-idle"
+	EMOD="$T/emod-idle" start_node i
+	EMOD=$EMOD_REAL
+	[ "$(policy "$(node_pid i)")" = 5 ] ||
+	    fail "under chrt --idle: policy $(policy "$(node_pid i)"), not SCHED_IDLE (5)"
+	assert_grep "$(node_log i)" 'sched_batch: scheduling policy 5 set from outside, left as it is' "emod log"
+	stop_node i
+else
+	note "chrt not installed: a policy set from outside not checked"
+fi

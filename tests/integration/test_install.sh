@@ -62,6 +62,7 @@ assert_grep "$unit" '^ExecStart=/usr/sbin/emod --config /etc/emo/emod\.conf( |$)
 assert_grep "$unit" '^ExecStartPre=/usr/sbin/emod --config /etc/emo/emod\.conf .*--check-config' "emod.service ExecStartPre"
 assert_grep "$unit" '^ExecReload=/bin/kill -HUP \$MAINPID$' "emod.service ExecReload"
 assert_grep "$unit" '^WatchdogSec=' "emod.service"
+assert_grep "$unit" '^CPUSchedulingPolicy=batch$' "emod.service (sched_batch)"
 for k in StateDirectory RuntimeDirectory ConfigurationDirectory; do
 	assert_grep "$unit" "^$k=emo\$" "emod.service $k"
 done

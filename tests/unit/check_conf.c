@@ -19,7 +19,7 @@
 #include "log.h"
 #include "check_util.h"
 
-#define NKEYS		37
+#define NKEYS		38
 #define ERRLEN		1024
 #define FIELD(m)	offsetof(struct conf, m), sizeof(((struct conf *)NULL)->m)
 
@@ -270,6 +270,8 @@ static const struct {
 	{ "id_difficulty = 0", FIELD(id_difficulty), 0, NULL },
 	{ "limit_local = yes", FIELD(limit_local), 1, NULL },
 	{ "limit_local = no", FIELD(limit_local), 0, NULL },
+	{ "sched_batch = no", FIELD(sched_batch), 0, NULL },
+	{ "sched_batch = yes", FIELD(sched_batch), 1, NULL },
 	{ "wide_buckets = no", FIELD(wide_buckets), 0, NULL },
 	{ "wide_buckets = yes", FIELD(wide_buckets), 1, NULL },
 	{ "rate_limit = 1", FIELD(rate_limit), 1, NULL },
@@ -705,7 +707,7 @@ START_TEST(test_print)
 	p = print_conf(&c);
 	ck_assert_str_eq(p,
 	    "listen = 0.0.0.0:9000\n# bootstrap = (none)\ndata_dir = /d\n"
-	    "log_level = info\nstorage = leveldb\nstorage_key_file =\n"
+	    "log_level = info\nsched_batch = yes\nstorage = leveldb\nstorage_key_file =\n"
 	    "sync = no\ndefault_ttl = 3600\nmax_ttl = 86400\nmax_values_per_key = 1024\n"
 	    "max_store_bytes = 1G\nquota_values_per_key = 256\n"
 	    "quota_source_bytes = 64M\nquota_prefix_values_per_key = 512\n"
