@@ -4,7 +4,9 @@
 # pairs a second, ID generation at the default id_difficulty, the
 # handshake's signature and check), put -> watch latency
 # (watch-bench.sh), Pings a second answered by one node beside the loopback
-# echo limit (ping-bench.sh) and, when present, the cluster benchmark.  Env: EMOD, EMOCTL, BENCHDIR (built bench programs).
+# echo limit (ping-bench.sh), the floor under one operation at a time
+# (bench_fanout: a put's 20 wake-ups, a get's 3, with no work in them)
+# and, when present, the cluster benchmark.  Env: EMOD, EMOCTL, BENCHDIR (built bench programs).
 set -u
 tmp=$(mktemp -d)
 pid=""
@@ -81,6 +83,11 @@ echo
 sh tests/bench/watch-bench.sh || exit 1
 echo
 sh tests/bench/ping-bench.sh || exit 1
+echo
+echo "the floor under one operation at a time: a client, a putter and N holders doing no work but the same wake-ups (bench_fanout)"
+for n in 20 3; do
+	"$BENCHDIR/bench_fanout" -n "$n" -r 2000 || exit 1
+done
 if [ -f tests/bench/cluster-bench.sh ]; then
 	sh tests/bench/cluster-bench.sh
 fi
