@@ -7,7 +7,11 @@
  * (epoll, recvmmsg) and answers the client; each holder waits in
  * epoll_wait and answers with recvmmsg/sendmmsg, as emod does.  Prints
  * the p50 and p99 of the client's round trip and of the putter's fan-out
- * alone.  N = 20 is a put's STOREs (K = 20), N = 3 a found get's.  The
+ * alone.  N = 20 is a put's STOREs (K = 20), N = 3 a found get's.  With
+ * -p POOL, POOL holders take turns, N a round, so that each wakes once
+ * every POOL/N rounds, as a node of a cluster of POOL does; with -t
+ * PAGES each holder reads and writes a byte in each of PAGES pages of
+ * its own a wake-up (a stand-in for a node's memory footprint).  The
  * putter and holders run under SCHED_BATCH, as emod does by default
  * (sched_batch); -o leaves them under SCHED_OTHER.
  */
@@ -29,7 +33,8 @@
 
 #include "bench_util.h"
 
-#define BF_HOLDERS_MAX	64
+#define BF_HOLDERS_MAX	256	/* in the pool (-p) */
+#define BF_TOUCH_MAX	1024	/* pages a holder touches a wake-up (-t) */
 #define BF_ROUNDS_MAX	100000
 #define BF_DGRAM_MAX	1232	/* WIRE_MAX_DATAGRAM */
 #define BF_CTL_LEN	160	/* a put request on the control socket */
@@ -78,8 +83,11 @@ bf_udp(struct sockaddr_in *me)
 
 /* A holder: answers every datagram with `ack` bytes, as emod would. */
 static void
-bf_holder(int fd, size_t ack)
+bf_holder(int fd, size_t ack, long touch)
 {
+	static uint8_t mem[BF_TOUCH_MAX * 4096];
+	volatile uint8_t sink = 0;
+	long t;
 	static uint8_t buf[BF_BATCH][BF_DGRAM_MAX];
 	struct sockaddr_in from[BF_BATCH];
 	struct mmsghdr msg[BF_BATCH];
@@ -105,6 +113,8 @@ bf_holder(int fd, size_t ack)
 		if ((got = recvmmsg(fd, msg, BF_BATCH, MSG_DONTWAIT,
 		    NULL)) <= 0)
 			continue;
+		for (t = 0; t < touch; t++)	/* a node's work: its pages */
+			sink += mem[t * 4096 + (size_t)(t * 64) % 4096]++;
 		for (i = 0; i < got; i++)
 			iov[i].iov_len = ack;
 		(void)sendmmsg(fd, msg, (unsigned)got, 0);
@@ -140,25 +150,26 @@ bf_recv(int fd)
  * BF_WAIT_MS), carrying the fan-out's own time (a double; -1: lost).
  */
 static void
-bf_putter(int ctl, int fd, const struct sockaddr_in *to, int n, size_t req)
+bf_putter(int ctl, int fd, const struct sockaddr_in *to, int pool, int n,
+    size_t req)
 {
 	static uint8_t out[BF_DGRAM_MAX];
-	struct mmsghdr smsg[BF_HOLDERS_MAX];
+	struct mmsghdr all[BF_HOLDERS_MAX], smsg[BF_HOLDERS_MAX];
 	struct iovec siov;
 	struct epoll_event ev = { .events = EPOLLIN };
 	uint8_t cbuf[BF_CTL_LEN];
 	double t0, dt;
-	int ep, i, got, back;
+	int ep, i, got, back, off = 0;
 
 	memset(out, 0x5a, sizeof(out));
 	siov.iov_base = out;
 	siov.iov_len = req;
-	memset(smsg, 0, sizeof(smsg));
-	for (i = 0; i < n; i++) {
-		smsg[i].msg_hdr.msg_iov = &siov;
-		smsg[i].msg_hdr.msg_iovlen = 1;
-		smsg[i].msg_hdr.msg_name = (void *)&to[i];
-		smsg[i].msg_hdr.msg_namelen = sizeof(to[i]);
+	memset(all, 0, sizeof(all));
+	for (i = 0; i < pool; i++) {
+		all[i].msg_hdr.msg_iov = &siov;
+		all[i].msg_hdr.msg_iovlen = 1;
+		all[i].msg_hdr.msg_name = (void *)&to[i];
+		all[i].msg_hdr.msg_namelen = sizeof(to[i]);
 	}
 	if ((ep = epoll_create1(0)) == -1 ||
 	    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1)
@@ -169,6 +180,10 @@ bf_putter(int ctl, int fd, const struct sockaddr_in *to, int n, size_t req)
 		    (ssize_t)sizeof(cbuf))
 			_exit(0);
 		(void)bf_recv(fd);	/* a lost round's late answers */
+		/* The next n of the pool, in turn: each wakes every pool/n. */
+		for (i = 0; i < n; i++)
+			smsg[i] = all[(off + i) % pool];
+		off = (off + n) % pool;
 		t0 = bench_now();
 		for (i = 0; i < n; i += got)
 			if ((got = sendmmsg(fd, smsg + i, (unsigned)(n - i),
@@ -214,8 +229,8 @@ bf_cpu(const pid_t *kids, int n)
 static void
 bf_usage(void)
 {
-	fprintf(stderr, "usage: bench_fanout [-o] [-n HOLDERS] [-r ROUNDS] "
-	    "[-s REQUEST_BYTES] [-a ANSWER_BYTES]\n");
+	fprintf(stderr, "usage: bench_fanout [-o] [-n HOLDERS] [-p POOL] [-r ROUNDS] "
+	    "[-s REQUEST_BYTES] [-a ANSWER_BYTES] [-t PAGES]\n");
 }
 
 int
@@ -227,27 +242,31 @@ main(int argc, char *argv[])
 	struct pollfd pfd = { .fd = -1, .events = POLLIN };
 	uint8_t cbuf[BF_CTL_LEN], ans[32];
 	double *rt, *fo, t0, dt, cpu;
-	long n = 20, rounds = 2000, req = 220, ack = 120;
+	long n = 20, pool = 0, touch = 0, rounds = 2000, req = 220, ack = 120;
 	int batch = 1, ch, i, sv[2] = { -1, -1 }, fd, nkids = 0, rc = 1, lost = 0;
 	ssize_t got;
 
-	while ((ch = getopt(argc, argv, "on:r:s:a:")) != -1) {
+	while ((ch = getopt(argc, argv, "on:p:r:s:a:t:")) != -1) {
 		switch (ch) {
 		case 'o': batch = 0; break;
 		case 'n': if (bf_num(optarg, 1, BF_HOLDERS_MAX, &n)) goto usage; break;
+		case 't': if (bf_num(optarg, 0, BF_TOUCH_MAX, &touch)) goto usage; break;
+		case 'p': if (bf_num(optarg, 1, BF_HOLDERS_MAX, &pool)) goto usage; break;
 		case 'r': if (bf_num(optarg, 1, BF_ROUNDS_MAX, &rounds)) goto usage; break;
 		case 's': if (bf_num(optarg, 1, BF_DGRAM_MAX, &req)) goto usage; break;
 		case 'a': if (bf_num(optarg, 1, BF_DGRAM_MAX, &ack)) goto usage; break;
 		default: goto usage;
 		}
 	}
-	if (optind != argc)
+	if (pool == 0)
+		pool = n;
+	if (optind != argc || pool < n)
 		goto usage;
 	rt = calloc((size_t)rounds, sizeof(*rt));
 	fo = calloc((size_t)rounds, sizeof(*fo));
 	if (rt == NULL || fo == NULL)
 		return 1;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < pool; i++) {
 		if ((fd = bf_udp(&to[i])) == -1) {
 			perror("bench_fanout: holder socket");
 			goto out;
@@ -258,7 +277,7 @@ main(int argc, char *argv[])
 		}
 		if (kids[nkids] == 0) {
 			bf_child(batch);
-			bf_holder(fd, (size_t)ack);
+			bf_holder(fd, (size_t)ack, touch);
 		}
 		nkids++;
 		close(fd);
@@ -276,7 +295,7 @@ main(int argc, char *argv[])
 	if (kids[nkids] == 0) {
 		bf_child(batch);
 		close(sv[0]);
-		bf_putter(sv[1], fd, to, (int)n, (size_t)req);
+		bf_putter(sv[1], fd, to, (int)pool, (int)n, (size_t)req);
 	}
 	nkids++;
 	close(sv[1]);
@@ -303,11 +322,11 @@ main(int argc, char *argv[])
 	nkids = 0;
 	qsort(rt, (size_t)rounds, sizeof(*rt), bf_cmp);
 	qsort(fo, (size_t)rounds, sizeof(*fo), bf_cmp);
-	printf("fan-out to %2ld holders (%ld B out, %ld B back, %s), %ld "
-	    "rounds: "
+	printf("fan-out to %2ld holders of %ld (%ld B out, %ld B back, %s), "
+	    "%ld rounds: "
 	    "client round p50 %.3f ms p99 %.3f ms; putter's fan-out p50 "
 	    "%.3f ms p99 %.3f ms; CPU of putter and holders %.3f ms a round; "
-	    "%d lost\n", n, req, ack, batch ? "SCHED_BATCH" : "SCHED_OTHER",
+	    "%d lost\n", n, pool, req, ack, batch ? "SCHED_BATCH" : "SCHED_OTHER",
 	    rounds,
 	    rt[rounds / 2] * 1e3, rt[rounds * 99 / 100] * 1e3,
 	    fo[rounds / 2] * 1e3, fo[rounds * 99 / 100] * 1e3,

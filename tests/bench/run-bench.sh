@@ -85,8 +85,9 @@ echo
 sh tests/bench/ping-bench.sh || exit 1
 echo
 echo "the floor under one operation at a time: a client, a putter and N holders doing no work but the same wake-ups (bench_fanout)"
-for n in 20 3; do
-	"$BENCHDIR/bench_fanout" -n "$n" -r 2000 || exit 1
+for spec in "20 20" "20 200" "3 3"; do
+	set -- $spec
+	"$BENCHDIR/bench_fanout" -n "$1" -p "$2" -r 2000 || exit 1
 done
 if [ -f tests/bench/cluster-bench.sh ]; then
 	sh tests/bench/cluster-bench.sh
