@@ -358,9 +358,9 @@ main_files(struct emod *e, char *err, size_t errlen)
 /*
  * sched_batch: SCHED_BATCH or SCHED_OTHER (sched(7)), at start.  Under
  * SCHED_BATCH a datagram that wakes emod does not preempt the task that
- * is running; emod runs when that task's turn ends or on an idle CPU.  A
- * put's STOREs then leave in one go instead of each one's receiver
- * taking the sender's CPU (docs/BENCH.md).  Another policy set from
+ * is running; emod runs when that task's turn ends or on an idle CPU.
+ * The nodes a put's STOREs wake then do not interrupt the send one by
+ * one (docs/BENCH.md).  Another policy set from
  * outside (SCHED_IDLE, a real-time one) is left as it is; a refusal (a
  * system call filter) is logged and emod goes on.
  */
