@@ -101,15 +101,8 @@ bf_holder(int fd, size_t ack, long touch)
 	for (;;) {
 		if (epoll_wait(ep, &ev, 1, -1) == -1 && errno != EINTR)
 			_exit(1);
-		for (i = 0; i < BF_BATCH; i++) {
-			iov[i].iov_base = buf[i];
-			iov[i].iov_len = sizeof(buf[i]);
-			memset(&msg[i].msg_hdr, 0, sizeof(msg[i].msg_hdr));
-			msg[i].msg_hdr.msg_iov = &iov[i];
-			msg[i].msg_hdr.msg_iovlen = 1;
-			msg[i].msg_hdr.msg_name = &from[i];
-			msg[i].msg_hdr.msg_namelen = sizeof(from[i]);
-		}
+		bench_mmsg_recv(msg, iov, buf[0], sizeof(buf[0]), from,
+		    BF_BATCH);
 		if ((got = recvmmsg(fd, msg, BF_BATCH, MSG_DONTWAIT,
 		    NULL)) <= 0)
 			continue;
@@ -128,16 +121,10 @@ bf_recv(int fd)
 	static uint8_t in[BF_BATCH][BF_DGRAM_MAX];
 	struct mmsghdr msg[BF_BATCH];
 	struct iovec iov[BF_BATCH];
-	int k, got, n = 0;
+	int got, n = 0;
 
 	do {
-		for (k = 0; k < BF_BATCH; k++) {
-			iov[k].iov_base = in[k];
-			iov[k].iov_len = sizeof(in[k]);
-			memset(&msg[k].msg_hdr, 0, sizeof(msg[k].msg_hdr));
-			msg[k].msg_hdr.msg_iov = &iov[k];
-			msg[k].msg_hdr.msg_iovlen = 1;
-		}
+		bench_mmsg_recv(msg, iov, in[0], sizeof(in[0]), NULL, BF_BATCH);
 		if ((got = recvmmsg(fd, msg, BF_BATCH, MSG_DONTWAIT, NULL)) > 0)
 			n += got;
 	} while (got == BF_BATCH);

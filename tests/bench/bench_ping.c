@@ -59,15 +59,8 @@ bp_echo(int fd, double seconds)
 	int i, got;
 
 	while (bench_now() < end) {
-		for (i = 0; i < BP_BATCH_MAX; i++) {
-			iov[i].iov_base = buf[i];
-			iov[i].iov_len = sizeof(buf[i]);
-			memset(&msg[i].msg_hdr, 0, sizeof(msg[i].msg_hdr));
-			msg[i].msg_hdr.msg_iov = &iov[i];
-			msg[i].msg_hdr.msg_iovlen = 1;
-			msg[i].msg_hdr.msg_name = &from[i];
-			msg[i].msg_hdr.msg_namelen = sizeof(from[i]);
-		}
+		bench_mmsg_recv(msg, iov, buf[0], sizeof(buf[0]), from,
+		    BP_BATCH_MAX);
 		got = recvmmsg(fd, msg, BP_BATCH_MAX, MSG_DONTWAIT, NULL);
 		if (got <= 0) {
 			(void)poll(&pfd, 1, 100);
@@ -153,13 +146,8 @@ bp_run(int fd, const uint8_t *req, size_t reqlen, enum wire_type want,
 			continue;
 		}
 		for (k = 0; k < 64; k++) {
-			for (i = 0; i < batch; i++) {
-				riov[i].iov_base = rbuf[i];
-				riov[i].iov_len = sizeof(rbuf[i]);
-				memset(&rmsg[i].msg_hdr, 0, sizeof(rmsg[i].msg_hdr));
-				rmsg[i].msg_hdr.msg_iov = &riov[i];
-				rmsg[i].msg_hdr.msg_iovlen = 1;
-			}
+			bench_mmsg_recv(rmsg, riov, rbuf[0], sizeof(rbuf[0]),
+			    NULL, batch);
 			got = recvmmsg(fd, rmsg, batch, MSG_DONTWAIT, NULL);
 			if (got <= 0)
 				break;
