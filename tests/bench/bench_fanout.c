@@ -43,17 +43,6 @@
 #define BF_WAIT_MS	1000	/* a round's datagrams lost: give up */
 #define BF_CLIENT_WAIT_MS 5000	/* the putter is stuck: give up */
 
-static int
-bf_num(const char *s, long lo, long hi, long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtol(s, &end, 10);
-	return errno == 0 && end != s && *end == '\0' && *out >= lo &&
-	    *out <= hi ? 0 : -1;
-}
-
 /* A child's set-up: gone with its parent, emod's scheduling policy. */
 static void
 bf_child(int batch)
@@ -85,24 +74,24 @@ bf_udp(struct sockaddr_in *me)
 static void
 bf_holder(int fd, size_t ack, long touch)
 {
-	static uint8_t mem[BF_TOUCH_MAX * 4096];
-	volatile uint8_t sink = 0;
-	long t;
 	static uint8_t buf[BF_BATCH][BF_DGRAM_MAX];
+	static uint8_t mem[BF_TOUCH_MAX * 4096];
 	struct sockaddr_in from[BF_BATCH];
 	struct mmsghdr msg[BF_BATCH];
 	struct iovec iov[BF_BATCH];
 	struct epoll_event ev = { .events = EPOLLIN };
+	volatile uint8_t sink = 0;
+	long t;
 	int ep, i, got;
 
 	if ((ep = epoll_create1(0)) == -1 ||
 	    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1)
 		_exit(1);
+	/* Set up once, as emod does; a send resets what it changed. */
+	bench_mmsg_recv(msg, iov, buf[0], sizeof(buf[0]), from, BF_BATCH);
 	for (;;) {
 		if (epoll_wait(ep, &ev, 1, -1) == -1 && errno != EINTR)
 			_exit(1);
-		bench_mmsg_recv(msg, iov, buf[0], sizeof(buf[0]), from,
-		    BF_BATCH);
 		if ((got = recvmmsg(fd, msg, BF_BATCH, MSG_DONTWAIT,
 		    NULL)) <= 0)
 			continue;
@@ -111,6 +100,10 @@ bf_holder(int fd, size_t ack, long touch)
 		for (i = 0; i < got; i++)
 			iov[i].iov_len = ack;
 		(void)sendmmsg(fd, msg, (unsigned)got, 0);
+		for (i = 0; i < got; i++) {
+			iov[i].iov_len = sizeof(buf[i]);
+			msg[i].msg_hdr.msg_namelen = sizeof(from[i]);
+		}
 	}
 }
 
@@ -123,8 +116,8 @@ bf_recv(int fd)
 	struct iovec iov[BF_BATCH];
 	int got, n = 0;
 
+	bench_mmsg_recv(msg, iov, in[0], sizeof(in[0]), NULL, BF_BATCH);
 	do {
-		bench_mmsg_recv(msg, iov, in[0], sizeof(in[0]), NULL, BF_BATCH);
 		if ((got = recvmmsg(fd, msg, BF_BATCH, MSG_DONTWAIT, NULL)) > 0)
 			n += got;
 	} while (got == BF_BATCH);
@@ -236,18 +229,19 @@ main(int argc, char *argv[])
 	while ((ch = getopt(argc, argv, "on:p:r:s:a:t:")) != -1) {
 		switch (ch) {
 		case 'o': batch = 0; break;
-		case 'n': if (bf_num(optarg, 1, BF_HOLDERS_MAX, &n)) goto usage; break;
-		case 't': if (bf_num(optarg, 0, BF_TOUCH_MAX, &touch)) goto usage; break;
-		case 'p': if (bf_num(optarg, 1, BF_HOLDERS_MAX, &pool)) goto usage; break;
-		case 'r': if (bf_num(optarg, 1, BF_ROUNDS_MAX, &rounds)) goto usage; break;
-		case 's': if (bf_num(optarg, 1, BF_DGRAM_MAX, &req)) goto usage; break;
-		case 'a': if (bf_num(optarg, 1, BF_DGRAM_MAX, &ack)) goto usage; break;
+		case 'n': n = bench_num(optarg, 1, BF_HOLDERS_MAX); break;
+		case 't': touch = bench_num(optarg, 0, BF_TOUCH_MAX); break;
+		case 'p': pool = bench_num(optarg, 1, BF_HOLDERS_MAX); break;
+		case 'r': rounds = bench_num(optarg, 1, BF_ROUNDS_MAX); break;
+		case 's': req = bench_num(optarg, 1, BF_DGRAM_MAX); break;
+		case 'a': ack = bench_num(optarg, 1, BF_DGRAM_MAX); break;
 		default: goto usage;
 		}
 	}
 	if (pool == 0)
 		pool = n;
-	if (optind != argc || pool < n)
+	if (n < 0 || pool < 0 || touch < 0 || rounds < 0 || req < 0 ||
+	    ack < 0 || optind != argc || pool < n)
 		goto usage;
 	rt = calloc((size_t)rounds, sizeof(*rt));
 	fo = calloc((size_t)rounds, sizeof(*fo));

@@ -174,19 +174,6 @@ bp_print(const char *what, const struct bp_result *r, unsigned window,
 	    r->replies, r->wall, r->lost_windows, BP_IDLE_MS, r->bad);
 }
 
-static long
-bp_num(const char *s, long lo, long hi)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
-		return -1;
-	return v;
-}
-
 static void
 bp_usage(void)
 {
@@ -213,9 +200,9 @@ main(int argc, char *argv[])
 	while ((ch = getopt(argc, argv, "et:w:b:")) != -1) {
 		switch (ch) {
 		case 'e': echo = 1; break;
-		case 't': secs = bp_num(optarg, 1, BP_SECONDS_MAX); break;
-		case 'w': window = bp_num(optarg, 1, BP_WINDOW_MAX); break;
-		case 'b': batch = bp_num(optarg, 1, BP_BATCH_MAX); break;
+		case 't': secs = bench_num(optarg, 1, BP_SECONDS_MAX); break;
+		case 'w': window = bench_num(optarg, 1, BP_WINDOW_MAX); break;
+		case 'b': batch = bench_num(optarg, 1, BP_BATCH_MAX); break;
 		default: bp_usage(); return 2;
 		}
 	}
@@ -268,12 +255,12 @@ main(int argc, char *argv[])
 	memset(&to, 0, sizeof(to));
 	to.sin_family = AF_INET;
 	if ((colon = strrchr(argv[optind], ':')) == NULL ||
-	    bp_num(colon + 1, 1, 65535) < 0) {
+	    bench_num(colon + 1, 1, 65535) < 0) {
 		bp_usage();
 		return 2;
 	}
 	*colon = '\0';
-	to.sin_port = htons((uint16_t)bp_num(colon + 1, 1, 65535));
+	to.sin_port = htons((uint16_t)bench_num(colon + 1, 1, 65535));
 	if (inet_pton(AF_INET, argv[optind], &to.sin_addr) != 1) {
 		bp_usage();
 		return 2;

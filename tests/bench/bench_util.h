@@ -1,12 +1,15 @@
 /*
  * bench_util — what the bench programs share: a monotonic clock in
- * seconds, and the headers of a recvmmsg batch.  Header-only, included
+ * seconds, a bounded number from the command line, and the headers of a
+ * recvmmsg batch.  Header-only, included
  * by tests/bench/bench_*.c.
  */
 #ifndef EMO_BENCH_UTIL_H
 #define EMO_BENCH_UTIL_H
 
 #include <sys/socket.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <string.h>
@@ -19,6 +22,20 @@ bench_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* s as a decimal number in lo..hi (lo >= 0), or -1. */
+static inline long
+bench_num(const char *s, long lo, long hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+		return -1;
+	return v;
 }
 
 /*
