@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "control.pb-c.h"
 #include "frame.h"
 #include "id.h"
@@ -522,19 +523,6 @@ bc_usage(void)
 	    "2 on usage.\n");
 }
 
-static long
-bc_num(const char *s, long lo, long hi)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
-		return -1;
-	return v;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -550,11 +538,11 @@ main(int argc, char *argv[])
 		switch (ch) {
 		case 'p': plist = optarg; break;
 		case 'g': glist = optarg; break;
-		case 'c': inflight = bc_num(optarg, 1, BC_MAX_INFLIGHT); break;
-		case 'n': ops = bc_num(optarg, 1, BC_MAX_OPS); break;
-		case 's': vlen = bc_num(optarg, 1, EMO_MAX_VALUE); break;
-		case 't': opt_s = bc_num(optarg, 1, BC_MAX_OP_TIMEOUT_S); break;
-		case 'T': dl_s = bc_num(optarg, 1, BC_MAX_DEADLINE_S); break;
+		case 'c': inflight = bench_num(optarg, 1, BC_MAX_INFLIGHT); break;
+		case 'n': ops = bench_num(optarg, 1, BC_MAX_OPS); break;
+		case 's': vlen = bench_num(optarg, 1, EMO_MAX_VALUE); break;
+		case 't': opt_s = bench_num(optarg, 1, BC_MAX_OP_TIMEOUT_S); break;
+		case 'T': dl_s = bench_num(optarg, 1, BC_MAX_DEADLINE_S); break;
 		case 'k': tag = optarg; break;
 		default: bc_usage(); return 2;
 		}
