@@ -350,6 +350,14 @@ cb_cluster() {
 		    (fails == "" ? "none" : fails)
 	}' "$rows"
 	cb_stop_all
+	# The next size starts from empty data directories.  Left in place,
+	# this size's node.key and peers files would bring its first nodes
+	# back as the same nodes at new ports, retrying each other's old,
+	# dead addresses during the join (about 190 rpc_retries at N=100
+	# after N=20).  Kept for CB_KEEP=1.
+	CB_RUN=$((CB_RUN + 1))
+	mkdir "$tmp/run$CB_RUN-N$N" && mv "$tmp"/n[0-9]* "$tmp/run$CB_RUN-N$N/" ||
+	    cb_die "could not move N=$N's node directories aside"
 }
 
 echo
@@ -359,6 +367,7 @@ echo "cpu_s = CPU of all nodes during the run (put+get); rcvbuf = UDP"
 echo "RcvbufErrors delta (system-wide) during the run; dg/op = UDP datagrams"
 echo "received (system-wide) during the run per successful put or get;"
 echo "wk/dg = the nodes' wake-ups (voluntary context switches) per datagram."
+CB_RUN=0
 for n in $CB_NODES; do
 	cb_cluster "$n"
 done
