@@ -27,6 +27,7 @@ def emo_results(path):
                     "cpu": float(kv.get("cpu", "nan")),
                     "dgop": float(kv["dgop"]) if "dgop" in kv else None,
                     "wkdg": float(kv["wkdg"]) if "wkdg" in kv else None,
+                    "pfop": float(kv["pfop"]) if "pfop" in kv else None,
                 }
             elif w[0] in ("mem_idle", "mem_load") and len(w) >= 7:
                 mem[w[0]] = {"uss_mean": int(w[4]), "uss_max": int(w[5])}
@@ -92,6 +93,8 @@ def table(d, n):
             if o_ok else None, False)
         add(f"node wake-ups per datagram, {label}, 32 in flight (emo only)",
             p and p["wkdg"], None, False)
+        add(f"node page faults per op, {label}, 32 in flight (emo only)",
+            p and p["pfop"], None, False)
         if p and g:
             fail_e += p["fails"] + g["fails"]
             cpu_e += p["cpu"]		# the put and get rows share one cpu figure

@@ -189,6 +189,15 @@ cb_cpu() {
 	done | awk -v hz="$(getconf CLK_TCK)" '{ t += $12 + $13 } END { printf "%.1f\n", t / hz }'
 }
 
+cb_faults() {	# minor page faults of all nodes so far: new memory touched
+	local i=0 pid
+	while [ $i -lt "$N" ]; do
+		pid=$(cat "$tmp/n$i/pid")
+		cb_ours "$pid" && sed 's/^.*) //' "/proc/$pid/stat"
+		i=$((i + 1))
+	done | awk '{ t += $8 } END { print t + 0 }'
+}
+
 cb_wakes() {	# voluntary context switches of all nodes so far: their wake-ups
 	local i=0 pid
 	while [ $i -lt "$N" ]; do
@@ -226,7 +235,7 @@ now_ms() { date +%s%3N; }
 
 cb_cluster() {
 	local t0 t1 t2 i j min short end rows cpu0 cpu1 rb0 rb1 dg0 dg1 dgop line
-	local wk0 wk1 wkdg
+	local wk0 wk1 wkdg pf0 pf1 pfop
 	local psocks gsocks size c ops mem
 	N=$1
 	[ "$N" -ge $((2 * CB_CLIENT_NODES + 1)) ] && [ "$N" -le $CB_MAX_NODES ] ||
@@ -293,6 +302,7 @@ cb_cluster() {
 		[ $left -gt 20 ] || { echo "cluster-bench: N=$N: out of time, skipping V=$size C=$c" >&2; continue; }
 		cpu0=$(cb_cpu)
 		wk0=$(cb_wakes)
+		pf0=$(cb_faults)
 		rb0=$(cb_udp RcvbufErrors)
 		dg0=$(cb_udp InDatagrams)
 		timeout -k 5 $((left + 10)) "$BC" -p "$psocks" -g "$gsocks" \
@@ -301,6 +311,7 @@ cb_cluster() {
 		    cb_die "bench_cluster failed: $(cat "$tmp/err")"
 		cpu1=$(cb_cpu)
 		wk1=$(cb_wakes)
+		pf1=$(cb_faults)
 		rb1=$(cb_udp RcvbufErrors)
 		dg1=$(cb_udp InDatagrams)
 		# Datagrams received (system-wide) per successful operation.
@@ -308,10 +319,13 @@ cb_cluster() {
 		# Wake-ups of the nodes per datagram received (both system-wide
 		# counts include the join's and upkeep's few).
 		wkdg=$(awk -v w=$((wk1 - wk0)) -v d=$((dg1 - dg0)) 'BEGIN { printf "%.2f", d ? w / d : 0 }')
+		# The nodes' page faults per successful operation: pages of
+		# new memory (a stored 16 KiB copy takes 4; docs/BENCH.md).
+		pfop=$(awk -v f=$((pf1 - pf0)) '{ ok += $6 } END { printf "%.1f", ok ? f / ok : 0 }' "$tmp/out")
 		cat "$tmp/err" >&2
 		# Both phases share the CPU and drop numbers of their run.
 		while read -r line; do
-			echo "$N $line cpu=$(echo "$cpu0 $cpu1" | awk '{ printf "%.1f", $2 - $1 }') rcvbuf=$((rb1 - rb0)) dgop=$dgop wkdg=$wkdg"
+			echo "$N $line cpu=$(echo "$cpu0 $cpu1" | awk '{ printf "%.1f", $2 - $1 }') rcvbuf=$((rb1 - rb0)) dgop=$dgop wkdg=$wkdg pfop=$pfop"
 		done <"$tmp/out" >>"$rows"
 	done 3<"$tmp/phases"
 	mem_load=$(cb_mem)
@@ -329,11 +343,11 @@ cb_cluster() {
 	    "$((t2 - t1)) ms later; peers min/median/max $peers"
 	echo "$mem_idle" | awk '{ printf "memory per node, idle:       RSS mean %d KiB max %d KiB, USS mean %d KiB max %d KiB (%d nodes)\n", $1, $2, $3, $4, $5 }'
 	echo "$mem_load" | awk '{ printf "memory per node, after load: RSS mean %d KiB max %d KiB, USS mean %d KiB max %d KiB (%d nodes)\n", $1, $2, $3, $4, $5 }'
-	printf '%5s %6s %4s %-4s %11s %9s %9s %9s %9s %5s %7s %8s %6s %6s  %s\n' \
+	printf '%5s %6s %4s %-4s %11s %9s %9s %9s %9s %5s %7s %8s %6s %6s %6s  %s\n' \
 	    N value C op ok/total ops/s p50_ms p99_ms max_ms acks cpu_s rcvbuf \
-	    dg/op wk/dg failures
+	    dg/op wk/dg pf/op failures
 	# Row: N op size C ops sent ok ops/s p50 p99 max acks k=v... cpu=
-	# rcvbuf= dgop= wkdg=
+	# rcvbuf= dgop= wkdg= pfop=
 	awk '{
 		fails = ""
 		for (i = 13; i <= NF; i++) {
@@ -342,11 +356,12 @@ cb_cluster() {
 			else if (kv[1] == "rcvbuf") rb = kv[2]
 			else if (kv[1] == "dgop") dg = kv[2]
 			else if (kv[1] == "wkdg") wk = kv[2]
+			else if (kv[1] == "pfop") pf = kv[2]
 			else if (kv[2] != 0) fails = fails kv[1] "=" kv[2] " "
 		}
-		printf "%5d %6d %4d %-4s %11s %9.0f %9.2f %9.2f %9.2f %5s %7s %8s %6s %6s  %s\n",
+		printf "%5d %6d %4d %-4s %11s %9.0f %9.2f %9.2f %9.2f %5s %7s %8s %6s %6s %6s  %s\n",
 		    $1, $3, $4, $2, $7 "/" $5, $8, $9, $10, $11,
-		    ($2 == "put" ? sprintf("%.1f", $12) : "-"), cpu, rb, dg, wk,
+		    ($2 == "put" ? sprintf("%.1f", $12) : "-"), cpu, rb, dg, wk, pf,
 		    (fails == "" ? "none" : fails)
 	}' "$rows"
 	cb_stop_all
@@ -366,7 +381,8 @@ echo "control connection; a get counts only if exactly the bytes put came back;"
 echo "cpu_s = CPU of all nodes during the run (put+get); rcvbuf = UDP"
 echo "RcvbufErrors delta (system-wide) during the run; dg/op = UDP datagrams"
 echo "received (system-wide) during the run per successful put or get;"
-echo "wk/dg = the nodes' wake-ups (voluntary context switches) per datagram."
+echo "wk/dg = the nodes' wake-ups (voluntary context switches) per datagram;"
+echo "pf/op = the nodes' minor page faults (pages of new memory) per operation."
 CB_RUN=0
 for n in $CB_NODES; do
 	cb_cluster "$n"
