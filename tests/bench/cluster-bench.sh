@@ -179,23 +179,24 @@ cb_mem() {
 	    END { if (n) printf "%d %d %d %d %d\n", r / n, rm, u / n, um, n }'
 }
 
-# CPU seconds used by all nodes so far.
-cb_cpu() {
+# Each live node's /proc/PID/stat, its fields from the state on (so that
+# $N is stat's field N + 2, whatever the command's name holds).
+cb_stats() {
 	local i=0 pid
 	while [ $i -lt "$N" ]; do
 		pid=$(cat "$tmp/n$i/pid")
 		cb_ours "$pid" && sed 's/^.*) //' "/proc/$pid/stat"
 		i=$((i + 1))
-	done | awk -v hz="$(getconf CLK_TCK)" '{ t += $12 + $13 } END { printf "%.1f\n", t / hz }'
+	done
+}
+
+# CPU seconds used by all nodes so far.
+cb_cpu() {
+	cb_stats | awk -v hz="$(getconf CLK_TCK)" '{ t += $12 + $13 } END { printf "%.1f\n", t / hz }'
 }
 
 cb_faults() {	# minor page faults of all nodes so far: new memory touched
-	local i=0 pid
-	while [ $i -lt "$N" ]; do
-		pid=$(cat "$tmp/n$i/pid")
-		cb_ours "$pid" && sed 's/^.*) //' "/proc/$pid/stat"
-		i=$((i + 1))
-	done | awk '{ t += $8 } END { print t + 0 }'
+	cb_stats | awk '{ t += $8 } END { print t + 0 }'
 }
 
 cb_wakes() {	# voluntary context switches of all nodes so far: their wake-ups
