@@ -1,12 +1,16 @@
 /*
  * quota — per-source accounting of values from the network: see quota.h.
  *
- * Sources live in an array searched linearly (at most QUOTA_SOURCES);
- * each holds its values as a queue in arrival order, so its oldest is at
- * the front.  A new source when the array is full takes the place of the
- * lightest one, whose values become nobody's (still counted in the
- * store's total, no longer evictable).  Prefixes live in a second array
- * (at most one per source) holding the sum of their sources' costs.
+ * Sources live in an array (at most QUOTA_SOURCES), found through a hash
+ * index of their classes; each holds its values as a queue in arrival
+ * order, so its oldest is at the front.  A new source when the array is
+ * full takes the place of the lightest one, whose values become nobody's
+ * (still counted in the store's total, no longer evictable).  Prefixes
+ * live in a second array (at most one per source, indexed the same way)
+ * holding the sum of their sources' costs and a list of those of their
+ * sources that hold values, so that expiring a prefix's values visits
+ * those alone.  A STORE thus costs the same with 4 sources or 1,024
+ * (check_quota_index).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +30,7 @@ struct quota_src {
 struct quota_prefix {
 	struct quota_src pfx;
 	uint64_t	 cost;
+	int32_t		 head;		/* first source holding values; -1 */
 };
 
 struct quota_val {
@@ -41,6 +46,17 @@ struct quota_source {
 	uint64_t	 cost;
 	struct quota_val *v;		/* v[head .. head + n) */
 	size_t		 head, n, cap;
+	int32_t		 pnext, pprev;	/* its prefix's list, while n > 0 */
+};
+
+/*
+ * Class -> slot of q->s or q->p: open addressing, linear probing, slot + 1
+ * in each position (0: empty), never more than half full; keyed by the
+ * quota's salt so that a peer cannot choose addresses that collide.
+ */
+struct quota_ix {
+	uint32_t	*v;
+	size_t		 cap;		/* 0 or a power of two */
 };
 
 struct quota_keyent {
@@ -54,8 +70,10 @@ struct quota {
 	struct quota_limits lim;
 	struct quota_source *s;
 	size_t		 ns, scap;
+	struct quota_ix	 six;		/* s[] by source class */
 	struct quota_prefix *p;		/* p[0 .. np), each cost > 0 */
 	size_t		 np, pcap;
+	struct quota_ix	 pix;		/* p[] by prefix class */
 	size_t		 entries, ledger_max;
 	uint64_t	 salt;
 	struct cache	 keys;		/* struct quota_keyent */
@@ -112,6 +130,8 @@ quota_free(struct quota *q)
 		free(q->s[i].v);
 	free(q->s);
 	free(q->p);
+	free(q->six.v);
+	free(q->pix.v);
 	cache_free(&q->keys);
 	free(q);
 }
@@ -158,24 +178,126 @@ quota_src_eq(const struct quota_src *a, const struct quota_src *b)
 	    a->prefix == b->prefix && memcmp(a->ip, b->ip, a->len) == 0;
 }
 
-static struct quota_prefix *
-quota_pfx_find(const struct quota *q, const struct quota_src *p)
+/* ---- the indexes ------------------------------------------------------ */
+
+/* The class of slot i of the array an index covers. */
+typedef const struct quota_src *(*quota_ix_key)(const struct quota *,
+    uint32_t);
+
+static const struct quota_src *
+quota_skey(const struct quota *q, uint32_t i)
+{
+	return &q->s[i].src;
+}
+
+static const struct quota_src *
+quota_pkey(const struct quota *q, uint32_t i)
+{
+	return &q->p[i].pfx;
+}
+
+static size_t
+quota_ix_home(const struct quota *q, const struct quota_ix *ix,
+    const struct quota_src *c)
+{
+	/* Classes are made whole by quota_class and quota_prefix_of. */
+	return (size_t)cache_hash(q->salt, c, sizeof(*c)) & (ix->cap - 1);
+}
+
+/* The position holding class c, or -1. */
+static long
+quota_ix_pos(const struct quota *q, const struct quota_ix *ix,
+    quota_ix_key key, const struct quota_src *c)
 {
 	size_t i;
 
-	for (i = 0; i < q->np; i++)
-		if (quota_src_eq(&q->p[i].pfx, p))
-			return &q->p[i];
-	return NULL;
+	if (ix->cap == 0)
+		return -1;
+	for (i = quota_ix_home(q, ix, c); ix->v[i] != 0;
+	    i = (i + 1) & (ix->cap - 1))
+		if (quota_src_eq(key(q, ix->v[i] - 1), c))
+			return (long)i;
+	return -1;
 }
 
-/* Adds (or takes) cost to a prefix; one at zero leaves the array. */
+/* Indexes slot `slot` (its class must not be in yet; room is made). */
+static void
+quota_ix_put(const struct quota *q, struct quota_ix *ix, quota_ix_key key,
+    uint32_t slot)
+{
+	size_t i;
+
+	for (i = quota_ix_home(q, ix, key(q, slot)); ix->v[i] != 0;
+	    i = (i + 1) & (ix->cap - 1))
+		;
+	ix->v[i] = slot + 1;
+}
+
+/* Empties position pos, moving back the entries its probe runs need. */
+static void
+quota_ix_del(const struct quota *q, struct quota_ix *ix, quota_ix_key key,
+    size_t pos)
+{
+	size_t i = pos, j = pos, h, mask = ix->cap - 1;
+
+	for (;;) {
+		j = (j + 1) & mask;
+		if (ix->v[j] == 0)
+			break;
+		h = quota_ix_home(q, ix, key(q, ix->v[j] - 1));
+		/* Stays if its home lies cyclically in (i, j]. */
+		if (i <= j ? (i < h && h <= j) : (i < h || h <= j))
+			continue;
+		ix->v[i] = ix->v[j];
+		i = j;
+	}
+	ix->v[i] = 0;
+}
+
+/*
+ * Room for n entries, slots 0 .. have - 1 indexed now: doubles (and
+ * rebuilds) the index if it would be more than half full.
+ */
+static int
+quota_ix_room(const struct quota *q, struct quota_ix *ix, quota_ix_key key,
+    size_t n, size_t have)
+{
+	struct quota_ix nix;
+	size_t i;
+
+	if (2 * n <= ix->cap)
+		return 0;
+	nix.cap = ix->cap ? ix->cap : 16;
+	while (2 * n > nix.cap)
+		nix.cap *= 2;
+	if ((nix.v = calloc(nix.cap, sizeof(*nix.v))) == NULL)
+		return -1;
+	for (i = 0; i < have; i++)
+		quota_ix_put(q, &nix, key, (uint32_t)i);
+	free(ix->v);
+	*ix = nix;
+	return 0;
+}
+
+static struct quota_prefix *
+quota_pfx_find(const struct quota *q, const struct quota_src *p)
+{
+	long pos = quota_ix_pos(q, &q->pix, quota_pkey, p);
+
+	return pos < 0 ? NULL : &q->p[q->pix.v[pos] - 1];
+}
+
+/*
+ * Adds (or takes) cost to a prefix; one at zero leaves the array (its
+ * sources all hold no values then: none is on its list).
+ */
 static int
 quota_pfx_add(struct quota *q, const struct quota_src *p, uint64_t cost,
     int add)
 {
 	struct quota_prefix *e, *np;
-	size_t ncap;
+	size_t ncap, last;
+	long pos;
 
 	if ((e = quota_pfx_find(q, p)) == NULL) {
 		if (!add)
@@ -187,29 +309,74 @@ quota_pfx_add(struct quota *q, const struct quota_src *p, uint64_t cost,
 			q->p = np;
 			q->pcap = ncap;
 		}
+		if (quota_ix_room(q, &q->pix, quota_pkey, q->np + 1,
+		    q->np) == -1)
+			return -1;
 		e = &q->p[q->np++];
 		e->pfx = *p;
 		e->cost = 0;
+		e->head = -1;
+		quota_ix_put(q, &q->pix, quota_pkey, (uint32_t)(q->np - 1));
 	}
 	if (add) {
 		e->cost += cost;
 		return 0;
 	}
 	e->cost = e->cost > cost ? e->cost - cost : 0;
-	if (e->cost == 0)
-		*e = q->p[--q->np];
+	if (e->cost > 0 || e->head >= 0)
+		return 0;
+	quota_ix_del(q, &q->pix, quota_pkey,
+	    (size_t)quota_ix_pos(q, &q->pix, quota_pkey, &e->pfx));
+	last = q->np - 1;
+	if (e != &q->p[last]) {
+		/* The last entry moves into e's slot, and its index with it. */
+		pos = quota_ix_pos(q, &q->pix, quota_pkey, &q->p[last].pfx);
+		q->pix.v[pos] = (uint32_t)(e - q->p) + 1;
+		*e = q->p[last];
+	}
+	q->np--;
 	return 0;
 }
 
 static struct quota_source *
 quota_find(const struct quota *q, const struct quota_src *c)
 {
-	size_t i;
+	long pos = quota_ix_pos(q, &q->six, quota_skey, c);
 
-	for (i = 0; i < q->ns; i++)
-		if (quota_src_eq(&q->s[i].src, c))
-			return &q->s[i];
-	return NULL;
+	return pos < 0 ? NULL : &q->s[q->six.v[pos] - 1];
+}
+
+/* Puts s on its prefix's list (it holds its first value now). */
+static void
+quota_link(struct quota *q, struct quota_source *s)
+{
+	struct quota_prefix *e = quota_pfx_find(q, &s->pfx);
+	int32_t i = (int32_t)(s - q->s);
+
+	s->pprev = -1;
+	s->pnext = -1;
+	if (e == NULL)
+		return;
+	s->pnext = e->head;
+	if (e->head >= 0)
+		q->s[e->head].pprev = i;
+	e->head = i;
+}
+
+/* Takes s off its prefix's list (it holds no value now). */
+static void
+quota_unlink(struct quota *q, struct quota_source *s)
+{
+	struct quota_prefix *e;
+	int32_t i = (int32_t)(s - q->s);
+
+	if (s->pprev >= 0)
+		q->s[s->pprev].pnext = s->pnext;
+	else if ((e = quota_pfx_find(q, &s->pfx)) != NULL && e->head == i)
+		e->head = s->pnext;
+	if (s->pnext >= 0)
+		q->s[s->pnext].pprev = s->pprev;
+	s->pnext = s->pprev = -1;
 }
 
 /* ---- (source, key) counts ---------------------------------------------- */
@@ -278,9 +445,12 @@ quota_pop(struct quota *q, struct quota_source *s, struct quota_val *out)
 	q->entries--;
 	quota_key_add(q, &s->src, v->key, -1);
 	quota_key_add(q, &s->pfx, v->key, -1);
-	(void)quota_pfx_add(q, &s->pfx, v->cost, 0);
-	if (s->n == 0)
+	if (s->n == 0) {
+		/* Before the prefix may leave its array with its list. */
+		quota_unlink(q, s);
 		s->head = 0;
+	}
+	(void)quota_pfx_add(q, &s->pfx, v->cost, 0);
 }
 
 /* The source's slot, made if need be; NULL without memory. */
@@ -300,8 +470,11 @@ quota_source_get(struct quota *q, const struct quota_src *c)
 				s = &q->s[i];
 		while (s->n > 0)
 			quota_pop(q, s, &gone);
+		quota_ix_del(q, &q->six, quota_skey,
+		    (size_t)quota_ix_pos(q, &q->six, quota_skey, &s->src));
 		s->src = *c;
 		quota_prefix_of(c, &s->pfx);
+		quota_ix_put(q, &q->six, quota_skey, (uint32_t)(s - q->s));
 		return s;
 	}
 	if (q->ns == q->scap) {
@@ -311,10 +484,14 @@ quota_source_get(struct quota *q, const struct quota_src *c)
 		q->s = ns;
 		q->scap = ncap;
 	}
+	if (quota_ix_room(q, &q->six, quota_skey, q->ns + 1, q->ns) == -1)
+		return NULL;
 	s = &q->s[q->ns++];
 	memset(s, 0, sizeof(*s));
 	s->src = *c;
 	quota_prefix_of(c, &s->pfx);
+	s->pnext = s->pprev = -1;
+	quota_ix_put(q, &q->six, quota_skey, (uint32_t)(q->ns - 1));
 	return s;
 }
 
@@ -400,18 +577,24 @@ quota_full(const struct quota *q, uint64_t store_cost, uint64_t cost)
 	    q->entries >= q->ledger_max;
 }
 
-/* What expired at the front of each source of prefix p no longer counts. */
+/*
+ * What expired at the front of each source of prefix p no longer counts:
+ * the sources on p's list, those holding values.
+ */
 static void
 quota_prune(struct quota *q, const struct quota_src *p, int64_t now_ms)
 {
+	const struct quota_prefix *e;
 	struct quota_source *s;
 	struct quota_val v;
-	size_t i;
+	int32_t i, next;
 
-	for (i = 0; i < q->ns; i++) {
+	if ((e = quota_pfx_find(q, p)) == NULL)
+		return;
+	/* A pop may take s off the list, or p out of its array: not next. */
+	for (i = e->head; i >= 0; i = next) {
 		s = &q->s[i];
-		if (!quota_src_eq(&s->pfx, p))
-			continue;
+		next = s->pnext;
 		while (s->n > 0 && s->v[s->head].expires_ms <= now_ms)
 			quota_pop(q, s, &v);
 	}
@@ -540,6 +723,8 @@ quota_add(struct quota *q, const struct addr *from, const struct id *key,
 	memcpy(v->hash, hash, sizeof(v->hash));
 	v->expires_ms = expires_ms;
 	v->cost = (uint32_t)quota_vcost(q, len);
+	if (s->n == 0)
+		quota_link(q, s);
 	s->n++;
 	s->cost += v->cost;
 	q->entries++;
