@@ -51,8 +51,9 @@ struct quota_source {
 
 /*
  * Class -> slot of q->s or q->p: open addressing, linear probing, slot + 1
- * in each position (0: empty), never more than half full; keyed by the
- * quota's salt so that a peer cannot choose addresses that collide.
+ * in each position (0: empty), never more than half full; hashed under
+ * the quota's random salt, so that a peer cannot readily choose addresses
+ * that collide (if it did, a look-up would be the pass it once was).
  */
 struct quota_ix {
 	uint32_t	*v;
