@@ -190,13 +190,14 @@ cb_stats() {
 	done
 }
 
-# CPU seconds used by all nodes so far.
+# CPU seconds used by all nodes so far, from cb_stats' lines on stdin.
 cb_cpu() {
-	cb_stats | awk -v hz="$(getconf CLK_TCK)" '{ t += $12 + $13 } END { printf "%.1f\n", t / hz }'
+	awk -v hz="$(getconf CLK_TCK)" '{ t += $12 + $13 } END { printf "%.1f\n", t / hz }'
 }
 
-cb_faults() {	# minor page faults of all nodes so far: new memory touched
-	cb_stats | awk '{ t += $8 } END { print t + 0 }'
+# Minor page faults of all nodes so far (new memory touched), the same way.
+cb_faults() {
+	awk '{ t += $8 } END { print t + 0 }'
 }
 
 cb_wakes() {	# voluntary context switches of all nodes so far: their wake-ups
@@ -301,18 +302,20 @@ cb_cluster() {
 		size=$1 c=$2 ops=$3
 		left=$((end - $(date +%s)))
 		[ $left -gt 20 ] || { echo "cluster-bench: N=$N: out of time, skipping V=$size C=$c" >&2; continue; }
-		cpu0=$(cb_cpu)
+		cb_stats >"$tmp/stat"
+		cpu0=$(cb_cpu <"$tmp/stat")
+		pf0=$(cb_faults <"$tmp/stat")
 		wk0=$(cb_wakes)
-		pf0=$(cb_faults)
 		rb0=$(cb_udp RcvbufErrors)
 		dg0=$(cb_udp InDatagrams)
 		timeout -k 5 $((left + 10)) "$BC" -p "$psocks" -g "$gsocks" \
 		    -c "$c" -n "$ops" -s "$size" -t 30 -T "$left" \
 		    -k "$$-$N-$c" >"$tmp/out" 2>"$tmp/err" ||
 		    cb_die "bench_cluster failed: $(cat "$tmp/err")"
-		cpu1=$(cb_cpu)
+		cb_stats >"$tmp/stat"
+		cpu1=$(cb_cpu <"$tmp/stat")
+		pf1=$(cb_faults <"$tmp/stat")
 		wk1=$(cb_wakes)
-		pf1=$(cb_faults)
 		rb1=$(cb_udp RcvbufErrors)
 		dg1=$(cb_udp InDatagrams)
 		# Datagrams received (system-wide) per successful operation.
